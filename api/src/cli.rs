@@ -1,0 +1,113 @@
+//! The `agentmon` command line. Every flag can also be given by the
+//! environment variable named in its help.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use agentmon_core::auth::Role;
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(name = "agentmon", version, about = "Monitoring for cloud AI coding agents")]
+pub struct Cli {
+    #[command(flatten)]
+    pub storage: StorageArgs,
+    #[command(flatten)]
+    pub auth: AuthArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct StorageArgs {
+    /// PostgreSQL URL. Without it agentmon runs its own cluster in the data directory.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Where the embedded PostgreSQL and generated secrets live.
+    #[arg(long, env = "AGENTMON_DATA_DIR", default_value = ".agentmon", global = true)]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct AuthArgs {
+    /// HS256 secret for JWTs. Without it one is generated and kept in the data directory.
+    #[arg(long, env = "AGENTMON_JWT_SECRET", global = true, hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// The `iss` every token must carry.
+    #[arg(long, env = "AGENTMON_JWT_ISSUER", default_value = "agentmon", global = true)]
+    pub jwt_issuer: String,
+    /// The `aud` every token must carry.
+    #[arg(long, env = "AGENTMON_JWT_AUDIENCE", default_value = "agentmon", global = true)]
+    pub jwt_audience: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the server: GraphQL, GraphiQL, the dashboard and health checks.
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the GraphQL schema (SDL).
+    Schema,
+    /// Manage orgs.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Mint a signed JWT for development and scripts.
+    Token(TokenArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "AGENTMON_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Do not run the projection worker in this process.
+    #[arg(long, env = "AGENTMON_NO_WORKER")]
+    pub no_worker: bool,
+    /// Where the static dashboard and its browser libraries are.
+    #[arg(long, env = "AGENTMON_WEB_DIR", default_value = "web")]
+    pub web_dir: PathBuf,
+    /// Deepest query accepted.
+    #[arg(long, env = "AGENTMON_MAX_QUERY_DEPTH", default_value_t = 12)]
+    pub max_query_depth: usize,
+    /// Most complex query accepted (one point per field, lists weigh more).
+    #[arg(long, env = "AGENTMON_MAX_QUERY_COMPLEXITY", default_value_t = 5_000)]
+    pub max_query_complexity: usize,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OrgCommand {
+    /// Create an org.
+    Create {
+        /// 2 to 63 lowercase letters, digits or dashes.
+        slug: String,
+        #[arg(long)]
+        name: String,
+        /// IANA time zone in which the org's days are counted.
+        #[arg(long, default_value = "UTC")]
+        timezone: String,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+#[command(group(clap::ArgGroup::new("kind").required(true).args(["role", "ingest"])))]
+pub struct TokenArgs {
+    /// A user token with this role.
+    #[arg(long)]
+    pub role: Option<Role>,
+    /// The user's org (required for MEMBER, MANAGER, ORG_ADMIN).
+    #[arg(long, requires = "role")]
+    pub org: Option<String>,
+    /// The user id (`sub`).
+    #[arg(long, requires = "role", default_value = "dev")]
+    pub sub: String,
+    /// A producer token that may only ingest.
+    #[arg(long)]
+    pub ingest: bool,
+    /// Orgs the producer may write to: `a,b` or `*`.
+    #[arg(long, requires = "ingest", value_delimiter = ',', default_value = "*")]
+    pub orgs: Vec<String>,
+    /// How long the token is valid, e.g. `1h`, `30d`.
+    #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+    pub ttl: std::time::Duration,
+}

@@ -1,0 +1,26 @@
+//! One module per `agentmon` command.
+
+mod org;
+mod serve;
+mod token;
+
+use crate::cli::{Cli, Command};
+use crate::storage::Storage;
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => serve::run(&cli.storage, &cli.auth, args).await,
+        Command::Migrate => {
+            let storage = Storage::open(&cli.storage).await?;
+            println!("database is up to date");
+            storage.close();
+            Ok(())
+        }
+        Command::Schema => {
+            print!("{}", crate::graphql::sdl());
+            Ok(())
+        }
+        Command::Org(command) => org::run(&cli.storage, command).await,
+        Command::Token(args) => token::run(&cli.storage, &cli.auth, args),
+    }
+}

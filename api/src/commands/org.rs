@@ -1,0 +1,29 @@
+//! `agentmon org create`.
+
+use agentmon_core::models::org::{self, NewOrg};
+
+use crate::cli::{OrgCommand, StorageArgs};
+use crate::storage::Storage;
+
+pub async fn run(storage_args: &StorageArgs, command: OrgCommand) -> anyhow::Result<()> {
+    let storage = Storage::open(storage_args).await?;
+    let result = match command {
+        OrgCommand::Create {
+            slug,
+            name,
+            timezone,
+        } => create(&storage, NewOrg { slug, name, timezone }).await,
+    };
+    storage.close();
+    result
+}
+
+async fn create(storage: &Storage, new: NewOrg) -> anyhow::Result<()> {
+    let mut conn = storage.db.owner().await?;
+    let created = org::create(&mut conn, &new).await?;
+    println!(
+        "created org {} ({}), time zone {}, id {}",
+        created.slug, created.name, created.timezone, created.id
+    );
+    Ok(())
+}

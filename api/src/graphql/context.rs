@@ -1,0 +1,60 @@
+//! What a resolver knows about its request, and the one conversion of
+//! agentmon's errors into GraphQL errors.
+
+use agentmon_core::auth::{OrgScope, Principal, UserPrincipal};
+use agentmon_core::db::Db;
+use agentmon_core::Error;
+use async_graphql::{Context, ErrorExtensions};
+
+/// Built by the HTTP handler for each request.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    pub principal: Option<Principal>,
+    pub request_id: String,
+}
+
+impl RequestContext {
+    pub fn of<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a RequestContext> {
+        ctx.data::<RequestContext>()
+    }
+
+    pub fn principal(&self) -> Result<&Principal, Error> {
+        self.principal.as_ref().ok_or_else(|| {
+            Error::Unauthenticated(
+                "no token: send `Authorization: Bearer <JWT>` (mint one with `agentmon token`)"
+                    .into(),
+            )
+        })
+    }
+
+    pub fn user(&self) -> Result<&UserPrincipal, Error> {
+        self.principal()?.user()
+    }
+
+    pub fn producer(&self) -> Result<&OrgScope, Error> {
+        self.principal()?.producer()
+    }
+}
+
+pub fn db<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Db> {
+    ctx.data::<Db>()
+}
+
+/// Turns agentmon's errors into GraphQL errors with `extensions.code`.
+/// Use `.gql()?` rather than `?` on an `agentmon_core::Error`: the blanket
+/// conversion would drop the code.
+pub trait GqlResult<T> {
+    fn gql(self) -> async_graphql::Result<T>;
+}
+
+impl<T> GqlResult<T> for Result<T, Error> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(|e| e.extend())
+    }
+}
+
+impl<T> GqlResult<T> for diesel::QueryResult<T> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(|e| Error::from(e).extend())
+    }
+}

@@ -1,0 +1,116 @@
+//! Orgs: listing, opening one, creating one.
+
+use agentmon_core::auth::Role;
+use agentmon_core::db::set_org;
+use agentmon_core::models::org::{self, NewOrg, Org, OrgStatus};
+use agentmon_core::models::audit;
+use agentmon_core::Error;
+use async_graphql::{Context, Object, ID};
+use diesel_async::AsyncConnection;
+
+use super::context::{db, GqlResult, RequestContext};
+
+pub struct OrgObject(pub Org);
+
+#[Object(name = "Org")]
+impl OrgObject {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn status(&self) -> OrgStatus {
+        self.0.status()
+    }
+    /// IANA name; the org's days are counted in it.
+    async fn timezone(&self) -> &str {
+        &self.0.timezone
+    }
+}
+
+#[derive(Default)]
+pub struct OrgQuery;
+
+#[Object]
+impl OrgQuery {
+    /// The viewer's org; every org for SUPPORT and SUPER_ADMIN.
+    async fn orgs(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrgObject>> {
+        let user = RequestContext::of(ctx)?.user().gql()?;
+        let mut conn = db(ctx)?.app().await.gql()?;
+        let orgs = match (&user.org, user.role.is_cross_org()) {
+            (_, true) => org::all(&mut conn).await.gql()?,
+            (Some(slug), false) => org::by_slug(&mut conn, slug).await.gql()?.into_iter().collect(),
+            (None, false) => Vec::new(),
+        };
+        Ok(orgs.into_iter().map(OrgObject).collect())
+    }
+
+    /// One org by slug: a FORBIDDEN error when the viewer may not see it,
+    /// null when it does not exist.
+    async fn org(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Option<OrgObject>> {
+        let user = RequestContext::of(ctx)?.user().gql()?;
+        if !user.may_see_org(&slug) {
+            return Err(Error::Forbidden(format!(
+                "your token is for org {:?}; you may not see org {slug:?}",
+                user.org.as_deref().unwrap_or_default()
+            )))
+            .gql();
+        }
+        let mut conn = db(ctx)?.app().await.gql()?;
+        let Some(found) = org::by_slug(&mut conn, &slug).await.gql()? else {
+            return Ok(None);
+        };
+        if user.role == Role::Support {
+            let (org_id, actor) = (found.id, user.clone());
+            conn.transaction::<_, Error, _>(async |conn| {
+                set_org(conn, org_id).await?;
+                audit::record(conn, org_id, &actor, "org.read", serde_json::json!({})).await?;
+                Ok(())
+            })
+            .await
+            .gql()?;
+        }
+        Ok(Some(OrgObject(found)))
+    }
+}
+
+#[derive(Default)]
+pub struct OrgMutation;
+
+#[Object]
+impl OrgMutation {
+    /// SUPER_ADMIN only.
+    async fn create_org(
+        &self,
+        ctx: &Context<'_>,
+        slug: String,
+        name: String,
+        #[graphql(default = "UTC")] timezone: String,
+    ) -> async_graphql::Result<OrgObject> {
+        let user = RequestContext::of(ctx)?.user().gql()?;
+        if user.role != Role::SuperAdmin {
+            return Err(Error::Forbidden("only a SUPER_ADMIN may create orgs".into())).gql();
+        }
+        let new = NewOrg {
+            slug,
+            name,
+            timezone,
+        };
+        let actor = user.clone();
+        let mut conn = db(ctx)?.owner().await.gql()?;
+        let created = conn
+            .transaction::<_, Error, _>(async |conn| {
+                let created = org::create(conn, &new).await?;
+                let detail = serde_json::json!({ "slug": created.slug, "timezone": created.timezone });
+                audit::record(conn, created.id, &actor, "org.create", detail).await?;
+                Ok(created)
+            })
+            .await
+            .gql()?;
+        Ok(OrgObject(created))
+    }
+}

@@ -1,0 +1,39 @@
+//! `me`: who the token says the caller is.
+
+use agentmon_core::auth::Role;
+use agentmon_core::models::org;
+use async_graphql::{Context, Object, SimpleObject};
+
+use super::context::{db, GqlResult, RequestContext};
+use super::orgs::OrgObject;
+
+#[derive(SimpleObject)]
+#[graphql(name = "Viewer")]
+pub struct Viewer {
+    pub user_id: String,
+    pub role: Role,
+    pub org: Option<OrgObject>,
+}
+
+#[derive(Default)]
+pub struct ViewerQuery;
+
+#[Object]
+impl ViewerQuery {
+    /// The caller, from their token.
+    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Viewer> {
+        let user = RequestContext::of(ctx)?.user().gql()?;
+        let org = match &user.org {
+            Some(slug) => {
+                let mut conn = db(ctx)?.app().await.gql()?;
+                org::by_slug(&mut conn, slug).await.gql()?.map(OrgObject)
+            }
+            None => None,
+        };
+        Ok(Viewer {
+            user_id: user.sub.clone(),
+            role: user.role,
+            org,
+        })
+    }
+}

@@ -1,0 +1,152 @@
+//! `/graphql` over HTTP: the bearer token becomes the request's principal,
+//! bodies over 8 MiB get 413, malformed JSON 400, mutations are refused over
+//! GET, and every error leaves with `extensions.code`.
+
+use agentmon_core::auth::Principal;
+use agentmon_core::Error;
+use async_graphql::http::parse_query_string;
+use async_graphql::parser::types::OperationType;
+use async_graphql::{BatchRequest, BatchResponse, ErrorExtensions, Response as GqlResponse, ServerError};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+use super::{AppState, REQUEST_ID};
+use crate::graphql::RequestContext;
+
+pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let batch: BatchRequest = match serde_json::from_slice(&body) {
+        Ok(batch) => batch,
+        Err(e) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                &format!("the body is not a GraphQL request in JSON: {e}"),
+                "BAD_USER_INPUT",
+            )
+        }
+    };
+    execute(&state, &headers, batch).await
+}
+
+pub async fn get(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+    let request = match parse_query_string(uri.query().unwrap_or_default()) {
+        Ok(request) => request,
+        Err(e) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                &format!("the query string is not a GraphQL request: {e}"),
+                "BAD_USER_INPUT",
+            )
+        }
+    };
+    if is_mutation(&request.query, request.operation_name.as_deref()) {
+        return error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "mutations must be sent with POST",
+            "BAD_USER_INPUT",
+        );
+    }
+    execute(&state, &headers, BatchRequest::Single(request)).await
+}
+
+pub async fn sdl(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        state.schema.sdl(),
+    )
+}
+
+async fn execute(state: &AppState, headers: &HeaderMap, batch: BatchRequest) -> Response {
+    let request_id = headers
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let principal = match principal(state, headers) {
+        Ok(principal) => principal,
+        Err(e) => {
+            let mut response = GqlResponse::from_errors(vec![e.extend().into_server_error(Default::default())]);
+            complete_errors(&mut response, &request_id);
+            return Json(response).into_response();
+        }
+    };
+    let context = RequestContext {
+        principal,
+        request_id: request_id.clone(),
+    };
+    let mut response = state.schema.execute_batch(batch.data(context)).await;
+    match &mut response {
+        BatchResponse::Single(r) => complete_errors(r, &request_id),
+        BatchResponse::Batch(rs) => rs.iter_mut().for_each(|r| complete_errors(r, &request_id)),
+    }
+    Json(response).into_response()
+}
+
+/// No header: an anonymous request (fields that need a viewer say so). A
+/// header with a bad token fails the whole request.
+fn principal(state: &AppState, headers: &HeaderMap) -> Result<Option<Principal>, Error> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .ok_or_else(|| Error::Unauthenticated("the Authorization header must be `Bearer <JWT>`".into()))?;
+    state.auth.verify(token).map(Some)
+}
+
+/// Errors raised before a resolver ran (parse, validation, limits) get
+/// `BAD_USER_INPUT`; internal errors get the request id to quote.
+fn complete_errors(response: &mut GqlResponse, request_id: &str) {
+    for error in &mut response.errors {
+        complete_error(error, request_id);
+    }
+}
+
+fn complete_error(error: &mut ServerError, request_id: &str) {
+    let extensions = error.extensions.get_or_insert_with(Default::default);
+    let code = match extensions.get("code") {
+        Some(async_graphql::Value::String(code)) => code.clone(),
+        _ if error.path.is_empty() => {
+            extensions.set("code", "BAD_USER_INPUT");
+            "BAD_USER_INPUT".to_string()
+        }
+        _ => {
+            tracing::error!(message = %error.message, "resolver error without a code");
+            error.message = "internal error; quote the requestId when reporting it".into();
+            extensions.set("code", "INTERNAL");
+            "INTERNAL".to_string()
+        }
+    };
+    if code == "INTERNAL" {
+        extensions.set("requestId", request_id);
+    }
+}
+
+fn is_mutation(query: &str, operation: Option<&str>) -> bool {
+    let Ok(document) = async_graphql::parser::parse_query(query) else {
+        return false;
+    };
+    document
+        .operations
+        .iter()
+        .any(|(name, op)| {
+            let selected = match (operation, name) {
+                (Some(wanted), Some(name)) => wanted == name.as_str(),
+                (None, _) => true,
+                (Some(_), None) => false,
+            };
+            selected && op.node.ty == OperationType::Mutation
+        })
+}
+
+fn error_response(status: StatusCode, message: &str, code: &str) -> Response {
+    let body = serde_json::json!({
+        "errors": [{ "message": message, "extensions": { "code": code } }]
+    });
+    (status, Json(body)).into_response()
+}

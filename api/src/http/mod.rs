@@ -1,0 +1,61 @@
+//! The HTTP surface of one server: `/graphql`, `/graphiql`,
+//! `/schema.graphql`, `/healthz`, `/readyz` and the static dashboard.
+
+mod graphql;
+mod health;
+mod static_files;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use agentmon_core::auth::Authenticator;
+use agentmon_core::db::Db;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request};
+use axum::routing::get;
+use axum::Router;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::graphql::AppSchema;
+
+/// Requests with a larger body get 413.
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+#[derive(Clone)]
+pub struct AppState {
+    pub schema: AppSchema,
+    pub auth: Authenticator,
+    pub db: Db,
+    pub web_dir: PathBuf,
+}
+
+pub fn router(state: AppState) -> Router {
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|req: &Request<_>| {
+            let id = req
+                .headers()
+                .get(&REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+        })
+        .on_response(
+            |res: &axum::http::Response<_>, latency: Duration, _span: &tracing::Span| {
+                tracing::info!(status = res.status().as_u16(), latency_ms = latency.as_millis() as u64, "served");
+            },
+        );
+    Router::new()
+        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/schema.graphql", get(graphql::sdl))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .merge(static_files::routes(&state.web_dir))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(trace)
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .with_state(state)
+}

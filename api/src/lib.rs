@@ -1,0 +1,11 @@
+//! The agentmon server and command line: GraphQL over axum, the embedded
+//! defaults, and the commands of the `agentmon` binary.
+
+pub mod cli;
+pub mod commands;
+pub mod graphql;
+pub mod http;
+pub mod logging;
+pub mod storage;
+
+pub use http::{router, AppState};

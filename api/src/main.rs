@@ -1,0 +1,20 @@
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = agentmon_api::cli::Cli::parse();
+    agentmon_api::logging::init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("agentmon: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(agentmon_api::commands::run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("agentmon: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! Opens the database the configuration names, or the embedded one, and
+//! brings its schema up to date. Dropping a `Storage` stops an embedded
+//! cluster that this process started.
+
+use agentmon_core::auth::JwtSettings;
+use agentmon_core::db::embedded::{read_or_create_secret, EmbeddedPg};
+use agentmon_core::db::{create_database_if_missing, migrate, Db, PoolSizes};
+use anyhow::Context;
+
+use crate::cli::{AuthArgs, StorageArgs};
+
+const EMBEDDED_DATABASE: &str = "agentmon";
+
+pub struct Storage {
+    pub db: Db,
+    pub url: String,
+    embedded: Option<EmbeddedPg>,
+}
+
+impl Storage {
+    /// Connects (starting the embedded cluster when no URL is configured) and
+    /// applies pending migrations.
+    pub async fn open(args: &StorageArgs) -> anyhow::Result<Self> {
+        let (url, embedded) = match &args.database_url {
+            Some(url) => (url.clone(), None),
+            None => {
+                let dir = args.data_dir.clone();
+                let pg = tokio::task::spawn_blocking(move || EmbeddedPg::start_or_reuse(&dir))
+                    .await??;
+                create_database_if_missing(&pg.url("postgres"), EMBEDDED_DATABASE).await?;
+                (pg.url(EMBEDDED_DATABASE), Some(pg))
+            }
+        };
+        let versions = migrate::run(&url)
+            .await
+            .context("cannot migrate the database")?;
+        if !versions.is_empty() {
+            tracing::info!(?versions, "migrations applied");
+        }
+        let db = Db::connect(&url, &PoolSizes::default())?;
+        Ok(Storage { db, url, embedded })
+    }
+
+    /// Closes the pools, then stops the embedded cluster if this process
+    /// started it.
+    pub fn close(self) {
+        drop(self.db);
+        drop(self.embedded);
+    }
+}
+
+/// The JWT settings: the configured secret, or the one kept in the data
+/// directory (created on first use, mode 0600).
+pub fn jwt_settings(auth: &AuthArgs, storage: &StorageArgs) -> anyhow::Result<JwtSettings> {
+    let secret = match &auth.jwt_secret {
+        Some(secret) => secret.clone(),
+        None => {
+            std::fs::create_dir_all(&storage.data_dir).with_context(|| {
+                format!("cannot create the data directory {}", storage.data_dir.display())
+            })?;
+            read_or_create_secret(&storage.data_dir.join("jwt-secret"))?
+        }
+    };
+    if secret.len() < 32 {
+        tracing::warn!("AGENTMON_JWT_SECRET is shorter than 32 bytes; use a longer random secret");
+    }
+    Ok(JwtSettings {
+        secret,
+        issuer: auth.jwt_issuer.clone(),
+        audience: auth.jwt_audience.clone(),
+    })
+}

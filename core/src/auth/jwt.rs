@@ -1,0 +1,179 @@
+//! HS256 JWTs: verification of `iss`, `aud`, `exp` (and `nbf` when given),
+//! and minting for the CLI and tests.
+
+use chrono::Utc;
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use super::{OrgScope, Principal, Role, UserPrincipal};
+use crate::{Error, Result};
+
+/// Seconds of clock skew tolerated on `exp` and `nbf`.
+const LEEWAY_SECONDS: u64 = 30;
+
+#[derive(Clone, Debug)]
+pub struct JwtSettings {
+    pub secret: String,
+    pub issuer: String,
+    pub audience: String,
+}
+
+#[derive(Clone)]
+pub struct Authenticator {
+    settings: JwtSettings,
+    decoding: DecodingKey,
+    encoding: EncodingKey,
+    validation: Validation,
+}
+
+/// The claims agentmon reads; `iss`, `aud`, `exp`, `nbf` are checked by the
+/// validation itself.
+#[derive(Debug, Deserialize)]
+struct Claims {
+    sub: Option<String>,
+    role: Option<Role>,
+    org: Option<String>,
+    scope: Option<String>,
+    orgs: Option<Vec<String>>,
+}
+
+#[derive(Debug, Serialize)]
+struct MintedClaims<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sub: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    role: Option<Role>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    org: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    orgs: Option<&'a [String]>,
+    iss: &'a str,
+    aud: &'a str,
+    iat: i64,
+    exp: i64,
+}
+
+/// What to put in a minted token.
+#[derive(Debug, Clone)]
+pub enum MintRequest {
+    User {
+        sub: String,
+        role: Role,
+        org: Option<String>,
+    },
+    Ingest {
+        orgs: Vec<String>,
+    },
+}
+
+impl Authenticator {
+    pub fn new(settings: JwtSettings) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[&settings.issuer]);
+        validation.set_audience(&[&settings.audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud"]);
+        validation.validate_nbf = true;
+        validation.leeway = LEEWAY_SECONDS;
+        Authenticator {
+            decoding: DecodingKey::from_secret(settings.secret.as_bytes()),
+            encoding: EncodingKey::from_secret(settings.secret.as_bytes()),
+            settings,
+            validation,
+        }
+    }
+
+    /// Verifies a bearer token and says who it stands for.
+    pub fn verify(&self, token: &str) -> Result<Principal> {
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+            .map_err(|e| Error::Unauthenticated(explain(e.kind())))?;
+        principal(data.claims)
+    }
+
+    /// Signs a token for `request`, valid for `ttl`.
+    pub fn mint(&self, request: &MintRequest, ttl: std::time::Duration) -> Result<String> {
+        let now = Utc::now().timestamp();
+        let ttl = i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX / 2);
+        let mut claims = MintedClaims {
+            sub: None,
+            role: None,
+            org: None,
+            scope: None,
+            orgs: None,
+            iss: &self.settings.issuer,
+            aud: &self.settings.audience,
+            iat: now,
+            exp: now.saturating_add(ttl),
+        };
+        match request {
+            MintRequest::User { sub, role, org } => {
+                if !role.is_cross_org() && org.is_none() {
+                    return Err(Error::BadUserInput(format!(
+                        "a {} token needs an org: give --org SLUG",
+                        role.as_str()
+                    )));
+                }
+                claims.sub = Some(sub);
+                claims.role = Some(*role);
+                claims.org = org.as_deref();
+            }
+            MintRequest::Ingest { orgs } => {
+                claims.sub = Some("producer");
+                claims.scope = Some("ingest");
+                claims.orgs = Some(orgs);
+            }
+        }
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| Error::internal(format!("cannot sign a token: {e}")))
+    }
+}
+
+fn principal(claims: Claims) -> Result<Principal> {
+    if let Some(scope) = claims.scope.as_deref() {
+        if scope != "ingest" {
+            return Err(Error::Unauthenticated(format!(
+                "unknown token scope {scope:?}; producers use scope \"ingest\""
+            )));
+        }
+        let orgs = claims.orgs.ok_or_else(|| {
+            Error::Unauthenticated(
+                "an ingest token needs an \"orgs\" claim: a list of org slugs, or [\"*\"]".into(),
+            )
+        })?;
+        return Ok(Principal::Producer(OrgScope::from_list(&orgs)));
+    }
+    let role = claims.role.ok_or_else(|| {
+        Error::Unauthenticated("the token has no \"role\" claim and no ingest scope".into())
+    })?;
+    let sub = claims
+        .sub
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| Error::Unauthenticated("the token has no \"sub\" claim".into()))?;
+    if !role.is_cross_org() && claims.org.is_none() {
+        return Err(Error::Unauthenticated(format!(
+            "a {} token must name its org in the \"org\" claim",
+            role.as_str()
+        )));
+    }
+    Ok(Principal::User(UserPrincipal {
+        sub,
+        role,
+        org: claims.org,
+    }))
+}
+
+fn explain(kind: &ErrorKind) -> String {
+    match kind {
+        ErrorKind::ExpiredSignature => "the token has expired; sign in again or mint a new one",
+        ErrorKind::ImmatureSignature => "the token is not valid yet (nbf is in the future)",
+        ErrorKind::InvalidIssuer => "the token's issuer (iss) is not the one this server accepts",
+        ErrorKind::InvalidAudience => "the token's audience (aud) is not this server",
+        ErrorKind::InvalidSignature => "the token's signature does not verify with this server's key",
+        ErrorKind::InvalidAlgorithm => "the token's algorithm is not accepted (HS256 expected)",
+        ErrorKind::MissingRequiredClaim(_) => "the token lacks a required claim (exp, iss, aud)",
+        _ => "the token is malformed; send `Authorization: Bearer <JWT>`",
+    }
+    .to_string()
+}

@@ -1,0 +1,8 @@
+//! Who is calling: JWT verification and minting, and the principal a token
+//! stands for (SPEC section 4).
+
+mod jwt;
+mod principal;
+
+pub use jwt::{Authenticator, JwtSettings, MintRequest};
+pub use principal::{OrgScope, Principal, Role, UserPrincipal};

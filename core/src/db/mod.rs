@@ -1,0 +1,121 @@
+//! Storage: the connection pools, tenant-scoped transactions, migrations and
+//! the embedded PostgreSQL cluster used when no `DATABASE_URL` is set.
+//!
+//! Two pools share one database:
+//! - `app` connections run `SET ROLE agentmon_app`, a role that row-level
+//!   security binds: every tenant query runs inside [`set_org`];
+//! - `owner` connections keep the migration owner's rights, for the worker,
+//!   migrations and cross-org administration.
+
+pub mod embedded;
+pub mod migrate;
+pub mod partitions;
+
+use diesel::sql_types::Text;
+use diesel::ConnectionError;
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use futures::FutureExt;
+use uuid::Uuid;
+
+use crate::Result;
+
+pub type Conn = Object<AsyncPgConnection>;
+
+/// Settings every connection starts with.
+const SESSION_SETUP: &str =
+    "SET application_name = 'agentmon'; SET statement_timeout = '30s'; SET TIME ZONE 'UTC';";
+
+#[derive(Clone)]
+pub struct Db {
+    app: Pool<AsyncPgConnection>,
+    owner: Pool<AsyncPgConnection>,
+    pub partitions: partitions::KnownPartitions,
+}
+
+#[derive(Debug, Clone)]
+pub struct PoolSizes {
+    pub app: usize,
+    pub owner: usize,
+}
+
+impl Default for PoolSizes {
+    fn default() -> Self {
+        PoolSizes { app: 16, owner: 4 }
+    }
+}
+
+impl Db {
+    /// Pools for `url`; connections are made lazily.
+    pub fn connect(url: &str, sizes: &PoolSizes) -> anyhow::Result<Self> {
+        Ok(Db {
+            app: pool(url, sizes.app, "SET ROLE agentmon_app;")?,
+            owner: pool(url, sizes.owner, "")?,
+            partitions: Default::default(),
+        })
+    }
+
+    /// A connection bound by row-level security: tenant rows are visible only
+    /// inside a transaction that called [`set_org`].
+    pub async fn app(&self) -> Result<Conn> {
+        Ok(self.app.get().await?)
+    }
+
+    /// A connection with the owner's rights; not bound by row-level security.
+    pub async fn owner(&self) -> Result<Conn> {
+        Ok(self.owner.get().await?)
+    }
+
+    /// True when the database answers a trivial query.
+    pub async fn ready(&self) -> bool {
+        match self.app.get().await {
+            Ok(mut conn) => conn.batch_execute("SELECT 1").await.is_ok(),
+            Err(_) => false,
+        }
+    }
+}
+
+fn pool(url: &str, size: usize, extra_setup: &'static str) -> anyhow::Result<Pool<AsyncPgConnection>> {
+    let mut config = ManagerConfig::default();
+    config.custom_setup = Box::new(move |url| {
+        let url = url.to_string();
+        async move {
+            let mut conn = AsyncPgConnection::establish(&url).await?;
+            conn.batch_execute(&format!("{SESSION_SETUP}{extra_setup}"))
+                .await
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+            Ok(conn)
+        }
+        .boxed()
+    });
+    let manager = AsyncDieselConnectionManager::new_with_config(url, config);
+    Ok(Pool::builder(manager)
+        .max_size(size)
+        .wait_timeout(Some(std::time::Duration::from_secs(10)))
+        .create_timeout(Some(std::time::Duration::from_secs(10)))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()?)
+}
+
+/// Binds the current transaction to `org`: row-level security then shows and
+/// accepts only that org's rows. Transaction-local, so it never leaks through
+/// the pool.
+pub async fn set_org(conn: &mut AsyncPgConnection, org: Uuid) -> diesel::QueryResult<()> {
+    diesel::sql_query("SELECT set_config('app.org_id', $1, true)")
+        .bind::<Text, _>(org.to_string())
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Creates database `name` on the server at `server_url` unless it exists.
+pub async fn create_database_if_missing(server_url: &str, name: &str) -> anyhow::Result<()> {
+    let mut conn = AsyncPgConnection::establish(server_url).await?;
+    let quoted = name.replace('"', "\"\"");
+    match conn.batch_execute(&format!("CREATE DATABASE \"{quoted}\"")).await {
+        Ok(()) => Ok(()),
+        Err(e) if e.to_string().contains("already exists") => Ok(()),
+        Err(e) => Err(anyhow::anyhow!("cannot create database {name}: {e}")),
+    }
+}

@@ -1,0 +1,89 @@
+//! The one error type. Every GraphQL error is made from it in one place
+//! (`ErrorExtensions` below), so every error carries `extensions.code`.
+
+use async_graphql::ErrorExtensions;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Unauthenticated(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    BadUserInput(String),
+    #[error("{message}")]
+    RateLimited {
+        message: String,
+        retry_after_seconds: u64,
+    },
+    #[error("{0}")]
+    Unavailable(String),
+    /// Anything unexpected: logged in full, shown to clients as a generic
+    /// message with the request id.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl Error {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Unauthenticated(_) => "UNAUTHENTICATED",
+            Error::Forbidden(_) => "FORBIDDEN",
+            Error::NotFound(_) => "NOT_FOUND",
+            Error::BadUserInput(_) => "BAD_USER_INPUT",
+            Error::RateLimited { .. } => "RATE_LIMITED",
+            Error::Unavailable(_) => "UNAVAILABLE",
+            Error::Internal(_) => "INTERNAL",
+        }
+    }
+
+    pub fn internal(message: impl std::fmt::Display) -> Self {
+        Error::Internal(anyhow::anyhow!("{message}"))
+    }
+}
+
+impl From<diesel::result::Error> for Error {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error as D};
+        match e {
+            D::NotFound => Error::NotFound("no such record".into()),
+            D::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
+                Error::Unavailable("the database connection was lost; retry the request".into())
+            }
+            other => Error::Internal(other.into()),
+        }
+    }
+}
+
+impl From<diesel_async::pooled_connection::deadpool::PoolError> for Error {
+    fn from(e: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
+        tracing::warn!(error = %e, "database pool unavailable");
+        Error::Unavailable("the database is unavailable; retry shortly".into())
+    }
+}
+
+impl ErrorExtensions for Error {
+    fn extend(&self) -> async_graphql::Error {
+        let message = match self {
+            Error::Internal(e) => {
+                tracing::error!(error = ?e, "internal error");
+                "internal error; quote the requestId when reporting it".to_string()
+            }
+            other => other.to_string(),
+        };
+        async_graphql::Error::new(message).extend_with(|_, ext| {
+            ext.set("code", self.code());
+            if let Error::RateLimited {
+                retry_after_seconds,
+                ..
+            } = self
+            {
+                ext.set("retryAfterSeconds", *retry_after_seconds);
+            }
+        })
+    }
+}

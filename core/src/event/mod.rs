@@ -1,0 +1,8 @@
+//! The event envelope that producers send, and its validation rules
+//! (SPEC section 2).
+
+mod types;
+mod validate;
+
+pub use types::*;
+pub use validate::{validate, Rejection, MAX_EVENTS_PER_CALL};

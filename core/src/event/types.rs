@@ -1,0 +1,164 @@
+//! Event input types, shared by the GraphQL ingest mutation and the demo
+//! generator. Names follow CONTRACT.graphql.
+
+use async_graphql::{Enum, InputObject};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum EventType {
+    SessionStarted,
+    MessageSent,
+    RunStarted,
+    RunFinished,
+    SessionHandoff,
+    SessionEnded,
+}
+
+impl EventType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::SessionStarted => "SESSION_STARTED",
+            EventType::MessageSent => "MESSAGE_SENT",
+            EventType::RunStarted => "RUN_STARTED",
+            EventType::RunFinished => "RUN_FINISHED",
+            EventType::SessionHandoff => "SESSION_HANDOFF",
+            EventType::SessionEnded => "SESSION_ENDED",
+        }
+    }
+}
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MessageRole {
+    User,
+    Agent,
+}
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RunStatus {
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCategory {
+    Tool,
+    Model,
+    Timeout,
+    Other,
+}
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum HandoffTarget {
+    Local,
+    Other,
+}
+
+/// One event from a producer. `eventId` is the idempotency key within an org.
+#[derive(InputObject, Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventInput {
+    pub event_id: Uuid,
+    /// Org slug; the org must exist.
+    pub org: String,
+    #[graphql(name = "type")]
+    #[serde(rename = "type")]
+    pub event_type: EventType,
+    pub occurred_at: DateTime<Utc>,
+    /// The producer's session id, unique within the org.
+    pub session_id: String,
+    /// The producer's user id, unique within the org; unknown users are created.
+    pub user_id: String,
+    /// Required for RUN_STARTED and RUN_FINISHED.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
+    /// Required for MESSAGE_SENT.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<MessageInput>,
+    /// RUN_STARTED: model; RUN_FINISHED: outcome and usage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<RunInput>,
+    /// Required for SESSION_HANDOFF.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handoff: Option<HandoffInput>,
+    /// A flat object of string keys to string, number or boolean values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<async_graphql::Json<serde_json::Value>>,
+    /// Optional profile of the user (email, name); the last write wins.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<UserProfileInput>,
+}
+
+#[derive(InputObject, Clone, Debug, Serialize, Deserialize)]
+pub struct MessageInput {
+    pub role: MessageRole,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+#[derive(InputObject, Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunInput {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// RUN_FINISHED: SUCCEEDED, FAILED or CANCELLED.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<RunStatus>,
+    /// When FAILED.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_category: Option<ErrorCategory>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_tokens: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_tokens: Option<i32>,
+    /// A decimal string such as "0.001234": exact, never a float.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_usd: Option<String>,
+    /// If absent: finished.occurredAt - started.occurredAt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<i32>,
+}
+
+#[derive(InputObject, Clone, Debug, Serialize, Deserialize)]
+pub struct HandoffInput {
+    pub target: HandoffTarget,
+}
+
+#[derive(InputObject, Clone, Debug, Serialize, Deserialize)]
+pub struct UserProfileInput {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl EventInput {
+    /// What is stored in `events.payload`: the parts beyond the indexed
+    /// columns, as the producer sent them.
+    pub fn payload(&self) -> serde_json::Value {
+        let mut payload = serde_json::Map::new();
+        let mut put = |key: &str, value: serde_json::Result<serde_json::Value>| {
+            if let Ok(v) = value {
+                if !v.is_null() {
+                    payload.insert(key.to_string(), v);
+                }
+            }
+        };
+        put("message", serde_json::to_value(&self.message));
+        put("run", serde_json::to_value(&self.run));
+        put("handoff", serde_json::to_value(&self.handoff));
+        put("attributes", serde_json::to_value(self.attributes.as_ref().map(|a| &a.0)));
+        put("user", serde_json::to_value(&self.user));
+        serde_json::Value::Object(payload)
+    }
+}

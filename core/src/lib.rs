@@ -1,0 +1,12 @@
+//! agentmon's domain, shared by the projectors and the API: configuration,
+//! storage (pool, migrations, the embedded PostgreSQL), the event envelope
+//! and its validation, authentication, and the one error type.
+
+pub mod auth;
+pub mod db;
+pub mod error;
+pub mod event;
+pub mod models;
+pub mod schema;
+
+pub use error::{Error, Result};

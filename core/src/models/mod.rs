@@ -1,0 +1,6 @@
+//! Row structs and the queries on them. Callers open transactions; these
+//! functions take a connection.
+
+pub mod audit;
+pub mod ingest;
+pub mod org;

@@ -1,0 +1,132 @@
+//! Orgs: the tenants. Created by a SUPER_ADMIN, never by ingest.
+
+use std::sync::LazyLock;
+
+use async_graphql::Enum;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::schema::orgs;
+use crate::{Error, Result};
+
+static SLUG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[a-z0-9][a-z0-9-]{1,62}$").unwrap_or_else(|e| panic!("slug regex: {e}"))
+});
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OrgStatus {
+    Active,
+    Suspended,
+}
+
+#[derive(Queryable, Selectable, Clone, Debug)]
+#[diesel(table_name = orgs, check_for_backend(diesel::pg::Pg))]
+pub struct Org {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub status: String,
+    pub timezone: String,
+    pub retention_days: i32,
+    pub projection_epoch: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Org {
+    pub fn status(&self) -> OrgStatus {
+        if self.status == "SUSPENDED" {
+            OrgStatus::Suspended
+        } else {
+            OrgStatus::Active
+        }
+    }
+}
+
+#[derive(Insertable, Debug, Clone)]
+#[diesel(table_name = orgs)]
+pub struct NewOrg {
+    pub slug: String,
+    pub name: String,
+    pub timezone: String,
+}
+
+impl NewOrg {
+    /// Checks slug, name and time zone, with messages that say what to fix.
+    pub fn validate(&self) -> Result<()> {
+        if !SLUG.is_match(&self.slug) {
+            return Err(Error::BadUserInput(format!(
+                "slug {:?} is not valid: use 2 to 63 lowercase letters, digits or dashes, \
+                 starting with a letter or digit",
+                self.slug
+            )));
+        }
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(Error::BadUserInput(
+                "name must be 1 to 200 characters long".into(),
+            ));
+        }
+        if self.timezone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(Error::BadUserInput(format!(
+                "timezone {:?} is not an IANA time zone name such as \"UTC\" or \"Europe/Berlin\"",
+                self.timezone
+            )));
+        }
+        Ok(())
+    }
+}
+
+pub async fn by_slug(conn: &mut AsyncPgConnection, slug: &str) -> QueryResult<Option<Org>> {
+    orgs::table
+        .filter(orgs::slug.eq(slug))
+        .select(Org::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn by_slugs(conn: &mut AsyncPgConnection, slugs: &[String]) -> QueryResult<Vec<Org>> {
+    orgs::table
+        .filter(orgs::slug.eq_any(slugs))
+        .select(Org::as_select())
+        .load(conn)
+        .await
+}
+
+pub async fn all(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Org>> {
+    orgs::table
+        .order(orgs::slug)
+        .select(Org::as_select())
+        .load(conn)
+        .await
+}
+
+/// Creates an org; needs an owner connection. A taken slug is a
+/// `BAD_USER_INPUT` error.
+pub async fn create(conn: &mut AsyncPgConnection, new: &NewOrg) -> Result<Org> {
+    new.validate()?;
+    let new = NewOrg {
+        name: new.name.trim().to_string(),
+        ..new.clone()
+    };
+    diesel::insert_into(orgs::table)
+        .values(&new)
+        .returning(Org::as_returning())
+        .get_result(conn)
+        .await
+        .map_err(|e| match e {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ) => Error::BadUserInput(format!(
+                "an org with slug {:?} already exists; choose another slug",
+                new.slug
+            )),
+            other => other.into(),
+        })
+}
