@@ -8,7 +8,11 @@ use agentmon_core::auth::Role;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser, Debug)]
-#[command(name = "agentmon", version, about = "Monitoring for cloud AI coding agents")]
+#[command(
+    name = "agentmon",
+    version,
+    about = "Monitoring for cloud AI coding agents"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub storage: StorageArgs,
@@ -24,20 +28,40 @@ pub struct StorageArgs {
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
     /// Where the embedded PostgreSQL and generated secrets live.
-    #[arg(long, env = "AGENTMON_DATA_DIR", default_value = ".agentmon", global = true)]
+    #[arg(
+        long,
+        env = "AGENTMON_DATA_DIR",
+        default_value = ".agentmon",
+        global = true
+    )]
     pub data_dir: PathBuf,
 }
 
 #[derive(Args, Debug, Clone)]
 pub struct AuthArgs {
     /// HS256 secret for JWTs. Without it one is generated and kept in the data directory.
-    #[arg(long, env = "AGENTMON_JWT_SECRET", global = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "AGENTMON_JWT_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
     pub jwt_secret: Option<String>,
     /// The `iss` every token must carry.
-    #[arg(long, env = "AGENTMON_JWT_ISSUER", default_value = "agentmon", global = true)]
+    #[arg(
+        long,
+        env = "AGENTMON_JWT_ISSUER",
+        default_value = "agentmon",
+        global = true
+    )]
     pub jwt_issuer: String,
     /// The `aud` every token must carry.
-    #[arg(long, env = "AGENTMON_JWT_AUDIENCE", default_value = "agentmon", global = true)]
+    #[arg(
+        long,
+        env = "AGENTMON_JWT_AUDIENCE",
+        default_value = "agentmon",
+        global = true
+    )]
     pub jwt_audience: String,
 }
 

@@ -3,7 +3,10 @@ use clap::Parser;
 fn main() -> std::process::ExitCode {
     let cli = agentmon_api::cli::Cli::parse();
     agentmon_api::logging::init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("agentmon: cannot start the async runtime: {e}");

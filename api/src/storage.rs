@@ -25,8 +25,8 @@ impl Storage {
             Some(url) => (url.clone(), None),
             None => {
                 let dir = args.data_dir.clone();
-                let pg = tokio::task::spawn_blocking(move || EmbeddedPg::start_or_reuse(&dir))
-                    .await??;
+                let pg =
+                    tokio::task::spawn_blocking(move || EmbeddedPg::start_or_reuse(&dir)).await??;
                 create_database_if_missing(&pg.url("postgres"), EMBEDDED_DATABASE).await?;
                 (pg.url(EMBEDDED_DATABASE), Some(pg))
             }
@@ -56,7 +56,10 @@ pub fn jwt_settings(auth: &AuthArgs, storage: &StorageArgs) -> anyhow::Result<Jw
         Some(secret) => secret.clone(),
         None => {
             std::fs::create_dir_all(&storage.data_dir).with_context(|| {
-                format!("cannot create the data directory {}", storage.data_dir.display())
+                format!(
+                    "cannot create the data directory {}",
+                    storage.data_dir.display()
+                )
             })?;
             read_or_create_secret(&storage.data_dir.join("jwt-secret"))?
         }

@@ -12,7 +12,17 @@ pub async fn run(storage_args: &StorageArgs, command: OrgCommand) -> anyhow::Res
             slug,
             name,
             timezone,
-        } => create(&storage, NewOrg { slug, name, timezone }).await,
+        } => {
+            create(
+                &storage,
+                NewOrg {
+                    slug,
+                    name,
+                    timezone,
+                },
+            )
+            .await
+        }
     };
     storage.close();
     result

@@ -9,7 +9,11 @@ use crate::graphql::{self, Limits};
 use crate::http::{router, AppState};
 use crate::storage::{jwt_settings, Storage};
 
-pub async fn run(storage_args: &StorageArgs, auth: &AuthArgs, args: ServeArgs) -> anyhow::Result<()> {
+pub async fn run(
+    storage_args: &StorageArgs,
+    auth: &AuthArgs,
+    args: ServeArgs,
+) -> anyhow::Result<()> {
     let auth = Authenticator::new(jwt_settings(auth, storage_args)?);
     let storage = Storage::open(storage_args).await?;
     let result = serve(&storage, auth, &args).await;

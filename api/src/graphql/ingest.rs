@@ -64,7 +64,9 @@ impl IngestMutation {
         events: Vec<EventInput>,
     ) -> async_graphql::Result<IngestResult> {
         let scope = RequestContext::of(ctx)?.producer().gql()?;
-        let outcome = ingest(db(ctx)?, scope, &events, chrono::Utc::now()).await.gql()?;
+        let outcome = ingest(db(ctx)?, scope, &events, chrono::Utc::now())
+            .await
+            .gql()?;
         Ok(outcome.into())
     }
 }

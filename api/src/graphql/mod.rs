@@ -37,9 +37,13 @@ impl Default for Limits {
 /// The schema, serving `db`. Per-request state (the principal) is added to
 /// each request by the HTTP handler, never here.
 pub fn build(db: Option<Db>, limits: Limits) -> AppSchema {
-    let mut builder = Schema::build(QueryRoot::default(), MutationRoot::default(), EmptySubscription)
-        .limit_depth(limits.depth)
-        .limit_complexity(limits.complexity);
+    let mut builder = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .limit_depth(limits.depth)
+    .limit_complexity(limits.complexity);
     if let Some(db) = db {
         builder = builder.data(db);
     }

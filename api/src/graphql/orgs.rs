@@ -2,8 +2,8 @@
 
 use agentmon_core::auth::Role;
 use agentmon_core::db::set_org;
-use agentmon_core::models::org::{self, NewOrg, Org, OrgStatus};
 use agentmon_core::models::audit;
+use agentmon_core::models::org::{self, NewOrg, Org, OrgStatus};
 use agentmon_core::Error;
 use async_graphql::{Context, Object, ID};
 use diesel_async::AsyncConnection;
@@ -43,7 +43,11 @@ impl OrgQuery {
         let mut conn = db(ctx)?.app().await.gql()?;
         let orgs = match (&user.org, user.role.is_cross_org()) {
             (_, true) => org::all(&mut conn).await.gql()?,
-            (Some(slug), false) => org::by_slug(&mut conn, slug).await.gql()?.into_iter().collect(),
+            (Some(slug), false) => org::by_slug(&mut conn, slug)
+                .await
+                .gql()?
+                .into_iter()
+                .collect(),
             (None, false) => Vec::new(),
         };
         Ok(orgs.into_iter().map(OrgObject).collect())
@@ -51,7 +55,11 @@ impl OrgQuery {
 
     /// One org by slug: a FORBIDDEN error when the viewer may not see it,
     /// null when it does not exist.
-    async fn org(&self, ctx: &Context<'_>, slug: String) -> async_graphql::Result<Option<OrgObject>> {
+    async fn org(
+        &self,
+        ctx: &Context<'_>,
+        slug: String,
+    ) -> async_graphql::Result<Option<OrgObject>> {
         let user = RequestContext::of(ctx)?.user().gql()?;
         if !user.may_see_org(&slug) {
             return Err(Error::Forbidden(format!(
@@ -93,7 +101,10 @@ impl OrgMutation {
     ) -> async_graphql::Result<OrgObject> {
         let user = RequestContext::of(ctx)?.user().gql()?;
         if user.role != Role::SuperAdmin {
-            return Err(Error::Forbidden("only a SUPER_ADMIN may create orgs".into())).gql();
+            return Err(Error::Forbidden(
+                "only a SUPER_ADMIN may create orgs".into(),
+            ))
+            .gql();
         }
         let new = NewOrg {
             slug,
@@ -105,7 +116,8 @@ impl OrgMutation {
         let created = conn
             .transaction::<_, Error, _>(async |conn| {
                 let created = org::create(conn, &new).await?;
-                let detail = serde_json::json!({ "slug": created.slug, "timezone": created.timezone });
+                let detail =
+                    serde_json::json!({ "slug": created.slug, "timezone": created.timezone });
                 audit::record(conn, created.id, &actor, "org.create", detail).await?;
                 Ok(created)
             })

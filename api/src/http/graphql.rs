@@ -6,7 +6,9 @@ use agentmon_core::auth::Principal;
 use agentmon_core::Error;
 use async_graphql::http::parse_query_string;
 use async_graphql::parser::types::OperationType;
-use async_graphql::{BatchRequest, BatchResponse, ErrorExtensions, Response as GqlResponse, ServerError};
+use async_graphql::{
+    BatchRequest, BatchResponse, ErrorExtensions, Response as GqlResponse, ServerError,
+};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode, Uri};
@@ -67,7 +69,8 @@ async fn execute(state: &AppState, headers: &HeaderMap, batch: BatchRequest) -> 
     let principal = match principal(state, headers) {
         Ok(principal) => principal,
         Err(e) => {
-            let mut response = GqlResponse::from_errors(vec![e.extend().into_server_error(Default::default())]);
+            let mut response =
+                GqlResponse::from_errors(vec![e.extend().into_server_error(Default::default())]);
             complete_errors(&mut response, &request_id);
             return Json(response).into_response();
         }
@@ -93,9 +96,14 @@ fn principal(state: &AppState, headers: &HeaderMap) -> Result<Option<Principal>,
     let token = value
         .to_str()
         .ok()
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::trim)
-        .ok_or_else(|| Error::Unauthenticated("the Authorization header must be `Bearer <JWT>`".into()))?;
+        .ok_or_else(|| {
+            Error::Unauthenticated("the Authorization header must be `Bearer <JWT>`".into())
+        })?;
     state.auth.verify(token).map(Some)
 }
 
@@ -131,17 +139,14 @@ fn is_mutation(query: &str, operation: Option<&str>) -> bool {
     let Ok(document) = async_graphql::parser::parse_query(query) else {
         return false;
     };
-    document
-        .operations
-        .iter()
-        .any(|(name, op)| {
-            let selected = match (operation, name) {
-                (Some(wanted), Some(name)) => wanted == name.as_str(),
-                (None, _) => true,
-                (Some(_), None) => false,
-            };
-            selected && op.node.ty == OperationType::Mutation
-        })
+    document.operations.iter().any(|(name, op)| {
+        let selected = match (operation, name) {
+            (Some(wanted), Some(name)) => wanted == name.as_str(),
+            (None, _) => true,
+            (Some(_), None) => false,
+        };
+        selected && op.node.ty == OperationType::Mutation
+    })
 }
 
 fn error_response(status: StatusCode, message: &str, code: &str) -> Response {

@@ -170,7 +170,9 @@ fn explain(kind: &ErrorKind) -> String {
         ErrorKind::ImmatureSignature => "the token is not valid yet (nbf is in the future)",
         ErrorKind::InvalidIssuer => "the token's issuer (iss) is not the one this server accepts",
         ErrorKind::InvalidAudience => "the token's audience (aud) is not this server",
-        ErrorKind::InvalidSignature => "the token's signature does not verify with this server's key",
+        ErrorKind::InvalidSignature => {
+            "the token's signature does not verify with this server's key"
+        }
         ErrorKind::InvalidAlgorithm => "the token's algorithm is not accepted (HS256 expected)",
         ErrorKind::MissingRequiredClaim(_) => "the token lacks a required claim (exp, iss, aud)",
         _ => "the token is malformed; send `Authorization: Bearer <JWT>`",

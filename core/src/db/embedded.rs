@@ -108,7 +108,15 @@ impl EmbeddedPg {
             .command("initdb")
             .arg("-D")
             .arg(&self.cluster)
-            .args(["-U", SUPERUSER, "-A", "scram-sha-256", "-E", "UTF8", "--locale=C"])
+            .args([
+                "-U",
+                SUPERUSER,
+                "-A",
+                "scram-sha-256",
+                "-E",
+                "UTF8",
+                "--locale=C",
+            ])
             .arg(format!("--pwfile={}", pwfile.display()))
             .output()?;
         let _ = fs::remove_file(&pwfile);
@@ -205,7 +213,7 @@ pub fn find_bin_dir() -> anyhow::Result<PathBuf> {
             Some((version, e.path().join("bin")))
         })
         .collect();
-    versioned.sort_by(|a, b| b.0.cmp(&a.0));
+    versioned.sort_by_key(|v| std::cmp::Reverse(v.0));
     candidates.extend(versioned.into_iter().map(|(_, p)| p));
     candidates.into_iter().find(|d| has_both(d)).ok_or_else(|| {
         anyhow!(

@@ -16,12 +16,14 @@ pub async fn run(url: &str) -> anyhow::Result<Vec<String>> {
     let url = url.to_string();
     tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<String>> {
         let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)?;
-        diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).execute(&mut conn)?;
+        diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+            .execute(&mut conn)?;
         let result = conn
             .run_pending_migrations(MIGRATIONS)
             .map(|versions| versions.iter().map(|v| v.to_string()).collect())
             .map_err(|e| anyhow::anyhow!("migration failed: {e}"));
-        diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).execute(&mut conn)?;
+        diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
+            .execute(&mut conn)?;
         result
     })
     .await?

@@ -76,7 +76,11 @@ impl Db {
     }
 }
 
-fn pool(url: &str, size: usize, extra_setup: &'static str) -> anyhow::Result<Pool<AsyncPgConnection>> {
+fn pool(
+    url: &str,
+    size: usize,
+    extra_setup: &'static str,
+) -> anyhow::Result<Pool<AsyncPgConnection>> {
     let mut config = ManagerConfig::default();
     config.custom_setup = Box::new(move |url| {
         let url = url.to_string();
@@ -113,7 +117,10 @@ pub async fn set_org(conn: &mut AsyncPgConnection, org: Uuid) -> diesel::QueryRe
 pub async fn create_database_if_missing(server_url: &str, name: &str) -> anyhow::Result<()> {
     let mut conn = AsyncPgConnection::establish(server_url).await?;
     let quoted = name.replace('"', "\"\"");
-    match conn.batch_execute(&format!("CREATE DATABASE \"{quoted}\"")).await {
+    match conn
+        .batch_execute(&format!("CREATE DATABASE \"{quoted}\""))
+        .await
+    {
         Ok(()) => Ok(()),
         Err(e) if e.to_string().contains("already exists") => Ok(()),
         Err(e) => Err(anyhow::anyhow!("cannot create database {name}: {e}")),

@@ -157,7 +157,10 @@ impl EventInput {
         put("message", serde_json::to_value(&self.message));
         put("run", serde_json::to_value(&self.run));
         put("handoff", serde_json::to_value(&self.handoff));
-        put("attributes", serde_json::to_value(self.attributes.as_ref().map(|a| &a.0)));
+        put(
+            "attributes",
+            serde_json::to_value(self.attributes.as_ref().map(|a| &a.0)),
+        );
         put("user", serde_json::to_value(&self.user));
         serde_json::Value::Object(payload)
     }

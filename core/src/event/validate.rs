@@ -65,15 +65,14 @@ pub fn validate(event: &EventInput, now: DateTime<Utc>) -> Result<(), String> {
     if event.event_type == EventType::RunFinished {
         match event.run.as_ref().and_then(|r| r.status) {
             Some(RunStatus::Succeeded | RunStatus::Failed | RunStatus::Cancelled) => {}
-            Some(RunStatus::Running) => {
-                return Err(
-                    "run.status must be SUCCEEDED, FAILED or CANCELLED for RUN_FINISHED, not RUNNING"
-                        .into(),
-                )
-            }
+            Some(RunStatus::Running) => return Err(
+                "run.status must be SUCCEEDED, FAILED or CANCELLED for RUN_FINISHED, not RUNNING"
+                    .into(),
+            ),
             None => {
                 return Err(
-                    "run.status is required for RUN_FINISHED: SUCCEEDED, FAILED or CANCELLED".into(),
+                    "run.status is required for RUN_FINISHED: SUCCEEDED, FAILED or CANCELLED"
+                        .into(),
                 )
             }
         }
@@ -91,7 +90,11 @@ pub fn validate(event: &EventInput, now: DateTime<Utc>) -> Result<(), String> {
             }
         }
         max_chars("run.model", run.model.as_deref(), MAX_ID_CHARS)?;
-        max_chars("run.errorMessage", run.error_message.as_deref(), MAX_SHORT_TEXT_CHARS)?;
+        max_chars(
+            "run.errorMessage",
+            run.error_message.as_deref(),
+            MAX_SHORT_TEXT_CHARS,
+        )?;
     }
     if let Some(message) = &event.message {
         max_chars("message.text", message.text.as_deref(), MAX_TEXT_CHARS)?;

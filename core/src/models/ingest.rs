@@ -124,7 +124,9 @@ fn org_rule<'o>(
     if !scope.allows(slug) {
         return Err((
             "FORBIDDEN_ORG",
-            format!("this ingest token may not write to org {slug:?}; ask for a token that lists it"),
+            format!(
+                "this ingest token may not write to org {slug:?}; ask for a token that lists it"
+            ),
         ));
     }
     match org {

@@ -1,0 +1,167 @@
+//! The agentmon router on a test database, driven in-process with
+//! `oneshot`, as a client would drive it over HTTP.
+
+use agentmon_api::graphql::{self, Limits};
+use agentmon_api::{router, AppState};
+use agentmon_core::auth::{Authenticator, JwtSettings, MintRequest, Role};
+use agentmon_core::db::{migrate, Db, PoolSizes};
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+use super::TestDb;
+
+pub const SECRET: &str = "test-secret-that-is-long-enough-for-hs256";
+
+pub struct TestApp {
+    pub db: Db,
+    pub auth: Authenticator,
+    router: Router,
+    /// Declared last: dropped after the pools, it drops the database.
+    _test_db: TestDb,
+}
+
+impl TestApp {
+    pub async fn new() -> TestApp {
+        let test_db = TestDb::new().await;
+        // The template is migrated already; this proves the runner is a no-op then.
+        migrate::run(&test_db.url)
+            .await
+            .unwrap_or_else(|e| panic!("{e:#}"));
+        let db = Db::connect(&test_db.url, &PoolSizes { app: 8, owner: 4 })
+            .unwrap_or_else(|e| panic!("{e:#}"));
+        let auth = Authenticator::new(JwtSettings {
+            secret: SECRET.into(),
+            issuer: "agentmon".into(),
+            audience: "agentmon".into(),
+        });
+        let state = AppState {
+            schema: graphql::build(Some(db.clone()), Limits::default()),
+            auth: auth.clone(),
+            db: db.clone(),
+            web_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/../web").into(),
+        };
+        TestApp {
+            router: router(state),
+            db,
+            auth,
+            _test_db: test_db,
+        }
+    }
+
+    pub fn token(&self, request: MintRequest) -> String {
+        self.auth
+            .mint(&request, std::time::Duration::from_secs(3600))
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    pub fn super_admin(&self) -> String {
+        self.user_token(Role::SuperAdmin, None)
+    }
+
+    pub fn user_token(&self, role: Role, org: Option<&str>) -> String {
+        self.token(MintRequest::User {
+            sub: "tester".into(),
+            role,
+            org: org.map(str::to_string),
+        })
+    }
+
+    pub fn ingest_token(&self, orgs: &[&str]) -> String {
+        self.token(MintRequest::Ingest {
+            orgs: orgs.iter().map(|s| s.to_string()).collect(),
+        })
+    }
+
+    /// Sends a raw request; returns the status and the body as JSON (or as a
+    /// JSON string when it is not JSON).
+    pub async fn request(&self, request: Request<Body>) -> (StatusCode, Value) {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let body = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        (status, body)
+    }
+
+    /// POSTs a GraphQL operation; returns the whole response body.
+    pub async fn graphql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut builder =
+            Request::post("/graphql").header(header::CONTENT_TYPE, "application/json");
+        if let Some(token) = token {
+            builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let body = json!({ "query": query, "variables": variables }).to_string();
+        let (status, body) = self
+            .request(
+                builder
+                    .body(Body::from(body))
+                    .unwrap_or_else(|e| panic!("{e}")),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "GraphQL answered {status}: {body}");
+        body
+    }
+
+    /// Creates an org as a SUPER_ADMIN; panics when that fails.
+    pub async fn create_org(&self, slug: &str, timezone: &str) -> Value {
+        let body = self
+            .graphql(
+                Some(&self.super_admin()),
+                "mutation($slug: String!, $tz: String!) { createOrg(slug: $slug, name: $slug, timezone: $tz) { id slug timezone status } }",
+                json!({ "slug": slug, "tz": timezone }),
+            )
+            .await;
+        assert!(body["errors"].is_null(), "createOrg failed: {body}");
+        body["data"]["createOrg"].clone()
+    }
+
+    /// Sends events with an ingest token for all orgs; returns the whole body.
+    pub async fn ingest(&self, events: &[Value]) -> Value {
+        self.ingest_as(&self.ingest_token(&["*"]), events).await
+    }
+
+    pub async fn ingest_as(&self, token: &str, events: &[Value]) -> Value {
+        self.graphql(
+            Some(token),
+            "mutation($events: [EventInput!]!) { ingestEvents(events: $events) { accepted duplicates rejected { index eventId code message } } }",
+            json!({ "events": events }),
+        )
+        .await
+    }
+}
+
+/// The first error's `extensions.code`, or "" when there is none.
+pub fn error_code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or_default()
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+impl TestApp {
+    /// Runs `SELECT count(*) AS n …` with the owner's rights (no RLS).
+    pub async fn count(&self, sql: &str) -> i64 {
+        use diesel_async::RunQueryDsl;
+        let mut conn = self.db.owner().await.unwrap_or_else(|e| panic!("{e}"));
+        diesel::sql_query(sql)
+            .get_result::<Count>(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .n
+    }
+}

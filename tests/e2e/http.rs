@@ -1,0 +1,181 @@
+//! Transport: body limits, malformed JSON, query limits, GET, request ids,
+//! health checks and the static GraphiQL.
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use serde_json::json;
+
+use crate::harness::{error_code, TestApp};
+
+fn post(body: impl Into<Body>) -> Request<Body> {
+    Request::post("/graphql")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(body.into())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[tokio::test]
+async fn a_body_over_8_mib_gets_413() {
+    let app = TestApp::new().await;
+    let padding = "x".repeat(8 * 1024 * 1024 + 1);
+    let body = json!({ "query": "{ me { userId } }", "variables": { "pad": padding } }).to_string();
+    let (status, _) = app.request(post(body)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn malformed_json_gets_400_with_a_code() {
+    let app = TestApp::new().await;
+    let (status, body) = app.request(post("{\"query\": ")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+}
+
+#[tokio::test]
+async fn a_query_deeper_than_the_limit_is_refused_before_it_runs() {
+    let app = TestApp::new().await;
+    let mut query = String::from("__typename");
+    for _ in 0..20 {
+        query = format!("__schema {{ types {{ fields {{ type {{ ofType {{ {query} }} }} }} }} }}");
+    }
+    let body = app
+        .graphql(
+            Some(&app.super_admin()),
+            &format!("{{ {query} }}"),
+            json!({}),
+        )
+        .await;
+    assert!(body["data"].is_null(), "{body}");
+    assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+}
+
+#[tokio::test]
+async fn a_syntax_error_has_a_code() {
+    let app = TestApp::new().await;
+    let body = app.graphql(None, "{ me { ", json!({})).await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+}
+
+#[tokio::test]
+async fn queries_work_over_get_and_mutations_do_not() {
+    let app = TestApp::new().await;
+    let token = app.super_admin();
+    let get = |q: &str| {
+        Request::get(format!("/graphql?query={}", urlencode(q)))
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let (status, body) = app.request(get("{ me { role } }")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["data"]["me"]["role"], "SUPER_ADMIN", "{body}");
+
+    let (status, body) = app
+        .request(get(
+            "mutation { createOrg(slug: \"viaget\", name: \"x\") { slug } }",
+        ))
+        .await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{body}");
+    assert_eq!(app.count("SELECT count(*) AS n FROM orgs").await, 0);
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let app = TestApp::new().await;
+    let response = tower::ServiceExt::oneshot(
+        app_router(&app).await,
+        Request::get("/healthz")
+            .body(Body::empty())
+            .unwrap_or_else(|e| panic!("{e}")),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(response.headers().contains_key("x-request-id"));
+}
+
+#[tokio::test]
+async fn health_and_readiness_answer() {
+    let app = TestApp::new().await;
+    let (status, body) = app
+        .request(
+            Request::get("/healthz")
+                .body(Body::empty())
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .await;
+    assert_eq!((status, body), (StatusCode::OK, json!("ok")));
+    let (status, body) = app
+        .request(
+            Request::get("/readyz")
+                .body(Body::empty())
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .await;
+    assert_eq!((status, body), (StatusCode::OK, json!("ready")));
+}
+
+#[tokio::test]
+async fn the_sdl_is_served() {
+    let app = TestApp::new().await;
+    let (status, body) = app
+        .request(
+            Request::get("/schema.graphql")
+                .body(Body::empty())
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.as_str().unwrap_or_default().contains("ingestEvents"));
+}
+
+#[tokio::test]
+async fn graphiql_is_served_from_our_own_files() {
+    let app = TestApp::new().await;
+    let (status, body) = app
+        .request(
+            Request::get("/graphiql")
+                .body(Body::empty())
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let html = body.as_str().unwrap_or_default();
+    assert!(html.contains("/vendor/graphiql/graphiql.min.js"), "{html}");
+    assert!(
+        !html.contains("https://"),
+        "GraphiQL must not load from a CDN: {html}"
+    );
+    let (status, _) = app
+        .request(
+            Request::get("/vendor/graphiql/graphiql.min.js")
+                .body(Body::empty())
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "run `npm ci --prefix web` to install GraphiQL's files"
+    );
+}
+
+async fn app_router(app: &TestApp) -> axum::Router {
+    use agentmon_api::graphql::{self, Limits};
+    agentmon_api::router(agentmon_api::AppState {
+        schema: graphql::build(Some(app.db.clone()), Limits::default()),
+        auth: app.auth.clone(),
+        db: app.db.clone(),
+        web_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/../web").into(),
+    })
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -1,0 +1,14 @@
+//! End-to-end tests against a real PostgreSQL: one binary, one module per
+//! concern, every test with a database of its own.
+
+mod harness;
+
+mod auth;
+mod embedded;
+mod http;
+mod ingest_atomicity;
+mod ingest_duplicates;
+mod ingest_rules;
+mod orgs;
+mod row_level_security;
+mod schema_snapshot;

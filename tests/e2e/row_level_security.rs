@@ -1,0 +1,118 @@
+//! Isolation holds in the database: a transaction bound to org A sees only
+//! org A's rows, even with no `WHERE org_id` in the query.
+
+use agentmon_core::db::set_org;
+use agentmon_core::schema::{events, orgs, projection_queue, session_owners, users};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::harness::{event, TestApp};
+
+#[tokio::test]
+async fn a_transaction_bound_to_one_org_sees_only_its_rows() {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    app.create_org("globex", "UTC").await;
+    let mut batch: Vec<_> = (0..3)
+        .map(|_| event("acme", "SESSION_STARTED").user("a").build())
+        .collect();
+    batch.extend((0..5).map(|i| {
+        event("globex", "SESSION_STARTED")
+            .session(&format!("g{i}"))
+            .user("g")
+            .build()
+    }));
+    let body = app.ingest(&batch).await;
+    assert_eq!(body["data"]["ingestEvents"]["accepted"], 8, "{body}");
+
+    let mut conn = app.db.app().await.unwrap_or_else(|e| panic!("{e}"));
+    let acme: Uuid = orgs::table
+        .filter(orgs::slug.eq("acme"))
+        .select(orgs::id)
+        .first(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    let (event_orgs, user_ids, queued, sessions) = conn
+        .transaction::<_, diesel::result::Error, _>(async |conn| {
+            set_org(conn, acme).await?;
+            let event_orgs: Vec<Uuid> = events::table.select(events::org_id).load(conn).await?;
+            let user_ids: Vec<String> = users::table.select(users::user_id).load(conn).await?;
+            let queued: i64 = projection_queue::table.count().get_result(conn).await?;
+            let sessions: i64 = session_owners::table.count().get_result(conn).await?;
+            Ok((event_orgs, user_ids, queued, sessions))
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(event_orgs.len(), 3);
+    assert!(event_orgs.iter().all(|o| *o == acme));
+    assert_eq!(user_ids, vec!["a".to_string()]);
+    assert_eq!(queued, 3);
+    assert_eq!(sessions, 1);
+}
+
+#[tokio::test]
+async fn a_transaction_bound_to_no_org_sees_no_tenant_rows_and_cannot_write_them() {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    app.ingest(&[event("acme", "SESSION_STARTED").build()])
+        .await;
+
+    let mut conn = app.db.app().await.unwrap_or_else(|e| panic!("{e}"));
+    let seen: i64 = events::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(seen, 0, "no org bound: no rows");
+
+    // Bound to one org, writing a row of another org is refused.
+    let acme: Uuid = orgs::table
+        .filter(orgs::slug.eq("acme"))
+        .select(orgs::id)
+        .first(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let other = Uuid::new_v4();
+    let write = conn
+        .transaction::<_, diesel::result::Error, _>(async |conn| {
+            set_org(conn, other).await?;
+            diesel::insert_into(users::table)
+                .values((users::org_id.eq(acme), users::user_id.eq("intruder")))
+                .execute(conn)
+                .await
+        })
+        .await;
+    let err = write.expect_err("a cross-org write must fail");
+    assert!(err.to_string().contains("row-level security"), "{err}");
+}
+
+#[tokio::test]
+async fn the_org_binding_does_not_leak_to_the_next_transaction_on_the_connection() {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    app.ingest(&[event("acme", "SESSION_STARTED").build()])
+        .await;
+    let mut conn = app.db.app().await.unwrap_or_else(|e| panic!("{e}"));
+    let acme: Uuid = orgs::table
+        .filter(orgs::slug.eq("acme"))
+        .select(orgs::id)
+        .first(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let inside: i64 = conn
+        .transaction::<_, diesel::result::Error, _>(async |conn| {
+            set_org(conn, acme).await?;
+            events::table.count().get_result(conn).await
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(inside, 1);
+    let after: i64 = events::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(after, 0);
+}
