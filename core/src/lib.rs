@@ -6,6 +6,7 @@ pub mod auth;
 pub mod db;
 pub mod error;
 pub mod event;
+pub mod generate;
 pub mod models;
 pub mod schema;
 

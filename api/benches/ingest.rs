@@ -1,0 +1,178 @@
+//! Ingest throughput: generated traffic sent as 1,000-event `ingestEvents`
+//! calls over HTTP to a real server, against the raw PostgreSQL COPY rate of
+//! the same rows into the same table, measured in the same run.
+//!
+//!   cargo bench --bench ingest [-- EVENTS]        (default 100000)
+
+use std::time::Instant;
+
+use agentmon_api::graphql::{self, Limits};
+use agentmon_api::{router, AppState};
+use agentmon_core::auth::{Authenticator, JwtSettings, MintRequest};
+use agentmon_core::db::embedded::EmbeddedPg;
+use agentmon_core::db::{create_database_if_missing, migrate, Db, PoolSizes};
+use agentmon_core::event::EventInput;
+use agentmon_core::generate::Plan;
+use agentmon_core::models::org::{self, NewOrg};
+use futures::{SinkExt, StreamExt};
+use serde_json::json;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let total: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(100_000);
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bench-ingest");
+    let _ = std::fs::remove_dir_all(&dir);
+    let pg = tokio::task::spawn_blocking(move || EmbeddedPg::start_or_reuse(&dir)).await??;
+    create_database_if_missing(&pg.url("postgres"), "bench").await?;
+    let url = pg.url("bench");
+    migrate::run(&url).await?;
+    let db = Db::connect(&url, &PoolSizes { app: 16, owner: 4 })?;
+
+    let plan = Plan {
+        orgs: 4,
+        users: 60,
+        days: 60,
+        ..Plan::default()
+    };
+    for o in plan.orgs() {
+        let mut conn = db.owner().await?;
+        org::create(
+            &mut conn,
+            &NewOrg {
+                slug: o.slug,
+                name: o.name,
+                timezone: o.timezone,
+            },
+        )
+        .await?;
+    }
+    let events: Vec<EventInput> = plan.events().take(total * 2).collect();
+    anyhow::ensure!(
+        events.len() >= total * 2,
+        "the plan makes only {} events",
+        events.len()
+    );
+    let (first_half, second_half) = events.split_at(total);
+
+    let auth = Authenticator::new(JwtSettings {
+        secret: "bench-secret-bench-secret-bench-secret".into(),
+        issuer: "agentmon".into(),
+        audience: "agentmon".into(),
+    });
+    let token = auth.mint(
+        &MintRequest::Ingest {
+            orgs: vec!["*".into()],
+        },
+        std::time::Duration::from_secs(3600),
+    )?;
+    let state = AppState {
+        schema: graphql::build(Some(db.clone()), Limits::default()),
+        auth,
+        db: db.clone(),
+        web_dir: "web".into(),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let endpoint = format!("http://{}/graphql", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, router(state)).await });
+
+    println!("ingest benchmark: {total} events per measurement, 1,000-event calls, embedded PostgreSQL 127.0.0.1:{}", pg.port());
+    let sequential = send(&endpoint, &token, &first_half[..total / 2], 1).await?;
+    let concurrent = send(&endpoint, &token, &first_half[total / 2..], 4).await?;
+    let copy = copy_rate(&url, second_half).await?;
+    println!(
+        "  ingestEvents, 1 client      {:>9.0} events/s  ({:.2}× COPY)",
+        sequential,
+        sequential / copy
+    );
+    println!(
+        "  ingestEvents, 4 clients     {:>9.0} events/s  ({:.2}× COPY)",
+        concurrent,
+        concurrent / copy
+    );
+    println!("  COPY into events (baseline) {:>9.0} rows/s", copy);
+    drop(db);
+    drop(pg);
+    Ok(())
+}
+
+/// Sends `events` in 1,000-event calls over `clients` connections; events/s.
+async fn send(
+    endpoint: &str,
+    token: &str,
+    events: &[EventInput],
+    clients: usize,
+) -> anyhow::Result<f64> {
+    let client = reqwest::Client::new();
+    let query = "mutation($e: [EventInput!]!) { ingestEvents(events: $e) { accepted duplicates rejected { index code message } } }";
+    let bodies: Vec<String> = events
+        .chunks(1_000)
+        .map(|chunk| json!({ "query": query, "variables": { "e": chunk } }).to_string())
+        .collect();
+    let started = Instant::now();
+    let results: Vec<anyhow::Result<i64>> = futures::stream::iter(bodies)
+        .map(|body| {
+            let client = client.clone();
+            async move {
+                let response: serde_json::Value = client
+                    .post(endpoint)
+                    .bearer_auth(token)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await?
+                    .json()
+                    .await?;
+                let accepted = response["data"]["ingestEvents"]["accepted"].as_i64();
+                accepted.ok_or_else(|| anyhow::anyhow!("ingest failed: {response}"))
+            }
+        })
+        .buffer_unordered(clients)
+        .collect()
+        .await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let accepted: i64 = results.into_iter().sum::<anyhow::Result<i64>>()?;
+    anyhow::ensure!(
+        accepted as usize == events.len(),
+        "accepted {accepted} of {}",
+        events.len()
+    );
+    Ok(events.len() as f64 / elapsed)
+}
+
+/// Rows/s of a raw COPY of `events` into the events table.
+async fn copy_rate(url: &str, events: &[EventInput]) -> anyhow::Result<f64> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+    tokio::spawn(connection);
+    let org_id: String = client
+        .query_one("SELECT id::text FROM orgs ORDER BY slug LIMIT 1", &[])
+        .await?
+        .get(0);
+    let mut text = String::new();
+    for e in events {
+        let payload = e.payload().to_string().replace('\\', "\\\\");
+        text.push_str(&format!(
+            "{org_id}\t{}\t{}\t{}\t{}\t{}\t{}\t{payload}\n",
+            e.occurred_at.to_rfc3339(),
+            e.event_id,
+            e.event_type.as_str(),
+            e.session_id,
+            e.user_id,
+            e.run_id.as_deref().unwrap_or("\\N"),
+        ));
+    }
+    let started = Instant::now();
+    let sink = client
+        .copy_in("COPY events (org_id, occurred_at, event_id, event_type, session_id, user_id, run_id, payload) FROM STDIN")
+        .await?;
+    futures::pin_mut!(sink);
+    for chunk in text.as_bytes().chunks(1 << 20) {
+        sink.send(bytes::Bytes::copy_from_slice(chunk)).await?;
+    }
+    let rows = sink.finish().await?;
+    let elapsed = started.elapsed().as_secs_f64();
+    anyhow::ensure!(rows as usize == events.len());
+    Ok(events.len() as f64 / elapsed)
+}
