@@ -7,6 +7,7 @@ pub mod db;
 pub mod error;
 pub mod event;
 pub mod generate;
+pub mod metrics;
 pub mod models;
 pub mod schema;
 

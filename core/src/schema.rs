@@ -23,6 +23,10 @@ diesel::table! {
         first_seen_at -> Nullable<Timestamptz>,
         last_active_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
+        email_at -> Nullable<Timestamptz>,
+        email_event -> Nullable<Uuid>,
+        name_at -> Nullable<Timestamptz>,
+        name_event -> Nullable<Uuid>,
     }
 }
 
@@ -92,6 +96,139 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sessions (org_id, session_id) {
+        org_id -> Uuid,
+        session_id -> Text,
+        user_id -> Text,
+        started_at -> Timestamptz,
+        last_event_at -> Timestamptz,
+        day -> Date,
+        event_count -> Int4,
+        message_count -> Int4,
+        run_count -> Int4,
+        succeeded_runs -> Int4,
+        failed_runs -> Int4,
+        cancelled_runs -> Int4,
+        cost_usd -> Numeric,
+        input_tokens -> Int8,
+        output_tokens -> Int8,
+        active_time_ms -> Int8,
+        handed_off -> Bool,
+        iterated_after_handoff -> Bool,
+        attributes -> Jsonb,
+    }
+}
+
+diesel::table! {
+    runs (org_id, run_id) {
+        org_id -> Uuid,
+        run_id -> Text,
+        session_id -> Text,
+        user_id -> Text,
+        status -> Text,
+        model -> Nullable<Text>,
+        started_at -> Nullable<Timestamptz>,
+        finished_at -> Nullable<Timestamptz>,
+        day -> Nullable<Date>,
+        duration_ms -> Nullable<Int8>,
+        error_category -> Nullable<Text>,
+        error_message -> Nullable<Text>,
+        input_tokens -> Int8,
+        output_tokens -> Int8,
+        cost_usd -> Numeric,
+    }
+}
+
+diesel::table! {
+    handoffs (org_id, event_id) {
+        org_id -> Uuid,
+        event_id -> Uuid,
+        session_id -> Text,
+        user_id -> Text,
+        at -> Timestamptz,
+        target -> Text,
+        iterated -> Bool,
+    }
+}
+
+diesel::table! {
+    org_daily (org_id, day) {
+        org_id -> Uuid,
+        day -> Date,
+        active_users -> Int4,
+        event_count -> Int8,
+        sessions -> Int4,
+        session_runs -> Int8,
+        session_active_ms -> Int8,
+        handed_off -> Int4,
+        iterated -> Int4,
+        runs -> Int4,
+        succeeded -> Int4,
+        failed -> Int4,
+        cancelled -> Int4,
+        cost_usd -> Numeric,
+        input_tokens -> Int8,
+        output_tokens -> Int8,
+        failed_tool -> Int4,
+        failed_model -> Int4,
+        failed_timeout -> Int4,
+        failed_other -> Int4,
+    }
+}
+
+diesel::table! {
+    user_daily (org_id, user_id, day) {
+        org_id -> Uuid,
+        user_id -> Text,
+        day -> Date,
+        event_count -> Int8,
+        sessions -> Int4,
+        session_runs -> Int8,
+        session_active_ms -> Int8,
+        handed_off -> Int4,
+        iterated -> Int4,
+        runs -> Int4,
+        succeeded -> Int4,
+        failed -> Int4,
+        cancelled -> Int4,
+        cost_usd -> Numeric,
+        input_tokens -> Int8,
+        output_tokens -> Int8,
+        failed_tool -> Int4,
+        failed_model -> Int4,
+        failed_timeout -> Int4,
+        failed_other -> Int4,
+    }
+}
+
+diesel::table! {
+    org_daily_durations (org_id, day, bucket) {
+        org_id -> Uuid,
+        day -> Date,
+        bucket -> Int4,
+        count -> Int8,
+    }
+}
+
+diesel::table! {
+    user_daily_durations (org_id, user_id, day, bucket) {
+        org_id -> Uuid,
+        user_id -> Text,
+        day -> Date,
+        bucket -> Int4,
+        count -> Int8,
+    }
+}
+
+diesel::table! {
+    rollup_contributions (org_id, session_id) {
+        org_id -> Uuid,
+        session_id -> Text,
+        contribution -> Jsonb,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     orgs,
     users,
@@ -101,4 +238,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     projection_queue,
     dead_letters,
     audit_log,
+    sessions,
+    runs,
+    handoffs,
+    org_daily,
+    user_daily,
+    org_daily_durations,
+    user_daily_durations,
+    rollup_contributions,
 );

@@ -2,5 +2,6 @@
 //! functions take a connection.
 
 pub mod audit;
+pub mod event;
 pub mod ingest;
 pub mod org;

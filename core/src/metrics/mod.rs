@@ -1,0 +1,3 @@
+//! Metric maths shared by the projectors and the read API.
+
+pub mod sketch;

@@ -1,0 +1,130 @@
+//! Stored events, as the projectors and the timeline read them back.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::event::{EventType, HandoffInput, MessageInput, RunInput, UserProfileInput};
+use crate::schema::{dead_letters, events};
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = events, check_for_backend(diesel::pg::Pg))]
+struct EventRow {
+    org_id: Uuid,
+    occurred_at: DateTime<Utc>,
+    event_id: Uuid,
+    event_type: String,
+    session_id: String,
+    user_id: String,
+    run_id: Option<String>,
+    payload: serde_json::Value,
+}
+
+/// The parts of an event beyond its indexed columns.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Payload {
+    pub message: Option<MessageInput>,
+    pub run: Option<RunInput>,
+    pub handoff: Option<HandoffInput>,
+    pub attributes: Option<serde_json::Value>,
+    pub user: Option<UserProfileInput>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoredEvent {
+    pub org_id: Uuid,
+    pub event_id: Uuid,
+    pub occurred_at: DateTime<Utc>,
+    pub event_type: EventType,
+    pub session_id: String,
+    pub user_id: String,
+    pub run_id: Option<String>,
+    pub payload: Payload,
+    /// The payload as stored, for the timeline.
+    pub raw: serde_json::Value,
+}
+
+impl TryFrom<EventRow> for StoredEvent {
+    type Error = diesel::result::Error;
+    fn try_from(row: EventRow) -> Result<Self, Self::Error> {
+        let bad = |what: &str, e: serde_json::Error| {
+            diesel::result::Error::DeserializationError(
+                format!("event {}: bad {what}: {e}", row.event_id).into(),
+            )
+        };
+        let event_type = serde_json::from_value(serde_json::Value::String(row.event_type.clone()))
+            .map_err(|e| bad("type", e))?;
+        let payload = serde_json::from_value(row.payload.clone()).map_err(|e| bad("payload", e))?;
+        Ok(StoredEvent {
+            org_id: row.org_id,
+            event_id: row.event_id,
+            occurred_at: row.occurred_at,
+            event_type,
+            session_id: row.session_id,
+            user_id: row.user_id,
+            run_id: row.run_id,
+            payload,
+            raw: row.payload,
+        })
+    }
+}
+
+fn convert(rows: Vec<EventRow>) -> QueryResult<Vec<StoredEvent>> {
+    rows.into_iter().map(StoredEvent::try_from).collect()
+}
+
+/// The events with these ids in one org, found through their occurrence
+/// times (which prune the month partitions).
+pub async fn by_ids(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    ids: &[Uuid],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> QueryResult<Vec<StoredEvent>> {
+    let rows = events::table
+        .filter(events::org_id.eq(org_id))
+        .filter(events::occurred_at.between(from, to))
+        .filter(events::event_id.eq_any(ids))
+        .select(EventRow::as_select())
+        .load(conn)
+        .await?;
+    convert(rows)
+}
+
+/// Every stored event of these sessions of one org that is not a dead
+/// letter, by occurrence time then event id.
+pub async fn of_sessions(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    sessions: &[String],
+) -> QueryResult<Vec<StoredEvent>> {
+    let rows = events::table
+        .filter(events::org_id.eq(org_id))
+        .filter(events::session_id.eq_any(sessions))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            dead_letters::table
+                .filter(dead_letters::org_id.eq(events::org_id))
+                .filter(dead_letters::event_id.eq(events::event_id)),
+        )))
+        .order((events::occurred_at, events::event_id))
+        .select(EventRow::as_select())
+        .load(conn)
+        .await?;
+    convert(rows)
+}
+
+/// The distinct sessions of an org, for a replay.
+pub async fn sessions_of_org(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+) -> QueryResult<Vec<String>> {
+    events::table
+        .filter(events::org_id.eq(org_id))
+        .select(events::session_id)
+        .distinct()
+        .load(conn)
+        .await
+}

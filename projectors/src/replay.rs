@@ -1,0 +1,134 @@
+//! `agentmon replay`: forget what projectors derived for a scope and
+//! project it again from the stored events. The result equals a first
+//! projection. Dead letters can be put back on the queue.
+
+use std::collections::BTreeSet;
+
+use agentmon_core::db::Db;
+use agentmon_core::models::event;
+use agentmon_core::{Error, Result};
+use diesel::sql_types::{Nullable, Uuid as SqlUuid};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::worker::{fold_sessions, run_projectors};
+use crate::{Projector, ReplayScope};
+
+/// Sessions re-projected per round within a replay.
+const SESSIONS_PER_ROUND: usize = 500;
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ReplayReport {
+    pub orgs: usize,
+    pub sessions: usize,
+    pub events: usize,
+}
+
+/// Keeps the projectors named `only` (all when `None`); an unknown name is
+/// an error that lists the known ones.
+pub fn select(
+    projectors: Vec<Box<dyn Projector>>,
+    only: Option<&str>,
+) -> Result<Vec<Box<dyn Projector>>> {
+    let Some(name) = only else {
+        return Ok(projectors);
+    };
+    let names: Vec<&str> = projectors.iter().map(|p| p.name()).collect();
+    if !names.contains(&name) {
+        return Err(Error::BadUserInput(format!(
+            "no projector named {name:?}; known: {}",
+            names.join(", ")
+        )));
+    }
+    Ok(projectors
+        .into_iter()
+        .filter(|p| p.name() == name)
+        .collect())
+}
+
+/// Replays one org (or every org), each in one transaction.
+pub async fn replay(
+    db: &Db,
+    projectors: &[Box<dyn Projector>],
+    org: Option<Uuid>,
+) -> Result<ReplayReport> {
+    let mut conn = db.owner().await?;
+    let orgs: Vec<Uuid> = match org {
+        Some(org) => vec![org],
+        None => {
+            #[derive(diesel::QueryableByName)]
+            struct Id {
+                #[diesel(sql_type = SqlUuid)]
+                id: Uuid,
+            }
+            let ids: Vec<Id> = diesel::sql_query("SELECT id FROM orgs ORDER BY id")
+                .load(&mut conn)
+                .await?;
+            ids.into_iter().map(|i| i.id).collect()
+        }
+    };
+    let mut report = ReplayReport::default();
+    for org_id in orgs {
+        let (sessions, events) = conn
+            .transaction::<_, Error, _>(async |tx| replay_org(tx, projectors, org_id).await)
+            .await?;
+        report.orgs += 1;
+        report.sessions += sessions;
+        report.events += events;
+    }
+    Ok(report)
+}
+
+/// Replays one org inside the caller's transaction, holding the org row so
+/// that workers wait. Returns (sessions, events) re-projected.
+pub async fn replay_org(
+    tx: &mut AsyncPgConnection,
+    projectors: &[Box<dyn Projector>],
+    org_id: Uuid,
+) -> Result<(usize, usize)> {
+    diesel::sql_query("SELECT id FROM orgs WHERE id = $1 FOR UPDATE")
+        .bind::<SqlUuid, _>(org_id)
+        .execute(tx)
+        .await?;
+    let scope = ReplayScope { org: Some(org_id) };
+    for projector in projectors {
+        projector.reset(tx, &scope).await?;
+    }
+    let sessions = event::sessions_of_org(tx, org_id).await?;
+    let mut events = 0;
+    for chunk in sessions.chunks(SESSIONS_PER_ROUND) {
+        let keys: BTreeSet<(Uuid, String)> = chunk.iter().map(|s| (org_id, s.clone())).collect();
+        let batch = fold_sessions(tx, None, &keys).await?;
+        events += batch.events.len();
+        run_projectors(tx, projectors, &batch).await?;
+    }
+    Ok((sessions.len(), events))
+}
+
+/// Puts dead letters (of one org, or all) back on the queue; returns how many.
+pub async fn requeue_dead_letters(db: &Db, org: Option<Uuid>) -> Result<usize> {
+    let mut conn = db.owner().await?;
+    let moved = conn
+        .transaction::<_, Error, _>(async |tx| {
+            let moved = diesel::sql_query(
+                "WITH back AS (
+                   DELETE FROM dead_letters WHERE $1::uuid IS NULL OR org_id = $1
+                   RETURNING org_id, event_id, occurred_at)
+                 INSERT INTO projection_queue (org_id, event_id, occurred_at)
+                 SELECT org_id, event_id, occurred_at FROM back
+                 ON CONFLICT (org_id, event_id) DO UPDATE SET attempts = 0, next_attempt_at = now()",
+            )
+            .bind::<Nullable<SqlUuid>, _>(org)
+            .execute(tx)
+            .await?;
+            diesel::sql_query(format!(
+                "NOTIFY {}",
+                agentmon_core::models::ingest::EVENTS_CHANNEL
+            ))
+            .execute(tx)
+            .await?;
+            Ok(moved)
+        })
+        .await?;
+    Ok(moved)
+}

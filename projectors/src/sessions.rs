@@ -1,0 +1,99 @@
+//! The sessions read model: counts, times, usage, handoff flags and merged
+//! attributes of every session.
+
+use agentmon_core::event::RunStatus;
+use agentmon_core::Result;
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel_async::AsyncPgConnection;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::sql::{delete_scope, write_rows};
+use crate::{Batch, Changes, Projector, ReplayScope};
+
+pub struct SessionsProjector;
+
+#[derive(Serialize)]
+struct Row<'a> {
+    org_id: Uuid,
+    session_id: &'a str,
+    user_id: &'a str,
+    started_at: DateTime<Utc>,
+    last_event_at: DateTime<Utc>,
+    day: NaiveDate,
+    event_count: i64,
+    message_count: i64,
+    run_count: i64,
+    succeeded_runs: i64,
+    failed_runs: i64,
+    cancelled_runs: i64,
+    cost_usd: Decimal,
+    input_tokens: i64,
+    output_tokens: i64,
+    active_time_ms: i64,
+    handed_off: bool,
+    iterated_after_handoff: bool,
+    attributes: &'a serde_json::Map<String, serde_json::Value>,
+}
+
+const UPSERT: &str = "
+INSERT INTO sessions AS s (org_id, session_id, user_id, started_at, last_event_at, day, event_count,
+  message_count, run_count, succeeded_runs, failed_runs, cancelled_runs, cost_usd, input_tokens,
+  output_tokens, active_time_ms, handed_off, iterated_after_handoff, attributes)
+SELECT * FROM jsonb_to_recordset($1) AS x(org_id uuid, session_id text, user_id text,
+  started_at timestamptz, last_event_at timestamptz, day date, event_count int, message_count int,
+  run_count int, succeeded_runs int, failed_runs int, cancelled_runs int, cost_usd numeric,
+  input_tokens bigint, output_tokens bigint, active_time_ms bigint, handed_off boolean,
+  iterated_after_handoff boolean, attributes jsonb)
+ON CONFLICT (org_id, session_id) DO UPDATE SET
+  user_id = excluded.user_id, started_at = excluded.started_at,
+  last_event_at = excluded.last_event_at, day = excluded.day, event_count = excluded.event_count,
+  message_count = excluded.message_count, run_count = excluded.run_count,
+  succeeded_runs = excluded.succeeded_runs, failed_runs = excluded.failed_runs,
+  cancelled_runs = excluded.cancelled_runs, cost_usd = excluded.cost_usd,
+  input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
+  active_time_ms = excluded.active_time_ms, handed_off = excluded.handed_off,
+  iterated_after_handoff = excluded.iterated_after_handoff, attributes = excluded.attributes";
+
+#[async_trait]
+impl Projector for SessionsProjector {
+    fn name(&self) -> &'static str {
+        "sessions"
+    }
+
+    async fn apply(&self, tx: &mut AsyncPgConnection, batch: &Batch) -> Result<Changes> {
+        let rows: Vec<Row> = batch
+            .sessions
+            .iter()
+            .map(|s| Row {
+                org_id: s.org_id,
+                session_id: &s.session_id,
+                user_id: &s.user_id,
+                started_at: s.started_at,
+                last_event_at: s.last_event_at,
+                day: s.day,
+                event_count: s.event_count,
+                message_count: s.message_count,
+                run_count: s.run_count(),
+                succeeded_runs: s.count_status(RunStatus::Succeeded),
+                failed_runs: s.count_status(RunStatus::Failed),
+                cancelled_runs: s.count_status(RunStatus::Cancelled),
+                cost_usd: s.cost(),
+                input_tokens: s.input_tokens(),
+                output_tokens: s.output_tokens(),
+                active_time_ms: s.active_time_ms(),
+                handed_off: s.handed_off(),
+                iterated_after_handoff: s.iterated_after_handoff(),
+                attributes: &s.attributes,
+            })
+            .collect();
+        write_rows(tx, UPSERT, &rows).await?;
+        Ok(Changes::of_batch(batch))
+    }
+
+    async fn reset(&self, tx: &mut AsyncPgConnection, scope: &ReplayScope) -> Result<()> {
+        delete_scope(tx, "sessions", scope.org).await
+    }
+}

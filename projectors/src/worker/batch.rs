@@ -1,0 +1,214 @@
+//! One batch inside the worker's transaction: claim queue rows, load their
+//! events and the full history of every session they touch, fold, and run
+//! the projectors.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use agentmon_core::models::event::{self, StoredEvent};
+use agentmon_core::Result;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use diesel::sql_types::{Array, BigInt, Nullable, Text, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use futures::FutureExt;
+use uuid::Uuid;
+
+use crate::fold::SessionFold;
+use crate::{Batch, Changes, Projector};
+
+#[derive(diesel::QueryableByName, Debug, Clone)]
+pub struct Claimed {
+    #[diesel(sql_type = SqlUuid)]
+    pub org_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    pub event_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// Deletes up to `limit` ready queue rows (or the one given) that no other
+/// worker holds, and returns them. Rolled back with the transaction, they
+/// are queued again.
+pub async fn claim(
+    tx: &mut AsyncPgConnection,
+    limit: i64,
+    only: Option<(Uuid, Uuid)>,
+) -> Result<Vec<Claimed>> {
+    Ok(diesel::sql_query(
+        "DELETE FROM projection_queue q USING (
+           SELECT org_id, event_id FROM projection_queue
+           WHERE ($2::uuid IS NULL AND next_attempt_at <= now())
+              OR (org_id = $2 AND event_id = $3)
+           ORDER BY next_attempt_at, seq LIMIT $1 FOR UPDATE SKIP LOCKED) c
+         WHERE q.org_id = c.org_id AND q.event_id = c.event_id
+         RETURNING q.org_id, q.event_id, q.occurred_at",
+    )
+    .bind::<BigInt, _>(limit)
+    .bind::<Nullable<SqlUuid>, _>(only.map(|o| o.0))
+    .bind::<Nullable<SqlUuid>, _>(only.map(|o| o.1))
+    .load(tx)
+    .await?)
+}
+
+/// Projects the claimed events with every projector.
+pub async fn project(
+    tx: &mut AsyncPgConnection,
+    projectors: &[Box<dyn Projector>],
+    claimed: &[Claimed],
+) -> Result<Changes> {
+    if claimed.is_empty() {
+        return Ok(Changes::default());
+    }
+    let mut by_org: BTreeMap<Uuid, Vec<&Claimed>> = BTreeMap::new();
+    for c in claimed {
+        by_org.entry(c.org_id).or_default().push(c);
+    }
+    let mut events = Vec::with_capacity(claimed.len());
+    for (org, rows) in &by_org {
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.event_id).collect();
+        let from = rows.iter().map(|r| r.occurred_at).min().unwrap_or_default();
+        let to = rows.iter().map(|r| r.occurred_at).max().unwrap_or_default();
+        events.extend(event::by_ids(tx, *org, &ids, from, to).await?);
+    }
+    let sessions: BTreeSet<(Uuid, String)> = events
+        .iter()
+        .map(|e| (e.org_id, e.session_id.clone()))
+        .collect();
+    let batch = fold_sessions(tx, Some(events), &sessions).await?;
+    run_projectors(tx, projectors, &batch).await
+}
+
+/// Locks the sessions (in key order, so workers cannot deadlock), reads all
+/// their stored events, and folds each one. The batch's events are `events`,
+/// or with `None` every event read (a replay).
+pub async fn fold_sessions(
+    tx: &mut AsyncPgConnection,
+    events: Option<Vec<StoredEvent>>,
+    sessions: &BTreeSet<(Uuid, String)>,
+) -> Result<Batch> {
+    let replaying = events.is_none();
+    let mut events = events.unwrap_or_default();
+    let orgs: Vec<Uuid> = sessions
+        .iter()
+        .map(|(o, _)| *o)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let timezones = lock_orgs(tx, &orgs).await?;
+    let (org_ids, session_ids): (Vec<Uuid>, Vec<String>) = sessions.iter().cloned().unzip();
+    diesel::sql_query(
+        "SELECT pg_advisory_xact_lock(k) FROM (
+           SELECT DISTINCT hashtextextended(o::text || '/' || s, 0) AS k
+           FROM unnest($1::uuid[], $2::text[]) AS x(o, s) ORDER BY 1) keys",
+    )
+    .bind::<Array<SqlUuid>, _>(&org_ids)
+    .bind::<Array<Text>, _>(&session_ids)
+    .execute(tx)
+    .await?;
+
+    let mut folds = Vec::with_capacity(sessions.len());
+    for org in &orgs {
+        let tz = timezones.get(org).copied().unwrap_or(Tz::UTC);
+        let ids: Vec<String> = sessions
+            .iter()
+            .filter(|(o, _)| o == org)
+            .map(|(_, s)| s.clone())
+            .collect();
+        let mut history: BTreeMap<String, Vec<StoredEvent>> = BTreeMap::new();
+        for e in event::of_sessions(tx, *org, &ids).await? {
+            history.entry(e.session_id.clone()).or_default().push(e);
+        }
+        folds.extend(history.values().filter_map(|h| SessionFold::of(h, tz)));
+        if replaying {
+            events.extend(history.into_values().flatten());
+        }
+    }
+    Ok(Batch {
+        events,
+        timezones,
+        sessions: folds,
+    })
+}
+
+/// Reads the orgs' time zones and holds them (`FOR KEY SHARE`) so that a
+/// time-zone change waits for this batch and vice versa.
+async fn lock_orgs(tx: &mut AsyncPgConnection, orgs: &[Uuid]) -> Result<HashMap<Uuid, Tz>> {
+    #[derive(diesel::QueryableByName)]
+    struct OrgTz {
+        #[diesel(sql_type = SqlUuid)]
+        id: Uuid,
+        #[diesel(sql_type = Text)]
+        timezone: String,
+    }
+    let rows: Vec<OrgTz> = diesel::sql_query(
+        "SELECT id, timezone FROM orgs WHERE id = ANY($1) ORDER BY id FOR KEY SHARE",
+    )
+    .bind::<Array<SqlUuid>, _>(orgs)
+    .load(tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.id, r.timezone.parse().unwrap_or(Tz::UTC)))
+        .collect())
+}
+
+/// Runs the projectors interested in the batch, then bumps the projection
+/// epoch of every org it changed (cache keys carry it) and announces the
+/// change.
+pub async fn run_projectors(
+    tx: &mut AsyncPgConnection,
+    projectors: &[Box<dyn Projector>],
+    batch: &Batch,
+) -> Result<Changes> {
+    let mut changes = Changes::default();
+    for projector in projectors {
+        if !batch.events.iter().any(|e| projector.interested_in(e)) {
+            continue;
+        }
+        let applied = std::panic::AssertUnwindSafe(projector.apply(tx, batch))
+            .catch_unwind()
+            .await
+            .map_err(|_| {
+                agentmon_core::Error::internal(format!("projector {} panicked", projector.name()))
+            })?
+            .map_err(|e| {
+                agentmon_core::Error::internal(format!("projector {}: {e}", projector.name()))
+            })?;
+        changes.merge(applied);
+    }
+    let orgs: Vec<Uuid> = changes.orgs.iter().copied().collect();
+    if !orgs.is_empty() {
+        diesel::sql_query(
+            "UPDATE orgs SET projection_epoch = projection_epoch + 1 WHERE id = ANY($1)",
+        )
+        .bind::<Array<SqlUuid>, _>(&orgs)
+        .execute(tx)
+        .await?;
+        let payload = change_notice(&changes);
+        diesel::sql_query("SELECT pg_notify('agentmon_projected', $1)")
+            .bind::<Text, _>(payload.to_string())
+            .execute(tx)
+            .await?;
+    }
+    Ok(changes)
+}
+
+/// What a NOTIFY on `agentmon_projected` says: the orgs and sessions a
+/// commit changed, or null for a list too long for a notification (8,000
+/// bytes), meaning "any".
+fn change_notice(changes: &Changes) -> String {
+    let sessions: Vec<[String; 2]> = changes
+        .sessions
+        .iter()
+        .map(|(o, s)| [o.to_string(), s.clone()])
+        .collect();
+    let full = serde_json::json!({ "orgs": changes.orgs, "sessions": sessions }).to_string();
+    if full.len() < 7_900 {
+        return full;
+    }
+    let orgs_only = serde_json::json!({ "orgs": changes.orgs, "sessions": null }).to_string();
+    if orgs_only.len() < 7_900 {
+        return orgs_only;
+    }
+    serde_json::json!({ "orgs": null, "sessions": null }).to_string()
+}
