@@ -78,6 +78,59 @@ pub enum Command {
     Org(OrgCommand),
     /// Mint a signed JWT for development and scripts.
     Token(TokenArgs),
+    /// Run a projection worker (any number may run at once).
+    Worker(WorkerArgs),
+    /// Rebuild read models from the stored events, or requeue dead letters.
+    Replay(ReplayArgs),
+    /// Send realistic demo traffic to a server through ingestEvents.
+    Generate(GenerateArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct WorkerArgs {
+    /// Events projected per transaction.
+    #[arg(long, env = "AGENTMON_WORKER_BATCH_SIZE", default_value_t = 1_000)]
+    pub batch_size: i64,
+    /// Failed attempts before an event goes to the dead letters.
+    #[arg(long, env = "AGENTMON_WORKER_MAX_ATTEMPTS", default_value_t = 5)]
+    pub max_attempts: i32,
+    /// First retry delay after a failure; doubles each attempt.
+    #[arg(long, env = "AGENTMON_WORKER_BACKOFF", default_value = "1s", value_parser = humantime::parse_duration)]
+    pub backoff: std::time::Duration,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ReplayArgs {
+    /// Only this org (default: every org).
+    #[arg(long)]
+    pub org: Option<String>,
+    /// Only this projector (sessions, runs, handoffs, users, rollups).
+    #[arg(long)]
+    pub projector: Option<String>,
+    /// Put dead letters back on the queue instead.
+    #[arg(long, conflicts_with = "projector")]
+    pub dead_letters: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct GenerateArgs {
+    #[arg(long, default_value_t = 3)]
+    pub orgs: usize,
+    #[arg(long, default_value_t = 20)]
+    pub users: usize,
+    #[arg(long, default_value_t = 30)]
+    pub days: u32,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Org slugs are PREFIX-1, PREFIX-2, …
+    #[arg(long, default_value = "demo")]
+    pub prefix: String,
+    /// The server to send to.
+    #[arg(long, env = "AGENTMON_URL", default_value = "http://127.0.0.1:8080")]
+    pub url: String,
+    /// Print the events as JSON lines instead of sending them.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -88,6 +141,11 @@ pub struct ServeArgs {
     /// Do not run the projection worker in this process.
     #[arg(long, env = "AGENTMON_NO_WORKER")]
     pub no_worker: bool,
+    #[command(flatten)]
+    pub worker: WorkerArgs,
+    /// On first start, create demo orgs and fill them with generated traffic.
+    #[arg(long, env = "AGENTMON_DEMO")]
+    pub demo: bool,
     /// Where the static dashboard and its browser libraries are.
     #[arg(long, env = "AGENTMON_WEB_DIR", default_value = "web")]
     pub web_dir: PathBuf,
@@ -110,6 +168,17 @@ pub enum OrgCommand {
         /// IANA time zone in which the org's days are counted.
         #[arg(long, default_value = "UTC")]
         timezone: String,
+    },
+    /// Change an org's name, time zone (its day rollups are rebuilt) or status.
+    Update {
+        slug: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        timezone: Option<String>,
+        /// ACTIVE or SUSPENDED.
+        #[arg(long)]
+        status: Option<String>,
     },
 }
 
@@ -134,4 +203,15 @@ pub struct TokenArgs {
     /// How long the token is valid, e.g. `1h`, `30d`.
     #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
     pub ttl: std::time::Duration,
+}
+
+impl WorkerArgs {
+    pub fn config(&self) -> agentmon_projectors::worker::WorkerConfig {
+        agentmon_projectors::worker::WorkerConfig {
+            batch_size: self.batch_size.max(1),
+            max_attempts: self.max_attempts.max(1),
+            backoff: self.backoff,
+            ..Default::default()
+        }
+    }
 }

@@ -1,8 +1,10 @@
 //! The agentmon server and command line: GraphQL over axum, the embedded
 //! defaults, and the commands of the `agentmon` binary.
 
+pub mod admin;
 pub mod cli;
 pub mod commands;
+pub mod demo;
 pub mod graphql;
 pub mod http;
 pub mod logging;

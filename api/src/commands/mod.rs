@@ -1,8 +1,12 @@
 //! One module per `agentmon` command.
 
+mod generate;
 mod org;
+mod replay;
 mod serve;
+mod signals;
 mod token;
+mod worker;
 
 use crate::cli::{Cli, Command};
 use crate::storage::Storage;
@@ -22,5 +26,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Org(command) => org::run(&cli.storage, command).await,
         Command::Token(args) => token::run(&cli.storage, &cli.auth, args),
+        Command::Worker(args) => worker::run(&cli.storage, args).await,
+        Command::Replay(args) => replay::run(&cli.storage, args).await,
+        Command::Generate(args) => generate::run(&cli.storage, &cli.auth, args).await,
     }
 }

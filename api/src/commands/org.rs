@@ -1,6 +1,6 @@
-//! `agentmon org create`.
+//! `agentmon org create|update`.
 
-use agentmon_core::models::org::{self, NewOrg};
+use agentmon_core::models::org::{self, NewOrg, OrgChanges};
 
 use crate::cli::{OrgCommand, StorageArgs};
 use crate::storage::Storage;
@@ -22,6 +22,27 @@ pub async fn run(storage_args: &StorageArgs, command: OrgCommand) -> anyhow::Res
                 },
             )
             .await
+        }
+        OrgCommand::Update {
+            slug,
+            name,
+            timezone,
+            status,
+        } => {
+            let changes = OrgChanges {
+                name,
+                timezone,
+                status: status.map(|s| s.to_ascii_uppercase()),
+            };
+            crate::admin::update_org(&storage.db, &slug, changes)
+                .await
+                .map(|o| {
+                    println!(
+                        "updated org {} ({}), time zone {}, {}",
+                        o.slug, o.name, o.timezone, o.status
+                    )
+                })
+                .map_err(Into::into)
         }
     };
     storage.close();

@@ -1,9 +1,14 @@
-//! `agentmon serve`: the server, until SIGINT or SIGTERM, after which
-//! in-flight requests finish before the process exits.
+//! `agentmon serve`: the server, with a projection worker unless
+//! `--no-worker`, until SIGINT or SIGTERM; in-flight requests and the
+//! worker's batch in hand finish before the process exits.
 
-use agentmon_core::auth::Authenticator;
+use agentmon_core::auth::{Authenticator, MintRequest, Role};
+use agentmon_core::generate::Plan;
+use agentmon_projectors::worker::Worker;
 use anyhow::Context;
+use tokio_util::sync::CancellationToken;
 
+use super::signals::shutdown_signal;
 use crate::cli::{AuthArgs, ServeArgs, StorageArgs};
 use crate::graphql::{self, Limits};
 use crate::http::{router, AppState};
@@ -26,9 +31,10 @@ async fn serve(storage: &Storage, auth: Authenticator, args: &ServeArgs) -> anyh
         depth: args.max_query_depth,
         complexity: args.max_query_complexity,
     };
+    let schema = graphql::build(Some(storage.db.clone()), limits);
     let state = AppState {
-        schema: graphql::build(Some(storage.db.clone()), limits),
-        auth,
+        schema: schema.clone(),
+        auth: auth.clone(),
         db: storage.db.clone(),
         web_dir: args.web_dir.clone(),
     };
@@ -36,28 +42,53 @@ async fn serve(storage: &Storage, auth: Authenticator, args: &ServeArgs) -> anyh
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let url = format!("http://{}", listener.local_addr()?);
+
+    let stop_worker = CancellationToken::new();
+    let worker = (!args.no_worker).then(|| {
+        let worker = Worker::new(
+            storage.db.clone(),
+            &storage.url,
+            agentmon_projectors::registry(),
+            args.worker.config(),
+        );
+        let token = stop_worker.clone();
+        tokio::spawn(async move { worker.run(token).await })
+    });
+    if args.demo {
+        let (schema, db) = (schema.clone(), storage.db.clone());
+        tokio::spawn(async move {
+            match crate::demo::seed(&schema, &db, &Plan::default()).await {
+                Ok(0) => tracing::info!("demo orgs exist already"),
+                Ok(n) => tracing::info!(events = n, "demo orgs created and filled"),
+                Err(e) => tracing::error!(error = %e, "could not create the demo data"),
+            }
+        });
+    }
+
     tracing::info!(%url, "agentmon is listening");
     println!("agentmon is listening on {url}");
-    println!("  GraphiQL: {url}/graphiql");
-    println!("  a token:  cargo run --release -- token --role SUPER_ADMIN");
+    println!("  GraphiQL:  {url}/graphiql");
+    if args.demo {
+        let token = auth.mint(
+            &MintRequest::User {
+                sub: "demo-admin".into(),
+                role: Role::SuperAdmin,
+                org: None,
+            },
+            std::time::Duration::from_secs(7 * 24 * 3600),
+        )?;
+        println!("  sign in as the demo SUPER_ADMIN: {url}/#token={token}");
+        println!("  GraphiQL, signed in:             {url}/graphiql#token={token}");
+    } else {
+        println!("  a token:   cargo run --release -- token --role SUPER_ADMIN");
+    }
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("stopped accepting requests; in-flight requests finished");
-    Ok(())
-}
-
-async fn shutdown_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(term) => term,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot listen for SIGTERM");
-            return std::future::pending().await;
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: shutting down"),
-        _ = term.recv() => tracing::info!("SIGTERM: shutting down"),
+    stop_worker.cancel();
+    if let Some(worker) = worker {
+        worker.await??;
     }
+    Ok(())
 }

@@ -3,7 +3,7 @@
 use agentmon_core::auth::Role;
 use agentmon_core::db::set_org;
 use agentmon_core::models::audit;
-use agentmon_core::models::org::{self, NewOrg, Org, OrgStatus};
+use agentmon_core::models::org::{self, NewOrg, Org, OrgChanges, OrgStatus};
 use agentmon_core::Error;
 use async_graphql::{Context, Object, ID};
 use diesel_async::AsyncConnection;
@@ -124,5 +124,40 @@ impl OrgMutation {
             .await
             .gql()?;
         Ok(OrgObject(created))
+    }
+
+    /// SUPER_ADMIN only. Changing the time zone rebuilds the org's day
+    /// rollups in the same transaction.
+    async fn update_org(
+        &self,
+        ctx: &Context<'_>,
+        slug: String,
+        name: Option<String>,
+        timezone: Option<String>,
+        status: Option<OrgStatus>,
+    ) -> async_graphql::Result<OrgObject> {
+        let user = RequestContext::of(ctx)?.user().gql()?;
+        if user.role != Role::SuperAdmin {
+            return Err(Error::Forbidden(
+                "only a SUPER_ADMIN may change orgs".into(),
+            ))
+            .gql();
+        }
+        let changes = OrgChanges {
+            name,
+            timezone,
+            status: status.map(|s| match s {
+                OrgStatus::Active => "ACTIVE".to_string(),
+                OrgStatus::Suspended => "SUSPENDED".to_string(),
+            }),
+        };
+        let db = db(ctx)?;
+        let updated = crate::admin::update_org(db, &slug, changes).await.gql()?;
+        let mut conn = db.owner().await.gql()?;
+        let detail = serde_json::json!({ "slug": updated.slug, "timezone": updated.timezone, "status": updated.status });
+        audit::record(&mut conn, updated.id, user, "org.update", detail)
+            .await
+            .gql()?;
+        Ok(OrgObject(updated))
     }
 }

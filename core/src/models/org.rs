@@ -130,3 +130,72 @@ pub async fn create(conn: &mut AsyncPgConnection, new: &NewOrg) -> Result<Org> {
             other => other.into(),
         })
 }
+
+/// Fields of an org that can change; `None` leaves a field as it is.
+#[derive(AsChangeset, Debug, Clone, Default)]
+#[diesel(table_name = orgs)]
+pub struct OrgChanges {
+    pub name: Option<String>,
+    pub timezone: Option<String>,
+    pub status: Option<String>,
+}
+
+impl OrgChanges {
+    pub fn validate(&self) -> Result<()> {
+        if let Some(name) = &self.name {
+            if name.trim().is_empty() || name.chars().count() > 200 {
+                return Err(Error::BadUserInput(
+                    "name must be 1 to 200 characters long".into(),
+                ));
+            }
+        }
+        if let Some(tz) = &self.timezone {
+            if tz.parse::<chrono_tz::Tz>().is_err() {
+                return Err(Error::BadUserInput(format!(
+                    "timezone {tz:?} is not an IANA time zone name such as \"UTC\" or \"Europe/Berlin\""
+                )));
+            }
+        }
+        if let Some(status) = &self.status {
+            if status != "ACTIVE" && status != "SUSPENDED" {
+                return Err(Error::BadUserInput(format!(
+                    "status {status:?} is not ACTIVE or SUSPENDED"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn is_empty(&self) -> bool {
+        self.name.is_none() && self.timezone.is_none() && self.status.is_none()
+    }
+}
+
+/// Locks an org for a change; needs an owner connection in a transaction.
+pub async fn lock_by_slug(conn: &mut AsyncPgConnection, slug: &str) -> Result<Org> {
+    orgs::table
+        .filter(orgs::slug.eq(slug))
+        .select(Org::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("no org with slug {slug:?}")))
+}
+
+/// Applies `changes` to the org `id`.
+pub async fn update(conn: &mut AsyncPgConnection, id: Uuid, changes: &OrgChanges) -> Result<Org> {
+    changes.validate()?;
+    if changes.is_empty() {
+        return Ok(orgs::table
+            .find(id)
+            .select(Org::as_select())
+            .first(conn)
+            .await?);
+    }
+    Ok(diesel::update(orgs::table.find(id))
+        .set(changes)
+        .returning(Org::as_returning())
+        .get_result(conn)
+        .await?)
+}

@@ -1,0 +1,57 @@
+//! `serve --demo`: on first start, demo orgs filled with generated traffic,
+//! sent through the same `ingestEvents` mutation producers use.
+
+use agentmon_core::auth::{OrgScope, Principal};
+use agentmon_core::db::Db;
+use agentmon_core::generate::Plan;
+use agentmon_core::models::org::{self, NewOrg};
+use async_graphql::{Request, Variables};
+use serde_json::json;
+
+use crate::graphql::{AppSchema, RequestContext};
+
+pub const INGEST_MUTATION: &str = "mutation($events: [EventInput!]!) { ingestEvents(events: $events) { accepted duplicates rejected { index code message } } }";
+pub const CREATE_ORG_MUTATION: &str = "mutation($slug: String!, $name: String!, $timezone: String) { createOrg(slug: $slug, name: $name, timezone: $timezone) { slug } }";
+
+/// Creates and fills the demo orgs unless they exist already. Returns the
+/// number of events sent (0 when the demo data was there).
+pub async fn seed(schema: &AppSchema, db: &Db, plan: &Plan) -> anyhow::Result<usize> {
+    let orgs = plan.orgs();
+    let mut conn = db.owner().await?;
+    if let Some(first) = orgs.first() {
+        if org::by_slug(&mut conn, &first.slug).await?.is_some() {
+            return Ok(0);
+        }
+    }
+    for o in &orgs {
+        org::create(
+            &mut conn,
+            &NewOrg {
+                slug: o.slug.clone(),
+                name: o.name.clone(),
+                timezone: o.timezone.clone(),
+            },
+        )
+        .await?;
+    }
+    drop(conn);
+    let mut sent = 0;
+    let events: Vec<_> = plan.events().collect();
+    for chunk in events.chunks(1_000) {
+        let request = Request::new(INGEST_MUTATION)
+            .variables(Variables::from_json(json!({ "events": chunk })))
+            .data(RequestContext {
+                principal: Some(Principal::Producer(OrgScope::All)),
+                request_id: "demo-seed".into(),
+            });
+        let response = schema.execute(request).await;
+        anyhow::ensure!(
+            response.errors.is_empty(),
+            "demo ingest failed: {:?}",
+            response.errors
+        );
+        sent += chunk.len();
+    }
+    tracing::info!(events = sent, orgs = orgs.len(), "demo data sent");
+    Ok(sent)
+}
