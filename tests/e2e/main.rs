@@ -10,5 +10,6 @@ mod ingest_atomicity;
 mod ingest_duplicates;
 mod ingest_rules;
 mod orgs;
+mod projection;
 mod row_level_security;
 mod schema_snapshot;

@@ -44,7 +44,7 @@ impl SessionFold {
     /// Folds the events of one session. `events` may come in any order.
     pub fn of(events: &[StoredEvent], tz: Tz) -> Option<SessionFold> {
         let mut sorted: Vec<&StoredEvent> = events.iter().collect();
-        sorted.sort_by(|a, b| (a.occurred_at, a.event_id).cmp(&(b.occurred_at, b.event_id)));
+        sorted.sort_by_key(|e| (e.occurred_at, e.event_id));
         let first = *sorted.first()?;
         let last = *sorted.last()?;
 

@@ -51,6 +51,34 @@ impl TestApp {
         }
     }
 
+    /// The test database's URL (the owner's).
+    pub fn url(&self) -> &str {
+        &self._test_db.url
+    }
+
+    /// An in-process projection worker on this database.
+    pub fn worker(&self, batch_size: i64) -> agentmon_projectors::worker::Worker {
+        agentmon_projectors::worker::Worker::new(
+            self.db.clone(),
+            self.url(),
+            agentmon_projectors::registry(),
+            agentmon_projectors::worker::WorkerConfig {
+                batch_size,
+                max_attempts: 2,
+                backoff: std::time::Duration::from_millis(10),
+                poll_interval: std::time::Duration::from_millis(50),
+            },
+        )
+    }
+
+    /// Projects everything queued.
+    pub async fn project_all(&self) -> usize {
+        self.worker(500)
+            .drain()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
     pub fn token(&self, request: MintRequest) -> String {
         self.auth
             .mint(&request, std::time::Duration::from_secs(3600))

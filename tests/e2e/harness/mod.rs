@@ -4,6 +4,7 @@
 mod app;
 mod events;
 mod postgres;
+pub mod read_models;
 
 pub use app::{error_code, TestApp, SECRET};
 pub use events::{event, EventBuilder};

@@ -1,0 +1,229 @@
+//! Compares a database's read models with the independent fold.
+
+use std::collections::BTreeMap;
+
+use agentmon_core::metrics::sketch;
+use diesel_async::RunQueryDsl;
+use serde_json::{json, Value};
+
+use super::model::{nearest_rank, Day, Expected};
+use crate::harness::TestApp;
+
+#[derive(diesel::QueryableByName)]
+struct Rows {
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    rows: Value,
+}
+
+async fn rows(app: &TestApp, select: &str, from: &str) -> Vec<Value> {
+    let mut conn = app.db.owner().await.unwrap_or_else(|e| panic!("{e}"));
+    let sql = format!(
+        "SELECT coalesce(jsonb_agg(jsonb_build_object({select})), '[]') AS rows FROM {from}"
+    );
+    let r: Rows = diesel::sql_query(&sql)
+        .get_result(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    r.rows.as_array().cloned().unwrap_or_default()
+}
+
+fn keyed(rows: Vec<Value>, key: &[&str]) -> BTreeMap<String, Value> {
+    rows.into_iter()
+        .map(|mut r| {
+            let k = key
+                .iter()
+                .map(|k| r[*k].to_string())
+                .collect::<Vec<_>>()
+                .join("/");
+            if let Some(o) = r.as_object_mut() {
+                for k in key {
+                    o.remove(*k);
+                }
+            }
+            (k, r)
+        })
+        .collect()
+}
+
+fn assert_maps(
+    what: &str,
+    context: &str,
+    got: BTreeMap<String, Value>,
+    want: BTreeMap<String, Value>,
+) {
+    for (k, w) in &want {
+        assert_eq!(got.get(k), Some(w), "{context}: {what} {k}");
+    }
+    for k in got.keys() {
+        assert!(
+            want.contains_key(k),
+            "{context}: {what} {k} should not exist: {}",
+            got[k]
+        );
+    }
+}
+
+const FIGURES: &str = "'event_count', t.event_count, 'sessions', t.sessions, 'session_runs', t.session_runs, \
+  'session_active_ms', t.session_active_ms, 'handed_off', t.handed_off, 'iterated', t.iterated, \
+  'runs', t.runs, 'succeeded', t.succeeded, 'failed', t.failed, 'cancelled', t.cancelled, \
+  'cost_nanos', (t.cost_usd * 1000000000)::bigint, 'input', t.input_tokens, 'output', t.output_tokens, \
+  'by_category', jsonb_build_array(t.failed_tool, t.failed_model, t.failed_timeout, t.failed_other)";
+
+fn figures(d: &Day) -> Value {
+    json!({
+        "event_count": d.event_count, "sessions": d.sessions, "session_runs": d.session_runs,
+        "session_active_ms": d.session_active_ms, "handed_off": d.handed_off, "iterated": d.iterated,
+        "runs": d.runs, "succeeded": d.succeeded, "failed": d.failed, "cancelled": d.cancelled,
+        "cost_nanos": d.cost_nanos, "input": d.input, "output": d.output, "by_category": d.failed_by_category,
+    })
+}
+
+fn nonzero(rows: Vec<Value>) -> Vec<Value> {
+    rows.into_iter()
+        .filter(|r| {
+            r.as_object().is_some_and(|o| {
+                o.iter().any(|(k, v)| {
+                    !["org", "user", "day"].contains(&k.as_str())
+                        && v != &json!(0)
+                        && v != &json!([0, 0, 0, 0])
+                })
+            })
+        })
+        .collect()
+}
+
+pub async fn verify(app: &TestApp, exp: &Expected, context: &str) {
+    let got = rows(
+        app,
+        "'org', o.slug, 'session', t.session_id, 'user', t.user_id, \
+         'started_ms', (extract(epoch from t.started_at) * 1000)::bigint, \
+         'last_ms', (extract(epoch from t.last_event_at) * 1000)::bigint, \
+         'message_count', t.message_count, 'run_count', t.run_count, 'succeeded', t.succeeded_runs, \
+         'failed', t.failed_runs, 'cost_nanos', (t.cost_usd * 1000000000)::bigint, 'input', t.input_tokens, \
+         'output', t.output_tokens, 'active_ms', t.active_time_ms, 'handed_off', t.handed_off, \
+         'iterated', t.iterated_after_handoff, 'attributes', t.attributes",
+        "sessions t JOIN orgs o ON o.id = t.org_id",
+    )
+    .await;
+    let want: Vec<Value> = exp
+        .sessions
+        .iter()
+        .map(|((org, id), s)| {
+            json!({
+                "org": org, "session": id, "user": s.user,
+                "started_ms": s.started_at.timestamp_millis(), "last_ms": s.last_event_at.timestamp_millis(),
+                "message_count": s.message_count, "run_count": s.run_count, "succeeded": s.succeeded,
+                "failed": s.failed, "cost_nanos": s.cost_nanos, "input": s.input, "output": s.output,
+                "active_ms": s.active_ms, "handed_off": s.handed_off, "iterated": s.iterated,
+                "attributes": s.attributes,
+            })
+        })
+        .collect();
+    assert_maps(
+        "session",
+        context,
+        keyed(got, &["org", "session"]),
+        keyed(want, &["org", "session"]),
+    );
+
+    let got = rows(
+        app,
+        "'org', o.slug, 'run', t.run_id, 'status', t.status, 'duration', t.duration_ms, 'day', t.day, \
+         'cost_nanos', (t.cost_usd * 1000000000)::bigint, 'input', t.input_tokens, 'output', t.output_tokens",
+        "runs t JOIN orgs o ON o.id = t.org_id",
+    )
+    .await;
+    let want: Vec<Value> = exp
+        .runs
+        .iter()
+        .map(|((org, id), r)| {
+            json!({
+                "org": org, "run": id, "status": r.status, "duration": r.duration, "day": r.day,
+                "cost_nanos": r.cost_nanos, "input": r.input, "output": r.output,
+            })
+        })
+        .collect();
+    assert_maps(
+        "run",
+        context,
+        keyed(got, &["org", "run"]),
+        keyed(want, &["org", "run"]),
+    );
+
+    let got = nonzero(
+        rows(
+            app,
+            &format!("'org', o.slug, 'day', t.day, 'active_users', t.active_users, {FIGURES}"),
+            "org_daily t JOIN orgs o ON o.id = t.org_id",
+        )
+        .await,
+    );
+    let want: Vec<Value> = exp
+        .org_days
+        .iter()
+        .map(|((org, day), d)| {
+            let mut v = figures(d);
+            v["org"] = json!(org);
+            v["day"] = json!(day);
+            v["active_users"] = json!(d.active_users);
+            v
+        })
+        .collect();
+    assert_maps(
+        "org day",
+        context,
+        keyed(got, &["org", "day"]),
+        keyed(want, &["org", "day"]),
+    );
+
+    let got = nonzero(
+        rows(
+            app,
+            &format!("'org', o.slug, 'user', t.user_id, 'day', t.day, {FIGURES}"),
+            "user_daily t JOIN orgs o ON o.id = t.org_id",
+        )
+        .await,
+    );
+    let want: Vec<Value> = exp
+        .user_days
+        .iter()
+        .map(|((org, user, day), d)| {
+            let mut v = figures(d);
+            v["org"] = json!(org);
+            v["user"] = json!(user);
+            v["day"] = json!(day);
+            v
+        })
+        .collect();
+    assert_maps(
+        "user day",
+        context,
+        keyed(got, &["org", "user", "day"]),
+        keyed(want, &["org", "user", "day"]),
+    );
+
+    for (org, durations) in &exp.durations {
+        let buckets: Vec<(i32, i64)> = rows(
+            app,
+            "'bucket', t.bucket, 'count', t.count",
+            &format!("org_daily_durations t JOIN orgs o ON o.id = t.org_id WHERE o.slug = '{org}'"),
+        )
+        .await
+        .iter()
+        .map(|r| {
+            (
+                r["bucket"].as_i64().unwrap_or(0) as i32,
+                r["count"].as_i64().unwrap_or(0),
+            )
+        })
+        .collect();
+        for p in [0.5, 0.95, 0.99] {
+            let want = nearest_rank(durations, p).unwrap_or(f64::NAN);
+            let got = sketch::quantile(&buckets, p).unwrap_or(f64::NAN);
+            assert!(
+                (got - want).abs() <= want * sketch::RELATIVE_ACCURACY + 1e-9,
+                "{context}: {org} p{p}: sketch {got} vs nearest rank {want}"
+            );
+        }
+    }
+}
