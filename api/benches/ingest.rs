@@ -4,17 +4,16 @@
 //!
 //!   cargo bench --bench ingest [-- EVENTS]        (default 100000)
 
+mod common;
+
 use std::time::Instant;
 
 use agentmon_api::graphql::{self, Limits};
 use agentmon_api::{router, AppState};
 use agentmon_core::auth::{Authenticator, JwtSettings, MintRequest};
-use agentmon_core::db::embedded::EmbeddedPg;
-use agentmon_core::db::{create_database_if_missing, migrate, Db, PoolSizes};
 use agentmon_core::event::EventInput;
 use agentmon_core::generate::Plan;
-use agentmon_core::models::org::{self, NewOrg};
-use futures::{SinkExt, StreamExt};
+use futures::StreamExt;
 use serde_json::json;
 
 #[tokio::main]
@@ -81,7 +80,7 @@ async fn main() -> anyhow::Result<()> {
     println!("ingest benchmark: {total} events per measurement, 1,000-event calls, embedded PostgreSQL 127.0.0.1:{}", pg.port());
     let sequential = send(&endpoint, &token, &first_half[..total / 2], 1).await?;
     let concurrent = send(&endpoint, &token, &first_half[total / 2..], 4).await?;
-    let copy = copy_rate(&url, second_half).await?;
+    let copy = common::copy_rate(&url, second_half).await?;
     println!(
         "  ingestEvents, 1 client      {:>9.0} events/s  ({:.2}× COPY)",
         sequential,
@@ -139,40 +138,5 @@ async fn send(
         "accepted {accepted} of {}",
         events.len()
     );
-    Ok(events.len() as f64 / elapsed)
-}
-
-/// Rows/s of a raw COPY of `events` into the events table.
-async fn copy_rate(url: &str, events: &[EventInput]) -> anyhow::Result<f64> {
-    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
-    tokio::spawn(connection);
-    let org_id: String = client
-        .query_one("SELECT id::text FROM orgs ORDER BY slug LIMIT 1", &[])
-        .await?
-        .get(0);
-    let mut text = String::new();
-    for e in events {
-        let payload = e.payload().to_string().replace('\\', "\\\\");
-        text.push_str(&format!(
-            "{org_id}\t{}\t{}\t{}\t{}\t{}\t{}\t{payload}\n",
-            e.occurred_at.to_rfc3339(),
-            e.event_id,
-            e.event_type.as_str(),
-            e.session_id,
-            e.user_id,
-            e.run_id.as_deref().unwrap_or("\\N"),
-        ));
-    }
-    let started = Instant::now();
-    let sink = client
-        .copy_in("COPY events (org_id, occurred_at, event_id, event_type, session_id, user_id, run_id, payload) FROM STDIN")
-        .await?;
-    futures::pin_mut!(sink);
-    for chunk in text.as_bytes().chunks(1 << 20) {
-        sink.send(bytes::Bytes::copy_from_slice(chunk)).await?;
-    }
-    let rows = sink.finish().await?;
-    let elapsed = started.elapsed().as_secs_f64();
-    anyhow::ensure!(rows as usize == events.len());
     Ok(events.len() as f64 / elapsed)
 }

@@ -1,0 +1,96 @@
+//! What the benchmarks share: a fresh embedded PostgreSQL, demo orgs, and
+//! the raw COPY baseline every rate is reported against.
+
+#![allow(dead_code)]
+
+use std::time::Instant;
+
+use agentmon_core::db::embedded::EmbeddedPg;
+use agentmon_core::db::{create_database_if_missing, migrate, Db, PoolSizes};
+use agentmon_core::event::EventInput;
+use agentmon_core::generate::Plan;
+use agentmon_core::models::org::{self, NewOrg};
+use futures::SinkExt;
+
+pub struct Bench {
+    pub pg: EmbeddedPg,
+    pub url: String,
+    pub db: Db,
+}
+
+/// A new cluster under the target directory, migrated, with the plan's orgs.
+pub async fn start(name: &str, plan: &Plan) -> anyhow::Result<Bench> {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    let pg = tokio::task::spawn_blocking(move || EmbeddedPg::start_or_reuse(&dir)).await??;
+    create_database_if_missing(&pg.url("postgres"), "bench").await?;
+    let url = pg.url("bench");
+    migrate::run(&url).await?;
+    let db = Db::connect(&url, &PoolSizes { app: 16, owner: 8 })?;
+    let mut conn = db.owner().await?;
+    for o in plan.orgs() {
+        org::create(
+            &mut conn,
+            &NewOrg {
+                slug: o.slug,
+                name: o.name,
+                timezone: o.timezone,
+            },
+        )
+        .await?;
+    }
+    Ok(Bench { pg, url, db })
+}
+
+/// Rows/s of a raw COPY of `events` into the events table.
+pub async fn copy_rate(url: &str, events: &[EventInput]) -> anyhow::Result<f64> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+    tokio::spawn(connection);
+    let org_id: String = client
+        .query_one("SELECT id::text FROM orgs ORDER BY slug LIMIT 1", &[])
+        .await?
+        .get(0);
+    let mut text = String::new();
+    for e in events {
+        let payload = e.payload().to_string().replace('\\', "\\\\");
+        text.push_str(&format!(
+            "{org_id}\t{}\t{}\t{}\t{}\t{}\t{}\t{payload}\n",
+            e.occurred_at.to_rfc3339(),
+            e.event_id,
+            e.event_type.as_str(),
+            e.session_id,
+            e.user_id,
+            e.run_id.as_deref().unwrap_or("\\N"),
+        ));
+    }
+    let started = Instant::now();
+    let sink = client
+        .copy_in("COPY events (org_id, occurred_at, event_id, event_type, session_id, user_id, run_id, payload) FROM STDIN")
+        .await?;
+    futures::pin_mut!(sink);
+    for chunk in text.as_bytes().chunks(1 << 20) {
+        sink.send(bytes::Bytes::copy_from_slice(chunk)).await?;
+    }
+    let rows = sink.finish().await?;
+    let elapsed = started.elapsed().as_secs_f64();
+    anyhow::ensure!(rows as usize == events.len());
+    // Leave the table as the measured code will find it.
+    client
+        .execute(
+            "DELETE FROM events WHERE org_id = $1::text::uuid",
+            &[&org_id],
+        )
+        .await?;
+    Ok(events.len() as f64 / elapsed)
+}
+
+/// The nearest-rank percentile of `values`.
+pub fn percentile(values: &[f64], p: f64) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
