@@ -22,32 +22,13 @@ async fn main() -> anyhow::Result<()> {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(100_000);
-    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bench-ingest");
-    let _ = std::fs::remove_dir_all(&dir);
-    let pg = tokio::task::spawn_blocking(move || EmbeddedPg::start_or_reuse(&dir)).await??;
-    create_database_if_missing(&pg.url("postgres"), "bench").await?;
-    let url = pg.url("bench");
-    migrate::run(&url).await?;
-    let db = Db::connect(&url, &PoolSizes { app: 16, owner: 4 })?;
-
     let plan = Plan {
         orgs: 4,
         users: 60,
         days: 60,
         ..Plan::default()
     };
-    for o in plan.orgs() {
-        let mut conn = db.owner().await?;
-        org::create(
-            &mut conn,
-            &NewOrg {
-                slug: o.slug,
-                name: o.name,
-                timezone: o.timezone,
-            },
-        )
-        .await?;
-    }
+    let common::Bench { pg, url, db } = common::start("bench-ingest", &plan).await?;
     let events: Vec<EventInput> = plan.events().take(total * 2).collect();
     anyhow::ensure!(
         events.len() >= total * 2,

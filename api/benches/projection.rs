@@ -31,7 +31,7 @@ async fn main() -> anyhow::Result<()> {
         .skip(1)
         .filter_map(|a| a.parse().ok())
         .collect();
-    let backlog = args.get(0).copied().unwrap_or(100_000);
+    let backlog = args.as_slice().first().copied().unwrap_or(100_000);
     let rate = args.get(1).copied().unwrap_or(2_000);
     let seconds = args.get(2).copied().unwrap_or(15);
     let sustained = rate * seconds;
@@ -61,7 +61,7 @@ async fn main() -> anyhow::Result<()> {
         anyhow::ensure!(
             outcome.accepted == chunk.len(),
             "rejected: {:?}",
-            outcome.rejected.get(0)
+            outcome.rejected.as_slice().first()
         );
     }
     let ingest_rate = backlog as f64 / started.elapsed().as_secs_f64();
