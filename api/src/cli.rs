@@ -63,6 +63,9 @@ pub struct AuthArgs {
         global = true
     )]
     pub jwt_audience: String,
+    /// A JWKS file of public keys for RS256/ES256 tokens (chosen by `kid`).
+    #[arg(long, env = "AGENTMON_JWKS", global = true)]
+    pub jwks: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]

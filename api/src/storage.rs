@@ -67,9 +67,14 @@ pub fn jwt_settings(auth: &AuthArgs, storage: &StorageArgs) -> anyhow::Result<Jw
     if secret.len() < 32 {
         tracing::warn!("AGENTMON_JWT_SECRET is shorter than 32 bytes; use a longer random secret");
     }
+    let jwks = match &auth.jwks {
+        Some(path) => Some(JwtSettings::read_jwks(path)?),
+        None => None,
+    };
     Ok(JwtSettings {
         secret,
         issuer: auth.jwt_issuer.clone(),
         audience: auth.jwt_audience.clone(),
+        jwks,
     })
 }

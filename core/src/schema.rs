@@ -117,6 +117,7 @@ diesel::table! {
         handed_off -> Bool,
         iterated_after_handoff -> Bool,
         attributes -> Jsonb,
+        projected_at -> Timestamptz,
     }
 }
 

@@ -55,7 +55,8 @@ ON CONFLICT (org_id, session_id) DO UPDATE SET
   cancelled_runs = excluded.cancelled_runs, cost_usd = excluded.cost_usd,
   input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
   active_time_ms = excluded.active_time_ms, handed_off = excluded.handed_off,
-  iterated_after_handoff = excluded.iterated_after_handoff, attributes = excluded.attributes";
+  iterated_after_handoff = excluded.iterated_after_handoff, attributes = excluded.attributes,
+  projected_at = clock_timestamp()";
 
 #[async_trait]
 impl Projector for SessionsProjector {

@@ -1,8 +1,11 @@
-//! HS256 JWTs: verification of `iss`, `aud`, `exp` (and `nbf` when given),
-//! and minting for the CLI and tests.
+//! JWTs: HS256 with the shared secret, RS256/ES256 against a JWKS whose
+//! key is chosen by `kid` (so keys rotate: every key in the set is valid);
+//! `iss`, `aud`, `exp` and `nbf` checked with a small leeway. Minting (HS256)
+//! for the CLI and tests.
 
 use chrono::Utc;
 use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet, KeyAlgorithm};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +20,18 @@ pub struct JwtSettings {
     pub secret: String,
     pub issuer: String,
     pub audience: String,
+    /// Public keys for RS256/ES256 tokens, chosen by the token's `kid`.
+    pub jwks: Option<JwkSet>,
+}
+
+impl JwtSettings {
+    /// Reads a JWKS file (`{"keys": [...]}`).
+    pub fn read_jwks(path: &std::path::Path) -> anyhow::Result<JwkSet> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read the JWKS file {}: {e}", path.display()))?;
+        serde_json::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{} is not a JWKS ({{\"keys\": [...]}}): {e}", path.display()))
+    }
 }
 
 #[derive(Clone)]
@@ -87,9 +102,40 @@ impl Authenticator {
 
     /// Verifies a bearer token and says who it stands for.
     pub fn verify(&self, token: &str) -> Result<Principal> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
+        let header = jsonwebtoken::decode_header(token)
             .map_err(|e| Error::Unauthenticated(explain(e.kind())))?;
+        let data = match header.kid.as_deref() {
+            None => jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation),
+            Some(kid) => {
+                let (key, algorithm) = self.public_key(kid)?;
+                if header.alg != algorithm {
+                    return Err(Error::Unauthenticated(format!(
+                        "the token says {:?} but key {kid:?} is a {algorithm:?} key",
+                        header.alg
+                    )));
+                }
+                let mut validation = self.validation.clone();
+                validation.algorithms = vec![algorithm];
+                jsonwebtoken::decode::<Claims>(token, &key, &validation)
+            }
+        }
+        .map_err(|e| Error::Unauthenticated(explain(e.kind())))?;
         principal(data.claims)
+    }
+
+    /// The public key named `kid` in the JWKS, and the one algorithm it verifies.
+    fn public_key(&self, kid: &str) -> Result<(DecodingKey, Algorithm)> {
+        let jwk = self
+            .settings
+            .jwks
+            .as_ref()
+            .and_then(|set| set.find(kid))
+            .ok_or_else(|| Error::Unauthenticated(format!("unknown key id (kid) {kid:?}")))?;
+        let algorithm = algorithm_of(jwk)
+            .ok_or_else(|| Error::Unauthenticated(format!("key {kid:?} is not an RS256 or ES256 key")))?;
+        let key = DecodingKey::from_jwk(jwk)
+            .map_err(|_| Error::Unauthenticated(format!("key {kid:?} in the JWKS is unusable")))?;
+        Ok((key, algorithm))
     }
 
     /// Signs a token for `request`, valid for `ttl`.
@@ -127,6 +173,22 @@ impl Authenticator {
         }
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| Error::internal(format!("cannot sign a token: {e}")))
+    }
+}
+
+/// RS256 for RSA keys and ES256 for P-256 keys; a key's own `alg`, when
+/// given, must agree. Symmetric keys in a JWKS are never accepted.
+fn algorithm_of(jwk: &Jwk) -> Option<Algorithm> {
+    let by_type = match &jwk.algorithm {
+        AlgorithmParameters::RSA(_) => Algorithm::RS256,
+        AlgorithmParameters::EllipticCurve(ec) if ec.curve == EllipticCurve::P256 => Algorithm::ES256,
+        _ => return None,
+    };
+    match jwk.common.key_algorithm {
+        None => Some(by_type),
+        Some(KeyAlgorithm::RS256) if by_type == Algorithm::RS256 => Some(by_type),
+        Some(KeyAlgorithm::ES256) if by_type == Algorithm::ES256 => Some(by_type),
+        Some(_) => None,
     }
 }
 

@@ -2,6 +2,7 @@
 //! stands for (SPEC section 4).
 
 mod jwt;
+pub mod policy;
 mod principal;
 
 pub use jwt::{Authenticator, JwtSettings, MintRequest};

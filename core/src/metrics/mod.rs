@@ -1,3 +1,4 @@
 //! Metric maths shared by the projectors and the read API.
 
+pub mod kpis;
 pub mod sketch;

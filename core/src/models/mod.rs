@@ -5,3 +5,8 @@ pub mod audit;
 pub mod event;
 pub mod ingest;
 pub mod org;
+pub mod rollup;
+pub mod run;
+pub mod session;
+mod sql;
+pub mod user;

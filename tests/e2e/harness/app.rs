@@ -36,6 +36,7 @@ impl TestApp {
             secret: SECRET.into(),
             issuer: "agentmon".into(),
             audience: "agentmon".into(),
+            jwks: None,
         });
         let state = AppState {
             schema: graphql::build(Some(db.clone()), Limits::default()),

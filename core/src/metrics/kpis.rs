@@ -1,0 +1,78 @@
+//! `Kpis` from rollup sums (SPEC section 3): rates and means from their
+//! numerators and denominators, percentiles from merged sketch buckets.
+
+use rust_decimal::Decimal;
+
+use super::sketch;
+
+/// Sums of the rollup columns over some days (org, user or global).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sums {
+    pub event_count: i64,
+    pub sessions: i64,
+    pub session_runs: i64,
+    pub session_active_ms: i64,
+    pub handed_off: i64,
+    pub iterated: i64,
+    pub runs: i64,
+    pub succeeded: i64,
+    pub failed: i64,
+    pub cancelled: i64,
+    pub cost_usd: Decimal,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    /// TOOL, MODEL, TIMEOUT, OTHER.
+    pub failed_by_category: [i64; 4],
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Kpis {
+    pub active_users: i64,
+    pub sessions: i64,
+    pub runs: i64,
+    pub succeeded_runs: i64,
+    pub failed_runs: i64,
+    pub cancelled_runs: i64,
+    pub success_rate: Option<f64>,
+    pub cost_usd: Decimal,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+    pub avg_runs_per_session: Option<f64>,
+    pub avg_active_time_ms: Option<f64>,
+    pub local_handoff_rate: Option<f64>,
+    pub post_handoff_iteration_rate: Option<f64>,
+    pub duration_p50_ms: Option<f64>,
+    pub duration_p95_ms: Option<f64>,
+    pub duration_p99_ms: Option<f64>,
+    pub failed_by_category: [i64; 4],
+}
+
+fn ratio(numerator: i64, denominator: i64) -> Option<f64> {
+    (denominator != 0).then(|| numerator as f64 / denominator as f64)
+}
+
+impl Kpis {
+    /// `buckets` are (bucket, count) pairs of duration sketches, in any order.
+    pub fn from_sums(sums: &Sums, active_users: i64, buckets: &[(i32, i64)]) -> Kpis {
+        Kpis {
+            active_users,
+            sessions: sums.sessions,
+            runs: sums.runs,
+            succeeded_runs: sums.succeeded,
+            failed_runs: sums.failed,
+            cancelled_runs: sums.cancelled,
+            success_rate: ratio(sums.succeeded, sums.succeeded + sums.failed),
+            cost_usd: sums.cost_usd.normalize(),
+            input_tokens: sums.input_tokens,
+            output_tokens: sums.output_tokens,
+            avg_runs_per_session: ratio(sums.session_runs, sums.sessions),
+            avg_active_time_ms: ratio(sums.session_active_ms, sums.sessions),
+            local_handoff_rate: ratio(sums.handed_off, sums.sessions),
+            post_handoff_iteration_rate: ratio(sums.iterated, sums.handed_off),
+            duration_p50_ms: sketch::quantile(buckets, 0.50),
+            duration_p95_ms: sketch::quantile(buckets, 0.95),
+            duration_p99_ms: sketch::quantile(buckets, 0.99),
+            failed_by_category: sums.failed_by_category,
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! Reading sessions: filtered, keyset-paginated lists ordered by last
+//! activity then id, counts, and one session with its runs and timeline.
+//!
+//! A walk through the pages keeps the order it started with: the cursor
+//! carries the walk's start, and a session projected since then is placed
+//! by its last event received before that start, so a session that gets
+//! new events while a client pages is neither skipped nor shown twice.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Date, Int4, Int8, Jsonb, Numeric, Text, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use super::sql::{Bind, Sql};
+
+#[derive(QueryableByName, Debug, Clone)]
+pub struct SessionRow {
+    #[diesel(sql_type = Text)]
+    pub session_id: String,
+    #[diesel(sql_type = Text)]
+    pub user_id: String,
+    #[diesel(sql_type = Timestamptz)]
+    pub started_at: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    pub last_event_at: DateTime<Utc>,
+    #[diesel(sql_type = Date)]
+    pub day: NaiveDate,
+    #[diesel(sql_type = Int4)]
+    pub message_count: i32,
+    #[diesel(sql_type = Int4)]
+    pub run_count: i32,
+    #[diesel(sql_type = Int4)]
+    pub succeeded_runs: i32,
+    #[diesel(sql_type = Int4)]
+    pub failed_runs: i32,
+    #[diesel(sql_type = Int4)]
+    pub cancelled_runs: i32,
+    #[diesel(sql_type = Numeric)]
+    pub cost_usd: Decimal,
+    #[diesel(sql_type = Int8)]
+    pub input_tokens: i64,
+    #[diesel(sql_type = Int8)]
+    pub output_tokens: i64,
+    #[diesel(sql_type = Int8)]
+    pub active_time_ms: i64,
+    #[diesel(sql_type = Bool)]
+    pub handed_off: bool,
+    #[diesel(sql_type = Bool)]
+    pub iterated_after_handoff: bool,
+    #[diesel(sql_type = Jsonb)]
+    pub attributes: serde_json::Value,
+    /// Where the row stands in its walk (its last activity as of the walk's start).
+    #[diesel(sql_type = Timestamptz)]
+    pub key_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "s.session_id, s.user_id, s.started_at, s.last_event_at, s.day, s.message_count, \
+  s.run_count, s.succeeded_runs, s.failed_runs, s.cancelled_runs, s.cost_usd, s.input_tokens, \
+  s.output_tokens, s.active_time_ms, s.handed_off, s.iterated_after_handoff, s.attributes";
+
+/// How far before a walk's start a projection may have begun and still
+/// not be visible to the walk's first page (a transaction in flight).
+const IN_FLIGHT: Duration = Duration::seconds(60);
+
+#[derive(Debug, Clone, Default)]
+pub struct SessionFilter {
+    /// Sessions with any event in [from, to).
+    pub range: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    pub user_id: Option<String>,
+    pub handed_off: Option<bool>,
+    /// Merged attribute `key` whose value, as text, equals the value.
+    pub attributes: Vec<(String, String)>,
+}
+
+/// Where a page starts: after this (last activity, id), in the walk begun at `as_of`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    pub as_of: DateTime<Utc>,
+    pub key_at: DateTime<Utc>,
+    pub session_id: String,
+}
+
+fn push_filter(sql: &mut Sql, org: Uuid, filter: &SessionFilter) {
+    sql.push(" s.org_id = ").bind(Bind::Uuid(org));
+    if let Some((from, to)) = filter.range {
+        sql.push(" AND s.started_at < ").bind(Bind::Time(to));
+        sql.push(" AND s.last_event_at >= ").bind(Bind::Time(from));
+        sql.push(" AND EXISTS (SELECT 1 FROM events e WHERE e.org_id = s.org_id AND e.session_id = s.session_id AND e.occurred_at >= ")
+            .bind(Bind::Time(from))
+            .push(" AND e.occurred_at < ")
+            .bind(Bind::Time(to))
+            .push(")");
+    }
+    if let Some(user) = &filter.user_id {
+        sql.push(" AND s.user_id = ").bind(Bind::Text(user.clone()));
+    }
+    if let Some(handed_off) = filter.handed_off {
+        sql.push(" AND s.handed_off = ").bind(Bind::Bool(handed_off));
+    }
+    for (key, value) in &filter.attributes {
+        sql.push(" AND s.attributes ->> ")
+            .bind(Bind::Text(key.clone()))
+            .push(" = ")
+            .bind(Bind::Text(value.clone()));
+    }
+}
+
+fn push_after(sql: &mut Sql, key: &str, after: Option<&Cursor>) {
+    if let Some(c) = after {
+        sql.push(&format!(" AND ({key}, s.session_id) < ("))
+            .bind(Bind::Time(c.key_at))
+            .push(", ")
+            .bind(Bind::Text(c.session_id.clone()))
+            .push(")");
+    }
+}
+
+/// The database's clock: where a new walk starts.
+pub async fn now(conn: &mut AsyncPgConnection) -> QueryResult<DateTime<Utc>> {
+    #[derive(QueryableByName)]
+    struct Now {
+        #[diesel(sql_type = Timestamptz)]
+        now: DateTime<Utc>,
+    }
+    let now: Now = diesel::sql_query("SELECT clock_timestamp() AS now").get_result(conn).await?;
+    Ok(now.now)
+}
+
+/// Up to `limit` sessions after `after` in the walk begun at `as_of`.
+pub async fn page(
+    conn: &mut AsyncPgConnection,
+    org: Uuid,
+    filter: &SessionFilter,
+    after: Option<&Cursor>,
+    as_of: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<SessionRow>> {
+    let settled = as_of - IN_FLIGHT;
+    let mut sql = Sql::new(&format!("(SELECT {COLUMNS}, s.last_event_at AS key_at FROM sessions s WHERE"));
+    push_filter(&mut sql, org, filter);
+    sql.push(" AND s.projected_at <= ").bind(Bind::Time(settled));
+    push_after(&mut sql, "s.last_event_at", after);
+    sql.push(" ORDER BY s.last_event_at DESC, s.session_id DESC LIMIT ").bind(Bind::Int(limit));
+    sql.push(&format!(
+        ") UNION ALL (SELECT {COLUMNS}, k.key_at FROM sessions s CROSS JOIN LATERAL (\
+         SELECT max(e.occurred_at) AS key_at FROM events e WHERE e.org_id = s.org_id \
+         AND e.session_id = s.session_id AND e.received_at <= "
+    ));
+    sql.bind(Bind::Time(as_of)).push(") k WHERE");
+    push_filter(&mut sql, org, filter);
+    sql.push(" AND s.projected_at > ").bind(Bind::Time(settled));
+    sql.push(" AND k.key_at IS NOT NULL");
+    push_after(&mut sql, "k.key_at", after);
+    sql.push(") ORDER BY key_at DESC, session_id DESC LIMIT ").bind(Bind::Int(limit));
+    sql.query().load(conn).await
+}
+
+/// How many sessions match the filter now.
+pub async fn count(conn: &mut AsyncPgConnection, org: Uuid, filter: &SessionFilter) -> QueryResult<i64> {
+    #[derive(QueryableByName)]
+    struct N {
+        #[diesel(sql_type = Int8)]
+        n: i64,
+    }
+    let mut sql = Sql::new("SELECT count(*) AS n FROM sessions s WHERE");
+    push_filter(&mut sql, org, filter);
+    let n: N = sql.query().get_result(conn).await?;
+    Ok(n.n)
+}
+
+pub async fn by_id(conn: &mut AsyncPgConnection, org: Uuid, id: &str) -> QueryResult<Option<SessionRow>> {
+    let mut sql = Sql::new(&format!("SELECT {COLUMNS}, s.last_event_at AS key_at FROM sessions s WHERE s.org_id = "));
+    sql.bind(Bind::Uuid(org)).push(" AND s.session_id = ").bind(Bind::Text(id.to_string()));
+    sql.query().get_result(conn).await.optional()
+}
