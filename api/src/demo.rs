@@ -40,10 +40,10 @@ pub async fn seed(schema: &AppSchema, db: &Db, plan: &Plan) -> anyhow::Result<us
     for chunk in events.chunks(1_000) {
         let request = Request::new(INGEST_MUTATION)
             .variables(Variables::from_json(json!({ "events": chunk })))
-            .data(RequestContext {
-                principal: Some(Principal::Producer(OrgScope::All)),
-                request_id: "demo-seed".into(),
-            });
+            .data(RequestContext::new(
+                Some(Principal::Producer(OrgScope::All)),
+                "demo-seed".into(),
+            ));
         let response = schema.execute(request).await;
         anyhow::ensure!(
             response.errors.is_empty(),

@@ -7,10 +7,17 @@ use agentmon_core::Error;
 use async_graphql::{Context, ErrorExtensions};
 
 /// Built by the HTTP handler for each request.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RequestContext {
     pub principal: Option<Principal>,
     pub request_id: String,
+    pub audited: super::access::Audited,
+}
+
+impl RequestContext {
+    pub fn new(principal: Option<Principal>, request_id: String) -> Self {
+        RequestContext { principal, request_id, audited: Default::default() }
+    }
 }
 
 impl RequestContext {

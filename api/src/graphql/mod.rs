@@ -1,8 +1,17 @@
 //! The GraphQL schema, split by domain and merged here.
 
-mod context;
+mod access;
+pub mod context;
+mod global;
 mod ingest;
+mod kpis;
+pub mod loaders;
 mod orgs;
+mod overview;
+mod ranges;
+mod scalars;
+mod sessions;
+mod users;
 mod viewer;
 
 use agentmon_core::db::Db;
@@ -13,9 +22,11 @@ pub use context::{GqlResult, RequestContext};
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(viewer::ViewerQuery, orgs::OrgQuery);
+#[graphql(name = "Query")]
+pub struct QueryRoot(viewer::ViewerQuery, orgs::OrgQuery, global::GlobalQuery);
 
 #[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
 pub struct MutationRoot(ingest::IngestMutation, orgs::OrgMutation);
 
 /// Depth and complexity a query may have before it is refused unexecuted.

@@ -8,7 +8,15 @@ use agentmon_core::Error;
 use async_graphql::{Context, Object, ID};
 use diesel_async::AsyncConnection;
 
+use agentmon_core::auth::policy::Capability;
+use agentmon_core::models::user;
+
+use super::access::{authorize, in_org};
 use super::context::{db, GqlResult, RequestContext};
+use super::overview::OrgOverview;
+use super::ranges::DateRange;
+use super::sessions::{find_session, list_sessions, SessionConnection, SessionFilterInput, SessionObject};
+use super::users::{list_users, UserObject, UserStatsConnection};
 
 pub struct OrgObject(pub Org);
 
@@ -29,6 +37,49 @@ impl OrgObject {
     /// IANA name; the org's days are counted in it.
     async fn timezone(&self) -> &str {
         &self.0.timezone
+    }
+
+    async fn overview(&self, ctx: &Context<'_>, range: DateRange) -> async_graphql::Result<OrgOverview> {
+        authorize(ctx, &self.0, Capability::OrgOverview).await?;
+        let (from, to) = range.days().gql()?;
+        Ok(OrgOverview { org: self.0.clone(), from, to })
+    }
+
+    #[graphql(complexity = "first.unwrap_or(50).max(0) as usize * child_complexity")]
+    async fn sessions(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<SessionFilterInput>,
+        #[graphql(default = 50)] first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<SessionConnection> {
+        list_sessions(ctx, &self.0, filter.unwrap_or_default(), first, after).await
+    }
+
+    async fn session(&self, ctx: &Context<'_>, id: String) -> async_graphql::Result<Option<SessionObject>> {
+        find_session(ctx, &self.0, &id).await
+    }
+
+    #[graphql(complexity = "first.unwrap_or(50).max(0) as usize * child_complexity")]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        range: DateRange,
+        #[graphql(default = 50)] first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<UserStatsConnection> {
+        list_users(ctx, &self.0, range, first, after).await
+    }
+
+    /// A user of this org; FORBIDDEN when the viewer may not see them.
+    async fn user(&self, ctx: &Context<'_>, id: String) -> async_graphql::Result<Option<UserObject>> {
+        let viewer = authorize(ctx, &self.0, Capability::OwnSessions).await?;
+        if viewer.sub != id {
+            authorize(ctx, &self.0, Capability::People).await?;
+        }
+        let org_id = self.0.id;
+        let row = in_org!(ctx, org_id, |tx| user::by_id(tx, org_id, &id).await?)?;
+        Ok(row.map(|row| UserObject { org: self.0.clone(), row }))
     }
 }
 

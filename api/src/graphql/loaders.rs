@@ -1,0 +1,41 @@
+//! DataLoaders, made for each request: a list of sessions with their users
+//! costs one users query, not one per row.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use agentmon_core::db::{set_org, Db};
+use agentmon_core::models::user::{self, UserRow};
+use agentmon_core::Error;
+use async_graphql::dataloader::Loader;
+use diesel_async::AsyncConnection;
+use uuid::Uuid;
+
+pub struct UserLoader {
+    pub db: Db,
+}
+
+impl Loader<(Uuid, String)> for UserLoader {
+    type Value = UserRow;
+    type Error = Arc<Error>;
+
+    async fn load(&self, keys: &[(Uuid, String)]) -> Result<HashMap<(Uuid, String), UserRow>, Self::Error> {
+        let mut by_org: BTreeMap<Uuid, Vec<String>> = BTreeMap::new();
+        for (org, id) in keys {
+            by_org.entry(*org).or_default().push(id.clone());
+        }
+        let mut conn = self.db.app().await.map_err(Arc::new)?;
+        let mut found = HashMap::new();
+        for (org, ids) in by_org {
+            let rows = conn
+                .transaction::<_, Error, _>(async |tx| {
+                    set_org(tx, org).await?;
+                    Ok(user::by_ids(tx, org, &ids).await?)
+                })
+                .await
+                .map_err(Arc::new)?;
+            found.extend(rows.into_iter().map(|r| ((org, r.user_id.clone()), r)));
+        }
+        Ok(found)
+    }
+}

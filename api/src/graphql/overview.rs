@@ -1,0 +1,54 @@
+//! An org's overview over a range of days: Kpis, daily points, top users.
+
+use agentmon_core::auth::policy::Capability;
+use agentmon_core::models::org::Org;
+use agentmon_core::models::rollup::{self, Scope};
+use async_graphql::{Context, Object};
+use chrono::NaiveDate;
+
+use super::access::{authorize, in_org};
+use super::kpis::{daily_points, DailyPoint, KpisObject};
+use super::users::UserStats;
+
+/// Most users `topUsers` returns.
+const MAX_TOP: i32 = 100;
+
+pub struct OrgOverview {
+    pub org: Org,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+#[Object]
+impl OrgOverview {
+    async fn kpis(&self, ctx: &Context<'_>) -> async_graphql::Result<KpisObject> {
+        let (org_id, from, to) = (self.org.id, self.from, self.to);
+        let kpis = in_org!(ctx, org_id, |tx| rollup::kpis(tx, Scope::Org(org_id), from, to).await?)?;
+        Ok(KpisObject(kpis))
+    }
+
+    /// One point per day of the range, zeros included.
+    async fn daily(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<DailyPoint>> {
+        let (org_id, from, to) = (self.org.id, self.from, self.to);
+        let days = in_org!(ctx, org_id, |tx| rollup::daily(tx, Scope::Org(org_id), from, to).await?)?;
+        Ok(daily_points(days))
+    }
+
+    /// By runs, then cost.
+    async fn top_users(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 10)] limit: Option<i32>,
+    ) -> async_graphql::Result<Vec<UserStats>> {
+        authorize(ctx, &self.org, Capability::People).await?;
+        let limit = i64::from(limit.unwrap_or(10).clamp(0, MAX_TOP));
+        let (org_id, from, to) = (self.org.id, self.from, self.to);
+        let rows = in_org!(ctx, org_id, |tx| {
+            rollup::user_sums(tx, org_id, from, to, "runs DESC, cost_usd DESC, user_id ASC", None, limit).await?
+        })?;
+        Ok(rows
+            .iter()
+            .map(|r| UserStats::new(self.org.clone(), &r.user_id, r.sums()))
+            .collect())
+    }
+}
