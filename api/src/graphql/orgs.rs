@@ -148,7 +148,7 @@ impl OrgMutation {
         ctx: &Context<'_>,
         slug: String,
         name: String,
-        #[graphql(default = "UTC")] timezone: String,
+        #[graphql(default_with = "Some(\"UTC\".to_string())")] timezone: Option<String>,
     ) -> async_graphql::Result<OrgObject> {
         let user = RequestContext::of(ctx)?.user().gql()?;
         if user.role != Role::SuperAdmin {
@@ -160,7 +160,7 @@ impl OrgMutation {
         let new = NewOrg {
             slug,
             name,
-            timezone,
+            timezone: timezone.unwrap_or_else(|| "UTC".into()),
         };
         let actor = user.clone();
         let mut conn = db(ctx)?.owner().await.gql()?;

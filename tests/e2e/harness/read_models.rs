@@ -33,7 +33,7 @@ pub async fn snapshot(app: &TestApp) -> Snapshot {
     let mut out = BTreeMap::new();
     for (table, order) in TABLES {
         let sql = format!(
-            "SELECT coalesce(jsonb_agg((to_jsonb(t) - 'org_id' - 'created_at') || jsonb_build_object('org', o.slug) \
+            "SELECT coalesce(jsonb_agg((to_jsonb(t) - 'org_id' - 'created_at' - 'projected_at') || jsonb_build_object('org', o.slug) \
              ORDER BY o.slug, {order}), '[]') AS rows FROM {table} t JOIN orgs o ON o.id = t.org_id"
         );
         let rows: Rows = diesel::sql_query(&sql)
