@@ -1,6 +1,7 @@
 //! The HTTP surface of one server: `/graphql`, `/graphiql`,
 //! `/schema.graphql`, `/healthz`, `/readyz` and the static dashboard.
 
+mod export;
 mod graphql;
 mod health;
 mod static_files;
@@ -52,6 +53,8 @@ pub fn router(state: AppState) -> Router {
         .route("/schema.graphql", get(graphql::sdl))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/export/sessions.csv", get(export::sessions_csv))
+        .route("/export/users.csv", get(export::users_csv))
         .merge(static_files::routes(&state.web_dir))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))

@@ -1,0 +1,123 @@
+//! `/export/sessions.csv` and `/export/users.csv`: the same filters and
+//! permissions as the GraphQL queries, streamed page by page (a large org
+//! never sits in memory), quoted by the `csv` crate, and cells that a
+//! spreadsheet would run as a formula defused with a leading `'`.
+
+mod params;
+mod sessions;
+mod users;
+
+use agentmon_core::auth::policy::{self, Capability};
+use agentmon_core::auth::{Role, UserPrincipal};
+use agentmon_core::models::audit;
+use agentmon_core::models::org::{self, Org};
+use agentmon_core::Error;
+use axum::body::{Body, Bytes};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use tokio::sync::mpsc;
+
+use super::AppState;
+
+pub use sessions::sessions_csv;
+pub use users::users_csv;
+
+/// Rows fetched per page while streaming.
+const PAGE: i64 = 500;
+
+/// Who asks, and for which org: 401, 403 or 404 otherwise.
+async fn authorize(
+    state: &AppState,
+    headers: &HeaderMap,
+    slug: &str,
+    capability: Capability,
+) -> Result<(UserPrincipal, Org), Response> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| failure(&Error::Unauthenticated("send `Authorization: Bearer <JWT>`".into())))?;
+    let principal = state.auth.verify(token.trim()).map_err(|e| failure(&e))?;
+    let viewer = principal.user().map_err(|e| failure(&e))?.clone();
+    policy::check(&viewer, capability, Some(slug)).map_err(|e| failure(&e))?;
+    let mut conn = state.db.app().await.map_err(|e| failure(&e))?;
+    let org = org::by_slug(&mut conn, slug)
+        .await
+        .map_err(|e| failure(&e.into()))?
+        .ok_or_else(|| failure(&Error::NotFound(format!("no org with slug {slug:?}"))))?;
+    if viewer.role == Role::Support {
+        let mut owner = state.db.owner().await.map_err(|e| failure(&e))?;
+        let detail = serde_json::json!({ "slug": org.slug, "export": true });
+        audit::record(&mut owner, org.id, &viewer, "org.export", detail)
+            .await
+            .map_err(|e| failure(&e.into()))?;
+    }
+    Ok((viewer, org))
+}
+
+/// An error as HTTP: the status of its code, the message as JSON.
+fn failure(e: &Error) -> Response {
+    let status = match e {
+        Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        Error::Forbidden(_) => StatusCode::FORBIDDEN,
+        Error::NotFound(_) => StatusCode::NOT_FOUND,
+        Error::BadUserInput(_) => StatusCode::BAD_REQUEST,
+        Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        Error::Internal(inner) => {
+            tracing::error!(error = ?inner, "export failed");
+            StatusCode::INTERNAL_SERVER_ERROR
+        }
+    };
+    let message = match e {
+        Error::Internal(_) => "internal error".to_string(),
+        other => other.to_string(),
+    };
+    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": e.code() } }] });
+    (status, axum::Json(body)).into_response()
+}
+
+/// A spreadsheet runs a cell that starts with = + - @ as a formula.
+fn cell(value: &str) -> String {
+    match value.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}"),
+        _ => value.to_string(),
+    }
+}
+
+/// Encodes records as CSV bytes.
+fn encode(records: &[Vec<String>]) -> Bytes {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for record in records {
+        // Writing into a Vec cannot fail.
+        let _ = writer.write_record(record.iter().map(|v| cell(v)));
+    }
+    Bytes::from(writer.into_inner().unwrap_or_default())
+}
+
+/// A streaming CSV response fed by `producer` through a bounded channel.
+fn stream_csv<F>(filename: &str, header_row: &[&str], producer: F) -> Response
+where
+    F: FnOnce(mpsc::Sender<Result<Bytes, std::io::Error>>) -> futures::future::BoxFuture<'static, ()>
+        + Send
+        + 'static,
+{
+    let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    let head = encode(&[header_row.iter().map(|h| h.to_string()).collect()]);
+    let first = tx.clone();
+    tokio::spawn(async move {
+        if first.send(Ok(head)).await.is_ok() {
+            producer(first).await;
+        }
+    });
+    drop(tx);
+    let stream = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) });
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response()
+}

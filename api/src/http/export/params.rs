@@ -1,0 +1,88 @@
+//! Query-string parameters of the exports, with errors that say what to fix.
+
+use std::collections::HashMap;
+
+use agentmon_core::models::session::SessionFilter;
+use agentmon_core::Error;
+use chrono::{DateTime, NaiveDate, Utc};
+
+pub struct Params {
+    pairs: Vec<(String, String)>,
+}
+
+impl Params {
+    pub fn parse(query: Option<&str>) -> Params {
+        let pairs = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        Params { pairs }
+    }
+
+    fn get(&self, key: &str) -> Option<&str> {
+        self.pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    pub fn org(&self) -> Result<&str, Error> {
+        self.get("org")
+            .ok_or_else(|| Error::BadUserInput("give the org: ?org=SLUG".into()))
+    }
+
+    fn time(&self, key: &str) -> Result<Option<DateTime<Utc>>, Error> {
+        self.get(key)
+            .map(|v| {
+                DateTime::parse_from_rfc3339(v)
+                    .map(|t| t.with_timezone(&Utc))
+                    .map_err(|_| Error::BadUserInput(format!("{key}={v:?} is not an RFC 3339 time")))
+            })
+            .transpose()
+    }
+
+    pub fn date(&self, key: &str) -> Result<NaiveDate, Error> {
+        let v = self
+            .get(key)
+            .ok_or_else(|| Error::BadUserInput(format!("give {key}=YYYY-MM-DD")))?;
+        NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            .map_err(|_| Error::BadUserInput(format!("{key}={v:?} is not a date: use YYYY-MM-DD")))
+    }
+
+    /// The session filter: `from`/`to` (RFC 3339), `userId`, `handedOff`,
+    /// and `attribute=KEY:VALUE` (repeatable).
+    pub fn session_filter(&self) -> Result<SessionFilter, Error> {
+        let range = match (self.time("from")?, self.time("to")?) {
+            (Some(from), Some(to)) if from < to => Some((from, to)),
+            (Some(_), Some(_)) => return Err(Error::BadUserInput("from must be before to".into())),
+            (None, None) => None,
+            _ => return Err(Error::BadUserInput("give both from and to, or neither".into())),
+        };
+        let handed_off = match self.get("handedOff") {
+            None => None,
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            Some(v) => return Err(Error::BadUserInput(format!("handedOff={v:?}: use true or false"))),
+        };
+        let mut attributes = Vec::new();
+        for (k, v) in &self.pairs {
+            if k == "attribute" {
+                let (key, value) = v
+                    .split_once(':')
+                    .ok_or_else(|| Error::BadUserInput(format!("attribute={v:?}: use attribute=KEY:VALUE")))?;
+                attributes.push((key.to_string(), value.to_string()));
+            }
+        }
+        let known: HashMap<&str, ()> = ["org", "from", "to", "userId", "handedOff", "attribute"]
+            .into_iter()
+            .map(|k| (k, ()))
+            .collect();
+        if let Some((unknown, _)) = self.pairs.iter().find(|(k, _)| !known.contains_key(k.as_str())) {
+            return Err(Error::BadUserInput(format!(
+                "unknown parameter {unknown:?}; use org, from, to, userId, handedOff, attribute"
+            )));
+        }
+        Ok(SessionFilter {
+            range,
+            user_id: self.get("userId").map(str::to_string),
+            handed_off,
+            attributes,
+        })
+    }
+}
