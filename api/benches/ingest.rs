@@ -41,7 +41,7 @@ async fn main() -> anyhow::Result<()> {
         secret: "bench-secret-bench-secret-bench-secret".into(),
         issuer: "agentmon".into(),
         audience: "agentmon".into(),
-            jwks: None,
+        jwks: None,
     });
     let token = auth.mint(
         &MintRequest::Ingest {

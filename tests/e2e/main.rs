@@ -11,5 +11,6 @@ mod ingest_duplicates;
 mod ingest_rules;
 mod orgs;
 mod projection;
+mod read_api;
 mod row_level_security;
 mod schema_snapshot;

@@ -31,7 +31,9 @@ pub async fn authorize<'a>(
     let viewer = request.user().gql()?;
     policy::check(viewer, capability, Some(&org.slug)).gql()?;
     if viewer.role == Role::Support {
-        audit_support_read(db(ctx)?, &request.audited, org, viewer).await.gql()?;
+        audit_support_read(db(ctx)?, &request.audited, org, viewer)
+            .await
+            .gql()?;
     }
     Ok(viewer)
 }
@@ -43,12 +45,25 @@ pub async fn authorize_user<'a>(
     user_id: &str,
 ) -> async_graphql::Result<&'a UserPrincipal> {
     let viewer = RequestContext::of(ctx)?.user().gql()?;
-    let capability = if viewer.sub == user_id { Capability::OwnSessions } else { Capability::OthersSessions };
+    let capability = if viewer.sub == user_id {
+        Capability::OwnSessions
+    } else {
+        Capability::OthersSessions
+    };
     authorize(ctx, org, capability).await
 }
 
-async fn audit_support_read(db: &Db, audited: &Audited, org: &Org, viewer: &UserPrincipal) -> Result<(), Error> {
-    let first = audited.0.lock().unwrap_or_else(|e| e.into_inner()).insert(org.id);
+pub async fn audit_support_read(
+    db: &Db,
+    audited: &Audited,
+    org: &Org,
+    viewer: &UserPrincipal,
+) -> Result<(), Error> {
+    let first = audited
+        .0
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(org.id);
     if first {
         let mut conn = db.owner().await?;
         let detail = serde_json::json!({ "slug": org.slug });
@@ -64,10 +79,13 @@ macro_rules! in_org {
         use $crate::graphql::context::GqlResult as _;
         let org_id: uuid::Uuid = $org;
         let mut conn = $crate::graphql::context::db($ctx)?.app().await.gql()?;
-        diesel_async::AsyncConnection::transaction::<_, agentmon_core::Error, _>(&mut conn, async |$tx| {
-            agentmon_core::db::set_org($tx, org_id).await?;
-            Ok($body)
-        })
+        diesel_async::AsyncConnection::transaction::<_, agentmon_core::Error, _>(
+            &mut conn,
+            async |$tx| {
+                agentmon_core::db::set_org($tx, org_id).await?;
+                Ok($body)
+            },
+        )
         .await
         .gql()
     }};

@@ -16,7 +16,11 @@ pub struct RequestContext {
 
 impl RequestContext {
     pub fn new(principal: Option<Principal>, request_id: String) -> Self {
-        RequestContext { principal, request_id, audited: Default::default() }
+        RequestContext {
+            principal,
+            request_id,
+            audited: Default::default(),
+        }
     }
 }
 

@@ -17,7 +17,11 @@ pub struct GlobalQuery;
 #[Object]
 impl GlobalQuery {
     /// SUPER_ADMIN only.
-    async fn global_overview(&self, ctx: &Context<'_>, range: DateRange) -> async_graphql::Result<GlobalOverview> {
+    async fn global_overview(
+        &self,
+        ctx: &Context<'_>,
+        range: DateRange,
+    ) -> async_graphql::Result<GlobalOverview> {
         let viewer = RequestContext::of(ctx)?.user().gql()?;
         policy::check(viewer, Capability::Platform, None).gql()?;
         let (from, to) = range.days().gql()?;
@@ -41,12 +45,20 @@ impl GlobalOverview {
     /// Across all orgs.
     async fn kpis(&self, ctx: &Context<'_>) -> async_graphql::Result<KpisObject> {
         let mut conn = db(ctx)?.owner().await.gql()?;
-        Ok(KpisObject(rollup::kpis(&mut conn, Scope::Global, self.from, self.to).await.gql()?))
+        Ok(KpisObject(
+            rollup::kpis(&mut conn, Scope::Global, self.from, self.to)
+                .await
+                .gql()?,
+        ))
     }
 
     async fn daily(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<DailyPoint>> {
         let mut conn = db(ctx)?.owner().await.gql()?;
-        Ok(daily_points(rollup::daily(&mut conn, Scope::Global, self.from, self.to).await.gql()?))
+        Ok(daily_points(
+            rollup::daily(&mut conn, Scope::Global, self.from, self.to)
+                .await
+                .gql()?,
+        ))
     }
 
     /// By cost, then runs.
@@ -56,15 +68,27 @@ impl GlobalOverview {
         #[graphql(default = 10)] limit: Option<i32>,
     ) -> async_graphql::Result<Vec<OrgStats>> {
         let mut conn = db(ctx)?.owner().await.gql()?;
-        let ids = rollup::top_orgs(&mut conn, self.from, self.to, i64::from(limit.unwrap_or(10).clamp(0, 100)))
-            .await
-            .gql()?;
+        let ids = rollup::top_orgs(
+            &mut conn,
+            self.from,
+            self.to,
+            i64::from(limit.unwrap_or(10).clamp(0, 100)),
+        )
+        .await
+        .gql()?;
         let orgs: Vec<Org> = org::all(&mut conn).await.gql()?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            let Some(o) = orgs.iter().find(|o| o.id == id) else { continue };
-            let kpis = rollup::kpis(&mut conn, Scope::Org(id), self.from, self.to).await.gql()?;
-            out.push(OrgStats { org: OrgObject(o.clone()), kpis: KpisObject(kpis) });
+            let Some(o) = orgs.iter().find(|o| o.id == id) else {
+                continue;
+            };
+            let kpis = rollup::kpis(&mut conn, Scope::Org(id), self.from, self.to)
+                .await
+                .gql()?;
+            out.push(OrgStats {
+                org: OrgObject(o.clone()),
+                kpis: KpisObject(kpis),
+            });
         }
         Ok(out)
     }

@@ -78,11 +78,19 @@ impl KpisObject {
     }
     /// Failed runs by category, all four in enum order, zeros included.
     async fn errors_by_category(&self) -> Vec<FailureCount> {
-        [ErrorCategory::Tool, ErrorCategory::Model, ErrorCategory::Timeout, ErrorCategory::Other]
-            .into_iter()
-            .zip(self.0.failed_by_category)
-            .map(|(category, count)| FailureCount { category, count: int(count) })
-            .collect()
+        [
+            ErrorCategory::Tool,
+            ErrorCategory::Model,
+            ErrorCategory::Timeout,
+            ErrorCategory::Other,
+        ]
+        .into_iter()
+        .zip(self.0.failed_by_category)
+        .map(|(category, count)| FailureCount {
+            category,
+            count: int(count),
+        })
+        .collect()
     }
 }
 
@@ -100,6 +108,9 @@ pub struct DailyPoint {
 
 pub fn daily_points(days: Vec<(NaiveDate, Kpis)>) -> Vec<DailyPoint> {
     days.into_iter()
-        .map(|(d, k)| DailyPoint { date: Date(d), kpis: KpisObject(k) })
+        .map(|(d, k)| DailyPoint {
+            date: Date(d),
+            kpis: KpisObject(k),
+        })
         .collect()
 }

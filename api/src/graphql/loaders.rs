@@ -19,7 +19,10 @@ impl Loader<(Uuid, String)> for UserLoader {
     type Value = UserRow;
     type Error = Arc<Error>;
 
-    async fn load(&self, keys: &[(Uuid, String)]) -> Result<HashMap<(Uuid, String), UserRow>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[(Uuid, String)],
+    ) -> Result<HashMap<(Uuid, String), UserRow>, Self::Error> {
         let mut by_org: BTreeMap<Uuid, Vec<String>> = BTreeMap::new();
         for (org, id) in keys {
             by_org.entry(*org).or_default().push(id.clone());

@@ -1,7 +1,6 @@
 //! Orgs: listing, opening one, creating one.
 
 use agentmon_core::auth::Role;
-use agentmon_core::db::set_org;
 use agentmon_core::models::audit;
 use agentmon_core::models::org::{self, NewOrg, Org, OrgChanges, OrgStatus};
 use agentmon_core::Error;
@@ -11,11 +10,13 @@ use diesel_async::AsyncConnection;
 use agentmon_core::auth::policy::Capability;
 use agentmon_core::models::user;
 
-use super::access::{authorize, in_org};
+use super::access::{audit_support_read, authorize, in_org};
 use super::context::{db, GqlResult, RequestContext};
 use super::overview::OrgOverview;
 use super::ranges::DateRange;
-use super::sessions::{find_session, list_sessions, SessionConnection, SessionFilterInput, SessionObject};
+use super::sessions::{
+    find_session, list_sessions, SessionConnection, SessionFilterInput, SessionObject,
+};
 use super::users::{list_users, UserObject, UserStatsConnection};
 
 pub struct OrgObject(pub Org);
@@ -39,10 +40,18 @@ impl OrgObject {
         &self.0.timezone
     }
 
-    async fn overview(&self, ctx: &Context<'_>, range: DateRange) -> async_graphql::Result<OrgOverview> {
+    async fn overview(
+        &self,
+        ctx: &Context<'_>,
+        range: DateRange,
+    ) -> async_graphql::Result<OrgOverview> {
         authorize(ctx, &self.0, Capability::OrgOverview).await?;
         let (from, to) = range.days().gql()?;
-        Ok(OrgOverview { org: self.0.clone(), from, to })
+        Ok(OrgOverview {
+            org: self.0.clone(),
+            from,
+            to,
+        })
     }
 
     #[graphql(complexity = "first.unwrap_or(50).max(0) as usize * child_complexity")]
@@ -56,7 +65,11 @@ impl OrgObject {
         list_sessions(ctx, &self.0, filter.unwrap_or_default(), first, after).await
     }
 
-    async fn session(&self, ctx: &Context<'_>, id: String) -> async_graphql::Result<Option<SessionObject>> {
+    async fn session(
+        &self,
+        ctx: &Context<'_>,
+        id: String,
+    ) -> async_graphql::Result<Option<SessionObject>> {
         find_session(ctx, &self.0, &id).await
     }
 
@@ -72,14 +85,21 @@ impl OrgObject {
     }
 
     /// A user of this org; FORBIDDEN when the viewer may not see them.
-    async fn user(&self, ctx: &Context<'_>, id: String) -> async_graphql::Result<Option<UserObject>> {
+    async fn user(
+        &self,
+        ctx: &Context<'_>,
+        id: String,
+    ) -> async_graphql::Result<Option<UserObject>> {
         let viewer = authorize(ctx, &self.0, Capability::OwnSessions).await?;
         if viewer.sub != id {
             authorize(ctx, &self.0, Capability::People).await?;
         }
         let org_id = self.0.id;
         let row = in_org!(ctx, org_id, |tx| user::by_id(tx, org_id, &id).await?)?;
-        Ok(row.map(|row| UserObject { org: self.0.clone(), row }))
+        Ok(row.map(|row| UserObject {
+            org: self.0.clone(),
+            row,
+        }))
     }
 }
 
@@ -124,14 +144,10 @@ impl OrgQuery {
             return Ok(None);
         };
         if user.role == Role::Support {
-            let (org_id, actor) = (found.id, user.clone());
-            conn.transaction::<_, Error, _>(async |conn| {
-                set_org(conn, org_id).await?;
-                audit::record(conn, org_id, &actor, "org.read", serde_json::json!({})).await?;
-                Ok(())
-            })
-            .await
-            .gql()?;
+            let request = RequestContext::of(ctx)?;
+            audit_support_read(db(ctx)?, &request.audited, &found, user)
+                .await
+                .gql()?;
         }
         Ok(Some(OrgObject(found)))
     }

@@ -23,14 +23,26 @@ pub struct OrgOverview {
 impl OrgOverview {
     async fn kpis(&self, ctx: &Context<'_>) -> async_graphql::Result<KpisObject> {
         let (org_id, from, to) = (self.org.id, self.from, self.to);
-        let kpis = in_org!(ctx, org_id, |tx| rollup::kpis(tx, Scope::Org(org_id), from, to).await?)?;
+        let kpis = in_org!(ctx, org_id, |tx| rollup::kpis(
+            tx,
+            Scope::Org(org_id),
+            from,
+            to
+        )
+        .await?)?;
         Ok(KpisObject(kpis))
     }
 
     /// One point per day of the range, zeros included.
     async fn daily(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<DailyPoint>> {
         let (org_id, from, to) = (self.org.id, self.from, self.to);
-        let days = in_org!(ctx, org_id, |tx| rollup::daily(tx, Scope::Org(org_id), from, to).await?)?;
+        let days = in_org!(ctx, org_id, |tx| rollup::daily(
+            tx,
+            Scope::Org(org_id),
+            from,
+            to
+        )
+        .await?)?;
         Ok(daily_points(days))
     }
 
@@ -44,7 +56,16 @@ impl OrgOverview {
         let limit = i64::from(limit.unwrap_or(10).clamp(0, MAX_TOP));
         let (org_id, from, to) = (self.org.id, self.from, self.to);
         let rows = in_org!(ctx, org_id, |tx| {
-            rollup::user_sums(tx, org_id, from, to, "runs DESC, cost_usd DESC, user_id ASC", None, limit).await?
+            rollup::user_sums(
+                tx,
+                org_id,
+                from,
+                to,
+                "runs DESC, cost_usd DESC, user_id ASC",
+                None,
+                limit,
+            )
+            .await?
         })?;
         Ok(rows
             .iter()

@@ -20,10 +20,14 @@ impl DateRange {
     pub fn days(&self) -> Result<(NaiveDate, NaiveDate), Error> {
         let (from, to) = (self.from.0, self.to.0);
         if from > to {
-            return Err(Error::BadUserInput(format!("range.from ({from}) is after range.to ({to})")));
+            return Err(Error::BadUserInput(format!(
+                "range.from ({from}) is after range.to ({to})"
+            )));
         }
         if (to - from).num_days() >= MAX_DAYS {
-            return Err(Error::BadUserInput(format!("a range may span at most {MAX_DAYS} days")));
+            return Err(Error::BadUserInput(format!(
+                "a range may span at most {MAX_DAYS} days"
+            )));
         }
         Ok((from, to))
     }
@@ -39,7 +43,9 @@ pub struct TimeRange {
 impl TimeRange {
     pub fn bounds(&self) -> Result<(DateTime<Utc>, DateTime<Utc>), Error> {
         if self.from >= self.to {
-            return Err(Error::BadUserInput("range.from must be before range.to".into()));
+            return Err(Error::BadUserInput(
+                "range.from must be before range.to".into(),
+            ));
         }
         Ok((self.from, self.to))
     }

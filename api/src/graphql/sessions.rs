@@ -60,7 +60,9 @@ pub struct SessionConnection {
 pub fn page_size(first: Option<i32>) -> Result<i64, Error> {
     let first = i64::from(first.unwrap_or(50));
     if !(0..=MAX_PAGE).contains(&first) {
-        return Err(Error::BadUserInput(format!("first must be between 0 and {MAX_PAGE}; got {first}")));
+        return Err(Error::BadUserInput(format!(
+            "first must be between 0 and {MAX_PAGE}; got {first}"
+        )));
     }
     Ok(first)
 }
@@ -71,7 +73,9 @@ pub fn encode_cursor(value: &serde_json::Value) -> String {
 
 pub fn decode_cursor(cursor: &str) -> Result<serde_json::Value, Error> {
     let bad = || Error::BadUserInput("after is not a cursor returned by this list".into());
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| bad())?;
     serde_json::from_slice(&bytes).map_err(|_| bad())
 }
 
@@ -85,10 +89,19 @@ fn encode_session_cursor(c: &Cursor) -> String {
 
 fn decode_session_cursor(cursor: &str) -> Result<Cursor, Error> {
     let v = decode_cursor(cursor)?;
-    let time = |i: usize| v[i].as_i64().and_then(DateTime::<Utc>::from_timestamp_micros);
+    let time = |i: usize| {
+        v[i].as_i64()
+            .and_then(DateTime::<Utc>::from_timestamp_micros)
+    };
     match (time(0), time(1), v[2].as_str()) {
-        (Some(as_of), Some(key_at), Some(id)) => Ok(Cursor { as_of, key_at, session_id: id.to_string() }),
-        _ => Err(Error::BadUserInput("after is not a cursor returned by this list".into())),
+        (Some(as_of), Some(key_at), Some(id)) => Ok(Cursor {
+            as_of,
+            key_at,
+            session_id: id.to_string(),
+        }),
+        _ => Err(Error::BadUserInput(
+            "after is not a cursor returned by this list".into(),
+        )),
     }
 }
 
@@ -128,7 +141,11 @@ pub async fn list_sessions(
         }
     }
     let first = page_size(first).gql()?;
-    let after = after.as_deref().map(decode_session_cursor).transpose().gql()?;
+    let after = after
+        .as_deref()
+        .map(decode_session_cursor)
+        .transpose()
+        .gql()?;
     let org_id = org.id;
     let (rows, total, as_of) = in_org!(ctx, org_id, |tx| {
         let as_of = match &after {
@@ -149,7 +166,10 @@ pub async fn list_sessions(
                 key_at: row.key_at,
                 session_id: row.session_id.clone(),
             }),
-            node: SessionObject { org: org.clone(), row },
+            node: SessionObject {
+                org: org.clone(),
+                row,
+            },
         })
         .collect();
     Ok(SessionConnection {
@@ -164,7 +184,11 @@ pub async fn list_sessions(
 
 /// One session, if the viewer may see it: null when it does not exist,
 /// FORBIDDEN when it is another user's and the viewer may see only their own.
-pub async fn find_session(ctx: &Context<'_>, org: &Org, id: &str) -> async_graphql::Result<Option<SessionObject>> {
+pub async fn find_session(
+    ctx: &Context<'_>,
+    org: &Org,
+    id: &str,
+) -> async_graphql::Result<Option<SessionObject>> {
     let viewer = authorize(ctx, org, Capability::OwnSessions).await?;
     let org_id = org.id;
     let Some(row) = in_org!(ctx, org_id, |tx| session::by_id(tx, org_id, id).await?)? else {
@@ -173,7 +197,10 @@ pub async fn find_session(ctx: &Context<'_>, org: &Org, id: &str) -> async_graph
     if row.user_id != viewer.sub {
         policy::check(viewer, Capability::OthersSessions, Some(&org.slug)).gql()?;
     }
-    Ok(Some(SessionObject { org: org.clone(), row }))
+    Ok(Some(SessionObject {
+        org: org.clone(),
+        row,
+    }))
 }
 
 pub struct SessionObject {
@@ -256,7 +283,8 @@ impl RunObject {
         &self.0.run_id
     }
     async fn status(&self) -> RunStatus {
-        serde_json::from_value(serde_json::Value::String(self.0.status.clone())).unwrap_or(RunStatus::Running)
+        serde_json::from_value(serde_json::Value::String(self.0.status.clone()))
+            .unwrap_or(RunStatus::Running)
     }
     async fn model(&self) -> Option<&str> {
         self.0.model.as_deref()
@@ -324,9 +352,18 @@ fn summary(e: &StoredEvent) -> String {
                 Some(agentmon_core::event::MessageRole::Agent) => "Agent",
                 _ => "User",
             };
-            let text = e.payload.message.as_ref().and_then(|m| m.text.as_deref()).unwrap_or("");
+            let text = e
+                .payload
+                .message
+                .as_ref()
+                .and_then(|m| m.text.as_deref())
+                .unwrap_or("");
             let short: String = text.chars().take(120).collect();
-            let more = if text.chars().count() > 120 { "…" } else { "" };
+            let more = if text.chars().count() > 120 {
+                "…"
+            } else {
+                ""
+            };
             format!("{who}: {short}{more}")
         }
         EventType::RunStarted => match run.and_then(|r| r.model.as_deref()) {
@@ -336,7 +373,9 @@ fn summary(e: &StoredEvent) -> String {
         EventType::RunFinished => {
             let status = match run.and_then(|r| r.status) {
                 Some(RunStatus::Failed) => {
-                    let category = run.and_then(|r| r.error_category).unwrap_or(ErrorCategory::Other);
+                    let category = run
+                        .and_then(|r| r.error_category)
+                        .unwrap_or(ErrorCategory::Other);
                     format!("failed ({})", format!("{category:?}").to_lowercase())
                 }
                 Some(RunStatus::Cancelled) => "was cancelled".into(),
@@ -352,7 +391,9 @@ fn summary(e: &StoredEvent) -> String {
             line
         }
         EventType::SessionHandoff => match e.payload.handoff.as_ref().map(|h| h.target) {
-            Some(agentmon_core::event::HandoffTarget::Local) => "Handed off to the user's machine".into(),
+            Some(agentmon_core::event::HandoffTarget::Local) => {
+                "Handed off to the user's machine".into()
+            }
             _ => "Handed off elsewhere".into(),
         },
     }

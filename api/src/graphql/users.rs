@@ -36,7 +36,11 @@ impl UserObject {
         UserObject { org, row }
     }
 
-    pub async fn load(ctx: &Context<'_>, org: &Org, user_id: &str) -> async_graphql::Result<UserObject> {
+    pub async fn load(
+        ctx: &Context<'_>,
+        org: &Org,
+        user_id: &str,
+    ) -> async_graphql::Result<UserObject> {
         let loader = ctx.data::<std::sync::Arc<DataLoader<UserLoader>>>()?;
         let row = loader
             .load_one((org.id, user_id.to_string()))
@@ -44,7 +48,10 @@ impl UserObject {
             .map_err(|e| agentmon_core::Error::internal(e.to_string()))
             .gql()?;
         Ok(match row {
-            Some(row) => UserObject { org: org.clone(), row },
+            Some(row) => UserObject {
+                org: org.clone(),
+                row,
+            },
             None => UserObject::bare(org.clone(), user_id),
         })
     }
@@ -75,15 +82,31 @@ impl UserObject {
         authorize_user(ctx, &self.org, &self.row.user_id).await?;
         let (from, to) = range.days().gql()?;
         let (org_id, user) = (self.org.id, self.row.user_id.as_str());
-        let sums = in_org!(ctx, org_id, |tx| rollup::sums(tx, Scope::User(org_id, user), from, to).await?)?;
+        let sums = in_org!(ctx, org_id, |tx| rollup::sums(
+            tx,
+            Scope::User(org_id, user),
+            from,
+            to
+        )
+        .await?)?;
         Ok(UserStats::new(self.org.clone(), &self.row.user_id, sums))
     }
 
-    async fn daily(&self, ctx: &Context<'_>, range: DateRange) -> async_graphql::Result<Vec<DailyPoint>> {
+    async fn daily(
+        &self,
+        ctx: &Context<'_>,
+        range: DateRange,
+    ) -> async_graphql::Result<Vec<DailyPoint>> {
         authorize_user(ctx, &self.org, &self.row.user_id).await?;
         let (from, to) = range.days().gql()?;
         let (org_id, user) = (self.org.id, self.row.user_id.as_str());
-        let days = in_org!(ctx, org_id, |tx| rollup::daily(tx, Scope::User(org_id, user), from, to).await?)?;
+        let days = in_org!(ctx, org_id, |tx| rollup::daily(
+            tx,
+            Scope::User(org_id, user),
+            from,
+            to
+        )
+        .await?)?;
         Ok(daily_points(days))
     }
 
@@ -111,7 +134,11 @@ pub struct UserStats {
 
 impl UserStats {
     pub fn new(org: Org, user_id: &str, sums: Sums) -> UserStats {
-        UserStats { org, user_id: user_id.to_string(), sums }
+        UserStats {
+            org,
+            user_id: user_id.to_string(),
+            sums,
+        }
     }
 }
 
@@ -181,7 +208,16 @@ pub async fn list_users(
     let org_id = org.id;
     let (rows, total) = in_org!(ctx, org_id, |tx| {
         let after = after.as_ref().map(|(runs, id)| (*runs, id.as_str()));
-        let rows = rollup::user_sums(tx, org_id, from, to, "runs DESC, user_id ASC", after, first + 1).await?;
+        let rows = rollup::user_sums(
+            tx,
+            org_id,
+            from,
+            to,
+            "runs DESC, user_id ASC",
+            after,
+            first + 1,
+        )
+        .await?;
         let total = rollup::user_count(tx, org_id, from, to).await?;
         (rows, total)
     })?;
@@ -215,6 +251,8 @@ fn decode_user_cursor(cursor: &str) -> Result<(i64, String), agentmon_core::Erro
     let value = super::sessions::decode_cursor(cursor)?;
     match (value[0].as_i64(), value[1].as_str()) {
         (Some(runs), Some(id)) => Ok((runs, id.to_string())),
-        _ => Err(agentmon_core::Error::BadUserInput("after is not a cursor of this list".into())),
+        _ => Err(agentmon_core::Error::BadUserInput(
+            "after is not a cursor of this list".into(),
+        )),
     }
 }

@@ -78,8 +78,16 @@ async fn execute(state: &AppState, headers: &HeaderMap, batch: BatchRequest) -> 
         }
     };
     let context = RequestContext::new(principal, request_id.clone());
-    let users = std::sync::Arc::new(DataLoader::new(UserLoader { db: state.db.clone() }, tokio::spawn));
-    let mut response = state.schema.execute_batch(batch.data(context).data(users)).await;
+    let users = std::sync::Arc::new(DataLoader::new(
+        UserLoader {
+            db: state.db.clone(),
+        },
+        tokio::spawn,
+    ));
+    let mut response = state
+        .schema
+        .execute_batch(batch.data(context).data(users))
+        .await;
     match &mut response {
         BatchResponse::Single(r) => complete_errors(r, &request_id),
         BatchResponse::Batch(rs) => rs.iter_mut().for_each(|r| complete_errors(r, &request_id)),

@@ -29,8 +29,12 @@ impl JwtSettings {
     pub fn read_jwks(path: &std::path::Path) -> anyhow::Result<JwkSet> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| anyhow::anyhow!("cannot read the JWKS file {}: {e}", path.display()))?;
-        serde_json::from_str(&text)
-            .map_err(|e| anyhow::anyhow!("{} is not a JWKS ({{\"keys\": [...]}}): {e}", path.display()))
+        serde_json::from_str(&text).map_err(|e| {
+            anyhow::anyhow!(
+                "{} is not a JWKS ({{\"keys\": [...]}}): {e}",
+                path.display()
+            )
+        })
     }
 }
 
@@ -131,8 +135,9 @@ impl Authenticator {
             .as_ref()
             .and_then(|set| set.find(kid))
             .ok_or_else(|| Error::Unauthenticated(format!("unknown key id (kid) {kid:?}")))?;
-        let algorithm = algorithm_of(jwk)
-            .ok_or_else(|| Error::Unauthenticated(format!("key {kid:?} is not an RS256 or ES256 key")))?;
+        let algorithm = algorithm_of(jwk).ok_or_else(|| {
+            Error::Unauthenticated(format!("key {kid:?} is not an RS256 or ES256 key"))
+        })?;
         let key = DecodingKey::from_jwk(jwk)
             .map_err(|_| Error::Unauthenticated(format!("key {kid:?} in the JWKS is unusable")))?;
         Ok((key, algorithm))
@@ -181,7 +186,9 @@ impl Authenticator {
 fn algorithm_of(jwk: &Jwk) -> Option<Algorithm> {
     let by_type = match &jwk.algorithm {
         AlgorithmParameters::RSA(_) => Algorithm::RS256,
-        AlgorithmParameters::EllipticCurve(ec) if ec.curve == EllipticCurve::P256 => Algorithm::ES256,
+        AlgorithmParameters::EllipticCurve(ec) if ec.curve == EllipticCurve::P256 => {
+            Algorithm::ES256
+        }
         _ => return None,
     };
     match jwk.common.key_algorithm {

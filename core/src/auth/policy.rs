@@ -80,7 +80,9 @@ pub fn check(user: &UserPrincipal, capability: Capability, org: Option<&str>) ->
     Err(Error::Forbidden(format!(
         "a {} of {} may not see {what}",
         user.role.as_str(),
-        user.org.as_deref().map_or("no org".to_string(), |o| format!("org {o:?}"))
+        user.org
+            .as_deref()
+            .map_or("no org".to_string(), |o| format!("org {o:?}"))
     )))
 }
 
@@ -89,23 +91,57 @@ mod tests {
     use super::*;
 
     fn user(role: Role) -> UserPrincipal {
-        UserPrincipal { sub: "u".into(), role, org: Some("acme".into()) }
+        UserPrincipal {
+            sub: "u".into(),
+            role,
+            org: Some("acme".into()),
+        }
     }
 
     #[test]
     fn the_table_of_spec_section_4() {
-        let roles = [Role::Member, Role::Manager, Role::OrgAdmin, Role::Support, Role::SuperAdmin];
+        let roles = [
+            Role::Member,
+            Role::Manager,
+            Role::OrgAdmin,
+            Role::Support,
+            Role::SuperAdmin,
+        ];
         let expect = |cap, own: [bool; 5], other: [bool; 5]| {
             for (i, role) in roles.iter().enumerate() {
-                assert_eq!(allows(&user(*role), cap, Some("acme")), own[i], "{cap:?} {role:?} own org");
-                assert_eq!(allows(&user(*role), cap, Some("globex")), other[i], "{cap:?} {role:?} other org");
+                assert_eq!(
+                    allows(&user(*role), cap, Some("acme")),
+                    own[i],
+                    "{cap:?} {role:?} own org"
+                );
+                assert_eq!(
+                    allows(&user(*role), cap, Some("globex")),
+                    other[i],
+                    "{cap:?} {role:?} other org"
+                );
             }
         };
         expect(OrgOverview, [true; 5], [false, false, false, true, true]);
-        expect(People, [false, true, true, true, true], [false, false, false, true, true]);
+        expect(
+            People,
+            [false, true, true, true, true],
+            [false, false, false, true, true],
+        );
         expect(OwnSessions, [true; 5], [false, false, false, true, true]);
-        expect(OthersSessions, [false, true, true, true, true], [false, false, false, true, true]);
-        expect(OrgAdmin, [false, false, true, false, true], [false, false, false, false, true]);
-        expect(Platform, [false, false, false, false, true], [false, false, false, false, true]);
+        expect(
+            OthersSessions,
+            [false, true, true, true, true],
+            [false, false, false, true, true],
+        );
+        expect(
+            OrgAdmin,
+            [false, false, true, false, true],
+            [false, false, false, false, true],
+        );
+        expect(
+            Platform,
+            [false, false, false, false, true],
+            [false, false, false, false, true],
+        );
     }
 }

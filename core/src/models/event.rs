@@ -131,7 +131,11 @@ pub async fn sessions_of_org(
 
 /// Every stored event of one session, dead letters included, by occurrence
 /// time then event id: the session's timeline.
-pub async fn timeline(conn: &mut AsyncPgConnection, org_id: Uuid, session: &str) -> QueryResult<Vec<StoredEvent>> {
+pub async fn timeline(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    session: &str,
+) -> QueryResult<Vec<StoredEvent>> {
     let rows = events::table
         .filter(events::org_id.eq(org_id))
         .filter(events::session_id.eq(session))

@@ -110,7 +110,12 @@ impl From<&SumsRow> for Sums {
             cost_usd: r.cost_usd,
             input_tokens: r.input_tokens,
             output_tokens: r.output_tokens,
-            failed_by_category: [r.failed_tool, r.failed_model, r.failed_timeout, r.failed_other],
+            failed_by_category: [
+                r.failed_tool,
+                r.failed_model,
+                r.failed_timeout,
+                r.failed_other,
+            ],
         }
     }
 }
@@ -124,14 +129,25 @@ macro_rules! bound {
             .bind::<Date, _>($to);
         match $scope {
             Scope::Org(org) => query.bind::<SqlUuid, _>(org),
-            Scope::User(org, user) => query.bind::<SqlUuid, _>(org).bind::<Text, _>(user.to_string()),
+            Scope::User(org, user) => query
+                .bind::<SqlUuid, _>(org)
+                .bind::<Text, _>(user.to_string()),
             Scope::Global => query,
         }
     }};
 }
 
-pub async fn sums(conn: &mut AsyncPgConnection, scope: Scope<'_>, from: NaiveDate, to: NaiveDate) -> QueryResult<Sums> {
-    let sql = format!("SELECT {SUMS} FROM {} WHERE {}", scope.daily_table(), scope.filter());
+pub async fn sums(
+    conn: &mut AsyncPgConnection,
+    scope: Scope<'_>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Sums> {
+    let sql = format!(
+        "SELECT {SUMS} FROM {} WHERE {}",
+        scope.daily_table(),
+        scope.filter()
+    );
     let row: SumsRow = bound!(sql, scope, from, to).get_result(conn).await?;
     Ok(Sums::from(&row))
 }
@@ -143,11 +159,18 @@ struct Count {
 }
 
 /// Distinct users with any event on a day of the range.
-pub async fn active_users(conn: &mut AsyncPgConnection, scope: Scope<'_>, from: NaiveDate, to: NaiveDate) -> QueryResult<i64> {
+pub async fn active_users(
+    conn: &mut AsyncPgConnection,
+    scope: Scope<'_>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<i64> {
     let sql = match scope {
-        Scope::Global => "SELECT count(*) AS n FROM (SELECT DISTINCT org_id, user_id FROM user_daily \
+        Scope::Global => {
+            "SELECT count(*) AS n FROM (SELECT DISTINCT org_id, user_id FROM user_daily \
                           WHERE day BETWEEN $1 AND $2 AND event_count > 0) u"
-            .to_string(),
+                .to_string()
+        }
         _ => format!(
             "SELECT count(DISTINCT user_id) AS n FROM user_daily WHERE {} AND event_count > 0",
             scope.filter()
@@ -182,7 +205,12 @@ async fn buckets_by_day(
 }
 
 /// The Kpis of a scope over whole days `from..=to`.
-pub async fn kpis(conn: &mut AsyncPgConnection, scope: Scope<'_>, from: NaiveDate, to: NaiveDate) -> QueryResult<Kpis> {
+pub async fn kpis(
+    conn: &mut AsyncPgConnection,
+    scope: Scope<'_>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Kpis> {
     let sums = sums(conn, scope, from, to).await?;
     let active = active_users(conn, scope, from, to).await?;
     let sql = format!(
@@ -229,8 +257,10 @@ pub async fn daily(
         scope.filter()
     );
     let rows: Vec<DayRow> = bound!(sql, scope, from, to).load(conn).await?;
-    let mut by_day: BTreeMap<NaiveDate, (i64, Sums)> =
-        rows.iter().map(|r| (r.day, (r.active, Sums::from(&r.sums)))).collect();
+    let mut by_day: BTreeMap<NaiveDate, (i64, Sums)> = rows
+        .iter()
+        .map(|r| (r.day, (r.active, Sums::from(&r.sums))))
+        .collect();
     let mut buckets: BTreeMap<NaiveDate, Vec<(i32, i64)>> = BTreeMap::new();
     for b in buckets_by_day(conn, scope, from, to).await? {
         buckets.entry(b.day).or_default().push((b.bucket, b.count));
@@ -291,7 +321,12 @@ pub async fn user_sums(
 }
 
 /// How many users of an org had any event in the range.
-pub async fn user_count(conn: &mut AsyncPgConnection, org: Uuid, from: NaiveDate, to: NaiveDate) -> QueryResult<i64> {
+pub async fn user_count(
+    conn: &mut AsyncPgConnection,
+    org: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<i64> {
     active_users(conn, Scope::Org(org), from, to).await
 }
 
@@ -302,7 +337,12 @@ pub struct OrgSums {
     pub org_id: Uuid,
 }
 
-pub async fn top_orgs(conn: &mut AsyncPgConnection, from: NaiveDate, to: NaiveDate, limit: i64) -> QueryResult<Vec<Uuid>> {
+pub async fn top_orgs(
+    conn: &mut AsyncPgConnection,
+    from: NaiveDate,
+    to: NaiveDate,
+    limit: i64,
+) -> QueryResult<Vec<Uuid>> {
     let rows: Vec<OrgSums> = diesel::sql_query(
         "SELECT org_id FROM org_daily WHERE day BETWEEN $1 AND $2 GROUP BY org_id \
          ORDER BY sum(cost_usd) DESC, sum(runs) DESC, org_id LIMIT $3",

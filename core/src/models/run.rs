@@ -26,7 +26,11 @@ pub struct RunRow {
 }
 
 /// The runs of a session, by start (or finish) time then id.
-pub async fn of_session(conn: &mut AsyncPgConnection, org: Uuid, session: &str) -> QueryResult<Vec<RunRow>> {
+pub async fn of_session(
+    conn: &mut AsyncPgConnection,
+    org: Uuid,
+    session: &str,
+) -> QueryResult<Vec<RunRow>> {
     let mut rows: Vec<RunRow> = runs::table
         .filter(runs::org_id.eq(org))
         .filter(runs::session_id.eq(session))
@@ -34,7 +38,8 @@ pub async fn of_session(conn: &mut AsyncPgConnection, org: Uuid, session: &str) 
         .load(conn)
         .await?;
     rows.sort_by(|a, b| {
-        (a.started_at.or(a.finished_at), &a.run_id).cmp(&(b.started_at.or(b.finished_at), &b.run_id))
+        (a.started_at.or(a.finished_at), &a.run_id)
+            .cmp(&(b.started_at.or(b.finished_at), &b.run_id))
     });
     Ok(rows)
 }

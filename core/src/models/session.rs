@@ -56,7 +56,8 @@ pub struct SessionRow {
     pub key_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str = "s.session_id, s.user_id, s.started_at, s.last_event_at, s.day, s.message_count, \
+const COLUMNS: &str =
+    "s.session_id, s.user_id, s.started_at, s.last_event_at, s.day, s.message_count, \
   s.run_count, s.succeeded_runs, s.failed_runs, s.cancelled_runs, s.cost_usd, s.input_tokens, \
   s.output_tokens, s.active_time_ms, s.handed_off, s.iterated_after_handoff, s.attributes";
 
@@ -97,7 +98,8 @@ fn push_filter(sql: &mut Sql, org: Uuid, filter: &SessionFilter) {
         sql.push(" AND s.user_id = ").bind(Bind::Text(user.clone()));
     }
     if let Some(handed_off) = filter.handed_off {
-        sql.push(" AND s.handed_off = ").bind(Bind::Bool(handed_off));
+        sql.push(" AND s.handed_off = ")
+            .bind(Bind::Bool(handed_off));
     }
     for (key, value) in &filter.attributes {
         sql.push(" AND s.attributes ->> ")
@@ -124,7 +126,9 @@ pub async fn now(conn: &mut AsyncPgConnection) -> QueryResult<DateTime<Utc>> {
         #[diesel(sql_type = Timestamptz)]
         now: DateTime<Utc>,
     }
-    let now: Now = diesel::sql_query("SELECT clock_timestamp() AS now").get_result(conn).await?;
+    let now: Now = diesel::sql_query("SELECT clock_timestamp() AS now")
+        .get_result(conn)
+        .await?;
     Ok(now.now)
 }
 
@@ -138,11 +142,15 @@ pub async fn page(
     limit: i64,
 ) -> QueryResult<Vec<SessionRow>> {
     let settled = as_of - IN_FLIGHT;
-    let mut sql = Sql::new(&format!("(SELECT {COLUMNS}, s.last_event_at AS key_at FROM sessions s WHERE"));
+    let mut sql = Sql::new(&format!(
+        "(SELECT {COLUMNS}, s.last_event_at AS key_at FROM sessions s WHERE"
+    ));
     push_filter(&mut sql, org, filter);
-    sql.push(" AND s.projected_at <= ").bind(Bind::Time(settled));
+    sql.push(" AND s.projected_at <= ")
+        .bind(Bind::Time(settled));
     push_after(&mut sql, "s.last_event_at", after);
-    sql.push(" ORDER BY s.last_event_at DESC, s.session_id DESC LIMIT ").bind(Bind::Int(limit));
+    sql.push(" ORDER BY s.last_event_at DESC, s.session_id DESC LIMIT ")
+        .bind(Bind::Int(limit));
     sql.push(&format!(
         ") UNION ALL (SELECT {COLUMNS}, k.key_at FROM sessions s CROSS JOIN LATERAL (\
          SELECT max(e.occurred_at) AS key_at FROM events e WHERE e.org_id = s.org_id \
@@ -153,12 +161,17 @@ pub async fn page(
     sql.push(" AND s.projected_at > ").bind(Bind::Time(settled));
     sql.push(" AND k.key_at IS NOT NULL");
     push_after(&mut sql, "k.key_at", after);
-    sql.push(") ORDER BY key_at DESC, session_id DESC LIMIT ").bind(Bind::Int(limit));
+    sql.push(") ORDER BY key_at DESC, session_id DESC LIMIT ")
+        .bind(Bind::Int(limit));
     sql.query().load(conn).await
 }
 
 /// How many sessions match the filter now.
-pub async fn count(conn: &mut AsyncPgConnection, org: Uuid, filter: &SessionFilter) -> QueryResult<i64> {
+pub async fn count(
+    conn: &mut AsyncPgConnection,
+    org: Uuid,
+    filter: &SessionFilter,
+) -> QueryResult<i64> {
     #[derive(QueryableByName)]
     struct N {
         #[diesel(sql_type = Int8)]
@@ -170,8 +183,16 @@ pub async fn count(conn: &mut AsyncPgConnection, org: Uuid, filter: &SessionFilt
     Ok(n.n)
 }
 
-pub async fn by_id(conn: &mut AsyncPgConnection, org: Uuid, id: &str) -> QueryResult<Option<SessionRow>> {
-    let mut sql = Sql::new(&format!("SELECT {COLUMNS}, s.last_event_at AS key_at FROM sessions s WHERE s.org_id = "));
-    sql.bind(Bind::Uuid(org)).push(" AND s.session_id = ").bind(Bind::Text(id.to_string()));
+pub async fn by_id(
+    conn: &mut AsyncPgConnection,
+    org: Uuid,
+    id: &str,
+) -> QueryResult<Option<SessionRow>> {
+    let mut sql = Sql::new(&format!(
+        "SELECT {COLUMNS}, s.last_event_at AS key_at FROM sessions s WHERE s.org_id = "
+    ));
+    sql.bind(Bind::Uuid(org))
+        .push(" AND s.session_id = ")
+        .bind(Bind::Text(id.to_string()));
     sql.query().get_result(conn).await.optional()
 }

@@ -25,7 +25,10 @@ pub struct Sql {
 
 impl Sql {
     pub fn new(text: &str) -> Sql {
-        Sql { text: text.to_string(), binds: Vec::new() }
+        Sql {
+            text: text.to_string(),
+            binds: Vec::new(),
+        }
     }
 
     /// Appends SQL text.

@@ -19,7 +19,11 @@ pub struct UserRow {
     pub last_active_at: Option<DateTime<Utc>>,
 }
 
-pub async fn by_ids(conn: &mut AsyncPgConnection, org: Uuid, ids: &[String]) -> QueryResult<Vec<UserRow>> {
+pub async fn by_ids(
+    conn: &mut AsyncPgConnection,
+    org: Uuid,
+    ids: &[String],
+) -> QueryResult<Vec<UserRow>> {
     users::table
         .filter(users::org_id.eq(org))
         .filter(users::user_id.eq_any(ids))
@@ -28,7 +32,11 @@ pub async fn by_ids(conn: &mut AsyncPgConnection, org: Uuid, ids: &[String]) -> 
         .await
 }
 
-pub async fn by_id(conn: &mut AsyncPgConnection, org: Uuid, id: &str) -> QueryResult<Option<UserRow>> {
+pub async fn by_id(
+    conn: &mut AsyncPgConnection,
+    org: Uuid,
+    id: &str,
+) -> QueryResult<Option<UserRow>> {
     users::table
         .filter(users::org_id.eq(org))
         .filter(users::user_id.eq(id))

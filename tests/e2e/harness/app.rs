@@ -25,6 +25,11 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn new() -> TestApp {
+        TestApp::with_jwks(None).await
+    }
+
+    /// A test app that also accepts RS256/ES256 tokens signed by `jwks`' keys.
+    pub async fn with_jwks(jwks: Option<jsonwebtoken::jwk::JwkSet>) -> TestApp {
         let test_db = TestDb::new().await;
         // The template is migrated already; this proves the runner is a no-op then.
         migrate::run(&test_db.url)
@@ -36,7 +41,7 @@ impl TestApp {
             secret: SECRET.into(),
             issuer: "agentmon".into(),
             audience: "agentmon".into(),
-            jwks: None,
+            jwks,
         });
         let state = AppState {
             schema: graphql::build(Some(db.clone()), Limits::default()),

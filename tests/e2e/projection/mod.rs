@@ -2,11 +2,11 @@
 //! batching, number of workers, crash, poison event and replay.
 
 mod kill;
-mod model;
+pub mod model;
 mod poison;
 mod property;
 mod replay;
-mod stream;
+pub mod stream;
 mod timezone;
 mod verify;
 mod workers;

@@ -29,6 +29,9 @@ pub struct Session {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Run {
+    pub user: String,
+    /// For a failed run: its category, OTHER when none was given.
+    pub category: Option<String>,
     pub status: String,
     pub duration: Option<i64>,
     pub day: Option<NaiveDate>,
@@ -125,6 +128,8 @@ pub fn expected(events: &[Ev]) -> Expected {
                 out.runs.insert(
                     (org.clone(), run_id.clone()),
                     Run {
+                        user: user.clone(),
+                        category: None,
                         status: "RUNNING".into(),
                         duration: None,
                         day: None,
@@ -140,6 +145,8 @@ pub fn expected(events: &[Ev]) -> Expected {
                 .or_else(|| start.map(|st| (f.at - st.at).num_milliseconds().max(0)));
             let status = f.status.unwrap_or("SUCCEEDED");
             let run = Run {
+                user: user.clone(),
+                category: (status == "FAILED").then(|| f.category.unwrap_or("OTHER").to_string()),
                 status: status.into(),
                 duration,
                 day: Some(day(f.at, &org)),

@@ -36,7 +36,11 @@ async fn authorize(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| failure(&Error::Unauthenticated("send `Authorization: Bearer <JWT>`".into())))?;
+        .ok_or_else(|| {
+            failure(&Error::Unauthenticated(
+                "send `Authorization: Bearer <JWT>`".into(),
+            ))
+        })?;
     let principal = state.auth.verify(token.trim()).map_err(|e| failure(&e))?;
     let viewer = principal.user().map_err(|e| failure(&e))?.clone();
     policy::check(&viewer, capability, Some(slug)).map_err(|e| failure(&e))?;
@@ -98,7 +102,9 @@ fn encode(records: &[Vec<String>]) -> Bytes {
 /// A streaming CSV response fed by `producer` through a bounded channel.
 fn stream_csv<F>(filename: &str, header_row: &[&str], producer: F) -> Response
 where
-    F: FnOnce(mpsc::Sender<Result<Bytes, std::io::Error>>) -> futures::future::BoxFuture<'static, ()>
+    F: FnOnce(
+            mpsc::Sender<Result<Bytes, std::io::Error>>,
+        ) -> futures::future::BoxFuture<'static, ()>
         + Send
         + 'static,
 {
@@ -111,11 +117,16 @@ where
         }
     });
     drop(tx);
-    let stream = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) });
+    let stream = futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
         ],
         Body::from_stream(stream),
     )

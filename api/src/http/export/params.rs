@@ -19,7 +19,10 @@ impl Params {
     }
 
     fn get(&self, key: &str) -> Option<&str> {
-        self.pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn org(&self) -> Result<&str, Error> {
@@ -32,7 +35,9 @@ impl Params {
             .map(|v| {
                 DateTime::parse_from_rfc3339(v)
                     .map(|t| t.with_timezone(&Utc))
-                    .map_err(|_| Error::BadUserInput(format!("{key}={v:?} is not an RFC 3339 time")))
+                    .map_err(|_| {
+                        Error::BadUserInput(format!("{key}={v:?} is not an RFC 3339 time"))
+                    })
             })
             .transpose()
     }
@@ -52,20 +57,28 @@ impl Params {
             (Some(from), Some(to)) if from < to => Some((from, to)),
             (Some(_), Some(_)) => return Err(Error::BadUserInput("from must be before to".into())),
             (None, None) => None,
-            _ => return Err(Error::BadUserInput("give both from and to, or neither".into())),
+            _ => {
+                return Err(Error::BadUserInput(
+                    "give both from and to, or neither".into(),
+                ))
+            }
         };
         let handed_off = match self.get("handedOff") {
             None => None,
             Some("true") => Some(true),
             Some("false") => Some(false),
-            Some(v) => return Err(Error::BadUserInput(format!("handedOff={v:?}: use true or false"))),
+            Some(v) => {
+                return Err(Error::BadUserInput(format!(
+                    "handedOff={v:?}: use true or false"
+                )))
+            }
         };
         let mut attributes = Vec::new();
         for (k, v) in &self.pairs {
             if k == "attribute" {
-                let (key, value) = v
-                    .split_once(':')
-                    .ok_or_else(|| Error::BadUserInput(format!("attribute={v:?}: use attribute=KEY:VALUE")))?;
+                let (key, value) = v.split_once(':').ok_or_else(|| {
+                    Error::BadUserInput(format!("attribute={v:?}: use attribute=KEY:VALUE"))
+                })?;
                 attributes.push((key.to_string(), value.to_string()));
             }
         }
@@ -73,7 +86,11 @@ impl Params {
             .into_iter()
             .map(|k| (k, ()))
             .collect();
-        if let Some((unknown, _)) = self.pairs.iter().find(|(k, _)| !known.contains_key(k.as_str())) {
+        if let Some((unknown, _)) = self
+            .pairs
+            .iter()
+            .find(|(k, _)| !known.contains_key(k.as_str()))
+        {
             return Err(Error::BadUserInput(format!(
                 "unknown parameter {unknown:?}; use org, from, to, userId, handedOff, attribute"
             )));

@@ -16,14 +16,30 @@ use super::{authorize, encode, failure, stream_csv, PAGE};
 use crate::http::AppState;
 
 const HEADER: [&str; 16] = [
-    "session_id", "user_id", "started_at", "last_event_at", "message_count", "run_count",
-    "succeeded_runs", "failed_runs", "cancelled_runs", "cost_usd", "input_tokens", "output_tokens",
-    "active_time_ms", "handed_off", "iterated_after_handoff", "attributes",
+    "session_id",
+    "user_id",
+    "started_at",
+    "last_event_at",
+    "message_count",
+    "run_count",
+    "succeeded_runs",
+    "failed_runs",
+    "cancelled_runs",
+    "cost_usd",
+    "input_tokens",
+    "output_tokens",
+    "active_time_ms",
+    "handed_off",
+    "iterated_after_handoff",
+    "attributes",
 ];
 
 pub async fn sessions_csv(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
     let params = Params::parse(uri.query());
-    let (slug, mut filter) = match params.org().and_then(|o| Ok((o.to_string(), params.session_filter()?))) {
+    let (slug, mut filter) = match params
+        .org()
+        .and_then(|o| Ok((o.to_string(), params.session_filter()?)))
+    {
         Ok(p) => p,
         Err(e) => return failure(&e),
     };
@@ -33,7 +49,9 @@ pub async fn sessions_csv(State(state): State<AppState>, headers: HeaderMap, uri
     };
     if !policy::allows(&viewer, Capability::OthersSessions, Some(&org.slug)) {
         if filter.user_id.as_deref().is_some_and(|u| u != viewer.sub) {
-            return failure(&Error::Forbidden("you may export only your own sessions".into()));
+            return failure(&Error::Forbidden(
+                "you may export only your own sessions".into(),
+            ));
         }
         filter.user_id = Some(viewer.sub.clone());
     }
@@ -70,7 +88,9 @@ async fn pump(
                 Ok(session::page(c, org_id, filter, after.as_ref(), at, PAGE).await?)
             })
             .await?;
-        let Some(last) = rows.last() else { return Ok(()) };
+        let Some(last) = rows.last() else {
+            return Ok(());
+        };
         after = Some(Cursor {
             as_of: as_of.unwrap_or_default(),
             key_at: last.key_at,

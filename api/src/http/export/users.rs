@@ -19,8 +19,18 @@ use super::{authorize, encode, failure, stream_csv, PAGE};
 use crate::http::AppState;
 
 const HEADER: [&str; 12] = [
-    "user_id", "email", "name", "sessions", "runs", "avg_runs_per_session", "avg_active_time_ms",
-    "local_handoff_rate", "post_handoff_iteration_rate", "success_rate", "cost_usd", "total_tokens",
+    "user_id",
+    "email",
+    "name",
+    "sessions",
+    "runs",
+    "avg_runs_per_session",
+    "avg_active_time_ms",
+    "local_handoff_rate",
+    "post_handoff_iteration_rate",
+    "success_rate",
+    "cost_usd",
+    "total_tokens",
 ];
 
 pub async fn users_csv(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
@@ -29,7 +39,9 @@ pub async fn users_csv(State(state): State<AppState>, headers: HeaderMap, uri: U
         .org()
         .and_then(|o| Ok((o.to_string(), params.date("from")?, params.date("to")?)));
     let (slug, from, to) = match parsed {
-        Ok((_, from, to)) if from > to => return failure(&Error::BadUserInput("from is after to".into())),
+        Ok((_, from, to)) if from > to => {
+            return failure(&Error::BadUserInput("from is after to".into()))
+        }
         Ok(p) => p,
         Err(e) => return failure(&e),
     };
@@ -50,7 +62,11 @@ pub async fn users_csv(State(state): State<AppState>, headers: HeaderMap, uri: U
 }
 
 fn ratio(n: i64, d: i64) -> String {
-    if d == 0 { String::new() } else { (n as f64 / d as f64).to_string() }
+    if d == 0 {
+        String::new()
+    } else {
+        (n as f64 / d as f64).to_string()
+    }
 }
 
 async fn pump(
@@ -67,13 +83,17 @@ async fn pump(
             .transaction::<_, Error, _>(async |c| {
                 set_org(c, org_id).await?;
                 let cursor = after.as_ref().map(|(r, u)| (*r, u.as_str()));
-                let rows = rollup::user_sums(c, org_id, from, to, "runs DESC, user_id ASC", cursor, PAGE).await?;
+                let rows =
+                    rollup::user_sums(c, org_id, from, to, "runs DESC, user_id ASC", cursor, PAGE)
+                        .await?;
                 let ids: Vec<String> = rows.iter().map(|r| r.user_id.clone()).collect();
                 let profiles = user::by_ids(c, org_id, &ids).await?;
                 Ok((rows, profiles))
             })
             .await?;
-        let Some(last) = rows.last() else { return Ok(()) };
+        let Some(last) = rows.last() else {
+            return Ok(());
+        };
         after = Some((last.sums().runs, last.user_id.clone()));
         let records: Vec<Vec<String>> = rows
             .iter()

@@ -1,0 +1,195 @@
+//! CSV exports: Bearer auth, the filters and permissions of the queries,
+//! proper quoting, formulas defused.
+
+use agentmon_core::auth::{MintRequest, Role};
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use serde_json::{json, Value};
+
+use crate::harness::{event, TestApp};
+
+async fn get(app: &TestApp, path: &str, token: Option<&str>) -> (StatusCode, String) {
+    let mut request = Request::get(path);
+    if let Some(token) = token {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    let (status, body) = app
+        .request(
+            request
+                .body(Body::empty())
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .await;
+    let text = match body {
+        Value::String(s) => s,
+        other => other.to_string(),
+    };
+    (status, text)
+}
+
+async fn seeded() -> TestApp {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    app.create_org("globex", "UTC").await;
+    app.ingest(&[
+        event("acme", "SESSION_STARTED")
+            .session("s-alice")
+            .user("alice")
+            .set(
+                "attributes",
+                json!({"note": "he said \"hi\", then\nleft", "formula": "=HYPERLINK(\"x\")"}),
+            )
+            .build(),
+        event("acme", "RUN_FINISHED")
+            .session("s-alice")
+            .user("alice")
+            .run("r1")
+            .set(
+                "run",
+                json!({"status": "SUCCEEDED", "costUsd": "1.25", "durationMs": 10}),
+            )
+            .build(),
+        event("acme", "SESSION_STARTED")
+            .session("s-bob")
+            .user("bob")
+            .set("attributes", json!({"repo": "api"}))
+            .build(),
+    ])
+    .await;
+    app.project_all().await;
+    app
+}
+
+fn parse(text: &str) -> Vec<Vec<String>> {
+    csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(|r| {
+            r.unwrap_or_else(|e| panic!("{e}: {text}"))
+                .iter()
+                .map(String::from)
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn sessions_export_quotes_filters_and_defuses_formulas() {
+    let app = seeded().await;
+    let manager = app.token(MintRequest::User {
+        sub: "m".into(),
+        role: Role::Manager,
+        org: Some("acme".into()),
+    });
+    let (status, text) = get(&app, "/export/sessions.csv?org=acme", Some(&manager)).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert!(text.starts_with("session_id,user_id,started_at"), "{text}");
+    let rows = parse(&text);
+    assert_eq!(rows.len(), 2, "{text}");
+    let alice = rows
+        .iter()
+        .find(|r| r[0] == "s-alice")
+        .unwrap_or_else(|| panic!("{text}"));
+    assert_eq!(alice[9], "1.25");
+    let attributes: Value = serde_json::from_str(&alice[15]).unwrap_or_default();
+    assert_eq!(
+        attributes["note"], "he said \"hi\", then\nleft",
+        "quoting survives a round trip"
+    );
+
+    let (_, text) = get(
+        &app,
+        "/export/sessions.csv?org=acme&attribute=repo:api",
+        Some(&manager),
+    )
+    .await;
+    let rows = parse(&text);
+    assert_eq!(
+        rows.iter().map(|r| r[0].as_str()).collect::<Vec<_>>(),
+        ["s-bob"]
+    );
+
+    // A cell a spreadsheet would run as a formula starts with a quote.
+    let app2 = TestApp::new().await;
+    app2.create_org("acme", "UTC").await;
+    app2.ingest(&[event("acme", "SESSION_STARTED")
+        .session("=cmd|' /C calc'!A0")
+        .user("=1+1")
+        .build()])
+        .await;
+    app2.project_all().await;
+    let admin = app2.super_admin();
+    let (_, text) = get(&app2, "/export/sessions.csv?org=acme", Some(&admin)).await;
+    let rows = parse(&text);
+    assert_eq!(rows[0][0], "'=cmd|' /C calc'!A0");
+    assert_eq!(rows[0][1], "'=1+1");
+}
+
+#[tokio::test]
+async fn exports_keep_the_permissions_of_the_queries() {
+    let app = seeded().await;
+    let member = app.token(MintRequest::User {
+        sub: "alice".into(),
+        role: Role::Member,
+        org: Some("acme".into()),
+    });
+    let (status, text) = get(&app, "/export/sessions.csv?org=acme", Some(&member)).await;
+    assert_eq!(status, StatusCode::OK);
+    let ids: Vec<String> = parse(&text).into_iter().map(|r| r[0].clone()).collect();
+    assert_eq!(ids, ["s-alice"], "a member exports only their own sessions");
+    let (status, _) = get(
+        &app,
+        "/export/sessions.csv?org=acme&userId=bob",
+        Some(&member),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = get(
+        &app,
+        "/export/users.csv?org=acme&from=2026-11-01&to=2026-11-30",
+        Some(&member),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = get(&app, "/export/sessions.csv?org=globex", Some(&member)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = get(&app, "/export/sessions.csv?org=acme", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = get(
+        &app,
+        "/export/sessions.csv?org=acme",
+        Some(&app.ingest_token(&["*"])),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let admin = app.super_admin();
+    let (status, text) = get(
+        &app,
+        "/export/sessions.csv?org=acme&from=yesterday",
+        Some(&admin),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
+    let (status, _) = get(&app, "/export/sessions.csv?org=nosuch", Some(&admin)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn users_export_lists_users_by_runs() {
+    let app = seeded().await;
+    let admin = app.super_admin();
+    let (status, text) = get(
+        &app,
+        "/export/users.csv?org=acme&from=2026-11-01&to=2026-11-30",
+        Some(&admin),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let rows = parse(&text);
+    assert_eq!(
+        rows.iter().map(|r| r[0].as_str()).collect::<Vec<_>>(),
+        ["alice", "bob"],
+        "{text}"
+    );
+    assert_eq!(rows[0][4], "1", "alice's runs");
+    assert_eq!(rows[0][10], "1.25", "alice's cost");
+}

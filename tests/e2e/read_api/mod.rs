@@ -1,0 +1,9 @@
+//! The read API: every query of the contract, with SPEC section 3's
+//! figures, to exactly the callers SPEC section 4 allows.
+
+mod expect;
+mod export;
+mod figures;
+mod pagination;
+mod permissions;
+mod tokens;
