@@ -3,6 +3,8 @@
 //! and its validation, authentication, and the one error type.
 
 pub mod auth;
+pub mod bus;
+pub mod cache;
 pub mod db;
 pub mod error;
 pub mod event;

@@ -8,6 +8,7 @@ mod embedded;
 mod http;
 mod ingest_atomicity;
 mod ingest_duplicates;
+mod ingest_partitions;
 mod ingest_rules;
 mod orgs;
 mod projection;

@@ -1,0 +1,113 @@
+//! A 90-day org overview over ≥ 1,000,000 events: answered from the
+//! rollups (the GraphQL query, in process) next to the same figures
+//! computed by scanning the raw events, in the same run.
+//!
+//!   cargo bench --bench overview [-- USERS]   (default 1000 users ≈ 1.1 M events)
+
+mod common;
+
+use std::time::Instant;
+
+use agentmon_api::graphql::{self, Limits, RequestContext};
+use agentmon_core::auth::{OrgScope, Principal, Role, UserPrincipal};
+use agentmon_core::generate::Plan;
+use agentmon_core::models::ingest::ingest;
+use agentmon_projectors::worker::{Worker, WorkerConfig};
+use async_graphql::{Request, Variables};
+use chrono::Duration;
+use diesel_async::SimpleAsyncConnection;
+use futures::StreamExt;
+use serde_json::json;
+
+const QUERY: &str = "query($org: String!, $from: Date!, $to: Date!) { org(slug: $org) { overview(range: {from: $from, to: $to}) { \
+  kpis { activeUsers sessions runs succeededRuns failedRuns cancelledRuns successRate costUsd inputTokens outputTokens \
+  avgRunsPerSession avgActiveTimeMs localHandoffRate postHandoffIterationRate durationP50Ms durationP95Ms durationP99Ms \
+  errorsByCategory { category count } } daily { date kpis { runs costUsd activeUsers durationP95Ms } } topUsers { runs costUsd } } } }";
+
+/// The same headline figures straight from the events of the range.
+const SCAN: &str = "
+WITH ev AS (
+  SELECT e.* FROM events e JOIN orgs o ON o.id = e.org_id
+  WHERE o.slug = $1 AND (e.occurred_at AT TIME ZONE o.timezone)::date BETWEEN $2::date AND $3::date),
+finished AS (SELECT DISTINCT ON (run_id) * FROM ev WHERE event_type = 'RUN_FINISHED' ORDER BY run_id, occurred_at DESC)
+SELECT (SELECT count(DISTINCT user_id) FROM ev) AS active_users,
+       (SELECT count(DISTINCT session_id) FROM ev) AS sessions,
+       count(*) AS runs,
+       count(*) FILTER (WHERE payload->'run'->>'status' = 'SUCCEEDED') AS succeeded,
+       count(*) FILTER (WHERE payload->'run'->>'status' = 'FAILED') AS failed,
+       sum((payload->'run'->>'costUsd')::numeric) AS cost,
+       sum((payload->'run'->>'inputTokens')::bigint) AS input_tokens,
+       percentile_disc(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY (payload->'run'->>'durationMs')::bigint) AS p
+FROM finished";
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let users: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(1_000);
+    let plan = Plan { orgs: 1, users, days: 90, prefix: "big".into(), ..Plan::default() };
+    let bench = common::start("bench-overview", &plan).await?;
+    let slug = plan.orgs()[0].slug.clone();
+
+    let started = Instant::now();
+    let chunks: Vec<Vec<_>> = {
+        let mut all = Vec::new();
+        let mut chunk = Vec::with_capacity(1_000);
+        for e in plan.events() {
+            chunk.push(e);
+            if chunk.len() == 1_000 {
+                all.push(std::mem::take(&mut chunk));
+            }
+        }
+        all.push(chunk);
+        all
+    };
+    let total: usize = chunks.iter().map(Vec::len).sum();
+    let db = bench.db.clone();
+    let results: Vec<anyhow::Result<usize>> = futures::stream::iter(chunks)
+        .map(|chunk| {
+            let db = db.clone();
+            async move { Ok(ingest(&db, &OrgScope::All, &chunk, chrono::Utc::now()).await?.accepted) }
+        })
+        .buffer_unordered(3)
+        .collect()
+        .await;
+    let accepted: usize = results.into_iter().sum::<anyhow::Result<usize>>()?;
+    println!("overview benchmark: {accepted} of {total} events ingested in {:.0} s", started.elapsed().as_secs_f64());
+
+    let started = Instant::now();
+    let worker = Worker::new(db.clone(), &bench.url, agentmon_projectors::registry(), WorkerConfig::default());
+    let projected = worker.drain().await?;
+    println!("  projected {projected} events in {:.0} s", started.elapsed().as_secs_f64());
+    db.owner().await?.batch_execute("VACUUM ANALYZE").await?;
+
+    let to = plan.until.date_naive();
+    let from = to - Duration::days(89);
+    let vars = json!({ "org": slug, "from": from.to_string(), "to": to.to_string() });
+    let schema = graphql::build(Some(db.clone()), Limits::default());
+    let viewer = Principal::User(UserPrincipal { sub: "bench".into(), role: Role::SuperAdmin, org: None });
+    let mut rollup_ms = Vec::new();
+    for _ in 0..21 {
+        let request = Request::new(QUERY)
+            .variables(Variables::from_json(vars.clone()))
+            .data(RequestContext::new(Some(viewer.clone()), "bench".into()));
+        let started = Instant::now();
+        let response = schema.execute(request).await;
+        rollup_ms.push(started.elapsed().as_secs_f64() * 1_000.0);
+        anyhow::ensure!(response.errors.is_empty(), "{:?}", response.errors);
+    }
+
+    let (client, connection) = tokio_postgres::connect(&bench.url, tokio_postgres::NoTls).await?;
+    tokio::spawn(connection);
+    let mut scan_ms = Vec::new();
+    for _ in 0..3 {
+        let started = Instant::now();
+        let row = client.query_one(SCAN, &[&slug, &from.to_string(), &to.to_string()]).await?;
+        scan_ms.push(started.elapsed().as_secs_f64() * 1_000.0);
+        let runs: i64 = row.get("runs");
+        anyhow::ensure!(runs > 0);
+    }
+    let (rollup, scan) = (common::percentile(&rollup_ms, 0.5), common::percentile(&scan_ms, 0.5));
+    println!("  90-day overview from rollups (GraphQL, kpis + 90 daily points + topUsers): median {rollup:.1} ms, p95 {:.1} ms", common::percentile(&rollup_ms, 0.95));
+    println!("  the same headline figures scanning raw events:                             median {scan:.0} ms");
+    println!("  rollups answer {:.0}× faster", scan / rollup);
+    Ok(())
+}

@@ -1,0 +1,96 @@
+//! The bus that carries "what changed" from the worker to every API
+//! replica: Redis pub/sub when configured (each replica subscribes once and
+//! fans out to its own websocket clients), an in-process broadcast
+//! otherwise.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+const CHANNEL: &str = "agentmon:changes";
+
+/// Orgs and sessions whose read models a commit changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub orgs: Vec<Uuid>,
+    pub sessions: Vec<(Uuid, String)>,
+}
+
+#[derive(Clone)]
+pub struct Bus {
+    local: broadcast::Sender<Arc<Change>>,
+    redis: Option<redis::Client>,
+}
+
+impl Bus {
+    pub fn local() -> Bus {
+        Bus { local: broadcast::channel(1_024).0, redis: None }
+    }
+
+    /// Publishes through Redis; `listen` relays what arrives to this process.
+    pub fn redis(url: &str) -> anyhow::Result<Bus> {
+        Ok(Bus { local: broadcast::channel(1_024).0, redis: Some(redis::Client::open(url)?) })
+    }
+
+    pub fn kind(&self) -> &'static str {
+        if self.redis.is_some() { "redis" } else { "in-process" }
+    }
+
+    pub async fn publish(&self, change: Change) {
+        let Some(client) = &self.redis else {
+            let _ = self.local.send(Arc::new(change));
+            return;
+        };
+        let published = async {
+            let mut conn = client.get_multiplexed_async_connection().await?;
+            let payload = serde_json::to_string(&change).map_err(|e| anyhow::anyhow!(e))?;
+            redis::cmd("PUBLISH").arg(CHANNEL).arg(payload).query_async::<i64>(&mut conn).await?;
+            anyhow::Ok(())
+        };
+        match tokio::time::timeout(Duration::from_secs(1), published).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "could not publish a change on Redis"),
+            Err(_) => tracing::warn!("publishing a change on Redis timed out"),
+        }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Change>> {
+        self.local.subscribe()
+    }
+
+    /// With Redis: relays published changes to this process's subscribers,
+    /// reconnecting as needed. Returns at once without Redis.
+    pub fn listen(&self) {
+        let Some(client) = self.redis.clone() else { return };
+        let local = self.local.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = relay(&client, &local).await {
+                    tracing::warn!(error = %e, "Redis subscription lost; retrying");
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        });
+    }
+}
+
+async fn relay(client: &redis::Client, local: &broadcast::Sender<Arc<Change>>) -> anyhow::Result<()> {
+    let mut pubsub = client.get_async_pubsub().await?;
+    pubsub.subscribe(CHANNEL).await?;
+    tracing::info!("subscribed to changes on Redis");
+    let mut messages = pubsub.on_message();
+    while let Some(message) = messages.next().await {
+        let payload: String = message.get_payload()?;
+        match serde_json::from_str::<Change>(&payload) {
+            Ok(change) => {
+                let _ = local.send(Arc::new(change));
+            }
+            Err(e) => tracing::warn!(error = %e, "ignoring a malformed change"),
+        }
+    }
+    Ok(())
+}
