@@ -50,10 +50,14 @@ async fn main() -> anyhow::Result<()> {
         std::time::Duration::from_secs(3600),
     )?;
     let state = AppState {
-        schema: graphql::build(Some(db.clone()), Limits::default()),
+        schema: graphql::build(
+            Some(graphql::Services::local(db.clone())),
+            Limits::default(),
+        ),
         auth,
         db: db.clone(),
         web_dir: "web".into(),
+        metrics: agentmon_api::metrics::handle(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let endpoint = format!("http://{}/graphql", listener.local_addr()?);

@@ -42,8 +42,17 @@ FROM finished";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let users: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(1_000);
-    let plan = Plan { orgs: 1, users, days: 90, prefix: "big".into(), ..Plan::default() };
+    let users: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(1_000);
+    let plan = Plan {
+        orgs: 1,
+        users,
+        days: 90,
+        prefix: "big".into(),
+        ..Plan::default()
+    };
     let bench = common::start("bench-overview", &plan).await?;
     let slug = plan.orgs()[0].slug.clone();
 
@@ -65,25 +74,47 @@ async fn main() -> anyhow::Result<()> {
     let results: Vec<anyhow::Result<usize>> = futures::stream::iter(chunks)
         .map(|chunk| {
             let db = db.clone();
-            async move { Ok(ingest(&db, &OrgScope::All, &chunk, chrono::Utc::now()).await?.accepted) }
+            async move {
+                Ok(ingest(&db, &OrgScope::All, &chunk, chrono::Utc::now())
+                    .await?
+                    .accepted)
+            }
         })
         .buffer_unordered(3)
         .collect()
         .await;
     let accepted: usize = results.into_iter().sum::<anyhow::Result<usize>>()?;
-    println!("overview benchmark: {accepted} of {total} events ingested in {:.0} s", started.elapsed().as_secs_f64());
+    println!(
+        "overview benchmark: {accepted} of {total} events ingested in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
 
     let started = Instant::now();
-    let worker = Worker::new(db.clone(), &bench.url, agentmon_projectors::registry(), WorkerConfig::default());
+    let worker = Worker::new(
+        db.clone(),
+        &bench.url,
+        agentmon_projectors::registry(),
+        WorkerConfig::default(),
+    );
     let projected = worker.drain().await?;
-    println!("  projected {projected} events in {:.0} s", started.elapsed().as_secs_f64());
+    println!(
+        "  projected {projected} events in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
     db.owner().await?.batch_execute("VACUUM ANALYZE").await?;
 
     let to = plan.until.date_naive();
     let from = to - Duration::days(89);
     let vars = json!({ "org": slug, "from": from.to_string(), "to": to.to_string() });
-    let schema = graphql::build(Some(db.clone()), Limits::default());
-    let viewer = Principal::User(UserPrincipal { sub: "bench".into(), role: Role::SuperAdmin, org: None });
+    let schema = graphql::build(
+        Some(graphql::Services::local(db.clone())),
+        Limits::default(),
+    );
+    let viewer = Principal::User(UserPrincipal {
+        sub: "bench".into(),
+        role: Role::SuperAdmin,
+        org: None,
+    });
     let mut rollup_ms = Vec::new();
     for _ in 0..21 {
         let request = Request::new(QUERY)
@@ -100,12 +131,17 @@ async fn main() -> anyhow::Result<()> {
     let mut scan_ms = Vec::new();
     for _ in 0..3 {
         let started = Instant::now();
-        let row = client.query_one(SCAN, &[&slug, &from.to_string(), &to.to_string()]).await?;
+        let row = client
+            .query_one(SCAN, &[&slug, &from.to_string(), &to.to_string()])
+            .await?;
         scan_ms.push(started.elapsed().as_secs_f64() * 1_000.0);
         let runs: i64 = row.get("runs");
         anyhow::ensure!(runs > 0);
     }
-    let (rollup, scan) = (common::percentile(&rollup_ms, 0.5), common::percentile(&scan_ms, 0.5));
+    let (rollup, scan) = (
+        common::percentile(&rollup_ms, 0.5),
+        common::percentile(&scan_ms, 0.5),
+    );
     println!("  90-day overview from rollups (GraphQL, kpis + 90 daily points + topUsers): median {rollup:.1} ms, p95 {:.1} ms", common::percentile(&rollup_ms, 0.95));
     println!("  the same headline figures scanning raw events:                             median {scan:.0} ms");
     println!("  rollups answer {:.0}× faster", scan / rollup);

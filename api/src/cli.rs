@@ -35,6 +35,13 @@ pub struct StorageArgs {
         global = true
     )]
     pub data_dir: PathBuf,
+    /// Redis for the cache and the live-update bus shared by replicas;
+    /// without it both are in-process.
+    #[arg(long, env = "REDIS_URL", global = true, hide_env_values = true)]
+    pub redis_url: Option<String>,
+    /// How long a cached figure lives at most (jittered ±10 %).
+    #[arg(long, env = "AGENTMON_CACHE_TTL", default_value = "5m", global = true, value_parser = humantime::parse_duration)]
+    pub cache_ttl: std::time::Duration,
 }
 
 #[derive(Args, Debug, Clone)]

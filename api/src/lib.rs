@@ -8,6 +8,7 @@ pub mod demo;
 pub mod graphql;
 pub mod http;
 pub mod logging;
+pub mod metrics;
 pub mod storage;
 
 pub use http::{router, AppState};

@@ -78,3 +78,27 @@ pub fn jwt_settings(auth: &AuthArgs, storage: &StorageArgs) -> anyhow::Result<Jw
         jwks,
     })
 }
+
+/// The cache and the bus: Redis when `REDIS_URL` is set, in-process otherwise.
+pub fn services(
+    args: &StorageArgs,
+    db: &agentmon_core::db::Db,
+) -> anyhow::Result<crate::graphql::Services> {
+    use agentmon_core::bus::Bus;
+    use agentmon_core::cache::Cache;
+    let (cache, bus) = match &args.redis_url {
+        Some(url) => (Cache::redis(url, args.cache_ttl)?, Bus::redis(url)?),
+        None => (Cache::local(args.cache_ttl, 10_000), Bus::local()),
+    };
+    bus.listen();
+    tracing::info!(
+        cache = cache.kind(),
+        bus = bus.kind(),
+        "cache and live updates"
+    );
+    Ok(crate::graphql::Services {
+        db: db.clone(),
+        cache,
+        bus,
+    })
+}

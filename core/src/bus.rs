@@ -28,16 +28,26 @@ pub struct Bus {
 
 impl Bus {
     pub fn local() -> Bus {
-        Bus { local: broadcast::channel(1_024).0, redis: None }
+        Bus {
+            local: broadcast::channel(1_024).0,
+            redis: None,
+        }
     }
 
     /// Publishes through Redis; `listen` relays what arrives to this process.
     pub fn redis(url: &str) -> anyhow::Result<Bus> {
-        Ok(Bus { local: broadcast::channel(1_024).0, redis: Some(redis::Client::open(url)?) })
+        Ok(Bus {
+            local: broadcast::channel(1_024).0,
+            redis: Some(redis::Client::open(url)?),
+        })
     }
 
     pub fn kind(&self) -> &'static str {
-        if self.redis.is_some() { "redis" } else { "in-process" }
+        if self.redis.is_some() {
+            "redis"
+        } else {
+            "in-process"
+        }
     }
 
     pub async fn publish(&self, change: Change) {
@@ -48,7 +58,11 @@ impl Bus {
         let published = async {
             let mut conn = client.get_multiplexed_async_connection().await?;
             let payload = serde_json::to_string(&change).map_err(|e| anyhow::anyhow!(e))?;
-            redis::cmd("PUBLISH").arg(CHANNEL).arg(payload).query_async::<i64>(&mut conn).await?;
+            redis::cmd("PUBLISH")
+                .arg(CHANNEL)
+                .arg(payload)
+                .query_async::<i64>(&mut conn)
+                .await?;
             anyhow::Ok(())
         };
         match tokio::time::timeout(Duration::from_secs(1), published).await {
@@ -65,7 +79,9 @@ impl Bus {
     /// With Redis: relays published changes to this process's subscribers,
     /// reconnecting as needed. Returns at once without Redis.
     pub fn listen(&self) {
-        let Some(client) = self.redis.clone() else { return };
+        let Some(client) = self.redis.clone() else {
+            return;
+        };
         let local = self.local.clone();
         tokio::spawn(async move {
             loop {
@@ -78,7 +94,10 @@ impl Bus {
     }
 }
 
-async fn relay(client: &redis::Client, local: &broadcast::Sender<Arc<Change>>) -> anyhow::Result<()> {
+async fn relay(
+    client: &redis::Client,
+    local: &broadcast::Sender<Arc<Change>>,
+) -> anyhow::Result<()> {
     let mut pubsub = client.get_async_pubsub().await?;
     pubsub.subscribe(CHANNEL).await?;
     tracing::info!("subscribed to changes on Redis");

@@ -47,6 +47,8 @@ impl Default for WorkerConfig {
 
 pub struct Worker {
     db: Db,
+    /// Where to say what changed after each commit.
+    bus: Option<agentmon_core::bus::Bus>,
     /// Where LISTEN connects (the owner's URL).
     url: String,
     projectors: Vec<Box<dyn Projector>>,
@@ -70,10 +72,29 @@ impl Worker {
     ) -> Self {
         Worker {
             db,
+            bus: None,
             url: url.to_string(),
             projectors,
             config,
         }
+    }
+
+    /// Publishes each commit's changes on `bus` (for live updates).
+    pub fn with_bus(mut self, bus: agentmon_core::bus::Bus) -> Self {
+        self.bus = Some(bus);
+        self
+    }
+
+    async fn announce(&self, changes: &Changes) {
+        let Some(bus) = &self.bus else { return };
+        if changes.orgs.is_empty() {
+            return;
+        }
+        let change = agentmon_core::bus::Change {
+            orgs: changes.orgs.iter().copied().collect(),
+            sessions: changes.sessions.iter().cloned().collect(),
+        };
+        bus.publish(change).await;
     }
 
     /// Runs until `shutdown` is cancelled; the batch in hand is finished (or
@@ -145,17 +166,25 @@ impl Worker {
                 Ok((claimed, changes))
             })
             .await;
-        match attempt {
-            Ok((claimed, changes)) => Ok(Round {
+        let round = match attempt {
+            Ok((claimed, changes)) => Round {
                 projected: claimed.len(),
                 failed: 0,
                 changes,
-            }),
+            },
             Err(e) => {
                 tracing::warn!(error = %e, "batch failed; projecting its events one by one");
-                self.isolate(&mut conn).await
+                self.isolate(&mut conn).await?
             }
+        };
+        if round.projected > 0 {
+            metrics::counter!("agentmon_projected_events_total").increment(round.projected as u64);
         }
+        if round.failed > 0 {
+            metrics::counter!("agentmon_projection_failures_total").increment(round.failed as u64);
+        }
+        self.announce(&round.changes).await;
+        Ok(round)
     }
 
     async fn isolate(&self, conn: &mut AsyncPgConnection) -> Result<Round> {

@@ -162,10 +162,14 @@ async fn graphiql_is_served_from_our_own_files() {
 async fn app_router(app: &TestApp) -> axum::Router {
     use agentmon_api::graphql::{self, Limits};
     agentmon_api::router(agentmon_api::AppState {
-        schema: graphql::build(Some(app.db.clone()), Limits::default()),
+        schema: graphql::build(
+            Some(graphql::Services::local(app.db.clone())),
+            Limits::default(),
+        ),
         auth: app.auth.clone(),
         db: app.db.clone(),
         web_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/../web").into(),
+        metrics: agentmon_api::metrics::handle(),
     })
 }
 

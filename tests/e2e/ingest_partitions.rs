@@ -12,8 +12,14 @@ async fn concurrent_calls_for_a_new_month_all_succeed() {
     for year in [2019, 2020] {
         let calls: Vec<_> = (0..6)
             .map(|i| {
-                let at = Utc.with_ymd_and_hms(year, 3, 1 + i, 12, 0, 0).single().unwrap_or_default();
-                vec![event("acme", "SESSION_STARTED").session(&format!("s{year}-{i}")).at(at).build()]
+                let at = Utc
+                    .with_ymd_and_hms(year, 3, 1 + i, 12, 0, 0)
+                    .single()
+                    .unwrap_or_default();
+                vec![event("acme", "SESSION_STARTED")
+                    .session(&format!("s{year}-{i}"))
+                    .at(at)
+                    .build()]
             })
             .collect();
         let results = futures::future::join_all(calls.iter().map(|batch| app.ingest(batch))).await;

@@ -21,22 +21,29 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let auth = Authenticator::new(jwt_settings(auth, storage_args)?);
     let storage = Storage::open(storage_args).await?;
-    let result = serve(&storage, auth, &args).await;
+    let result = serve(storage_args, &storage, auth, &args).await;
     storage.close();
     result
 }
 
-async fn serve(storage: &Storage, auth: Authenticator, args: &ServeArgs) -> anyhow::Result<()> {
+async fn serve(
+    storage_args: &StorageArgs,
+    storage: &Storage,
+    auth: Authenticator,
+    args: &ServeArgs,
+) -> anyhow::Result<()> {
+    let services = crate::storage::services(storage_args, &storage.db)?;
     let limits = Limits {
         depth: args.max_query_depth,
         complexity: args.max_query_complexity,
     };
-    let schema = graphql::build(Some(storage.db.clone()), limits);
+    let schema = graphql::build(Some(services.clone()), limits);
     let state = AppState {
         schema: schema.clone(),
         auth: auth.clone(),
         db: storage.db.clone(),
         web_dir: args.web_dir.clone(),
+        metrics: crate::metrics::handle(),
     };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -50,7 +57,8 @@ async fn serve(storage: &Storage, auth: Authenticator, args: &ServeArgs) -> anyh
             &storage.url,
             agentmon_projectors::registry(),
             args.worker.config(),
-        );
+        )
+        .with_bus(services.bus.clone());
         let token = stop_worker.clone();
         tokio::spawn(async move { worker.run(token).await })
     });

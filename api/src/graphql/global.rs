@@ -6,6 +6,7 @@ use agentmon_core::models::rollup::{self, Scope};
 use async_graphql::{Context, Object, SimpleObject};
 use chrono::NaiveDate;
 
+use super::cached::{cached, global_key};
 use super::context::{db, GqlResult, RequestContext};
 use super::kpis::{daily_points, DailyPoint, KpisObject};
 use super::orgs::OrgObject;
@@ -45,20 +46,28 @@ impl GlobalOverview {
     /// Across all orgs.
     async fn kpis(&self, ctx: &Context<'_>) -> async_graphql::Result<KpisObject> {
         let mut conn = db(ctx)?.owner().await.gql()?;
-        Ok(KpisObject(
+        let epoch = org::epoch_sum(&mut conn).await.gql()?;
+        let key = global_key(epoch, "kpis", self.from, self.to, "");
+        let kpis = cached(ctx, key, || async {
             rollup::kpis(&mut conn, Scope::Global, self.from, self.to)
                 .await
-                .gql()?,
-        ))
+                .gql()
+        })
+        .await?;
+        Ok(KpisObject(kpis))
     }
 
     async fn daily(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<DailyPoint>> {
         let mut conn = db(ctx)?.owner().await.gql()?;
-        Ok(daily_points(
+        let epoch = org::epoch_sum(&mut conn).await.gql()?;
+        let key = global_key(epoch, "daily", self.from, self.to, "");
+        let days = cached(ctx, key, || async {
             rollup::daily(&mut conn, Scope::Global, self.from, self.to)
                 .await
-                .gql()?,
-        ))
+                .gql()
+        })
+        .await?;
+        Ok(daily_points(days))
     }
 
     /// By cost, then runs.

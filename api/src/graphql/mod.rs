@@ -1,10 +1,12 @@
 //! The GraphQL schema, split by domain and merged here.
 
 mod access;
+mod cached;
 pub mod context;
 mod global;
 mod ingest;
 mod kpis;
+pub mod live;
 pub mod loaders;
 mod orgs;
 mod overview;
@@ -14,12 +16,14 @@ mod sessions;
 mod users;
 mod viewer;
 
+use agentmon_core::bus::Bus;
+use agentmon_core::cache::Cache;
 use agentmon_core::db::Db;
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, Schema};
 
 pub use context::{GqlResult, RequestContext};
 
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, MutationRoot, live::SubscriptionRoot>;
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
@@ -45,18 +49,41 @@ impl Default for Limits {
     }
 }
 
-/// The schema, serving `db`. Per-request state (the principal) is added to
-/// each request by the HTTP handler, never here.
-pub fn build(db: Option<Db>, limits: Limits) -> AppSchema {
+/// What resolvers use: the database, the cache of heavy figures, the bus
+/// of live changes.
+#[derive(Clone)]
+pub struct Services {
+    pub db: Db,
+    pub cache: Cache,
+    pub bus: Bus,
+}
+
+impl Services {
+    /// In-process cache and bus: one process, no Redis.
+    pub fn local(db: Db) -> Services {
+        Services {
+            db,
+            cache: Cache::local(std::time::Duration::from_secs(300), 10_000),
+            bus: Bus::local(),
+        }
+    }
+}
+
+/// The schema, serving `services`. Per-request state (the principal) is
+/// added to each request by the HTTP handler, never here.
+pub fn build(services: Option<Services>, limits: Limits) -> AppSchema {
     let mut builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        live::SubscriptionRoot,
     )
     .limit_depth(limits.depth)
     .limit_complexity(limits.complexity);
-    if let Some(db) = db {
-        builder = builder.data(db);
+    if let Some(services) = services {
+        builder = builder
+            .data(services.db)
+            .data(services.cache)
+            .data(services.bus);
     }
     builder.finish()
 }

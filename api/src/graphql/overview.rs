@@ -6,7 +6,10 @@ use agentmon_core::models::rollup::{self, Scope};
 use async_graphql::{Context, Object};
 use chrono::NaiveDate;
 
+use agentmon_core::metrics::kpis::Sums;
+
 use super::access::{authorize, in_org};
+use super::cached::{cached, org_key};
 use super::kpis::{daily_points, DailyPoint, KpisObject};
 use super::users::UserStats;
 
@@ -23,26 +26,34 @@ pub struct OrgOverview {
 impl OrgOverview {
     async fn kpis(&self, ctx: &Context<'_>) -> async_graphql::Result<KpisObject> {
         let (org_id, from, to) = (self.org.id, self.from, self.to);
-        let kpis = in_org!(ctx, org_id, |tx| rollup::kpis(
-            tx,
-            Scope::Org(org_id),
-            from,
-            to
-        )
-        .await?)?;
+        let key = org_key(&self.org, "kpis", from, to, "");
+        let kpis = cached(ctx, key, || async {
+            in_org!(ctx, org_id, |tx| rollup::kpis(
+                tx,
+                Scope::Org(org_id),
+                from,
+                to
+            )
+            .await?)
+        })
+        .await?;
         Ok(KpisObject(kpis))
     }
 
     /// One point per day of the range, zeros included.
     async fn daily(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<DailyPoint>> {
         let (org_id, from, to) = (self.org.id, self.from, self.to);
-        let days = in_org!(ctx, org_id, |tx| rollup::daily(
-            tx,
-            Scope::Org(org_id),
-            from,
-            to
-        )
-        .await?)?;
+        let key = org_key(&self.org, "daily", from, to, "");
+        let days = cached(ctx, key, || async {
+            in_org!(ctx, org_id, |tx| rollup::daily(
+                tx,
+                Scope::Org(org_id),
+                from,
+                to
+            )
+            .await?)
+        })
+        .await?;
         Ok(daily_points(days))
     }
 
@@ -55,21 +66,20 @@ impl OrgOverview {
         authorize(ctx, &self.org, Capability::People).await?;
         let limit = i64::from(limit.unwrap_or(10).clamp(0, MAX_TOP));
         let (org_id, from, to) = (self.org.id, self.from, self.to);
-        let rows = in_org!(ctx, org_id, |tx| {
-            rollup::user_sums(
-                tx,
-                org_id,
-                from,
-                to,
-                "runs DESC, cost_usd DESC, user_id ASC",
-                None,
-                limit,
-            )
-            .await?
-        })?;
+        let key = org_key(&self.org, "top-users", from, to, &limit.to_string());
+        let rows: Vec<(String, Sums)> = cached(ctx, key, || async {
+            in_org!(ctx, org_id, |tx| {
+                let order = "runs DESC, cost_usd DESC, user_id ASC";
+                let rows = rollup::user_sums(tx, org_id, from, to, order, None, limit).await?;
+                rows.iter()
+                    .map(|r| (r.user_id.clone(), r.sums()))
+                    .collect::<Vec<_>>()
+            })
+        })
+        .await?;
         Ok(rows
             .iter()
-            .map(|r| UserStats::new(self.org.clone(), &r.user_id, r.sums()))
+            .map(|(user, sums)| UserStats::new(self.org.clone(), user, sums.clone()))
             .collect())
     }
 }

@@ -10,6 +10,7 @@ use async_graphql::{Context, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::access::{authorize, authorize_user, in_org};
+use super::cached::{cached, org_key};
 use super::context::GqlResult;
 use super::kpis::{daily_points, money, DailyPoint};
 use super::loaders::UserLoader;
@@ -82,13 +83,17 @@ impl UserObject {
         authorize_user(ctx, &self.org, &self.row.user_id).await?;
         let (from, to) = range.days().gql()?;
         let (org_id, user) = (self.org.id, self.row.user_id.as_str());
-        let sums = in_org!(ctx, org_id, |tx| rollup::sums(
-            tx,
-            Scope::User(org_id, user),
-            from,
-            to
-        )
-        .await?)?;
+        let key = org_key(&self.org, "user-stats", from, to, user);
+        let sums = cached(ctx, key, || async {
+            in_org!(ctx, org_id, |tx| rollup::sums(
+                tx,
+                Scope::User(org_id, user),
+                from,
+                to
+            )
+            .await?)
+        })
+        .await?;
         Ok(UserStats::new(self.org.clone(), &self.row.user_id, sums))
     }
 

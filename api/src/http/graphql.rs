@@ -9,7 +9,9 @@ use async_graphql::parser::types::OperationType;
 use async_graphql::{
     BatchRequest, BatchResponse, ErrorExtensions, Response as GqlResponse, ServerError,
 };
+use async_graphql_axum::GraphQLProtocol;
 use axum::body::Bytes;
+use axum::extract::ws::{rejection::WebSocketUpgradeRejection, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -34,7 +36,16 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
     execute(&state, &headers, batch).await
 }
 
-pub async fn get(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+pub async fn get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    protocol: Result<GraphQLProtocol, StatusCode>,
+) -> Response {
+    if let (Ok(upgrade), Ok(protocol)) = (upgrade, protocol) {
+        return super::websocket::serve(state, upgrade, protocol);
+    }
     let request = match parse_query_string(uri.query().unwrap_or_default()) {
         Ok(request) => request,
         Err(e) => {

@@ -16,3 +16,8 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str)
         (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
     }
 }
+
+/// Prometheus text format.
+pub async fn metrics(State(state): State<AppState>) -> String {
+    state.metrics.render()
+}

@@ -5,6 +5,7 @@ mod export;
 mod graphql;
 mod health;
 mod static_files;
+mod websocket;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -31,6 +32,7 @@ pub struct AppState {
     pub auth: Authenticator,
     pub db: Db,
     pub web_dir: PathBuf,
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -53,6 +55,7 @@ pub fn router(state: AppState) -> Router {
         .route("/schema.graphql", get(graphql::sdl))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
         .route("/export/sessions.csv", get(export::sessions_csv))
         .route("/export/users.csv", get(export::users_csv))
         .merge(static_files::routes(&state.web_dir))

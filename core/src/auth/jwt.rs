@@ -50,6 +50,7 @@ pub struct Authenticator {
 /// validation itself.
 #[derive(Debug, Deserialize)]
 struct Claims {
+    exp: i64,
     sub: Option<String>,
     role: Option<Role>,
     org: Option<String>,
@@ -106,6 +107,12 @@ impl Authenticator {
 
     /// Verifies a bearer token and says who it stands for.
     pub fn verify(&self, token: &str) -> Result<Principal> {
+        self.verify_with_expiry(token)
+            .map(|(principal, _)| principal)
+    }
+
+    /// Like [`Authenticator::verify`], with the token's expiry.
+    pub fn verify_with_expiry(&self, token: &str) -> Result<(Principal, chrono::DateTime<Utc>)> {
         let header = jsonwebtoken::decode_header(token)
             .map_err(|e| Error::Unauthenticated(explain(e.kind())))?;
         let data = match header.kid.as_deref() {
@@ -124,7 +131,9 @@ impl Authenticator {
             }
         }
         .map_err(|e| Error::Unauthenticated(explain(e.kind())))?;
-        principal(data.claims)
+        let expires_at =
+            chrono::DateTime::from_timestamp(data.claims.exp, 0).unwrap_or_else(Utc::now);
+        Ok((principal(data.claims)?, expires_at))
     }
 
     /// The public key named `kid` in the JWKS, and the one algorithm it verifies.

@@ -33,8 +33,13 @@ impl Backend {
         }
     }
 
-    async fn redis_conn(client: &redis::Client, conn: &OnceCell<ConnectionManager>) -> redis::RedisResult<ConnectionManager> {
-        conn.get_or_try_init(|| ConnectionManager::new(client.clone())).await.cloned()
+    async fn redis_conn(
+        client: &redis::Client,
+        conn: &OnceCell<ConnectionManager>,
+    ) -> redis::RedisResult<ConnectionManager> {
+        conn.get_or_try_init(|| ConnectionManager::new(client.clone()))
+            .await
+            .cloned()
     }
 
     pub async fn get(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>> {
@@ -54,7 +59,9 @@ impl Backend {
     pub async fn set(&self, key: &str, bytes: Vec<u8>, ttl: Duration) -> anyhow::Result<()> {
         match self {
             Backend::Local(cache) => {
-                cache.insert(key.to_string(), (bytes, std::time::Instant::now() + ttl)).await;
+                cache
+                    .insert(key.to_string(), (bytes, std::time::Instant::now() + ttl))
+                    .await;
                 Ok(())
             }
             Backend::Redis { client, conn } => {

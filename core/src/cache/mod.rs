@@ -145,9 +145,12 @@ mod tests {
 
     #[tokio::test]
     async fn an_unreachable_redis_answers_uncached() {
-        let cache = Cache::redis("redis://127.0.0.1:1", Duration::from_secs(60)).unwrap_or_else(|e| panic!("{e}"));
+        let cache = Cache::redis("redis://127.0.0.1:1", Duration::from_secs(60))
+            .unwrap_or_else(|e| panic!("{e}"));
         for expected in [1, 2] {
-            let got = cache.get_or_compute("k", || async move { Ok::<_, ()>(expected) }).await;
+            let got = cache
+                .get_or_compute("k", || async move { Ok::<_, ()>(expected) })
+                .await;
             assert_eq!(got, Ok(expected), "computed each time, never failing");
         }
     }

@@ -2,11 +2,12 @@
 //! numerators and denominators, percentiles from merged sketch buckets.
 
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 
 use super::sketch;
 
 /// Sums of the rollup columns over some days (org, user or global).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Sums {
     pub event_count: i64,
     pub sessions: i64,
@@ -25,7 +26,7 @@ pub struct Sums {
     pub failed_by_category: [i64; 4],
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Kpis {
     pub active_users: i64,
     pub sessions: i64,

@@ -199,3 +199,14 @@ pub async fn update(conn: &mut AsyncPgConnection, id: Uuid, changes: &OrgChanges
         .get_result(conn)
         .await?)
 }
+
+/// The sum of every org's projection epoch: changes whenever any org's
+/// read models change (the key of global cached figures).
+pub async fn epoch_sum(conn: &mut AsyncPgConnection) -> QueryResult<i64> {
+    use diesel::dsl::sum;
+    let total: Option<rust_decimal::Decimal> = orgs::table
+        .select(sum(orgs::projection_epoch))
+        .first(conn)
+        .await?;
+    Ok(total.and_then(|d| i64::try_from(d).ok()).unwrap_or(0))
+}

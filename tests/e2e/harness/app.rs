@@ -44,10 +44,14 @@ impl TestApp {
             jwks,
         });
         let state = AppState {
-            schema: graphql::build(Some(db.clone()), Limits::default()),
+            schema: graphql::build(
+                Some(graphql::Services::local(db.clone())),
+                Limits::default(),
+            ),
             auth: auth.clone(),
             db: db.clone(),
             web_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/../web").into(),
+            metrics: agentmon_api::metrics::handle(),
         };
         TestApp {
             router: router(state),

@@ -1,0 +1,248 @@
+//! Subscriptions over graphql-transport-ws: `sessionUpdated` and
+//! `orgKpisUpdated`, fed by the bus. Each subscription filters the changes
+//! of its own org (and session) before it runs any query, so a change costs
+//! nothing for unrelated subscribers; `orgKpisUpdated` sends at most about
+//! one message a second under a burst. The same policy as the queries
+//! applies, and a subscription ends when its token expires.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use agentmon_core::auth::policy::{self, Capability};
+use agentmon_core::bus::{Bus, Change};
+use agentmon_core::models::org::{self, Org};
+use agentmon_core::models::rollup::{self, Scope};
+use agentmon_core::models::session;
+use agentmon_core::Error;
+use async_graphql::{Context, SimpleObject, Subscription};
+use chrono::{DateTime, Utc};
+use futures::{Stream, StreamExt};
+use tokio::sync::broadcast;
+
+use super::access::in_org;
+use super::context::{db, GqlResult, RequestContext};
+use super::kpis::KpisObject;
+use super::ranges::DateRange;
+use super::sessions::SessionObject;
+
+/// Subscriptions one connection may hold at once.
+pub const MAX_SUBSCRIPTIONS: usize = 20;
+/// `orgKpisUpdated` sends at most one message per this interval.
+const COALESCE: Duration = Duration::from_secs(1);
+
+/// Per websocket connection: when its token expires and how many
+/// subscriptions it holds.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    pub expires_at: Option<DateTime<Utc>>,
+    pub subscriptions: Arc<AtomicUsize>,
+}
+
+/// Counts a subscription while its stream lives.
+struct Slot(Arc<AtomicUsize>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+fn slot(ctx: &Context<'_>) -> async_graphql::Result<(Option<Slot>, Option<DateTime<Utc>>)> {
+    let Ok(connection) = ctx.data::<Connection>() else {
+        return Ok((None, None));
+    };
+    let held = connection.subscriptions.fetch_add(1, Ordering::SeqCst);
+    let slot = Slot(connection.subscriptions.clone());
+    if held >= MAX_SUBSCRIPTIONS {
+        return Err(Error::RateLimited {
+            message: format!(
+                "at most {MAX_SUBSCRIPTIONS} subscriptions per connection; close one first"
+            ),
+            retry_after_seconds: 1,
+        })
+        .gql();
+    }
+    Ok((Some(slot), connection.expires_at))
+}
+
+/// Ends a stream when the token expires.
+fn until_expiry<S: Stream + Send + 'static>(
+    stream: S,
+    expires_at: Option<DateTime<Utc>>,
+) -> impl Stream<Item = S::Item> {
+    let left = expires_at
+        .map(|at| (at - Utc::now()).to_std().unwrap_or_default())
+        .unwrap_or(Duration::from_secs(u64::MAX / 4));
+    stream.take_until(tokio::time::sleep(left))
+}
+
+fn changes(bus: &Bus) -> impl Stream<Item = Arc<Change>> + Send + 'static {
+    futures::stream::unfold(bus.subscribe(), |mut rx| async move {
+        loop {
+            match rx.recv().await {
+                Ok(change) => return Some((change, rx)),
+                // A slow subscriber skips what it missed; the next change
+                // brings it up to date.
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    })
+}
+
+async fn visible_org(
+    ctx: &Context<'_>,
+    slug: &str,
+    capability: Capability,
+) -> async_graphql::Result<Org> {
+    let viewer = RequestContext::of(ctx)?.user().gql()?;
+    policy::check(viewer, capability, Some(slug)).gql()?;
+    let mut conn = db(ctx)?.app().await.gql()?;
+    org::by_slug(&mut conn, slug)
+        .await
+        .gql()?
+        .ok_or_else(|| Error::NotFound(format!("no org with slug {slug:?}")))
+        .gql()
+}
+
+#[derive(SimpleObject)]
+pub struct SessionUpdate {
+    pub org: String,
+    pub session: SessionObject,
+}
+
+pub struct SubscriptionRoot;
+
+#[Subscription(name = "Subscription")]
+impl SubscriptionRoot {
+    /// Fires after the worker has projected events of a session visible to the viewer.
+    async fn session_updated(
+        &self,
+        ctx: &Context<'_>,
+        org: String,
+        session_id: Option<String>,
+    ) -> async_graphql::Result<impl Stream<Item = SessionUpdate>> {
+        let found = visible_org(ctx, &org, Capability::OwnSessions).await?;
+        let viewer = RequestContext::of(ctx)?.user().gql()?.clone();
+        let others = policy::allows(&viewer, Capability::OthersSessions, Some(&org));
+        let (slot, expires_at) = slot(ctx)?;
+        let db = db(ctx)?.clone();
+        let bus = ctx.data::<Bus>()?.clone();
+        let stream = changes(&bus)
+            .flat_map(move |change| {
+                let wanted: Vec<(Org, String)> = change
+                    .sessions
+                    .iter()
+                    .filter(|(o, s)| *o == found.id && session_id.as_ref().is_none_or(|id| id == s))
+                    .map(|(_, s)| (found.clone(), s.clone()))
+                    .collect();
+                futures::stream::iter(wanted)
+            })
+            .filter_map(move |(org, id)| {
+                let (db, viewer) = (db.clone(), viewer.clone());
+                async move {
+                    let row = load_session(&db, &org, &id).await?;
+                    (others || row.user_id == viewer.sub).then(|| SessionUpdate {
+                        org: org.slug.clone(),
+                        session: SessionObject { org, row },
+                    })
+                }
+            })
+            .map(move |update| {
+                let _held = &slot;
+                update
+            });
+        Ok(until_expiry(stream, expires_at))
+    }
+
+    /// Fires after the worker has projected new events of the org; Kpis over the range.
+    async fn org_kpis_updated(
+        &self,
+        ctx: &Context<'_>,
+        org: String,
+        range: DateRange,
+    ) -> async_graphql::Result<impl Stream<Item = KpisObject>> {
+        let found = visible_org(ctx, &org, Capability::OrgOverview).await?;
+        let (from, to) = range.days().gql()?;
+        let (slot, expires_at) = slot(ctx)?;
+        let db = db(ctx)?.clone();
+        let bus = ctx.data::<Bus>()?.clone();
+        let org_id = found.id;
+        let relevant =
+            changes(&bus).filter(move |c| futures::future::ready(c.orgs.contains(&org_id)));
+        let stream = coalesce(relevant, COALESCE)
+            .filter_map(move |()| {
+                let db = db.clone();
+                async move {
+                    let mut conn = db.app().await.ok()?;
+                    let kpis = diesel_async::AsyncConnection::transaction::<_, Error, _>(
+                        &mut conn,
+                        async |tx| {
+                            agentmon_core::db::set_org(tx, org_id).await?;
+                            Ok(rollup::kpis(tx, Scope::Org(org_id), from, to).await?)
+                        },
+                    )
+                    .await
+                    .ok()?;
+                    Some(KpisObject(kpis))
+                }
+            })
+            .map(move |k| {
+                let _held = &slot;
+                k
+            });
+        Ok(until_expiry(stream, expires_at))
+    }
+}
+
+async fn load_session(
+    db: &agentmon_core::db::Db,
+    org: &Org,
+    id: &str,
+) -> Option<session::SessionRow> {
+    let mut conn = db.app().await.ok()?;
+    let org_id = org.id;
+    diesel_async::AsyncConnection::transaction::<_, Error, _>(&mut conn, async |tx| {
+        agentmon_core::db::set_org(tx, org_id).await?;
+        Ok(session::by_id(tx, org_id, id).await?)
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+/// Turns a stream of triggers into at most one tick per `interval`: the
+/// first trigger ticks at once, later ones within the interval are folded
+/// into one tick at its end.
+fn coalesce<S>(triggers: S, interval: Duration) -> impl Stream<Item = ()> + Send
+where
+    S: Stream + Send + 'static,
+{
+    let triggers = Box::pin(triggers);
+    futures::stream::unfold(
+        (triggers, None::<tokio::time::Instant>),
+        move |(mut triggers, last)| async move {
+            triggers.next().await?;
+            if let Some(last) = last {
+                let ready_at = last + interval;
+                let now = tokio::time::Instant::now();
+                if ready_at > now {
+                    // Swallow whatever else arrives until the interval is over.
+                    let wait = tokio::time::sleep_until(ready_at);
+                    tokio::pin!(wait);
+                    loop {
+                        tokio::select! {
+                            _ = &mut wait => break,
+                            next = triggers.next() => if next.is_none() { break },
+                        }
+                    }
+                }
+            }
+            Some(((), (triggers, Some(tokio::time::Instant::now()))))
+        },
+    )
+}
+
+#[allow(unused_imports)]
+use in_org as _;
