@@ -10,6 +10,7 @@ mod ingest_atomicity;
 mod ingest_duplicates;
 mod ingest_partitions;
 mod ingest_rules;
+mod live;
 mod orgs;
 mod projection;
 mod read_api;

@@ -15,12 +15,19 @@ pub async fn run(storage_args: &StorageArgs, args: WorkerArgs) -> anyhow::Result
         shutdown_signal().await;
         on_signal.cancel();
     });
-    let worker = Worker::new(
+    let mut worker = Worker::new(
         storage.db.clone(),
         &storage.url,
         agentmon_projectors::registry(),
         args.config(),
     );
+    if storage_args.redis_url.is_some() {
+        worker = worker.with_bus(crate::storage::services(storage_args, &storage.db)?.bus);
+    } else {
+        tracing::warn!(
+            "no REDIS_URL: API replicas in other processes get no live updates from this worker"
+        );
+    }
     let result = worker.run(shutdown).await;
     storage.close();
     Ok(result?)

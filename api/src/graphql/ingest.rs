@@ -67,6 +67,9 @@ impl IngestMutation {
         let outcome = ingest(db(ctx)?, scope, &events, chrono::Utc::now())
             .await
             .gql()?;
+        metrics::counter!("agentmon_ingested_events_total").increment(outcome.accepted as u64);
+        metrics::counter!("agentmon_duplicate_events_total").increment(outcome.duplicates as u64);
+        metrics::counter!("agentmon_rejected_events_total").increment(outcome.rejected.len() as u64);
         Ok(outcome.into())
     }
 }

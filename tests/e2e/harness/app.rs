@@ -17,6 +17,7 @@ pub const SECRET: &str = "test-secret-that-is-long-enough-for-hs256";
 
 pub struct TestApp {
     pub db: Db,
+    pub services: agentmon_api::graphql::Services,
     pub auth: Authenticator,
     router: Router,
     /// Declared last: dropped after the pools, it drops the database.
@@ -30,6 +31,15 @@ impl TestApp {
 
     /// A test app that also accepts RS256/ES256 tokens signed by `jwks`' keys.
     pub async fn with_jwks(jwks: Option<jsonwebtoken::jwk::JwkSet>) -> TestApp {
+        TestApp::with(jwks, None).await
+    }
+
+    /// A test app whose cache and bus are the Redis at `redis_url`.
+    pub async fn with_redis(redis_url: &str) -> TestApp {
+        TestApp::with(None, Some(redis_url)).await
+    }
+
+    async fn with(jwks: Option<jsonwebtoken::jwk::JwkSet>, redis_url: Option<&str>) -> TestApp {
         let test_db = TestDb::new().await;
         // The template is migrated already; this proves the runner is a no-op then.
         migrate::run(&test_db.url)
@@ -43,17 +53,30 @@ impl TestApp {
             audience: "agentmon".into(),
             jwks,
         });
+        let services = match redis_url {
+            Some(url) => {
+                let bus = agentmon_core::bus::Bus::redis(url).unwrap_or_else(|e| panic!("{e}"));
+                bus.listen();
+                let ttl = std::time::Duration::from_secs(60);
+                let cache =
+                    agentmon_core::cache::Cache::redis(url, ttl).unwrap_or_else(|e| panic!("{e}"));
+                graphql::Services {
+                    db: db.clone(),
+                    cache,
+                    bus,
+                }
+            }
+            None => graphql::Services::local(db.clone()),
+        };
         let state = AppState {
-            schema: graphql::build(
-                Some(graphql::Services::local(db.clone())),
-                Limits::default(),
-            ),
+            schema: graphql::build(Some(services.clone()), Limits::default()),
             auth: auth.clone(),
             db: db.clone(),
             web_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/../web").into(),
             metrics: agentmon_api::metrics::handle(),
         };
         TestApp {
+            services,
             router: router(state),
             db,
             auth,
@@ -68,7 +91,7 @@ impl TestApp {
 
     /// An in-process projection worker on this database.
     pub fn worker(&self, batch_size: i64) -> agentmon_projectors::worker::Worker {
-        agentmon_projectors::worker::Worker::new(
+        let worker = agentmon_projectors::worker::Worker::new(
             self.db.clone(),
             self.url(),
             agentmon_projectors::registry(),
@@ -78,7 +101,23 @@ impl TestApp {
                 backoff: std::time::Duration::from_millis(10),
                 poll_interval: std::time::Duration::from_millis(50),
             },
-        )
+        );
+        worker.with_bus(self.services.bus.clone())
+    }
+
+    /// Serves the app on a free loopback port (for websocket clients);
+    /// returns "127.0.0.1:PORT".
+    pub async fn listen(&self) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let addr = listener
+            .local_addr()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .to_string();
+        let router = self.router.clone();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        addr
     }
 
     /// Projects everything queued.

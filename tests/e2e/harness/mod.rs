@@ -3,8 +3,10 @@
 
 mod app;
 mod events;
+pub mod live;
 mod postgres;
 pub mod read_models;
+pub mod redis;
 
 pub use app::{error_code, TestApp, SECRET};
 pub use events::{event, EventBuilder};

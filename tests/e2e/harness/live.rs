@@ -1,0 +1,89 @@
+//! A graphql-transport-ws client, as a browser's graphql-ws would speak it.
+
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+pub struct LiveClient {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+impl LiveClient {
+    /// Connects to `ws://addr/graphql` and sends `connection_init` with
+    /// `payload`; returns the client and the server's first answer.
+    pub async fn connect(addr: &str, payload: Value) -> (LiveClient, Value) {
+        let mut request = format!("ws://{addr}/graphql")
+            .into_client_request()
+            .unwrap_or_else(|e| panic!("{e}"));
+        request.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            "graphql-transport-ws"
+                .parse()
+                .unwrap_or_else(|e| panic!("{e}")),
+        );
+        let (ws, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut client = LiveClient { ws };
+        client
+            .send(json!({ "type": "connection_init", "payload": payload }))
+            .await;
+        let answer = client
+            .next(Duration::from_secs(10))
+            .await
+            .unwrap_or(Value::Null);
+        (client, answer)
+    }
+
+    /// Connects with a bearer token and expects `connection_ack`.
+    pub async fn signed_in(addr: &str, token: &str) -> LiveClient {
+        let (client, answer) =
+            LiveClient::connect(addr, json!({ "Authorization": format!("Bearer {token}") })).await;
+        assert_eq!(answer["type"], "connection_ack", "{answer}");
+        client
+    }
+
+    pub async fn send(&mut self, message: Value) {
+        self.ws
+            .send(Message::Text(message.to_string().into()))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+        self.send(json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } }))
+            .await;
+    }
+
+    /// The next protocol message other than pings, or None on timeout or close.
+    pub async fn next(&mut self, wait: Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let message = tokio::time::timeout_at(deadline, self.ws.next())
+                .await
+                .ok()??
+                .ok()?;
+            match message {
+                Message::Text(text) => {
+                    let value: Value = serde_json::from_str(&text).ok()?;
+                    if value["type"] == "ping" {
+                        self.send(json!({ "type": "pong" })).await;
+                        continue;
+                    }
+                    return Some(value);
+                }
+                Message::Close(frame) => {
+                    return Some(
+                        json!({ "type": "closed", "reason": frame.map(|f| f.reason.to_string()) }),
+                    )
+                }
+                _ => continue,
+            }
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! Subscriptions: updates within a second, the policy of the queries,
+//! coalescing, and connections without a valid token refused.
+
+use std::time::Duration;
+
+use agentmon_core::auth::{MintRequest, Role};
+use serde_json::{json, Value};
+
+use crate::harness::live::LiveClient;
+use crate::harness::{event, TestApp};
+
+const SESSION_UPDATED: &str = "subscription($org: String!, $id: String) { sessionUpdated(org: $org, sessionId: $id) { org session { id messageCount user { id } } } }";
+
+async fn app() -> (TestApp, String) {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    app.create_org("globex", "UTC").await;
+    let addr = app.listen().await;
+    (app, addr)
+}
+
+fn message(session: &str, user: &str) -> Value {
+    event("acme", "MESSAGE_SENT")
+        .session(session)
+        .user(user)
+        .set("message", json!({"role": "USER", "text": "hi"}))
+        .build()
+}
+
+#[tokio::test]
+async fn a_subscriber_gets_the_update_of_a_projected_event() {
+    let (app, addr) = app().await;
+    let mut client = LiveClient::signed_in(&addr, &app.super_admin()).await;
+    client
+        .subscribe("1", SESSION_UPDATED, json!({"org": "acme", "id": "s1"}))
+        .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    app.ingest(&[message("s1", "u1"), message("s2", "u1")])
+        .await;
+    app.project_all().await;
+    let update = client
+        .next(Duration::from_secs(5))
+        .await
+        .unwrap_or_else(|| panic!("no update"));
+    assert_eq!(update["type"], "next", "{update}");
+    assert_eq!(update["id"], "1");
+    assert_eq!(
+        update["payload"]["data"]["sessionUpdated"],
+        json!({"org": "acme", "session": {"id": "s1", "messageCount": 1, "user": {"id": "u1"}}})
+    );
+    // Only the session asked for.
+    assert!(client.next(Duration::from_millis(500)).await.is_none());
+}
+
+#[tokio::test]
+async fn a_member_gets_updates_of_their_own_sessions_only() {
+    let (app, addr) = app().await;
+    let member = app.token(MintRequest::User {
+        sub: "alice".into(),
+        role: Role::Member,
+        org: Some("acme".into()),
+    });
+    let mut client = LiveClient::signed_in(&addr, &member).await;
+    client
+        .subscribe("all", SESSION_UPDATED, json!({"org": "acme"}))
+        .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    app.ingest(&[message("bob-1", "bob"), message("alice-1", "alice")])
+        .await;
+    app.project_all().await;
+    let update = client
+        .next(Duration::from_secs(5))
+        .await
+        .unwrap_or_else(|| panic!("no update"));
+    assert_eq!(
+        update["payload"]["data"]["sessionUpdated"]["session"]["id"], "alice-1",
+        "{update}"
+    );
+    assert!(
+        client.next(Duration::from_millis(500)).await.is_none(),
+        "bob's session is not sent"
+    );
+
+    client
+        .subscribe("other-org", SESSION_UPDATED, json!({"org": "globex"}))
+        .await;
+    let refused = client
+        .next(Duration::from_secs(5))
+        .await
+        .unwrap_or_default();
+    assert_eq!(error_code(&refused), "FORBIDDEN", "{refused}");
+}
+
+#[tokio::test]
+async fn kpis_updates_are_coalesced_under_a_burst() {
+    let (app, addr) = app().await;
+    let mut client = LiveClient::signed_in(&addr, &app.super_admin()).await;
+    client
+        .subscribe("k", "subscription { orgKpisUpdated(org: \"acme\", range: {from: \"2026-11-01\", to: \"2026-11-30\"}) { sessions } }", json!({}))
+        .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = std::time::Instant::now();
+    for i in 0..10 {
+        app.ingest(&[event("acme", "SESSION_STARTED")
+            .session(&format!("s{i}"))
+            .build()])
+            .await;
+        app.worker(100)
+            .round()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let mut received = vec![];
+    while let Some(m) = client.next(Duration::from_millis(2_500)).await {
+        received.push(
+            m["payload"]["data"]["orgKpisUpdated"]["sessions"]
+                .as_i64()
+                .unwrap_or(-1),
+        );
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    assert!(!received.is_empty());
+    assert!(
+        received.len() as f64 <= seconds + 1.0,
+        "{} messages in {seconds:.1} s: {received:?}",
+        received.len()
+    );
+    assert_eq!(
+        received.last(),
+        Some(&10),
+        "the last message has every session: {received:?}"
+    );
+}
+
+#[tokio::test]
+async fn connections_without_a_valid_token_are_refused() {
+    let (_app, addr) = app().await;
+    for payload in [json!({}), json!({"Authorization": "Bearer not-a-token"})] {
+        let (_, answer) = LiveClient::connect(&addr, payload.clone()).await;
+        assert_ne!(answer["type"], "connection_ack", "{payload}: {answer}");
+    }
+}
+
+#[tokio::test]
+async fn a_connection_holds_a_limited_number_of_subscriptions() {
+    let (app, addr) = app().await;
+    let mut client = LiveClient::signed_in(&addr, &app.super_admin()).await;
+    for i in 0..=crate::live::subscriptions::LIMIT {
+        client
+            .subscribe(&i.to_string(), SESSION_UPDATED, json!({"org": "acme"}))
+            .await;
+    }
+    let refused = client
+        .next(Duration::from_secs(5))
+        .await
+        .unwrap_or_default();
+    assert_eq!(error_code(&refused), "RATE_LIMITED", "{refused}");
+}
+
+pub const LIMIT: usize = agentmon_api::graphql::live::MAX_SUBSCRIPTIONS;
+
+/// The code of a refused subscription, whether it came as an `error`
+/// message or as a `next` whose payload has errors.
+fn error_code(message: &Value) -> &str {
+    let errors = if message["type"] == "error" {
+        &message["payload"]
+    } else {
+        &message["payload"]["errors"]
+    };
+    errors[0]["extensions"]["code"].as_str().unwrap_or_default()
+}
