@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of agentmon. The tests start their own PostgreSQL (an
-# embedded cluster on a free port, shared by the run); this script installs
-# what they need when it is missing, and stops that cluster at the end.
+# embedded cluster on a free port, shared by the run) and their own
+# redis-server processes; this script installs what they need when it is
+# missing, and stops the PostgreSQL cluster at the end.
 #
 #   scripts/test.sh [extra arguments for cargo nextest run]
 set -euo pipefail
@@ -23,6 +24,7 @@ pg_bin() {
 }
 
 [ -n "$(pg_bin)" ] || { echo "installing PostgreSQL"; apt_install postgresql; }
+command -v redis-server >/dev/null || { echo "installing Redis"; apt_install redis-server; }
 command -v npm >/dev/null || { echo "installing Node.js"; apt_install nodejs npm; }
 [ -d web/node_modules/graphiql ] || npm ci --prefix web --no-audit --no-fund
 
