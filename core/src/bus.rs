@@ -14,8 +14,11 @@ use uuid::Uuid;
 const CHANNEL: &str = "agentmon:changes";
 
 /// Orgs and sessions whose read models a commit changed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Change {
+    /// Unique per change: subscribers of one process share what they load for it.
+    #[serde(default = "Uuid::new_v4")]
+    pub id: Uuid,
     pub orgs: Vec<Uuid>,
     pub sessions: Vec<(Uuid, String)>,
 }

@@ -91,6 +91,7 @@ impl Worker {
             return;
         }
         let change = agentmon_core::bus::Change {
+            id: uuid::Uuid::new_v4(),
             orgs: changes.orgs.iter().copied().collect(),
             sessions: changes.sessions.iter().cloned().collect(),
         };

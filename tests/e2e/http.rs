@@ -188,10 +188,20 @@ fn urlencode(s: &str) -> String {
 async fn metrics_are_served_in_prometheus_format() {
     let app = TestApp::new().await;
     app.create_org("acme", "UTC").await;
-    app.ingest(&[crate::harness::event("acme", "SESSION_STARTED").build()]).await;
+    app.ingest(&[crate::harness::event("acme", "SESSION_STARTED").build()])
+        .await;
     let (status, body) = app
-        .request(Request::get("/metrics").body(Body::empty()).unwrap_or_else(|e| panic!("{e}")))
+        .request(
+            Request::get("/metrics")
+                .body(Body::empty())
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert!(body.as_str().unwrap_or_default().contains("agentmon_ingested_events_total"), "{body}");
+    assert!(
+        body.as_str()
+            .unwrap_or_default()
+            .contains("agentmon_ingested_events_total"),
+        "{body}"
+    );
 }

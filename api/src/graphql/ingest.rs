@@ -69,7 +69,8 @@ impl IngestMutation {
             .gql()?;
         metrics::counter!("agentmon_ingested_events_total").increment(outcome.accepted as u64);
         metrics::counter!("agentmon_duplicate_events_total").increment(outcome.duplicates as u64);
-        metrics::counter!("agentmon_rejected_events_total").increment(outcome.rejected.len() as u64);
+        metrics::counter!("agentmon_rejected_events_total")
+            .increment(outcome.rejected.len() as u64);
         Ok(outcome.into())
     }
 }

@@ -131,18 +131,18 @@ impl SubscriptionRoot {
         let bus = ctx.data::<Bus>()?.clone();
         let stream = changes(&bus)
             .flat_map(move |change| {
-                let wanted: Vec<(Org, String)> = change
+                let wanted: Vec<(Org, String, uuid::Uuid)> = change
                     .sessions
                     .iter()
                     .filter(|(o, s)| *o == found.id && session_id.as_ref().is_none_or(|id| id == s))
-                    .map(|(_, s)| (found.clone(), s.clone()))
+                    .map(|(_, s)| (found.clone(), s.clone(), change.id))
                     .collect();
                 futures::stream::iter(wanted)
             })
-            .filter_map(move |(org, id)| {
+            .filter_map(move |(org, id, change)| {
                 let (db, viewer) = (db.clone(), viewer.clone());
                 async move {
-                    let row = load_session(&db, &org, &id).await?;
+                    let row = shared_session(&db, &org, &id, change).await?;
                     (others || row.user_id == viewer.sub).then(|| SessionUpdate {
                         org: org.slug.clone(),
                         session: SessionObject { org, row },
@@ -194,6 +194,31 @@ impl SubscriptionRoot {
             });
         Ok(until_expiry(stream, expires_at))
     }
+}
+
+/// Sessions as loaded for one change: every subscriber of this process
+/// that wants the same session after the same change shares one query.
+type SnapshotKey = (uuid::Uuid, uuid::Uuid, String);
+static SNAPSHOTS: std::sync::LazyLock<
+    moka::future::Cache<SnapshotKey, Option<Arc<session::SessionRow>>>,
+> = std::sync::LazyLock::new(|| {
+    moka::future::Cache::builder()
+        .max_capacity(10_000)
+        .time_to_live(Duration::from_secs(30))
+        .build()
+});
+
+async fn shared_session(
+    db: &agentmon_core::db::Db,
+    org: &Org,
+    id: &str,
+    change: uuid::Uuid,
+) -> Option<session::SessionRow> {
+    let key = (change, org.id, id.to_string());
+    let row = SNAPSHOTS
+        .get_with(key, async { load_session(db, org, id).await.map(Arc::new) })
+        .await?;
+    Some((*row).clone())
 }
 
 async fn load_session(

@@ -171,3 +171,27 @@ fn error_code(message: &Value) -> &str {
     };
     errors[0]["extensions"]["code"].as_str().unwrap_or_default()
 }
+
+#[tokio::test]
+async fn a_subscription_ends_when_its_token_expires() {
+    let (app, addr) = app().await;
+    let request = MintRequest::User {
+        sub: "root".into(),
+        role: Role::SuperAdmin,
+        org: None,
+    };
+    let short = app
+        .auth
+        .mint(&request, Duration::from_secs(2))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut client = LiveClient::signed_in(&addr, &short).await;
+    client
+        .subscribe("1", SESSION_UPDATED, json!({"org": "acme"}))
+        .await;
+    let ended = client
+        .next(Duration::from_secs(6))
+        .await
+        .unwrap_or_default();
+    assert_eq!(ended["type"], "complete", "{ended}");
+    assert_eq!(ended["id"], "1");
+}
