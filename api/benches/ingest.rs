@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use agentmon_api::graphql::{self, Limits};
 use agentmon_api::{router, AppState};
-use agentmon_core::auth::{Authenticator, JwtSettings, MintRequest};
+use agentmon_core::auth::MintRequest;
 use agentmon_core::event::EventInput;
 use agentmon_core::generate::Plan;
 use futures::StreamExt;
@@ -37,12 +37,7 @@ async fn main() -> anyhow::Result<()> {
     );
     let (first_half, second_half) = events.split_at(total);
 
-    let auth = Authenticator::new(JwtSettings {
-        secret: "bench-secret-bench-secret-bench-secret".into(),
-        issuer: "agentmon".into(),
-        audience: "agentmon".into(),
-        jwks: None,
-    });
+    let auth = common::authenticator();
     let token = auth.mint(
         &MintRequest::Ingest {
             orgs: vec!["*".into()],

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use agentmon_api::graphql::{self, Limits, Services};
 use agentmon_api::{router, AppState};
-use agentmon_core::auth::{Authenticator, JwtSettings, MintRequest, OrgScope, Role};
+use agentmon_core::auth::{MintRequest, OrgScope, Role};
 use agentmon_core::event::{EventInput, EventType, MessageInput, MessageRole};
 use agentmon_core::generate::Plan;
 use agentmon_core::models::ingest::ingest;
@@ -57,12 +57,7 @@ async fn main() -> anyhow::Result<()> {
         tokio::spawn(async move { worker.run(stop).await })
     };
 
-    let auth = Authenticator::new(JwtSettings {
-        secret: "bench-secret-bench-secret-bench-secret".into(),
-        issuer: "agentmon".into(),
-        audience: "agentmon".into(),
-        jwks: None,
-    });
+    let auth = common::authenticator();
     let token = auth.mint(
         &MintRequest::User {
             sub: "bench".into(),

@@ -5,6 +5,7 @@
 
 use std::time::Instant;
 
+use agentmon_core::auth::{Authenticator, JwtSettings};
 use agentmon_core::db::embedded::EmbeddedPg;
 use agentmon_core::db::{create_database_if_missing, migrate, Db, PoolSizes};
 use agentmon_core::event::EventInput;
@@ -93,4 +94,14 @@ pub fn percentile(values: &[f64], p: f64) -> f64 {
     }
     let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
     sorted[rank - 1]
+}
+
+/// The benchmarks' token authority.
+pub fn authenticator() -> Authenticator {
+    Authenticator::new(JwtSettings {
+        secret: "bench-secret-bench-secret-bench-secret".into(),
+        issuer: "agentmon".into(),
+        audience: "agentmon".into(),
+        jwks: None,
+    })
 }

@@ -79,7 +79,7 @@ impl OrgOverview {
         .await?;
         Ok(rows
             .iter()
-            .map(|(user, sums)| UserStats::new(self.org.clone(), user, sums.clone()))
+            .map(|(user, sums)| UserStats::new(self.org.clone(), user, *sums))
             .collect())
     }
 }

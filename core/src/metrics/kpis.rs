@@ -6,8 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use super::sketch;
 
-/// Sums of the rollup columns over some days (org, user or global).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// The additive figures of the daily rollups (the columns of `org_daily`
+/// and `user_daily`): what a session contributes to its days, and their
+/// sums over a range for an org, a user or every org.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Sums {
     pub event_count: i64,
     pub sessions: i64,
@@ -22,8 +24,68 @@ pub struct Sums {
     pub cost_usd: Decimal,
     pub input_tokens: i64,
     pub output_tokens: i64,
-    /// TOOL, MODEL, TIMEOUT, OTHER.
-    pub failed_by_category: [i64; 4],
+    pub failed_tool: i64,
+    pub failed_model: i64,
+    pub failed_timeout: i64,
+    pub failed_other: i64,
+}
+
+impl Sums {
+    /// The rollup columns, in the order of the fields.
+    pub const COLUMNS: [&'static str; 17] = [
+        "event_count",
+        "sessions",
+        "session_runs",
+        "session_active_ms",
+        "handed_off",
+        "iterated",
+        "runs",
+        "succeeded",
+        "failed",
+        "cancelled",
+        "cost_usd",
+        "input_tokens",
+        "output_tokens",
+        "failed_tool",
+        "failed_model",
+        "failed_timeout",
+        "failed_other",
+    ];
+
+    /// Failed runs by category: TOOL, MODEL, TIMEOUT, OTHER.
+    pub fn failed_by_category(&self) -> [i64; 4] {
+        [
+            self.failed_tool,
+            self.failed_model,
+            self.failed_timeout,
+            self.failed_other,
+        ]
+    }
+
+    /// Adds `other` times `sign` (+1 or -1).
+    pub fn add(&mut self, other: &Sums, sign: i64) {
+        self.event_count += sign * other.event_count;
+        self.sessions += sign * other.sessions;
+        self.session_runs += sign * other.session_runs;
+        self.session_active_ms += sign * other.session_active_ms;
+        self.handed_off += sign * other.handed_off;
+        self.iterated += sign * other.iterated;
+        self.runs += sign * other.runs;
+        self.succeeded += sign * other.succeeded;
+        self.failed += sign * other.failed;
+        self.cancelled += sign * other.cancelled;
+        self.cost_usd += Decimal::from(sign) * other.cost_usd;
+        self.input_tokens += sign * other.input_tokens;
+        self.output_tokens += sign * other.output_tokens;
+        self.failed_tool += sign * other.failed_tool;
+        self.failed_model += sign * other.failed_model;
+        self.failed_timeout += sign * other.failed_timeout;
+        self.failed_other += sign * other.failed_other;
+    }
+
+    pub fn is_zero(&self) -> bool {
+        *self == Sums::default()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,7 +135,7 @@ impl Kpis {
             duration_p50_ms: sketch::quantile(buckets, 0.50),
             duration_p95_ms: sketch::quantile(buckets, 0.95),
             duration_p99_ms: sketch::quantile(buckets, 0.99),
-            failed_by_category: sums.failed_by_category,
+            failed_by_category: sums.failed_by_category(),
         }
     }
 }

@@ -110,12 +110,10 @@ impl From<&SumsRow> for Sums {
             cost_usd: r.cost_usd,
             input_tokens: r.input_tokens,
             output_tokens: r.output_tokens,
-            failed_by_category: [
-                r.failed_tool,
-                r.failed_model,
-                r.failed_timeout,
-                r.failed_other,
-            ],
+            failed_tool: r.failed_tool,
+            failed_model: r.failed_model,
+            failed_timeout: r.failed_timeout,
+            failed_other: r.failed_other,
         }
     }
 }

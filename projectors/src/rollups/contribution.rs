@@ -7,80 +7,12 @@ use std::collections::BTreeMap;
 use agentmon_core::event::{ErrorCategory, RunStatus};
 use agentmon_core::metrics::sketch;
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::fold::SessionFold;
 
-/// Additive figures of one day; the columns of `org_daily` and `user_daily`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-pub struct Figures {
-    pub event_count: i64,
-    pub sessions: i64,
-    pub session_runs: i64,
-    pub session_active_ms: i64,
-    pub handed_off: i64,
-    pub iterated: i64,
-    pub runs: i64,
-    pub succeeded: i64,
-    pub failed: i64,
-    pub cancelled: i64,
-    pub cost_usd: Decimal,
-    pub input_tokens: i64,
-    pub output_tokens: i64,
-    pub failed_tool: i64,
-    pub failed_model: i64,
-    pub failed_timeout: i64,
-    pub failed_other: i64,
-}
-
-/// The rollup columns, in the order of [`Figures`].
-pub const COLUMNS: [&str; 17] = [
-    "event_count",
-    "sessions",
-    "session_runs",
-    "session_active_ms",
-    "handed_off",
-    "iterated",
-    "runs",
-    "succeeded",
-    "failed",
-    "cancelled",
-    "cost_usd",
-    "input_tokens",
-    "output_tokens",
-    "failed_tool",
-    "failed_model",
-    "failed_timeout",
-    "failed_other",
-];
-
-impl Figures {
-    /// Adds `other` times `sign` (+1 or -1).
-    pub fn add(&mut self, other: &Figures, sign: i64) {
-        self.event_count += sign * other.event_count;
-        self.sessions += sign * other.sessions;
-        self.session_runs += sign * other.session_runs;
-        self.session_active_ms += sign * other.session_active_ms;
-        self.handed_off += sign * other.handed_off;
-        self.iterated += sign * other.iterated;
-        self.runs += sign * other.runs;
-        self.succeeded += sign * other.succeeded;
-        self.failed += sign * other.failed;
-        self.cancelled += sign * other.cancelled;
-        self.cost_usd += Decimal::from(sign) * other.cost_usd;
-        self.input_tokens += sign * other.input_tokens;
-        self.output_tokens += sign * other.output_tokens;
-        self.failed_tool += sign * other.failed_tool;
-        self.failed_model += sign * other.failed_model;
-        self.failed_timeout += sign * other.failed_timeout;
-        self.failed_other += sign * other.failed_other;
-    }
-
-    pub fn is_zero(&self) -> bool {
-        *self == Figures::default()
-    }
-}
+/// Additive figures of one day: the rollup columns.
+pub use agentmon_core::metrics::kpis::Sums as Figures;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Contribution {

@@ -20,7 +20,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
 use uuid::Uuid;
 
-pub use contribution::{Contribution, Figures, COLUMNS};
+pub use contribution::{Contribution, Figures};
 
 use crate::sql::{delete_scope, write_rows};
 use crate::{Batch, Changes, Projector, ReplayScope};
@@ -89,7 +89,7 @@ fn increment_sql(
     returning: &str,
 ) -> String {
     let typed = |(name, ty): &(&str, &str)| format!("{name} {ty}");
-    let figures: Vec<(&str, &str)> = COLUMNS
+    let figures: Vec<(&str, &str)> = Figures::COLUMNS
         .iter()
         .map(|c| {
             (
