@@ -116,7 +116,10 @@ async fn main() -> anyhow::Result<()> {
         org: None,
     });
     let mut rollup_ms = Vec::new();
+    let mut owner = db.owner().await?;
     for _ in 0..21 {
+        // As after a projection: the cache cannot answer, the rollups must.
+        owner.batch_execute("UPDATE orgs SET projection_epoch = projection_epoch + 1").await?;
         let request = Request::new(QUERY)
             .variables(Variables::from_json(vars.clone()))
             .data(RequestContext::new(Some(viewer.clone()), "bench".into()));
@@ -142,7 +145,7 @@ async fn main() -> anyhow::Result<()> {
         common::percentile(&rollup_ms, 0.5),
         common::percentile(&scan_ms, 0.5),
     );
-    println!("  90-day overview from rollups (GraphQL, kpis + 90 daily points + topUsers): median {rollup:.1} ms, p95 {:.1} ms", common::percentile(&rollup_ms, 0.95));
+    println!("  90-day overview from rollups (GraphQL, kpis + 90 daily points + topUsers, uncached): median {rollup:.1} ms, p95 {:.1} ms", common::percentile(&rollup_ms, 0.95));
     println!("  the same headline figures scanning raw events:                             median {scan:.0} ms");
     println!("  rollups answer {:.0}× faster", scan / rollup);
     Ok(())

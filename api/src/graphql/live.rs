@@ -20,7 +20,6 @@ use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt};
 use tokio::sync::broadcast;
 
-use super::access::in_org;
 use super::context::{db, GqlResult, RequestContext};
 use super::kpis::KpisObject;
 use super::ranges::DateRange;
@@ -269,5 +268,3 @@ where
     )
 }
 
-#[allow(unused_imports)]
-use in_org as _;
