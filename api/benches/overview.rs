@@ -119,7 +119,9 @@ async fn main() -> anyhow::Result<()> {
     let mut owner = db.owner().await?;
     for _ in 0..21 {
         // As after a projection: the cache cannot answer, the rollups must.
-        owner.batch_execute("UPDATE orgs SET projection_epoch = projection_epoch + 1").await?;
+        owner
+            .batch_execute("UPDATE orgs SET projection_epoch = projection_epoch + 1")
+            .await?;
         let request = Request::new(QUERY)
             .variables(Variables::from_json(vars.clone()))
             .data(RequestContext::new(Some(viewer.clone()), "bench".into()));

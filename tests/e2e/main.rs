@@ -4,6 +4,7 @@
 mod harness;
 
 mod auth;
+mod demo;
 mod embedded;
 mod http;
 mod ingest_atomicity;
