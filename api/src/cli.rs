@@ -160,7 +160,7 @@ pub struct ServeArgs {
     #[arg(long, env = "AGENTMON_WEB_DIR", default_value = "web")]
     pub web_dir: PathBuf,
     /// Deepest query accepted.
-    #[arg(long, env = "AGENTMON_MAX_QUERY_DEPTH", default_value_t = 12)]
+    #[arg(long, env = "AGENTMON_MAX_QUERY_DEPTH", default_value_t = 16)]
     pub max_query_depth: usize,
     /// Most complex query accepted (one point per field, lists weigh more).
     #[arg(long, env = "AGENTMON_MAX_QUERY_COMPLEXITY", default_value_t = 5_000)]

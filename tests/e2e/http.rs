@@ -205,3 +205,26 @@ async fn metrics_are_served_in_prometheus_format() {
         "{body}"
     );
 }
+
+/// The introspection query GraphiQL sends (graphql-js `getIntrospectionQuery`).
+const INTROSPECTION: &str = "query IntrospectionQuery { __schema { queryType { name } mutationType { name } \
+  subscriptionType { name } types { ...FullType } directives { name description locations args { ...InputValue } } } }
+fragment FullType on __Type { kind name description fields(includeDeprecated: true) { name description \
+  args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason } inputFields { ...InputValue } \
+  interfaces { ...TypeRef } enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason } \
+  possibleTypes { ...TypeRef } }
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name \
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } } }";
+
+#[tokio::test]
+async fn graphiql_can_introspect_the_schema_within_the_limits() {
+    let app = TestApp::new().await;
+    let body = app.graphql(None, INTROSPECTION, json!({})).await;
+    assert!(body["errors"].is_null(), "{body}");
+    assert_eq!(body["data"]["__schema"]["queryType"]["name"], "Query");
+    assert_eq!(
+        body["data"]["__schema"]["subscriptionType"]["name"],
+        "Subscription"
+    );
+}

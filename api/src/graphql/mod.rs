@@ -43,7 +43,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            depth: 12,
+            depth: 16,
             complexity: 5_000,
         }
     }
