@@ -1,0 +1,53 @@
+// The agentmon dashboard: sign-in, then the pages the viewer's role may open.
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { html } from './html.js';
+import { gql } from './api.js';
+import { takeTokenFromLink, token } from './session.js';
+import { useRoute, href } from './router.js';
+import { Layout } from './layout.js';
+import { SignIn } from './pages/signin.js';
+import { Overview } from './pages/overview.js';
+import { Sessions } from './pages/sessions.js';
+import { SessionDetail } from './pages/session.js';
+import { ErrorBox, Skeleton } from './parts.js';
+
+const ME = `{ me { userId role org { slug name timezone } } orgs { slug name timezone } }`;
+
+function App() {
+  const route = useRoute();
+  const [viewer, setViewer] = useState(null);
+  const [error, setError] = useState(null);
+  const signedIn = Boolean(token());
+
+  useEffect(() => {
+    if (!signedIn || route.parts[0] === 'signin') return;
+    gql(ME).then(setViewer, setError);
+  }, [signedIn, route.parts[0]]);
+
+  if (!signedIn || route.parts[0] === 'signin') return html`<${SignIn} reason=${route.params.get('reason')} />`;
+  if (error) return html`<main class="page"><${ErrorBox} error=${error} /></main>`;
+  if (!viewer) return html`<main class="page"><${Skeleton} lines=${4} /></main>`;
+
+  const [first, slug, page, id] = route.parts;
+  const home = viewer.me.org?.slug ?? viewer.orgs[0]?.slug;
+  if (first !== 'org' || !slug) {
+    if (home) location.replace(href(['org', home, 'overview'], { days: 30 }));
+    return html`<main class="page"><p>No org yet. A SUPER_ADMIN creates one with createOrg.</p></main>`;
+  }
+  const org = viewer.orgs.find((o) => o.slug === slug) ?? { slug, name: slug, timezone: 'UTC' };
+  const pages = {
+    overview: () => html`<${Overview} org=${org} route=${route} viewer=${viewer.me} />`,
+    sessions: () =>
+      id
+        ? html`<${SessionDetail} org=${org} id=${id} />`
+        : html`<${Sessions} org=${org} route=${route} viewer=${viewer.me} />`,
+  };
+  const content = (pages[page] ?? pages.overview)();
+  return html`<${Layout} viewer=${viewer} org=${org} route=${route}>${content}</${Layout}>`;
+}
+
+takeTokenFromLink();
+const root = document.getElementById('app');
+root.replaceChildren();
+render(html`<${App} />`, root);
