@@ -15,13 +15,19 @@ function toggleTheme() {
 export function Layout({ viewer, org, route, children }) {
   const [, , page = 'overview'] = route.parts;
   const days = route.params.get('days') ?? '30';
-  const crossOrg = ['SUPPORT', 'SUPER_ADMIN'].includes(viewer.me.role);
+  const role = viewer.me.role;
+  const crossOrg = ['SUPPORT', 'SUPER_ADMIN'].includes(role);
+  const people = role !== 'MEMBER';
   const link = (to, label) =>
     html`<a href=${href(['org', org.slug, to], { days })} aria-current=${page === to ? 'page' : undefined}>${label}</a>`;
   return html`
     <header class="top">
       <a class="brand" href=${href(['org', org.slug, 'overview'], { days })}>agentmon</a>
-      <nav aria-label="Pages">${link('overview', 'Overview')} ${link('sessions', 'Sessions')}</nav>
+      <nav aria-label="Pages">
+        ${link('overview', 'Overview')} ${link('sessions', 'Sessions')}
+        ${people ? link('users', 'Users') : html`<a href=${href(['org', org.slug, 'users', viewer.me.userId], { days })}>Me</a>`}
+        ${role === 'SUPER_ADMIN' ? html`<a href=${href(['global'], { days })} aria-current=${route.parts[0] === 'global' ? 'page' : undefined}>Fleet</a>` : null}
+      </nav>
       ${crossOrg
         ? html`<label>Org <select onChange=${(e) => (location.hash = href(['org', e.target.value, page], { days }))}>
             ${viewer.orgs.map((o) => html`<option value=${o.slug} selected=${o.slug === org.slug}>${o.name}</option>`)}
@@ -31,6 +37,7 @@ export function Layout({ viewer, org, route, children }) {
         ${RANGES.map((d) => html`<option value=${d} selected=${String(d) === days}>Last ${d} days</option>`)}
       </select></label>
       <button type="button" onClick=${toggleTheme} aria-label="Toggle dark mode">◐</button>
+      <span class="muted">${viewer.me.userId} · ${role}</span>
       <button type="button" onClick=${() => { signOut(); location.hash = '#/signin'; }}>Sign out</button>
     </header>
     <main class="page">${children}</main>`;

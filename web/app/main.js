@@ -10,6 +10,10 @@ import { SignIn } from './pages/signin.js';
 import { Overview } from './pages/overview.js';
 import { Sessions } from './pages/sessions.js';
 import { SessionDetail } from './pages/session.js';
+import { Users } from './pages/users.js';
+import { UserDetail } from './pages/user.js';
+import { Global } from './pages/global.js';
+import { installShortcuts } from './shortcuts.js';
 import { ErrorBox, Skeleton } from './parts.js';
 
 const ME = `{ me { userId role org { slug name timezone } } orgs { slug name timezone } }`;
@@ -31,6 +35,13 @@ function App() {
 
   const [first, slug, page, id] = route.parts;
   const home = viewer.me.org?.slug ?? viewer.orgs[0]?.slug;
+  if (first === 'global') {
+    const org = viewer.orgs.find((o) => o.slug === home) ?? { slug: home, name: home, timezone: 'UTC' };
+    const content = viewer.me.role === 'SUPER_ADMIN'
+      ? html`<${Global} route=${route} />`
+      : html`<${ErrorBox} error=${{ code: 'FORBIDDEN', message: 'Only a SUPER_ADMIN sees the fleet.' }} />`;
+    return html`<${Layout} viewer=${viewer} org=${org} route=${route}>${content}</${Layout}>`;
+  }
   if (first !== 'org' || !slug) {
     if (home) location.replace(href(['org', home, 'overview'], { days: 30 }));
     return html`<main class="page"><p>No org yet. A SUPER_ADMIN creates one with createOrg.</p></main>`;
@@ -42,12 +53,17 @@ function App() {
       id
         ? html`<${SessionDetail} org=${org} id=${id} />`
         : html`<${Sessions} org=${org} route=${route} viewer=${viewer.me} />`,
+    users: () =>
+      id
+        ? html`<${UserDetail} org=${org} id=${id} route=${route} />`
+        : html`<${Users} org=${org} route=${route} />`,
   };
   const content = (pages[page] ?? pages.overview)();
   return html`<${Layout} viewer=${viewer} org=${org} route=${route}>${content}</${Layout}>`;
 }
 
 takeTokenFromLink();
+installShortcuts();
 const root = document.getElementById('app');
 root.replaceChildren();
 render(html`<${App} />`, root);
