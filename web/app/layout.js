@@ -3,6 +3,7 @@
 import { html } from './html.js';
 import { href } from './router.js';
 import { signOut } from './session.js';
+import { Freshness } from './freshness.js';
 
 const RANGES = [7, 30, 90];
 
@@ -37,6 +38,7 @@ export function Layout({ viewer, org, route, children }) {
         ${RANGES.map((d) => html`<option value=${d} selected=${String(d) === days}>Last ${d} days</option>`)}
       </select></label>
       <button type="button" onClick=${toggleTheme} aria-label="Toggle dark mode">◐</button>
+      <${Freshness} slug=${org.slug} />
       <span class="muted">${viewer.me.userId} · ${role}</span>
       <button type="button" onClick=${() => { signOut(); location.hash = '#/signin'; }}>Sign out</button>
     </header>

@@ -9,6 +9,7 @@ use diesel_async::AsyncConnection;
 
 use agentmon_core::auth::policy::Capability;
 use agentmon_core::models::user;
+use chrono::{DateTime, Utc};
 
 use super::access::{audit_support_read, authorize, in_org};
 use super::context::{db, GqlResult, RequestContext};
@@ -38,6 +39,18 @@ impl OrgObject {
     /// IANA name; the org's days are counted in it.
     async fn timezone(&self) -> &str {
         &self.0.timezone
+    }
+
+    /// When the newest projected event of the org happened: how fresh its figures are.
+    async fn last_event_at(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<DateTime<Utc>>> {
+        authorize(ctx, &self.0, Capability::OrgOverview).await?;
+        let org_id = self.0.id;
+        in_org!(ctx, org_id, |tx| {
+            agentmon_core::models::session::newest_event(tx, org_id).await?
+        })
     }
 
     async fn overview(

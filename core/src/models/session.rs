@@ -196,3 +196,17 @@ pub async fn by_id(
         .bind(Bind::Text(id.to_string()));
     sql.query().get_result(conn).await.optional()
 }
+
+/// When the newest projected event of an org happened: how fresh its
+/// figures are.
+pub async fn newest_event(
+    conn: &mut AsyncPgConnection,
+    org: Uuid,
+) -> QueryResult<Option<DateTime<Utc>>> {
+    use crate::schema::sessions;
+    sessions::table
+        .filter(sessions::org_id.eq(org))
+        .select(diesel::dsl::max(sessions::last_event_at))
+        .first(conn)
+        .await
+}

@@ -231,3 +231,49 @@ async fn filters_narrow_the_list() {
     let both = json!({"range": {"from": "2026-11-03T00:00:00Z", "to": "2026-11-07T00:00:00Z"}});
     assert_eq!(ids(both).await, ["api-1", "web-1"]);
 }
+
+#[tokio::test]
+async fn the_org_says_when_its_newest_projected_event_happened() {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    let token = app.super_admin();
+    let fresh = || {
+        app.graphql(
+            Some(&token),
+            "{ org(slug: \"acme\") { lastEventAt } }",
+            json!({}),
+        )
+    };
+    assert!(
+        fresh().await["data"]["org"]["lastEventAt"].is_null(),
+        "no events yet"
+    );
+    let newest = Utc
+        .with_ymd_and_hms(2026, 11, 3, 8, 30, 0)
+        .single()
+        .unwrap_or_default();
+    app.ingest(&[
+        event("acme", "SESSION_STARTED")
+            .session("a")
+            .at(newest - Duration::hours(5))
+            .build(),
+        event("acme", "SESSION_ENDED")
+            .session("b")
+            .at(newest)
+            .build(),
+    ])
+    .await;
+    assert!(
+        fresh().await["data"]["org"]["lastEventAt"].is_null(),
+        "not projected yet"
+    );
+    app.project_all().await;
+    let answered = fresh().await["data"]["org"]["lastEventAt"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let answered = chrono::DateTime::parse_from_rfc3339(&answered)
+        .map(|t| t.with_timezone(&Utc))
+        .ok();
+    assert_eq!(answered, Some(newest));
+}
