@@ -102,3 +102,12 @@ pub fn services(
         bus,
     })
 }
+
+/// The bus a separate worker publishes on: Redis when `REDIS_URL` is set
+/// (an in-process bus would reach nobody outside this process).
+pub fn publishing_bus(args: &StorageArgs) -> anyhow::Result<Option<agentmon_core::bus::Bus>> {
+    args.redis_url
+        .as_deref()
+        .map(agentmon_core::bus::Bus::redis)
+        .transpose()
+}

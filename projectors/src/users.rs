@@ -3,6 +3,7 @@
 //! commutative, so order and repetition do not matter.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use agentmon_core::Result;
 use async_trait::async_trait;
@@ -31,9 +32,21 @@ struct Row {
     name_event: Option<Uuid>,
 }
 
-/// Later (occurredAt, eventId) wins; NULL never wins.
-const UPSERT: &str = "
-INSERT INTO users AS u (org_id, user_id, first_seen_at, last_active_at, email, email_at, email_event,
+/// Later (occurredAt, eventId) wins, field by field; NULL never wins.
+static UPSERT: LazyLock<String> = LazyLock::new(|| {
+    let last_write_wins = |field: &str| {
+        let newer = format!(
+            "excluded.{field}_at IS NOT NULL AND (u.{field}_at IS NULL \
+             OR (excluded.{field}_at, excluded.{field}_event) > (u.{field}_at, u.{field}_event))"
+        );
+        ["", "_at", "_event"]
+            .iter()
+            .map(|part| format!("{field}{part} = CASE WHEN {newer} THEN excluded.{field}{part} ELSE u.{field}{part} END"))
+            .collect::<Vec<_>>()
+            .join(",\n  ")
+    };
+    format!(
+        "INSERT INTO users AS u (org_id, user_id, first_seen_at, last_active_at, email, email_at, email_event,
   name, name_at, name_event)
 SELECT * FROM jsonb_to_recordset($1) AS x(org_id uuid, user_id text, first_seen_at timestamptz,
   last_active_at timestamptz, email text, email_at timestamptz, email_event uuid, name text,
@@ -41,24 +54,12 @@ SELECT * FROM jsonb_to_recordset($1) AS x(org_id uuid, user_id text, first_seen_
 ON CONFLICT (org_id, user_id) DO UPDATE SET
   first_seen_at = LEAST(u.first_seen_at, excluded.first_seen_at),
   last_active_at = GREATEST(u.last_active_at, excluded.last_active_at),
-  email = CASE WHEN excluded.email_at IS NOT NULL AND (u.email_at IS NULL
-      OR (excluded.email_at, excluded.email_event) > (u.email_at, u.email_event))
-    THEN excluded.email ELSE u.email END,
-  email_at = CASE WHEN excluded.email_at IS NOT NULL AND (u.email_at IS NULL
-      OR (excluded.email_at, excluded.email_event) > (u.email_at, u.email_event))
-    THEN excluded.email_at ELSE u.email_at END,
-  email_event = CASE WHEN excluded.email_at IS NOT NULL AND (u.email_at IS NULL
-      OR (excluded.email_at, excluded.email_event) > (u.email_at, u.email_event))
-    THEN excluded.email_event ELSE u.email_event END,
-  name = CASE WHEN excluded.name_at IS NOT NULL AND (u.name_at IS NULL
-      OR (excluded.name_at, excluded.name_event) > (u.name_at, u.name_event))
-    THEN excluded.name ELSE u.name END,
-  name_at = CASE WHEN excluded.name_at IS NOT NULL AND (u.name_at IS NULL
-      OR (excluded.name_at, excluded.name_event) > (u.name_at, u.name_event))
-    THEN excluded.name_at ELSE u.name_at END,
-  name_event = CASE WHEN excluded.name_at IS NOT NULL AND (u.name_at IS NULL
-      OR (excluded.name_at, excluded.name_event) > (u.name_at, u.name_event))
-    THEN excluded.name_event ELSE u.name_event END";
+  {},
+  {}",
+        last_write_wins("email"),
+        last_write_wins("name")
+    )
+});
 
 #[async_trait]
 impl Projector for UsersProjector {
@@ -99,7 +100,7 @@ impl Projector for UsersProjector {
             }
         }
         let rows: Vec<Row> = rows.into_values().collect();
-        write_rows(tx, UPSERT, &rows).await?;
+        write_rows(tx, &UPSERT, &rows).await?;
         let mut changes = Changes::default();
         changes.orgs.extend(rows.iter().map(|r| r.org_id));
         Ok(changes)

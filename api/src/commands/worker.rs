@@ -21,12 +21,11 @@ pub async fn run(storage_args: &StorageArgs, args: WorkerArgs) -> anyhow::Result
         agentmon_projectors::registry(),
         args.config(),
     );
-    if storage_args.redis_url.is_some() {
-        worker = worker.with_bus(crate::storage::services(storage_args, &storage.db)?.bus);
-    } else {
-        tracing::warn!(
+    match crate::storage::publishing_bus(storage_args)? {
+        Some(bus) => worker = worker.with_bus(bus),
+        None => tracing::warn!(
             "no REDIS_URL: API replicas in other processes get no live updates from this worker"
-        );
+        ),
     }
     let result = worker.run(shutdown).await;
     storage.close();

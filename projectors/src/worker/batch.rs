@@ -153,8 +153,8 @@ async fn lock_orgs(tx: &mut AsyncPgConnection, orgs: &[Uuid]) -> Result<HashMap<
 }
 
 /// Runs the projectors interested in the batch, then bumps the projection
-/// epoch of every org it changed (cache keys carry it) and announces the
-/// change.
+/// epoch of every org it changed (cache keys carry it). The worker announces
+/// the change on the bus after the commit.
 pub async fn run_projectors(
     tx: &mut AsyncPgConnection,
     projectors: &[Box<dyn Projector>],
@@ -184,31 +184,6 @@ pub async fn run_projectors(
         .bind::<Array<SqlUuid>, _>(&orgs)
         .execute(tx)
         .await?;
-        let payload = change_notice(&changes);
-        diesel::sql_query("SELECT pg_notify('agentmon_projected', $1)")
-            .bind::<Text, _>(payload.to_string())
-            .execute(tx)
-            .await?;
     }
     Ok(changes)
-}
-
-/// What a NOTIFY on `agentmon_projected` says: the orgs and sessions a
-/// commit changed, or null for a list too long for a notification (8,000
-/// bytes), meaning "any".
-fn change_notice(changes: &Changes) -> String {
-    let sessions: Vec<[String; 2]> = changes
-        .sessions
-        .iter()
-        .map(|(o, s)| [o.to_string(), s.clone()])
-        .collect();
-    let full = serde_json::json!({ "orgs": changes.orgs, "sessions": sessions }).to_string();
-    if full.len() < 7_900 {
-        return full;
-    }
-    let orgs_only = serde_json::json!({ "orgs": changes.orgs, "sessions": null }).to_string();
-    if orgs_only.len() < 7_900 {
-        return orgs_only;
-    }
-    serde_json::json!({ "orgs": null, "sessions": null }).to_string()
 }

@@ -8,5 +8,6 @@ mod property;
 mod replay;
 pub mod stream;
 mod timezone;
+mod users;
 mod verify;
 mod workers;
