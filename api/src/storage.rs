@@ -88,7 +88,10 @@ pub fn services(
     use agentmon_core::cache::Cache;
     let (cache, bus) = match &args.redis_url {
         Some(url) => (Cache::redis(url, args.cache_ttl)?, Bus::redis(url)?),
-        None => (Cache::local(args.cache_ttl, 10_000), Bus::local()),
+        None => (
+            Cache::local(args.cache_ttl, agentmon_core::cache::LOCAL_CAPACITY),
+            Bus::local(),
+        ),
     };
     bus.listen();
     tracing::info!(

@@ -82,14 +82,13 @@ async fn queries_work_over_get_and_mutations_do_not() {
 #[tokio::test]
 async fn every_response_carries_a_request_id() {
     let app = TestApp::new().await;
-    let response = tower::ServiceExt::oneshot(
-        app_router(&app).await,
-        Request::get("/healthz")
-            .body(Body::empty())
-            .unwrap_or_else(|e| panic!("{e}")),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
+    let response = app
+        .respond(
+            Request::get("/healthz")
+                .body(Body::empty())
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .await;
     assert!(response.headers().contains_key("x-request-id"));
 }
 
@@ -157,20 +156,6 @@ async fn graphiql_is_served_from_our_own_files() {
         StatusCode::OK,
         "run `npm ci --prefix web` to install GraphiQL's files"
     );
-}
-
-async fn app_router(app: &TestApp) -> axum::Router {
-    use agentmon_api::graphql::{self, Limits};
-    agentmon_api::router(agentmon_api::AppState {
-        schema: graphql::build(
-            Some(graphql::Services::local(app.db.clone())),
-            Limits::default(),
-        ),
-        auth: app.auth.clone(),
-        db: app.db.clone(),
-        web_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/../web").into(),
-        metrics: agentmon_api::metrics::handle(),
-    })
 }
 
 fn urlencode(s: &str) -> String {

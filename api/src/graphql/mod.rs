@@ -63,7 +63,10 @@ impl Services {
     pub fn local(db: Db) -> Services {
         Services {
             db,
-            cache: Cache::local(std::time::Duration::from_secs(300), 10_000),
+            cache: Cache::local(
+                std::time::Duration::from_secs(300),
+                agentmon_core::cache::LOCAL_CAPACITY,
+            ),
             bus: Bus::local(),
         }
     }

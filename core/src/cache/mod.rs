@@ -20,6 +20,8 @@ use tokio::sync::Mutex;
 
 use backend::Backend;
 
+/// Entries an in-process cache holds at most.
+pub const LOCAL_CAPACITY: u64 = 10_000;
 /// How long a cache operation may take before the cache is bypassed.
 const OP_TIMEOUT: Duration = Duration::from_millis(150);
 /// Locks that make concurrent misses of one key compute once.

@@ -155,12 +155,7 @@ impl TestApp {
     /// Sends a raw request; returns the status and the body as JSON (or as a
     /// JSON string when it is not JSON).
     pub async fn request(&self, request: Request<Body>) -> (StatusCode, Value) {
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        let response = self.respond(request).await;
         let status = response.status();
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
             .await
@@ -168,6 +163,15 @@ impl TestApp {
         let body = serde_json::from_slice(&bytes)
             .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
         (status, body)
+    }
+
+    /// The whole response to a request, headers included.
+    pub async fn respond(&self, request: Request<Body>) -> axum::response::Response {
+        self.router
+            .clone()
+            .oneshot(request)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// POSTs a GraphQL operation; returns the whole response body.
