@@ -195,3 +195,19 @@ async fn a_subscription_ends_when_its_token_expires() {
     assert_eq!(ended["type"], "complete", "{ended}");
     assert_eq!(ended["id"], "1");
 }
+
+#[tokio::test]
+async fn a_message_over_64_kib_closes_the_connection() {
+    let (app, addr) = app().await;
+    let mut client = LiveClient::signed_in(&addr, &app.super_admin()).await;
+    let huge = format!(
+        "subscription {{ sessionUpdated(org: \"{}\") {{ org }} }}",
+        "a".repeat(100 * 1024)
+    );
+    client.subscribe("big", &huge, json!({})).await;
+    let answer = client.next(Duration::from_secs(5)).await;
+    assert!(
+        answer.as_ref().is_none_or(|m| m["type"] == "closed"),
+        "the server must drop the connection, not answer: {answer:?}"
+    );
+}
