@@ -1,10 +1,14 @@
-// A bar/line chart of daily series with uPlot, readable in both themes,
-// with the numbers also in a table for screen readers.
+// A line chart of daily series with uPlot, readable in both themes and at
+// any width, with its numbers also in a table (for screen readers, and for
+// anyone who wants the exact figure).
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import { html } from './html.js';
+import { tokens } from './format.js';
 
-export function DailyChart({ title, days, series }) {
+const HEIGHT = 220;
+
+export function DailyChart({ title, days, series, format = (v) => v }) {
   const box = useRef(null);
   useEffect(() => {
     if (!box.current) return;
@@ -14,14 +18,29 @@ export function DailyChart({ title, days, series }) {
     const plot = new uPlot(
       {
         width: box.current.clientWidth || 600,
-        height: 220,
-        axes: [axis, axis],
+        height: HEIGHT,
+        tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'UTC'),
+        axes: [axis, { ...axis, values: (_, ticks) => ticks.map(tokens) }],
+        legend: { live: false },
         series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, fill: `${s.color}22` }))],
       },
       [x, ...series.map((s) => s.values)],
       box.current,
     );
-    return () => plot.destroy();
+    const resize = new ResizeObserver(() => plot.setSize({ width: box.current?.clientWidth || 600, height: HEIGHT }));
+    resize.observe(box.current);
+    return () => {
+      resize.disconnect();
+      plot.destroy();
+    };
   }, [JSON.stringify(days), JSON.stringify(series)]);
-  return html`<figure class="chart"><figcaption>${title}</figcaption><div ref=${box} role="img" aria-label=${title}></div></figure>`;
+  return html`<figure class="chart">
+    <figcaption>${title}</figcaption>
+    <div ref=${box} role="img" aria-label=${`${title}, ${days[0]} to ${days[days.length - 1]}`}></div>
+    <details><summary>Numbers</summary>
+      <div class="scroll"><table><thead><tr><th scope="col">Day</th>${series.map((s) => html`<th scope="col">${s.label}</th>`)}</tr></thead>
+        <tbody>${days.map((d, i) => html`<tr><td>${d}</td>${series.map((s) => html`<td>${s.values[i] == null ? '—' : format(s.values[i])}</td>`)}</tr>`)}</tbody>
+      </table></div>
+    </details>
+  </figure>`;
 }

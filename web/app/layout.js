@@ -1,11 +1,37 @@
 // The frame of every page: navigation for what the role may open, the org
 // selector (SUPPORT and SUPER_ADMIN), the range selector, the theme toggle.
 import { html } from './html.js';
-import { href } from './router.js';
+import { href, rangeOf, rangeParams } from './router.js';
 import { signOut } from './session.js';
 import { Freshness } from './freshness.js';
 
 const RANGES = [7, 30, 90];
+
+/** The range selector: last 7, 30 or 90 days, or a custom span of dates. */
+function RangePicker({ route, timeZone }) {
+  const range = rangeOf(route.params, timeZone);
+  const chosen = rangeParams(route.params);
+  const go = (next) => {
+    const params = Object.fromEntries(route.params);
+    for (const key of ['days', 'from', 'to']) delete params[key];
+    location.hash = href(route.parts, { ...params, ...next });
+  };
+  const pick = (value) => (value === 'custom' ? go({ from: range.from, to: range.to }) : go({ days: value }));
+  const setDate = (key, value) => {
+    const next = { from: range.from, to: range.to, [key]: value };
+    if (next.from <= next.to) go(next);
+  };
+  return html`<span class="range">
+    <label>Range <select onChange=${(e) => pick(e.target.value)}>
+      ${RANGES.map((d) => html`<option value=${d} selected=${chosen.days === d}>Last ${d} days</option>`)}
+      <option value="custom" selected=${!chosen.days}>Custom…</option>
+    </select></label>
+    ${chosen.days
+      ? null
+      : html`<label>From <input type="date" value=${range.from} max=${range.to} onChange=${(e) => setDate('from', e.target.value)} /></label>
+        <label>To <input type="date" value=${range.to} min=${range.from} onChange=${(e) => setDate('to', e.target.value)} /></label>`}
+  </span>`;
+}
 
 function toggleTheme() {
   const next = document.documentElement.dataset.theme === 'dark' ? 'light' : 'dark';
@@ -15,28 +41,26 @@ function toggleTheme() {
 
 export function Layout({ viewer, org, route, children }) {
   const [, , page = 'overview'] = route.parts;
-  const days = route.params.get('days') ?? '30';
+  const keep = rangeParams(route.params);
   const role = viewer.me.role;
   const crossOrg = ['SUPPORT', 'SUPER_ADMIN'].includes(role);
   const people = role !== 'MEMBER';
   const link = (to, label) =>
-    html`<a href=${href(['org', org.slug, to], { days })} aria-current=${page === to ? 'page' : undefined}>${label}</a>`;
+    html`<a href=${href(['org', org.slug, to], keep)} aria-current=${page === to ? 'page' : undefined}>${label}</a>`;
   return html`
     <header class="top">
-      <a class="brand" href=${href(['org', org.slug, 'overview'], { days })}>agentmon</a>
+      <a class="brand" href=${href(['org', org.slug, 'overview'], keep)}>agentmon</a>
       <nav aria-label="Pages">
         ${link('overview', 'Overview')} ${link('sessions', 'Sessions')}
-        ${people ? link('users', 'Users') : html`<a href=${href(['org', org.slug, 'users', viewer.me.userId], { days })}>Me</a>`}
-        ${role === 'SUPER_ADMIN' ? html`<a href=${href(['global'], { days })} aria-current=${route.parts[0] === 'global' ? 'page' : undefined}>Fleet</a>` : null}
+        ${people ? link('users', 'Users') : html`<a href=${href(['org', org.slug, 'users', viewer.me.userId], keep)}>Me</a>`}
+        ${role === 'SUPER_ADMIN' ? html`<a href=${href(['global'], keep)} aria-current=${route.parts[0] === 'global' ? 'page' : undefined}>Fleet</a>` : null}
       </nav>
       ${crossOrg
-        ? html`<label>Org <select onChange=${(e) => (location.hash = href(['org', e.target.value, page], { days }))}>
+        ? html`<label>Org <select onChange=${(e) => (location.hash = href(['org', e.target.value, page], keep))}>
             ${viewer.orgs.map((o) => html`<option value=${o.slug} selected=${o.slug === org.slug}>${o.name}</option>`)}
           </select></label>`
         : html`<span class="org">${org.name}</span>`}
-      <label>Range <select onChange=${(e) => (location.hash = href(route.parts, { ...Object.fromEntries(route.params), days: e.target.value }))}>
-        ${RANGES.map((d) => html`<option value=${d} selected=${String(d) === days}>Last ${d} days</option>`)}
-      </select></label>
+      <${RangePicker} route=${route} timeZone=${org.timezone} />
       <button type="button" onClick=${toggleTheme} aria-label="Toggle dark mode">◐</button>
       <${Freshness} slug=${org.slug} />
       <span class="muted">${viewer.me.userId} · ${role}</span>

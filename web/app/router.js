@@ -23,12 +23,55 @@ export function useRoute() {
   return route;
 }
 
-/** The last `days` days ending today, as a DateRange in local dates. */
-export function rangeOf(params) {
-  const days = Number(params.get('days') ?? 30);
-  const to = params.get('to') ?? new Date().toISOString().slice(0, 10);
-  const from = params.get('from') ?? shift(to, -(days - 1));
-  return { from, to };
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** A custom range from the URL (`from`/`to`), or null for the last `days` days. */
+function customRange(params) {
+  const from = params.get('from');
+  const to = params.get('to');
+  return DATE.test(from ?? '') && DATE.test(to ?? '') && from <= to ? { from, to } : null;
+}
+
+/** The last `days` (7, 30 or 90; 30 by default) asked for in the URL. */
+export function daysOf(params) {
+  const days = Number(params.get('days'));
+  return [7, 30, 90].includes(days) ? days : 30;
+}
+
+/**
+ * The page's DateRange: `from`/`to` when the viewer chose a custom range,
+ * else the last `days` days ending today in the org's time zone.
+ */
+export function rangeOf(params, timeZone = 'UTC') {
+  const custom = customRange(params);
+  if (custom) return custom;
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date());
+  return { from: shift(today, -(daysOf(params) - 1)), to: today };
+}
+
+/** The URL parameters that carry the range from page to page. */
+export function rangeParams(params) {
+  return customRange(params) ?? { days: daysOf(params) };
+}
+
+/** A DateRange as a TimeRange: from the start of `from` to the end of `to`, in the org's time zone. */
+export function timeRange(range, timeZone) {
+  return { from: zonedStart(range.from, timeZone), to: zonedStart(shift(range.to, 1), timeZone) };
+}
+
+/** The instant a local date begins in `timeZone`, as an ISO string. */
+export function zonedStart(date, timeZone) {
+  const guess = Date.parse(`${date}T00:00:00Z`);
+  const offset = (at) => {
+    const parts = Object.fromEntries(
+      new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+        .formatToParts(at)
+        .map((p) => [p.type, p.value]),
+    );
+    return Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second) - at;
+  };
+  const first = guess - offset(guess);
+  return new Date(guess - offset(first)).toISOString();
 }
 
 export function shift(date, days) {

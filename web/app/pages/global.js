@@ -1,38 +1,73 @@
-// The global overview (SUPER_ADMIN): fleet KPIs, top orgs, org health
-// (success rate per org against the fleet median).
+// The global overview (SUPER_ADMIN): fleet KPIs and trend, top orgs by cost
+// and by runs, org health (success rate per org against the fleet median).
 import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { gql } from '../api.js';
-import { href, rangeOf } from '../router.js';
-import { Card, ErrorBox, Skeleton } from '../parts.js';
-import { count, money, percent } from '../format.js';
+import { href, rangeOf, rangeParams } from '../router.js';
+import { Card, Empty, ErrorBox, Skeleton } from '../parts.js';
+import { DailyChart } from '../chart.js';
+import { count, duration, money, percent, tokens } from '../format.js';
 
 const QUERY = `query($range: DateRange!) { globalOverview(range: $range) {
-  kpis { activeUsers sessions runs successRate costUsd }
+  kpis { activeUsers sessions runs successRate costUsd inputTokens outputTokens durationP95Ms }
+  daily { date kpis { runs costUsd } }
   topOrgs(limit: 50) { org { slug name } kpis { runs successRate costUsd activeUsers } } } }`;
+
+/** The median of the orgs' success rates (orgs without finished runs left out). */
+function medianRate(orgs) {
+  const rates = orgs.map((o) => o.kpis.successRate).filter((r) => r != null).sort((a, b) => a - b);
+  if (!rates.length) return null;
+  const mid = Math.floor(rates.length / 2);
+  return rates.length % 2 ? rates[mid] : (rates[mid - 1] + rates[mid]) / 2;
+}
 
 export function Global({ route }) {
   const range = rangeOf(route.params);
   const [data, setData] = useState(null);
   const [error, setError] = useState(null);
-  useEffect(() => { gql(QUERY, { range }).then((d) => setData(d.globalOverview), setError); }, [range.from, range.to]);
+  useEffect(() => {
+    setData(null);
+    gql(QUERY, { range }).then((d) => setData(d.globalOverview), setError);
+  }, [range.from, range.to]);
   if (error) return html`<${ErrorBox} error=${error} />`;
-  if (!data) return html`<${Skeleton} lines=${6} />`;
-  const rates = data.topOrgs.map((o) => o.kpis.successRate).filter((r) => r != null).sort((a, b) => a - b);
-  const median = rates.length ? rates[Math.floor((rates.length - 1) / 2)] : null;
+  if (!data) return html`<h1>Fleet</h1><${Skeleton} lines=${6} />`;
   const k = data.kpis;
+  const median = medianRate(data.topOrgs);
+  const days = data.daily.map((d) => d.date);
+  const orgLink = (o) => html`<a href=${href(['org', o.org.slug, 'overview'], rangeParams(route.params))}>${o.org.name}</a>`;
+  const byRuns = [...data.topOrgs].sort((a, b) => b.kpis.runs - a.kpis.runs).slice(0, 10);
   return html`
-    <h1>Fleet <small>${range.from} – ${range.to}</small></h1>
+    <h1>Fleet <small>${range.from} – ${range.to} (UTC days)</small></h1>
     <section class="cards" aria-label="Fleet figures">
       <${Card} label="Active users" value=${count(k.activeUsers)} />
       <${Card} label="Sessions" value=${count(k.sessions)} />
       <${Card} label="Runs" value=${count(k.runs)} />
       <${Card} label="Success rate" value=${percent(k.successRate)} />
       <${Card} label="Cost" value=${money(k.costUsd)} />
+      <${Card} label="Tokens" value=${tokens(k.inputTokens + k.outputTokens)} />
+      <${Card} label="p95 run duration" value=${duration(k.durationP95Ms)} />
     </section>
-    <h2>Orgs by cost</h2>
-    <table><thead><tr><th scope="col">Org</th><th scope="col">Cost</th><th scope="col">Runs</th><th scope="col">Active users</th><th scope="col">Success rate vs fleet median (${percent(median)})</th></tr></thead>
-      <tbody>${data.topOrgs.map((o) => html`<tr><td><a href=${href(['org', o.org.slug, 'overview'], { days: route.params.get('days') ?? 30 })}>${o.org.name}</a></td>
-        <td>${money(o.kpis.costUsd)}</td><td>${count(o.kpis.runs)}</td><td>${count(o.kpis.activeUsers)}</td>
-        <td>${percent(o.kpis.successRate)} ${median != null && o.kpis.successRate != null ? (o.kpis.successRate >= median ? '▲' : '▼') : ''}</td></tr>`)}</tbody></table>`;
+    <section class="charts" aria-label="Fleet trend">
+      <${DailyChart} title="Runs per day" days=${days} format=${count} series=${[{ label: 'Runs', color: '#3b4bdb', values: data.daily.map((d) => d.kpis.runs) }]} />
+      <${DailyChart} title="Cost per day (USD)" days=${days} format=${money} series=${[{ label: 'Cost', color: '#c2255c', values: data.daily.map((d) => Number(d.kpis.costUsd)) }]} />
+    </section>
+    ${data.topOrgs.length === 0
+      ? html`<${Empty}>No org had activity in this range. Create one with createOrg and send events.</${Empty}>`
+      : html`<section aria-labelledby="health"><h2 id="health">Org health and cost</h2>
+        <div class="scroll"><table><thead><tr><th scope="col">Org</th><th scope="col">Cost</th><th scope="col">Runs</th><th scope="col">Active users</th>
+          <th scope="col">Success rate (fleet median ${percent(median)})</th></tr></thead>
+          <tbody>${data.topOrgs.map((o) => html`<tr><td>${orgLink(o)}</td>
+            <td>${money(o.kpis.costUsd)}</td><td>${count(o.kpis.runs)}</td><td>${count(o.kpis.activeUsers)}</td>
+            <td>${percent(o.kpis.successRate)} ${health(o.kpis.successRate, median)}</td></tr>`)}</tbody></table></div></section>
+        <section aria-labelledby="by-runs"><h2 id="by-runs">Top orgs by runs</h2>
+          <ol>${byRuns.map((o) => html`<li>${orgLink(o)} — ${count(o.kpis.runs)} runs</li>`)}</ol></section>`}`;
+}
+
+function health(rate, median) {
+  if (rate == null || median == null) return null;
+  const points = (rate - median) * 100;
+  if (Math.abs(points) < 0.05) return html`<span class="muted">at the median</span>`;
+  return points > 0
+    ? html`<span class="good">▲ ${points.toFixed(1)} pts above</span>`
+    : html`<span class="bad">▼ ${(-points).toFixed(1)} pts below</span>`;
 }

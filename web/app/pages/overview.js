@@ -1,35 +1,45 @@
-// The org overview: KPI cards against the previous period of equal length.
+// The org overview: KPI cards against the previous period of equal length,
+// daily charts, failures by category, top users (for roles that see people).
 import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { gql } from '../api.js';
-import { rangeOf, previous } from '../router.js';
+import { href, previous, rangeOf, rangeParams } from '../router.js';
 import { Card, Empty, ErrorBox, Skeleton } from '../parts.js';
 import { DailyChart } from '../chart.js';
 import { count, delta, duration, money, percent, tokens } from '../format.js';
 
 const KPIS = `activeUsers sessions runs succeededRuns failedRuns cancelledRuns successRate costUsd inputTokens
   outputTokens durationP95Ms localHandoffRate postHandoffIterationRate errorsByCategory { category count }`;
-const QUERY = `query($org: String!, $range: DateRange!, $before: DateRange!) { org(slug: $org) {
-  now: overview(range: $range) { kpis { ${KPIS} } daily { date kpis { runs succeededRuns failedRuns cancelledRuns costUsd successRate durationP50Ms durationP95Ms } } }
+const DAILY = `runs succeededRuns failedRuns cancelledRuns successRate costUsd inputTokens outputTokens durationP50Ms durationP95Ms`;
+const QUERY = `query($org: String!, $range: DateRange!, $before: DateRange!, $people: Boolean!) { org(slug: $org) {
+  now: overview(range: $range) { kpis { ${KPIS} } daily { date kpis { ${DAILY} } }
+    topUsers(limit: 10) @include(if: $people) { user { id name } sessions runs successRate costUsd totalTokens } }
   before: overview(range: $before) { kpis { ${KPIS} } } } }`;
 
-export function Overview({ org, route }) {
-  const range = rangeOf(route.params);
+const minutes = (ms) => (ms == null ? null : ms / 60_000);
+const fixed = (v) => v.toFixed(1);
+
+export function Overview({ org, route, viewer }) {
+  const range = rangeOf(route.params, org.timezone);
+  const people = viewer.role !== 'MEMBER';
   const [data, setData] = useState(null);
   const [error, setError] = useState(null);
   useEffect(() => {
     setData(null);
-    gql(QUERY, { org: org.slug, range, before: previous(range) }).then((d) => setData(d.org), setError);
+    setError(null);
+    gql(QUERY, { org: org.slug, range, before: previous(range), people }).then((d) => setData(d.org), setError);
   }, [org.slug, range.from, range.to]);
 
   if (error) return html`<${ErrorBox} error=${error} />`;
-  if (!data) return html`<${Skeleton} lines=${6} />`;
+  if (!data) return html`<h1>${org.name}</h1><${Skeleton} lines=${6} />`;
   const k = data.now.kpis;
   const b = data.before.kpis;
   if (k.sessions === 0 && k.runs === 0) {
     return html`<h1>${org.name}</h1><${Empty}>No activity from ${range.from} to ${range.to}. Widen the range, or send events with ingestEvents.</${Empty}>`;
   }
-  const days = data.now.daily.map((d) => d.date);
+  const daily = data.now.daily;
+  const days = daily.map((d) => d.date);
+  const series = (label, color, pick) => ({ label, color, values: daily.map((d) => pick(d.kpis)) });
   const tokensNow = k.inputTokens + k.outputTokens;
   const tokensBefore = b.inputTokens + b.outputTokens;
   return html`
@@ -46,27 +56,45 @@ export function Overview({ org, route }) {
       <${Card} label="Iteration after handoff" value=${percent(k.postHandoffIterationRate)} change=${delta(k.postHandoffIterationRate, b.postHandoffIterationRate)} />
     </section>
     <section class="charts" aria-label="Charts">
-      <${DailyChart} title="Runs per day by outcome" days=${days} series=${[
-        { label: 'Succeeded', color: '#1b7f3b', values: data.now.daily.map((d) => d.kpis.succeededRuns) },
-        { label: 'Failed', color: '#b3261e', values: data.now.daily.map((d) => d.kpis.failedRuns) },
-        { label: 'Cancelled', color: '#8a6d00', values: data.now.daily.map((d) => d.kpis.cancelledRuns) },
+      <${DailyChart} title="Runs per day by outcome" days=${days} format=${count} series=${[
+        series('Succeeded', '#1b7f3b', (d) => d.succeededRuns),
+        series('Failed', '#b3261e', (d) => d.failedRuns),
+        series('Cancelled', '#8a6d00', (d) => d.cancelledRuns),
       ]} />
-      <${DailyChart} title="Cost per day (USD)" days=${days} series=${[
-        { label: 'Cost', color: '#3b4bdb', values: data.now.daily.map((d) => Number(d.kpis.costUsd)) },
+      <${DailyChart} title="Success rate per day (%)" days=${days} format=${fixed} series=${[
+        series('Success rate', '#1b7f3b', (d) => (d.successRate == null ? null : d.successRate * 100)),
       ]} />
-      <${DailyChart} title="Run duration p50 / p95 (minutes)" days=${days} series=${[
-        { label: 'p50', color: '#0b7285', values: data.now.daily.map((d) => (d.kpis.durationP50Ms == null ? null : d.kpis.durationP50Ms / 60_000)) },
-        { label: 'p95', color: '#c2255c', values: data.now.daily.map((d) => (d.kpis.durationP95Ms == null ? null : d.kpis.durationP95Ms / 60_000)) },
+      <${DailyChart} title="Cost per day (USD)" days=${days} format=${money} series=${[series('Cost', '#3b4bdb', (d) => Number(d.costUsd))]} />
+      <${DailyChart} title="Tokens per day" days=${days} format=${count} series=${[
+        series('Input', '#5f3dc4', (d) => d.inputTokens),
+        series('Output', '#d9480f', (d) => d.outputTokens),
+      ]} />
+      <${DailyChart} title="Run duration p50 / p95 (minutes)" days=${days} format=${fixed} series=${[
+        series('p50', '#0b7285', (d) => minutes(d.durationP50Ms)),
+        series('p95', '#c2255c', (d) => minutes(d.durationP95Ms)),
       ]} />
     </section>
-    <section aria-label="Failures by category">
-      <h2>Failures by category</h2>
-      <table><thead><tr><th scope="col">Category</th><th scope="col">Failed runs</th></tr></thead>
-        <tbody>${k.errorsByCategory.map((f) => html`<tr><td>${f.category}</td><td>${count(f.count)}</td></tr>`)}</tbody></table>
-    </section>
-    <section aria-label="Runs per day">
-      <h2>Runs per day</h2>
-      <table><thead><tr><th scope="col">Day</th><th scope="col">Runs</th><th scope="col">Succeeded</th><th scope="col">Failed</th><th scope="col">Cost</th></tr></thead>
-        <tbody>${data.now.daily.map((d) => html`<tr><td>${d.date}</td><td>${count(d.kpis.runs)}</td><td>${count(d.kpis.succeededRuns)}</td><td>${count(d.kpis.failedRuns)}</td><td>${money(d.kpis.costUsd)}</td></tr>`)}</tbody></table>
-    </section>`;
+    <div class="columns">
+      <section aria-labelledby="failures">
+        <h2 id="failures">Failures by category</h2>
+        ${k.errorsByCategory.length
+          ? html`<table><thead><tr><th scope="col">Category</th><th scope="col">Failed runs</th></tr></thead>
+            <tbody>${k.errorsByCategory.map((f) => html`<tr><td>${f.category}</td><td>${count(f.count)}</td></tr>`)}</tbody></table>`
+          : html`<${Empty}>No failed run in this range.</${Empty}>`}
+      </section>
+      ${data.now.topUsers ? html`<${TopUsers} org=${org} route=${route} users=${data.now.topUsers} />` : null}
+    </div>`;
+}
+
+function TopUsers({ org, route, users }) {
+  return html`<section aria-labelledby="top-users">
+    <h2 id="top-users">Top users</h2>
+    ${users.length
+      ? html`<div class="scroll"><table><thead><tr><th scope="col">User</th><th scope="col">Sessions</th><th scope="col">Runs</th>
+          <th scope="col">Success rate</th><th scope="col">Cost</th></tr></thead>
+        <tbody>${users.map((u) => html`<tr>
+          <td><a href=${href(['org', org.slug, 'users', u.user.id], rangeParams(route.params))}>${u.user.name ?? u.user.id}</a></td>
+          <td>${count(u.sessions)}</td><td>${count(u.runs)}</td><td>${percent(u.successRate)}</td><td>${money(u.costUsd)}</td></tr>`)}</tbody></table></div>`
+      : html`<${Empty}>No user was active in this range.</${Empty}>`}
+  </section>`;
 }

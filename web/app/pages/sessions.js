@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { download, gql, subscribe } from '../api.js';
-import { href } from '../router.js';
+import { href, rangeOf, rangeParams, timeRange } from '../router.js';
 import { Empty, ErrorBox, Skeleton } from '../parts.js';
 import { count, duration, money, when } from '../format.js';
 
@@ -13,8 +13,8 @@ const QUERY = `query($org: String!, $filter: SessionFilter, $after: String) { or
       costUsd activeTimeMs handedOff iteratedAfterHandoff } } } } }`;
 const LIVE = `subscription($org: String!) { sessionUpdated(org: $org) { session { id } } }`;
 
-function filterOf(params) {
-  const filter = {};
+function filterOf(params, timeZone) {
+  const filter = { range: timeRange(rangeOf(params, timeZone), timeZone) };
   if (params.get('user')) filter.userId = params.get('user');
   if (params.get('handedOff')) filter.handedOff = params.get('handedOff') === 'true';
   const attr = params.get('attr');
@@ -26,7 +26,7 @@ function filterOf(params) {
 }
 
 export function Sessions({ org, route }) {
-  const filter = filterOf(route.params);
+  const filter = filterOf(route.params, org.timezone);
   const key = JSON.stringify(filter);
   const [pages, setPages] = useState([]);
   const [error, setError] = useState(null);
@@ -38,7 +38,20 @@ export function Sessions({ org, route }) {
     setPages([]);
     load(null).then((p) => p && setPages([p]));
   }, [org.slug, key, fresh]);
-  useEffect(() => subscribe(LIVE, { org: org.slug }, () => setFresh((n) => n + 1)), [org.slug]);
+  useEffect(() => {
+    // Coalesce bursts of updates into one reload every half second.
+    let timer = null;
+    const stop = subscribe(LIVE, { org: org.slug }, () => {
+      timer ??= setTimeout(() => {
+        timer = null;
+        setFresh((n) => n + 1);
+      }, 500);
+    });
+    return () => {
+      clearTimeout(timer);
+      stop();
+    };
+  }, [org.slug]);
 
   const setParam = (name, value) => {
     const params = Object.fromEntries(route.params);
@@ -46,7 +59,7 @@ export function Sessions({ org, route }) {
     location.hash = href(route.parts, params);
   };
   const exportCsv = () => {
-    const q = new URLSearchParams({ org: org.slug });
+    const q = new URLSearchParams({ org: org.slug, from: filter.range.from, to: filter.range.to });
     if (filter.userId) q.set('userId', filter.userId);
     if (filter.handedOff != null) q.set('handedOff', String(filter.handedOff));
     if (filter.attributes) q.set('attribute', `${filter.attributes[0].key}:${filter.attributes[0].equals}`);
@@ -75,7 +88,7 @@ export function Sessions({ org, route }) {
         <thead><tr><th scope="col">Session</th><th scope="col">User</th><th scope="col">Last activity</th><th scope="col">Messages</th>
           <th scope="col">Runs</th><th scope="col">Failed</th><th scope="col">Cost</th><th scope="col">Active</th><th scope="col">Handoff</th></tr></thead>
         <tbody>${rows.map((s) => html`<tr>
-          <td><a href=${href(['org', org.slug, 'sessions', s.id], Object.fromEntries(route.params))}>${s.id}</a></td>
+          <td><a href=${href(['org', org.slug, 'sessions', s.id], rangeParams(route.params))}>${s.id}</a></td>
           <td>${s.user.name ?? s.user.id}</td><td>${when(s.lastEventAt, org.timezone)}</td><td>${count(s.messageCount)}</td>
           <td>${count(s.runCount)}</td><td>${count(s.failedRuns)}</td><td>${money(s.costUsd)}</td><td>${duration(s.activeTimeMs)}</td>
           <td>${s.handedOff ? (s.iteratedAfterHandoff ? 'local, iterated' : 'local') : '—'}</td></tr>`)}</tbody></table></div>`

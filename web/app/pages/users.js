@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { download, gql } from '../api.js';
-import { href, rangeOf } from '../router.js';
+import { href, rangeOf, rangeParams } from '../router.js';
 import { Empty, ErrorBox, Skeleton } from '../parts.js';
 import { count, duration, money, percent, tokens } from '../format.js';
 
@@ -25,7 +25,7 @@ const COLUMNS = [
 ];
 
 export function Users({ org, route }) {
-  const range = rangeOf(route.params);
+  const range = rangeOf(route.params, org.timezone);
   const [rows, setRows] = useState(null);
   const [error, setError] = useState(null);
   const sort = route.params.get('sort') ?? 'runs';
@@ -54,6 +54,6 @@ export function Users({ org, route }) {
         <thead><tr>${COLUMNS.map(([key, label]) => html`<th scope="col" aria-sort=${key === sort ? (desc ? 'descending' : 'ascending') : 'none'}>
           <a href=${sortLink(key)}>${label}</a></th>`)}</tr></thead>
         <tbody>${sorted.map((u) => html`<tr>${COLUMNS.map(([key, , show], i) => html`<td>${i === 0
-          ? html`<a href=${href(['org', org.slug, 'users', u.user.id], { days: route.params.get('days') ?? 30 })}>${show(u)}</a>`
+          ? html`<a href=${href(['org', org.slug, 'users', u.user.id], rangeParams(route.params))}>${show(u)}</a>`
           : show(u)}</td>`)}</tr>`)}</tbody></table></div>`}`;
 }
