@@ -65,7 +65,7 @@ async fn serve(
     if args.demo {
         let (schema, db) = (schema.clone(), storage.db.clone());
         tokio::spawn(async move {
-            match crate::demo::seed(&schema, &db, &Plan::default()).await {
+            match crate::demo::seed(&schema, &db, &demo_plan()).await {
                 Ok(0) => tracing::info!("demo orgs exist already"),
                 Ok(n) => tracing::info!(events = n, "demo orgs created and filled"),
                 Err(e) => tracing::error!(error = %e, "could not create the demo data"),
@@ -99,4 +99,13 @@ async fn serve(
         worker.await??;
     }
     Ok(())
+}
+
+/// The demo traffic: 90 days, so that every range the dashboard offers
+/// (7, 30, 90 days) has a full previous period to compare with.
+fn demo_plan() -> Plan {
+    Plan {
+        days: 90,
+        ..Plan::default()
+    }
 }

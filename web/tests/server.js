@@ -1,0 +1,107 @@
+// A seeded agentmon for the browser tests: `agentmon serve --demo` on a free
+// loopback port with its own data directory (embedded PostgreSQL), ready once
+// every demo event is projected. Tokens come from `agentmon token`, the way a
+// user mints them.
+import { spawn, execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = process.env.AGENTMON_BIN
+  ?? join(process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target'), 'debug', 'agentmon');
+// What `serve --demo` logs once every demo event is accepted.
+const SEEDED = 'demo orgs created and filled';
+const SECRET = 'browser-tests-secret-that-is-long-enough-for-hs256';
+
+function freePort() {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+
+/** Starts a demo server; resolves once the demo data is projected. */
+export async function startServer() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'agentmon-browser-'));
+  // The embedded PostgreSQL runs as `postgres` when the tests run as root.
+  chmodSync(dataDir, 0o755);
+  const env = { ...process.env, AGENTMON_DATA_DIR: dataDir, AGENTMON_JWT_SECRET: SECRET, RUST_LOG: 'info' };
+  delete env.DATABASE_URL;
+  delete env.REDIS_URL;
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(BIN, ['serve', '--demo', '--listen', `127.0.0.1:${port}`, '--web-dir', join(ROOT, 'web')], {
+    env,
+    cwd: dataDir,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  child.stderr.on('data', (chunk) => { log += chunk; });
+  let failed = null;
+  child.once('error', (error) => { failed = error; });
+  const exited = new Promise((done) => child.once('exit', done));
+
+  const server = {
+    url,
+    /** A user token: `agentmon token --role ROLE --org ORG --sub SUB`. */
+    token(role, { org, sub = 'browser-test', ttl = '1h' } = {}) {
+      const args = ['token', '--role', role, '--sub', sub, '--ttl', ttl, ...(org ? ['--org', org] : [])];
+      return execFileSync(BIN, args, { env, cwd: dataDir }).toString().trim();
+    },
+    ingestToken() {
+      return execFileSync(BIN, ['token', '--ingest'], { env, cwd: dataDir }).toString().trim();
+    },
+    /** A token whose `exp` has passed (beyond the server's leeway). */
+    expiredToken(role = 'SUPER_ADMIN') {
+      const now = Math.floor(Date.now() / 1000);
+      const part = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+      const body = `${part({ typ: 'JWT', alg: 'HS256' })}.${part({ sub: 'late', role, iss: 'agentmon', aud: 'agentmon', iat: now - 7200, exp: now - 3600 })}`;
+      return `${body}.${createHmac('sha256', SECRET).update(body).digest('base64url')}`;
+    },
+    /** Asks the GraphQL API directly; throws on errors. */
+    async gql(token, query, variables = {}) {
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = await response.json();
+      if (body.errors) throw new Error(JSON.stringify(body.errors));
+      return body.data;
+    },
+    /** Resolves once every ingested event is projected. */
+    async settled() {
+      for (let i = 0; i < 600; i += 1) {
+        const figures = await metrics(url).catch(() => null);
+        const seeded = log.includes(SEEDED);
+        if (seeded && figures && figures.ingested > 0 && figures.projected >= figures.ingested) return;
+        if (failed) throw new Error(`cannot run ${BIN} (${failed.message}); build it with \`cargo build\` or set AGENTMON_BIN`);
+        if (child.exitCode != null) break;
+        await sleep(100);
+      }
+      throw new Error(`agentmon did not project its demo data in time:\n${log}`);
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(15_000)]);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  await server.settled();
+  return server;
+}
+
+async function metrics(url) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const read = (name) => Number(text.match(new RegExp(`^${name} (\\d+)`, 'm'))?.[1] ?? 0);
+  return { ingested: read('agentmon_ingested_events_total'), projected: read('agentmon_projected_events_total') };
+}
