@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of agentmon. The tests start their own PostgreSQL (an
 # embedded cluster on a free port, shared by the run) and their own
-# redis-server processes; this script installs what they need when it is
-# missing, and stops the PostgreSQL cluster at the end.
+# redis-server processes; the browser tests (web/tests) drive Debian's
+# Chromium against `agentmon serve --demo`. This script installs what they
+# need when it is missing, and stops the PostgreSQL cluster at the end.
 #
 #   scripts/test.sh [extra arguments for cargo nextest run]
 set -euo pipefail
@@ -26,7 +27,9 @@ pg_bin() {
 [ -n "$(pg_bin)" ] || { echo "installing PostgreSQL"; apt_install postgresql; }
 command -v redis-server >/dev/null || { echo "installing Redis"; apt_install redis-server; }
 command -v npm >/dev/null || { echo "installing Node.js"; apt_install nodejs npm; }
-[ -d web/node_modules/graphiql ] || npm ci --prefix web --no-audit --no-fund
+export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+[ -x "$CHROMIUM" ] || { echo "installing Chromium"; apt_install chromium; }
+[ -d web/node_modules/playwright-core ] && [ -d web/node_modules/graphiql ] || npm ci --prefix web --no-audit --no-fund
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 cluster="$CARGO_TARGET_DIR/tmp/agentmon-test-pg/pg"
@@ -37,8 +40,15 @@ stop_cluster() {
 }
 trap stop_cluster EXIT
 
+status=0
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace --no-fail-fast "$@"
+  cargo nextest run --workspace --no-fail-fast "$@" || status=$?
 else
-  cargo test --workspace --no-fail-fast "$@"
+  cargo test --workspace --no-fail-fast "$@" || status=$?
 fi
+
+# The dashboard in real headless Chromium against `agentmon serve --demo`.
+echo "== browser tests (web/tests)"
+cargo build --quiet --bin agentmon
+AGENTMON_BIN="$CARGO_TARGET_DIR/debug/agentmon" npm test --prefix web || status=$?
+exit "$status"

@@ -10,7 +10,7 @@ import { count, duration, money, when } from '../format.js';
 const QUERY = `query($org: String!, $filter: SessionFilter, $after: String) { org(slug: $org) {
   sessions(filter: $filter, first: 25, after: $after) { totalCount pageInfo { hasNextPage endCursor }
     edges { node { id user { id name } startedAt lastEventAt messageCount runCount succeededRuns failedRuns
-      costUsd activeTimeMs handedOff iteratedAfterHandoff } } } } }`;
+      costUsd activeTimeMs handedOff iteratedAfterHandoff attributes } } } } }`;
 const LIVE = `subscription($org: String!) { sessionUpdated(org: $org) { session { id } } }`;
 
 function filterOf(params, timeZone) {
@@ -24,6 +24,12 @@ function filterOf(params, timeZone) {
   }
   return filter;
 }
+
+/** A session's attributes as `key=value` (the form the attribute filter takes). */
+const attributes = (json) =>
+  Object.entries(json ?? {})
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ');
 
 export function Sessions({ org, route }) {
   const filter = filterOf(route.params, org.timezone);
@@ -85,13 +91,14 @@ export function Sessions({ org, route }) {
     ${last && rows.length === 0 ? html`<${Empty}>No session matches these filters. Clear a filter to see more.</${Empty}>` : null}
     ${rows.length
       ? html`<div class="scroll"><table class="sessions">
-        <thead><tr><th scope="col">Session</th><th scope="col">User</th><th scope="col">Last activity</th><th scope="col">Messages</th>
-          <th scope="col">Runs</th><th scope="col">Failed</th><th scope="col">Cost</th><th scope="col">Active</th><th scope="col">Handoff</th></tr></thead>
+        <thead><tr><th scope="col">Session</th><th scope="col">User</th><th scope="col">Started</th><th scope="col">Last activity</th><th scope="col">Messages</th>
+          <th scope="col">Runs</th><th scope="col">Failed</th><th scope="col">Cost</th><th scope="col">Active</th><th scope="col">Handoff</th><th scope="col">Attributes</th></tr></thead>
         <tbody>${rows.map((s) => html`<tr>
           <td><a href=${href(['org', org.slug, 'sessions', s.id], rangeParams(route.params))}>${s.id}</a></td>
-          <td>${s.user.name ?? s.user.id}</td><td>${when(s.lastEventAt, org.timezone)}</td><td>${count(s.messageCount)}</td>
+          <td>${s.user.name ?? s.user.id}</td><td>${when(s.startedAt, org.timezone)}</td><td>${when(s.lastEventAt, org.timezone)}</td><td>${count(s.messageCount)}</td>
           <td>${count(s.runCount)}</td><td>${count(s.failedRuns)}</td><td>${money(s.costUsd)}</td><td>${duration(s.activeTimeMs)}</td>
-          <td>${s.handedOff ? (s.iteratedAfterHandoff ? 'local, iterated' : 'local') : '—'}</td></tr>`)}</tbody></table></div>`
+          <td>${s.handedOff ? (s.iteratedAfterHandoff ? 'local, iterated' : 'local') : '—'}</td>
+          <td class="attributes">${attributes(s.attributes)}</td></tr>`)}</tbody></table></div>`
       : null}
     ${last?.pageInfo.hasNextPage
       ? html`<button type="button" onClick=${() => load(last.pageInfo.endCursor).then((p) => p && setPages([...pages, p]))}>Load more</button>`
