@@ -1,6 +1,28 @@
 // Keyboard shortcuts: `/` search (the first filter), `j`/`k` rows, `g o`
 // overview, `g s` sessions, `g u` users, `?` help.
-const HELP = '/  focus the first filter\nj / k  next / previous row\ng o  overview\ng s  sessions\ng u  users\n?  this help';
+const HELP = [
+  ['/', 'focus the first filter'],
+  ['j / k', 'next / previous row'],
+  ['g o', 'overview'],
+  ['g s', 'sessions'],
+  ['g u', 'users'],
+  ['?', 'this help'],
+];
+
+/** The help as a modal dialog (Escape or the button closes it). */
+function showHelp() {
+  let dialog = document.getElementById('shortcuts');
+  if (!dialog) {
+    dialog = Object.assign(document.createElement('dialog'), { id: 'shortcuts' });
+    dialog.setAttribute('aria-labelledby', 'shortcuts-title');
+    dialog.innerHTML = `<h2 id="shortcuts-title">Keyboard shortcuts</h2><dl></dl><form method="dialog"><button>Close</button></form>`;
+    dialog.querySelector('dl').append(
+      ...HELP.flatMap(([keys, what]) => [Object.assign(document.createElement('dt'), { textContent: keys }), Object.assign(document.createElement('dd'), { textContent: what })]),
+    );
+    document.body.append(dialog);
+  }
+  if (!dialog.open) dialog.showModal();
+}
 
 export function installShortcuts() {
   let pending = null;
@@ -24,6 +46,6 @@ export function installShortcuts() {
       if (!links.length) return;
       row = Math.max(0, Math.min(links.length - 1, row + (e.key === 'j' ? 1 : -1)));
       links[row].focus();
-    } else if (e.key === '?') alert(HELP);
+    } else if (e.key === '?') showHelp();
   });
 }

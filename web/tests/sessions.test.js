@@ -121,7 +121,7 @@ describe('sessions page', () => {
     await page.context().close();
   });
 
-  test('keyboard: g s opens sessions, / focuses the first filter, j moves down the rows', async () => {
+  test('keyboard: g s opens sessions, / focuses the first filter, j moves down the rows, ? shows help', async () => {
     const page = await signedIn(browser, server, manager, '/org/demo-1/overview?days=30');
     await page.locator('.card').first().waitFor();
     await page.keyboard.press('g');
@@ -135,6 +135,10 @@ describe('sessions page', () => {
     await page.keyboard.press('j');
     const focused = await page.evaluate(() => document.activeElement.textContent);
     assert.equal(focused, (await column(page, 1))[1]);
+    await page.keyboard.press('?');
+    await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
     await page.context().close();
   });
 });
