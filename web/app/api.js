@@ -25,13 +25,19 @@ export async function gql(query, variables = {}) {
   const error = body.errors?.[0];
   if (error) {
     const code = error.extensions?.code ?? 'INTERNAL';
-    if (code === 'UNAUTHENTICATED') {
-      signOut();
-      location.hash = `#/signin?reason=${encodeURIComponent(error.message)}`;
-    }
+    if (code === 'UNAUTHENTICATED') backToSignIn(error.message);
     throw new ApiError(error.message, code);
   }
+  if (!response.ok || !body.data) {
+    throw new ApiError(`The server answered ${response.status} ${response.statusText}. Retry in a moment.`, 'UNAVAILABLE');
+  }
   return body.data;
+}
+
+/** The token is no longer good: forget it and say why on the sign-in page. */
+function backToSignIn(reason) {
+  signOut();
+  location.hash = `#/signin?reason=${encodeURIComponent(reason)}`;
 }
 
 let live;
@@ -42,18 +48,38 @@ export function subscribe(query, variables, onData) {
     connectionParams: () => ({ Authorization: `Bearer ${token()}` }),
     lazy: true,
     retryAttempts: Infinity,
+    // 4401/4403: the token was refused; retrying with it cannot help.
+    shouldRetry: (event) => !(event?.code === 4401 || event?.code === 4403),
   });
-  return live.subscribe({ query, variables }, { next: (r) => r.data && onData(r.data), error: () => {}, complete: () => {} });
+  const refused = (errors) => errors.find?.((e) => e.extensions?.code === 'UNAUTHENTICATED');
+  return live.subscribe(
+    { query, variables },
+    {
+      next: (r) => {
+        if (r.errors && refused(r.errors)) backToSignIn(refused(r.errors).message);
+        else if (r.data) onData(r.data);
+      },
+      error: (e) => {
+        if (Array.isArray(e) && refused(e)) backToSignIn(refused(e).message);
+        else if (e?.code === 4401 || e?.code === 4403) backToSignIn(e.reason || 'Your token was refused; sign in again.');
+      },
+      complete: () => {},
+    },
+  );
 }
 
 /** Downloads an export with the bearer token as a file. */
 export async function download(path, filename) {
   const response = await fetch(path, { headers: { Authorization: `Bearer ${token()}` } });
-  if (!response.ok) throw new ApiError(`The export failed (${response.status}).`, 'INTERNAL');
+  if (!response.ok) {
+    const reason = (await response.text().catch(() => '')).trim() || response.statusText;
+    if (response.status === 401) backToSignIn(reason);
+    throw new ApiError(`The export failed (${response.status}): ${reason}`, response.status === 403 ? 'FORBIDDEN' : 'INTERNAL');
+  }
   const url = URL.createObjectURL(await response.blob());
   const a = Object.assign(document.createElement('a'), { href: url, download: filename });
   document.body.append(a);
   a.click();
   a.remove();
-  URL.revokeObjectURL(url);
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }

@@ -13,12 +13,21 @@ function ago(iso) {
 
 export function Freshness({ slug }) {
   const [at, setAt] = useState(undefined);
+  const [, setNow] = useState(Date.now());
   useEffect(() => {
-    const load = () => gql('query($s: String!) { org(slug: $s) { lastEventAt } }', { s: slug }).then((d) => setAt(d.org.lastEventAt), () => setAt(null));
+    setAt(undefined);
+    const load = () =>
+      gql('query($s: String!) { org(slug: $s) { lastEventAt } }', { s: slug }).then((d) => setAt(d.org?.lastEventAt ?? null), () => setAt('unknown'));
     load();
-    const timer = setInterval(load, 30_000);
-    return () => clearInterval(timer);
+    const poll = setInterval(load, 30_000);
+    // "N min ago" moves on even when the newest event stays the same.
+    const tick = setInterval(() => setNow(Date.now()), 15_000);
+    return () => {
+      clearInterval(poll);
+      clearInterval(tick);
+    };
   }, [slug]);
   if (at === undefined) return null;
+  if (at === 'unknown') return html`<span class="muted">Freshness unknown</span>`;
   return html`<span class="muted" title=${at ?? ''}>${at ? `Newest event ${ago(at)}` : 'No events yet'}</span>`;
 }

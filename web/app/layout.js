@@ -4,6 +4,7 @@ import { html } from './html.js';
 import { href, rangeOf, rangeParams } from './router.js';
 import { signOut } from './session.js';
 import { Freshness } from './freshness.js';
+import { choice, cycleTheme, useTheme } from './theme.js';
 
 const RANGES = [7, 30, 90];
 
@@ -33,15 +34,8 @@ function RangePicker({ route, timeZone }) {
   </span>`;
 }
 
-function toggleTheme() {
-  const current = document.documentElement.dataset.theme ?? (matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light');
-  const next = current === 'dark' ? 'light' : 'dark';
-  document.documentElement.dataset.theme = next;
-  localStorage.setItem('agentmon.theme', next);
-}
-
 export function Layout({ viewer, org, route, children }) {
-  const [, , page = 'overview'] = route.parts;
+  const page = route.parts[0] === 'global' ? 'global' : (route.parts[2] ?? 'overview');
   const keep = rangeParams(route.params);
   const role = viewer.me.role;
   const crossOrg = ['SUPPORT', 'SUPER_ADMIN'].includes(role);
@@ -54,21 +48,25 @@ export function Layout({ viewer, org, route, children }) {
       <nav aria-label="Pages">
         ${link('overview', 'Overview')} ${link('sessions', 'Sessions')}
         ${people ? link('users', 'Users') : html`<a href=${href(['org', org.slug, 'users', viewer.me.userId], keep)}>Me</a>`}
-        ${role === 'SUPER_ADMIN' ? html`<a href=${href(['global'], keep)} aria-current=${route.parts[0] === 'global' ? 'page' : undefined}>Fleet</a>` : null}
+        ${role === 'SUPER_ADMIN' ? html`<a href=${href(['global'], keep)} aria-current=${page === 'global' ? 'page' : undefined}>Fleet</a>` : null}
       </nav>
       ${crossOrg
-        ? html`<label>Org <select onChange=${(e) => (location.hash = href(['org', e.target.value, page], keep))}>
+        ? html`<label>Org <select onChange=${(e) => (location.hash = href(['org', e.target.value, page === 'global' ? 'overview' : page], keep))}>
             ${viewer.orgs.map((o) => html`<option value=${o.slug} selected=${o.slug === org.slug}>${o.name}</option>`)}
           </select></label>`
         : html`<span class="org">${org.name}</span>`}
       <${RangePicker} route=${route} timeZone=${org.timezone} />
-      <button type="button" onClick=${toggleTheme} aria-label="Toggle dark mode">◐</button>
-      <${Freshness} slug=${org.slug} />
-      <span class="muted">${viewer.me.userId} · ${role}</span>
-      <button type="button" onClick=${() => { signOut(); location.hash = '#/signin'; }}>Sign out</button>
+      <${ThemeToggle} />
+      ${page === 'global' ? null : html`<${Freshness} slug=${org.slug} />`}
+      <span class="who"><span class="muted">${viewer.me.userId} · ${role}</span>
+        <button type="button" onClick=${() => { signOut(); location.hash = '#/signin'; }}>Sign out</button></span>
     </header>
-    <main class="page">${children}</main>`;
+    <main class="page" tabindex="-1">${children}</main>`;
 }
 
-const saved = localStorage.getItem('agentmon.theme');
-if (saved) document.documentElement.dataset.theme = saved;
+/** The theme button: says which theme is on and whether it follows the system. */
+function ThemeToggle() {
+  const theme = useTheme();
+  const label = choice() === 'system' ? `${theme} (system)` : theme;
+  return html`<button type="button" onClick=${cycleTheme} aria-label=${`Theme: ${label}. Switch theme`} title=${`Theme: ${label}`}>◐</button>`;
+}

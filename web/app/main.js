@@ -1,6 +1,6 @@
 // The agentmon dashboard: sign-in, then the pages the viewer's role may open.
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from './html.js';
 import { gql } from './api.js';
 import { takeTokenFromLink, token } from './session.js';
@@ -29,12 +29,25 @@ function App() {
     gql(ME).then(setViewer, setError);
   }, [signedIn, route.parts[0]]);
 
+  const home = viewer?.me.org?.slug ?? viewer?.orgs[0]?.slug;
+  const lost = viewer && route.parts[0] !== 'global' && (route.parts[0] !== 'org' || !route.parts[1]);
+  useEffect(() => {
+    if (lost && home) location.replace(href(['org', home, 'overview'], { days: 30 }));
+  }, [lost, home]);
+
+  // A new page gets its title, and focus moves to it for screen readers and keyboards.
+  const path = route.parts.join('/');
+  const firstPath = useRef(path);
+  useEffect(() => {
+    document.title = titleOf(route.parts);
+    if (path !== firstPath.current) document.querySelector('main')?.focus();
+  }, [path]);
+
   if (!signedIn || route.parts[0] === 'signin') return html`<${SignIn} reason=${route.params.get('reason')} />`;
   if (error) return html`<main class="page"><${ErrorBox} error=${error} /></main>`;
   if (!viewer) return html`<main class="page"><${Skeleton} lines=${4} /></main>`;
 
   const [first, slug, page, id] = route.parts;
-  const home = viewer.me.org?.slug ?? viewer.orgs[0]?.slug;
   if (first === 'global') {
     const org = viewer.orgs.find((o) => o.slug === home) ?? { slug: home, name: home, timezone: 'UTC' };
     const content = viewer.me.role === 'SUPER_ADMIN'
@@ -42,8 +55,8 @@ function App() {
       : html`<${ErrorBox} error=${{ code: 'FORBIDDEN', message: 'Only a SUPER_ADMIN sees the fleet.' }} />`;
     return html`<${Layout} viewer=${viewer} org=${org} route=${route}>${content}</${Layout}>`;
   }
-  if (first !== 'org' || !slug) {
-    if (home) location.replace(href(['org', home, 'overview'], { days: 30 }));
+  if (lost) {
+    if (home) return html`<main class="page"><${Skeleton} lines=${4} /></main>`;
     return html`<main class="page"><p>No org yet. A SUPER_ADMIN creates one with createOrg.</p></main>`;
   }
   const org = viewer.orgs.find((o) => o.slug === slug) ?? { slug, name: slug, timezone: 'UTC' };
@@ -51,7 +64,7 @@ function App() {
     overview: () => html`<${Overview} org=${org} route=${route} viewer=${viewer.me} />`,
     sessions: () =>
       id
-        ? html`<${SessionDetail} org=${org} id=${id} />`
+        ? html`<${SessionDetail} org=${org} id=${id} route=${route} />`
         : html`<${Sessions} org=${org} route=${route} viewer=${viewer.me} />`,
     users: () =>
       id
@@ -60,6 +73,16 @@ function App() {
   };
   const content = (pages[page] ?? pages.overview)();
   return html`<${Layout} viewer=${viewer} org=${org} route=${route}>${content}</${Layout}>`;
+}
+
+const PAGE_TITLES = { overview: 'Overview', sessions: 'Sessions', users: 'Users' };
+
+function titleOf([first, slug, page, id]) {
+  if (first === 'signin') return 'Sign in · agentmon';
+  if (first === 'global') return 'Fleet · agentmon';
+  if (first !== 'org' || !slug) return 'agentmon';
+  const name = id ? `${page === 'users' ? 'User' : 'Session'} ${id}` : PAGE_TITLES[page] ?? 'Overview';
+  return `${name} · ${slug} · agentmon`;
 }
 
 takeTokenFromLink();

@@ -4,13 +4,21 @@ import { useEffect, useState } from 'preact/hooks';
 
 export function parse(hash = location.hash) {
   const [path, query = ''] = hash.replace(/^#/, '').split('?');
-  return { parts: path.split('/').filter(Boolean).map(decodeURIComponent), params: new URLSearchParams(query) };
+  const decode = (part) => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      return part;
+    }
+  };
+  return { parts: path.split('/').filter(Boolean).map(decode), params: new URLSearchParams(query) };
 }
 
 export function href(parts, params = {}) {
   const query = new URLSearchParams(Object.entries(params).filter(([, v]) => v !== undefined && v !== null && v !== ''));
   const path = parts.map(encodeURIComponent).join('/');
-  return `#/${path}${query.size ? `?${query}` : ''}`;
+  const search = query.toString();
+  return `#/${path}${search ? `?${search}` : ''}`;
 }
 
 export function useRoute() {

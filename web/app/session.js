@@ -11,10 +11,11 @@ export function takeTokenFromLink() {
   if (!found) return;
   localStorage.setItem(KEY, found);
   params.delete('token');
-  const rest = params.size ? `?${params}` : '';
+  const rest = params.toString() ? `?${params}` : '';
   history.replaceState(null, '', `${location.pathname}${location.search}#${path}${rest}`);
 }
 
 export const token = () => localStorage.getItem(KEY);
 export const signIn = (value) => localStorage.setItem(KEY, value.trim());
+export const validToken = (value) => /^[\w-]+\.[\w-]+\.[\w-]*$/.test(value.trim());
 export const signOut = () => localStorage.removeItem(KEY);

@@ -26,26 +26,32 @@ function showHelp() {
 
 export function installShortcuts() {
   let pending = null;
-  let row = -1;
   addEventListener('keydown', (e) => {
-    const typing = ['INPUT', 'TEXTAREA', 'SELECT'].includes(document.activeElement?.tagName);
-    if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
-    if (pending === 'g') {
+    const active = document.activeElement;
+    const typing = ['INPUT', 'TEXTAREA', 'SELECT'].includes(active?.tagName) || active?.isContentEditable;
+    if (typing || e.isComposing || e.ctrlKey || e.metaKey || e.altKey || document.querySelector('dialog[open]')) return;
+    if (pending) {
+      clearTimeout(pending);
       pending = null;
       const page = { o: 'overview', s: 'sessions', u: 'users' }[e.key];
-      const [first, slug] = location.hash.replace(/^#\//, '').split('?')[0].split('/');
-      if (page && first === 'org' && slug) location.hash = `#/org/${slug}/${page}${location.hash.includes('?') ? `?${location.hash.split('?')[1]}` : ''}`;
+      const [path, query] = location.hash.replace(/^#\//, '').split('?');
+      const [first, slug] = path.split('/');
+      if (page && first === 'org' && slug) location.hash = `#/org/${slug}/${page}${query ? `?${query}` : ''}`;
       return;
     }
-    if (e.key === 'g') pending = 'g';
+    if (e.key === 'g') pending = setTimeout(() => { pending = null; }, 1500);
     else if (e.key === '/') {
       const input = document.querySelector('main input, main select');
-      if (input) { e.preventDefault(); input.focus(); }
+      if (input) {
+        e.preventDefault();
+        input.focus();
+      }
     } else if (e.key === 'j' || e.key === 'k') {
       const links = [...document.querySelectorAll('main tbody tr td:first-child a')];
       if (!links.length) return;
-      row = Math.max(0, Math.min(links.length - 1, row + (e.key === 'j' ? 1 : -1)));
-      links[row].focus();
+      const at = links.indexOf(active);
+      const next = at < 0 ? (e.key === 'j' ? 0 : links.length - 1) : Math.max(0, Math.min(links.length - 1, at + (e.key === 'j' ? 1 : -1)));
+      links[next].focus();
     } else if (e.key === '?') showHelp();
   });
 }

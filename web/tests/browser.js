@@ -13,17 +13,52 @@ export async function launch() {
   });
 }
 
+const open = new Set();
+
 /**
  * A fresh browser context signed in with `token` through a sign-in link, on
- * `path` (a hash route like `/org/demo-1/overview?days=30`).
+ * `path` (a hash route like `/org/demo-1/overview?days=30`). The page counts
+ * the live subscriptions it starts (`page.subscriptions`) and collects its
+ * uncaught errors (`page.errors`).
  */
 export async function signedIn(browser, server, token, path, options = {}) {
-  const context = await browser.newContext({ locale: 'en-US', acceptDownloads: true, ...options });
-  const page = await context.newPage();
-  page.on('pageerror', (error) => { page.errors = [...(page.errors ?? []), error]; });
+  const page = await newPage(browser, options);
   const join = path.includes('?') ? '&' : '?';
   await page.goto(`${server.url}/#${path}${join}token=${encodeURIComponent(token)}`);
   return page;
+}
+
+export async function newPage(browser, options = {}) {
+  const context = await browser.newContext({ locale: 'en-US', acceptDownloads: true, ...options });
+  open.add(context);
+  const page = await context.newPage();
+  page.errors = [];
+  page.subscriptions = 0;
+  page.on('pageerror', (error) => page.errors.push(error));
+  page.on('websocket', (ws) => ws.on('framesent', (frame) => {
+    if (String(frame.payload).includes('"type":"subscribe"')) page.subscriptions += 1;
+  }));
+  return page;
+}
+
+/** Closes every page the test opened; returns their uncaught errors. */
+export async function closePages() {
+  const errors = [];
+  for (const context of open) {
+    for (const page of context.pages()) errors.push(...(page.errors ?? []));
+    await context.close();
+  }
+  open.clear();
+  return errors.map(String);
+}
+
+/** Resolves once `check()` is true (polled), or fails after `timeout` ms saying `what`. */
+export async function until(check, what, timeout = 10_000) {
+  const end = Date.now() + timeout;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((done) => setTimeout(done, 50));
+  }
 }
 
 /** The text of the KPI card labelled `label`. */
@@ -32,8 +67,24 @@ export async function card(page, label) {
   return (await value.textContent()).trim();
 }
 
-/** A number as the dashboard shows it ("1,311", "$107.50", "84.4 %"). */
-export const number = (text) => Number(text.replace(/[^0-9.\-]/g, ''));
+/** The change line of the KPI card labelled `label` (without the screen-reader words). */
+export async function change(page, label) {
+  const line = page.locator('.card', { has: page.locator('.label', { hasText: new RegExp(`^${label}$`) }) }).locator('.change');
+  return (await line.evaluate((el) => el.firstChild.textContent)).trim();
+}
+
+/** A number as the dashboard shows it ("1,311", "$107.50", "84.4 %"); text without digits is an error. */
+export function number(text) {
+  if (!/\d/.test(text ?? '')) throw new Error(`expected a number, the page shows ${JSON.stringify(text)}`);
+  return Number(text.replace(/[^0-9.-]/g, ''));
+}
+
+/** Milliseconds from a duration as the dashboard shows it ("850 ms", "12.3 s", "9.5 min", "1.2 h"). */
+export function ms(text) {
+  const [, value, unit] = text.match(/^([\d.]+) (ms|s|min|h)$/) ?? [];
+  if (!unit) throw new Error(`expected a duration, the page shows ${JSON.stringify(text)}`);
+  return Number(value) * { ms: 1, s: 1_000, min: 60_000, h: 3_600_000 }[unit];
+}
 
 /** The serious and critical accessibility violations axe-core finds on the page. */
 export async function violations(page) {
@@ -42,4 +93,20 @@ export async function violations(page) {
   return result.violations
     .filter((v) => ['serious', 'critical'].includes(v.impact))
     .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+/** Asserts axe-core finds no serious or critical violation. */
+export async function expectAccessible(page, where = '') {
+  const found = await violations(page);
+  if (found.length) throw new Error(`axe-core found serious or critical violations ${where}:\n${found.join('\n')}`);
+}
+
+/** Today's date in `timeZone`, as YYYY-MM-DD. */
+export const today = (timeZone = 'UTC') => new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date());
+
+/** `date` moved by `days`. */
+export function shift(date, days) {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
 }

@@ -1,11 +1,11 @@
 // Every page of the dashboard renders real figures that match the API, and
 // passes an axe-core scan; the overview screenshot in the README comes from here.
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { startServer } from './server.js';
-import { card, launch, number, signedIn, violations } from './browser.js';
+import { card, change, closePages, expectAccessible, launch, ms, number, shift, signedIn, today } from './browser.js';
 
 const SCREENSHOTS = resolve(import.meta.dirname, '../../docs');
 let server;
@@ -17,97 +17,119 @@ before(async () => {
   browser = await launch();
   admin = server.token('SUPER_ADMIN', { sub: 'demo-admin' });
 });
+afterEach(async () => assert.deepEqual(await closePages(), [], 'uncaught errors in the page'));
 after(async () => {
   await browser?.close();
   await server?.stop();
 });
 
 /** The range a page says it shows, from its heading ("2026-10-24 – 2026-11-22"). */
-async function shownRange(page, selector = 'h1 small') {
-  const text = await page.locator(selector).first().textContent();
+async function shownRange(page) {
+  const text = await page.locator('h1 small').first().textContent();
   const [from, to] = text.match(/\d{4}-\d{2}-\d{2}/g);
   return { from, to };
 }
 
 const percent = (rate) => `${(rate * 100).toFixed(1)} %`;
-
-async function expectAccessible(page) {
-  assert.deepEqual(await violations(page), [], 'axe-core found serious or critical violations');
-}
+const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
+const close = (shown, exact, step) => assert.ok(Math.abs(shown - exact) <= step / 2 + 1e-9, `${shown} shown for ${exact}`);
+/** A cost as shown: cents from $1, four decimals below. */
+const closeCost = (text, exact) => close(number(text), Number(exact), Number(exact) < 1 ? 0.0001 : 0.01);
+/** A duration as shown: one decimal of its unit. */
+const closeDuration = (text, exact) => close(ms(text), exact, { ms: 1, s: 100, min: 6_000, h: 360_000 }[text.split(' ')[1]]);
 
 describe('pages show the figures the API gives', () => {
-  test('org overview: KPI cards, change against the previous period, failures, top users', async () => {
+  test('org overview: KPI cards, changes against the previous period, charts, failures, top users', async () => {
     const page = await signedIn(browser, server, admin, '/org/demo-1/overview?days=30');
     await page.locator('.card').first().waitFor();
     const range = await shownRange(page);
-    const days = (Date.parse(range.to) - Date.parse(range.from)) / 86_400_000 + 1;
-    assert.equal(days, 30);
-    const beforeRange = {
-      from: new Date(Date.parse(range.from) - 30 * 86_400_000).toISOString().slice(0, 10),
-      to: new Date(Date.parse(range.from) - 86_400_000).toISOString().slice(0, 10),
-    };
+    assert.equal(range.to, today('UTC'), 'the range ends today in the org time zone (UTC)');
+    assert.equal(range.from, shift(range.to, -29));
+    const beforeRange = { from: shift(range.from, -30), to: shift(range.from, -1) };
+    const KPIS = `activeUsers sessions runs successRate costUsd inputTokens outputTokens durationP95Ms localHandoffRate
+      postHandoffIterationRate errorsByCategory { category count }`;
     const { org } = await server.gql(admin, `query($r: DateRange!, $b: DateRange!) { org(slug: "demo-1") {
-      now: overview(range: $r) { kpis { activeUsers sessions runs successRate costUsd localHandoffRate errorsByCategory { category count } }
+      now: overview(range: $r) { kpis { ${KPIS} } daily { date kpis { succeededRuns failedRuns cancelledRuns } }
         topUsers(limit: 10) { user { id name } runs } }
-      before: overview(range: $b) { kpis { runs } } } }`, { r: range, b: beforeRange });
-    const k = org.now.kpis;
-    assert.ok(k.runs > 0, 'the demo org has runs in the last 30 days');
+      before: overview(range: $b) { kpis { ${KPIS} } } } }`, { r: range, b: beforeRange });
+    const [k, b] = [org.now.kpis, org.before.kpis];
+    assert.ok(k.runs > 0 && b.runs > 0, 'the demo org has runs in both periods');
     assert.equal(number(await card(page, 'Active users')), k.activeUsers);
     assert.equal(number(await card(page, 'Sessions')), k.sessions);
     assert.equal(number(await card(page, 'Runs')), k.runs);
     assert.equal(await card(page, 'Success rate'), percent(k.successRate));
     assert.equal(await card(page, 'Local handoff rate'), percent(k.localHandoffRate));
-    assert.equal(number(await card(page, 'Cost')), Number(Number(k.costUsd).toFixed(2)));
-    if (org.before.kpis.runs > 0) {
-      const change = ((k.runs - org.before.kpis.runs) / org.before.kpis.runs) * 100;
-      const runsCard = page.locator('.card', { hasText: /^Runs/ });
-      assert.equal((await runsCard.locator('.change').textContent()).trim(), `${change >= 0 ? '+' : ''}${change.toFixed(0)} %`);
-    }
-    const failures = await page.locator('section[aria-labelledby="failures"] tbody tr').allTextContents();
-    assert.deepEqual(failures, k.errorsByCategory.map((f) => `${f.category}${f.count.toLocaleString('en-US')}`));
+    assert.equal(await card(page, 'Iteration after handoff'), percent(k.postHandoffIterationRate));
+    closeCost(await card(page, 'Cost'), k.costUsd);
+    assert.equal(await card(page, 'Tokens'), compact.format(k.inputTokens + k.outputTokens));
+    closeDuration(await card(page, 'p95 run duration'), k.durationP95Ms);
+
+    const relative = (now, was) => { const c = ((now - was) / was) * 100; return `${c >= 0 ? '+' : ''}${c.toFixed(0)} %`; };
+    const points = (now, was) => { const c = (now - was) * 100; return `${c >= 0 ? '+' : ''}${c.toFixed(1)} pts`; };
+    assert.equal(await change(page, 'Runs'), relative(k.runs, b.runs));
+    assert.equal(await change(page, 'Sessions'), relative(k.sessions, b.sessions));
+    assert.equal(await change(page, 'Success rate'), points(k.successRate, b.successRate));
+
+    const failures = k.errorsByCategory.filter((f) => f.count > 0).sort((x, y) => y.count - x.count);
+    assert.ok(failures.length > 0);
+    const shownFailures = await page.locator('section[aria-labelledby="failures"] tbody tr').allTextContents();
+    assert.deepEqual(shownFailures, failures.map((f) => `${f.category}${f.count.toLocaleString('en-US')}`));
+    assert.ok(org.now.topUsers.length > 0);
     const top = await page.locator('section[aria-labelledby="top-users"] tbody tr td:first-child').allTextContents();
     assert.deepEqual(top, org.now.topUsers.map((u) => u.user.name ?? u.user.id));
+
     assert.equal(await page.locator('.chart').count(), 5, 'five daily charts');
-    await expectAccessible(page);
+    const runsChart = page.locator('.chart', { hasText: 'Runs per day by outcome' });
+    const shownDaily = await runsChart.locator('details tbody tr').evaluateAll((rows) => rows.map((r) => [...r.cells].map((c) => c.textContent)));
+    assert.deepEqual(shownDaily, org.now.daily.map((d) => [d.date, ...[d.kpis.succeededRuns, d.kpis.failedRuns, d.kpis.cancelledRuns].map(String)]));
+
+    await expectAccessible(page, 'on the overview');
     mkdirSync(SCREENSHOTS, { recursive: true });
     await page.setViewportSize({ width: 1280, height: 1000 });
     await page.screenshot({ path: resolve(SCREENSHOTS, 'overview.png'), fullPage: true });
-    assert.deepEqual(page.errors ?? [], []);
-    await page.context().close();
   });
 
-  test('overview in dark mode passes the accessibility scan too', async () => {
+  test('overview in dark mode, and at phone width', async () => {
     const page = await signedIn(browser, server, admin, '/org/demo-2/overview?days=7', { colorScheme: 'dark' });
     await page.locator('.card').first().waitFor();
-    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
-    assert.equal(background, 'rgb(18, 18, 22)', 'the dark theme follows the system');
-    await expectAccessible(page);
-    await page.getByRole('button', { name: 'Toggle dark mode' }).click();
-    assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(247, 247, 249)');
-    await page.context().close();
+    const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    assert.equal(await background(), 'rgb(18, 18, 22)', 'the dark theme follows the system');
+    await expectAccessible(page, 'in dark mode');
+    await page.getByRole('button', { name: /^Theme: dark \(system\)/ }).click();
+    assert.equal(await background(), 'rgb(247, 247, 249)', 'the toggle switches to light');
+    await page.getByRole('button', { name: /^Theme: light\./ }).click();
+    assert.equal(await background(), 'rgb(18, 18, 22)', 'and back to following the system');
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.locator('.card').first().waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+    assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px at phone width`);
+    await expectAccessible(page, 'at phone width');
   });
 
   test('sessions table and session detail', async () => {
-    const today = new Date().toISOString().slice(0, 10);
-    const page = await signedIn(browser, server, admin, `/org/demo-2/sessions?from=2026-01-01&to=${today}`);
+    const t = today('UTC');
+    const page = await signedIn(browser, server, admin, `/org/demo-2/sessions?from=${shift(t, -365)}&to=${shift(t, 1)}`);
     await page.locator('table.sessions tbody tr').first().waitFor();
     const { org } = await server.gql(admin, `{ org(slug: "demo-2") { sessions(first: 25) { totalCount
-      edges { node { id messageCount runCount failedRuns timeline { eventId } runs { id } } } } } }`);
-    const heading = await page.locator('h1 small').textContent();
-    assert.equal(number(heading), org.sessions.totalCount);
+      edges { node { id messageCount runCount failedRuns costUsd activeTimeMs handedOff timeline { eventId } runs { id } } } } } }`);
+    assert.equal(number(await page.locator('h1 small').textContent()), org.sessions.totalCount);
     const ids = await page.locator('table.sessions tbody tr td:first-child').allTextContents();
     assert.deepEqual(ids, org.sessions.edges.map((e) => e.node.id));
-    await expectAccessible(page);
+    await expectAccessible(page, 'on the sessions page');
 
-    const first = org.sessions.edges[0].node;
+    const first = org.sessions.edges.find((e) => e.node.runs.length > 0).node;
     await page.getByRole('link', { name: first.id }).click();
     await page.getByRole('heading', { name: `Session ${first.id}` }).waitFor();
     assert.equal(number(await card(page, 'Messages')), first.messageCount);
     assert.equal(await card(page, 'Runs'), `${first.runCount} (${first.failedRuns} failed)`);
+    closeCost(await card(page, 'Cost'), first.costUsd);
+    closeDuration(await card(page, 'Active time'), first.activeTimeMs);
+    assert.equal((await card(page, 'Handoff')) === 'none', !first.handedOff);
     assert.equal(await page.locator('.timeline li').count(), first.timeline.length);
     assert.equal(await page.locator('section[aria-label="Runs"] tbody tr').count(), first.runs.length);
-    await expectAccessible(page);
-    await page.context().close();
+    await page.locator('section[aria-label="Runs"] summary').first().click();
+    await expectAccessible(page, 'on a session');
   });
 
   test('users table and user detail', async () => {
@@ -115,27 +137,32 @@ describe('pages show the figures the API gives', () => {
     await page.locator('tbody tr').first().waitFor();
     const range = await shownRange(page);
     const { org } = await server.gql(admin, `query($r: DateRange!) { org(slug: "demo-1") {
-      users(range: $r, first: 200) { totalCount edges { node { user { id name } runs sessions } } } } }`, { r: range });
+      users(range: $r, first: 200) { totalCount edges { node { user { id name } runs sessions successRate costUsd } } } } }`, { r: range });
+    assert.ok(org.users.totalCount > 0);
     assert.equal(await page.locator('tbody tr').count(), org.users.totalCount);
     const mostRuns = Math.max(...org.users.edges.map((e) => e.node.runs));
-    const firstRow = page.locator('tbody tr').first();
-    assert.equal(number(await firstRow.locator('td').nth(2).textContent()), mostRuns, 'sorted by runs, most first');
-    await expectAccessible(page);
+    assert.equal(number(await page.locator('tbody tr').first().locator('td').nth(2).textContent()), mostRuns, 'sorted by runs, most first');
+    await expectAccessible(page, 'on the users page');
 
     // Sorting by another column puts the user with the most sessions first.
-    await page.getByRole('link', { name: 'Sessions', exact: true }).last().click();
-    await page.waitForFunction(() => location.hash.includes('sort=sessions'));
+    await page.locator('thead').getByRole('link', { name: 'Sessions', exact: true }).click();
+    await page.locator('th[aria-sort="descending"]', { hasText: 'Sessions' }).waitFor();
     const mostSessions = Math.max(...org.users.edges.map((e) => e.node.sessions));
     assert.equal(number(await page.locator('tbody tr').first().locator('td').nth(1).textContent()), mostSessions);
 
+    // Finding narrows the table to matching users.
     const name = (await page.locator('tbody tr').first().locator('td a').textContent()).trim();
+    await page.getByLabel('Find').fill(name);
+    await page.waitForFunction((n) => [...document.querySelectorAll('tbody tr td:first-child')].every((td) => td.textContent.includes(n)), name);
+
     const user = org.users.edges.find((e) => (e.node.user.name ?? e.node.user.id) === name).node;
     await page.getByRole('link', { name, exact: true }).click();
     await page.getByRole('heading', { name }).waitFor();
     assert.equal(number(await card(page, 'Sessions')), user.sessions);
     assert.equal(number(await card(page, 'Runs')), user.runs);
-    await expectAccessible(page);
-    await page.context().close();
+    assert.equal(await card(page, 'Success rate'), percent(user.successRate));
+    closeCost(await card(page, 'Cost'), user.costUsd);
+    await expectAccessible(page, 'on a user');
   });
 
   test('fleet overview for a SUPER_ADMIN', async () => {
@@ -143,12 +170,15 @@ describe('pages show the figures the API gives', () => {
     await page.locator('.card').first().waitFor();
     const range = await shownRange(page);
     const { globalOverview: g } = await server.gql(admin, `query($r: DateRange!) { globalOverview(range: $r) {
-      kpis { runs sessions } topOrgs(limit: 50) { org { name } } } }`, { r: range });
+      kpis { runs sessions activeUsers successRate costUsd } topOrgs(limit: 100) { org { name } } } }`, { r: range });
     assert.equal(number(await card(page, 'Runs')), g.kpis.runs);
     assert.equal(number(await card(page, 'Sessions')), g.kpis.sessions);
+    assert.equal(number(await card(page, 'Active users')), g.kpis.activeUsers);
+    assert.equal(await card(page, 'Success rate'), percent(g.kpis.successRate));
+    closeCost(await card(page, 'Cost'), g.kpis.costUsd);
+    assert.equal(g.topOrgs.length, 3);
     const orgs = await page.locator('section[aria-labelledby="health"] tbody td:first-child').allTextContents();
     assert.deepEqual(orgs, g.topOrgs.map((o) => o.org.name));
-    await expectAccessible(page);
-    await page.context().close();
+    await expectAccessible(page, 'on the fleet page');
   });
 });

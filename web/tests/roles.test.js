@@ -1,108 +1,157 @@
-// Each role sees exactly its navigation and is refused the rest; the org
-// selector switches org; sign-in by pasting a token; an expired token sends
-// the viewer back to sign-in with a message.
-import { after, before, describe, test } from 'node:test';
+// Each role sees exactly its navigation, opens what it may and is refused
+// the rest; the org selector switches org; sign-in by pasting a token; an
+// expired or bad token sends the viewer back to sign-in with a message.
+import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './server.js';
-import { launch, signedIn } from './browser.js';
+import { card, closePages, expectAccessible, launch, newPage, number, signedIn } from './browser.js';
 
 let server;
 let browser;
+let admin;
 let member;
+let other;
 
 before(async () => {
   server = await startServer();
   browser = await launch();
-  const admin = server.token('SUPER_ADMIN');
-  const { org } = await server.gql(admin, '{ org(slug: "demo-1") { sessions(first: 1) { edges { node { user { id } } } } } }');
-  member = org.sessions.edges[0].node.user.id;
+  admin = server.token('SUPER_ADMIN');
+  const { org } = await server.gql(admin, '{ org(slug: "demo-1") { users(range: {from: "2020-01-01", to: "2030-01-01"}, first: 2) { edges { node { user { id name } } } } } }');
+  [member, other] = org.users.edges.map((e) => e.node.user);
 });
+afterEach(async () => assert.deepEqual(await closePages(), [], 'uncaught errors in the page'));
 after(async () => {
   await browser?.close();
   await server?.stop();
 });
 
+// What each role's navigation shows, what it opens, what it is refused.
 const ROLES = {
-  MEMBER: { nav: ['Overview', 'Sessions', 'Me'], orgSelector: false, refused: ['/org/demo-1/users', '/org/demo-2/overview', '/global'] },
-  MANAGER: { nav: ['Overview', 'Sessions', 'Users'], orgSelector: false, refused: ['/org/demo-2/overview', '/org/demo-2/sessions', '/global'] },
-  ORG_ADMIN: { nav: ['Overview', 'Sessions', 'Users'], orgSelector: false, refused: ['/org/demo-3/users', '/global'] },
-  SUPPORT: { nav: ['Overview', 'Sessions', 'Users'], orgSelector: true, refused: ['/global'] },
-  SUPER_ADMIN: { nav: ['Overview', 'Sessions', 'Users', 'Fleet'], orgSelector: true, refused: [] },
+  MEMBER: {
+    nav: ['Overview', 'Sessions', 'Me'], orgSelector: false,
+    allowed: ['/org/demo-1/overview', '/org/demo-1/sessions'],
+    refused: ['/org/demo-1/users', () => `/org/demo-1/users/${other.id}`, '/org/demo-2/overview', '/global'],
+  },
+  MANAGER: {
+    nav: ['Overview', 'Sessions', 'Users'], orgSelector: false,
+    allowed: ['/org/demo-1/users', () => `/org/demo-1/users/${other.id}`],
+    refused: ['/org/demo-2/overview', '/org/demo-2/sessions', '/org/demo-2/users', '/global'],
+  },
+  ORG_ADMIN: {
+    nav: ['Overview', 'Sessions', 'Users'], orgSelector: false,
+    allowed: ['/org/demo-1/users'],
+    refused: ['/org/demo-3/users', '/global'],
+  },
+  SUPPORT: {
+    nav: ['Overview', 'Sessions', 'Users'], orgSelector: true,
+    allowed: ['/org/demo-3/users', '/org/demo-2/sessions'],
+    refused: ['/global'],
+  },
+  SUPER_ADMIN: {
+    nav: ['Overview', 'Sessions', 'Users', 'Fleet'], orgSelector: true,
+    allowed: ['/global', '/org/demo-3/overview'],
+    refused: [],
+  },
 };
 
-async function open(role, path = '/org/demo-1/overview?days=30') {
+function tokenFor(role) {
   const org = ['MEMBER', 'MANAGER', 'ORG_ADMIN'].includes(role) ? 'demo-1' : undefined;
-  const token = server.token(role, { org, sub: role === 'MEMBER' ? member : `a-${role.toLowerCase()}` });
-  const page = await signedIn(browser, server, token, path);
-  await page.locator('nav[aria-label="Pages"] a').first().waitFor();
-  return page;
+  return server.token(role, { org, sub: role === 'MEMBER' ? member.id : `a-${role.toLowerCase()}` });
 }
 
+/** Opens `path` afresh (a full load, so nothing of the page before remains). */
+async function visit(page, path) {
+  await page.goto(`${server.url}/#${path}?days=30`);
+  await page.reload();
+}
+
+const shown = (page) => page.locator('main .card, main table, main .empty').first();
 const refusal = (page) => page.getByRole('alert').filter({ hasText: 'Not allowed' });
 
 describe('navigation by role', () => {
   for (const [role, expected] of Object.entries(ROLES)) {
-    test(`${role} sees ${expected.nav.join(', ')} and is refused the rest`, async () => {
-      const page = await open(role);
+    test(`${role} sees ${expected.nav.join(', ')}, opens what it may and is refused the rest`, async () => {
+      const page = await signedIn(browser, server, tokenFor(role), '/org/demo-1/overview?days=30');
+      await page.locator('nav[aria-label="Pages"] a').first().waitFor();
       assert.deepEqual(await page.locator('nav[aria-label="Pages"] a').allTextContents(), expected.nav);
       assert.equal(await page.getByLabel('Org').count(), expected.orgSelector ? 1 : 0);
-      await page.locator('.card').first().waitFor();
-      for (const path of expected.refused) {
-        await page.evaluate((hash) => { location.hash = hash; }, path);
+      for (const entry of expected.allowed) {
+        const path = typeof entry === 'function' ? entry() : entry;
+        await visit(page, path);
+        await shown(page).waitFor();
+        assert.equal(await refusal(page).count(), 0, `${role} may open ${path}`);
+      }
+      for (const entry of expected.refused) {
+        const path = typeof entry === 'function' ? entry() : entry;
+        await visit(page, path);
         await refusal(page).waitFor({ timeout: 5_000 });
+        assert.equal(await page.locator('main .card, main table').count(), 0, `${role} sees no figures on ${path}`);
       }
-      if (role === 'MEMBER') {
-        // "Me" opens the member's own page; the sessions page shows only theirs.
-        await page.evaluate(() => { location.hash = '/org/demo-1/overview?days=30'; });
-        await page.getByRole('link', { name: 'Me' }).click();
-        await page.getByRole('heading', { level: 1 }).filter({ hasNotText: 'agentmon' }).waitFor();
-        assert.equal(await refusal(page).count(), 0);
-        await page.getByRole('link', { name: 'Sessions' }).click();
-        await page.locator('table.sessions tbody tr').first().waitFor();
-        const users = new Set(await page.locator('table.sessions tbody tr td:nth-child(2)').allTextContents());
-        assert.equal(users.size, 1, `a member sees only their own sessions, saw ${[...users]}`);
-      }
-      await page.context().close();
+      if (expected.refused.length) await expectAccessible(page, 'on a refusal');
     });
   }
 
+  test('a MEMBER opens their own page through "Me" and sees only their own sessions', async () => {
+    const page = await signedIn(browser, server, tokenFor('MEMBER'), '/org/demo-1/overview?days=90');
+    await page.getByRole('link', { name: 'Me' }).click();
+    await page.waitForFunction((id) => location.hash.startsWith(`#/org/demo-1/users/${id}`), member.id);
+    await page.getByRole('heading', { level: 1, name: member.name }).waitFor();
+    const { org } = await server.gql(admin, `query($id: String!) { org(slug: "demo-1") { user(id: $id) {
+      stats(range: {from: "2020-01-01", to: "2030-01-01"}) { sessions } } } }`, { id: member.id });
+    assert.ok(number(await card(page, 'Sessions')) > 0);
+    assert.ok(number(await card(page, 'Sessions')) <= org.user.stats.sessions);
+
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Sessions' }).click();
+    await page.locator('table.sessions tbody tr').first().waitFor();
+    const users = new Set(await page.locator('table.sessions tbody tr td:nth-child(2)').allTextContents());
+    assert.deepEqual([...users], [member.name], 'a member sees only their own sessions');
+  });
+
   test('the org selector switches org and keeps the page and range', async () => {
-    const page = await open('SUPPORT', '/org/demo-1/sessions?days=7');
-    await page.getByRole('heading', { name: /^Sessions/ }).waitFor();
+    const page = await signedIn(browser, server, tokenFor('SUPPORT'), '/org/demo-1/sessions?days=7');
+    await page.locator('table.sessions tbody tr').first().waitFor();
     await page.getByLabel('Org').selectOption({ label: 'Globex (demo)' });
     await page.waitForFunction(() => location.hash.startsWith('#/org/demo-2/sessions'));
     assert.match(await page.evaluate(() => location.hash), /days=7/);
+    const { org } = await server.gql(admin, '{ org(slug: "demo-2") { sessions(first: 1) { edges { node { id } } } } }');
+    await page.getByRole('link', { name: org.sessions.edges[0].node.id }).waitFor();
     await page.getByRole('link', { name: 'Overview' }).click();
     await page.getByRole('heading', { name: /^Globex \(demo\)/ }).waitFor();
-    await page.context().close();
   });
 });
 
 describe('sign-in', () => {
+  const signInHeading = (page) => page.getByRole('heading', { name: 'Sign in to agentmon' });
+  const kept = (page) => page.evaluate(() => localStorage.getItem('agentmon.token'));
+
   test('pasting a token signs in; signing out returns to sign-in', async () => {
-    const context = await browser.newContext({ locale: 'en-US' });
-    const page = await context.newPage();
+    const page = await newPage(browser);
     await page.goto(server.url);
+    await signInHeading(page).waitFor();
+    await expectAccessible(page, 'on the sign-in page');
+    await page.getByLabel('Your token').fill('just some words');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    assert.match(await page.getByRole('alert').textContent(), /not a token/);
     await page.getByLabel('Your token').fill(server.token('MANAGER', { org: 'demo-1' }));
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: /^Acme \(demo\)/ }).waitFor();
     await page.getByRole('button', { name: 'Sign out' }).click();
-    await page.getByRole('heading', { name: 'Sign in to agentmon' }).waitFor();
-    await context.close();
+    await signInHeading(page).waitFor();
+    assert.equal(await kept(page), null, 'signing out forgets the token');
   });
 
   test('an expired token goes back to sign-in with a message', async () => {
     const page = await signedIn(browser, server, server.expiredToken(), '/org/demo-1/overview?days=30');
-    await page.getByRole('heading', { name: 'Sign in to agentmon' }).waitFor();
+    await signInHeading(page).waitFor();
     assert.match(await page.getByRole('alert').textContent(), /expired/);
-    assert.equal(await page.evaluate(() => localStorage.getItem('agentmon.token')), null, 'the expired token is forgotten');
-    await page.context().close();
+    assert.equal(await kept(page), null, 'the expired token is forgotten');
+    await expectAccessible(page, 'on the sign-in page with a message');
   });
 
-  test('a token that is not a token is refused with a message', async () => {
-    const page = await signedIn(browser, server, 'not-a-token', '/org/demo-1/overview');
-    await page.getByRole('heading', { name: 'Sign in to agentmon' }).waitFor();
-    assert.ok((await page.getByRole('alert').textContent()).length > 10);
-    await page.context().close();
+  test('a token the server does not accept is refused with its reason', async () => {
+    const page = await signedIn(browser, server, 'eyJub3Q.eyJyZWFs.c2lnbmF0dXJl', '/org/demo-1/overview');
+    await signInHeading(page).waitFor();
+    assert.match(await page.getByRole('alert').textContent(), /token/i);
+    assert.equal(await kept(page), null);
   });
 });

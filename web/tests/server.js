@@ -2,9 +2,9 @@
 // loopback port with its own data directory (embedded PostgreSQL), ready once
 // every demo event is projected. Tokens come from `agentmon token`, the way a
 // user mints them.
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -45,7 +45,7 @@ export async function startServer() {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';
-  child.stderr.on('data', (chunk) => { log += chunk; });
+  child.stderr.on('data', (chunk) => { log = (log + chunk).slice(-200_000); });
   let failed = null;
   child.once('error', (error) => { failed = error; });
   const exited = new Promise((done) => child.once('exit', done));
@@ -90,14 +90,51 @@ export async function startServer() {
       }
       throw new Error(`agentmon did not project its demo data in time:\n${log}`);
     },
+    /** Stops agentmon (which stops its PostgreSQL); forces both if it hangs. */
     async stop() {
-      child.kill('SIGTERM');
-      await Promise.race([exited, sleep(15_000)]);
+      if (child.exitCode == null && child.signalCode == null) {
+        child.kill('SIGTERM');
+        const stopped = await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)]);
+        if (!stopped) child.kill('SIGKILL');
+      }
+      stopCluster(dataDir);
       rmSync(dataDir, { recursive: true, force: true });
+      process.off('exit', onExit);
     },
   };
-  await server.settled();
+  // If the test process ends early (a failure, an interrupt), take agentmon and its cluster down too.
+  const onExit = () => {
+    child.kill('SIGKILL');
+    stopCluster(dataDir);
+  };
+  process.once('exit', onExit);
+  try {
+    await server.settled();
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
   return server;
+}
+
+/** Stops the embedded PostgreSQL of `dataDir` if it still runs (agentmon was killed). */
+function stopCluster(dataDir) {
+  const cluster = join(dataDir, 'pg');
+  if (!existsSync(join(cluster, 'postmaster.pid'))) return;
+  const pgCtl = ['pg_ctl', ...readdirSafe('/usr/lib/postgresql').map((v) => `/usr/lib/postgresql/${v}/bin/pg_ctl`)]
+    .find((path) => spawnSync(path, ['--version']).status === 0);
+  if (!pgCtl) return;
+  const args = ['stop', '-D', cluster, '-m', 'immediate', '-w'];
+  if (process.getuid?.() === 0) spawnSync('runuser', ['-u', 'postgres', '--', pgCtl, ...args]);
+  else spawnSync(pgCtl, args);
+}
+
+function readdirSafe(dir) {
+  try {
+    return readdirSync(dir).sort().reverse();
+  } catch {
+    return [];
+  }
 }
 
 async function metrics(url) {

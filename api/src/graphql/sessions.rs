@@ -340,6 +340,27 @@ impl From<StoredEvent> for TimelineEvent {
     }
 }
 
+/// A duration as a person reads it: ms below a second, then s, min, h.
+fn readable_duration(ms: i32) -> String {
+    let ms = f64::from(ms);
+    match ms {
+        _ if ms < 1_000.0 => format!("{ms} ms"),
+        _ if ms < 60_000.0 => format!("{:.1} s", ms / 1_000.0),
+        _ if ms < 3_600_000.0 => format!("{:.1} min", ms / 60_000.0),
+        _ => format!("{:.1} h", ms / 3_600_000.0),
+    }
+}
+
+/// The producer's exact decimal without trailing zeros, keeping cents:
+/// `0.129816000` → `0.129816`, `2.5` → `2.50`.
+fn readable_cost(decimal: &str) -> String {
+    let Some((whole, fraction)) = decimal.split_once('.') else {
+        return format!("{decimal}.00");
+    };
+    let fraction = fraction.trim_end_matches('0');
+    format!("{whole}.{fraction:0<2}")
+}
+
 /// One line a person reads in a timeline.
 fn summary(e: &StoredEvent) -> String {
     let run_id = e.run_id.as_deref().unwrap_or("?");
@@ -383,10 +404,10 @@ fn summary(e: &StoredEvent) -> String {
             };
             let mut line = format!("Run {run_id} {status}");
             if let Some(ms) = run.and_then(|r| r.duration_ms) {
-                line.push_str(&format!(" in {:.1} s", f64::from(ms) / 1000.0));
+                line.push_str(&format!(" in {}", readable_duration(ms)));
             }
             if let Some(cost) = run.and_then(|r| r.cost_usd.as_deref()) {
-                line.push_str(&format!(", ${cost}"));
+                line.push_str(&format!(", ${}", readable_cost(cost)));
             }
             line
         }
@@ -396,5 +417,27 @@ fn summary(e: &StoredEvent) -> String {
             }
             _ => "Handed off elsewhere".into(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{readable_cost, readable_duration};
+
+    #[test]
+    fn costs_keep_every_significant_digit_and_cents() {
+        assert_eq!(readable_cost("0.129816000"), "0.129816");
+        assert_eq!(readable_cost("2.5"), "2.50");
+        assert_eq!(readable_cost("3"), "3.00");
+        assert_eq!(readable_cost("0.000001"), "0.000001");
+        assert_eq!(readable_cost("10.000"), "10.00");
+    }
+
+    #[test]
+    fn durations_read_in_the_unit_that_fits() {
+        assert_eq!(readable_duration(850), "850 ms");
+        assert_eq!(readable_duration(66_800), "1.1 min");
+        assert_eq!(readable_duration(12_300), "12.3 s");
+        assert_eq!(readable_duration(5_400_000), "1.5 h");
     }
 }

@@ -101,7 +101,9 @@ impl Plan {
                 }
             }
             events.sort_by_key(|e| e.occurred_at);
-            events.retain(|e| e.occurred_at <= self.until + Duration::hours(1));
+            // Nothing from the future: sessions still going at `until` are cut
+            // there, as a live org's would be.
+            events.retain(|e| e.occurred_at <= self.until);
             events
         })
     }

@@ -1,17 +1,16 @@
 // The global overview (SUPER_ADMIN): fleet KPIs and trend, top orgs by cost
 // and by runs, org health (success rate per org against the fleet median).
-import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
-import { gql } from '../api.js';
+import { useQuery } from '../query.js';
 import { href, rangeOf, rangeParams } from '../router.js';
-import { Card, Empty, ErrorBox, Skeleton } from '../parts.js';
+import { Card, Empty, pending } from '../parts.js';
 import { DailyChart } from '../chart.js';
 import { count, duration, money, percent, tokens } from '../format.js';
 
 const QUERY = `query($range: DateRange!) { globalOverview(range: $range) {
   kpis { activeUsers sessions runs successRate costUsd inputTokens outputTokens durationP95Ms }
   daily { date kpis { runs costUsd } }
-  topOrgs(limit: 50) { org { slug name } kpis { runs successRate costUsd activeUsers } } } }`;
+  topOrgs(limit: 100) { org { slug name } kpis { runs successRate costUsd activeUsers } } } }`;
 
 /** The median of the orgs' success rates (orgs without finished runs left out). */
 function medianRate(orgs) {
@@ -23,21 +22,18 @@ function medianRate(orgs) {
 
 export function Global({ route }) {
   const range = rangeOf(route.params);
-  const [data, setData] = useState(null);
-  const [error, setError] = useState(null);
-  useEffect(() => {
-    setData(null);
-    gql(QUERY, { range }).then((d) => setData(d.globalOverview), setError);
-  }, [range.from, range.to]);
-  if (error) return html`<${ErrorBox} error=${error} />`;
-  if (!data) return html`<h1>Fleet</h1><${Skeleton} lines=${6} />`;
+  const result = useQuery(QUERY, { range }, (d) => d.globalOverview);
+  const heading = html`<h1>Fleet <small>${range.from} – ${range.to} (each org's own days)</small></h1>`;
+  const waiting = pending(result, heading);
+  if (waiting) return waiting;
+  const data = result.data;
   const k = data.kpis;
   const median = medianRate(data.topOrgs);
   const days = data.daily.map((d) => d.date);
   const orgLink = (o) => html`<a href=${href(['org', o.org.slug, 'overview'], rangeParams(route.params))}>${o.org.name}</a>`;
   const byRuns = [...data.topOrgs].sort((a, b) => b.kpis.runs - a.kpis.runs).slice(0, 10);
   return html`
-    <h1>Fleet <small>${range.from} – ${range.to} (UTC days)</small></h1>
+    ${heading}
     <section class="cards" aria-label="Fleet figures">
       <${Card} label="Active users" value=${count(k.activeUsers)} />
       <${Card} label="Sessions" value=${count(k.sessions)} />
@@ -48,8 +44,8 @@ export function Global({ route }) {
       <${Card} label="p95 run duration" value=${duration(k.durationP95Ms)} />
     </section>
     <section class="charts" aria-label="Fleet trend">
-      <${DailyChart} title="Runs per day" days=${days} format=${count} series=${[{ label: 'Runs', color: '#3b4bdb', values: data.daily.map((d) => d.kpis.runs) }]} />
-      <${DailyChart} title="Cost per day (USD)" days=${days} format=${money} series=${[{ label: 'Cost', color: '#c2255c', values: data.daily.map((d) => Number(d.kpis.costUsd)) }]} />
+      <${DailyChart} title="Runs per day" days=${days} format=${count} series=${[{ label: 'Runs', color: 'blue', values: data.daily.map((d) => d.kpis.runs) }]} />
+      <${DailyChart} title="Cost per day (USD)" days=${days} format=${money} series=${[{ label: 'Cost', color: 'pink', values: data.daily.map((d) => Number(d.kpis.costUsd)) }]} />
     </section>
     ${data.topOrgs.length === 0
       ? html`<${Empty}>No org had activity in this range. Create one with createOrg and send events.</${Empty}>`

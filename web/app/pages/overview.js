@@ -1,12 +1,11 @@
 // The org overview: KPI cards against the previous period of equal length,
 // daily charts, failures by category, top users (for roles that see people).
-import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
-import { gql } from '../api.js';
+import { orgOf, useQuery } from '../query.js';
 import { href, previous, rangeOf, rangeParams } from '../router.js';
-import { Card, Empty, ErrorBox, Skeleton } from '../parts.js';
+import { Card, Empty, pending, StaleNote } from '../parts.js';
 import { DailyChart } from '../chart.js';
-import { count, delta, duration, money, percent, tokens } from '../format.js';
+import { count, delta, deltaPoints, duration, money, percent, tokens } from '../format.js';
 
 const KPIS = `activeUsers sessions runs succeededRuns failedRuns cancelledRuns successRate costUsd inputTokens
   outputTokens durationP95Ms localHandoffRate postHandoffIterationRate errorsByCategory { category count }`;
@@ -22,64 +21,61 @@ const fixed = (v) => v.toFixed(1);
 export function Overview({ org, route, viewer }) {
   const range = rangeOf(route.params, org.timezone);
   const people = viewer.role !== 'MEMBER';
-  const [data, setData] = useState(null);
-  const [error, setError] = useState(null);
-  useEffect(() => {
-    setData(null);
-    setError(null);
-    gql(QUERY, { org: org.slug, range, before: previous(range), people }).then((d) => setData(d.org), setError);
-  }, [org.slug, range.from, range.to]);
-
-  if (error) return html`<${ErrorBox} error=${error} />`;
-  if (!data) return html`<h1>${org.name}</h1><${Skeleton} lines=${6} />`;
+  const result = useQuery(QUERY, { org: org.slug, range, before: previous(range), people }, (d) => orgOf(d, org.slug));
+  const heading = html`<h1>${org.name} <small>${range.from} – ${range.to} (${org.timezone})</small></h1>`;
+  const waiting = pending(result, heading);
+  if (waiting) return waiting;
+  const data = result.data;
   const k = data.now.kpis;
   const b = data.before.kpis;
   if (k.sessions === 0 && k.runs === 0) {
-    return html`<h1>${org.name}</h1><${Empty}>No activity from ${range.from} to ${range.to}. Widen the range, or send events with ingestEvents.</${Empty}>`;
+    return html`${heading}<${Empty}>No activity from ${range.from} to ${range.to}. Widen the range, or send events with ingestEvents.</${Empty}>`;
   }
+  const failures = k.errorsByCategory.filter((f) => f.count > 0).sort((x, y) => y.count - x.count);
   const daily = data.now.daily;
   const days = daily.map((d) => d.date);
   const series = (label, color, pick) => ({ label, color, values: daily.map((d) => pick(d.kpis)) });
   const tokensNow = k.inputTokens + k.outputTokens;
   const tokensBefore = b.inputTokens + b.outputTokens;
   return html`
-    <h1>${org.name} <small>${range.from} – ${range.to} (${org.timezone})</small></h1>
+    ${heading}
+    <${StaleNote} error=${result.error} />
     <section class="cards" aria-label="Key figures">
       <${Card} label="Active users" value=${count(k.activeUsers)} change=${delta(k.activeUsers, b.activeUsers)} />
       <${Card} label="Sessions" value=${count(k.sessions)} change=${delta(k.sessions, b.sessions)} />
       <${Card} label="Runs" value=${count(k.runs)} change=${delta(k.runs, b.runs)} />
-      <${Card} label="Success rate" value=${percent(k.successRate)} change=${delta(k.successRate, b.successRate)} />
+      <${Card} label="Success rate" value=${percent(k.successRate)} change=${deltaPoints(k.successRate, b.successRate)} />
       <${Card} label="Cost" value=${money(k.costUsd)} change=${delta(Number(k.costUsd), Number(b.costUsd))} />
       <${Card} label="Tokens" value=${tokens(tokensNow)} change=${delta(tokensNow, tokensBefore)} />
       <${Card} label="p95 run duration" value=${duration(k.durationP95Ms)} change=${delta(k.durationP95Ms, b.durationP95Ms)} />
-      <${Card} label="Local handoff rate" value=${percent(k.localHandoffRate)} change=${delta(k.localHandoffRate, b.localHandoffRate)} />
-      <${Card} label="Iteration after handoff" value=${percent(k.postHandoffIterationRate)} change=${delta(k.postHandoffIterationRate, b.postHandoffIterationRate)} />
+      <${Card} label="Local handoff rate" value=${percent(k.localHandoffRate)} change=${deltaPoints(k.localHandoffRate, b.localHandoffRate)} />
+      <${Card} label="Iteration after handoff" value=${percent(k.postHandoffIterationRate)} change=${deltaPoints(k.postHandoffIterationRate, b.postHandoffIterationRate)} />
     </section>
     <section class="charts" aria-label="Charts">
       <${DailyChart} title="Runs per day by outcome" days=${days} format=${count} series=${[
-        series('Succeeded', '#1b7f3b', (d) => d.succeededRuns),
-        series('Failed', '#b3261e', (d) => d.failedRuns),
-        series('Cancelled', '#8a6d00', (d) => d.cancelledRuns),
+        series('Succeeded', 'green', (d) => d.succeededRuns),
+        series('Failed', 'red', (d) => d.failedRuns),
+        series('Cancelled', 'amber', (d) => d.cancelledRuns),
       ]} />
       <${DailyChart} title="Success rate per day (%)" days=${days} format=${fixed} series=${[
-        series('Success rate', '#1b7f3b', (d) => (d.successRate == null ? null : d.successRate * 100)),
+        series('Success rate', 'green', (d) => (d.successRate == null ? null : d.successRate * 100)),
       ]} />
-      <${DailyChart} title="Cost per day (USD)" days=${days} format=${money} series=${[series('Cost', '#3b4bdb', (d) => Number(d.costUsd))]} />
-      <${DailyChart} title="Tokens per day" days=${days} format=${count} series=${[
-        series('Input', '#5f3dc4', (d) => d.inputTokens),
-        series('Output', '#d9480f', (d) => d.outputTokens),
+      <${DailyChart} title="Cost per day (USD)" days=${days} format=${money} series=${[series('Cost', 'blue', (d) => Number(d.costUsd))]} />
+      <${DailyChart} title="Tokens per day" days=${days} format=${count} axis=${tokens} series=${[
+        series('Input', 'violet', (d) => d.inputTokens),
+        series('Output', 'orange', (d) => d.outputTokens),
       ]} />
-      <${DailyChart} title="Run duration p50 / p95 (minutes)" days=${days} format=${fixed} series=${[
-        series('p50', '#0b7285', (d) => minutes(d.durationP50Ms)),
-        series('p95', '#c2255c', (d) => minutes(d.durationP95Ms)),
+      <${DailyChart} title="Run duration p50 / p95 (minutes)" days=${days} format=${(m) => duration(m * 60_000)} axis=${fixed} series=${[
+        series('p50', 'teal', (d) => minutes(d.durationP50Ms)),
+        series('p95', 'pink', (d) => minutes(d.durationP95Ms)),
       ]} />
     </section>
     <div class="columns">
       <section aria-labelledby="failures">
         <h2 id="failures">Failures by category</h2>
-        ${k.errorsByCategory.length
+        ${failures.length
           ? html`<table><thead><tr><th scope="col">Category</th><th scope="col">Failed runs</th></tr></thead>
-            <tbody>${k.errorsByCategory.map((f) => html`<tr><td>${f.category}</td><td>${count(f.count)}</td></tr>`)}</tbody></table>`
+            <tbody>${failures.map((f) => html`<tr><td>${f.category}</td><td>${count(f.count)}</td></tr>`)}</tbody></table>`
           : html`<${Empty}>No failed run in this range.</${Empty}>`}
       </section>
       ${data.now.topUsers ? html`<${TopUsers} org=${org} route=${route} users=${data.now.topUsers} />` : null}

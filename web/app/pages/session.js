@@ -1,9 +1,10 @@
-// One session: header figures, the timeline, the runs; updates live.
-import { useEffect, useState } from 'preact/hooks';
+// One session: header figures, attributes, the timeline (handoffs and run
+// outcomes marked), the runs with details on expand; updates live.
 import { html } from '../html.js';
-import { gql, subscribe } from '../api.js';
-import { ErrorBox, Skeleton, Card } from '../parts.js';
-import { count, duration, money, when } from '../format.js';
+import { orgOf, useLiveReload, useQuery } from '../query.js';
+import { href, rangeParams } from '../router.js';
+import { Card, Empty, pending, StaleNote } from '../parts.js';
+import { count, duration, money, tokens, when } from '../format.js';
 
 const QUERY = `query($org: String!, $id: String!) { org(slug: $org) { session(id: $id) {
   id user { id name email } startedAt lastEventAt messageCount runCount succeededRuns failedRuns costUsd
@@ -12,36 +13,50 @@ const QUERY = `query($org: String!, $id: String!) { org(slug: $org) { session(id
   timeline { eventId type occurredAt runId summary } } } }`;
 const LIVE = `subscription($org: String!, $id: String) { sessionUpdated(org: $org, sessionId: $id) { session { id } } }`;
 
-export function SessionDetail({ org, id }) {
-  const [session, setSession] = useState(undefined);
-  const [error, setError] = useState(null);
-  const load = () => gql(QUERY, { org: org.slug, id }).then((d) => setSession(d.org.session), setError);
-  useEffect(() => { load(); }, [org.slug, id]);
-  useEffect(() => subscribe(LIVE, { org: org.slug, id }, load), [org.slug, id]);
+/** A run's outcome as a word with its colour; RUNNING until it finishes. */
+export const Status = ({ status }) =>
+  html`<span class=${`status ${(status ?? 'RUNNING').toLowerCase()}`}>${(status ?? 'RUNNING').toLowerCase()}</span>`;
 
-  if (error) return html`<${ErrorBox} error=${error} />`;
-  if (session === undefined) return html`<${Skeleton} lines=${6} />`;
-  if (session === null) return html`<p>No session ${id} in ${org.name}.</p>`;
+export function SessionDetail({ org, id, route }) {
+  const result = useQuery(QUERY, { org: org.slug, id }, (d) => orgOf(d, org.slug).session);
+  useLiveReload(LIVE, { org: org.slug, id }, result.reload);
+  const waiting = pending(result);
+  if (waiting) return waiting;
+  if (result.data === null) {
+    return html`<h1>No such session</h1><p>There is no session ${id} in ${org.name}. <a href=${href(['org', org.slug, 'sessions'], rangeParams(route.params))}>Back to the sessions</a>.</p>`;
+  }
+  const session = result.data;
   const s = session;
+  const statusOf = Object.fromEntries(s.runs.map((r) => [r.id, r.status]));
+  const attributes = Object.entries(s.attributes ?? {});
   return html`
-    <h1>Session ${s.id} <small>${s.user.name ?? s.user.id}</small></h1>
+    <h1>Session ${s.id} <small><a href=${href(['org', org.slug, 'users', s.user.id], rangeParams(route.params))}>${s.user.name ?? s.user.id}</a></small></h1>
+    <${StaleNote} error=${result.error} />
     <section class="cards" aria-label="Session figures">
-      <${Card} label="Started" value=${when(s.startedAt, org.timezone)} />
+      <${Card} label="Started" value=${when(s.startedAt, org.timezone)} small />
+      <${Card} label="Last event" value=${when(s.lastEventAt, org.timezone)} small />
       <${Card} label="Messages" value=${count(s.messageCount)} />
       <${Card} label="Runs" value=${`${count(s.runCount)} (${count(s.failedRuns)} failed)`} />
       <${Card} label="Cost" value=${money(s.costUsd)} />
+      <${Card} label="Tokens" value=${`${tokens(s.inputTokens)} in / ${tokens(s.outputTokens)} out`} small />
       <${Card} label="Active time" value=${duration(s.activeTimeMs)} />
       <${Card} label="Handoff" value=${s.handedOff ? (s.iteratedAfterHandoff ? 'local, iterated' : 'local') : 'none'} />
     </section>
-    <section aria-label="Timeline"><h2>Timeline</h2>
-      <ol class="timeline">${s.timeline.map((e) => html`<li class=${e.type.toLowerCase()}>
-        <time datetime=${e.occurredAt}>${when(e.occurredAt, org.timezone)}</time> ${e.summary}</li>`)}</ol>
+    ${attributes.length
+      ? html`<section aria-labelledby="attributes"><h2 id="attributes">Attributes</h2>
+        <dl class="attributes-list">${attributes.map(([k, v]) => html`<dt>${k}</dt><dd>${typeof v === 'string' ? v : JSON.stringify(v)}</dd>`)}</dl></section>`
+      : null}
+    <section aria-labelledby="timeline"><h2 id="timeline">Timeline</h2>
+      <ol class="timeline">${s.timeline.map((e) => html`<li key=${e.eventId} class=${e.type.toLowerCase()}>
+        <time datetime=${e.occurredAt}>${when(e.occurredAt, org.timezone)}</time> ${e.summary}
+        ${e.type === 'SESSION_HANDOFF' ? html`<span class="badge">handoff</span>` : null}
+        ${e.type === 'RUN_FINISHED' ? html` <${Status} status=${statusOf[e.runId]} />` : null}</li>`)}</ol>
     </section>
     <section aria-label="Runs"><h2>Runs</h2>
-      <table><thead><tr><th scope="col">Run</th><th scope="col">Status</th><th scope="col">Model</th><th scope="col">Duration</th><th scope="col">Cost</th></tr></thead>
-        <tbody>${s.runs.map((r) => html`<tr><td><details><summary>${r.id}</summary>
-          ${r.errorMessage ? html`<p>${r.errorCategory}: ${r.errorMessage}</p>` : null}
-          <p>${count(r.inputTokens)} in / ${count(r.outputTokens)} out tokens</p></details></td>
-          <td>${r.status}</td><td>${r.model ?? '—'}</td><td>${duration(r.durationMs)}</td><td>${money(r.costUsd)}</td></tr>`)}</tbody></table>
+      ${s.runs.length === 0 ? html`<${Empty}>No run yet in this session.</${Empty}>` : html`<div class="scroll"><table><thead><tr><th scope="col">Run</th><th scope="col">Status</th><th scope="col">Model</th><th scope="col">Started</th><th scope="col">Duration</th><th scope="col">Cost</th></tr></thead>
+        <tbody>${s.runs.map((r) => html`<tr key=${r.id}><td><details><summary>${r.id}</summary>
+          ${r.errorMessage || r.errorCategory ? html`<p>${r.errorCategory ?? 'OTHER'}${r.errorMessage ? `: ${r.errorMessage}` : ''}</p>` : null}
+          <p>${count(r.inputTokens)} input / ${count(r.outputTokens)} output tokens${r.finishedAt ? `, finished ${when(r.finishedAt, org.timezone)}` : ''}</p></details></td>
+          <td><${Status} status=${r.status} /></td><td>${r.model ?? '—'}</td><td>${when(r.startedAt, org.timezone)}</td><td>${duration(r.durationMs)}</td><td>${money(r.costUsd)}</td></tr>`)}</tbody></table></div>`}
     </section>`;
 }

@@ -1,16 +1,17 @@
 // Sessions: filters, cursor pagination, new sessions appearing live, CSV
 // export of the current filter.
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { html } from '../html.js';
-import { download, gql, subscribe } from '../api.js';
+import { download, gql } from '../api.js';
+import { orgOf, useLiveReload, useQuery } from '../query.js';
 import { href, rangeOf, rangeParams, timeRange } from '../router.js';
 import { Empty, ErrorBox, Skeleton } from '../parts.js';
-import { count, duration, money, when } from '../format.js';
+import { count, duration, money, tokens, whenShort } from '../format.js';
 
 const QUERY = `query($org: String!, $filter: SessionFilter, $after: String) { org(slug: $org) {
   sessions(filter: $filter, first: 25, after: $after) { totalCount pageInfo { hasNextPage endCursor }
     edges { node { id user { id name } startedAt lastEventAt messageCount runCount succeededRuns failedRuns
-      costUsd activeTimeMs handedOff iteratedAfterHandoff attributes } } } } }`;
+      costUsd inputTokens outputTokens activeTimeMs handedOff iteratedAfterHandoff attributes } } } } }`;
 const LIVE = `subscription($org: String!) { sessionUpdated(org: $org) { session { id } } }`;
 
 function filterOf(params, timeZone) {
@@ -31,33 +32,23 @@ const attributes = (json) =>
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
     .join(' ');
 
-export function Sessions({ org, route }) {
+export function Sessions({ org, route, viewer }) {
+  const people = viewer.role !== 'MEMBER';
   const filter = filterOf(route.params, org.timezone);
   const key = JSON.stringify(filter);
-  const [pages, setPages] = useState([]);
-  const [error, setError] = useState(null);
-  const [fresh, setFresh] = useState(0);
-
-  const load = (after) =>
-    gql(QUERY, { org: org.slug, filter, after }).then((d) => d.org.sessions, setError);
-  useEffect(() => {
-    setPages([]);
-    load(null).then((p) => p && setPages([p]));
-  }, [org.slug, key, fresh]);
-  useEffect(() => {
-    // Coalesce bursts of updates into one reload every half second.
-    let timer = null;
-    const stop = subscribe(LIVE, { org: org.slug }, () => {
-      timer ??= setTimeout(() => {
-        timer = null;
-        setFresh((n) => n + 1);
-      }, 500);
-    });
-    return () => {
-      clearTimeout(timer);
-      stop();
-    };
-  }, [org.slug]);
+  const first = useQuery(QUERY, { org: org.slug, filter }, (d) => orgOf(d, org.slug).sessions);
+  useLiveReload(LIVE, { org: org.slug }, first.reload);
+  // Pages after the first, for the filter they were loaded with.
+  const [more, setMore] = useState({ key, pages: [], loading: false, error: null });
+  const pages = more.key === key ? more.pages : [];
+  const loadMore = (after) => {
+    setMore({ key, pages, loading: true, error: null });
+    gql(QUERY, { org: org.slug, filter, after }).then(
+      (d) => setMore((m) => (m.key === key ? { key, pages: [...m.pages, d.org.sessions], loading: false, error: null } : m)),
+      (error) => setMore((m) => (m.key === key ? { ...m, loading: false, error } : m)),
+    );
+  };
+  const [exportError, setExportError] = useState(null);
 
   const setParam = (name, value) => {
     const params = Object.fromEntries(route.params);
@@ -69,13 +60,18 @@ export function Sessions({ org, route }) {
     if (filter.userId) q.set('userId', filter.userId);
     if (filter.handedOff != null) q.set('handedOff', String(filter.handedOff));
     if (filter.attributes) q.set('attribute', `${filter.attributes[0].key}:${filter.attributes[0].equals}`);
-    download(`/export/sessions.csv?${q}`, `${org.slug}-sessions.csv`).catch(setError);
+    setExportError(null);
+    download(`/export/sessions.csv?${q}`, `${org.slug}-sessions.csv`).catch(setExportError);
   };
 
-  const rows = pages.flatMap((p) => p.edges.map((e) => e.node));
-  const last = pages[pages.length - 1];
+  const all = first.data ? [first.data, ...pages] : [];
+  // A session that moved up since a later page was loaded shows once, at its newest place.
+  const seen = new Set();
+  const rows = all.flatMap((p) => p.edges.map((e) => e.node)).filter((s) => !seen.has(s.id) && seen.add(s.id));
+  const last = all[all.length - 1];
+  const error = first.error ?? more.error ?? exportError;
   return html`
-    <h1>Sessions <small>${last ? `${count(last.totalCount)} in all` : ''}</small></h1>
+    <h1>Sessions <small>${first.data ? `${count(first.data.totalCount)} in all` : ''}</small></h1>
     <form class="filters" onSubmit=${(e) => e.preventDefault()} aria-label="Filters">
       <label>User <input name="user" value=${route.params.get('user') ?? ''} onChange=${(e) => setParam('user', e.target.value)} /></label>
       <label>Handed off <select onChange=${(e) => setParam('handedOff', e.target.value)}>
@@ -87,20 +83,20 @@ export function Sessions({ org, route }) {
       <button type="button" onClick=${exportCsv}>Export CSV</button>
     </form>
     ${error ? html`<${ErrorBox} error=${error} />` : null}
-    ${!last && !error ? html`<${Skeleton} lines=${8} />` : null}
-    ${last && rows.length === 0 ? html`<${Empty}>No session matches these filters. Clear a filter to see more.</${Empty}>` : null}
+    ${!first.data && !first.error ? html`<${Skeleton} lines=${8} />` : null}
+    ${first.data && rows.length === 0 ? html`<${Empty}>No session matches these filters. Clear a filter to see more.</${Empty}>` : null}
     ${rows.length
       ? html`<div class="scroll"><table class="sessions">
         <thead><tr><th scope="col">Session</th><th scope="col">User</th><th scope="col">Started</th><th scope="col">Last activity</th><th scope="col">Messages</th>
-          <th scope="col">Runs</th><th scope="col">Failed</th><th scope="col">Cost</th><th scope="col">Active</th><th scope="col">Handoff</th><th scope="col">Attributes</th></tr></thead>
-        <tbody>${rows.map((s) => html`<tr>
+          <th scope="col">Runs</th><th scope="col">Failed</th><th scope="col">Cost</th><th scope="col">Tokens</th><th scope="col">Active</th><th scope="col">Handoff</th><th scope="col">Attributes</th></tr></thead>
+        <tbody>${rows.map((s) => html`<tr key=${s.id}>
           <td><a href=${href(['org', org.slug, 'sessions', s.id], rangeParams(route.params))}>${s.id}</a></td>
-          <td>${s.user.name ?? s.user.id}</td><td>${when(s.startedAt, org.timezone)}</td><td>${when(s.lastEventAt, org.timezone)}</td><td>${count(s.messageCount)}</td>
-          <td>${count(s.runCount)}</td><td>${count(s.failedRuns)}</td><td>${money(s.costUsd)}</td><td>${duration(s.activeTimeMs)}</td>
+          <td>${people ? html`<a href=${href(['org', org.slug, 'users', s.user.id], rangeParams(route.params))}>${s.user.name ?? s.user.id}</a>` : s.user.name ?? s.user.id}</td><td><time datetime=${s.startedAt} title=${s.startedAt}>${whenShort(s.startedAt, org.timezone)}</time></td><td><time datetime=${s.lastEventAt}>${whenShort(s.lastEventAt, org.timezone)}</time></td><td>${count(s.messageCount)}</td>
+          <td>${count(s.runCount)}</td><td>${count(s.failedRuns)}</td><td>${money(s.costUsd)}</td><td>${tokens(s.inputTokens + s.outputTokens)}</td><td>${duration(s.activeTimeMs)}</td>
           <td>${s.handedOff ? (s.iteratedAfterHandoff ? 'local, iterated' : 'local') : '—'}</td>
           <td class="attributes">${attributes(s.attributes)}</td></tr>`)}</tbody></table></div>`
       : null}
     ${last?.pageInfo.hasNextPage
-      ? html`<button type="button" onClick=${() => load(last.pageInfo.endCursor).then((p) => p && setPages([...pages, p]))}>Load more</button>`
+      ? html`<button type="button" disabled=${more.loading} onClick=${() => loadMore(last.pageInfo.endCursor)}>${more.loading ? 'Loading…' : 'Load more'}</button>`
       : null}`;
 }

@@ -1,11 +1,10 @@
 // One user: profile, KPIs for the range, the trend per day, their sessions.
-import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
-import { gql } from '../api.js';
+import { orgOf, useQuery } from '../query.js';
 import { href, rangeOf, rangeParams, timeRange } from '../router.js';
 import { DailyChart } from '../chart.js';
-import { Card, ErrorBox, Skeleton } from '../parts.js';
-import { count, duration, money, percent, when } from '../format.js';
+import { Card, Empty, pending } from '../parts.js';
+import { count, duration, money, percent, tokens, when } from '../format.js';
 
 const QUERY = `query($org: String!, $id: String!, $range: DateRange!, $filter: SessionFilter) { org(slug: $org) { user(id: $id) {
   id name email firstSeenAt lastActiveAt
@@ -15,14 +14,11 @@ const QUERY = `query($org: String!, $id: String!, $range: DateRange!, $filter: S
 
 export function UserDetail({ org, id, route }) {
   const range = rangeOf(route.params, org.timezone);
-  const [user, setUser] = useState(undefined);
-  const [error, setError] = useState(null);
-  useEffect(() => {
-    gql(QUERY, { org: org.slug, id, range, filter: { range: timeRange(range, org.timezone) } }).then((d) => setUser(d.org.user), setError);
-  }, [org.slug, id, range.from, range.to]);
-  if (error) return html`<${ErrorBox} error=${error} />`;
-  if (user === undefined) return html`<${Skeleton} lines=${6} />`;
-  if (user === null) return html`<p>No user ${id} in ${org.name}.</p>`;
+  const result = useQuery(QUERY, { org: org.slug, id, range, filter: { range: timeRange(range, org.timezone) } }, (d) => orgOf(d, org.slug).user);
+  const waiting = pending(result);
+  if (waiting) return waiting;
+  const user = result.data;
+  if (user === null) return html`<h1>No such user</h1><p>There is no user ${id} in ${org.name}.</p>`;
   const s = user.stats;
   const days = user.daily.map((d) => d.date);
   return html`
@@ -34,19 +30,27 @@ export function UserDetail({ org, id, route }) {
       <${Card} label="Success rate" value=${percent(s.successRate)} />
       <${Card} label="Cost" value=${money(s.costUsd)} />
       <${Card} label="Avg active time" value=${duration(s.avgActiveTimeMs)} />
+      <${Card} label="Runs per session" value=${s.avgRunsPerSession?.toFixed(1) ?? '—'} />
       <${Card} label="Handoff rate" value=${percent(s.localHandoffRate)} />
+      <${Card} label="Iteration after handoff" value=${percent(s.postHandoffIterationRate)} />
+      <${Card} label="Tokens" value=${tokens(s.totalTokens)} />
     </section>
     <section class="charts" aria-label="Trends">
       <${DailyChart} title="Sessions and runs per day" days=${days} format=${count} series=${[
-        { label: 'Sessions', color: '#0b7285', values: user.daily.map((d) => d.kpis.sessions) },
-        { label: 'Runs', color: '#3b4bdb', values: user.daily.map((d) => d.kpis.runs) },
+        { label: 'Sessions', color: 'teal', values: user.daily.map((d) => d.kpis.sessions) },
+        { label: 'Runs', color: 'blue', values: user.daily.map((d) => d.kpis.runs) },
       ]} />
       <${DailyChart} title="Cost per day (USD)" days=${days} format=${money} series=${[
-        { label: 'Cost', color: '#c2255c', values: user.daily.map((d) => Number(d.kpis.costUsd)) },
+        { label: 'Cost', color: 'pink', values: user.daily.map((d) => Number(d.kpis.costUsd)) },
       ]} />
     </section>
-    <section aria-label="Sessions"><h2>Sessions <small>${count(user.sessions.totalCount)} in the range</small></h2>
-      <ul>${user.sessions.edges.map(({ node }) => html`<li><a href=${href(['org', org.slug, 'sessions', node.id], rangeParams(route.params))}>${node.id}</a>
-        — ${when(node.lastEventAt, org.timezone)}, ${count(node.runCount)} runs, ${money(node.costUsd)}</li>`)}</ul>
+    <section aria-labelledby="user-sessions"><h2 id="user-sessions">Sessions <small>${count(user.sessions.totalCount)} in the range</small></h2>
+      ${user.sessions.edges.length === 0
+        ? html`<${Empty}>No session in this range. Widen the range.</${Empty}>`
+        : html`<ul>${user.sessions.edges.map(({ node }) => html`<li key=${node.id}><a href=${href(['org', org.slug, 'sessions', node.id], rangeParams(route.params))}>${node.id}</a>
+          — ${when(node.lastEventAt, org.timezone)}, ${count(node.runCount)} runs, ${money(node.costUsd)}</li>`)}</ul>`}
+      ${user.sessions.totalCount > user.sessions.edges.length
+        ? html`<p><a href=${href(['org', org.slug, 'sessions'], { ...rangeParams(route.params), user: user.id })}>All ${count(user.sessions.totalCount)} sessions of ${user.name ?? user.id} →</a></p>`
+        : null}
     </section>`;
 }

@@ -1,9 +1,10 @@
 // Users of the org over the range: sortable table, CSV export; a row opens the user.
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { download, gql } from '../api.js';
 import { href, rangeOf, rangeParams } from '../router.js';
-import { Empty, ErrorBox, Skeleton } from '../parts.js';
+import { Empty, ErrorBox, pending } from '../parts.js';
+import { orgOf, useLoad } from '../query.js';
 import { count, duration, money, percent, tokens } from '../format.js';
 
 const QUERY = `query($org: String!, $range: DateRange!, $after: String) { org(slug: $org) {
@@ -24,36 +25,53 @@ const COLUMNS = [
   ['tokens', 'Tokens', (u) => tokens(u.totalTokens), (u) => u.totalTokens],
 ];
 
+/** Every user of the range, page by page (the table sorts them all). */
+async function allUsers(slug, range) {
+  const rows = [];
+  let after = null;
+  for (;;) {
+    const users = orgOf(await gql(QUERY, { org: slug, range, after }), slug).users;
+    rows.push(...users.edges.map((e) => e.node));
+    if (!users.pageInfo.hasNextPage) return rows;
+    after = users.pageInfo.endCursor;
+  }
+}
+
 export function Users({ org, route }) {
   const range = rangeOf(route.params, org.timezone);
-  const [rows, setRows] = useState(null);
-  const [error, setError] = useState(null);
   const sort = route.params.get('sort') ?? 'runs';
   const desc = route.params.get('dir') !== 'asc';
-  useEffect(() => {
-    setRows(null);
-    gql(QUERY, { org: org.slug, range }).then((d) => setRows(d.org.users.edges.map((e) => e.node)), setError);
-  }, [org.slug, range.from, range.to]);
-
-  if (error) return html`<${ErrorBox} error=${error} />`;
-  if (!rows) return html`<${Skeleton} lines=${8} />`;
+  const [exportError, setExportError] = useState(null);
+  const result = useLoad({ org: org.slug, range }, () => allUsers(org.slug, range));
+  const [find, setFind] = useState('');
+  const waiting = pending(result, html`<h1>Users</h1>`, 8);
+  if (waiting) return waiting;
+  const rows = result.data;
   const column = COLUMNS.find((c) => c[0] === sort) ?? COLUMNS[2];
-  const sorted = [...rows].sort((a, b) => {
+  const needle = find.trim().toLowerCase();
+  const shown = needle ? rows.filter((u) => [u.user.id, u.user.name, u.user.email].some((v) => v?.toLowerCase().includes(needle))) : rows;
+  const sorted = [...shown].sort((a, b) => {
     const [x, y] = [column[3](a), column[3](b)];
     return (x < y ? -1 : x > y ? 1 : 0) * (desc ? -1 : 1);
   });
   const sortLink = (key) => href(route.parts, { ...Object.fromEntries(route.params), sort: key, dir: key === sort && desc ? 'asc' : 'desc' });
   const exportCsv = () =>
-    download(`/export/users.csv?org=${encodeURIComponent(org.slug)}&from=${range.from}&to=${range.to}`, `${org.slug}-users.csv`).catch(setError);
+    download(`/export/users.csv?org=${encodeURIComponent(org.slug)}&from=${range.from}&to=${range.to}`, `${org.slug}-users.csv`).catch(setExportError);
   return html`
     <h1>Users <small>${count(rows.length)} active from ${range.from} to ${range.to}</small></h1>
-    <p><button type="button" onClick=${exportCsv}>Export CSV</button></p>
+    <form class="filters" aria-label="Filters" onSubmit=${(e) => e.preventDefault()}>
+      <label>Find <input type="search" name="find" placeholder="name, id or email" value=${find} onInput=${(e) => setFind(e.target.value)} /></label>
+      <button type="button" onClick=${exportCsv}>Export CSV</button>
+    </form>
+    ${exportError ? html`<${ErrorBox} error=${exportError} />` : null}
     ${rows.length === 0
       ? html`<${Empty}>No user was active in this range. Widen the range.</${Empty}>`
+      : sorted.length === 0
+      ? html`<${Empty}>No user matches "${find}".</${Empty}>`
       : html`<div class="scroll"><table>
         <thead><tr>${COLUMNS.map(([key, label]) => html`<th scope="col" aria-sort=${key === sort ? (desc ? 'descending' : 'ascending') : 'none'}>
           <a href=${sortLink(key)}>${label}</a></th>`)}</tr></thead>
-        <tbody>${sorted.map((u) => html`<tr>${COLUMNS.map(([key, , show], i) => html`<td>${i === 0
+        <tbody>${sorted.map((u) => html`<tr key=${u.user.id}>${COLUMNS.map(([key, , show], i) => html`<td>${i === 0
           ? html`<a href=${href(['org', org.slug, 'users', u.user.id], rangeParams(route.params))}>${show(u)}</a>`
           : show(u)}</td>`)}</tr>`)}</tbody></table></div>`}`;
 }
