@@ -1,26 +1,20 @@
 // Every page of the dashboard renders real figures that match the API, and
 // passes an axe-core scan; the overview screenshot in the README comes from here.
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { startServer } from './server.js';
-import { card, change, closePages, expectAccessible, launch, ms, number, shift, signedIn, today } from './browser.js';
+import { withDashboard } from './suite.js';
+import { card, change, expectAccessible, ms, number, shift, signedIn, today } from './browser.js';
 
 const SCREENSHOTS = resolve(import.meta.dirname, '../../docs');
 let server;
 let browser;
 let admin;
 
-before(async () => {
-  server = await startServer();
-  browser = await launch();
+withDashboard((s, b) => {
+  [server, browser] = [s, b];
   admin = server.token('SUPER_ADMIN', { sub: 'demo-admin' });
-});
-afterEach(async () => assert.deepEqual(await closePages(), [], 'uncaught errors in the page'));
-after(async () => {
-  await browser?.close();
-  await server?.stop();
 });
 
 /** The range a page says it shows, from its heading ("2026-10-24 – 2026-11-22"). */

@@ -1,10 +1,10 @@
 // Each role sees exactly its navigation, opens what it may and is refused
 // the rest; the org selector switches org; sign-in by pasting a token; an
 // expired or bad token sends the viewer back to sign-in with a message.
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from './server.js';
-import { card, closePages, expectAccessible, launch, newPage, number, signedIn } from './browser.js';
+import { withDashboard } from './suite.js';
+import { card, expectAccessible, newPage, number, signedIn } from './browser.js';
 
 let server;
 let browser;
@@ -12,17 +12,11 @@ let admin;
 let member;
 let other;
 
-before(async () => {
-  server = await startServer();
-  browser = await launch();
+withDashboard(async (s, b) => {
+  [server, browser] = [s, b];
   admin = server.token('SUPER_ADMIN');
   const { org } = await server.gql(admin, '{ org(slug: "demo-1") { users(range: {from: "2020-01-01", to: "2030-01-01"}, first: 2) { edges { node { user { id name } } } } } }');
   [member, other] = org.users.edges.map((e) => e.node.user);
-});
-afterEach(async () => assert.deepEqual(await closePages(), [], 'uncaught errors in the page'));
-after(async () => {
-  await browser?.close();
-  await server?.stop();
 });
 
 // What each role's navigation shows, what it opens, what it is refused.

@@ -1,25 +1,19 @@
 // The sessions page: filters narrow the table, new events show up without
 // reloading, the CSV exports download the current filter; keyboard shortcuts.
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { startServer } from './server.js';
-import { closePages, expectAccessible, launch, number, signedIn, until } from './browser.js';
+import { withDashboard } from './suite.js';
+import { expectAccessible, number, signedIn, until } from './browser.js';
 
 let server;
 let browser;
 let manager;
 
-before(async () => {
-  server = await startServer();
-  browser = await launch();
+withDashboard((s, b) => {
+  [server, browser] = [s, b];
   manager = server.token('MANAGER', { org: 'demo-1', sub: 'a-manager' });
-});
-afterEach(async () => assert.deepEqual(await closePages(), [], 'uncaught errors in the page'));
-after(async () => {
-  await browser?.close();
-  await server?.stop();
 });
 
 // Columns of the sessions table.

@@ -90,11 +90,14 @@ export function Sessions({ org, route, viewer }) {
         <thead><tr><th scope="col">Session</th><th scope="col">User</th><th scope="col">Started</th><th scope="col">Last activity</th><th scope="col">Messages</th>
           <th scope="col">Runs</th><th scope="col">Failed</th><th scope="col">Cost</th><th scope="col">Tokens</th><th scope="col">Active</th><th scope="col">Handoff</th><th scope="col">Attributes</th></tr></thead>
         <tbody>${rows.map((s) => html`<tr key=${s.id}>
-          <td><a href=${href(['org', org.slug, 'sessions', s.id], rangeParams(route.params))}>${s.id}</a></td>
-          <td>${people ? html`<a href=${href(['org', org.slug, 'users', s.user.id], rangeParams(route.params))}>${s.user.name ?? s.user.id}</a>` : s.user.name ?? s.user.id}</td><td><time datetime=${s.startedAt} title=${s.startedAt}>${whenShort(s.startedAt, org.timezone)}</time></td><td><time datetime=${s.lastEventAt}>${whenShort(s.lastEventAt, org.timezone)}</time></td><td>${count(s.messageCount)}</td>
-          <td>${count(s.runCount)}</td><td>${count(s.failedRuns)}</td><td>${money(s.costUsd)}</td><td>${tokens(s.inputTokens + s.outputTokens)}</td><td>${duration(s.activeTimeMs)}</td>
-          <td>${s.handedOff ? (s.iteratedAfterHandoff ? 'local, iterated' : 'local') : '—'}</td>
-          <td class="attributes">${attributes(s.attributes)}</td></tr>`)}</tbody></table></div>`
+          <td data-label="Session"><a href=${href(['org', org.slug, 'sessions', s.id], rangeParams(route.params))}>${s.id}</a></td>
+          <td data-label="User">${people ? html`<a href=${href(['org', org.slug, 'users', s.user.id], rangeParams(route.params))}>${s.user.name ?? s.user.id}</a>` : s.user.name ?? s.user.id}</td>
+          <td data-label="Started"><time datetime=${s.startedAt}>${whenShort(s.startedAt, org.timezone)}</time></td>
+          <td data-label="Last activity"><time datetime=${s.lastEventAt}>${whenShort(s.lastEventAt, org.timezone)}</time></td>
+          <td data-label="Messages">${count(s.messageCount)}</td><td data-label="Runs">${count(s.runCount)}</td><td data-label="Failed">${count(s.failedRuns)}</td>
+          <td data-label="Cost">${money(s.costUsd)}</td><td data-label="Tokens">${tokens(s.inputTokens + s.outputTokens)}</td><td data-label="Active">${duration(s.activeTimeMs)}</td>
+          <td data-label="Handoff">${s.handedOff ? (s.iteratedAfterHandoff ? 'local, iterated' : 'local') : '—'}</td>
+          <td data-label="Attributes" class="attributes">${attributes(s.attributes)}</td></tr>`)}</tbody></table></div>`
       : null}
     ${last?.pageInfo.hasNextPage
       ? html`<button type="button" disabled=${more.loading} onClick=${() => loadMore(last.pageInfo.endCursor)}>${more.loading ? 'Loading…' : 'Load more'}</button>`
