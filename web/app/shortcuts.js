@@ -5,7 +5,7 @@ const HELP = [
   ['j / k', 'next / previous row'],
   ['g o', 'overview'],
   ['g s', 'sessions'],
-  ['g u', 'users'],
+  ['g u', 'users (or your own page)'],
   ['?', 'this help'],
 ];
 
@@ -33,10 +33,10 @@ export function installShortcuts() {
     if (pending) {
       clearTimeout(pending);
       pending = null;
-      const page = { o: 'overview', s: 'sessions', u: 'users' }[e.key];
-      const [path, query] = location.hash.replace(/^#\//, '').split('?');
-      const [first, slug] = path.split('/');
-      if (page && first === 'org' && slug) location.hash = `#/org/${slug}/${page}${query ? `?${query}` : ''}`;
+      // The navigation's own links: they carry the range, and only what the role may open.
+      const names = { o: ['Overview'], s: ['Sessions'], u: ['Users', 'Me'] }[e.key] ?? [];
+      const link = [...document.querySelectorAll('nav[aria-label="Pages"] a')].find((a) => names.includes(a.textContent.trim()));
+      if (link) location.hash = link.getAttribute('href');
       return;
     }
     if (e.key === 'g') pending = setTimeout(() => { pending = null; }, 1500);

@@ -83,6 +83,24 @@ describe('pages show the figures the API gives', () => {
     await page.screenshot({ path: resolve(SCREENSHOTS, 'overview.png'), fullPage: true });
   });
 
+  test('a custom range applies to the page and travels with its links', async () => {
+    const page = await signedIn(browser, server, admin, '/org/demo-1/overview?days=7');
+    await page.locator('.card').first().waitFor();
+    const last = today('UTC');
+    await page.getByLabel('Range').selectOption('custom');
+    await page.getByLabel('From', { exact: true }).waitFor();
+    const range = { from: shift(last, -12), to: shift(last, -3) };
+    await page.getByLabel('To', { exact: true }).fill(range.to);
+    await page.waitForFunction((to) => location.hash.includes(`to=${to}`), range.to);
+    await page.getByLabel('From', { exact: true }).fill(range.from);
+    await page.waitForFunction((r) => document.querySelector('h1 small')?.textContent.startsWith(`${r.from} – ${r.to}`), range);
+    const { org } = await server.gql(admin, 'query($r: DateRange!) { org(slug: "demo-1") { overview(range: $r) { kpis { runs } } } }', { r: range });
+    await page.waitForFunction((runs) => [...document.querySelectorAll('.card')].some((c) => c.textContent.startsWith('Runs') && c.querySelector('.value').textContent === runs), org.overview.kpis.runs.toLocaleString('en-US'));
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Users' }).click();
+    await page.waitForFunction(() => location.hash.startsWith('#/org/demo-1/users'));
+    assert.deepEqual(await shownRange(page), range, 'the users page shows the same custom range');
+  });
+
   test('overview in dark mode, and at phone width', async () => {
     const page = await signedIn(browser, server, admin, '/org/demo-2/overview?days=7', { colorScheme: 'dark' });
     await page.locator('.card').first().waitFor();

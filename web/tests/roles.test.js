@@ -99,6 +99,11 @@ describe('navigation by role', () => {
     await page.locator('table.sessions tbody tr').first().waitFor();
     const users = new Set(await page.locator('table.sessions tbody tr td:nth-child(2)').allTextContents());
     assert.deepEqual([...users], [member.name], 'a member sees only their own sessions');
+
+    // `g u` takes a member to their own page, not to the users list they may not open.
+    await page.keyboard.press('g');
+    await page.keyboard.press('u');
+    await page.waitForFunction((id) => location.hash.startsWith(`#/org/demo-1/users/${id}`), member.id);
   });
 
   test('the org selector switches org and keeps the page and range', async () => {
