@@ -11,6 +11,8 @@ export class ApiError extends Error {
 }
 
 export async function gql(query, variables = {}) {
+  // Signed out (maybe a moment ago, by another request): the first reason stands.
+  if (!token()) throw new ApiError('You are signed out.', 'UNAUTHENTICATED');
   let response;
   try {
     response = await fetch('/graphql', {
@@ -34,6 +36,11 @@ export async function gql(query, variables = {}) {
   return body.data;
 }
 
+/** Asks the server whether the token still holds; gql sends the viewer to sign-in if not. */
+function checkToken() {
+  gql('{ me { role } }').catch(() => {});
+}
+
 /** The token is no longer good: forget it and say why on the sign-in page. */
 function backToSignIn(reason) {
   signOut();
@@ -48,11 +55,13 @@ export function subscribe(query, variables, onData) {
     connectionParams: () => ({ Authorization: `Bearer ${token()}` }),
     lazy: true,
     retryAttempts: Infinity,
-    // 4401/4403: the token was refused; retrying with it cannot help.
-    shouldRetry: (event) => !(event?.code === 4401 || event?.code === 4403),
+    // The server refuses a bad token in connection_init by closing (1002,
+    // 4401 or 4403); retrying with the same token cannot help.
+    shouldRetry: (event) => ![1002, 4401, 4403].includes(event?.code),
   });
   const refused = (errors) => errors.find?.((e) => e.extensions?.code === 'UNAUTHENTICATED');
-  return live.subscribe(
+  let stopped = false;
+  const stop = live.subscribe(
     { query, variables },
     {
       next: (r) => {
@@ -61,18 +70,30 @@ export function subscribe(query, variables, onData) {
       },
       error: (e) => {
         if (Array.isArray(e) && refused(e)) backToSignIn(refused(e).message);
-        else if (e?.code === 4401 || e?.code === 4403) backToSignIn(e.reason || 'Your token was refused; sign in again.');
+        else checkToken();
       },
-      complete: () => {},
+      // The server ends a subscription when the token expires.
+      complete: () => stopped || checkToken(),
     },
   );
+  return () => {
+    stopped = true;
+    stop();
+  };
 }
 
 /** Downloads an export with the bearer token as a file. */
 export async function download(path, filename) {
+  if (!token()) throw new ApiError('You are signed out.', 'UNAUTHENTICATED');
   const response = await fetch(path, { headers: { Authorization: `Bearer ${token()}` } });
   if (!response.ok) {
-    const reason = (await response.text().catch(() => '')).trim() || response.statusText;
+    const text = (await response.text().catch(() => '')).trim();
+    let reason = text || response.statusText;
+    try {
+      reason = JSON.parse(text).errors?.[0]?.message ?? reason;
+    } catch {
+      // a plain-text reason
+    }
     if (response.status === 401) backToSignIn(reason);
     throw new ApiError(`The export failed (${response.status}): ${reason}`, response.status === 403 ? 'FORBIDDEN' : 'INTERNAL');
   }

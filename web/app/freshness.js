@@ -15,14 +15,20 @@ export function Freshness({ slug }) {
   const [at, setAt] = useState(undefined);
   const [, setNow] = useState(Date.now());
   useEffect(() => {
+    let current = true;
     setAt(undefined);
     const load = () =>
-      gql('query($s: String!) { org(slug: $s) { lastEventAt } }', { s: slug }).then((d) => setAt(d.org?.lastEventAt ?? null), () => setAt('unknown'));
+      gql('query($s: String!) { org(slug: $s) { lastEventAt } }', { s: slug }).then(
+        (d) => current && setAt(d.org?.lastEventAt ?? null),
+        // One failed poll keeps what was known.
+        () => current && setAt((known) => known ?? 'unknown'),
+      );
     load();
     const poll = setInterval(load, 30_000);
     // "N min ago" moves on even when the newest event stays the same.
     const tick = setInterval(() => setNow(Date.now()), 15_000);
     return () => {
+      current = false;
       clearInterval(poll);
       clearInterval(tick);
     };

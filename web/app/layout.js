@@ -55,7 +55,7 @@ export function Layout({ viewer, org, route, children }) {
             ${viewer.orgs.map((o) => html`<option value=${o.slug} selected=${o.slug === org.slug}>${o.name}</option>`)}
           </select></label>`
         : html`<span class="org">${org.name}</span>`}
-      <${RangePicker} route=${route} timeZone=${org.timezone} />
+      <${RangePicker} route=${route} timeZone=${page === 'global' ? 'UTC' : org.timezone} />
       <${ThemeToggle} />
       ${page === 'global' ? null : html`<${Freshness} slug=${org.slug} />`}
       <span class="who"><span class="muted">${viewer.me.userId} · ${role}</span>

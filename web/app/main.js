@@ -30,7 +30,7 @@ function App() {
   }, [signedIn, route.parts[0]]);
 
   const home = viewer?.me.org?.slug ?? viewer?.orgs[0]?.slug;
-  const lost = viewer && route.parts[0] !== 'global' && (route.parts[0] !== 'org' || !route.parts[1]);
+  const lost = signedIn && viewer && !['global', 'signin'].includes(route.parts[0]) && (route.parts[0] !== 'org' || !route.parts[1]);
   useEffect(() => {
     if (lost && home) location.replace(href(['org', home, 'overview'], { days: 30 }));
   }, [lost, home]);

@@ -147,6 +147,18 @@ describe('sign-in', () => {
     await expectAccessible(page, 'on the sign-in page with a message');
   });
 
+  test('a token that expires while the dashboard is open leads to sign-in with the reason', async () => {
+    const page = await signedIn(browser, server, server.token('MANAGER', { org: 'demo-1' }), '/org/demo-1/overview?days=30');
+    await page.locator('.card').first().waitFor();
+    await page.evaluate((expired) => localStorage.setItem('agentmon.token', expired), server.expiredToken('MANAGER', 'demo-1'));
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Sessions' }).click();
+    await signInHeading(page).waitFor();
+    assert.match(await page.getByRole('alert').textContent(), /expired/);
+    await page.waitForTimeout(500);
+    assert.match(await page.evaluate(() => location.hash), /^#\/signin/, 'the sign-in page stays');
+    assert.equal(await kept(page), null);
+  });
+
   test('a token the server does not accept is refused with its reason', async () => {
     const page = await signedIn(browser, server, 'eyJub3Q.eyJyZWFs.c2lnbmF0dXJl', '/org/demo-1/overview');
     await signInHeading(page).waitFor();

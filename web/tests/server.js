@@ -61,10 +61,10 @@ export async function startServer() {
       return execFileSync(BIN, ['token', '--ingest'], { env, cwd: dataDir }).toString().trim();
     },
     /** A token whose `exp` has passed (beyond the server's leeway). */
-    expiredToken(role = 'SUPER_ADMIN') {
+    expiredToken(role = 'SUPER_ADMIN', org = undefined) {
       const now = Math.floor(Date.now() / 1000);
       const part = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
-      const body = `${part({ typ: 'JWT', alg: 'HS256' })}.${part({ sub: 'late', role, iss: 'agentmon', aud: 'agentmon', iat: now - 7200, exp: now - 3600 })}`;
+      const body = `${part({ typ: 'JWT', alg: 'HS256' })}.${part({ sub: 'late', role, org, iss: 'agentmon', aud: 'agentmon', iat: now - 7200, exp: now - 3600 })}`;
       return `${body}.${createHmac('sha256', SECRET).update(body).digest('base64url')}`;
     },
     /** Asks the GraphQL API directly; throws on errors. */
@@ -100,14 +100,24 @@ export async function startServer() {
       stopCluster(dataDir);
       rmSync(dataDir, { recursive: true, force: true });
       process.off('exit', onExit);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     },
   };
-  // If the test process ends early (a failure, an interrupt), take agentmon and its cluster down too.
+  // If the test process ends early (a failure, an interrupt), take agentmon,
+  // its cluster and its data directory down too.
   const onExit = () => {
     child.kill('SIGKILL');
     stopCluster(dataDir);
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  const onSignal = (signal) => {
+    onExit();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
   };
   process.once('exit', onExit);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     await server.settled();
   } catch (error) {

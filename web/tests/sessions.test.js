@@ -115,7 +115,8 @@ describe('sessions page', () => {
     const exported = new Set(lines.slice(1).map((l) => l.split(',')[0]));
     assert.ok(ids.length > 0 && ids.every((id) => exported.has(id)));
 
-    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('heading', { name: /^Users .* active from/ }).waitFor();
     await page.locator('tbody tr').first().waitFor();
     const users = await page.locator('tbody tr').count();
     const [usersCsv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);

@@ -101,8 +101,9 @@ async fn serve(
     Ok(())
 }
 
-/// The demo traffic: 90 days, so that every range the dashboard offers
-/// (7, 30, 90 days) has a full previous period to compare with.
+/// The demo traffic: 90 days, so that every range the dashboard offers (7,
+/// 30, 90 days) is full, and the 7- and 30-day ranges have a full previous
+/// period to compare with.
 fn demo_plan() -> Plan {
     Plan {
         days: 90,

@@ -341,12 +341,15 @@ impl From<StoredEvent> for TimelineEvent {
 }
 
 /// A duration as a person reads it: ms below a second, then s, min, h.
+/// Rounded before the unit is chosen, so 59,960 ms reads "1.0 min".
 fn readable_duration(ms: i32) -> String {
     let ms = f64::from(ms);
+    let seconds = (ms / 100.0).round() / 10.0;
+    let minutes = (ms / 6_000.0).round() / 10.0;
     match ms {
         _ if ms < 1_000.0 => format!("{ms} ms"),
-        _ if ms < 60_000.0 => format!("{:.1} s", ms / 1_000.0),
-        _ if ms < 3_600_000.0 => format!("{:.1} min", ms / 60_000.0),
+        _ if seconds < 60.0 => format!("{seconds:.1} s"),
+        _ if minutes < 60.0 => format!("{minutes:.1} min"),
         _ => format!("{:.1} h", ms / 3_600_000.0),
     }
 }
@@ -439,5 +442,7 @@ mod tests {
         assert_eq!(readable_duration(66_800), "1.1 min");
         assert_eq!(readable_duration(12_300), "12.3 s");
         assert_eq!(readable_duration(5_400_000), "1.5 h");
+        assert_eq!(readable_duration(59_960), "1.0 min");
+        assert_eq!(readable_duration(3_597_000), "1.0 h");
     }
 }
