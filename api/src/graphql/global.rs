@@ -10,6 +10,7 @@ use super::cached::{cached, global_key};
 use super::context::{db, GqlResult, RequestContext};
 use super::kpis::{daily_points, DailyPoint, KpisObject};
 use super::orgs::OrgObject;
+use super::overview::org_kpis;
 use super::ranges::DateRange;
 
 #[derive(Default)]
@@ -26,13 +27,17 @@ impl GlobalQuery {
         let viewer = RequestContext::of(ctx)?.user().gql()?;
         policy::check(viewer, Capability::Platform, None).gql()?;
         let (from, to) = range.days().gql()?;
-        Ok(GlobalOverview { from, to })
+        let mut conn = db(ctx)?.owner().await.gql()?;
+        let epoch = org::epoch_sum(&mut conn).await.gql()?;
+        Ok(GlobalOverview { from, to, epoch })
     }
 }
 
 pub struct GlobalOverview {
     from: NaiveDate,
     to: NaiveDate,
+    /// The global epoch (the sum of the orgs'), read once per request.
+    epoch: i64,
 }
 
 #[derive(SimpleObject)]
@@ -45,10 +50,9 @@ pub struct OrgStats {
 impl GlobalOverview {
     /// Across all orgs.
     async fn kpis(&self, ctx: &Context<'_>) -> async_graphql::Result<KpisObject> {
-        let mut conn = db(ctx)?.owner().await.gql()?;
-        let epoch = org::epoch_sum(&mut conn).await.gql()?;
-        let key = global_key(epoch, "kpis", self.from, self.to, "");
+        let key = global_key(self.epoch, "kpis", self.from, self.to, "");
         let kpis = cached(ctx, key, || async {
+            let mut conn = db(ctx)?.owner().await.gql()?;
             rollup::kpis(&mut conn, Scope::Global, self.from, self.to)
                 .await
                 .gql()
@@ -58,10 +62,9 @@ impl GlobalOverview {
     }
 
     async fn daily(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<DailyPoint>> {
-        let mut conn = db(ctx)?.owner().await.gql()?;
-        let epoch = org::epoch_sum(&mut conn).await.gql()?;
-        let key = global_key(epoch, "daily", self.from, self.to, "");
+        let key = global_key(self.epoch, "daily", self.from, self.to, "");
         let days = cached(ctx, key, || async {
+            let mut conn = db(ctx)?.owner().await.gql()?;
             rollup::daily(&mut conn, Scope::Global, self.from, self.to)
                 .await
                 .gql()
@@ -86,14 +89,14 @@ impl GlobalOverview {
         .await
         .gql()?;
         let orgs: Vec<Org> = org::all(&mut conn).await.gql()?;
+        drop(conn);
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
             let Some(o) = orgs.iter().find(|o| o.id == id) else {
                 continue;
             };
-            let kpis = rollup::kpis(&mut conn, Scope::Org(id), self.from, self.to)
-                .await
-                .gql()?;
+            // The same cached figure the org's own overview shows.
+            let kpis = org_kpis(ctx, o, self.from, self.to).await?;
             out.push(OrgStats {
                 org: OrgObject(o.clone()),
                 kpis: KpisObject(kpis),

@@ -6,12 +6,33 @@ use agentmon_core::models::rollup::{self, Scope};
 use async_graphql::{Context, Object};
 use chrono::NaiveDate;
 
-use agentmon_core::metrics::kpis::Sums;
+use agentmon_core::metrics::kpis::{Kpis, Sums};
 
 use super::access::{authorize, in_org};
 use super::cached::{cached, org_key};
 use super::kpis::{daily_points, DailyPoint, KpisObject};
 use super::users::UserStats;
+
+/// An org's Kpis over `from..=to`, through the cache (shared by the org
+/// overview and the global overview's top orgs).
+pub async fn org_kpis(
+    ctx: &Context<'_>,
+    org: &Org,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> async_graphql::Result<Kpis> {
+    let org_id = org.id;
+    cached(ctx, org_key(org, "kpis", from, to, ""), || async {
+        in_org!(ctx, org_id, |tx| rollup::kpis(
+            tx,
+            Scope::Org(org_id),
+            from,
+            to
+        )
+        .await?)
+    })
+    .await
+}
 
 /// Most users `topUsers` returns.
 const MAX_TOP: i32 = 100;
@@ -25,19 +46,9 @@ pub struct OrgOverview {
 #[Object]
 impl OrgOverview {
     async fn kpis(&self, ctx: &Context<'_>) -> async_graphql::Result<KpisObject> {
-        let (org_id, from, to) = (self.org.id, self.from, self.to);
-        let key = org_key(&self.org, "kpis", from, to, "");
-        let kpis = cached(ctx, key, || async {
-            in_org!(ctx, org_id, |tx| rollup::kpis(
-                tx,
-                Scope::Org(org_id),
-                from,
-                to
-            )
-            .await?)
-        })
-        .await?;
-        Ok(KpisObject(kpis))
+        Ok(KpisObject(
+            org_kpis(ctx, &self.org, self.from, self.to).await?,
+        ))
     }
 
     /// One point per day of the range, zeros included.
