@@ -2,7 +2,7 @@
 // its state (org, range, filters) in the URL.
 import { useEffect, useState } from 'preact/hooks';
 
-export function parse(hash = location.hash) {
+function parse(hash = location.hash) {
   const [path, query = ''] = hash.replace(/^#/, '').split('?');
   const decode = (part) => {
     try {
@@ -41,7 +41,7 @@ function customRange(params) {
 }
 
 /** The last `days` (7, 30 or 90; 30 by default) asked for in the URL. */
-export function daysOf(params) {
+function daysOf(params) {
   const days = Number(params.get('days'));
   return [7, 30, 90].includes(days) ? days : 30;
 }
@@ -68,7 +68,7 @@ export function timeRange(range, timeZone) {
 }
 
 /** The instant a local date begins in `timeZone`, as an ISO string. */
-export function zonedStart(date, timeZone) {
+function zonedStart(date, timeZone) {
   const guess = Date.parse(`${date}T00:00:00Z`);
   const offset = (at) => {
     const parts = Object.fromEntries(
@@ -82,7 +82,7 @@ export function zonedStart(date, timeZone) {
   return new Date(guess - offset(first)).toISOString();
 }
 
-export function shift(date, days) {
+function shift(date, days) {
   const d = new Date(`${date}T00:00:00Z`);
   d.setUTCDate(d.getUTCDate() + days);
   return d.toISOString().slice(0, 10);

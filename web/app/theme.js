@@ -10,7 +10,7 @@ const system = matchMedia('(prefers-color-scheme: dark)');
 export const choice = () => localStorage.getItem(KEY) ?? 'system';
 
 /** The theme on screen. */
-export const effective = () => (choice() === 'system' ? (system.matches ? 'dark' : 'light') : choice());
+const effective = () => (choice() === 'system' ? (system.matches ? 'dark' : 'light') : choice());
 
 function apply() {
   if (choice() === 'system') delete document.documentElement.dataset.theme;

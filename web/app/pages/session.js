@@ -14,7 +14,7 @@ const QUERY = `query($org: String!, $id: String!) { org(slug: $org) { session(id
 const LIVE = `subscription($org: String!, $id: String) { sessionUpdated(org: $org, sessionId: $id) { session { id } } }`;
 
 /** A run's outcome as a word with its colour; RUNNING until it finishes. */
-export const Status = ({ status }) =>
+const Status = ({ status }) =>
   html`<span class=${`status ${(status ?? 'RUNNING').toLowerCase()}`}>${(status ?? 'RUNNING').toLowerCase()}</span>`;
 
 export function SessionDetail({ org, id, route }) {
