@@ -9,27 +9,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else return 1; fi; }
-apt_install() {
-  command -v apt-get >/dev/null || { echo "please install: $*" >&2; exit 1; }
-  if [ -z "${APT_UPDATED:-}" ]; then as_root apt-get update -qq; APT_UPDATED=1; fi
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
-}
+. scripts/lib.sh
 
-pg_bin() {
-  for d in $(command -v pg_ctl >/dev/null && dirname "$(command -v pg_ctl)") \
-           $(command -v pg_config >/dev/null && pg_config --bindir) \
-           $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -rV); do
-    [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && { echo "$d"; return; }
-  done
-}
-
-[ -n "$(pg_bin)" ] || { echo "installing PostgreSQL"; apt_install postgresql; }
+need_postgres
 command -v redis-server >/dev/null || { echo "installing Redis"; apt_install redis-server; }
-command -v npm >/dev/null || { echo "installing Node.js"; apt_install nodejs npm; }
+need_node
 export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 [ -x "$CHROMIUM" ] || { echo "installing Chromium"; apt_install chromium; }
-[ -d web/node_modules/playwright-core ] && [ -d web/node_modules/graphiql ] || npm ci --prefix web --no-audit --no-fund
+need_web_libraries
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 cluster="$CARGO_TARGET_DIR/tmp/agentmon-test-pg/pg"

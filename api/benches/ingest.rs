@@ -51,7 +51,7 @@ async fn main() -> anyhow::Result<()> {
         ),
         auth,
         db: db.clone(),
-        web_dir: "web".into(),
+        web: Default::default(),
         metrics: agentmon_api::metrics::handle(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

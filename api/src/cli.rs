@@ -11,7 +11,10 @@ use clap::{Args, Parser, Subcommand};
 #[command(
     name = "agentmon",
     version,
-    about = "Monitoring for cloud AI coding agents"
+    about = "Monitoring for cloud AI coding agents",
+    after_help = "Every option can also be set by the environment variable named beside it \
+                  (see each command's --help for its own). Logging: RUST_LOG (default info), \
+                  AGENTMON_LOG_FORMAT=json for JSON lines."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -27,14 +30,11 @@ pub struct StorageArgs {
     /// PostgreSQL URL. Without it agentmon runs its own cluster in the data directory.
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
-    /// Where the embedded PostgreSQL and generated secrets live.
-    #[arg(
-        long,
-        env = "AGENTMON_DATA_DIR",
-        default_value = ".agentmon",
-        global = true
-    )]
-    pub data_dir: PathBuf,
+    /// Where the embedded PostgreSQL and the generated secrets live. Default:
+    /// $XDG_DATA_HOME/agentmon, else ~/.local/share/agentmon; as root
+    /// /var/lib/agentmon. Never the current folder, so every command agrees.
+    #[arg(long, env = "AGENTMON_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
     /// Redis for the cache and the live-update bus shared by replicas;
     /// without it both are in-process.
     #[arg(long, env = "REDIS_URL", global = true, hide_env_values = true)]
@@ -156,9 +156,11 @@ pub struct ServeArgs {
     /// On first start, create demo orgs and fill them with generated traffic.
     #[arg(long, env = "AGENTMON_DEMO")]
     pub demo: bool,
-    /// Where the static dashboard and its browser libraries are.
-    #[arg(long, env = "AGENTMON_WEB_DIR", default_value = "web")]
-    pub web_dir: PathBuf,
+    /// Development: serve the dashboard's files from this folder (the
+    /// repository's `web/`) on every request instead of the copy inside the
+    /// binary, so edits show without a rebuild.
+    #[arg(long, env = "AGENTMON_WEB_DIR")]
+    pub web_dir: Option<PathBuf>,
     /// Deepest query accepted.
     #[arg(long, env = "AGENTMON_MAX_QUERY_DEPTH", default_value_t = 16)]
     pub max_query_depth: usize,

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod cli;
 pub mod commands;
+pub mod data_dir;
 pub mod demo;
 pub mod graphql;
 pub mod http;

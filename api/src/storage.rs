@@ -5,9 +5,13 @@
 use agentmon_core::auth::JwtSettings;
 use agentmon_core::db::embedded::{read_or_create_secret, EmbeddedPg};
 use agentmon_core::db::{create_database_if_missing, migrate, Db, PoolSizes};
-use anyhow::Context;
+use anyhow::{bail, Context};
 
 use crate::cli::{AuthArgs, StorageArgs};
+use crate::data_dir;
+
+/// Shortest HS256 secret accepted.
+pub const MIN_SECRET_BYTES: usize = 32;
 
 const EMBEDDED_DATABASE: &str = "agentmon";
 
@@ -17,6 +21,14 @@ pub struct Storage {
     embedded: Option<EmbeddedPg>,
 }
 
+/// Whether a command may create the JWT secret when the data directory has
+/// none: only the server does; every other command must use the server's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretFile {
+    CreateIfMissing,
+    MustExist,
+}
+
 impl Storage {
     /// Connects (starting the embedded cluster when no URL is configured) and
     /// applies pending migrations.
@@ -24,7 +36,8 @@ impl Storage {
         let (url, embedded) = match &args.database_url {
             Some(url) => (url.clone(), None),
             None => {
-                let dir = args.data_dir.clone();
+                let (dir, origin) = data_dir::resolve(args.data_dir.as_deref())?;
+                data_dir::announce(&dir, origin);
                 let pg =
                     tokio::task::spawn_blocking(move || EmbeddedPg::start_or_reuse(&dir)).await??;
                 create_database_if_missing(&pg.url("postgres"), EMBEDDED_DATABASE).await?;
@@ -41,6 +54,14 @@ impl Storage {
         Ok(Storage { db, url, embedded })
     }
 
+    /// Which PostgreSQL this is, for the start-up lines (no password).
+    pub fn describe(&self) -> String {
+        match &self.embedded {
+            Some(pg) => format!("embedded, on 127.0.0.1:{}", pg.port()),
+            None => redact(&self.url),
+        }
+    }
+
     /// Closes the pools, then stops the embedded cluster if this process
     /// started it.
     pub fn close(self) {
@@ -50,23 +71,38 @@ impl Storage {
 }
 
 /// The JWT settings: the configured secret, or the one kept in the data
-/// directory (created on first use, mode 0600).
-pub fn jwt_settings(auth: &AuthArgs, storage: &StorageArgs) -> anyhow::Result<JwtSettings> {
+/// directory (created by the server's first start, mode 0600).
+pub fn jwt_settings(
+    auth: &AuthArgs,
+    storage: &StorageArgs,
+    file: SecretFile,
+) -> anyhow::Result<JwtSettings> {
     let secret = match &auth.jwt_secret {
-        Some(secret) => secret.clone(),
+        Some(secret) => {
+            if secret.len() < MIN_SECRET_BYTES {
+                bail!(
+                    "AGENTMON_JWT_SECRET is {} bytes long; it must have at least {MIN_SECRET_BYTES} \
+                     (make one with `openssl rand -hex 32`)",
+                    secret.len()
+                );
+            }
+            secret.clone()
+        }
         None => {
-            std::fs::create_dir_all(&storage.data_dir).with_context(|| {
-                format!(
-                    "cannot create the data directory {}",
-                    storage.data_dir.display()
-                )
-            })?;
-            read_or_create_secret(&storage.data_dir.join("jwt-secret"))?
+            let (dir, origin) = data_dir::resolve(storage.data_dir.as_deref())?;
+            data_dir::announce(&dir, origin);
+            let path = dir.join("jwt-secret");
+            match file {
+                SecretFile::CreateIfMissing => {
+                    std::fs::create_dir_all(&dir).with_context(|| {
+                        format!("cannot create the data directory {}", dir.display())
+                    })?;
+                    read_or_create_secret(&path)?
+                }
+                SecretFile::MustExist => read_secret(&path)?,
+            }
         }
     };
-    if secret.len() < 32 {
-        tracing::warn!("AGENTMON_JWT_SECRET is shorter than 32 bytes; use a longer random secret");
-    }
     let jwks = match &auth.jwks {
         Some(path) => Some(JwtSettings::read_jwks(path)?),
         None => None,
@@ -113,4 +149,35 @@ pub fn publishing_bus(args: &StorageArgs) -> anyhow::Result<Option<agentmon_core
         .as_deref()
         .map(agentmon_core::bus::Bus::redis)
         .transpose()
+}
+
+/// The secret a server made in its data directory; never a new one, which
+/// would mint tokens that server refuses.
+fn read_secret(path: &std::path::Path) -> anyhow::Result<String> {
+    match std::fs::read_to_string(path) {
+        Ok(secret) if !secret.trim().is_empty() => Ok(secret.trim().to_string()),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            bail!("cannot read the JWT secret {}: {e}", path.display())
+        }
+        _ => bail!(
+            "there is no JWT secret at {}: `agentmon serve` creates it on its first start. \
+             If a server is running, it uses another data directory (it prints it when it \
+             starts): set AGENTMON_DATA_DIR to that one, or AGENTMON_JWT_SECRET to the \
+             server's secret. Otherwise start `agentmon serve` once first.",
+            path.display()
+        ),
+    }
+}
+
+/// A database or Redis URL without its password.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            if parsed.password().is_some() {
+                let _ = parsed.set_password(Some("***"));
+            }
+            parsed.to_string()
+        }
+        Err(_) => "(a URL that does not parse)".into(),
+    }
 }

@@ -11,17 +11,24 @@ use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use serde_json::{json, Value};
 
-fn agentmon(data_dir: &Path) -> Command {
+/// `agentmon` started in folder `cwd`.
+fn agentmon_in(data_dir: &Path, cwd: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_agentmon"));
     cmd.env("AGENTMON_DATA_DIR", data_dir)
         .env_remove("DATABASE_URL")
         .env_remove("AGENTMON_JWT_SECRET")
-        .current_dir(data_dir.parent().unwrap_or(Path::new("/")));
+        .env_remove("AGENTMON_WEB_DIR")
+        .env_remove("REDIS_URL")
+        .current_dir(cwd);
     cmd
 }
 
 fn serve(data_dir: &Path, port: u16) -> Child {
-    agentmon(data_dir)
+    serve_in(data_dir, data_dir.parent().unwrap_or(Path::new("/")), port)
+}
+
+fn serve_in(data_dir: &Path, cwd: &Path, port: u16) -> Child {
+    agentmon_in(data_dir, cwd)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -63,7 +70,11 @@ fn stop(mut child: Child) {
 }
 
 fn run(data_dir: &Path, args: &[&str]) -> String {
-    let output = agentmon(data_dir)
+    run_in(data_dir, data_dir.parent().unwrap_or(Path::new("/")), args)
+}
+
+fn run_in(data_dir: &Path, cwd: &Path, args: &[&str]) -> String {
+    let output = agentmon_in(data_dir, cwd)
         .args(args)
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
@@ -136,4 +147,124 @@ async fn serve_runs_its_own_postgres_and_a_restart_keeps_the_data() {
     );
     stop(server);
     let _ = std::fs::remove_dir_all(data_dir.parent().unwrap_or(Path::new("/nonexistent")));
+}
+
+fn temp_folder(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("{name}-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    dir
+}
+
+async fn get(url: &str) -> reqwest::Response {
+    reqwest::get(url)
+        .await
+        .unwrap_or_else(|e| panic!("{url}: {e}"))
+}
+
+/// Paths under `/vendor/` a page names (its import map, its tags).
+fn vendor_urls(html: &str) -> Vec<String> {
+    html.split("\"/vendor/")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(|path| format!("/vendor/{path}"))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_binary_alone_serves_the_dashboard_and_commands_agree_from_any_folder() {
+    let data_dir = temp_folder("one-binary").join("data");
+    let (server_cwd, other_cwd) = (temp_folder("empty"), temp_folder("elsewhere"));
+    let port = agentmon_core::db::embedded::free_port().unwrap_or_else(|e| panic!("{e}"));
+    let server = serve_in(&data_dir, &server_cwd, port);
+    wait_ready(port).await;
+    let base = format!("http://127.0.0.1:{port}");
+
+    // Started from an empty folder, with no web/ beside it.
+    assert_eq!(
+        std::fs::read_dir(&server_cwd)
+            .map(|d| d.count())
+            .unwrap_or(99),
+        0
+    );
+    for page in ["/", "/graphiql"] {
+        let response = get(&format!("{base}{page}")).await;
+        assert_eq!(response.status(), 200, "{page}");
+        let csp = response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(csp.contains("script-src 'self' 'nonce-"), "{page}: {csp}");
+        assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+        let html = response.text().await.unwrap_or_default();
+        let libraries = vendor_urls(&html);
+        assert!(libraries.len() >= 3, "{page} names its libraries: {html}");
+        for url in libraries {
+            let response = get(&format!("{base}{url}")).await;
+            assert_eq!(response.status(), 200, "{url}, named by {page}");
+            assert_eq!(
+                response.headers()["cache-control"],
+                "public, max-age=31536000, immutable",
+                "{url} is versioned"
+            );
+            let kind = response.headers()["content-type"]
+                .to_str()
+                .unwrap_or_default()
+                .to_string();
+            assert!(
+                kind.contains("javascript") || kind.contains("css"),
+                "{url}: {kind}"
+            );
+        }
+    }
+    let main = get(&format!("{base}/app/main.js")).await;
+    assert_eq!(main.status(), 200);
+    assert_eq!(get(&format!("{base}/tests/suite.js")).await.status(), 404);
+    assert_eq!(
+        get(&format!("{base}/vendor/playwright-core/package.json"))
+            .await
+            .status(),
+        404
+    );
+
+    // `agentmon token` from another folder, same data directory: accepted.
+    let token = run_in(
+        &data_dir,
+        &other_cwd,
+        &["token", "--role", "SUPER_ADMIN", "--ttl", "10m"],
+    );
+    assert_eq!(
+        orgs(port, &token).await["data"]["orgs"],
+        json!([]),
+        "the server accepts the token"
+    );
+    assert_eq!(
+        std::fs::read_dir(&other_cwd)
+            .map(|d| d.count())
+            .unwrap_or(99),
+        0,
+        "nothing written where the command ran"
+    );
+
+    // A data directory no server has used: no new secret, a clear message.
+    let stray = other_cwd.join("stray");
+    let output = agentmon_in(&stray, &other_cwd)
+        .args(["token", "--role", "SUPER_ADMIN"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("no JWT secret") && stderr.contains("AGENTMON_DATA_DIR"),
+        "{stderr}"
+    );
+    assert!(
+        !stray.join("jwt-secret").exists(),
+        "no secret that the server would refuse"
+    );
+
+    stop(server);
+    for dir in [&server_cwd, &other_cwd, &data_dir] {
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

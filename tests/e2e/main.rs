@@ -5,6 +5,7 @@ mod harness;
 
 mod auth;
 mod demo;
+mod docs;
 mod embedded;
 mod http;
 mod ingest_atomicity;

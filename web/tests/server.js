@@ -37,9 +37,11 @@ export async function startServer() {
   const env = { ...process.env, AGENTMON_DATA_DIR: dataDir, AGENTMON_JWT_SECRET: SECRET, RUST_LOG: 'info' };
   delete env.DATABASE_URL;
   delete env.REDIS_URL;
+  // The dashboard under test is the copy inside the binary, as users get it.
+  delete env.AGENTMON_WEB_DIR;
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(BIN, ['serve', '--demo', '--listen', `127.0.0.1:${port}`, '--web-dir', join(ROOT, 'web')], {
+  const child = spawn(BIN, ['serve', '--demo', '--listen', `127.0.0.1:${port}`], {
     env,
     cwd: dataDir,
     stdio: ['ignore', 'ignore', 'pipe'],

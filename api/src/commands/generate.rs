@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use crate::cli::{AuthArgs, GenerateArgs, StorageArgs};
 use crate::demo::{CREATE_ORG_MUTATION, INGEST_MUTATION};
-use crate::storage::jwt_settings;
+use crate::storage::{jwt_settings, SecretFile};
 
 pub async fn run(storage: &StorageArgs, auth: &AuthArgs, args: GenerateArgs) -> anyhow::Result<()> {
     let plan = Plan {
@@ -30,7 +30,7 @@ pub async fn run(storage: &StorageArgs, auth: &AuthArgs, args: GenerateArgs) -> 
         return Ok(());
     }
 
-    let authenticator = Authenticator::new(jwt_settings(auth, storage)?);
+    let authenticator = Authenticator::new(jwt_settings(auth, storage, SecretFile::MustExist)?);
     let hour = std::time::Duration::from_secs(3600);
     let admin = authenticator.mint(
         &MintRequest::User {

@@ -11,15 +11,20 @@ use tokio_util::sync::CancellationToken;
 use super::signals::shutdown_signal;
 use crate::cli::{AuthArgs, ServeArgs, StorageArgs};
 use crate::graphql::{self, Limits};
+use crate::http::assets::Source;
 use crate::http::{router, AppState};
-use crate::storage::{jwt_settings, Storage};
+use crate::storage::{jwt_settings, redact, SecretFile, Storage};
 
 pub async fn run(
     storage_args: &StorageArgs,
     auth: &AuthArgs,
     args: ServeArgs,
 ) -> anyhow::Result<()> {
-    let auth = Authenticator::new(jwt_settings(auth, storage_args)?);
+    let auth = Authenticator::new(jwt_settings(
+        auth,
+        storage_args,
+        SecretFile::CreateIfMissing,
+    )?);
     let storage = Storage::open(storage_args).await?;
     let result = serve(storage_args, &storage, auth, &args).await;
     storage.close();
@@ -42,7 +47,10 @@ async fn serve(
         schema: schema.clone(),
         auth: auth.clone(),
         db: storage.db.clone(),
-        web_dir: args.web_dir.clone(),
+        web: match &args.web_dir {
+            Some(dir) => Source::Dir(dir.clone()),
+            None => Source::Embedded,
+        },
         metrics: crate::metrics::handle(),
     };
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -74,8 +82,56 @@ async fn serve(
     }
 
     tracing::info!(%url, "agentmon is listening");
-    println!("agentmon is listening on {url}");
-    println!("  GraphiQL:  {url}/graphiql");
+    print_start(storage_args, storage, &state, &url, args, &auth)?;
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("stopped accepting requests; in-flight requests finished");
+    stop_worker.cancel();
+    if let Some(worker) = worker {
+        worker.await??;
+    }
+    Ok(())
+}
+
+/// The first lines a person sees: where the data lives, what the server
+/// uses, where to go, and how to get a token.
+fn print_start(
+    storage_args: &StorageArgs,
+    storage: &Storage,
+    state: &AppState,
+    url: &str,
+    args: &ServeArgs,
+    auth: &Authenticator,
+) -> anyhow::Result<()> {
+    let (data_dir, _) = crate::data_dir::resolve(storage_args.data_dir.as_deref())?;
+    let shared = match &storage_args.redis_url {
+        Some(redis) => format!("Redis at {}", redact(redis)),
+        None => "in-process (set REDIS_URL to share them between replicas)".into(),
+    };
+    let me = std::env::args().next().unwrap_or_else(|| "agentmon".into());
+    let env = match &storage_args.data_dir {
+        Some(_) => format!("AGENTMON_DATA_DIR={} ", data_dir.display()),
+        None => String::new(),
+    };
+    println!(
+        "agentmon {} is listening on {url}",
+        env!("CARGO_PKG_VERSION")
+    );
+    println!("  data directory:  {}", data_dir.display());
+    println!("  PostgreSQL:      {}", storage.describe());
+    println!("  cache and live:  {shared}");
+    println!(
+        "  projection:      {}",
+        if args.no_worker {
+            "by separate `agentmon worker` processes"
+        } else {
+            "a worker in this process"
+        }
+    );
+    println!("  dashboard:       {url}/ ({})", state.web.describe());
+    println!("  GraphiQL:        {url}/graphiql");
+    println!("  metrics:         {url}/metrics");
     if args.demo {
         let token = auth.mint(
             &MintRequest::User {
@@ -87,17 +143,9 @@ async fn serve(
         )?;
         println!("  sign in as the demo SUPER_ADMIN: {url}/#token={token}");
         println!("  GraphiQL, signed in:             {url}/graphiql#token={token}");
-    } else {
-        println!("  a token:   cargo run --release -- token --role SUPER_ADMIN");
     }
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
-    tracing::info!("stopped accepting requests; in-flight requests finished");
-    stop_worker.cancel();
-    if let Some(worker) = worker {
-        worker.await??;
-    }
+    println!("  a dashboard token: {env}{me} token --role SUPER_ADMIN");
+    println!("  a producer token:  {env}{me} token --ingest --orgs '*'");
     Ok(())
 }
 

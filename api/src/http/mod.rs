@@ -1,22 +1,23 @@
 //! The HTTP surface of one server: `/graphql`, `/graphiql`,
 //! `/schema.graphql`, `/healthz`, `/readyz` and the static dashboard.
 
+pub mod assets;
 mod export;
 mod graphql;
 mod health;
 mod static_files;
 mod websocket;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use agentmon_core::auth::Authenticator;
 use agentmon_core::db::Db;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, Request};
+use axum::http::{header, HeaderName, HeaderValue, Request};
 use axum::routing::get;
 use axum::Router;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::graphql::AppSchema;
@@ -31,7 +32,8 @@ pub struct AppState {
     pub schema: AppSchema,
     pub auth: Authenticator,
     pub db: Db,
-    pub web_dir: PathBuf,
+    /// Where the dashboard's files come from (the binary, or a folder).
+    pub web: assets::Source,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
 }
 
@@ -58,8 +60,12 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(health::metrics))
         .route("/export/sessions.csv", get(export::sessions_csv))
         .route("/export/users.csv", get(export::users_csv))
-        .merge(static_files::routes(&state.web_dir))
+        .merge(static_files::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(trace)
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))

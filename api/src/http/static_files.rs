@@ -1,17 +1,133 @@
-//! Static files: the dashboard from the web directory at `/`, GraphiQL at
-//! `/graphiql`, and the browser libraries npm installed into
-//! `web/node_modules` at `/vendor/` (nothing is loaded from a CDN).
+//! The dashboard at `/`, GraphiQL at `/graphiql`, and the browser libraries
+//! at `/vendor/VERSION/…` (nothing is loaded from a CDN).
+//!
+//! Pages are sent with `no-cache` and a Content-Security-Policy whose nonce
+//! admits their inline import map; their library URLs carry the libraries'
+//! version, so library files are cached for a year. The dashboard's own
+//! modules are revalidated by ETag.
 
-use std::path::Path;
-
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use axum::Router;
-use tower_http::services::{ServeDir, ServeFile};
 
+use super::assets::{self, Asset, VENDOR_VERSION};
 use super::AppState;
 
-pub fn routes(web_dir: &Path) -> Router<AppState> {
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+const REVALIDATE: &str = "no-cache";
+
+pub fn routes() -> Router<AppState> {
     Router::new()
-        .route_service("/graphiql", ServeFile::new(web_dir.join("graphiql.html")))
-        .nest_service("/vendor", ServeDir::new(web_dir.join("node_modules")))
-        .fallback_service(ServeDir::new(web_dir))
+        .route("/", get(index))
+        .route("/graphiql", get(graphiql))
+        .route("/vendor/{*path}", get(vendor))
+        .fallback(get(file))
+}
+
+async fn index(State(state): State<AppState>) -> Response {
+    page(&state, "index.html")
+}
+
+async fn graphiql(State(state): State<AppState>) -> Response {
+    page(&state, "graphiql.html")
+}
+
+fn page(state: &AppState, name: &str) -> Response {
+    match state.web.page_file(name) {
+        Some(asset) => html(&asset),
+        None => not_found(name),
+    }
+}
+
+async fn file(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+    let path = uri.path();
+    match state.web.page_file(path) {
+        Some(asset) if path.ends_with(".html") => html(&asset),
+        Some(asset) => send(&headers, asset, REVALIDATE),
+        None => not_found(path),
+    }
+}
+
+async fn vendor(headers: HeaderMap, Path(path): Path<String>) -> Response {
+    let (cache, path) = match path.split_once('/') {
+        Some((version, rest)) if version == VENDOR_VERSION => (IMMUTABLE, rest),
+        _ => (REVALIDATE, path.as_str()),
+    };
+    match assets::vendor_file(path) {
+        Some(asset) => send(&headers, asset, cache),
+        None => not_found(path),
+    }
+}
+
+/// A file, or 304 when the client holds this version already.
+fn send(request: &HeaderMap, asset: Asset, cache: &'static str) -> Response {
+    let fresh = request
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|tags| tags.split(',').any(|t| t.trim() == asset.etag));
+    let headers = [
+        (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
+        (
+            header::ETAG,
+            HeaderValue::from_str(&asset.etag).unwrap_or(HeaderValue::from_static("\"\"")),
+        ),
+    ];
+    if fresh {
+        return (StatusCode::NOT_MODIFIED, headers).into_response();
+    }
+    (
+        headers,
+        [(header::CONTENT_TYPE, content_type(&asset.mime))],
+        asset.bytes.into_owned(),
+    )
+        .into_response()
+}
+
+/// A page: its library URLs versioned, its inline scripts admitted by a
+/// fresh nonce and nothing else inline.
+fn html(asset: &Asset) -> Response {
+    let nonce = uuid::Uuid::new_v4().simple().to_string();
+    let body = String::from_utf8_lossy(&asset.bytes)
+        .replace("\"/vendor/", &format!("\"/vendor/{VENDOR_VERSION}/"))
+        .replace(
+            "<script type=\"importmap\">",
+            &format!("<script type=\"importmap\" nonce=\"{nonce}\">"),
+        );
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    (
+        [
+            (header::CACHE_CONTROL, HeaderValue::from_static(REVALIDATE)),
+            (header::CONTENT_TYPE, content_type(&asset.mime)),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_str(&policy)
+                    .unwrap_or(HeaderValue::from_static("default-src 'self'")),
+            ),
+            (
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn content_type(mime: &str) -> HeaderValue {
+    HeaderValue::from_str(mime).unwrap_or(HeaderValue::from_static("application/octet-stream"))
+}
+
+fn not_found(path: &str) -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CACHE_CONTROL, HeaderValue::from_static(REVALIDATE))],
+        format!("no such file: /{}\n", path.trim_start_matches('/')),
+    )
+        .into_response()
 }

@@ -239,20 +239,41 @@ fn cluster_user() -> anyhow::Result<Option<(Uid, Gid)>> {
     Ok(Some((user.uid, user.gid)))
 }
 
-/// Reads a secret kept in `path`, or creates a random one there (mode 0600).
+/// Reads a secret kept in `path`, or creates a random one there (mode
+/// 0600). Two processes starting at once agree: the secret is written to a
+/// file of its own and linked into place only if `path` does not exist yet;
+/// the loser reads the winner's.
 pub fn read_or_create_secret(path: &Path) -> anyhow::Result<String> {
-    if let Ok(existing) = fs::read_to_string(path) {
-        let existing = existing.trim();
-        if !existing.is_empty() {
-            return Ok(existing.to_string());
-        }
+    if let Some(existing) = read_existing(path)? {
+        return Ok(existing);
     }
     let secret: String = {
         use rand::distr::{Alphanumeric, SampleString};
         Alphanumeric.sample_string(&mut rand::rng(), 48)
     };
-    write_private(path, &secret)?;
-    Ok(secret)
+    let draft = path.with_extension(format!("new-{}", std::process::id()));
+    write_private(&draft, &secret)?;
+    let linked = fs::hard_link(&draft, path);
+    let _ = fs::remove_file(&draft);
+    match linked {
+        Ok(()) => Ok(secret),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            read_existing(path)?.ok_or_else(|| anyhow!("{} exists but is empty", path.display()))
+        }
+        Err(e) => Err(anyhow!("cannot create {}: {e}", path.display())),
+    }
+}
+
+fn read_existing(path: &Path) -> anyhow::Result<Option<String>> {
+    match fs::read_to_string(path) {
+        Ok(existing) if !existing.trim().is_empty() => Ok(Some(existing.trim().to_string())),
+        Ok(_) => Err(anyhow!(
+            "{} is empty: delete it to have a new secret made",
+            path.display()
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(anyhow!("cannot read {}: {e}", path.display())),
+    }
 }
 
 fn write_private(path: &Path, content: &str) -> anyhow::Result<()> {

@@ -72,7 +72,7 @@ impl TestApp {
             schema: graphql::build(Some(services.clone()), Limits::default()),
             auth: auth.clone(),
             db: db.clone(),
-            web_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/../web").into(),
+            web: Default::default(),
             metrics: agentmon_api::metrics::handle(),
         };
         TestApp {

@@ -1,0 +1,205 @@
+//! The dashboard's files and the browser libraries it loads, carried in the
+//! binary (`build.rs` gathers the libraries the pages name). With a web
+//! directory configured (development), the dashboard's own files are read
+//! from disk on every request instead, so edits show without a rebuild; the
+//! libraries always come from the binary.
+
+use std::borrow::Cow;
+use std::path::{Component, Path, PathBuf};
+
+use rust_embed::Embed;
+
+/// `web/` without its npm folder, its tests and npm's manifests.
+#[derive(Embed)]
+#[folder = "../web/"]
+#[exclude = "node_modules/*"]
+#[exclude = "tests/*"]
+#[exclude = "package.json"]
+#[exclude = "package-lock.json"]
+struct Web;
+
+/// Exactly the library files the pages name, and what those import.
+#[derive(Embed)]
+#[folder = "$OUT_DIR/vendor/"]
+struct Vendor;
+
+/// Changes whenever a library file changes: part of every library URL.
+pub const VENDOR_VERSION: &str = env!("AGENTMON_VENDOR_VERSION");
+
+/// Where the dashboard's own files come from.
+#[derive(Debug, Clone, Default)]
+pub enum Source {
+    /// The copy inside the binary.
+    #[default]
+    Embedded,
+    /// A `web/` folder on disk, read on each request (development).
+    Dir(PathBuf),
+}
+
+pub struct Asset {
+    pub bytes: Cow<'static, [u8]>,
+    pub mime: String,
+    /// A strong validator of the content.
+    pub etag: String,
+}
+
+impl Source {
+    /// A file of the dashboard (`index.html`, `app/main.js`, …).
+    pub fn page_file(&self, path: &str) -> Option<Asset> {
+        let path = clean(path)?;
+        if is_private(&path) {
+            return None;
+        }
+        match self {
+            Source::Embedded => Web::get(&path).map(|f| embedded(&path, f)),
+            Source::Dir(dir) => {
+                let bytes = std::fs::read(dir.join(&path)).ok()?;
+                let etag = format!("\"{:x}\"", fnv(&bytes));
+                Some(Asset {
+                    mime: mime(&path),
+                    bytes: Cow::Owned(bytes),
+                    etag,
+                })
+            }
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Source::Embedded => "embedded in the binary".into(),
+            Source::Dir(dir) => format!("read from {} (development)", dir.display()),
+        }
+    }
+}
+
+/// A library file (`preact/dist/preact.module.js`, …).
+pub fn vendor_file(path: &str) -> Option<Asset> {
+    let path = clean(path)?;
+    Vendor::get(&path).map(|f| embedded(&path, f))
+}
+
+/// Every library path the binary serves.
+pub fn vendor_paths() -> impl Iterator<Item = Cow<'static, str>> {
+    Vendor::iter()
+}
+
+fn embedded(path: &str, file: rust_embed::EmbeddedFile) -> Asset {
+    let hash = file.metadata.sha256_hash();
+    Asset {
+        mime: mime(path),
+        etag: format!(
+            "\"{}\"",
+            hash[..12]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        ),
+        bytes: file.data,
+    }
+}
+
+fn mime(path: &str) -> String {
+    let guess = mime_guess::from_path(path).first_or_octet_stream();
+    match guess.type_() {
+        mime_guess::mime::TEXT | mime_guess::mime::APPLICATION
+            if guess.get_param("charset").is_none() && is_text(path) =>
+        {
+            format!("{guess}; charset=utf-8")
+        }
+        _ => guess.to_string(),
+    }
+}
+
+fn is_text(path: &str) -> bool {
+    [".html", ".js", ".mjs", ".css", ".json", ".svg", ".map"]
+        .iter()
+        .any(|ext| path.ends_with(ext))
+}
+
+/// Files of `web/` that are not the dashboard's (tests, npm's files).
+fn is_private(path: &str) -> bool {
+    path.starts_with("node_modules/")
+        || path.starts_with("tests/")
+        || path == "package.json"
+        || path == "package-lock.json"
+        || path.split('/').any(|part| part.starts_with('.'))
+}
+
+/// A relative path with `/` separators and no `..`, or `None`.
+fn clean(path: &str) -> Option<String> {
+    let path = path.trim_start_matches('/');
+    let mut parts = Vec::new();
+    for part in Path::new(path).components() {
+        match part {
+            Component::Normal(p) => parts.push(p.to_str()?),
+            Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_that_climb_out_or_reach_private_files_are_not_served() {
+        let web = Source::Embedded;
+        assert!(web.page_file("index.html").is_some());
+        assert!(web.page_file("/app/main.js").is_some());
+        for path in [
+            "../Cargo.toml",
+            "app/../../Cargo.toml",
+            "tests/suite.js",
+            "package.json",
+            "node_modules/preact/package.json",
+            "",
+        ] {
+            assert!(web.page_file(path).is_none(), "{path} is served");
+        }
+        assert!(vendor_file("preact/dist/preact.module.js").is_some());
+        assert!(vendor_file("preact/package.json").is_none());
+        assert!(vendor_file("../preact/dist/preact.module.js").is_none());
+    }
+
+    #[test]
+    fn every_library_a_page_names_is_embedded_and_nothing_else_of_npm() {
+        let named: std::collections::BTreeSet<String> = ["index.html", "graphiql.html"]
+            .iter()
+            .flat_map(|page| {
+                let html = Source::Embedded
+                    .page_file(page)
+                    .map(|a| a.bytes)
+                    .unwrap_or_default();
+                let html = String::from_utf8_lossy(&html).into_owned();
+                html.split("\"/vendor/")
+                    .skip(1)
+                    .filter_map(|rest| rest.split('"').next().map(str::to_string))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert!(named.len() >= 8, "{named:?}");
+        let served: std::collections::BTreeSet<String> =
+            vendor_paths().map(|p| p.into_owned()).collect();
+        for path in &named {
+            assert!(served.contains(path), "{path} is named but not embedded");
+        }
+        // What else is served is imported by a named file, by relative path.
+        for path in served.difference(&named) {
+            let file_name = path.rsplit('/').next().unwrap_or_default();
+            let imported = named.iter().chain(served.iter()).any(|importer| {
+                vendor_file(importer).is_some_and(|a| {
+                    String::from_utf8_lossy(&a.bytes).contains(&format!("./{file_name}"))
+                })
+            });
+            assert!(imported, "{path} is embedded but nothing loads it");
+        }
+    }
+}
