@@ -1,14 +1,21 @@
 //! Org administration shared by the GraphQL mutations and the CLI.
 
+use agentmon_core::auth::{Role, UserPrincipal};
 use agentmon_core::db::Db;
-use agentmon_core::models::org::{self, Org, OrgChanges};
+use agentmon_core::models::audit;
+use agentmon_core::models::org::{self, NewOrg, Org, OrgChanges};
 use agentmon_core::{Error, Result};
 use diesel_async::AsyncConnection;
 
 /// Changes an org. A new time zone moves every day boundary, so the org's
 /// read models are rebuilt in the same transaction: readers see either the
-/// old figures or the new ones.
-pub async fn update_org(db: &Db, slug: &str, changes: OrgChanges) -> Result<Org> {
+/// old figures or the new ones. The audit entry is written in it too.
+pub async fn update_org(
+    db: &Db,
+    actor: &UserPrincipal,
+    slug: &str,
+    changes: OrgChanges,
+) -> Result<Org> {
     changes.validate()?;
     let mut conn = db.owner().await?;
     conn.transaction::<_, Error, _>(async |tx| {
@@ -20,7 +27,33 @@ pub async fn update_org(db: &Db, slug: &str, changes: OrgChanges) -> Result<Org>
             tracing::info!(org = %after.slug, from = %before.timezone, to = %after.timezone, sessions,
                 "time zone changed; read models rebuilt");
         }
+        let detail = serde_json::json!({ "slug": after.slug, "timezone": after.timezone, "status": after.status });
+        audit::record(tx, after.id, actor, "org.update", detail).await?;
         Ok(after)
     })
     .await
+}
+
+/// Creates an org and its audit entry in one transaction.
+pub async fn create_org(db: &Db, actor: &UserPrincipal, new: &NewOrg) -> Result<Org> {
+    let mut conn = db.owner().await?;
+    conn.transaction::<_, Error, _>(async |tx| {
+        let created = org::create(tx, new).await?;
+        let detail = serde_json::json!({ "slug": created.slug, "timezone": created.timezone });
+        audit::record(tx, created.id, actor, "org.create", detail).await?;
+        Ok(created)
+    })
+    .await
+}
+
+/// Who an operator at the command line is, in the audit log.
+pub fn operator() -> UserPrincipal {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    UserPrincipal {
+        sub: format!("cli:{user}"),
+        role: Role::SuperAdmin,
+        org: None,
+    }
 }

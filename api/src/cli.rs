@@ -30,6 +30,12 @@ pub struct StorageArgs {
     /// PostgreSQL URL. Without it agentmon runs its own cluster in the data directory.
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
+    /// The login every request uses: a member of `agentmon_app` only, never
+    /// a superuser or the tables' owner. Without it agentmon uses the
+    /// `agentmon_api` login the migrations create, with a password derived
+    /// from DATABASE_URL that it sets itself.
+    #[arg(long, env = "DATABASE_APP_URL", global = true, hide_env_values = true)]
+    pub database_app_url: Option<String>,
     /// Where the embedded PostgreSQL and the generated secrets live. Default:
     /// $XDG_DATA_HOME/agentmon, else ~/.local/share/agentmon; as root
     /// /var/lib/agentmon. Never the current folder, so every command agrees.

@@ -4,7 +4,7 @@
 
 use agentmon_core::auth::JwtSettings;
 use agentmon_core::db::embedded::{read_or_create_secret, EmbeddedPg};
-use agentmon_core::db::{create_database_if_missing, migrate, Db, PoolSizes};
+use agentmon_core::db::{create_database_if_missing, migrate, Db, DbUrls, PoolSizes};
 use anyhow::{bail, Context};
 
 use crate::cli::{AuthArgs, StorageArgs};
@@ -50,7 +50,14 @@ impl Storage {
         if !versions.is_empty() {
             tracing::info!(?versions, "migrations applied");
         }
-        let db = Db::connect(&url, &PoolSizes::default())?;
+        let urls = match &args.database_app_url {
+            Some(app) => DbUrls {
+                owner: url.clone(),
+                app: app.clone(),
+            },
+            None => DbUrls::derive(&url).await?,
+        };
+        let db = Db::connect(&urls, &PoolSizes::default())?;
         Ok(Storage { db, url, embedded })
     }
 

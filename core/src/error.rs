@@ -54,9 +54,23 @@ impl From<diesel::result::Error> for Error {
             D::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
                 Error::Unavailable("the database connection was lost; retry the request".into())
             }
+            D::DatabaseError(_, ref info) if is_nul_character(info.message(), info.details()) => {
+                Error::BadUserInput(
+                    "a text argument holds a NUL character (\\u0000), which agentmon does not \
+                     accept; remove it"
+                        .into(),
+                )
+            }
             other => Error::Internal(other.into()),
         }
     }
+}
+
+/// PostgreSQL's refusals of a NUL character in text (SQLSTATE 22021) and in
+/// JSON (22P05).
+fn is_nul_character(message: &str, details: Option<&str>) -> bool {
+    message.contains("invalid byte sequence for encoding \"UTF8\": 0x00")
+        || details.is_some_and(|d| d.contains("\\u0000 cannot be converted to text"))
 }
 
 impl From<diesel_async::pooled_connection::deadpool::PoolError> for Error {

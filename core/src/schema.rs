@@ -47,6 +47,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    run_owners (org_id, run_id) {
+        org_id -> Uuid,
+        run_id -> Text,
+        session_id -> Text,
+    }
+}
+
+diesel::table! {
     events (org_id, occurred_at, event_id) {
         org_id -> Uuid,
         occurred_at -> Timestamptz,
@@ -235,6 +243,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     event_keys,
     session_owners,
+    run_owners,
     events,
     projection_queue,
     dead_letters,

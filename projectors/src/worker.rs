@@ -157,7 +157,7 @@ impl Worker {
     /// Claims one batch and projects it; on failure, retries its events one
     /// at a time and records the failures of those that still fail.
     pub async fn round(&self) -> Result<Round> {
-        let mut conn = self.db.owner().await?;
+        let mut conn = self.db.worker().await?;
         let batch_size = self.config.batch_size;
         let projectors = &self.projectors;
         let attempt = conn

@@ -1,15 +1,33 @@
-//! Events of any month are accepted: the month's partition is made on
-//! demand, also when several calls race to make it.
+//! Events of any month inside the org's retention are accepted, the month's
+//! partition made if the maintenance has not made it yet, also when several
+//! calls race to make it. Older events are refused and make no partition.
 
-use chrono::{TimeZone, Utc};
+use chrono::{Datelike, Duration, TimeZone, Utc};
+use diesel_async::SimpleAsyncConnection;
 
 use crate::harness::{event, TestApp};
 
+async fn keep_days(app: &TestApp, slug: &str, days: i32) {
+    let mut conn = app.db.owner().await.unwrap_or_else(|e| panic!("{e}"));
+    conn.batch_execute(&format!(
+        "UPDATE orgs SET retention_days = {days} WHERE slug = '{slug}'"
+    ))
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+}
+
+fn partition_of(year: i32, month: u32) -> String {
+    format!("events_{year}m{month:02}")
+}
+
 #[tokio::test]
-async fn concurrent_calls_for_a_new_month_all_succeed() {
+async fn concurrent_calls_for_a_new_month_inside_retention_all_succeed() {
     let app = TestApp::new().await;
     app.create_org("acme", "UTC").await;
-    for year in [2019, 2020] {
+    keep_days(&app, "acme", 3650).await;
+    let now = Utc::now();
+    for years_ago in [6, 7] {
+        let year = now.year() - years_ago;
         let calls: Vec<_> = (0..6)
             .map(|i| {
                 let at = Utc
@@ -28,4 +46,43 @@ async fn concurrent_calls_for_a_new_month_all_succeed() {
         }
     }
     assert_eq!(app.count("SELECT count(*) AS n FROM events").await, 12);
+}
+
+#[tokio::test]
+async fn an_event_older_than_the_retention_is_refused_and_makes_no_partition() {
+    let app = TestApp::new().await;
+    app.create_org("acme", "Europe/Berlin").await;
+    keep_days(&app, "acme", 30).await;
+    let old = Utc::now() - Duration::days(400);
+    let kept = Utc::now() - Duration::days(29);
+    let body = app
+        .ingest(&[
+            event("acme", "SESSION_STARTED")
+                .session("old")
+                .at(old)
+                .build(),
+            event("acme", "SESSION_STARTED")
+                .session("kept")
+                .at(kept)
+                .build(),
+        ])
+        .await;
+    let result = &body["data"]["ingestEvents"];
+    assert_eq!(result["accepted"], 1, "{body}");
+    assert_eq!(result["rejected"][0]["index"], 0, "{body}");
+    assert_eq!(result["rejected"][0]["code"], "OUTSIDE_RETENTION", "{body}");
+    let message = result["rejected"][0]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(message.contains("30 days"), "{message}");
+    let partition = partition_of(old.year(), old.month());
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) AS n FROM pg_class WHERE relname = '{partition}'"
+        ))
+        .await,
+        0,
+        "no partition {partition} for a refused event"
+    );
+    assert_eq!(app.count("SELECT count(*) AS n FROM events").await, 1);
 }

@@ -116,3 +116,74 @@ async fn the_org_binding_does_not_leak_to_the_next_transaction_on_the_connection
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(after, 0);
 }
+
+#[derive(diesel::QueryableByName, Debug)]
+struct Login {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    session_user: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    current_user: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    superuser: bool,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    bypass_rls: bool,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    application_name: String,
+}
+
+async fn login(conn: &mut diesel_async::AsyncPgConnection) -> Login {
+    diesel::sql_query(
+        "SELECT session_user::text AS session_user, current_user::text AS current_user, \
+                r.rolsuper AS superuser, r.rolbypassrls AS bypass_rls, \
+                current_setting('application_name') AS application_name \
+           FROM pg_roles r WHERE r.rolname = session_user",
+    )
+    .get_result(conn)
+    .await
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[tokio::test]
+async fn requests_log_in_as_a_role_that_reset_role_cannot_free_from_row_level_security() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    app.ingest(&[event("acme", "SESSION_STARTED").build()])
+        .await;
+
+    let mut conn = app.db.app().await.unwrap_or_else(|e| panic!("{e}"));
+    let who = login(&mut conn).await;
+    assert_eq!(who.session_user, "agentmon_api", "{who:?}");
+    assert!(!who.superuser && !who.bypass_rls, "{who:?}");
+    assert_eq!(who.application_name, "agentmon-api");
+
+    // What an injected statement could try: leave the role, then read.
+    conn.batch_execute("RESET ROLE")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        conn.batch_execute("SET ROLE agentmon").await.is_err(),
+        "the request login cannot become the owner"
+    );
+    let visible: i64 = events::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        visible, 0,
+        "no org bound, no tenant row visible after RESET ROLE"
+    );
+    for statement in ["DELETE FROM audit_log", "UPDATE audit_log SET action = 'x'"] {
+        assert!(
+            conn.batch_execute(statement).await.is_err(),
+            "the request login may not run {statement}"
+        );
+    }
+    assert!(app.count("SELECT count(*) AS n FROM audit_log").await > 0);
+
+    let mut worker = app.db.worker().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(login(&mut worker).await.application_name, "agentmon-worker");
+    let mut admin = app.db.owner().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(login(&mut admin).await.application_name, "agentmon-admin");
+}

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use agentmon_core::auth::{Authenticator, JwtSettings};
 use agentmon_core::db::embedded::EmbeddedPg;
-use agentmon_core::db::{create_database_if_missing, migrate, Db, PoolSizes};
+use agentmon_core::db::{create_database_if_missing, migrate, Db, DbUrls, PoolSizes};
 use agentmon_core::event::EventInput;
 use agentmon_core::generate::Plan;
 use agentmon_core::models::org::{self, NewOrg};
@@ -27,7 +27,15 @@ pub async fn start(name: &str, plan: &Plan) -> anyhow::Result<Bench> {
     create_database_if_missing(&pg.url("postgres"), "bench").await?;
     let url = pg.url("bench");
     migrate::run(&url).await?;
-    let db = Db::connect(&url, &PoolSizes { app: 16, owner: 8 })?;
+    let urls = DbUrls::derive(&url).await?;
+    let db = Db::connect(
+        &urls,
+        &PoolSizes {
+            app: 16,
+            worker: 4,
+            owner: 8,
+        },
+    )?;
     let mut conn = db.owner().await?;
     for o in plan.orgs() {
         org::create(

@@ -1,6 +1,6 @@
 //! `agentmon org create|update`.
 
-use agentmon_core::models::org::{self, NewOrg, OrgChanges};
+use agentmon_core::models::org::{NewOrg, OrgChanges};
 
 use crate::cli::{OrgCommand, StorageArgs};
 use crate::storage::Storage;
@@ -34,7 +34,7 @@ pub async fn run(storage_args: &StorageArgs, command: OrgCommand) -> anyhow::Res
                 timezone,
                 status: status.map(|s| s.to_ascii_uppercase()),
             };
-            crate::admin::update_org(&storage.db, &slug, changes)
+            crate::admin::update_org(&storage.db, &crate::admin::operator(), &slug, changes)
                 .await
                 .map(|o| {
                     println!(
@@ -50,8 +50,7 @@ pub async fn run(storage_args: &StorageArgs, command: OrgCommand) -> anyhow::Res
 }
 
 async fn create(storage: &Storage, new: NewOrg) -> anyhow::Result<()> {
-    let mut conn = storage.db.owner().await?;
-    let created = org::create(&mut conn, &new).await?;
+    let created = crate::admin::create_org(&storage.db, &crate::admin::operator(), &new).await?;
     println!(
         "created org {} ({}), time zone {}, id {}",
         created.slug, created.name, created.timezone, created.id

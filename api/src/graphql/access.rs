@@ -65,11 +65,28 @@ pub async fn audit_support_read(
         .unwrap_or_else(|e| e.into_inner())
         .insert(org.id);
     if first {
-        let mut conn = db.owner().await?;
         let detail = serde_json::json!({ "slug": org.slug });
-        audit::record(&mut conn, org.id, viewer, "org.read", detail).await?;
+        record_in_org(db, org.id, viewer, "org.read", detail).await?;
     }
     Ok(())
+}
+
+/// Writes an audit entry on a request connection, in a transaction bound
+/// to the org by row-level security.
+pub async fn record_in_org(
+    db: &Db,
+    org_id: Uuid,
+    actor: &UserPrincipal,
+    action: &str,
+    detail: serde_json::Value,
+) -> Result<(), Error> {
+    let mut conn = db.app().await?;
+    diesel_async::AsyncConnection::transaction::<_, Error, _>(&mut conn, async |tx| {
+        agentmon_core::db::set_org(tx, org_id).await?;
+        audit::record(tx, org_id, actor, action, detail).await?;
+        Ok(())
+    })
+    .await
 }
 
 /// Runs `$body` with `$tx` in a transaction bound to org `$org` by

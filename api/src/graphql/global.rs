@@ -27,7 +27,7 @@ impl GlobalQuery {
         let viewer = RequestContext::of(ctx)?.user().gql()?;
         policy::check(viewer, Capability::Platform, None).gql()?;
         let (from, to) = range.days().gql()?;
-        let mut conn = db(ctx)?.owner().await.gql()?;
+        let mut conn = db(ctx)?.app().await.gql()?;
         let epoch = org::epoch_sum(&mut conn).await.gql()?;
         Ok(GlobalOverview { from, to, epoch })
     }
@@ -52,7 +52,7 @@ impl GlobalOverview {
     async fn kpis(&self, ctx: &Context<'_>) -> async_graphql::Result<KpisObject> {
         let key = global_key(self.epoch, "kpis", self.from, self.to, "");
         let kpis = cached(ctx, key, || async {
-            let mut conn = db(ctx)?.owner().await.gql()?;
+            let mut conn = db(ctx)?.app().await.gql()?;
             rollup::kpis(&mut conn, Scope::Global, self.from, self.to)
                 .await
                 .gql()
@@ -64,7 +64,7 @@ impl GlobalOverview {
     async fn daily(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<DailyPoint>> {
         let key = global_key(self.epoch, "daily", self.from, self.to, "");
         let days = cached(ctx, key, || async {
-            let mut conn = db(ctx)?.owner().await.gql()?;
+            let mut conn = db(ctx)?.app().await.gql()?;
             rollup::daily(&mut conn, Scope::Global, self.from, self.to)
                 .await
                 .gql()
@@ -79,7 +79,7 @@ impl GlobalOverview {
         ctx: &Context<'_>,
         #[graphql(default = 10)] limit: Option<i32>,
     ) -> async_graphql::Result<Vec<OrgStats>> {
-        let mut conn = db(ctx)?.owner().await.gql()?;
+        let mut conn = db(ctx)?.app().await.gql()?;
         let ids = rollup::top_orgs(
             &mut conn,
             self.from,

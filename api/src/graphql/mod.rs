@@ -21,6 +21,7 @@ use agentmon_core::cache::Cache;
 use agentmon_core::db::Db;
 use async_graphql::{MergedObject, Schema};
 
+pub use access::record_in_org;
 pub use context::{GqlResult, RequestContext};
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, live::SubscriptionRoot>;

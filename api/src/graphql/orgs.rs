@@ -1,11 +1,9 @@
 //! Orgs: listing, opening one, creating one.
 
 use agentmon_core::auth::Role;
-use agentmon_core::models::audit;
 use agentmon_core::models::org::{self, NewOrg, Org, OrgChanges, OrgStatus};
 use agentmon_core::Error;
 use async_graphql::{Context, Object, ID};
-use diesel_async::AsyncConnection;
 
 use agentmon_core::auth::policy::Capability;
 use agentmon_core::models::user;
@@ -191,18 +189,7 @@ impl OrgMutation {
             name,
             timezone: timezone.unwrap_or_else(|| "UTC".into()),
         };
-        let actor = user.clone();
-        let mut conn = db(ctx)?.owner().await.gql()?;
-        let created = conn
-            .transaction::<_, Error, _>(async |conn| {
-                let created = org::create(conn, &new).await?;
-                let detail =
-                    serde_json::json!({ "slug": created.slug, "timezone": created.timezone });
-                audit::record(conn, created.id, &actor, "org.create", detail).await?;
-                Ok(created)
-            })
-            .await
-            .gql()?;
+        let created = crate::admin::create_org(db(ctx)?, user, &new).await.gql()?;
         Ok(OrgObject(created))
     }
 
@@ -231,11 +218,7 @@ impl OrgMutation {
                 OrgStatus::Suspended => "SUSPENDED".to_string(),
             }),
         };
-        let db = db(ctx)?;
-        let updated = crate::admin::update_org(db, &slug, changes).await.gql()?;
-        let mut conn = db.owner().await.gql()?;
-        let detail = serde_json::json!({ "slug": updated.slug, "timezone": updated.timezone, "status": updated.status });
-        audit::record(&mut conn, updated.id, user, "org.update", detail)
+        let updated = crate::admin::update_org(db(ctx)?, user, &slug, changes)
             .await
             .gql()?;
         Ok(OrgObject(updated))

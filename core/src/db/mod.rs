@@ -1,13 +1,17 @@
 //! Storage: the connection pools, tenant-scoped transactions, migrations and
 //! the embedded PostgreSQL cluster used when no `DATABASE_URL` is set.
 //!
-//! Two pools share one database:
-//! - `app` connections run `SET ROLE agentmon_app`, a role that row-level
-//!   security binds: every tenant query runs inside [`set_org`];
-//! - `owner` connections keep the migration owner's rights, for the worker,
-//!   migrations and cross-org administration.
+//! Three pools share one database, each with its `application_name` so
+//! `pg_stat_activity` says who is who:
+//! - `agentmon-api`: every request, logged in as `agentmon_api` (see
+//!   [`login`]), which row-level security binds: every tenant query runs
+//!   inside [`set_org`];
+//! - `agentmon-worker`: the projection worker, with the owner's rights;
+//! - `agentmon-admin`: migrations, maintenance and org administration, with
+//!   the owner's rights, apart from the worker so neither starves the other.
 
 pub mod embedded;
+pub mod login;
 pub mod migrate;
 pub mod partitions;
 
@@ -24,34 +28,59 @@ use crate::Result;
 pub type Conn = Object<AsyncPgConnection>;
 
 /// Settings every connection starts with.
-const SESSION_SETUP: &str =
-    "SET application_name = 'agentmon'; SET statement_timeout = '30s'; SET TIME ZONE 'UTC';";
+const SESSION_SETUP: &str = "SET statement_timeout = '30s'; SET TIME ZONE 'UTC';";
 
 #[derive(Clone)]
 pub struct Db {
     app: Pool<AsyncPgConnection>,
+    worker: Pool<AsyncPgConnection>,
     owner: Pool<AsyncPgConnection>,
     pub partitions: partitions::KnownPartitions,
+}
+
+/// Where the pools log in: the owner (migrations, worker, administration)
+/// and the request login (`agentmon_api`).
+#[derive(Debug, Clone)]
+pub struct DbUrls {
+    pub owner: String,
+    pub app: String,
+}
+
+impl DbUrls {
+    /// The owner's URL and the request login derived from it (its password
+    /// set if needed).
+    pub async fn derive(owner: &str) -> anyhow::Result<Self> {
+        Ok(DbUrls {
+            owner: owner.to_string(),
+            app: login::app_login(owner).await?,
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct PoolSizes {
     pub app: usize,
+    pub worker: usize,
     pub owner: usize,
 }
 
 impl Default for PoolSizes {
     fn default() -> Self {
-        PoolSizes { app: 16, owner: 4 }
+        PoolSizes {
+            app: 16,
+            worker: 4,
+            owner: 4,
+        }
     }
 }
 
 impl Db {
-    /// Pools for `url`; connections are made lazily.
-    pub fn connect(url: &str, sizes: &PoolSizes) -> anyhow::Result<Self> {
+    /// The pools; connections are made lazily.
+    pub fn connect(urls: &DbUrls, sizes: &PoolSizes) -> anyhow::Result<Self> {
         Ok(Db {
-            app: pool(url, sizes.app, "SET ROLE agentmon_app;")?,
-            owner: pool(url, sizes.owner, "")?,
+            app: pool(&urls.app, sizes.app, "agentmon-api")?,
+            worker: pool(&urls.owner, sizes.worker, "agentmon-worker")?,
+            owner: pool(&urls.owner, sizes.owner, "agentmon-admin")?,
             partitions: Default::default(),
         })
     }
@@ -62,9 +91,15 @@ impl Db {
         Ok(self.app.get().await?)
     }
 
-    /// A connection with the owner's rights; not bound by row-level security.
+    /// A connection with the owner's rights, for administration and
+    /// maintenance; not bound by row-level security.
     pub async fn owner(&self) -> Result<Conn> {
         Ok(self.owner.get().await?)
+    }
+
+    /// A connection with the owner's rights for the projection worker.
+    pub async fn worker(&self) -> Result<Conn> {
+        Ok(self.worker.get().await?)
     }
 
     /// True when the database answers a trivial query.
@@ -79,16 +114,18 @@ impl Db {
 fn pool(
     url: &str,
     size: usize,
-    extra_setup: &'static str,
+    application_name: &'static str,
 ) -> anyhow::Result<Pool<AsyncPgConnection>> {
     let mut config = ManagerConfig::default();
     config.custom_setup = Box::new(move |url| {
         let url = url.to_string();
         async move {
             let mut conn = AsyncPgConnection::establish(&url).await?;
-            conn.batch_execute(&format!("{SESSION_SETUP}{extra_setup}"))
-                .await
-                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+            conn.batch_execute(&format!(
+                "SET application_name = '{application_name}'; {SESSION_SETUP}"
+            ))
+            .await
+            .map_err(ConnectionError::CouldntSetupConfiguration)?;
             Ok(conn)
         }
         .boxed()

@@ -44,6 +44,7 @@ impl Rejection {
 /// Checks one event against every rule that needs no stored state. The error
 /// is the message for an `INVALID_EVENT` rejection.
 pub fn validate(event: &EventInput, now: DateTime<Utc>) -> Result<(), String> {
+    no_nul_character(event)?;
     check_id("sessionId", Some(&event.session_id))?;
     check_id("userId", Some(&event.user_id))?;
     check_id("runId", event.run_id.as_deref())?;
@@ -113,6 +114,42 @@ pub fn validate(event: &EventInput, now: DateTime<Utc>) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// PostgreSQL stores no NUL character (`\u0000`) in text or JSON: an event
+/// holding one is refused alone, naming the field, rather than failing the
+/// whole call at the database.
+fn no_nul_character(event: &EventInput) -> Result<(), String> {
+    fn find(value: &serde_json::Value, path: &mut Vec<String>) -> Option<String> {
+        use serde_json::Value;
+        match value {
+            Value::String(s) if s.contains('\0') => Some(path.join(".")),
+            Value::Object(map) => map.iter().find_map(|(key, value)| {
+                if key.contains('\0') {
+                    return Some(format!(
+                        "{} (a key)",
+                        [&path[..], &[key.replace('\0', "\\u0000")]]
+                            .concat()
+                            .join(".")
+                    ));
+                }
+                path.push(key.clone());
+                let found = find(value, path);
+                path.pop();
+                found
+            }),
+            Value::Array(items) => items.iter().find_map(|v| find(v, path)),
+            _ => None,
+        }
+    }
+    let value =
+        serde_json::to_value(event).map_err(|e| format!("the event cannot be read: {e}"))?;
+    match find(&value, &mut Vec::new()) {
+        Some(field) => Err(format!(
+            "{field} holds a NUL character (\\u0000), which cannot be stored; remove it"
+        )),
+        None => Ok(()),
+    }
 }
 
 fn check_id(field: &str, value: Option<&str>) -> Result<(), String> {

@@ -14,7 +14,7 @@ use crate::auth::OrgScope;
 use crate::db::{set_org, Db};
 use crate::event::{validate, EventInput, Rejection, MAX_EVENTS_PER_CALL};
 use crate::models::org::{self, Org, OrgStatus};
-use crate::schema::{event_keys, events, projection_queue, session_owners, users};
+use crate::schema::{event_keys, events, projection_queue, run_owners, session_owners, users};
 use crate::{Error, Result};
 
 /// The channel a worker listens on; the payload is the org id.
@@ -73,7 +73,7 @@ pub async fn ingest(
     let mut seen: HashSet<(Uuid, Uuid)> = HashSet::new();
     for i in valid {
         let event = &events[i];
-        let org = match org_rule(scope, orgs.get(&event.org), &event.org) {
+        let org = match org_rule(scope, orgs.get(&event.org), event, now) {
             Ok(org) => org,
             Err((code, message)) => {
                 outcome
@@ -119,8 +119,10 @@ pub async fn ingest(
 fn org_rule<'o>(
     scope: &OrgScope,
     org: Option<&'o Org>,
-    slug: &str,
+    event: &EventInput,
+    now: DateTime<Utc>,
 ) -> std::result::Result<&'o Org, (&'static str, String)> {
+    let slug = event.org.as_str();
     if !scope.allows(slug) {
         return Err((
             "FORBIDDEN_ORG",
@@ -138,7 +140,22 @@ fn org_rule<'o>(
             "ORG_SUSPENDED",
             format!("org {slug:?} is suspended and accepts no events"),
         )),
-        Some(org) => Ok(org),
+        Some(org) => {
+            let first = org.first_kept_day(now);
+            let day = event.occurred_at.with_timezone(&org.tz()).date_naive();
+            if day < first {
+                return Err((
+                    "OUTSIDE_RETENTION",
+                    format!(
+                        "occurredAt {} falls on {day}, before {first}: org {slug:?} keeps {} days \
+                         of data and refuses older events",
+                        event.occurred_at.to_rfc3339(),
+                        org.retention_days
+                    ),
+                ));
+            }
+            Ok(org)
+        }
     }
 }
 
@@ -185,7 +202,7 @@ async fn store_org_batch(
     }
 
     let owners = claim_sessions(conn, org_id, events, &fresh).await?;
-    let mut owned = Vec::with_capacity(fresh.len());
+    let mut of_their_user = Vec::with_capacity(fresh.len());
     for i in fresh {
         let event = &events[i];
         match owners.get(event.session_id.as_str()) {
@@ -196,6 +213,25 @@ async fn store_org_batch(
                 format!(
                     "session {:?} belongs to user {owner:?}; its events cannot name user {:?}",
                     event.session_id, event.user_id
+                ),
+            )),
+            _ => of_their_user.push(i),
+        }
+    }
+    let runs = claim_runs(conn, org_id, events, &of_their_user).await?;
+    let mut owned = Vec::with_capacity(of_their_user.len());
+    for i in of_their_user {
+        let event = &events[i];
+        match event.run_id.as_deref().and_then(|run| runs.get(run)) {
+            Some(session) if session != &event.session_id => outcome.rejected.push(Rejection::new(
+                i,
+                event,
+                "RUN_SESSION_MISMATCH",
+                format!(
+                    "run {:?} belongs to session {session:?}; an event of session {:?} cannot name it. \
+                     Run ids are unique within the org",
+                    event.run_id.as_deref().unwrap_or_default(),
+                    event.session_id
                 ),
             )),
             _ => owned.push(i),
@@ -322,6 +358,51 @@ async fn claim_sessions<'e>(
         .filter(session_owners::org_id.eq(org_id))
         .filter(session_owners::session_id.eq_any(&sessions))
         .select((session_owners::session_id, session_owners::user_id))
+        .load::<(String, String)>(conn)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// A run belongs to the session of its first stored event: claims the runs
+/// of `events` for their first session in batch order, then returns the
+/// owner of each, whoever claimed it first.
+async fn claim_runs<'e>(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    events: &'e [EventInput],
+    candidates: &[usize],
+) -> Result<HashMap<String, String>> {
+    let mut claims: BTreeMap<&'e str, &'e str> = BTreeMap::new();
+    for &i in candidates {
+        if let Some(run) = events[i].run_id.as_deref() {
+            claims.entry(run).or_insert(events[i].session_id.as_str());
+        }
+    }
+    if claims.is_empty() {
+        return Ok(HashMap::new());
+    }
+    diesel::insert_into(run_owners::table)
+        .values(
+            claims
+                .iter()
+                .map(|(r, s)| {
+                    (
+                        run_owners::org_id.eq(org_id),
+                        run_owners::run_id.eq(*r),
+                        run_owners::session_id.eq(*s),
+                    )
+                })
+                .collect::<Vec<_>>(),
+        )
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    let runs: Vec<&str> = claims.keys().copied().collect();
+    Ok(run_owners::table
+        .filter(run_owners::org_id.eq(org_id))
+        .filter(run_owners::run_id.eq_any(&runs))
+        .select((run_owners::run_id, run_owners::session_id))
         .load::<(String, String)>(conn)
         .await?
         .into_iter()

@@ -38,6 +38,19 @@ pub struct Org {
 }
 
 impl Org {
+    /// The org's time zone (UTC when the stored name does not parse).
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.timezone.parse().unwrap_or(chrono_tz::UTC)
+    }
+
+    /// The first day the org keeps: events of earlier days (in the org's
+    /// time zone) are outside its retention.
+    pub fn first_kept_day(&self, now: DateTime<Utc>) -> chrono::NaiveDate {
+        let today = now.with_timezone(&self.tz()).date_naive();
+        today - chrono::Days::new(u64::try_from(self.retention_days.max(1)).unwrap_or(365))
+            + chrono::Days::new(1)
+    }
+
     pub fn status(&self) -> OrgStatus {
         if self.status == "SUSPENDED" {
             OrgStatus::Suspended

@@ -23,16 +23,21 @@ pub enum Scope<'a> {
 }
 
 impl Scope<'_> {
+    /// Global figures come through SECURITY DEFINER functions that return
+    /// the org-level rollups of every org: a request's role reads no org's
+    /// rows across orgs.
     fn daily_table(&self) -> &'static str {
         match self {
             Scope::User(..) => "user_daily",
-            _ => "org_daily",
+            Scope::Org(_) => "org_daily",
+            Scope::Global => "platform_org_daily($1, $2) AS org_daily",
         }
     }
     fn durations_table(&self) -> &'static str {
         match self {
             Scope::User(..) => "user_daily_durations",
-            _ => "org_daily_durations",
+            Scope::Org(_) => "org_daily_durations",
+            Scope::Global => "platform_org_daily_durations($1, $2) AS org_daily_durations",
         }
     }
     /// The WHERE clause; binds are $1 from, $2 to, then $3 org, $4 user.
@@ -164,11 +169,7 @@ pub async fn active_users(
     to: NaiveDate,
 ) -> QueryResult<i64> {
     let sql = match scope {
-        Scope::Global => {
-            "SELECT count(*) AS n FROM (SELECT DISTINCT org_id, user_id FROM user_daily \
-                          WHERE day BETWEEN $1 AND $2 AND event_count > 0) u"
-                .to_string()
-        }
+        Scope::Global => "SELECT platform_active_users($1, $2) AS n".to_string(),
         _ => format!(
             "SELECT count(DISTINCT user_id) AS n FROM user_daily WHERE {} AND event_count > 0",
             scope.filter()
@@ -342,7 +343,7 @@ pub async fn top_orgs(
     limit: i64,
 ) -> QueryResult<Vec<Uuid>> {
     let rows: Vec<OrgSums> = diesel::sql_query(
-        "SELECT org_id FROM org_daily WHERE day BETWEEN $1 AND $2 GROUP BY org_id \
+        "SELECT org_id FROM platform_org_daily($1, $2) GROUP BY org_id \
          ORDER BY sum(cost_usd) DESC, sum(runs) DESC, org_id LIMIT $3",
     )
     .bind::<Date, _>(from)

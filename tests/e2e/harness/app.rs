@@ -4,7 +4,7 @@
 use agentmon_api::graphql::{self, Limits};
 use agentmon_api::{router, AppState};
 use agentmon_core::auth::{Authenticator, JwtSettings, MintRequest, Role};
-use agentmon_core::db::{migrate, Db, PoolSizes};
+use agentmon_core::db::{migrate, Db, DbUrls, PoolSizes};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
@@ -45,8 +45,18 @@ impl TestApp {
         migrate::run(&test_db.url)
             .await
             .unwrap_or_else(|e| panic!("{e:#}"));
-        let db = Db::connect(&test_db.url, &PoolSizes { app: 8, owner: 4 })
+        let urls = DbUrls::derive(&test_db.url)
+            .await
             .unwrap_or_else(|e| panic!("{e:#}"));
+        let db = Db::connect(
+            &urls,
+            &PoolSizes {
+                app: 8,
+                worker: 4,
+                owner: 4,
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e:#}"));
         let auth = Authenticator::new(JwtSettings {
             secret: SECRET.into(),
             issuer: "agentmon".into(),

@@ -9,7 +9,6 @@ mod users;
 
 use agentmon_core::auth::policy::{self, Capability};
 use agentmon_core::auth::{Role, UserPrincipal};
-use agentmon_core::models::audit;
 use agentmon_core::models::org::{self, Org};
 use agentmon_core::Error;
 use axum::body::{Body, Bytes};
@@ -50,11 +49,10 @@ async fn authorize(
         .map_err(|e| failure(&e.into()))?
         .ok_or_else(|| failure(&Error::NotFound(format!("no org with slug {slug:?}"))))?;
     if viewer.role == Role::Support {
-        let mut owner = state.db.owner().await.map_err(|e| failure(&e))?;
         let detail = serde_json::json!({ "slug": org.slug, "export": true });
-        audit::record(&mut owner, org.id, &viewer, "org.export", detail)
+        crate::graphql::record_in_org(&state.db, org.id, &viewer, "org.export", detail)
             .await
-            .map_err(|e| failure(&e.into()))?;
+            .map_err(|e| failure(&e))?;
     }
     Ok((viewer, org))
 }
