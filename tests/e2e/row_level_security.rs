@@ -121,8 +121,6 @@ async fn the_org_binding_does_not_leak_to_the_next_transaction_on_the_connection
 struct Login {
     #[diesel(sql_type = diesel::sql_types::Text)]
     session_user: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    current_user: String,
     #[diesel(sql_type = diesel::sql_types::Bool)]
     superuser: bool,
     #[diesel(sql_type = diesel::sql_types::Bool)]
@@ -133,7 +131,7 @@ struct Login {
 
 async fn login(conn: &mut diesel_async::AsyncPgConnection) -> Login {
     diesel::sql_query(
-        "SELECT session_user::text AS session_user, current_user::text AS current_user, \
+        "SELECT session_user::text AS session_user, \
                 r.rolsuper AS superuser, r.rolbypassrls AS bypass_rls, \
                 current_setting('application_name') AS application_name \
            FROM pg_roles r WHERE r.rolname = session_user",
