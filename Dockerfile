@@ -16,7 +16,8 @@ FROM debian:bookworm-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates curl \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --system --home /app agentmon
+ && useradd --system --home /app agentmon \
+ && mkdir -p /app/data && chown agentmon /app/data
 WORKDIR /app
 COPY --from=build /src/target/release/agentmon /usr/local/bin/agentmon
 USER agentmon

@@ -24,10 +24,14 @@ fn main() {
     let modules = web.join("node_modules");
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets it")).join("vendor");
 
-    for (page, _) in PAGES {
-        println!("cargo:rerun-if-changed={}", web.join(page).display());
+    // Everything the binary embeds from web/ (a new file included).
+    for entry in std::fs::read_dir(&web).expect("web/ exists").flatten() {
+        let name = entry.file_name();
+        if name != "node_modules" && name != "tests" {
+            println!("cargo:rerun-if-changed={}", entry.path().display());
+        }
     }
-    println!("cargo:rerun-if-changed={}", web.join("app").display());
+    println!("cargo:rerun-if-changed={}", web.display());
     println!(
         "cargo:rerun-if-changed={}",
         web.join("package-lock.json").display()

@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 
 command -v cargo >/dev/null || { echo "agentmon is built with Rust: install it from https://rustup.rs, then run this again" >&2; exit 1; }
+need_compiler
 need_postgres
 need_node
 need_web_libraries

@@ -1,11 +1,11 @@
-// GraphiQL for integrators, served from our own node_modules (no CDN).
+// GraphiQL for integrators; its libraries are inside the agentmon binary (no CDN).
 // Put your token in the Headers tab: {"Authorization": "Bearer <JWT>"}.
 (function () {
   const root = document.getElementById('graphiql');
   if (!window.React || !window.ReactDOM || !window.GraphiQL) {
     root.className = 'missing';
     root.textContent =
-      'GraphiQL\'s browser files are missing. Run `npm ci --prefix web` next to the agentmon binary, then reload.';
+      'GraphiQL\'s browser files did not load. This agentmon binary was built without them: run `npm ci --prefix web`, rebuild, and restart.';
     return;
   }
   const token = new URLSearchParams(location.hash.slice(1)).get('token') || localStorage.getItem('agentmon.token');

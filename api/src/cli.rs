@@ -1,5 +1,5 @@
-//! The `agentmon` command line. Every flag can also be given by the
-//! environment variable named in its help.
+//! The `agentmon` command line. Options marked `[env: …]` in the help can
+//! also be given by that environment variable.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -12,8 +12,8 @@ use clap::{Args, Parser, Subcommand};
     name = "agentmon",
     version,
     about = "Monitoring for cloud AI coding agents",
-    after_help = "Every option can also be set by the environment variable named beside it \
-                  (see each command's --help for its own). Logging: RUST_LOG (default info), \
+    after_help = "Options marked [env: …] can also be set by that environment variable \
+                  (each command's --help lists its own). Logging: RUST_LOG (default info), \
                   AGENTMON_LOG_FORMAT=json for JSON lines."
 )]
 pub struct Cli {

@@ -21,26 +21,28 @@ pub enum Origin {
 
 /// The data directory, absolute.
 pub fn resolve(configured: Option<&Path>) -> anyhow::Result<(PathBuf, Origin)> {
-    let (dir, origin) = match configured {
-        Some(dir) => (dir.to_path_buf(), Origin::Configured),
-        None => (default_dir()?, Origin::Default),
-    };
-    let dir = if dir.is_absolute() {
-        dir
-    } else {
-        std::env::current_dir()
-            .context("cannot read the current folder")?
-            .join(dir)
-    };
-    Ok((dir, origin))
+    match configured {
+        Some(dir) if dir.is_absolute() => Ok((dir.to_path_buf(), Origin::Configured)),
+        Some(dir) => anyhow::bail!(
+            "AGENTMON_DATA_DIR must be an absolute path, so that every command finds the same \
+             data wherever it is started; got {:?} (try \"$PWD/{}\")",
+            dir.display().to_string(),
+            dir.display()
+        ),
+        None => Ok((default_dir()?, Origin::Default)),
+    }
 }
 
 fn default_dir() -> anyhow::Result<PathBuf> {
     if nix::unistd::Uid::effective().is_root() {
         return Ok(PathBuf::from("/var/lib/agentmon"));
     }
-    if let Some(xdg) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
-        return Ok(PathBuf::from(xdg).join("agentmon"));
+    // A relative XDG_DATA_HOME is to be ignored (XDG Base Directory spec).
+    if let Some(xdg) = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+    {
+        return Ok(xdg.join("agentmon"));
     }
     let home = std::env::var_os("HOME")
         .filter(|v| !v.is_empty())
@@ -65,11 +67,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_configured_relative_directory_is_made_absolute() {
-        let (dir, origin) = resolve(Some(Path::new("data"))).unwrap_or_else(|e| panic!("{e}"));
-        assert!(dir.is_absolute(), "{}", dir.display());
-        assert!(dir.ends_with("data"));
-        assert_eq!(origin, Origin::Configured);
+    fn a_configured_relative_directory_is_refused_with_what_to_set() {
+        let error = resolve(Some(Path::new("data")))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(error.contains("must be an absolute path"), "{error}");
+        let (dir, origin) =
+            resolve(Some(Path::new("/srv/agentmon"))).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (dir.as_path(), origin),
+            (Path::new("/srv/agentmon"), Origin::Configured)
+        );
     }
 
     #[test]

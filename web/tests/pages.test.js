@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { withDashboard } from './suite.js';
-import { card, change, expectAccessible, ms, number, shift, signedIn, today } from './browser.js';
+import { card, change, expectAccessible, ms, newPage, number, shift, signedIn, today } from './browser.js';
 
 // The README's screenshot is rewritten when UPDATE_SCREENSHOTS=1; otherwise
 // the run's screenshot goes to the temp directory.
@@ -195,5 +195,14 @@ describe('pages show the figures the API gives', () => {
     const orgs = await page.locator('section[aria-labelledby="health"] tbody td:first-child').allTextContents();
     assert.deepEqual(orgs, g.topOrgs.map((o) => o.org.name));
     await expectAccessible(page, 'on the fleet page');
+  });
+
+  test('GraphiQL loads from the binary under its Content-Security-Policy and answers a query', async () => {
+    const page = await newPage(browser);
+    await page.goto(`${server.url}/graphiql#token=${encodeURIComponent(admin)}`);
+    await page.locator('.graphiql-container').waitFor();
+    await page.locator('.graphiql-execute-button').click();
+    await page.locator('.result-window').getByText('"SUPER_ADMIN"').waitFor();
+    // page.errors, checked after each test, holds any CSP refusal the console reported.
   });
 });

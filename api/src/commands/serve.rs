@@ -17,22 +17,23 @@ use crate::storage::{jwt_settings, redact, SecretFile, Storage};
 
 pub async fn run(
     storage_args: &StorageArgs,
-    auth: &AuthArgs,
+    auth_args: &AuthArgs,
     args: ServeArgs,
 ) -> anyhow::Result<()> {
     let auth = Authenticator::new(jwt_settings(
-        auth,
+        auth_args,
         storage_args,
         SecretFile::CreateIfMissing,
     )?);
     let storage = Storage::open(storage_args).await?;
-    let result = serve(storage_args, &storage, auth, &args).await;
+    let result = serve(storage_args, auth_args, &storage, auth, &args).await;
     storage.close();
     result
 }
 
 async fn serve(
     storage_args: &StorageArgs,
+    auth_args: &AuthArgs,
     storage: &Storage,
     auth: Authenticator,
     args: &ServeArgs,
@@ -82,7 +83,7 @@ async fn serve(
     }
 
     tracing::info!(%url, "agentmon is listening");
-    print_start(storage_args, storage, &state, &url, args, &auth)?;
+    print_start(storage_args, auth_args, storage, &state, &url, args, &auth)?;
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
@@ -98,27 +99,40 @@ async fn serve(
 /// uses, where to go, and how to get a token.
 fn print_start(
     storage_args: &StorageArgs,
+    auth_args: &AuthArgs,
     storage: &Storage,
     state: &AppState,
     url: &str,
     args: &ServeArgs,
     auth: &Authenticator,
 ) -> anyhow::Result<()> {
-    let (data_dir, _) = crate::data_dir::resolve(storage_args.data_dir.as_deref())?;
+    // The data directory is used by the embedded PostgreSQL and the
+    // generated JWT secret; with neither, there is none to print.
+    let uses_data_dir = storage_args.database_url.is_none() || auth_args.jwt_secret.is_none();
+    let data_dir = uses_data_dir
+        .then(|| {
+            crate::data_dir::resolve(storage_args.data_dir.as_deref())
+                .ok()
+                .map(|(dir, _)| dir)
+        })
+        .flatten();
     let shared = match &storage_args.redis_url {
         Some(redis) => format!("Redis at {}", redact(redis)),
         None => "in-process (set REDIS_URL to share them between replicas)".into(),
     };
     let me = std::env::args().next().unwrap_or_else(|| "agentmon".into());
-    let env = match &storage_args.data_dir {
-        Some(_) => format!("AGENTMON_DATA_DIR={} ", data_dir.display()),
-        None => String::new(),
+    let env = match (&auth_args.jwt_secret, &storage_args.data_dir, &data_dir) {
+        (Some(_), _, _) => "AGENTMON_JWT_SECRET=<the same secret> ".to_string(),
+        (None, Some(_), Some(dir)) => format!("AGENTMON_DATA_DIR={} ", dir.display()),
+        _ => String::new(),
     };
     println!(
         "agentmon {} is listening on {url}",
         env!("CARGO_PKG_VERSION")
     );
-    println!("  data directory:  {}", data_dir.display());
+    if let Some(dir) = &data_dir {
+        println!("  data directory:  {}", dir.display());
+    }
     println!("  PostgreSQL:      {}", storage.describe());
     println!("  cache and live:  {shared}");
     println!(

@@ -170,6 +170,53 @@ mod tests {
     }
 
     #[test]
+    fn from_a_folder_the_same_paths_are_refused() {
+        let root = std::env::temp_dir().join(format!("agentmon-assets-{}", std::process::id()));
+        let web = root.join("web");
+        for dir in ["app", "tests", "node_modules/x"] {
+            std::fs::create_dir_all(web.join(dir)).unwrap_or_else(|e| panic!("{e}"));
+        }
+        for file in [
+            "app/main.js",
+            "tests/t.js",
+            "node_modules/x/a.js",
+            "package.json",
+            ".env",
+        ] {
+            std::fs::write(web.join(file), "x").unwrap_or_else(|e| panic!("{e}"));
+        }
+        std::fs::write(root.join("secret"), "s").unwrap_or_else(|e| panic!("{e}"));
+        let source = Source::Dir(web);
+        assert!(source.page_file("app/main.js").is_some());
+        for path in [
+            "../secret",
+            "app/../../secret",
+            "tests/t.js",
+            "node_modules/x/a.js",
+            "package.json",
+            ".env",
+            "/../secret",
+        ] {
+            assert!(source.page_file(path).is_none(), "{path} is served");
+        }
+        let _ = std::fs::remove_dir_all(root);
+    }
+
+    #[test]
+    fn the_files_are_inside_the_binary_not_read_from_disk() {
+        let index = Web::get("index.html").map(|f| f.data);
+        assert!(
+            matches!(index, Some(Cow::Borrowed(_))),
+            "index.html is read at run time"
+        );
+        let library = Vendor::get("preact/dist/preact.module.js").map(|f| f.data);
+        assert!(
+            matches!(library, Some(Cow::Borrowed(_))),
+            "preact is read at run time"
+        );
+    }
+
+    #[test]
     fn every_library_a_page_names_is_embedded_and_nothing_else_of_npm() {
         let named: std::collections::BTreeSet<String> = ["index.html", "graphiql.html"]
             .iter()

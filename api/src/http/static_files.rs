@@ -66,7 +66,11 @@ fn send(request: &HeaderMap, asset: Asset, cache: &'static str) -> Response {
     let fresh = request
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|tags| tags.split(',').any(|t| t.trim() == asset.etag));
+        .is_some_and(|tags| {
+            tags.split(',')
+                .map(|t| t.trim().trim_start_matches("W/"))
+                .any(|t| t == "*" || t == asset.etag)
+        });
     let headers = [
         (header::CACHE_CONTROL, HeaderValue::from_static(cache)),
         (

@@ -37,12 +37,31 @@ impl EmbeddedPg {
         fs::create_dir_all(data_dir)
             .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
         let data_dir = data_dir.canonicalize()?;
+        let run_as = cluster_user()?;
+        if let Some((uid, _)) = run_as {
+            // The cluster runs as `postgres`: it must pass through the data
+            // directory (whatever the umask) to reach its own folder in it.
+            fs::set_permissions(&data_dir, fs::Permissions::from_mode(0o711))?;
+            use std::os::unix::fs::MetadataExt;
+            if let Some(blocked) = data_dir.ancestors().find(|dir| {
+                fs::metadata(dir).is_ok_and(|m| m.mode() & 0o001 == 0 && m.uid() != uid.as_raw())
+            }) {
+                bail!(
+                    "the embedded PostgreSQL runs as the `postgres` user, which cannot pass \
+                     through {} (mode {:o}); choose a data directory outside it with \
+                     AGENTMON_DATA_DIR, e.g. /var/lib/agentmon",
+                    blocked.display(),
+                    fs::metadata(blocked)
+                        .map(|m| m.permissions().mode() & 0o777)
+                        .unwrap_or(0)
+                );
+            }
+        }
         let lock_file = File::create(data_dir.join("pg.lock"))?;
         let _lock = Flock::lock(lock_file, FlockArg::LockExclusive)
             .map_err(|(_, e)| anyhow!("cannot lock {}/pg.lock: {e}", data_dir.display()))?;
 
         let bin_dir = find_bin_dir()?;
-        let run_as = cluster_user()?;
         let password = read_or_create_secret(&data_dir.join("pg-password"))?;
         let mut pg = EmbeddedPg {
             cluster: data_dir.join("pg"),
@@ -251,7 +270,11 @@ pub fn read_or_create_secret(path: &Path) -> anyhow::Result<String> {
         use rand::distr::{Alphanumeric, SampleString};
         Alphanumeric.sample_string(&mut rand::rng(), 48)
     };
-    let draft = path.with_extension(format!("new-{}", std::process::id()));
+    let draft = path.with_extension(format!(
+        "new-{}-{}",
+        std::process::id(),
+        rand::random::<u64>()
+    ));
     write_private(&draft, &secret)?;
     let linked = fs::hard_link(&draft, path);
     let _ = fs::remove_file(&draft);
