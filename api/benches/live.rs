@@ -73,6 +73,9 @@ async fn main() -> anyhow::Result<()> {
         db: bench.db.clone(),
         web: Default::default(),
         metrics: agentmon_api::metrics::handle(),
+        connections: Default::default(),
+        metrics_token: None,
+        request_timeout: std::time::Duration::from_secs(30),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?.to_string();

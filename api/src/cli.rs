@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use agentmon_core::auth::Role;
 use clap::{Args, Parser, Subcommand};
+use secrecy::SecretString;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -29,13 +30,13 @@ pub struct Cli {
 pub struct StorageArgs {
     /// PostgreSQL URL. Without it agentmon runs its own cluster in the data directory.
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
-    pub database_url: Option<String>,
+    pub database_url: Option<SecretString>,
     /// The login every request uses: a member of `agentmon_app` only, never
     /// a superuser or the tables' owner. Without it agentmon uses the
     /// `agentmon_api` login the migrations create, with a password derived
     /// from DATABASE_URL that it sets itself.
     #[arg(long, env = "DATABASE_APP_URL", global = true, hide_env_values = true)]
-    pub database_app_url: Option<String>,
+    pub database_app_url: Option<SecretString>,
     /// Where the embedded PostgreSQL and the generated secrets live. Default:
     /// $XDG_DATA_HOME/agentmon, else ~/.local/share/agentmon; as root
     /// /var/lib/agentmon. Never the current folder, so every command agrees.
@@ -44,7 +45,7 @@ pub struct StorageArgs {
     /// Redis for the cache and the live-update bus shared by replicas;
     /// without it both are in-process.
     #[arg(long, env = "REDIS_URL", global = true, hide_env_values = true)]
-    pub redis_url: Option<String>,
+    pub redis_url: Option<SecretString>,
     /// How long a cached figure lives at most (jittered ±10 %).
     #[arg(long, env = "AGENTMON_CACHE_TTL", default_value = "5m", global = true, value_parser = humantime::parse_duration)]
     pub cache_ttl: std::time::Duration,
@@ -59,7 +60,7 @@ pub struct AuthArgs {
         global = true,
         hide_env_values = true
     )]
-    pub jwt_secret: Option<String>,
+    pub jwt_secret: Option<SecretString>,
     /// The `iss` every token must carry.
     #[arg(
         long,
@@ -170,6 +171,14 @@ pub struct ServeArgs {
     /// Deepest query accepted.
     #[arg(long, env = "AGENTMON_MAX_QUERY_DEPTH", default_value_t = 16)]
     pub max_query_depth: usize,
+    /// When set, `/metrics` answers only requests with `Authorization:
+    /// Bearer <this token>`.
+    #[arg(long, env = "AGENTMON_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<SecretString>,
+    /// Longest a request may take to produce its response (streamed exports
+    /// and websockets go on past it once started).
+    #[arg(long, env = "AGENTMON_REQUEST_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub request_timeout: std::time::Duration,
     /// Most complex query accepted (one point per field, lists weigh more).
     #[arg(long, env = "AGENTMON_MAX_QUERY_COMPLEXITY", default_value_t = 5_000)]
     pub max_query_complexity: usize,

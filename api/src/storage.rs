@@ -6,6 +6,7 @@ use agentmon_core::auth::JwtSettings;
 use agentmon_core::db::embedded::{read_or_create_secret, EmbeddedPg};
 use agentmon_core::db::{create_database_if_missing, migrate, Db, DbUrls, PoolSizes};
 use anyhow::{bail, Context};
+use secrecy::ExposeSecret;
 
 use crate::cli::{AuthArgs, StorageArgs};
 use crate::data_dir;
@@ -34,7 +35,7 @@ impl Storage {
     /// applies pending migrations.
     pub async fn open(args: &StorageArgs) -> anyhow::Result<Self> {
         let (url, embedded) = match &args.database_url {
-            Some(url) => (url.clone(), None),
+            Some(url) => (url.expose_secret().to_string(), None),
             None => {
                 let (dir, origin) = data_dir::resolve(args.data_dir.as_deref())?;
                 data_dir::announce(&dir, origin);
@@ -53,7 +54,7 @@ impl Storage {
         let urls = match &args.database_app_url {
             Some(app) => DbUrls {
                 owner: url.clone(),
-                app: app.clone(),
+                app: app.expose_secret().to_string(),
             },
             None => DbUrls::derive(&url).await?,
         };
@@ -84,7 +85,7 @@ pub fn jwt_settings(
     storage: &StorageArgs,
     file: SecretFile,
 ) -> anyhow::Result<JwtSettings> {
-    let secret = match &auth.jwt_secret {
+    let secret = match auth.jwt_secret.as_ref().map(ExposeSecret::expose_secret) {
         Some(secret) => {
             if secret.len() < MIN_SECRET_BYTES {
                 bail!(
@@ -93,7 +94,7 @@ pub fn jwt_settings(
                     secret.len()
                 );
             }
-            secret.clone()
+            secret.to_string()
         }
         None => {
             let (dir, origin) = data_dir::resolve(storage.data_dir.as_deref())?;
@@ -115,7 +116,7 @@ pub fn jwt_settings(
         None => None,
     };
     Ok(JwtSettings {
-        secret,
+        secret: secret.into(),
         issuer: auth.jwt_issuer.clone(),
         audience: auth.jwt_audience.clone(),
         jwks,
@@ -129,7 +130,7 @@ pub fn services(
 ) -> anyhow::Result<crate::graphql::Services> {
     use agentmon_core::bus::Bus;
     use agentmon_core::cache::Cache;
-    let (cache, bus) = match &args.redis_url {
+    let (cache, bus) = match args.redis_url.as_ref().map(ExposeSecret::expose_secret) {
         Some(url) => (Cache::redis(url, args.cache_ttl)?, Bus::redis(url)?),
         None => (
             Cache::local(args.cache_ttl, agentmon_core::cache::LOCAL_CAPACITY),
@@ -153,8 +154,8 @@ pub fn services(
 /// (an in-process bus would reach nobody outside this process).
 pub fn publishing_bus(args: &StorageArgs) -> anyhow::Result<Option<agentmon_core::bus::Bus>> {
     args.redis_url
-        .as_deref()
-        .map(agentmon_core::bus::Bus::redis)
+        .as_ref()
+        .map(|url| agentmon_core::bus::Bus::redis(url.expose_secret()))
         .transpose()
 }
 

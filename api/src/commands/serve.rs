@@ -53,6 +53,9 @@ async fn serve(
             None => Source::Embedded,
         },
         metrics: crate::metrics::handle(),
+        connections: Default::default(),
+        metrics_token: args.metrics_token.clone(),
+        request_timeout: args.request_timeout,
     };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -117,7 +120,7 @@ fn print_start(
         })
         .flatten();
     let shared = match &storage_args.redis_url {
-        Some(redis) => format!("Redis at {}", redact(redis)),
+        Some(redis) => format!("Redis at {}", redact(secrecy::ExposeSecret::expose_secret(redis))),
         None => "in-process (set REDIS_URL to share them between replicas)".into(),
     };
     let me = std::env::args().next().unwrap_or_else(|| "agentmon".into());

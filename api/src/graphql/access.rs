@@ -10,18 +10,85 @@ use agentmon_core::auth::policy::{self, Capability};
 use agentmon_core::auth::{Role, UserPrincipal};
 use agentmon_core::db::Db;
 use agentmon_core::models::audit;
-use agentmon_core::models::org::Org;
+use agentmon_core::models::org::{self, Org};
 use agentmon_core::Error;
 use async_graphql::Context;
 use uuid::Uuid;
 
 use super::context::{db, GqlResult, RequestContext};
 
-/// Orgs whose SUPPORT read this request has written to the audit log.
+/// Orgs whose SUPPORT access this request (or websocket connection) has
+/// written to the audit log, with the kind of access.
 #[derive(Debug, Default, Clone)]
-pub struct Audited(Arc<Mutex<HashSet<Uuid>>>);
+pub struct Audited(Arc<Mutex<HashSet<(Uuid, Access)>>>);
 
-/// Checks that the viewer may use `capability` on `org`; audits SUPPORT.
+/// How an org is reached; a SUPPORT access is audited once per request and
+/// kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Access {
+    Query,
+    Subscription,
+    Export,
+}
+
+impl Access {
+    fn action(self) -> &'static str {
+        match self {
+            Access::Query => "org.read",
+            Access::Subscription => "org.subscribe",
+            Access::Export => "org.export",
+        }
+    }
+}
+
+/// The one authorization path of queries, subscriptions and exports: may
+/// `viewer` use `capability` on `org`? A SUPPORT access is written to the
+/// audit log.
+pub async fn check(
+    db: &Db,
+    audited: &Audited,
+    viewer: &UserPrincipal,
+    org: &Org,
+    capability: Capability,
+    access: Access,
+) -> Result<(), Error> {
+    policy::check(viewer, capability, Some(&org.slug))?;
+    if viewer.role == Role::Support {
+        let first = audited
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert((org.id, access));
+        if first {
+            let detail = serde_json::json!({ "slug": org.slug });
+            record_in_org(db, org.id, viewer, access.action(), detail).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Finds org `slug` for `viewer` and checks `capability` on it. The policy
+/// is asked before the org is looked up, so a caller learns nothing about
+/// orgs it may not see.
+pub async fn find_org(
+    db: &Db,
+    audited: &Audited,
+    viewer: &UserPrincipal,
+    slug: &str,
+    capability: Capability,
+    access: Access,
+) -> Result<Org, Error> {
+    policy::check(viewer, capability, Some(slug))?;
+    let mut conn = db.app().await?;
+    let found = org::by_slug(&mut conn, slug)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no org with slug {slug:?}")))?;
+    drop(conn);
+    check(db, audited, viewer, &found, capability, access).await?;
+    Ok(found)
+}
+
+/// [`check`] for a resolver.
 pub async fn authorize<'a>(
     ctx: &Context<'a>,
     org: &Org,
@@ -29,12 +96,9 @@ pub async fn authorize<'a>(
 ) -> async_graphql::Result<&'a UserPrincipal> {
     let request = RequestContext::of(ctx)?;
     let viewer = request.user().gql()?;
-    policy::check(viewer, capability, Some(&org.slug)).gql()?;
-    if viewer.role == Role::Support {
-        audit_support_read(db(ctx)?, &request.audited, org, viewer)
-            .await
-            .gql()?;
-    }
+    check(db(ctx)?, &request.audited, viewer, org, capability, Access::Query)
+        .await
+        .gql()?;
     Ok(viewer)
 }
 
@@ -51,24 +115,6 @@ pub async fn authorize_user<'a>(
         Capability::OthersSessions
     };
     authorize(ctx, org, capability).await
-}
-
-pub async fn audit_support_read(
-    db: &Db,
-    audited: &Audited,
-    org: &Org,
-    viewer: &UserPrincipal,
-) -> Result<(), Error> {
-    let first = audited
-        .0
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(org.id);
-    if first {
-        let detail = serde_json::json!({ "slug": org.slug });
-        record_in_org(db, org.id, viewer, "org.read", detail).await?;
-    }
-    Ok(())
 }
 
 /// Writes an audit entry on a request connection, in a transaction bound

@@ -7,7 +7,7 @@ use agentmon_core::Error;
 use async_graphql::{Context, ErrorExtensions};
 
 /// Built by the HTTP handler for each request.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct RequestContext {
     pub principal: Option<Principal>,
     pub request_id: String,

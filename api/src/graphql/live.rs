@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use agentmon_core::auth::policy::{self, Capability};
 use agentmon_core::bus::{Bus, Change};
-use agentmon_core::models::org::{self, Org};
+use agentmon_core::models::org::Org;
 use agentmon_core::models::rollup::{self, Scope};
 use agentmon_core::models::session;
 use agentmon_core::Error;
@@ -20,6 +20,7 @@ use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt};
 use tokio::sync::broadcast;
 
+use super::access::Access;
 use super::context::{db, GqlResult, RequestContext};
 use super::kpis::KpisObject;
 use super::ranges::DateRange;
@@ -90,18 +91,17 @@ fn changes(bus: &Bus) -> impl Stream<Item = Arc<Change>> + Send + 'static {
     })
 }
 
+/// The org of a subscription, through the same check as the queries
+/// (SUPPORT subscriptions are audited).
 async fn visible_org(
     ctx: &Context<'_>,
     slug: &str,
     capability: Capability,
 ) -> async_graphql::Result<Org> {
-    let viewer = RequestContext::of(ctx)?.user().gql()?;
-    policy::check(viewer, capability, Some(slug)).gql()?;
-    let mut conn = db(ctx)?.app().await.gql()?;
-    org::by_slug(&mut conn, slug)
+    let request = RequestContext::of(ctx)?;
+    let viewer = request.user().gql()?;
+    super::access::find_org(db(ctx)?, &request.audited, viewer, slug, capability, Access::Subscription)
         .await
-        .gql()?
-        .ok_or_else(|| Error::NotFound(format!("no org with slug {slug:?}")))
         .gql()
 }
 

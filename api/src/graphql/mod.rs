@@ -1,8 +1,9 @@
 //! The GraphQL schema, split by domain and merged here.
 
-mod access;
+pub mod access;
 mod cached;
 pub mod context;
+pub mod errors;
 mod global;
 mod ingest;
 mod kpis;
@@ -82,7 +83,8 @@ pub fn build(services: Option<Services>, limits: Limits) -> AppSchema {
         live::SubscriptionRoot,
     )
     .limit_depth(limits.depth)
-    .limit_complexity(limits.complexity);
+    .limit_complexity(limits.complexity)
+    .extension(errors::ErrorCodes);
     if let Some(services) = services {
         builder = builder
             .data(services.db)

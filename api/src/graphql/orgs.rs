@@ -9,7 +9,7 @@ use agentmon_core::auth::policy::Capability;
 use agentmon_core::models::user;
 use chrono::{DateTime, Utc};
 
-use super::access::{audit_support_read, authorize, in_org};
+use super::access::{authorize, find_org, in_org, Access};
 use super::context::{db, GqlResult, RequestContext};
 use super::overview::OrgOverview;
 use super::ranges::DateRange;
@@ -150,17 +150,12 @@ impl OrgQuery {
             )))
             .gql();
         }
-        let mut conn = db(ctx)?.app().await.gql()?;
-        let Some(found) = org::by_slug(&mut conn, &slug).await.gql()? else {
-            return Ok(None);
-        };
-        if user.role == Role::Support {
-            let request = RequestContext::of(ctx)?;
-            audit_support_read(db(ctx)?, &request.audited, &found, user)
-                .await
-                .gql()?;
+        let request = RequestContext::of(ctx)?;
+        match find_org(db(ctx)?, &request.audited, user, &slug, Capability::OwnSessions, Access::Query).await {
+            Ok(found) => Ok(Some(OrgObject(found))),
+            Err(Error::NotFound(_)) => Ok(None),
+            Err(e) => Err(e).gql(),
         }
-        Ok(Some(OrgObject(found)))
     }
 }
 

@@ -6,10 +6,9 @@ use agentmon_core::auth::Principal;
 use agentmon_core::Error;
 use async_graphql::http::parse_query_string;
 use async_graphql::parser::types::OperationType;
-use async_graphql::{
-    BatchRequest, BatchResponse, ErrorExtensions, Response as GqlResponse, ServerError,
-};
-use async_graphql_axum::GraphQLProtocol;
+use async_graphql::{BatchRequest, BatchResponse, ErrorExtensions, Response as GqlResponse};
+
+use crate::graphql::errors::complete_errors;
 use axum::body::Bytes;
 use axum::extract::ws::{rejection::WebSocketUpgradeRejection, WebSocketUpgrade};
 use axum::extract::State;
@@ -23,8 +22,21 @@ use crate::graphql::RequestContext;
 use async_graphql::dataloader::DataLoader;
 
 pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let batch: BatchRequest = match serde_json::from_slice(&body) {
-        Ok(batch) => batch,
+    let request = match serde_json::from_slice(&body) {
+        Ok(BatchRequest::Single(request)) => request,
+        // One operation per request: a batch would multiply the limits on
+        // events per call, depth and complexity by its length.
+        Ok(BatchRequest::Batch(mut requests)) if requests.len() == 1 => requests.remove(0),
+        Ok(BatchRequest::Batch(requests)) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                &format!(
+                    "send one GraphQL operation per request; this one holds {} (batching is off)",
+                    requests.len()
+                ),
+                "BAD_USER_INPUT",
+            )
+        }
         Err(e) => {
             return error_response(
                 StatusCode::BAD_REQUEST,
@@ -33,7 +45,7 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
             )
         }
     };
-    execute(&state, &headers, batch).await
+    execute(&state, &headers, BatchRequest::Single(request)).await
 }
 
 pub async fn get(
@@ -41,9 +53,8 @@ pub async fn get(
     headers: HeaderMap,
     uri: Uri,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
-    protocol: Result<GraphQLProtocol, StatusCode>,
 ) -> Response {
-    if let (Ok(upgrade), Ok(protocol)) = (upgrade, protocol) {
+    if let (Ok(upgrade), Some(protocol)) = (upgrade, super::websocket::protocol(&headers)) {
         return super::websocket::serve(state, upgrade, protocol);
     }
     let request = match parse_query_string(uri.query().unwrap_or_default()) {
@@ -112,46 +123,8 @@ fn principal(state: &AppState, headers: &HeaderMap) -> Result<Option<Principal>,
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim)
-        .ok_or_else(|| {
-            Error::Unauthenticated("the Authorization header must be `Bearer <JWT>`".into())
-        })?;
+    let token = super::bearer(value.to_str().ok())?;
     state.auth.verify(token).map(Some)
-}
-
-/// Errors raised before a resolver ran (parse, validation, limits) get
-/// `BAD_USER_INPUT`; internal errors get the request id to quote.
-fn complete_errors(response: &mut GqlResponse, request_id: &str) {
-    for error in &mut response.errors {
-        complete_error(error, request_id);
-    }
-}
-
-fn complete_error(error: &mut ServerError, request_id: &str) {
-    let extensions = error.extensions.get_or_insert_with(Default::default);
-    let code = match extensions.get("code") {
-        Some(async_graphql::Value::String(code)) => code.clone(),
-        _ if error.path.is_empty() => {
-            extensions.set("code", "BAD_USER_INPUT");
-            "BAD_USER_INPUT".to_string()
-        }
-        _ => {
-            tracing::error!(message = %error.message, "resolver error without a code");
-            error.message = "internal error; quote the requestId when reporting it".into();
-            extensions.set("code", "INTERNAL");
-            "INTERNAL".to_string()
-        }
-    };
-    if code == "INTERNAL" {
-        extensions.set("requestId", request_id);
-    }
 }
 
 fn is_mutation(query: &str, operation: Option<&str>) -> bool {

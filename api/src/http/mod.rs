@@ -6,18 +6,19 @@ mod export;
 mod graphql;
 mod health;
 mod static_files;
-mod websocket;
+pub mod websocket;
 
 use std::time::Duration;
 
 use agentmon_core::auth::Authenticator;
 use agentmon_core::db::Db;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{header, HeaderName, HeaderValue, Request};
+use axum::http::{header, HeaderName, HeaderValue, Request, StatusCode};
 use axum::routing::get;
 use axum::Router;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::graphql::AppSchema;
@@ -27,6 +28,21 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// The token of an `Authorization: Bearer <token>` value (the scheme in any
+/// case), the one reading of it for HTTP, websockets and exports.
+pub fn bearer(value: Option<&str>) -> Result<&str, agentmon_core::Error> {
+    value
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .filter(|token| !token.is_empty())
+        .ok_or_else(|| {
+            agentmon_core::Error::Unauthenticated(
+                "send `Authorization: Bearer <token>` (a JWT, or an API key for producers)".into(),
+            )
+        })
+}
+
 #[derive(Clone)]
 pub struct AppState {
     pub schema: AppSchema,
@@ -35,6 +51,12 @@ pub struct AppState {
     /// Where the dashboard's files come from (the binary, or a folder).
     pub web: assets::Source,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// Open websocket connections per user.
+    pub connections: websocket::OpenConnections,
+    /// When set, `/metrics` answers only requests bearing it.
+    pub metrics_token: Option<secrecy::SecretString>,
+    /// Longest a request may take to produce its response.
+    pub request_timeout: Duration,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -62,6 +84,10 @@ pub fn router(state: AppState) -> Router {
         .route("/export/users.csv", get(export::users_csv))
         .merge(static_files::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            state.request_timeout,
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

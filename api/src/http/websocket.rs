@@ -2,17 +2,26 @@
 //! comes in the `connection_init` payload (`{"Authorization": "Bearer …"}`);
 //! the connection keeps its expiry and a count of its subscriptions;
 //! messages are size-limited and the server pings to keep the connection.
+//!
+//! A connection does not outlive its token: when it expires the server
+//! closes the socket with code 4403 and runs nothing sent after. A user
+//! holds at most [`MAX_CONNECTIONS_PER_USER`] connections per process.
 
+use std::collections::HashMap;
+use std::str::FromStr;
 use std::sync::atomic::AtomicUsize;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use agentmon_core::Error;
 use async_graphql::dataloader::DataLoader;
+use async_graphql::http::{WebSocketProtocols, WsMessage};
 use async_graphql::{Data, ErrorExtensions};
-use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
-use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
+use chrono::{DateTime, Utc};
+use futures::{SinkExt, StreamExt};
+use tokio::sync::watch;
 
 use super::AppState;
 use crate::graphql::live::Connection;
@@ -23,24 +32,119 @@ use crate::graphql::RequestContext;
 const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 /// How often the server pings an idle connection.
 const KEEPALIVE: Duration = Duration::from_secs(20);
+/// Open websocket connections one user may hold on one server.
+pub const MAX_CONNECTIONS_PER_USER: usize = 10;
+/// The close code for a connection whose credentials no longer hold.
+pub const CLOSE_FORBIDDEN: u16 = 4403;
 
-pub fn serve(state: AppState, upgrade: WebSocketUpgrade, protocol: GraphQLProtocol) -> Response {
+/// Open connections per user id, shared by the server's connections.
+#[derive(Clone, Default)]
+pub struct OpenConnections(Arc<Mutex<HashMap<String, usize>>>);
+
+/// Counts a connection while it is open.
+struct Held(OpenConnections, String);
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let mut open = (self.0).0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = open.get_mut(&self.1) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.1);
+            }
+        }
+    }
+}
+
+impl OpenConnections {
+    fn hold(&self, user: &str) -> Result<Held, Error> {
+        let mut open = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let n = open.entry(user.to_string()).or_default();
+        if *n >= MAX_CONNECTIONS_PER_USER {
+            return Err(Error::RateLimited {
+                message: format!(
+                    "at most {MAX_CONNECTIONS_PER_USER} live connections per user; close one first"
+                ),
+                retry_after_seconds: 5,
+            });
+        }
+        *n += 1;
+        Ok(Held(self.clone(), user.to_string()))
+    }
+}
+
+/// The subprotocol a client asked for, from `Sec-WebSocket-Protocol`.
+pub fn protocol(headers: &axum::http::HeaderMap) -> Option<WebSocketProtocols> {
+    headers
+        .get(axum::http::header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|protocols| {
+            protocols
+                .split(',')
+                .find_map(|p| WebSocketProtocols::from_str(p.trim()).ok())
+        })
+}
+
+pub fn serve(state: AppState, upgrade: WebSocketUpgrade, protocol: WebSocketProtocols) -> Response {
     upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
-        .on_upgrade(move |socket| {
-            let schema = state.schema.clone();
-            GraphQLWebSocket::new(socket, schema, protocol)
-                .on_connection_init(move |payload| connection_init(state, payload))
-                .keepalive_timeout(KEEPALIVE)
-                .serve()
-        })
+        .on_upgrade(move |socket| run(state, socket, protocol))
+}
+
+async fn run(state: AppState, socket: WebSocket, protocol: WebSocketProtocols) {
+    let (mut sink, stream) = socket.split();
+    let input = stream
+        .take_while(|message| futures::future::ready(message.is_ok()))
+        .filter_map(|message| {
+            futures::future::ready(match message {
+                Ok(m @ (Message::Text(_) | Message::Binary(_))) => Some(m.into_data()),
+                _ => None,
+            })
+        });
+    // Set by connection_init: when the token stops holding.
+    let (expiry_tx, mut expiry) = watch::channel(None::<DateTime<Utc>>);
+    let schema = state.schema.clone();
+    let messages = async_graphql::http::WebSocket::new(schema, input, protocol)
+        .on_connection_init(move |payload| connection_init(state, payload, expiry_tx))
+        .keepalive_timeout(KEEPALIVE);
+    futures::pin_mut!(messages);
+    let mut initialising = true;
+    loop {
+        let deadline = *expiry.borrow_and_update();
+        let left = deadline.map(|at| (at - Utc::now()).to_std().unwrap_or_default());
+        let expired = async {
+            match left {
+                Some(left) => tokio::time::sleep(left).await,
+                None => futures::future::pending().await,
+            }
+        };
+        tokio::select! {
+            message = messages.next() => {
+                let Some(message) = message else { break };
+                let message = match message {
+                    WsMessage::Text(text) => Message::Text(text.into()),
+                    WsMessage::Close(code, reason) => Message::Close(Some(CloseFrame { code, reason: reason.into() })),
+                };
+                if sink.send(message).await.is_err() {
+                    break;
+                }
+            }
+            _ = expired => {
+                let close = CloseFrame { code: CLOSE_FORBIDDEN, reason: "the token expired; connect again with a new one".into() };
+                let _ = sink.send(Message::Close(Some(close))).await;
+                break;
+            }
+            changed = expiry.changed(), if initialising => initialising = changed.is_ok(),
+        }
+    }
 }
 
 async fn connection_init(
     state: AppState,
     payload: serde_json::Value,
+    expiry: watch::Sender<Option<DateTime<Utc>>>,
 ) -> async_graphql::Result<Data> {
     let header = payload
         .get("Authorization")
@@ -52,13 +156,16 @@ async fn connection_init(
             )
             .extend()
         })?;
-    let token = header.strip_prefix("Bearer ").ok_or_else(|| {
-        Error::Unauthenticated("the Authorization value must be `Bearer <JWT>`".into()).extend()
-    })?;
+    let token = super::bearer(Some(header)).map_err(|e| e.extend())?;
     let (principal, expires_at) = state
         .auth
-        .verify_with_expiry(token.trim())
+        .verify_with_expiry(token)
         .map_err(|e| e.extend())?;
+    let held = state
+        .connections
+        .hold(&principal.user().map_err(|e| e.extend())?.sub)
+        .map_err(|e| e.extend())?;
+    let _ = expiry.send(Some(expires_at));
     let mut data = Data::default();
     data.insert(RequestContext::new(
         Some(principal),
@@ -74,5 +181,6 @@ async fn connection_init(
         expires_at: Some(expires_at),
         subscriptions: Arc::new(AtomicUsize::new(0)),
     });
+    data.insert(Arc::new(held));
     Ok(data)
 }

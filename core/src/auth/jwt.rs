@@ -17,7 +17,8 @@ const LEEWAY_SECONDS: u64 = 30;
 
 #[derive(Clone, Debug)]
 pub struct JwtSettings {
-    pub secret: String,
+    /// Never in `Debug` output or logs.
+    pub secret: secrecy::SecretString,
     pub issuer: String,
     pub audience: String,
     /// Public keys for RS256/ES256 tokens, chosen by the token's `kid`.
@@ -98,8 +99,8 @@ impl Authenticator {
         validation.validate_nbf = true;
         validation.leeway = LEEWAY_SECONDS;
         Authenticator {
-            decoding: DecodingKey::from_secret(settings.secret.as_bytes()),
-            encoding: EncodingKey::from_secret(settings.secret.as_bytes()),
+            decoding: DecodingKey::from_secret(secrecy::ExposeSecret::expose_secret(&settings.secret).as_bytes()),
+            encoding: EncodingKey::from_secret(secrecy::ExposeSecret::expose_secret(&settings.secret).as_bytes()),
             settings,
             validation,
         }

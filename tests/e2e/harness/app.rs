@@ -84,6 +84,9 @@ impl TestApp {
             db: db.clone(),
             web: Default::default(),
             metrics: agentmon_api::metrics::handle(),
+            connections: Default::default(),
+            metrics_token: None,
+            request_timeout: std::time::Duration::from_secs(30),
         };
         TestApp {
             services,

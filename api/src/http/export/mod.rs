@@ -7,9 +7,9 @@ mod params;
 mod sessions;
 mod users;
 
-use agentmon_core::auth::policy::{self, Capability};
-use agentmon_core::auth::{Role, UserPrincipal};
-use agentmon_core::models::org::{self, Org};
+use agentmon_core::auth::policy::Capability;
+use agentmon_core::auth::UserPrincipal;
+use agentmon_core::models::org::Org;
 use agentmon_core::Error;
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use tokio::sync::mpsc;
 
 use super::AppState;
+use crate::graphql::access;
 
 pub use sessions::sessions_csv;
 pub use users::users_csv;
@@ -31,29 +32,20 @@ async fn authorize(
     slug: &str,
     capability: Capability,
 ) -> Result<(UserPrincipal, Org), Response> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| {
-            failure(&Error::Unauthenticated(
-                "send `Authorization: Bearer <JWT>`".into(),
-            ))
-        })?;
-    let principal = state.auth.verify(token.trim()).map_err(|e| failure(&e))?;
+    let header = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let token = super::bearer(header).map_err(|e| failure(&e))?;
+    let principal = state.auth.verify(token).map_err(|e| failure(&e))?;
     let viewer = principal.user().map_err(|e| failure(&e))?.clone();
-    policy::check(&viewer, capability, Some(slug)).map_err(|e| failure(&e))?;
-    let mut conn = state.db.app().await.map_err(|e| failure(&e))?;
-    let org = org::by_slug(&mut conn, slug)
-        .await
-        .map_err(|e| failure(&e.into()))?
-        .ok_or_else(|| failure(&Error::NotFound(format!("no org with slug {slug:?}"))))?;
-    if viewer.role == Role::Support {
-        let detail = serde_json::json!({ "slug": org.slug, "export": true });
-        crate::graphql::record_in_org(&state.db, org.id, &viewer, "org.export", detail)
-            .await
-            .map_err(|e| failure(&e))?;
-    }
+    let org = access::find_org(
+        &state.db,
+        &Default::default(),
+        &viewer,
+        slug,
+        capability,
+        access::Access::Export,
+    )
+    .await
+    .map_err(|e| failure(&e))?;
     Ok((viewer, org))
 }
 
