@@ -170,14 +170,28 @@ fn urlencode(s: &str) -> String {
 }
 
 #[tokio::test]
-async fn metrics_are_served_in_prometheus_format() {
+async fn metrics_are_served_in_prometheus_format_to_the_holder_of_the_metrics_token() {
     let app = TestApp::new().await;
     app.create_org("acme", "UTC").await;
     app.ingest(&[crate::harness::event("acme", "SESSION_STARTED").build()])
         .await;
+    for refused in [None, Some("Bearer wrong"), Some("Bearer metrics-token-for-test")] {
+        let mut request = Request::get("/metrics");
+        if let Some(value) = refused {
+            request = request.header(header::AUTHORIZATION, value);
+        }
+        let (status, _) = app
+            .request(request.body(Body::empty()).unwrap_or_else(|e| panic!("{e}")))
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{refused:?}");
+    }
     let (status, body) = app
         .request(
             Request::get("/metrics")
+                .header(
+                    header::AUTHORIZATION,
+                    format!("Bearer {}", crate::harness::METRICS_TOKEN),
+                )
                 .body(Body::empty())
                 .unwrap_or_else(|e| panic!("{e}")),
         )
@@ -212,4 +226,40 @@ async fn graphiql_can_introspect_the_schema_within_the_limits() {
         body["data"]["__schema"]["subscriptionType"]["name"],
         "Subscription"
     );
+}
+
+#[tokio::test]
+async fn a_batch_of_operations_is_refused_whole_and_stores_nothing() {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    let operation = |i: usize| {
+        let events: Vec<_> = (0..3)
+            .map(|j| {
+                crate::harness::event("acme", "SESSION_STARTED")
+                    .session(&format!("s{i}-{j}"))
+                    .build()
+            })
+            .collect();
+        json!({
+            "query": "mutation($e: [EventInput!]!) { ingestEvents(events: $e) { accepted } }",
+            "variables": { "e": events }
+        })
+    };
+    let batch = json!([operation(1), operation(2)]);
+    let (status, body) = app
+        .request(
+            Request::post("/graphql")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(
+                    header::AUTHORIZATION,
+                    format!("Bearer {}", app.ingest_token(&["*"])),
+                )
+                .body(Body::from(batch.to_string()))
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    assert!(body["errors"][0]["message"].as_str().unwrap_or_default().contains("one GraphQL operation"));
+    assert_eq!(app.count("SELECT count(*) AS n FROM events").await, 0);
 }

@@ -66,13 +66,14 @@ fn slot(ctx: &Context<'_>) -> async_graphql::Result<(Option<Slot>, Option<DateTi
     Ok((Some(slot), connection.expires_at))
 }
 
-/// Ends a stream when the token expires.
+/// Ends a stream when the token expires. A websocket connection is closed
+/// at that moment already (4403); this is the second line, a moment later.
 fn until_expiry<S: Stream + Send + 'static>(
     stream: S,
     expires_at: Option<DateTime<Utc>>,
 ) -> impl Stream<Item = S::Item> {
     let left = expires_at
-        .map(|at| (at - Utc::now()).to_std().unwrap_or_default())
+        .map(|at| (at - Utc::now()).to_std().unwrap_or_default() + Duration::from_secs(1))
         .unwrap_or(Duration::from_secs(u64::MAX / 4));
     stream.take_until(tokio::time::sleep(left))
 }

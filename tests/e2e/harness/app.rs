@@ -14,6 +14,8 @@ use tower::ServiceExt;
 use super::TestDb;
 
 pub const SECRET: &str = "test-secret-that-is-long-enough-for-hs256";
+/// What `/metrics` asks for in the test app.
+pub const METRICS_TOKEN: &str = "metrics-token-for-tests";
 
 pub struct TestApp {
     pub db: Db,
@@ -85,7 +87,7 @@ impl TestApp {
             web: Default::default(),
             metrics: agentmon_api::metrics::handle(),
             connections: Default::default(),
-            metrics_token: None,
+            metrics_token: Some(METRICS_TOKEN.into()),
             request_timeout: std::time::Duration::from_secs(30),
         };
         TestApp {

@@ -79,7 +79,11 @@ impl LiveClient {
                 }
                 Message::Close(frame) => {
                     return Some(
-                        json!({ "type": "closed", "reason": frame.map(|f| f.reason.to_string()) }),
+                        json!({
+                            "type": "closed",
+                            "code": frame.as_ref().map(|f| u16::from(f.code)),
+                            "reason": frame.map(|f| f.reason.to_string()),
+                        }),
                     )
                 }
                 _ => continue,

@@ -8,6 +8,6 @@ mod postgres;
 pub mod read_models;
 pub mod redis;
 
-pub use app::{error_code, TestApp, SECRET};
+pub use app::{error_code, TestApp, METRICS_TOKEN, SECRET};
 pub use events::{event, EventBuilder};
 pub use postgres::TestDb;

@@ -173,7 +173,7 @@ fn error_code(message: &Value) -> &str {
 }
 
 #[tokio::test]
-async fn a_subscription_ends_when_its_token_expires() {
+async fn a_connection_is_closed_when_its_token_expires_and_runs_nothing_after() {
     let (app, addr) = app().await;
     let request = MintRequest::User {
         sub: "root".into(),
@@ -192,8 +192,86 @@ async fn a_subscription_ends_when_its_token_expires() {
         .next(Duration::from_secs(6))
         .await
         .unwrap_or_default();
-    assert_eq!(ended["type"], "complete", "{ended}");
-    assert_eq!(ended["id"], "1");
+    assert_eq!(ended["type"], "closed", "{ended}");
+    assert_eq!(ended["code"], 4403, "{ended}");
+    assert!(ended["reason"].as_str().unwrap_or_default().contains("expired"), "{ended}");
+}
+
+#[tokio::test]
+async fn a_query_sent_over_a_websocket_after_its_token_expired_is_not_run() {
+    let (app, addr) = app().await;
+    let request = MintRequest::User {
+        sub: "root".into(),
+        role: Role::SuperAdmin,
+        org: None,
+    };
+    let short = app
+        .auth
+        .mint(&request, Duration::from_secs(2))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut client = LiveClient::signed_in(&addr, &short).await;
+    // Before expiry a query over the socket runs.
+    client.subscribe("q1", "{ orgs { slug } }", json!({})).await;
+    let answer = client.next(Duration::from_secs(2)).await.unwrap_or_default();
+    assert_eq!(answer["type"], "next", "{answer}");
+    tokio::time::sleep(Duration::from_millis(3_200)).await;
+    // After it: a mutation would have run with the old principal.
+    client
+        .subscribe(
+            "q2",
+            "mutation { createOrg(slug: \"late\", name: \"Late\") { slug } }",
+            json!({}),
+        )
+        .await;
+    let mut seen = Vec::new();
+    while let Some(message) = client.next(Duration::from_secs(2)).await {
+        let closed = message["type"] == "closed";
+        seen.push(message);
+        if closed {
+            break;
+        }
+    }
+    assert!(seen.iter().all(|m| m["id"] != "q2"), "{seen:?}");
+    assert_eq!(seen.last().map(|m| m["code"].clone()), Some(json!(4403)), "{seen:?}");
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM orgs WHERE slug = 'late'").await,
+        0,
+        "nothing ran after expiry"
+    );
+}
+
+#[tokio::test]
+async fn a_support_subscription_is_written_to_the_audit_log() {
+    let (app, addr) = app().await;
+    let support = app.user_token(Role::Support, None);
+    let audited = "SELECT count(*) AS n FROM audit_log a JOIN orgs o ON o.id = a.org_id \
+                   WHERE o.slug = 'globex' AND a.actor_role = 'SUPPORT' AND a.action = 'org.subscribe'";
+    assert_eq!(app.count(audited).await, 0);
+    let mut client = LiveClient::signed_in(&addr, &support).await;
+    client
+        .subscribe("1", SESSION_UPDATED, json!({"org": "globex"}))
+        .await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while app.count(audited).await == 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(app.count(audited).await, 1);
+}
+
+#[tokio::test]
+async fn a_user_holds_at_most_ten_connections() {
+    let (app, addr) = app().await;
+    let token = app.super_admin();
+    let mut open = Vec::new();
+    for _ in 0..10 {
+        open.push(LiveClient::signed_in(&addr, &token).await);
+    }
+    let (_, refused) =
+        LiveClient::connect(&addr, json!({ "Authorization": format!("Bearer {token}") })).await;
+    assert_ne!(refused["type"], "connection_ack", "{refused}");
+    drop(open.pop());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let _again = LiveClient::signed_in(&addr, &token).await;
 }
 
 #[tokio::test]
