@@ -74,6 +74,9 @@ async fn main() -> anyhow::Result<()> {
         web: Default::default(),
         metrics: agentmon_api::metrics::handle(),
         connections: Default::default(),
+        exports: std::sync::Arc::new(tokio::sync::Semaphore::new(
+            agentmon_api::http::MAX_CONCURRENT_EXPORTS,
+        )),
         metrics_token: None,
         request_timeout: std::time::Duration::from_secs(30),
     };

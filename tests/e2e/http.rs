@@ -175,13 +175,21 @@ async fn metrics_are_served_in_prometheus_format_to_the_holder_of_the_metrics_to
     app.create_org("acme", "UTC").await;
     app.ingest(&[crate::harness::event("acme", "SESSION_STARTED").build()])
         .await;
-    for refused in [None, Some("Bearer wrong"), Some("Bearer metrics-token-for-test")] {
+    for refused in [
+        None,
+        Some("Bearer wrong"),
+        Some("Bearer metrics-token-for-test"),
+    ] {
         let mut request = Request::get("/metrics");
         if let Some(value) = refused {
             request = request.header(header::AUTHORIZATION, value);
         }
         let (status, _) = app
-            .request(request.body(Body::empty()).unwrap_or_else(|e| panic!("{e}")))
+            .request(
+                request
+                    .body(Body::empty())
+                    .unwrap_or_else(|e| panic!("{e}")),
+            )
             .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{refused:?}");
     }
@@ -260,6 +268,9 @@ async fn a_batch_of_operations_is_refused_whole_and_stores_nothing() {
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(error_code(&body), "BAD_USER_INPUT");
-    assert!(body["errors"][0]["message"].as_str().unwrap_or_default().contains("one GraphQL operation"));
+    assert!(body["errors"][0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("one GraphQL operation"));
     assert_eq!(app.count("SELECT count(*) AS n FROM events").await, 0);
 }

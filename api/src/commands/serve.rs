@@ -54,6 +54,9 @@ async fn serve(
         },
         metrics: crate::metrics::handle(),
         connections: Default::default(),
+        exports: std::sync::Arc::new(tokio::sync::Semaphore::new(
+            crate::http::MAX_CONCURRENT_EXPORTS,
+        )),
         metrics_token: args.metrics_token.clone(),
         request_timeout: args.request_timeout,
     };
@@ -120,7 +123,10 @@ fn print_start(
         })
         .flatten();
     let shared = match &storage_args.redis_url {
-        Some(redis) => format!("Redis at {}", redact(secrecy::ExposeSecret::expose_secret(redis))),
+        Some(redis) => format!(
+            "Redis at {}",
+            redact(secrecy::ExposeSecret::expose_secret(redis))
+        ),
         None => "in-process (set REDIS_URL to share them between replicas)".into(),
     };
     let me = std::env::args().next().unwrap_or_else(|| "agentmon".into());

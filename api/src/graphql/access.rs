@@ -96,9 +96,16 @@ pub async fn authorize<'a>(
 ) -> async_graphql::Result<&'a UserPrincipal> {
     let request = RequestContext::of(ctx)?;
     let viewer = request.user().gql()?;
-    check(db(ctx)?, &request.audited, viewer, org, capability, Access::Query)
-        .await
-        .gql()?;
+    check(
+        db(ctx)?,
+        &request.audited,
+        viewer,
+        org,
+        capability,
+        Access::Query,
+    )
+    .await
+    .gql()?;
     Ok(viewer)
 }
 

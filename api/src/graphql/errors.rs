@@ -166,12 +166,22 @@ mod tests {
     #[test]
     fn a_forbidden_raised_with_a_plain_question_mark_stays_forbidden() {
         fn resolver() -> async_graphql::Result<()> {
-            Err(Error::Forbidden("a MEMBER may not see other users' figures".into()))?;
+            Err(Error::Forbidden(
+                "a MEMBER may not see other users' figures".into(),
+            ))?;
             Ok(())
         }
-        let mut error = server_error(resolver().err().unwrap_or_else(|| async_graphql::Error::new("")));
+        let mut error = server_error(
+            resolver()
+                .err()
+                .unwrap_or_else(|| async_graphql::Error::new("")),
+        );
         complete_error(&mut error, "req-1");
-        let code = error.extensions.as_ref().and_then(|e| e.get("code")).cloned();
+        let code = error
+            .extensions
+            .as_ref()
+            .and_then(|e| e.get("code"))
+            .cloned();
         assert_eq!(code, Some(async_graphql::Value::from("FORBIDDEN")));
         assert_eq!(error.message, "a MEMBER may not see other users' figures");
     }
@@ -181,8 +191,14 @@ mod tests {
         let mut error = server_error(async_graphql::Error::new("boom"));
         complete_error(&mut error, "req-2");
         let extensions = error.extensions.clone().unwrap_or_default();
-        assert_eq!(extensions.get("code"), Some(&async_graphql::Value::from("INTERNAL")));
-        assert_eq!(extensions.get("requestId"), Some(&async_graphql::Value::from("req-2")));
+        assert_eq!(
+            extensions.get("code"),
+            Some(&async_graphql::Value::from("INTERNAL"))
+        );
+        assert_eq!(
+            extensions.get("requestId"),
+            Some(&async_graphql::Value::from("req-2"))
+        );
         assert!(!error.message.contains("boom"));
     }
 }

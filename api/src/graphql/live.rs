@@ -101,9 +101,16 @@ async fn visible_org(
 ) -> async_graphql::Result<Org> {
     let request = RequestContext::of(ctx)?;
     let viewer = request.user().gql()?;
-    super::access::find_org(db(ctx)?, &request.audited, viewer, slug, capability, Access::Subscription)
-        .await
-        .gql()
+    super::access::find_org(
+        db(ctx)?,
+        &request.audited,
+        viewer,
+        slug,
+        capability,
+        Access::Subscription,
+    )
+    .await
+    .gql()
 }
 
 #[derive(SimpleObject)]

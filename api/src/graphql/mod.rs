@@ -11,7 +11,7 @@ pub mod live;
 pub mod loaders;
 mod orgs;
 mod overview;
-mod ranges;
+pub mod ranges;
 mod scalars;
 mod sessions;
 mod users;

@@ -151,7 +151,16 @@ impl OrgQuery {
             .gql();
         }
         let request = RequestContext::of(ctx)?;
-        match find_org(db(ctx)?, &request.audited, user, &slug, Capability::OwnSessions, Access::Query).await {
+        match find_org(
+            db(ctx)?,
+            &request.audited,
+            user,
+            &slug,
+            Capability::OwnSessions,
+            Access::Query,
+        )
+        .await
+        {
             Ok(found) => Ok(Some(OrgObject(found))),
             Err(Error::NotFound(_)) => Ok(None),
             Err(e) => Err(e).gql(),

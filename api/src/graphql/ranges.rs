@@ -18,19 +18,24 @@ pub struct DateRange {
 
 impl DateRange {
     pub fn days(&self) -> Result<(NaiveDate, NaiveDate), Error> {
-        let (from, to) = (self.from.0, self.to.0);
-        if from > to {
-            return Err(Error::BadUserInput(format!(
-                "range.from ({from}) is after range.to ({to})"
-            )));
-        }
-        if (to - from).num_days() >= MAX_DAYS {
-            return Err(Error::BadUserInput(format!(
-                "a range may span at most {MAX_DAYS} days"
-            )));
-        }
-        Ok((from, to))
+        check_days(self.from.0, self.to.0)
     }
+}
+
+/// Whole days `from..=to`, in order and at most [`MAX_DAYS`] of them: the
+/// rule of every day range, in queries and exports.
+pub fn check_days(from: NaiveDate, to: NaiveDate) -> Result<(NaiveDate, NaiveDate), Error> {
+    if from > to {
+        return Err(Error::BadUserInput(format!(
+            "range.from ({from}) is after range.to ({to})"
+        )));
+    }
+    if (to - from).num_days() >= MAX_DAYS {
+        return Err(Error::BadUserInput(format!(
+            "a range may span at most {MAX_DAYS} days"
+        )));
+    }
+    Ok((from, to))
 }
 
 /// A half-open span of time [from, to).

@@ -107,7 +107,7 @@ fn decode_session_cursor(cursor: &str) -> Result<Cursor, Error> {
 
 impl SessionFilterInput {
     fn to_filter(&self) -> Result<SessionFilter, Error> {
-        Ok(SessionFilter {
+        let filter = SessionFilter {
             range: self.range.as_ref().map(TimeRange::bounds).transpose()?,
             user_id: self.user_id.clone(),
             handed_off: self.handed_off,
@@ -117,7 +117,9 @@ impl SessionFilterInput {
                 .flatten()
                 .map(|a| (a.key.clone(), a.equals.clone()))
                 .collect(),
-        })
+        };
+        filter.check()?;
+        Ok(filter)
     }
 }
 

@@ -23,10 +23,15 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str)
 /// request that carries it.
 pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if let Some(expected) = &state.metrics_token {
-        let given = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
         let matches = super::bearer(given).is_ok_and(|token| {
             use subtle::ConstantTimeEq;
-            token.as_bytes().ct_eq(expected.expose_secret().as_bytes()).into()
+            token
+                .as_bytes()
+                .ct_eq(expected.expose_secret().as_bytes())
+                .into()
         });
         if !matches {
             return (

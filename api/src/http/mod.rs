@@ -3,6 +3,8 @@
 
 pub mod assets;
 mod export;
+
+pub use export::MAX_CONCURRENT_EXPORTS;
 mod graphql;
 mod health;
 mod static_files;
@@ -57,6 +59,8 @@ pub struct AppState {
     pub metrics_token: Option<secrecy::SecretString>,
     /// Longest a request may take to produce its response.
     pub request_timeout: Duration,
+    /// Slots for CSV exports streaming at once.
+    pub exports: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 pub fn router(state: AppState) -> Router {

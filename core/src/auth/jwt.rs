@@ -99,8 +99,12 @@ impl Authenticator {
         validation.validate_nbf = true;
         validation.leeway = LEEWAY_SECONDS;
         Authenticator {
-            decoding: DecodingKey::from_secret(secrecy::ExposeSecret::expose_secret(&settings.secret).as_bytes()),
-            encoding: EncodingKey::from_secret(secrecy::ExposeSecret::expose_secret(&settings.secret).as_bytes()),
+            decoding: DecodingKey::from_secret(
+                secrecy::ExposeSecret::expose_secret(&settings.secret).as_bytes(),
+            ),
+            encoding: EncodingKey::from_secret(
+                secrecy::ExposeSecret::expose_secret(&settings.secret).as_bytes(),
+            ),
             settings,
             validation,
         }

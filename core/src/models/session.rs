@@ -75,6 +75,50 @@ pub struct SessionFilter {
     pub attributes: Vec<(String, String)>,
 }
 
+/// Most attribute conditions one filter may hold.
+pub const MAX_ATTRIBUTE_FILTERS: usize = 16;
+/// Longest span a filter's time range may have, in days.
+pub const MAX_RANGE_DAYS: i64 = 3_660;
+
+impl SessionFilter {
+    /// Bounds on what a filter may ask, with what to fix.
+    pub fn check(&self) -> crate::Result<()> {
+        use crate::Error;
+        if let Some((from, to)) = self.range {
+            if (to - from).num_days() > MAX_RANGE_DAYS {
+                return Err(Error::BadUserInput(format!(
+                    "a range may span at most {MAX_RANGE_DAYS} days"
+                )));
+            }
+        }
+        if self
+            .user_id
+            .as_ref()
+            .is_some_and(|u| u.chars().count() > 256)
+        {
+            return Err(Error::BadUserInput(
+                "userId is longer than 256 characters".into(),
+            ));
+        }
+        if self.attributes.len() > MAX_ATTRIBUTE_FILTERS {
+            return Err(Error::BadUserInput(format!(
+                "at most {MAX_ATTRIBUTE_FILTERS} attribute conditions; this filter has {}",
+                self.attributes.len()
+            )));
+        }
+        for (key, value) in &self.attributes {
+            if key.is_empty() || key.chars().count() > 128 || value.chars().count() > 1_024 {
+                return Err(Error::BadUserInput(
+                    "an attribute condition needs a key of 1 to 128 characters and a value of at \
+                     most 1,024"
+                        .into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Where a page starts: after this (last activity, id), in the walk begun at `as_of`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cursor {

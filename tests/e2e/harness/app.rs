@@ -21,6 +21,8 @@ pub struct TestApp {
     pub db: Db,
     pub services: agentmon_api::graphql::Services,
     pub auth: Authenticator,
+    /// The export slots of the app's server.
+    pub exports: std::sync::Arc<tokio::sync::Semaphore>,
     router: Router,
     /// Declared last: dropped after the pools, it drops the database.
     _test_db: TestDb,
@@ -80,6 +82,9 @@ impl TestApp {
             }
             None => graphql::Services::local(db.clone()),
         };
+        let exports = std::sync::Arc::new(tokio::sync::Semaphore::new(
+            agentmon_api::http::MAX_CONCURRENT_EXPORTS,
+        ));
         let state = AppState {
             schema: graphql::build(Some(services.clone()), Limits::default()),
             auth: auth.clone(),
@@ -87,11 +92,13 @@ impl TestApp {
             web: Default::default(),
             metrics: agentmon_api::metrics::handle(),
             connections: Default::default(),
+            exports: exports.clone(),
             metrics_token: Some(METRICS_TOKEN.into()),
             request_timeout: std::time::Duration::from_secs(30),
         };
         TestApp {
             services,
+            exports,
             router: router(state),
             db,
             auth,

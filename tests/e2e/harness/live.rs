@@ -78,13 +78,11 @@ impl LiveClient {
                     return Some(value);
                 }
                 Message::Close(frame) => {
-                    return Some(
-                        json!({
-                            "type": "closed",
-                            "code": frame.as_ref().map(|f| u16::from(f.code)),
-                            "reason": frame.map(|f| f.reason.to_string()),
-                        }),
-                    )
+                    return Some(json!({
+                        "type": "closed",
+                        "code": frame.as_ref().map(|f| u16::from(f.code)),
+                        "reason": frame.map(|f| f.reason.to_string()),
+                    }))
                 }
                 _ => continue,
             }

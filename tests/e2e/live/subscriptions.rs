@@ -194,7 +194,13 @@ async fn a_connection_is_closed_when_its_token_expires_and_runs_nothing_after() 
         .unwrap_or_default();
     assert_eq!(ended["type"], "closed", "{ended}");
     assert_eq!(ended["code"], 4403, "{ended}");
-    assert!(ended["reason"].as_str().unwrap_or_default().contains("expired"), "{ended}");
+    assert!(
+        ended["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("expired"),
+        "{ended}"
+    );
 }
 
 #[tokio::test]
@@ -212,7 +218,10 @@ async fn a_query_sent_over_a_websocket_after_its_token_expired_is_not_run() {
     let mut client = LiveClient::signed_in(&addr, &short).await;
     // Before expiry a query over the socket runs.
     client.subscribe("q1", "{ orgs { slug } }", json!({})).await;
-    let answer = client.next(Duration::from_secs(2)).await.unwrap_or_default();
+    let answer = client
+        .next(Duration::from_secs(2))
+        .await
+        .unwrap_or_default();
     assert_eq!(answer["type"], "next", "{answer}");
     tokio::time::sleep(Duration::from_millis(3_200)).await;
     // After it: a mutation would have run with the old principal.
@@ -232,9 +241,14 @@ async fn a_query_sent_over_a_websocket_after_its_token_expired_is_not_run() {
         }
     }
     assert!(seen.iter().all(|m| m["id"] != "q2"), "{seen:?}");
-    assert_eq!(seen.last().map(|m| m["code"].clone()), Some(json!(4403)), "{seen:?}");
     assert_eq!(
-        app.count("SELECT count(*) AS n FROM orgs WHERE slug = 'late'").await,
+        seen.last().map(|m| m["code"].clone()),
+        Some(json!(4403)),
+        "{seen:?}"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM orgs WHERE slug = 'late'")
+            .await,
         0,
         "nothing ran after expiry"
     );

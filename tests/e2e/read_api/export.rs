@@ -193,3 +193,57 @@ async fn users_export_lists_users_by_runs() {
     assert_eq!(rows[0][4], "1", "alice's runs");
     assert_eq!(rows[0][10], "1.25", "alice's cost");
 }
+
+#[tokio::test]
+async fn exports_refuse_unbounded_asks_with_what_to_fix() {
+    let app = seeded().await;
+    let admin = app.super_admin();
+    let (status, body) = get(
+        &app,
+        "/export/users.csv?org=acme&from=2000-01-01&to=2026-01-01",
+        Some(&admin),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("at most 3660 days"), "{body}");
+    let many: String = (0..17).map(|i| format!("&attribute=k{i}:v")).collect();
+    let (status, body) = get(
+        &app,
+        &format!("/export/sessions.csv?org=acme{many}"),
+        Some(&admin),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("at most 16 attribute conditions"), "{body}");
+}
+
+#[tokio::test]
+async fn a_server_streams_a_bounded_number_of_exports_at_once() {
+    let app = seeded().await;
+    let admin = app.super_admin();
+    let busy = app
+        .exports
+        .clone()
+        .acquire_many_owned(agentmon_api::http::MAX_CONCURRENT_EXPORTS as u32)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let response = app
+        .respond(
+            Request::get("/export/sessions.csv?org=acme")
+                .header(header::AUTHORIZATION, format!("Bearer {admin}"))
+                .body(Body::empty())
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(response.headers()[header::RETRY_AFTER], "5");
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap_or_default();
+    let body: Value = serde_json::from_slice(&body).unwrap_or_default();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "RATE_LIMITED");
+    assert_eq!(body["errors"][0]["extensions"]["retryAfterSeconds"], 5);
+    drop(busy);
+    let (status, _) = get(&app, "/export/sessions.csv?org=acme", Some(&admin)).await;
+    assert_eq!(status, StatusCode::OK, "a slot is free again");
+}

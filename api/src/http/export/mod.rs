@@ -32,7 +32,9 @@ async fn authorize(
     slug: &str,
     capability: Capability,
 ) -> Result<(UserPrincipal, Org), Response> {
-    let header = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let header = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
     let token = super::bearer(header).map_err(|e| failure(&e))?;
     let principal = state.auth.verify(token).map_err(|e| failure(&e))?;
     let viewer = principal.user().map_err(|e| failure(&e))?.clone();
@@ -67,8 +69,25 @@ fn failure(e: &Error) -> Response {
         Error::Internal(_) => "internal error".to_string(),
         other => other.to_string(),
     };
-    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": e.code() } }] });
-    (status, axum::Json(body)).into_response()
+    let mut extensions = serde_json::json!({ "code": e.code() });
+    let retry_after = match e {
+        Error::RateLimited {
+            retry_after_seconds,
+            ..
+        } => Some(*retry_after_seconds),
+        _ => None,
+    };
+    if let Some(seconds) = retry_after {
+        extensions["retryAfterSeconds"] = seconds.into();
+    }
+    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": extensions }] });
+    let mut response = (status, axum::Json(body)).into_response();
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+    }
+    response
 }
 
 /// A spreadsheet runs a cell that starts with = + - @ as a formula.
@@ -89,8 +108,12 @@ fn encode(records: &[Vec<String>]) -> Bytes {
     Bytes::from(writer.into_inner().unwrap_or_default())
 }
 
-/// A streaming CSV response fed by `producer` through a bounded channel.
-fn stream_csv<F>(filename: &str, header_row: &[&str], producer: F) -> Response
+/// Exports one server streams at once; more wait for `RATE_LIMITED`.
+pub const MAX_CONCURRENT_EXPORTS: usize = 4;
+
+/// A streaming CSV response fed by `producer` through a bounded channel,
+/// while holding one of the server's export slots.
+fn stream_csv<F>(state: &AppState, filename: &str, header_row: &[&str], producer: F) -> Response
 where
     F: FnOnce(
             mpsc::Sender<Result<Bytes, std::io::Error>>,
@@ -98,6 +121,14 @@ where
         + Send
         + 'static,
 {
+    let Ok(slot) = state.exports.clone().try_acquire_owned() else {
+        return failure(&Error::RateLimited {
+            message: format!(
+                "this server streams at most {MAX_CONCURRENT_EXPORTS} exports at once; retry shortly"
+            ),
+            retry_after_seconds: 5,
+        });
+    };
     let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     let head = encode(&[header_row.iter().map(|h| h.to_string()).collect()]);
     let first = tx.clone();
@@ -105,6 +136,7 @@ where
         if first.send(Ok(head)).await.is_ok() {
             producer(first).await;
         }
+        drop(slot);
     });
     drop(tx);
     let stream = futures::stream::unfold(rx, |mut rx| async move {

@@ -95,11 +95,13 @@ impl Params {
                 "unknown parameter {unknown:?}; use org, from, to, userId, handedOff, attribute"
             )));
         }
-        Ok(SessionFilter {
+        let filter = SessionFilter {
             range,
             user_id: self.get("userId").map(str::to_string),
             handed_off,
             attributes,
-        })
+        };
+        filter.check()?;
+        Ok(filter)
     }
 }

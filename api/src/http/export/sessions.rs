@@ -56,15 +56,20 @@ pub async fn sessions_csv(State(state): State<AppState>, headers: HeaderMap, uri
         filter.user_id = Some(viewer.sub.clone());
     }
     let db = state.db.clone();
-    stream_csv(&format!("{}-sessions.csv", org.slug), &HEADER, move |tx| {
-        async move {
-            if let Err(e) = pump(&db, org.id, &filter, &tx).await {
-                tracing::error!(error = %e, "session export stopped");
-                let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
+    stream_csv(
+        &state,
+        &format!("{}-sessions.csv", org.slug),
+        &HEADER,
+        move |tx| {
+            async move {
+                if let Err(e) = pump(&db, org.id, &filter, &tx).await {
+                    tracing::error!(error = %e, "session export stopped");
+                    let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
+                }
             }
-        }
-        .boxed()
-    })
+            .boxed()
+        },
+    )
 }
 
 async fn pump(
@@ -73,10 +78,11 @@ async fn pump(
     filter: &SessionFilter,
     tx: &tokio::sync::mpsc::Sender<Result<axum::body::Bytes, std::io::Error>>,
 ) -> Result<(), Error> {
-    let mut conn = db.app().await?;
     let mut after: Option<Cursor> = None;
     let mut as_of = None;
     loop {
+        // A connection per page: a slow download holds none while it waits.
+        let mut conn = db.app().await?;
         let rows = conn
             .transaction::<_, Error, _>(async |c| {
                 set_org(c, org_id).await?;
@@ -88,6 +94,7 @@ async fn pump(
                 Ok(session::page(c, org_id, filter, after.as_ref(), at, PAGE).await?)
             })
             .await?;
+        drop(conn);
         let Some(last) = rows.last() else {
             return Ok(());
         };

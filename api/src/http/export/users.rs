@@ -38,10 +38,10 @@ pub async fn users_csv(State(state): State<AppState>, headers: HeaderMap, uri: U
     let parsed = params
         .org()
         .and_then(|o| Ok((o.to_string(), params.date("from")?, params.date("to")?)));
-    let (slug, from, to) = match parsed {
-        Ok((_, from, to)) if from > to => {
-            return failure(&Error::BadUserInput("from is after to".into()))
-        }
+    let checked = parsed.and_then(|(slug, from, to)| {
+        crate::graphql::ranges::check_days(from, to).map(|(from, to)| (slug, from, to))
+    });
+    let (slug, from, to) = match checked {
         Ok(p) => p,
         Err(e) => return failure(&e),
     };
@@ -50,15 +50,20 @@ pub async fn users_csv(State(state): State<AppState>, headers: HeaderMap, uri: U
         Err(response) => return response,
     };
     let db = state.db.clone();
-    stream_csv(&format!("{}-users.csv", org.slug), &HEADER, move |tx| {
-        async move {
-            if let Err(e) = pump(&db, org.id, from, to, &tx).await {
-                tracing::error!(error = %e, "user export stopped");
-                let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
+    stream_csv(
+        &state,
+        &format!("{}-users.csv", org.slug),
+        &HEADER,
+        move |tx| {
+            async move {
+                if let Err(e) = pump(&db, org.id, from, to, &tx).await {
+                    tracing::error!(error = %e, "user export stopped");
+                    let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
+                }
             }
-        }
-        .boxed()
-    })
+            .boxed()
+        },
+    )
 }
 
 fn ratio(n: i64, d: i64) -> String {
@@ -76,9 +81,10 @@ async fn pump(
     to: NaiveDate,
     tx: &tokio::sync::mpsc::Sender<Result<axum::body::Bytes, std::io::Error>>,
 ) -> Result<(), Error> {
-    let mut conn = db.app().await?;
     let mut after: Option<(i64, String)> = None;
     loop {
+        // A connection per page: a slow download holds none while it waits.
+        let mut conn = db.app().await?;
         let (rows, profiles) = conn
             .transaction::<_, Error, _>(async |c| {
                 set_org(c, org_id).await?;
@@ -94,6 +100,7 @@ async fn pump(
         let Some(last) = rows.last() else {
             return Ok(());
         };
+        drop(conn);
         after = Some((last.sums().runs, last.user_id.clone()));
         let records: Vec<Vec<String>> = rows
             .iter()
