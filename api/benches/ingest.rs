@@ -54,6 +54,7 @@ async fn main() -> anyhow::Result<()> {
         web: Default::default(),
         metrics: agentmon_api::metrics::handle(),
         connections: Default::default(),
+        rates: agentmon_api::graphql::RateLimits::defaults(),
         exports: std::sync::Arc::new(tokio::sync::Semaphore::new(
             agentmon_api::http::MAX_CONCURRENT_EXPORTS,
         )),

@@ -171,6 +171,8 @@ pub struct ServeArgs {
     /// Deepest query accepted.
     #[arg(long, env = "AGENTMON_MAX_QUERY_DEPTH", default_value_t = 16)]
     pub max_query_depth: usize,
+    #[command(flatten)]
+    pub rates: RateArgs,
     /// When set, `/metrics` answers only requests with `Authorization:
     /// Bearer <this token>`.
     #[arg(long, env = "AGENTMON_METRICS_TOKEN", hide_env_values = true)]
@@ -182,6 +184,18 @@ pub struct ServeArgs {
     /// Most complex query accepted (one point per field, lists weigh more).
     #[arg(long, env = "AGENTMON_MAX_QUERY_COMPLEXITY", default_value_t = 5_000)]
     pub max_query_complexity: usize,
+}
+
+/// Rate limits, shared by every replica through Redis when REDIS_URL is set.
+#[derive(Args, Debug, Clone)]
+pub struct RateArgs {
+    /// Events per second one producer may send into one org (a call of
+    /// 1,000 events always fits); over it, RATE_LIMITED with retryAfterSeconds.
+    #[arg(long, env = "AGENTMON_INGEST_EVENTS_PER_SECOND", default_value_t = crate::graphql::INGEST_EVENTS_PER_SECOND, value_parser = clap::value_parser!(u32).range(1..))]
+    pub ingest_events_per_second: u32,
+    /// Requests per minute one signed-in user may make.
+    #[arg(long, env = "AGENTMON_REQUESTS_PER_MINUTE", default_value_t = crate::graphql::REQUESTS_PER_MINUTE, value_parser = clap::value_parser!(u32).range(1..))]
+    pub requests_per_minute: u32,
 }
 
 #[derive(Subcommand, Debug)]

@@ -1,7 +1,7 @@
 //! `serve --demo`: on first start, demo orgs filled with generated traffic,
 //! sent through the same `ingestEvents` mutation producers use.
 
-use agentmon_core::auth::{OrgScope, Principal};
+use agentmon_core::auth::{OrgScope, Principal, ProducerPrincipal};
 use agentmon_core::db::Db;
 use agentmon_core::generate::Plan;
 use agentmon_core::models::org::{self, NewOrg};
@@ -41,7 +41,10 @@ pub async fn seed(schema: &AppSchema, db: &Db, plan: &Plan) -> anyhow::Result<us
         let request = Request::new(INGEST_MUTATION)
             .variables(Variables::from_json(json!({ "events": chunk })))
             .data(RequestContext::new(
-                Some(Principal::Producer(OrgScope::All)),
+                Some(Principal::Producer(ProducerPrincipal {
+                    id: "demo".into(),
+                    scope: OrgScope::All,
+                })),
                 "demo-seed".into(),
             ));
         let response = schema.execute(request).await;

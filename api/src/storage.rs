@@ -127,6 +127,7 @@ pub fn jwt_settings(
 pub fn services(
     args: &StorageArgs,
     db: &agentmon_core::db::Db,
+    limits: &crate::cli::RateArgs,
 ) -> anyhow::Result<crate::graphql::Services> {
     use agentmon_core::bus::Bus;
     use agentmon_core::cache::Cache;
@@ -143,10 +144,16 @@ pub fn services(
         bus = bus.kind(),
         "cache and live updates"
     );
+    let rates = crate::graphql::RateLimits::new(
+        limits.ingest_events_per_second,
+        limits.requests_per_minute,
+        args.redis_url.as_ref().map(ExposeSecret::expose_secret),
+    )?;
     Ok(crate::graphql::Services {
         db: db.clone(),
         cache,
         bus,
+        rates,
     })
 }
 

@@ -9,6 +9,7 @@ pub mod db;
 pub mod error;
 pub mod event;
 pub mod generate;
+pub mod limits;
 pub mod metrics;
 pub mod models;
 pub mod schema;

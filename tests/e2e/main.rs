@@ -15,6 +15,7 @@ mod ingest_rules;
 mod live;
 mod orgs;
 mod projection;
+mod rate_limits;
 mod read_api;
 mod row_level_security;
 mod schema_snapshot;

@@ -38,7 +38,7 @@ async fn serve(
     auth: Authenticator,
     args: &ServeArgs,
 ) -> anyhow::Result<()> {
-    let services = crate::storage::services(storage_args, &storage.db)?;
+    let services = crate::storage::services(storage_args, &storage.db, &args.rates)?;
     let limits = Limits {
         depth: args.max_query_depth,
         complexity: args.max_query_complexity,
@@ -54,6 +54,7 @@ async fn serve(
         },
         metrics: crate::metrics::handle(),
         connections: Default::default(),
+        rates: services.rates.clone(),
         exports: std::sync::Arc::new(tokio::sync::Semaphore::new(
             crate::http::MAX_CONCURRENT_EXPORTS,
         )),

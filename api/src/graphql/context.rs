@@ -1,7 +1,7 @@
 //! What a resolver knows about its request, and the one conversion of
 //! agentmon's errors into GraphQL errors.
 
-use agentmon_core::auth::{OrgScope, Principal, UserPrincipal};
+use agentmon_core::auth::{Principal, ProducerPrincipal, UserPrincipal};
 use agentmon_core::db::Db;
 use agentmon_core::Error;
 use async_graphql::{Context, ErrorExtensions};
@@ -42,7 +42,7 @@ impl RequestContext {
         self.principal()?.user()
     }
 
-    pub fn producer(&self) -> Result<&OrgScope, Error> {
+    pub fn producer(&self) -> Result<&ProducerPrincipal, Error> {
         self.principal()?.producer()
     }
 }

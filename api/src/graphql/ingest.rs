@@ -5,7 +5,14 @@ use agentmon_core::models::ingest::{ingest, IngestOutcome};
 use async_graphql::{Context, Object, SimpleObject};
 use uuid::Uuid;
 
+use std::collections::BTreeMap;
+
+use agentmon_core::auth::ProducerPrincipal;
+use agentmon_core::event::MAX_EVENTS_PER_CALL;
+use agentmon_core::Error;
+
 use super::context::{db, GqlResult, RequestContext};
+use super::RateLimits;
 
 #[derive(SimpleObject)]
 pub struct IngestResult {
@@ -52,6 +59,30 @@ fn count(n: usize) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 
+/// The call's events against the producer's budget in each org it may
+/// write to, before anything is stored: a refused call stores nothing.
+/// Events naming orgs outside the producer's scope spend no org's budget
+/// (they are rejected one by one).
+async fn take_budget(
+    rates: &RateLimits,
+    producer: &ProducerPrincipal,
+    events: &[EventInput],
+) -> Result<(), Error> {
+    let mut per_org: BTreeMap<&str, u32> = BTreeMap::new();
+    for event in events.iter().take(MAX_EVENTS_PER_CALL) {
+        if producer.scope.allows(&event.org) {
+            *per_org.entry(event.org.as_str()).or_default() += 1;
+        }
+    }
+    for (org, n) in per_org {
+        rates
+            .ingest
+            .take(&format!("{}:{org}", producer.id), n)
+            .await?;
+    }
+    Ok(())
+}
+
 #[derive(Default)]
 pub struct IngestMutation;
 
@@ -63,8 +94,11 @@ impl IngestMutation {
         ctx: &Context<'_>,
         events: Vec<EventInput>,
     ) -> async_graphql::Result<IngestResult> {
-        let scope = RequestContext::of(ctx)?.producer().gql()?;
-        let outcome = ingest(db(ctx)?, scope, &events, chrono::Utc::now())
+        let producer = RequestContext::of(ctx)?.producer().gql()?;
+        take_budget(ctx.data::<RateLimits>()?, producer, &events)
+            .await
+            .gql()?;
+        let outcome = ingest(db(ctx)?, &producer.scope, &events, chrono::Utc::now())
             .await
             .gql()?;
         metrics::counter!("agentmon_ingested_events_total").increment(outcome.accepted as u64);

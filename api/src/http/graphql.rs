@@ -99,6 +99,14 @@ async fn execute(state: &AppState, headers: &HeaderMap, batch: BatchRequest) -> 
             return Json(response).into_response();
         }
     };
+    if let Some(Principal::User(user)) = &principal {
+        if let Err(e) = state.rates.requests.take(&user_key(user), 1).await {
+            let mut response =
+                GqlResponse::from_errors(vec![e.extend().into_server_error(Default::default())]);
+            complete_errors(&mut response, &request_id);
+            return Json(response).into_response();
+        }
+    }
     let context = RequestContext::new(principal, request_id.clone());
     let users = std::sync::Arc::new(DataLoader::new(
         UserLoader {
@@ -115,6 +123,12 @@ async fn execute(state: &AppState, headers: &HeaderMap, batch: BatchRequest) -> 
         BatchResponse::Batch(rs) => rs.iter_mut().for_each(|r| complete_errors(r, &request_id)),
     }
     Json(response).into_response()
+}
+
+/// A signed-in user's rate-limit key: the same person in another org has
+/// a budget of their own.
+pub fn user_key(user: &agentmon_core::auth::UserPrincipal) -> String {
+    format!("{}:{}", user.org.as_deref().unwrap_or("*"), user.sub)
 }
 
 /// No header: an anonymous request (fields that need a viewer say so). A

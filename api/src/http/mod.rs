@@ -59,6 +59,8 @@ pub struct AppState {
     pub metrics_token: Option<secrecy::SecretString>,
     /// Longest a request may take to produce its response.
     pub request_timeout: Duration,
+    /// The rate limits (the same as the schema's).
+    pub rates: crate::graphql::RateLimits,
     /// Slots for CSV exports streaming at once.
     pub exports: std::sync::Arc<tokio::sync::Semaphore>,
 }

@@ -9,7 +9,7 @@ use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet, KeyAlgo
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-use super::{OrgScope, Principal, Role, UserPrincipal};
+use super::{OrgScope, Principal, ProducerPrincipal, Role, UserPrincipal};
 use crate::{Error, Result};
 
 /// Seconds of clock skew tolerated on `exp` and `nbf`.
@@ -225,7 +225,10 @@ fn principal(claims: Claims) -> Result<Principal> {
                 "an ingest token needs an \"orgs\" claim: a list of org slugs, or [\"*\"]".into(),
             )
         })?;
-        return Ok(Principal::Producer(OrgScope::from_list(&orgs)));
+        return Ok(Principal::Producer(ProducerPrincipal {
+            id: format!("jwt:{}", claims.sub.as_deref().unwrap_or("producer")),
+            scope: OrgScope::from_list(&orgs),
+        }));
     }
     let role = claims.role.ok_or_else(|| {
         Error::Unauthenticated("the token has no \"role\" claim and no ingest scope".into())

@@ -6,4 +6,4 @@ pub mod policy;
 mod principal;
 
 pub use jwt::{Authenticator, JwtSettings, MintRequest};
-pub use principal::{OrgScope, Principal, Role, UserPrincipal};
+pub use principal::{OrgScope, Principal, ProducerPrincipal, Role, UserPrincipal};

@@ -74,10 +74,19 @@ impl OrgScope {
     }
 }
 
+/// A producer: who it is (for its rate limit and the audit log) and the
+/// orgs it may write to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProducerPrincipal {
+    /// `jwt:<sub>` for an ingest token, `key:<id>` for an API key.
+    pub id: String,
+    pub scope: OrgScope,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
     User(UserPrincipal),
-    Producer(OrgScope),
+    Producer(ProducerPrincipal),
 }
 
 impl Principal {
@@ -91,9 +100,9 @@ impl Principal {
         }
     }
 
-    pub fn producer(&self) -> Result<&OrgScope> {
+    pub fn producer(&self) -> Result<&ProducerPrincipal> {
         match self {
-            Principal::Producer(scope) => Ok(scope),
+            Principal::Producer(producer) => Ok(producer),
             Principal::User(_) => Err(Error::Forbidden(
                 "ingestEvents needs an ingest token (scope \"ingest\"); user tokens cannot ingest"
                     .into(),

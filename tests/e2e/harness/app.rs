@@ -35,15 +35,31 @@ impl TestApp {
 
     /// A test app that also accepts RS256/ES256 tokens signed by `jwks`' keys.
     pub async fn with_jwks(jwks: Option<jsonwebtoken::jwk::JwkSet>) -> TestApp {
-        TestApp::with(jwks, None).await
+        TestApp::with(jwks, None, None).await
     }
 
     /// A test app whose cache and bus are the Redis at `redis_url`.
     pub async fn with_redis(redis_url: &str) -> TestApp {
-        TestApp::with(None, Some(redis_url)).await
+        TestApp::with(None, Some(redis_url), None).await
     }
 
-    async fn with(jwks: Option<jsonwebtoken::jwk::JwkSet>, redis_url: Option<&str>) -> TestApp {
+    /// A test app with these rate limits (events per second per producer
+    /// and org, requests per minute per user), kept in `redis_url` if given.
+    pub async fn with_rates(
+        events_per_second: u32,
+        requests_per_minute: u32,
+        redis_url: Option<&str>,
+    ) -> TestApp {
+        let rates = graphql::RateLimits::new(events_per_second, requests_per_minute, redis_url)
+            .unwrap_or_else(|e| panic!("{e}"));
+        TestApp::with(None, redis_url, Some(rates)).await
+    }
+
+    async fn with(
+        jwks: Option<jsonwebtoken::jwk::JwkSet>,
+        redis_url: Option<&str>,
+        rates: Option<graphql::RateLimits>,
+    ) -> TestApp {
         let test_db = TestDb::new().await;
         // The template is migrated already; this proves the runner is a no-op then.
         migrate::run(&test_db.url)
@@ -78,6 +94,7 @@ impl TestApp {
                     db: db.clone(),
                     cache,
                     bus,
+                    rates: graphql::RateLimits::defaults(),
                 }
             }
             None => graphql::Services::local(db.clone()),
@@ -85,6 +102,10 @@ impl TestApp {
         let exports = std::sync::Arc::new(tokio::sync::Semaphore::new(
             agentmon_api::http::MAX_CONCURRENT_EXPORTS,
         ));
+        let services = match rates {
+            Some(rates) => graphql::Services { rates, ..services },
+            None => services,
+        };
         let state = AppState {
             schema: graphql::build(Some(services.clone()), Limits::default()),
             auth: auth.clone(),
@@ -92,6 +113,7 @@ impl TestApp {
             web: Default::default(),
             metrics: agentmon_api::metrics::handle(),
             connections: Default::default(),
+            rates: services.rates.clone(),
             exports: exports.clone(),
             metrics_token: Some(METRICS_TOKEN.into()),
             request_timeout: std::time::Duration::from_secs(30),

@@ -38,6 +38,12 @@ async fn authorize(
     let token = super::bearer(header).map_err(|e| failure(&e))?;
     let principal = state.auth.verify(token).map_err(|e| failure(&e))?;
     let viewer = principal.user().map_err(|e| failure(&e))?.clone();
+    state
+        .rates
+        .requests
+        .take(&super::graphql::user_key(&viewer), 1)
+        .await
+        .map_err(|e| failure(&e))?;
     let org = access::find_org(
         &state.db,
         &Default::default(),
