@@ -114,6 +114,10 @@ pub struct WorkerArgs {
     /// First retry delay after a failure; doubles each attempt.
     #[arg(long, env = "AGENTMON_WORKER_BACKOFF", default_value = "1s", value_parser = humantime::parse_duration)]
     pub backoff: std::time::Duration,
+    /// Longest wait for a lock before a batch is tried again later (no
+    /// attempt is spent).
+    #[arg(long, env = "AGENTMON_WORKER_LOCK_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub lock_timeout: std::time::Duration,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -252,6 +256,7 @@ impl WorkerArgs {
             batch_size: self.batch_size.max(1),
             max_attempts: self.max_attempts.max(1),
             backoff: self.backoff,
+            lock_timeout: self.lock_timeout,
             ..Default::default()
         }
     }

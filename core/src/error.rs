@@ -41,6 +41,43 @@ impl Error {
         }
     }
 
+    /// A fault of the moment rather than of the work: a serialization
+    /// failure, a deadlock, a lock or statement timeout on a busy server, a
+    /// lost connection or an unavailable database. Worth retrying as is;
+    /// it says nothing about the event being projected.
+    pub fn is_transient(&self) -> bool {
+        const SIGNS: [&str; 9] = [
+            "could not serialize access",
+            "deadlock detected",
+            "canceling statement due to lock timeout",
+            "canceling statement due to statement timeout",
+            "could not obtain lock",
+            "terminating connection",
+            "connection closed",
+            "server closed the connection",
+            "the database system is",
+        ];
+        match self {
+            Error::Unavailable(_) => true,
+            Error::Internal(e) => {
+                if let Some(diesel::result::Error::DatabaseError(kind, _)) =
+                    e.downcast_ref::<diesel::result::Error>()
+                {
+                    use diesel::result::DatabaseErrorKind as K;
+                    if matches!(
+                        kind,
+                        K::SerializationFailure | K::ClosedConnection | K::UnableToSendCommand
+                    ) {
+                        return true;
+                    }
+                }
+                let text = format!("{e:#}");
+                SIGNS.iter().any(|sign| text.contains(sign))
+            }
+            _ => false,
+        }
+    }
+
     pub fn internal(message: impl std::fmt::Display) -> Self {
         Error::Internal(anyhow::anyhow!("{message}"))
     }

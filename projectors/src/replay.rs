@@ -98,7 +98,7 @@ pub async fn replay_org(
     let mut events = 0;
     for chunk in sessions.chunks(SESSIONS_PER_ROUND) {
         let keys: BTreeSet<(Uuid, String)> = chunk.iter().map(|s| (org_id, s.clone())).collect();
-        let batch = fold_sessions(tx, None, &keys).await?;
+        let batch = fold_sessions(tx, None, &Default::default(), &keys).await?;
         events += batch.events.len();
         run_projectors(tx, projectors, &batch).await?;
     }

@@ -1,9 +1,15 @@
 //! The worker: claims batches of queued events with `FOR UPDATE SKIP
 //! LOCKED`, runs every projector in the same transaction, deletes the queue
-//! rows and commits. It wakes on `NOTIFY` and polls as a fallback; any
-//! number of workers may run at once. A batch that fails is retried event
-//! by event, so a failing event is isolated: it is retried with backoff and
-//! after `max_attempts` moved to `dead_letters` with its error.
+//! rows and commits. It wakes on `NOTIFY` and polls as a fallback (and
+//! listens again once the database is back); any number of workers may run
+//! at once.
+//!
+//! A batch that fails is retried event by event. An event whose session
+//! projects without it is the poison: it is retried with backoff and after
+//! `max_attempts` moved to `dead_letters` with its error, while its
+//! session's other events project without it. A transient database error
+//! (serialization, deadlock, lock or statement timeout, lost connection)
+//! spends no attempt: the work is simply tried again.
 
 mod batch;
 mod failure;
@@ -20,7 +26,7 @@ use uuid::Uuid;
 
 use crate::{Changes, Projector};
 
-pub use batch::{claim, fold_sessions, project, run_projectors, Claimed};
+pub use batch::{claim, fold_sessions, project, run_projectors, Claimed, Excluded};
 
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
@@ -32,6 +38,9 @@ pub struct WorkerConfig {
     pub backoff: Duration,
     /// How often to look for work when no NOTIFY arrives.
     pub poll_interval: Duration,
+    /// Longest wait for a lock (a session another worker projects, an org
+    /// a replay holds) before the batch is tried again later.
+    pub lock_timeout: Duration,
 }
 
 impl Default for WorkerConfig {
@@ -41,9 +50,13 @@ impl Default for WorkerConfig {
             max_attempts: 5,
             backoff: Duration::from_secs(1),
             poll_interval: Duration::from_secs(1),
+            lock_timeout: Duration::from_secs(10),
         }
     }
 }
+
+/// How long to wait before listening again after LISTEN failed.
+const RELISTEN: Duration = Duration::from_secs(2);
 
 pub struct Worker {
     db: Db,
@@ -103,12 +116,28 @@ impl Worker {
     pub async fn run(&self, shutdown: CancellationToken) -> Result<()> {
         tracing::info!(batch_size = self.config.batch_size, "worker started");
         let mut listener = self.listen().await;
+        let mut last_listen = tokio::time::Instant::now();
         while !shutdown.is_cancelled() {
+            if listener.is_none() && last_listen.elapsed() >= RELISTEN {
+                listener = self.listen().await;
+                last_listen = tokio::time::Instant::now();
+                if listener.is_some() {
+                    tracing::info!("listening for new events again");
+                }
+            }
             match self.round().await {
                 Ok(round) if round.projected + round.failed > 0 => continue,
                 Ok(_) => {}
+                Err(e) if e.is_transient() => {
+                    tracing::warn!(error = %e, "worker round hit a transient fault; trying again")
+                }
                 Err(e) => tracing::error!(error = %e, "worker round failed"),
             }
+            let wait = if listener.is_some() {
+                self.config.poll_interval
+            } else {
+                self.config.poll_interval.min(RELISTEN)
+            };
             let notified = async {
                 match listener.as_mut() {
                     Some(conn) => {
@@ -120,8 +149,12 @@ impl Worker {
             };
             tokio::select! {
                 _ = shutdown.cancelled() => break,
-                got = notified => if !got { listener = self.listen().await },
-                _ = tokio::time::sleep(self.config.poll_interval) => {}
+                got = notified => if !got {
+                    tracing::warn!("the LISTEN connection was lost; listening again");
+                    listener = self.listen().await;
+                    last_listen = tokio::time::Instant::now();
+                },
+                _ = tokio::time::sleep(wait) => {}
             }
         }
         tracing::info!("worker stopped");
@@ -158,21 +191,15 @@ impl Worker {
     /// at a time and records the failures of those that still fail.
     pub async fn round(&self) -> Result<Round> {
         let mut conn = self.db.worker().await?;
-        let batch_size = self.config.batch_size;
-        let projectors = &self.projectors;
-        let attempt = conn
-            .transaction::<_, agentmon_core::Error, _>(async |tx| {
-                let claimed = claim(tx, batch_size, None).await?;
-                let changes = project(tx, projectors, &claimed).await?;
-                Ok((claimed, changes))
-            })
-            .await;
+        let attempt = self.attempt(&mut conn, None, &Excluded::new()).await;
         let round = match attempt {
-            Ok((claimed, changes)) => Round {
-                projected: claimed.len(),
+            Ok((projected, changes)) => Round {
+                projected,
                 failed: 0,
                 changes,
             },
+            // Nothing is wrong with the events: the whole batch goes again.
+            Err(e) if e.is_transient() => return Err(e),
             Err(e) => {
                 tracing::warn!(error = %e, "batch failed; projecting its events one by one");
                 self.isolate(&mut conn).await?
@@ -188,26 +215,95 @@ impl Worker {
         Ok(round)
     }
 
+    /// One transaction: claims a batch (or the one event given), projects it
+    /// leaving `excluded` out of the folds, commits.
+    async fn attempt(
+        &self,
+        conn: &mut AsyncPgConnection,
+        only: Option<(Uuid, Uuid)>,
+        excluded: &Excluded,
+    ) -> Result<(usize, Changes)> {
+        let limit = if only.is_some() {
+            1
+        } else {
+            self.config.batch_size
+        };
+        let lock_timeout = format!(
+            "SET LOCAL lock_timeout = '{}ms'",
+            self.config.lock_timeout.as_millis().max(1)
+        );
+        let projectors = &self.projectors;
+        conn.transaction::<_, agentmon_core::Error, _>(async |tx| {
+            diesel::sql_query(&lock_timeout).execute(tx).await?;
+            let claimed = claim(tx, limit, only).await?;
+            let changes = project(tx, projectors, &claimed, excluded).await?;
+            Ok((claimed.len(), changes))
+        })
+        .await
+    }
+
+    /// Whether event `key`'s session projects without it: tried in a
+    /// transaction that is always rolled back.
+    async fn projects_without(
+        &self,
+        conn: &mut AsyncPgConnection,
+        key: (Uuid, Uuid),
+        excluded: &Excluded,
+    ) -> bool {
+        let mut without = excluded.clone();
+        without.insert(key);
+        let projectors = &self.projectors;
+        let probe = conn
+            .transaction::<(), agentmon_core::Error, _>(async |tx| {
+                let claimed = claim(tx, 1, Some(key)).await?;
+                project(tx, projectors, &claimed, &without).await?;
+                Err(agentmon_core::Error::internal("probe: roll back"))
+            })
+            .await;
+        matches!(probe, Err(agentmon_core::Error::Internal(e)) if e.to_string() == "probe: roll back")
+    }
+
+    /// Projects the ready events one at a time. An event that fails is
+    /// the poison only if its session projects without it; the others of
+    /// its session are then projected without it. An event that fails even
+    /// so spends an attempt; a transient fault spends none.
     async fn isolate(&self, conn: &mut AsyncPgConnection) -> Result<Round> {
         let candidates = claim_ids(conn, self.config.batch_size).await?;
         let mut round = Round::default();
-        for (org_id, event_id) in candidates {
-            let projectors = &self.projectors;
-            let attempt = conn
-                .transaction::<_, agentmon_core::Error, _>(async |tx| {
-                    let claimed = claim(tx, 1, Some((org_id, event_id))).await?;
-                    let changes = project(tx, projectors, &claimed).await?;
-                    Ok((claimed.len(), changes))
-                })
-                .await;
-            match attempt {
+        // Events already failing and waiting for their retry stay out of
+        // the other events' folds until they project or die.
+        let mut poison: Excluded = failing(conn).await?.into_iter().collect();
+        let mut innocent = Vec::new();
+        for key in candidates {
+            match self.attempt(conn, Some(key), &poison).await {
                 Ok((n, changes)) => {
                     round.projected += n;
                     round.changes.merge(changes);
                 }
-                Err(e) => {
+                Err(e) if e.is_transient() => {
+                    tracing::warn!(error = %e, "transient fault while isolating; trying again later");
+                    return Ok(round);
+                }
+                Err(e) if self.projects_without(conn, key, &poison).await => {
                     round.failed += 1;
-                    failure::record(conn, org_id, event_id, &e.to_string(), &self.config).await?;
+                    poison.insert(key);
+                    failure::record(conn, key.0, key.1, &e.to_string(), &self.config).await?;
+                }
+                Err(e) => innocent.push((key, e)),
+            }
+        }
+        // Events that failed before their session's poison was found.
+        for (key, first) in innocent {
+            match self.attempt(conn, Some(key), &poison).await {
+                Ok((n, changes)) => {
+                    round.projected += n;
+                    round.changes.merge(changes);
+                }
+                Err(e) if e.is_transient() => return Ok(round),
+                Err(e) => {
+                    tracing::debug!(first = %first, "failed again");
+                    round.failed += 1;
+                    failure::record(conn, key.0, key.1, &e.to_string(), &self.config).await?;
                 }
             }
         }
@@ -229,6 +325,23 @@ async fn claim_ids(conn: &mut AsyncPgConnection, limit: i64) -> Result<Vec<(Uuid
          ORDER BY next_attempt_at, seq LIMIT $1",
     )
     .bind::<diesel::sql_types::BigInt, _>(limit)
+    .load(conn)
+    .await?;
+    Ok(ids.into_iter().map(|i| (i.org_id, i.event_id)).collect())
+}
+
+/// Queued events that failed before and wait for their next attempt.
+async fn failing(conn: &mut AsyncPgConnection) -> Result<Vec<(Uuid, Uuid)>> {
+    #[derive(diesel::QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        org_id: Uuid,
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        event_id: Uuid,
+    }
+    let ids: Vec<Id> = diesel::sql_query(
+        "SELECT org_id, event_id FROM projection_queue WHERE attempts > 0 AND next_attempt_at > now()",
+    )
     .load(conn)
     .await?;
     Ok(ids.into_iter().map(|i| (i.org_id, i.event_id)).collect())

@@ -75,45 +75,65 @@ fn convert(rows: Vec<EventRow>) -> QueryResult<Vec<StoredEvent>> {
     rows.into_iter().map(StoredEvent::try_from).collect()
 }
 
-/// The events with these ids in one org, found through their occurrence
-/// times (which prune the month partitions).
-pub async fn by_ids(
+/// The sessions of these events of one org, read without their payloads.
+pub async fn sessions_of_events(
     conn: &mut AsyncPgConnection,
     org_id: Uuid,
     ids: &[Uuid],
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> QueryResult<Vec<StoredEvent>> {
-    let rows = events::table
+) -> QueryResult<Vec<String>> {
+    events::table
         .filter(events::org_id.eq(org_id))
         .filter(events::occurred_at.between(from, to))
         .filter(events::event_id.eq_any(ids))
-        .select(EventRow::as_select())
+        .select(events::session_id)
+        .distinct()
         .load(conn)
-        .await?;
-    convert(rows)
+        .await
 }
 
 /// Every stored event of these sessions of one org that is not a dead
-/// letter, by occurrence time then event id.
+/// letter nor one of `excluded`, by occurrence time then event id, as the
+/// fold needs them: without message texts (the fold counts messages, it
+/// does not read them) and without the raw payload of the timeline.
 pub async fn of_sessions(
     conn: &mut AsyncPgConnection,
     org_id: Uuid,
     sessions: &[String],
+    excluded: &[Uuid],
 ) -> QueryResult<Vec<StoredEvent>> {
-    let rows = events::table
+    use diesel::dsl::sql;
+    use diesel::sql_types::Jsonb;
+    let rows: Vec<EventRow> = events::table
         .filter(events::org_id.eq(org_id))
         .filter(events::session_id.eq_any(sessions))
+        .filter(diesel::dsl::not(events::event_id.eq_any(excluded)))
         .filter(diesel::dsl::not(diesel::dsl::exists(
             dead_letters::table
                 .filter(dead_letters::org_id.eq(events::org_id))
                 .filter(dead_letters::event_id.eq(events::event_id)),
         )))
         .order((events::occurred_at, events::event_id))
-        .select(EventRow::as_select())
+        .select((
+            events::org_id,
+            events::occurred_at,
+            events::event_id,
+            events::event_type,
+            events::session_id,
+            events::user_id,
+            events::run_id,
+            sql::<Jsonb>("payload #- '{message,text}'"),
+        ))
         .load(conn)
         .await?;
-    convert(rows)
+    rows.into_iter()
+        .map(|row| {
+            let mut event = StoredEvent::try_from(row)?;
+            event.raw = serde_json::Value::Null;
+            Ok(event)
+        })
+        .collect()
 }
 
 /// The distinct sessions of an org, for a replay.

@@ -2,7 +2,7 @@
 //! events and the full history of every session they touch, fold, and run
 //! the projectors.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use agentmon_core::models::event::{self, StoredEvent};
 use agentmon_core::Result;
@@ -50,11 +50,16 @@ pub async fn claim(
     .await?)
 }
 
-/// Projects the claimed events with every projector.
+/// Events left out of a fold: those found to be poison in this round.
+pub type Excluded = HashSet<(Uuid, Uuid)>;
+
+/// Projects the claimed events with every projector, leaving `excluded`
+/// events out of their sessions' folds.
 pub async fn project(
     tx: &mut AsyncPgConnection,
     projectors: &[Box<dyn Projector>],
     claimed: &[Claimed],
+    excluded: &Excluded,
 ) -> Result<Changes> {
     if claimed.is_empty() {
         return Ok(Changes::default());
@@ -63,31 +68,30 @@ pub async fn project(
     for c in claimed {
         by_org.entry(c.org_id).or_default().push(c);
     }
-    let mut events = Vec::with_capacity(claimed.len());
+    let mut sessions = BTreeSet::new();
     for (org, rows) in &by_org {
         let ids: Vec<Uuid> = rows.iter().map(|r| r.event_id).collect();
         let from = rows.iter().map(|r| r.occurred_at).min().unwrap_or_default();
         let to = rows.iter().map(|r| r.occurred_at).max().unwrap_or_default();
-        events.extend(event::by_ids(tx, *org, &ids, from, to).await?);
+        for session in event::sessions_of_events(tx, *org, &ids, from, to).await? {
+            sessions.insert((*org, session));
+        }
     }
-    let sessions: BTreeSet<(Uuid, String)> = events
-        .iter()
-        .map(|e| (e.org_id, e.session_id.clone()))
-        .collect();
-    let batch = fold_sessions(tx, Some(events), &sessions).await?;
+    let new: HashSet<(Uuid, Uuid)> = claimed.iter().map(|c| (c.org_id, c.event_id)).collect();
+    let batch = fold_sessions(tx, Some(&new), excluded, &sessions).await?;
     run_projectors(tx, projectors, &batch).await
 }
 
 /// Locks the sessions (in key order, so workers cannot deadlock), reads all
-/// their stored events, and folds each one. The batch's events are `events`,
-/// or with `None` every event read (a replay).
+/// their stored events but `excluded`, and folds each one. The batch's
+/// events are those of `new`, or with `None` every event read (a replay).
 pub async fn fold_sessions(
     tx: &mut AsyncPgConnection,
-    events: Option<Vec<StoredEvent>>,
+    new: Option<&HashSet<(Uuid, Uuid)>>,
+    excluded: &Excluded,
     sessions: &BTreeSet<(Uuid, String)>,
 ) -> Result<Batch> {
-    let replaying = events.is_none();
-    let mut events = events.unwrap_or_default();
+    let mut events = Vec::new();
     let orgs: Vec<Uuid> = sessions
         .iter()
         .map(|(o, _)| *o)
@@ -114,14 +118,22 @@ pub async fn fold_sessions(
             .filter(|(o, _)| o == org)
             .map(|(_, s)| s.clone())
             .collect();
+        let left_out: Vec<Uuid> = excluded
+            .iter()
+            .filter(|(o, _)| o == org)
+            .map(|(_, e)| *e)
+            .collect();
         let mut history: BTreeMap<String, Vec<StoredEvent>> = BTreeMap::new();
-        for e in event::of_sessions(tx, *org, &ids).await? {
+        for e in event::of_sessions(tx, *org, &ids, &left_out).await? {
             history.entry(e.session_id.clone()).or_default().push(e);
         }
         folds.extend(history.values().filter_map(|h| SessionFold::of(h, tz)));
-        if replaying {
-            events.extend(history.into_values().flatten());
-        }
+        events.extend(
+            history
+                .into_values()
+                .flatten()
+                .filter(|e| new.is_none_or(|new| new.contains(&(e.org_id, e.event_id)))),
+        );
     }
     Ok(Batch {
         events,

@@ -144,6 +144,7 @@ impl TestApp {
                 max_attempts: 2,
                 backoff: std::time::Duration::from_millis(10),
                 poll_interval: std::time::Duration::from_millis(50),
+                lock_timeout: std::time::Duration::from_millis(300),
             },
         );
         worker.with_bus(self.services.bus.clone())

@@ -2,6 +2,7 @@
 //! batching, number of workers, crash, poison event and replay.
 
 mod kill;
+mod listen;
 pub mod model;
 mod poison;
 mod property;
