@@ -31,7 +31,11 @@ async fn main() -> anyhow::Result<()> {
     };
     let bench = common::start("bench-fold", &plan).await?;
     let short: Vec<EventInput> = plan.events().take(n).collect();
-    anyhow::ensure!(short.len() == n, "the plan makes only {} events", short.len());
+    anyhow::ensure!(
+        short.len() == n,
+        "the plan makes only {} events",
+        short.len()
+    );
     let long: Vec<EventInput> = short
         .iter()
         .map(|e| EventInput {
@@ -56,7 +60,10 @@ async fn main() -> anyhow::Result<()> {
         WorkerConfig::default(),
     );
     let short_rate = feed(&bench, &worker, &short).await?;
-    println!("  {sessions} short sessions (about {} events each): {short_rate:>9.0} events/s", n / sessions.max(1));
+    println!(
+        "  {sessions} short sessions (about {} events each): {short_rate:>9.0} events/s",
+        n / sessions.max(1)
+    );
     let long_rate = feed(&bench, &worker, &long).await?;
     println!("  one session of {n} events:        {long_rate:>9.0} events/s");
     println!(
@@ -68,12 +75,20 @@ async fn main() -> anyhow::Result<()> {
 }
 
 /// Ingests `events` in calls of `CALL`, projecting after each; events/s.
-async fn feed(bench: &common::Bench, worker: &Worker, events: &[EventInput]) -> anyhow::Result<f64> {
+async fn feed(
+    bench: &common::Bench,
+    worker: &Worker,
+    events: &[EventInput],
+) -> anyhow::Result<f64> {
     let started = Instant::now();
     let mut last_report = Instant::now();
     for (i, call) in events.chunks(CALL).enumerate() {
         let outcome = ingest(&bench.db, &OrgScope::All, call, chrono::Utc::now()).await?;
-        anyhow::ensure!(outcome.rejected.is_empty(), "rejected: {:?}", outcome.rejected.first());
+        anyhow::ensure!(
+            outcome.rejected.is_empty(),
+            "rejected: {:?}",
+            outcome.rejected.first()
+        );
         worker.drain().await?;
         if last_report.elapsed().as_secs() >= 30 {
             eprintln!("    … {} of {} events", (i + 1) * CALL, events.len());

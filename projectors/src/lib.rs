@@ -12,6 +12,7 @@ mod sessions;
 mod sql;
 mod users;
 
+pub mod maintenance;
 pub mod replay;
 pub mod worker;
 

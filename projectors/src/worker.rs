@@ -117,7 +117,16 @@ impl Worker {
         tracing::info!(batch_size = self.config.batch_size, "worker started");
         let mut listener = self.listen().await;
         let mut last_listen = tokio::time::Instant::now();
+        let mut next_maintenance = tokio::time::Instant::now();
         while !shutdown.is_cancelled() {
+            if tokio::time::Instant::now() >= next_maintenance {
+                match crate::maintenance::run(&self.db, chrono::Utc::now()).await {
+                    Ok(Some(months)) => tracing::info!(months, "maintenance: partitions ready"),
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = %e, "maintenance failed; trying again later"),
+                }
+                next_maintenance = tokio::time::Instant::now() + crate::maintenance::EVERY;
+            }
             if listener.is_none() && last_listen.elapsed() >= RELISTEN {
                 listener = self.listen().await;
                 last_listen = tokio::time::Instant::now();

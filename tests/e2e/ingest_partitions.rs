@@ -86,3 +86,32 @@ async fn an_event_older_than_the_retention_is_refused_and_makes_no_partition() {
     );
     assert_eq!(app.count("SELECT count(*) AS n FROM events").await, 1);
 }
+
+#[tokio::test]
+async fn maintenance_makes_the_partitions_of_every_kept_month_and_the_coming_ones() {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    keep_days(&app, "acme", 400).await;
+    let now = Utc::now();
+    let months = agentmon_projectors::maintenance::run(&app.db, now)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("no other maintenance runs"));
+    assert!(months >= 16, "{months} months");
+    for at in [
+        now - Duration::days(395),
+        now,
+        now + chrono::Months::new(1),
+        now + chrono::Months::new(3),
+    ] {
+        let partition = partition_of(at.year(), at.month());
+        assert_eq!(
+            app.count(&format!(
+                "SELECT count(*) AS n FROM pg_class WHERE relname = '{partition}'"
+            ))
+            .await,
+            1,
+            "{partition} exists"
+        );
+    }
+}

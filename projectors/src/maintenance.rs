@@ -1,0 +1,98 @@
+//! Maintenance the worker runs when it starts and then every hour, one
+//! worker at a time (an advisory lock): the monthly partitions of `events`
+//! for every month an org may still receive — from the oldest day any org
+//! keeps to three months ahead — so that ingest finds them ready and never
+//! takes an exclusive lock on `events` inside a producer's call.
+
+use std::time::Duration;
+
+use agentmon_core::db::Db;
+use agentmon_core::Result;
+use chrono::{DateTime, Datelike, Months, TimeZone, Utc};
+use diesel::sql_types::Timestamptz;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+
+/// How often the worker runs the maintenance.
+pub const EVERY: Duration = Duration::from_secs(3600);
+/// Months of partitions made ahead of now.
+pub const MONTHS_AHEAD: u32 = 3;
+
+const LOCK: i64 = 0x6167_656e_746d_6f6e; // "agentmon"
+
+#[derive(diesel::QueryableByName)]
+struct Oldest {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    days: i32,
+}
+
+/// Makes the missing partitions; returns how many months it checked, or
+/// `None` when another worker holds the maintenance.
+pub async fn run(db: &Db, now: DateTime<Utc>) -> Result<Option<usize>> {
+    let mut conn = db.owner().await?;
+    conn.transaction::<_, agentmon_core::Error, _>(async |tx| {
+        #[derive(diesel::QueryableByName)]
+        struct Got {
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            got: bool,
+        }
+        let got: Got = diesel::sql_query("SELECT pg_try_advisory_xact_lock($1) AS got")
+            .bind::<diesel::sql_types::BigInt, _>(LOCK)
+            .get_result(tx)
+            .await?;
+        if !got.got {
+            return Ok(None);
+        }
+        let oldest: Oldest =
+            diesel::sql_query("SELECT coalesce(max(retention_days), 365) + 1 AS days FROM orgs")
+                .get_result(tx)
+                .await?;
+        let months = months(now, oldest.days);
+        for month in &months {
+            diesel::sql_query("SELECT ensure_event_partition($1)")
+                .bind::<Timestamptz, _>(*month)
+                .execute(tx)
+                .await?;
+        }
+        Ok(Some(months.len()))
+    })
+    .await
+}
+
+/// The first instant of every month from `keep_days` before `now` to
+/// [`MONTHS_AHEAD`] months after it.
+fn months(now: DateTime<Utc>, keep_days: i32) -> Vec<DateTime<Utc>> {
+    let first = now - chrono::Duration::days(i64::from(keep_days.max(1)));
+    let mut month = Utc
+        .with_ymd_and_hms(first.year(), first.month(), 1, 0, 0, 0)
+        .single()
+        .unwrap_or(first);
+    let last = now + Months::new(MONTHS_AHEAD);
+    let mut out = Vec::new();
+    while month <= last {
+        out.push(month);
+        month = month + Months::new(1);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_months_run_from_the_oldest_kept_day_to_three_months_ahead() {
+        let now = Utc
+            .with_ymd_and_hms(2026, 11, 22, 12, 0, 0)
+            .single()
+            .unwrap_or_default();
+        let months = months(now, 60);
+        let labels: Vec<String> = months
+            .iter()
+            .map(|m| m.format("%Y-%m").to_string())
+            .collect();
+        assert_eq!(
+            labels,
+            ["2026-09", "2026-10", "2026-11", "2026-12", "2027-01", "2027-02"]
+        );
+    }
+}
