@@ -25,7 +25,7 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or(100_000);
     let plan = Plan {
         orgs: 1,
-        users: 40,
+        users: 120,
         days: 90,
         ..Plan::default()
     };
