@@ -46,7 +46,7 @@ async fn main() -> anyhow::Result<()> {
     )?;
     let state = AppState {
         schema: graphql::build(
-            Some(graphql::Services::local(db.clone())),
+            Some(graphql::Services::local(db.clone(), common::keys())),
             Limits::default(),
         ),
         auth,
@@ -54,6 +54,8 @@ async fn main() -> anyhow::Result<()> {
         web: Default::default(),
         metrics: agentmon_api::metrics::handle(),
         connections: Default::default(),
+        keys: common::keys(),
+        presence: Default::default(),
         rates: agentmon_api::graphql::RateLimits::defaults(),
         exports: std::sync::Arc::new(tokio::sync::Semaphore::new(
             agentmon_api::http::MAX_CONCURRENT_EXPORTS,

@@ -42,7 +42,7 @@ async fn main() -> anyhow::Result<()> {
     for chunk in events.chunks(1_000) {
         ingest(&bench.db, &OrgScope::All, chunk, chrono::Utc::now()).await?;
     }
-    let services = Services::local(bench.db.clone());
+    let services = Services::local(bench.db.clone(), common::keys());
     let worker = Worker::new(
         bench.db.clone(),
         &bench.url,
@@ -74,6 +74,8 @@ async fn main() -> anyhow::Result<()> {
         web: Default::default(),
         metrics: agentmon_api::metrics::handle(),
         connections: Default::default(),
+        keys: common::keys(),
+        presence: Default::default(),
         rates: agentmon_api::graphql::RateLimits::defaults(),
         exports: std::sync::Arc::new(tokio::sync::Semaphore::new(
             agentmon_api::http::MAX_CONCURRENT_EXPORTS,

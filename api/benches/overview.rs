@@ -107,7 +107,7 @@ async fn main() -> anyhow::Result<()> {
     let from = to - Duration::days(89);
     let vars = json!({ "org": slug, "from": from.to_string(), "to": to.to_string() });
     let schema = graphql::build(
-        Some(graphql::Services::local(db.clone())),
+        Some(graphql::Services::local(db.clone(), common::keys())),
         Limits::default(),
     );
     let viewer = Principal::User(UserPrincipal {

@@ -27,8 +27,15 @@ pub async fn update_org(
             tracing::info!(org = %after.slug, from = %before.timezone, to = %after.timezone, sessions,
                 "time zone changed; read models rebuilt");
         }
-        let detail = serde_json::json!({ "slug": after.slug, "timezone": after.timezone, "status": after.status });
-        audit::record(tx, after.id, actor, "org.update", detail).await?;
+        let entry = audit::Action {
+            action: "ORG_UPDATED",
+            target: Some(&after.slug),
+            detail: serde_json::json!({
+                "name": after.name, "timezone": after.timezone, "status": after.status,
+                "retentionDays": after.retention_days,
+            }),
+        };
+        audit::record(tx, after.id, actor, entry).await?;
         Ok(after)
     })
     .await
@@ -39,8 +46,12 @@ pub async fn create_org(db: &Db, actor: &UserPrincipal, new: &NewOrg) -> Result<
     let mut conn = db.owner().await?;
     conn.transaction::<_, Error, _>(async |tx| {
         let created = org::create(tx, new).await?;
-        let detail = serde_json::json!({ "slug": created.slug, "timezone": created.timezone });
-        audit::record(tx, created.id, actor, "org.create", detail).await?;
+        let entry = audit::Action {
+            action: "ORG_CREATED",
+            target: Some(&created.slug),
+            detail: serde_json::json!({ "name": created.name, "timezone": created.timezone }),
+        };
+        audit::record(tx, created.id, actor, entry).await?;
         Ok(created)
     })
     .await

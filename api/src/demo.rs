@@ -38,16 +38,34 @@ pub async fn seed(schema: &AppSchema, db: &Db, plan: &Plan) -> anyhow::Result<us
     let mut sent = 0;
     let events: Vec<_> = plan.events().collect();
     for chunk in events.chunks(1_000) {
-        let request = Request::new(INGEST_MUTATION)
-            .variables(Variables::from_json(json!({ "events": chunk })))
-            .data(RequestContext::new(
-                Some(Principal::Producer(ProducerPrincipal {
-                    id: "demo".into(),
-                    scope: OrgScope::All,
-                })),
-                "demo-seed".into(),
-            ));
-        let response = schema.execute(request).await;
+        // As a producer would: a call the server could not take now
+        // (UNAVAILABLE, RATE_LIMITED) is sent again after a moment.
+        let mut response = async_graphql::Response::default();
+        for attempt in 0..5u64 {
+            let request = Request::new(INGEST_MUTATION)
+                .variables(Variables::from_json(json!({ "events": chunk })))
+                .data(RequestContext::new(
+                    Some(Principal::Producer(ProducerPrincipal {
+                        id: "demo".into(),
+                        scope: OrgScope::All,
+                    })),
+                    "demo-seed".into(),
+                ));
+            response = schema.execute(request).await;
+            let retry = response.errors.iter().any(|e| {
+                e.extensions
+                    .as_ref()
+                    .and_then(|x| x.get("code"))
+                    .is_some_and(|c| {
+                        *c == async_graphql::Value::from("UNAVAILABLE")
+                            || *c == async_graphql::Value::from("RATE_LIMITED")
+                    })
+            });
+            if !retry {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200 * (attempt + 1))).await;
+        }
         anyhow::ensure!(
             response.errors.is_empty(),
             "demo ingest failed: {:?}",

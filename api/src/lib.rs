@@ -6,6 +6,7 @@ pub mod cli;
 pub mod commands;
 pub mod data_dir;
 pub mod demo;
+pub mod gate;
 pub mod graphql;
 pub mod http;
 pub mod logging;

@@ -128,6 +128,7 @@ pub fn services(
     args: &StorageArgs,
     db: &agentmon_core::db::Db,
     limits: &crate::cli::RateArgs,
+    keys: agentmon_core::auth::ApiKeys,
 ) -> anyhow::Result<crate::graphql::Services> {
     use agentmon_core::bus::Bus;
     use agentmon_core::cache::Cache;
@@ -154,6 +155,7 @@ pub fn services(
         cache,
         bus,
         rates,
+        keys,
     })
 }
 

@@ -91,6 +91,14 @@ impl From<diesel::result::Error> for Error {
             D::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
                 Error::Unavailable("the database connection was lost; retry the request".into())
             }
+            D::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => Error::Unavailable(
+                "the request met concurrent work on the same data; retry it".into(),
+            ),
+            D::DatabaseError(_, ref info) if info.message().contains("deadlock detected") => {
+                Error::Unavailable(
+                    "the request met concurrent work on the same data; retry it".into(),
+                )
+            }
             D::DatabaseError(_, ref info) if is_nul_character(info.message(), info.details()) => {
                 Error::BadUserInput(
                     "a text argument holds a NUL character (\\u0000), which agentmon does not \

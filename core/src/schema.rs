@@ -101,6 +101,52 @@ diesel::table! {
         actor_role -> Text,
         action -> Text,
         detail -> Jsonb,
+        target -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Uuid,
+        org_id -> Nullable<Uuid>,
+        name -> Text,
+        prefix -> Text,
+        hash -> Bytea,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    org_members (org_id, user_id) {
+        org_id -> Uuid,
+        user_id -> Text,
+        role -> Nullable<Text>,
+        token_role -> Nullable<Text>,
+        disabled -> Bool,
+        set_by -> Nullable<Text>,
+        set_at -> Nullable<Timestamptz>,
+        last_seen_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    teams (org_id, id) {
+        org_id -> Uuid,
+        id -> Uuid,
+        name -> Text,
+        created_by -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    team_members (org_id, team_id, user_id) {
+        org_id -> Uuid,
+        team_id -> Uuid,
+        user_id -> Text,
     }
 }
 
@@ -248,6 +294,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     projection_queue,
     dead_letters,
     audit_log,
+    api_keys,
+    org_members,
+    teams,
+    team_members,
     sessions,
     runs,
     handoffs,

@@ -10,7 +10,7 @@ use agentmon_core::db::Db;
 use agentmon_core::Result;
 use chrono::{DateTime, Datelike, Months, TimeZone, Utc};
 use diesel::sql_types::Timestamptz;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 
 /// How often the worker runs the maintenance.
 pub const EVERY: Duration = Duration::from_secs(3600);
@@ -26,36 +26,47 @@ struct Oldest {
 }
 
 /// Makes the missing partitions; returns how many months it checked, or
-/// `None` when another worker holds the maintenance.
+/// `None` when another worker holds the maintenance. Each partition is made
+/// in a transaction of its own: one long transaction would hold `events`
+/// locked while ingest makes a partition too, and the two would deadlock.
 pub async fn run(db: &Db, now: DateTime<Utc>) -> Result<Option<usize>> {
+    #[derive(diesel::QueryableByName)]
+    struct Got {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        got: bool,
+    }
     let mut conn = db.owner().await?;
-    conn.transaction::<_, agentmon_core::Error, _>(async |tx| {
-        #[derive(diesel::QueryableByName)]
-        struct Got {
-            #[diesel(sql_type = diesel::sql_types::Bool)]
-            got: bool,
-        }
-        let got: Got = diesel::sql_query("SELECT pg_try_advisory_xact_lock($1) AS got")
-            .bind::<diesel::sql_types::BigInt, _>(LOCK)
-            .get_result(tx)
+    let got: Got = diesel::sql_query("SELECT pg_try_advisory_lock($1) AS got")
+        .bind::<diesel::sql_types::BigInt, _>(LOCK)
+        .get_result(&mut conn)
+        .await?;
+    if !got.got {
+        return Ok(None);
+    }
+    let result = partitions(&mut conn, now).await;
+    diesel::sql_query("SELECT pg_advisory_unlock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(LOCK)
+        .execute(&mut conn)
+        .await?;
+    result.map(Some)
+}
+
+async fn partitions(
+    conn: &mut diesel_async::AsyncPgConnection,
+    now: DateTime<Utc>,
+) -> Result<usize> {
+    let oldest: Oldest =
+        diesel::sql_query("SELECT coalesce(max(retention_days), 365) + 1 AS days FROM orgs")
+            .get_result(conn)
             .await?;
-        if !got.got {
-            return Ok(None);
-        }
-        let oldest: Oldest =
-            diesel::sql_query("SELECT coalesce(max(retention_days), 365) + 1 AS days FROM orgs")
-                .get_result(tx)
-                .await?;
-        let months = months(now, oldest.days);
-        for month in &months {
-            diesel::sql_query("SELECT ensure_event_partition($1)")
-                .bind::<Timestamptz, _>(*month)
-                .execute(tx)
-                .await?;
-        }
-        Ok(Some(months.len()))
-    })
-    .await
+    let months = months(now, oldest.days);
+    for month in &months {
+        diesel::sql_query("SELECT ensure_event_partition($1)")
+            .bind::<Timestamptz, _>(*month)
+            .execute(conn)
+            .await?;
+    }
+    Ok(months.len())
 }
 
 /// The first instant of every month from `keep_days` before `now` to

@@ -39,7 +39,7 @@ async fn create_org_checks_its_input() {
     }
     assert_eq!(app.count("SELECT count(*) AS n FROM orgs").await, 1);
     assert_eq!(
-        app.count("SELECT count(*) AS n FROM audit_log WHERE action = 'org.create'")
+        app.count("SELECT count(*) AS n FROM audit_log WHERE action = 'ORG_CREATED'")
             .await,
         1
     );
@@ -125,7 +125,7 @@ async fn support_reading_an_org_is_audited() {
         .await;
     assert_eq!(body["data"]["org"]["slug"], "globex", "{body}");
     assert_eq!(
-        app.count("SELECT count(*) AS n FROM audit_log WHERE action = 'org.read' AND actor_role = 'SUPPORT'")
+        app.count("SELECT count(*) AS n FROM audit_log WHERE action = 'SUPPORT_READ' AND actor_role = 'SUPPORT'")
             .await,
         1
     );

@@ -113,3 +113,8 @@ pub fn authenticator() -> Authenticator {
         jwks: None,
     })
 }
+
+/// API keys hashed with a fixed bench key.
+pub fn keys() -> agentmon_core::auth::ApiKeys {
+    agentmon_core::auth::ApiKeys::new([7; 32])
+}

@@ -2,7 +2,10 @@
 //! `--no-worker`, until SIGINT or SIGTERM; in-flight requests and the
 //! worker's batch in hand finish before the process exits.
 
-use agentmon_core::auth::{Authenticator, MintRequest, Role};
+use agentmon_core::auth::{ApiKeys, Authenticator, MintRequest, Role};
+
+/// The label of the key API key secrets are hashed with.
+pub const API_KEYS: &str = "agentmon api keys";
 use agentmon_core::generate::Plan;
 use agentmon_projectors::worker::Worker;
 use anyhow::Context;
@@ -20,13 +23,11 @@ pub async fn run(
     auth_args: &AuthArgs,
     args: ServeArgs,
 ) -> anyhow::Result<()> {
-    let auth = Authenticator::new(jwt_settings(
-        auth_args,
-        storage_args,
-        SecretFile::CreateIfMissing,
-    )?);
+    let settings = jwt_settings(auth_args, storage_args, SecretFile::CreateIfMissing)?;
+    let keys = ApiKeys::new(settings.derived_key(API_KEYS));
+    let auth = Authenticator::new(settings);
     let storage = Storage::open(storage_args).await?;
-    let result = serve(storage_args, auth_args, &storage, auth, &args).await;
+    let result = serve(storage_args, auth_args, &storage, (auth, keys), &args).await;
     storage.close();
     result
 }
@@ -35,10 +36,10 @@ async fn serve(
     storage_args: &StorageArgs,
     auth_args: &AuthArgs,
     storage: &Storage,
-    auth: Authenticator,
+    (auth, keys): (Authenticator, ApiKeys),
     args: &ServeArgs,
 ) -> anyhow::Result<()> {
-    let services = crate::storage::services(storage_args, &storage.db, &args.rates)?;
+    let services = crate::storage::services(storage_args, &storage.db, &args.rates, keys)?;
     let limits = Limits {
         depth: args.max_query_depth,
         complexity: args.max_query_complexity,
@@ -54,6 +55,8 @@ async fn serve(
         },
         metrics: crate::metrics::handle(),
         connections: Default::default(),
+        keys: services.keys.clone(),
+        presence: Default::default(),
         rates: services.rates.clone(),
         exports: std::sync::Arc::new(tokio::sync::Semaphore::new(
             crate::http::MAX_CONCURRENT_EXPORTS,
@@ -89,17 +92,47 @@ async fn serve(
         });
     }
 
+    let flusher = tokio::spawn(flush_every(state.clone(), FLUSH_EVERY));
     tracing::info!(%url, "agentmon is listening");
     print_start(storage_args, auth_args, storage, &state, &url, args, &auth)?;
+    let state_for_flush = state.clone();
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("stopped accepting requests; in-flight requests finished");
+    flusher.abort();
+    flush(&state_for_flush).await;
     stop_worker.cancel();
     if let Some(worker) = worker {
         worker.await??;
     }
     Ok(())
+}
+
+/// How often sightings of users and uses of keys are written.
+const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Writes who was seen and which keys were used, every `period`.
+async fn flush_every(state: AppState, period: std::time::Duration) {
+    let mut tick = tokio::time::interval(period);
+    loop {
+        tick.tick().await;
+        flush(&state).await;
+    }
+}
+
+async fn flush(state: &AppState) {
+    if let Err(e) = state.presence.flush(&state.db).await {
+        tracing::warn!(error = %e, "could not record when users were last seen");
+    }
+    match state.db.app().await {
+        Ok(mut conn) => {
+            if let Err(e) = state.keys.flush_last_used(&mut conn).await {
+                tracing::warn!(error = %e, "could not record when API keys were last used");
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "could not record when API keys were last used"),
+    }
 }
 
 /// The first lines a person sees: where the data lives, what the server

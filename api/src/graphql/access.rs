@@ -34,9 +34,9 @@ pub enum Access {
 impl Access {
     fn action(self) -> &'static str {
         match self {
-            Access::Query => "org.read",
-            Access::Subscription => "org.subscribe",
-            Access::Export => "org.export",
+            Access::Query => "SUPPORT_READ",
+            Access::Subscription => "SUPPORT_SUBSCRIBE",
+            Access::Export => "SUPPORT_EXPORT",
         }
     }
 }
@@ -60,8 +60,12 @@ pub async fn check(
             .unwrap_or_else(|e| e.into_inner())
             .insert((org.id, access));
         if first {
-            let detail = serde_json::json!({ "slug": org.slug });
-            record_in_org(db, org.id, viewer, access.action(), detail).await?;
+            let entry = audit::Action {
+                action: access.action(),
+                target: None,
+                detail: serde_json::json!({ "slug": org.slug }),
+            };
+            record_in_org(db, org.id, viewer, entry).await?;
         }
     }
     Ok(())
@@ -130,13 +134,12 @@ pub async fn record_in_org(
     db: &Db,
     org_id: Uuid,
     actor: &UserPrincipal,
-    action: &str,
-    detail: serde_json::Value,
+    entry: audit::Action<'_>,
 ) -> Result<(), Error> {
     let mut conn = db.app().await?;
     diesel_async::AsyncConnection::transaction::<_, Error, _>(&mut conn, async |tx| {
         agentmon_core::db::set_org(tx, org_id).await?;
-        audit::record(tx, org_id, actor, action, detail).await?;
+        audit::record(tx, org_id, actor, entry).await?;
         Ok(())
     })
     .await

@@ -82,7 +82,9 @@ fn complete_error(error: &mut ServerError, request_id: &str) {
     let extensions = error.extensions.get_or_insert_with(Default::default);
     let code = match extensions.get("code") {
         Some(async_graphql::Value::String(code)) => code.clone(),
-        _ if error.path.is_empty() => {
+        // An argument that does not fit its type (an Int past 32 bits, …):
+        // async-graphql reports it at the field's path.
+        _ if error.path.is_empty() || is_argument_error(&error.message) => {
             extensions.set("code", "BAD_USER_INPUT");
             "BAD_USER_INPUT".to_string()
         }
@@ -96,6 +98,10 @@ fn complete_error(error: &mut ServerError, request_id: &str) {
     if code == "INTERNAL" {
         extensions.set("requestId", request_id);
     }
+}
+
+fn is_argument_error(message: &str) -> bool {
+    message.starts_with("Failed to parse") || message.starts_with("Invalid value for argument")
 }
 
 /// The agentmon error behind an error that lost its code on the way.
@@ -184,6 +190,20 @@ mod tests {
             .cloned();
         assert_eq!(code, Some(async_graphql::Value::from("FORBIDDEN")));
         assert_eq!(error.message, "a MEMBER may not see other users' figures");
+    }
+
+    #[test]
+    fn an_argument_out_of_its_type_is_bad_user_input() {
+        let mut error = server_error(async_graphql::Error::new(
+            "Failed to parse \"Int\": Only integers from -2147483648 to 2147483647 are accepted.",
+        ));
+        complete_error(&mut error, "req-3");
+        let code = error
+            .extensions
+            .as_ref()
+            .and_then(|e| e.get("code"))
+            .cloned();
+        assert_eq!(code, Some(async_graphql::Value::from("BAD_USER_INPUT")));
     }
 
     #[test]

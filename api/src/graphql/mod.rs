@@ -1,6 +1,7 @@
 //! The GraphQL schema, split by domain and merged here.
 
 pub mod access;
+mod admin;
 mod cached;
 pub mod context;
 pub mod errors;
@@ -30,11 +31,20 @@ pub type AppSchema = Schema<QueryRoot, MutationRoot, live::SubscriptionRoot>;
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(viewer::ViewerQuery, orgs::OrgQuery, global::GlobalQuery);
+pub struct QueryRoot(
+    viewer::ViewerQuery,
+    orgs::OrgQuery,
+    global::GlobalQuery,
+    admin::AdminQuery,
+);
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(ingest::IngestMutation, orgs::OrgMutation);
+pub struct MutationRoot(
+    ingest::IngestMutation,
+    orgs::OrgMutation,
+    admin::AdminMutation,
+);
 
 /// Depth and complexity a query may have before it is refused unexecuted.
 #[derive(Debug, Clone, Copy)]
@@ -60,6 +70,7 @@ pub struct Services {
     pub cache: Cache,
     pub bus: Bus,
     pub rates: RateLimits,
+    pub keys: agentmon_core::auth::ApiKeys,
 }
 
 /// Events per second a producer may send into an org; requests per
@@ -106,7 +117,7 @@ impl RateLimits {
 
 impl Services {
     /// In-process cache and bus: one process, no Redis.
-    pub fn local(db: Db) -> Services {
+    pub fn local(db: Db, keys: agentmon_core::auth::ApiKeys) -> Services {
         Services {
             db,
             cache: Cache::local(
@@ -115,6 +126,7 @@ impl Services {
             ),
             bus: Bus::local(),
             rates: RateLimits::defaults(),
+            keys,
         }
     }
 }
@@ -135,7 +147,8 @@ pub fn build(services: Option<Services>, limits: Limits) -> AppSchema {
             .data(services.db)
             .data(services.cache)
             .data(services.bus)
-            .data(services.rates);
+            .data(services.rates)
+            .data(services.keys);
     }
     builder.finish()
 }

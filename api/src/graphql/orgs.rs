@@ -39,6 +39,35 @@ impl OrgObject {
         &self.0.timezone
     }
 
+    /// Days of data the org keeps.
+    async fn retention_days(&self) -> i32 {
+        self.0.retention_days
+    }
+
+    /// ORG_ADMIN of this org and SUPER_ADMIN: every user with a role in
+    /// this org (signed in, or set here).
+    async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UserObject>> {
+        super::admin::members::of_org(ctx, &self.0).await
+    }
+
+    /// ORG_ADMIN of this org and SUPER_ADMIN.
+    async fn api_keys(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::admin::keys::ApiKeyObject>> {
+        super::admin::keys::of_org(ctx, &self.0).await
+    }
+
+    /// ORG_ADMIN of this org and SUPER_ADMIN; newest first.
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 50)] first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<super::admin::audit::AuditConnection> {
+        super::admin::audit::of_org(ctx, &self.0, first, after).await
+    }
+
     /// When the newest projected event of the org happened: how fresh its figures are.
     async fn last_event_at(
         &self,

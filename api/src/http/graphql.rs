@@ -90,7 +90,7 @@ async fn execute(state: &AppState, headers: &HeaderMap, batch: BatchRequest) -> 
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
-    let principal = match principal(state, headers) {
+    let principal = match principal(state, headers).await {
         Ok(principal) => principal,
         Err(e) => {
             let mut response =
@@ -133,12 +133,14 @@ pub fn user_key(user: &agentmon_core::auth::UserPrincipal) -> String {
 
 /// No header: an anonymous request (fields that need a viewer say so). A
 /// header with a bad token fails the whole request.
-fn principal(state: &AppState, headers: &HeaderMap) -> Result<Option<Principal>, Error> {
+async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Option<Principal>, Error> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };
     let token = super::bearer(value.to_str().ok())?;
-    state.auth.verify(token).map(Some)
+    crate::gate::principal(state, token)
+        .await
+        .map(|(principal, _)| Some(principal))
 }
 
 fn is_mutation(query: &str, operation: Option<&str>) -> bool {

@@ -53,6 +53,10 @@ pub struct AppState {
     /// Where the dashboard's files come from (the binary, or a folder).
     pub web: assets::Source,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// Producer API keys.
+    pub keys: agentmon_core::auth::ApiKeys,
+    /// Signed-in users seen, written now and then.
+    pub presence: crate::gate::Presence,
     /// Open websocket connections per user.
     pub connections: websocket::OpenConnections,
     /// When set, `/metrics` answers only requests bearing it.

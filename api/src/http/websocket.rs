@@ -157,10 +157,12 @@ async fn connection_init(
             .extend()
         })?;
     let token = super::bearer(Some(header)).map_err(|e| e.extend())?;
-    let (principal, expires_at) = state
-        .auth
-        .verify_with_expiry(token)
+    let (principal, expires_at) = crate::gate::principal(&state, token)
+        .await
         .map_err(|e| e.extend())?;
+    let expires_at = expires_at.ok_or_else(|| {
+        Error::Forbidden("API keys may only ingest; subscribe with a user token".into()).extend()
+    })?;
     let held = state
         .connections
         .hold(&principal.user().map_err(|e| e.extend())?.sub)

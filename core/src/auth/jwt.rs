@@ -26,6 +26,18 @@ pub struct JwtSettings {
 }
 
 impl JwtSettings {
+    /// A key for another purpose (`label`), derived from the HMAC secret:
+    /// every replica with the same secret derives the same key.
+    pub fn derived_key(&self, label: &str) -> [u8; 32] {
+        use hmac::{Hmac, Mac};
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(
+            secrecy::ExposeSecret::expose_secret(&self.secret).as_bytes(),
+        )
+        .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"));
+        mac.update(label.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
     /// Reads a JWKS file (`{"keys": [...]}`).
     pub fn read_jwks(path: &std::path::Path) -> anyhow::Result<JwkSet> {
         let text = std::fs::read_to_string(path)

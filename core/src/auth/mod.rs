@@ -1,9 +1,11 @@
 //! Who is calling: JWT verification and minting, and the principal a token
 //! stands for (SPEC section 4).
 
+pub mod api_key;
 mod jwt;
 pub mod policy;
 mod principal;
 
+pub use api_key::ApiKeys;
 pub use jwt::{Authenticator, JwtSettings, MintRequest};
 pub use principal::{OrgScope, Principal, ProducerPrincipal, Role, UserPrincipal};

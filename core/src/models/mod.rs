@@ -1,9 +1,11 @@
 //! Row structs and the queries on them. Callers open transactions; these
 //! functions take a connection.
 
+pub mod api_key;
 pub mod audit;
 pub mod event;
 pub mod ingest;
+pub mod member;
 pub mod org;
 pub mod rollup;
 pub mod run;

@@ -3,7 +3,7 @@
 
 use agentmon_api::graphql::{self, Limits};
 use agentmon_api::{router, AppState};
-use agentmon_core::auth::{Authenticator, JwtSettings, MintRequest, Role};
+use agentmon_core::auth::{ApiKeys, Authenticator, JwtSettings, MintRequest, Role};
 use agentmon_core::db::{migrate, Db, DbUrls, PoolSizes};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
@@ -21,6 +21,9 @@ pub struct TestApp {
     pub db: Db,
     pub services: agentmon_api::graphql::Services,
     pub auth: Authenticator,
+    /// Signed-in users seen (write them with `presence.flush(&db)`).
+    #[allow(dead_code)]
+    pub presence: agentmon_api::gate::Presence,
     /// The export slots of the app's server.
     pub exports: std::sync::Arc<tokio::sync::Semaphore>,
     router: Router,
@@ -77,12 +80,14 @@ impl TestApp {
             },
         )
         .unwrap_or_else(|e| panic!("{e:#}"));
-        let auth = Authenticator::new(JwtSettings {
+        let settings = JwtSettings {
             secret: SECRET.into(),
             issuer: "agentmon".into(),
             audience: "agentmon".into(),
             jwks,
-        });
+        };
+        let keys = ApiKeys::new(settings.derived_key("agentmon api keys"));
+        let auth = Authenticator::new(settings);
         let services = match redis_url {
             Some(url) => {
                 let bus = agentmon_core::bus::Bus::redis(url).unwrap_or_else(|e| panic!("{e}"));
@@ -95,9 +100,10 @@ impl TestApp {
                     cache,
                     bus,
                     rates: graphql::RateLimits::defaults(),
+                    keys: keys.clone(),
                 }
             }
-            None => graphql::Services::local(db.clone()),
+            None => graphql::Services::local(db.clone(), keys.clone()),
         };
         let exports = std::sync::Arc::new(tokio::sync::Semaphore::new(
             agentmon_api::http::MAX_CONCURRENT_EXPORTS,
@@ -106,6 +112,7 @@ impl TestApp {
             Some(rates) => graphql::Services { rates, ..services },
             None => services,
         };
+        let presence = agentmon_api::gate::Presence::default();
         let state = AppState {
             schema: graphql::build(Some(services.clone()), Limits::default()),
             auth: auth.clone(),
@@ -113,6 +120,8 @@ impl TestApp {
             web: Default::default(),
             metrics: agentmon_api::metrics::handle(),
             connections: Default::default(),
+            keys: keys.clone(),
+            presence: presence.clone(),
             rates: services.rates.clone(),
             exports: exports.clone(),
             metrics_token: Some(METRICS_TOKEN.into()),
@@ -121,6 +130,7 @@ impl TestApp {
         TestApp {
             services,
             exports,
+            presence,
             router: router(state),
             db,
             auth,

@@ -259,7 +259,7 @@ async fn a_support_subscription_is_written_to_the_audit_log() {
     let (app, addr) = app().await;
     let support = app.user_token(Role::Support, None);
     let audited = "SELECT count(*) AS n FROM audit_log a JOIN orgs o ON o.id = a.org_id \
-                   WHERE o.slug = 'globex' AND a.actor_role = 'SUPPORT' AND a.action = 'org.subscribe'";
+                   WHERE o.slug = 'globex' AND a.actor_role = 'SUPPORT' AND a.action = 'SUPPORT_SUBSCRIBE'";
     assert_eq!(app.count(audited).await, 0);
     let mut client = LiveClient::signed_in(&addr, &support).await;
     client

@@ -217,7 +217,7 @@ async fn support_reads_are_audited_and_super_admin_reads_are_not() {
     app.graphql(Some(&token(&app, Role::SuperAdmin)), query, json!({}))
         .await;
     let audited = "SELECT count(*) AS n FROM audit_log a JOIN orgs o ON o.id = a.org_id \
-                   WHERE o.slug = 'globex' AND a.action = 'org.read'";
+                   WHERE o.slug = 'globex' AND a.action = 'SUPPORT_READ'";
     assert_eq!(
         app.count(&format!("{audited} AND a.actor_role = 'SUPPORT'"))
             .await,

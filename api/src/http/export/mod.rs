@@ -36,7 +36,9 @@ async fn authorize(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     let token = super::bearer(header).map_err(|e| failure(&e))?;
-    let principal = state.auth.verify(token).map_err(|e| failure(&e))?;
+    let (principal, _) = crate::gate::principal(state, token)
+        .await
+        .map_err(|e| failure(&e))?;
     let viewer = principal.user().map_err(|e| failure(&e))?.clone();
     state
         .rates

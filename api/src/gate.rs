@@ -1,0 +1,109 @@
+//! Who a request is, from its bearer token: an API key (a producer), or a
+//! JWT whose user's role and access in their org are those set in agentmon
+//! when set (a disabled user is refused). Signed-in users are recorded as
+//! seen, many sightings written at once.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use agentmon_core::auth::{ApiKeys, Principal, Role, UserPrincipal};
+use agentmon_core::db::{set_org, Db};
+use agentmon_core::models::{member, org};
+use agentmon_core::Error;
+use chrono::{DateTime, Utc};
+use diesel_async::AsyncConnection;
+use uuid::Uuid;
+
+use crate::http::AppState;
+
+/// One user of one org.
+type Who = (Uuid, String);
+/// The role their token claimed, and when.
+type Sighting = (Role, DateTime<Utc>);
+
+/// Sightings of signed-in users not yet written.
+#[derive(Clone, Default)]
+pub struct Presence(Arc<Mutex<HashMap<Who, Sighting>>>);
+
+impl Presence {
+    fn saw(&self, org: Uuid, user: &UserPrincipal) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert((org, user.sub.clone()), (user.role, Utc::now()));
+    }
+
+    /// Writes the sightings since the last call; how many.
+    pub async fn flush(&self, db: &Db) -> Result<usize, Error> {
+        let taken = std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut by_org: HashMap<Uuid, Vec<(String, Role, DateTime<Utc>)>> = HashMap::new();
+        for ((org, user), (role, at)) in taken {
+            by_org.entry(org).or_default().push((user, role, at));
+        }
+        let mut written = 0;
+        for (org_id, mut sightings) in by_org {
+            sightings.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut conn = db.app().await?;
+            written += conn
+                .transaction::<_, Error, _>(async |tx| {
+                    set_org(tx, org_id).await?;
+                    Ok(member::seen(tx, org_id, &sightings).await?)
+                })
+                .await?;
+        }
+        Ok(written)
+    }
+}
+
+/// The principal behind `token`, with the expiry of a JWT (keys do not
+/// expire).
+pub async fn principal(
+    state: &AppState,
+    token: &str,
+) -> Result<(Principal, Option<DateTime<Utc>>), Error> {
+    if ApiKeys::is_key(token) {
+        let producer = state.keys.verify(&state.db, token).await?;
+        return Ok((Principal::Producer(producer), None));
+    }
+    let (principal, expires_at) = state.auth.verify_with_expiry(token)?;
+    let principal = match principal {
+        Principal::User(user) => {
+            Principal::User(membership(&state.db, &state.presence, user).await?)
+        }
+        producer => producer,
+    };
+    Ok((principal, Some(expires_at)))
+}
+
+/// The role and access set in agentmon for a user of an org, over the
+/// token's claim. SUPPORT and SUPER_ADMIN tokens name no org and keep
+/// their role.
+pub async fn membership(
+    db: &Db,
+    presence: &Presence,
+    mut user: UserPrincipal,
+) -> Result<UserPrincipal, Error> {
+    let Some(slug) = user.org.clone() else {
+        return Ok(user);
+    };
+    let mut conn = db.app().await?;
+    let Some(found) = org::by_slug(&mut conn, &slug).await? else {
+        return Ok(user); // reads of a missing org answer NOT_FOUND later
+    };
+    let member = conn
+        .transaction::<_, Error, _>(async |tx| {
+            set_org(tx, found.id).await?;
+            Ok(member::get(tx, found.id, &user.sub).await?)
+        })
+        .await?;
+    if member.as_ref().is_some_and(|m| m.disabled) {
+        return Err(Error::Forbidden(format!(
+            "your access to org {slug:?} was disabled by an org admin"
+        )));
+    }
+    presence.saw(found.id, &user);
+    if let Some(role) = member.and_then(|m| m.set_role()) {
+        user.role = role;
+    }
+    Ok(user)
+}

@@ -1,0 +1,39 @@
+//! Org administration over GraphQL: producer keys, roles and access, the
+//! audit log. Every action checks the policy (`OrgAdmin`: ORG_ADMIN of the
+//! org or SUPER_ADMIN; `Platform`: SUPER_ADMIN) and writes its audit entry
+//! in the transaction of the action.
+
+pub mod audit;
+pub mod keys;
+pub mod members;
+
+use agentmon_core::Error;
+use async_graphql::MergedObject;
+
+#[derive(MergedObject, Default)]
+pub struct AdminMutation(keys::KeyMutation, members::MemberMutation);
+
+#[derive(MergedObject, Default)]
+pub struct AdminQuery(keys::KeyQuery, audit::AuditQuery);
+
+/// A name given by a person: trimmed, 1 to `max` characters.
+pub fn name(field: &str, value: &str, max: usize) -> Result<String, Error> {
+    let trimmed = value.trim();
+    let chars = trimmed.chars().count();
+    if chars == 0 || chars > max || trimmed.contains('\0') {
+        return Err(Error::BadUserInput(format!(
+            "{field} must have 1 to {max} characters (no NUL); got {chars}"
+        )));
+    }
+    Ok(trimmed.to_string())
+}
+
+/// A user id as producers send them: 1 to 256 characters.
+pub fn user_id(value: &str) -> Result<&str, Error> {
+    if value.is_empty() || value.chars().count() > 256 || value.contains('\0') {
+        return Err(Error::BadUserInput(
+            "userId must have 1 to 256 characters (no NUL)".into(),
+        ));
+    }
+    Ok(value)
+}
