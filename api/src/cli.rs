@@ -95,6 +95,9 @@ pub enum Command {
     Org(OrgCommand),
     /// Mint a signed JWT for development and scripts.
     Token(TokenArgs),
+    /// Manage producer API keys (the secret is printed once).
+    #[command(subcommand)]
+    Key(KeyCommand),
     /// Run a projection worker (any number may run at once).
     Worker(WorkerArgs),
     /// Rebuild read models from the stored events, or requeue dead letters.
@@ -203,6 +206,25 @@ pub struct RateArgs {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum KeyCommand {
+    /// Create a key that may only ingest: into one org, or every org
+    /// without --org. Prints the secret (once) on stdout.
+    Create {
+        /// The org the key writes to; omit for every org.
+        #[arg(long)]
+        org: Option<String>,
+        /// A name to recognise it by (1 to 100 characters).
+        #[arg(long)]
+        name: String,
+    },
+    /// Revoke a key: servers refuse it within seconds.
+    Revoke {
+        /// The key's id (from the dashboard or `createApiKey`).
+        id: uuid::Uuid,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum OrgCommand {
     /// Create an org.
     Create {
@@ -224,6 +246,9 @@ pub enum OrgCommand {
         /// ACTIVE or SUSPENDED.
         #[arg(long)]
         status: Option<String>,
+        /// Days of data the org keeps (1 to 3,650).
+        #[arg(long)]
+        retention_days: Option<i32>,
     },
 }
 

@@ -3,6 +3,8 @@
 
 mod harness;
 
+mod admin_keys;
+mod admin_members;
 mod auth;
 mod demo;
 mod docs;

@@ -29,3 +29,9 @@ export function pending({ data, error }, heading = null, lines = 6) {
   if (error) return html`${heading}<${ErrorBox} error=${error} />`;
   return html`${heading}<${Skeleton} lines=${lines} />`;
 }
+
+/** The time zones to choose from: the browser's IANA list, with UTC and `current` always in it. */
+export function timeZones(current) {
+  const all = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
+  return [...new Set(['UTC', ...all, current].filter(Boolean))];
+}

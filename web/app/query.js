@@ -59,3 +59,6 @@ export function useLiveReload(subscription, variables, reload) {
     };
   }, [key]);
 }
+
+/** Says that an org was created or changed: the frame reloads the viewer's orgs (names, time zones). */
+export const orgsChanged = () => dispatchEvent(new Event('agentmon:orgs'));

@@ -1,9 +1,10 @@
 //! One module per `agentmon` command.
 
 mod generate;
+mod key;
 mod org;
 mod replay;
-mod serve;
+pub mod serve;
 mod signals;
 mod token;
 mod worker;
@@ -26,6 +27,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Org(command) => org::run(&cli.storage, command).await,
         Command::Token(args) => token::run(&cli.storage, &cli.auth, args),
+        Command::Key(command) => key::run(&cli.storage, &cli.auth, command).await,
         Command::Worker(args) => worker::run(&cli.storage, args).await,
         Command::Replay(args) => replay::run(&cli.storage, args).await,
         Command::Generate(args) => generate::run(&cli.storage, &cli.auth, args).await,

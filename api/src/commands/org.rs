@@ -28,18 +28,20 @@ pub async fn run(storage_args: &StorageArgs, command: OrgCommand) -> anyhow::Res
             name,
             timezone,
             status,
+            retention_days,
         } => {
             let changes = OrgChanges {
                 name,
                 timezone,
                 status: status.map(|s| s.to_ascii_uppercase()),
+                retention_days,
             };
             crate::admin::update_org(&storage.db, &crate::admin::operator(), &slug, changes)
                 .await
                 .map(|o| {
                     println!(
-                        "updated org {} ({}), time zone {}, {}",
-                        o.slug, o.name, o.timezone, o.status
+                        "updated org {} ({}), time zone {}, {}, keeps {} days",
+                        o.slug, o.name, o.timezone, o.status, o.retention_days
                     )
                 })
                 .map_err(Into::into)

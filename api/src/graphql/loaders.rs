@@ -42,3 +42,57 @@ impl Loader<(Uuid, String)> for UserLoader {
         Ok(found)
     }
 }
+
+/// Roles and access set in agentmon, per (org, user).
+pub struct MemberLoader {
+    pub db: Db,
+}
+
+impl Loader<(Uuid, String)> for MemberLoader {
+    type Value = agentmon_core::models::member::Member;
+    type Error = Arc<Error>;
+
+    async fn load(
+        &self,
+        keys: &[(Uuid, String)],
+    ) -> Result<HashMap<(Uuid, String), Self::Value>, Self::Error> {
+        let mut by_org: BTreeMap<Uuid, Vec<String>> = BTreeMap::new();
+        for (org, id) in keys {
+            by_org.entry(*org).or_default().push(id.clone());
+        }
+        let mut conn = self.db.app().await.map_err(Arc::new)?;
+        let mut found = HashMap::new();
+        for (org, ids) in by_org {
+            let rows = conn
+                .transaction::<_, Error, _>(async |tx| {
+                    set_org(tx, org).await?;
+                    Ok(agentmon_core::models::member::by_ids(tx, org, &ids).await?)
+                })
+                .await
+                .map_err(Arc::new)?;
+            found.extend(rows.into_iter().map(|r| ((org, r.user_id.clone()), r)));
+        }
+        Ok(found)
+    }
+}
+
+type Loaded<L> = Arc<async_graphql::dataloader::DataLoader<L>>;
+
+/// The loaders of one request (or websocket connection).
+pub fn for_request(db: &Db) -> (Loaded<UserLoader>, Loaded<MemberLoader>) {
+    let loader = |l| Arc::new(async_graphql::dataloader::DataLoader::new(l, tokio::spawn));
+    (
+        loader(UserLoader { db: db.clone() }),
+        Arc::new(async_graphql::dataloader::DataLoader::new(
+            MemberLoader { db: db.clone() },
+            tokio::spawn,
+        )),
+    )
+}
+
+/// The loaders of a websocket connection, in its data.
+pub fn insert(data: &mut async_graphql::Data, db: &Db) {
+    let (users, members) = for_request(db);
+    data.insert(users);
+    data.insert(members);
+}

@@ -157,3 +157,8 @@ pub fn build(services: Option<Services>, limits: Limits) -> AppSchema {
 pub fn sdl() -> String {
     build(None, Limits::default()).sdl()
 }
+
+/// A name given by a person (a key's, a team's): trimmed, 1 to 100 characters.
+pub fn admin_name(field: &str, value: &str) -> Result<String, agentmon_core::Error> {
+    admin::name(field, value, 100)
+}

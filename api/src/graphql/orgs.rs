@@ -226,8 +226,9 @@ impl OrgMutation {
         Ok(OrgObject(created))
     }
 
-    /// SUPER_ADMIN only. Changing the time zone rebuilds the org's day
-    /// rollups in the same transaction.
+    /// SUPER_ADMIN; an ORG_ADMIN of the org may change name, timezone and
+    /// retentionDays, not status. Changing the time zone rebuilds the org's
+    /// day rollups in the same transaction.
     async fn update_org(
         &self,
         ctx: &Context<'_>,
@@ -235,15 +236,30 @@ impl OrgMutation {
         name: Option<String>,
         timezone: Option<String>,
         status: Option<OrgStatus>,
+        retention_days: Option<i32>,
     ) -> async_graphql::Result<OrgObject> {
-        let user = RequestContext::of(ctx)?.user().gql()?;
+        let request = RequestContext::of(ctx)?;
+        let user = request.user().gql()?;
         if user.role != Role::SuperAdmin {
-            return Err(Error::Forbidden(
-                "only a SUPER_ADMIN may change orgs".into(),
-            ))
-            .gql();
+            find_org(
+                db(ctx)?,
+                &request.audited,
+                user,
+                &slug,
+                Capability::OrgAdmin,
+                Access::Query,
+            )
+            .await
+            .gql()?;
+            if status.is_some() {
+                return Err(Error::Forbidden(
+                    "only a SUPER_ADMIN may suspend or reactivate an org".into(),
+                ))
+                .gql();
+            }
         }
         let changes = OrgChanges {
+            retention_days,
             name,
             timezone,
             status: status.map(|s| match s {

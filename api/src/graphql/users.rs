@@ -58,6 +58,20 @@ impl UserObject {
     }
 }
 
+impl UserObject {
+    async fn member(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<agentmon_core::models::member::Member>> {
+        let loader = ctx.data::<std::sync::Arc<DataLoader<super::loaders::MemberLoader>>>()?;
+        loader
+            .load_one((self.org.id, self.row.user_id.clone()))
+            .await
+            .map_err(|e| agentmon_core::Error::internal(e.to_string()))
+            .gql()
+    }
+}
+
 #[Object(name = "User")]
 impl UserObject {
     async fn id(&self) -> &str {
@@ -69,8 +83,32 @@ impl UserObject {
     async fn name(&self) -> Option<&str> {
         self.row.name.as_deref()
     }
-    async fn role(&self) -> Option<agentmon_core::auth::Role> {
-        self.row.role.as_deref().and_then(|r| r.parse().ok())
+    /// The role that applies in this org: the one set in agentmon, else
+    /// the one the user's last token claimed.
+    async fn role(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<agentmon_core::auth::Role>> {
+        Ok(self.member(ctx).await?.and_then(|m| m.role()))
+    }
+    /// Who set `role` in agentmon; null when it comes from the token.
+    async fn role_set_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        Ok(self
+            .member(ctx)
+            .await?
+            .filter(|m| m.role.is_some())
+            .and_then(|m| m.set_by))
+    }
+    /// A disabled user's requests to this org are refused.
+    async fn disabled(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        Ok(self.member(ctx).await?.is_some_and(|m| m.disabled))
+    }
+    /// Last signed-in request (written every few seconds).
+    async fn last_seen_at(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<DateTime<Utc>>> {
+        Ok(self.member(ctx).await?.and_then(|m| m.last_seen_at))
     }
     async fn first_seen_at(&self) -> Option<DateTime<Utc>> {
         self.row.first_seen_at

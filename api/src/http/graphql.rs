@@ -17,9 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 
 use super::{AppState, REQUEST_ID};
-use crate::graphql::loaders::UserLoader;
 use crate::graphql::RequestContext;
-use async_graphql::dataloader::DataLoader;
 
 pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let request = match serde_json::from_slice(&body) {
@@ -108,16 +106,9 @@ async fn execute(state: &AppState, headers: &HeaderMap, batch: BatchRequest) -> 
         }
     }
     let context = RequestContext::new(principal, request_id.clone());
-    let users = std::sync::Arc::new(DataLoader::new(
-        UserLoader {
-            db: state.db.clone(),
-        },
-        tokio::spawn,
-    ));
-    let mut response = state
-        .schema
-        .execute_batch(batch.data(context).data(users))
-        .await;
+    let (users, members) = crate::graphql::loaders::for_request(&state.db);
+    let batch = batch.data(context).data(users).data(members);
+    let mut response = state.schema.execute_batch(batch).await;
     match &mut response {
         BatchResponse::Single(r) => complete_errors(r, &request_id),
         BatchResponse::Batch(rs) => rs.iter_mut().for_each(|r| complete_errors(r, &request_id)),

@@ -13,8 +13,8 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use agentmon_core::auth::{Principal, UserPrincipal};
 use agentmon_core::Error;
-use async_graphql::dataloader::DataLoader;
 use async_graphql::http::{WebSocketProtocols, WsMessage};
 use async_graphql::{Data, ErrorExtensions};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -25,7 +25,6 @@ use tokio::sync::watch;
 
 use super::AppState;
 use crate::graphql::live::Connection;
-use crate::graphql::loaders::UserLoader;
 use crate::graphql::RequestContext;
 
 /// Largest message a client may send.
@@ -103,17 +102,21 @@ async fn run(state: AppState, socket: WebSocket, protocol: WebSocketProtocols) {
                 _ => None,
             })
         });
-    // Set by connection_init: when the token stops holding.
-    let (expiry_tx, mut expiry) = watch::channel(None::<DateTime<Utc>>);
+    // Set by connection_init: what the connection was granted.
+    let (expiry_tx, mut expiry) = watch::channel(None::<Granted>);
     let schema = state.schema.clone();
+    let (db, presence) = (state.db.clone(), state.presence.clone());
+    let mut recheck = tokio::time::interval(RECHECK);
     let messages = async_graphql::http::WebSocket::new(schema, input, protocol)
         .on_connection_init(move |payload| connection_init(state, payload, expiry_tx))
         .keepalive_timeout(KEEPALIVE);
     futures::pin_mut!(messages);
     let mut initialising = true;
     loop {
-        let deadline = *expiry.borrow_and_update();
-        let left = deadline.map(|at| (at - Utc::now()).to_std().unwrap_or_default());
+        let granted = expiry.borrow_and_update().clone();
+        let left = granted
+            .as_ref()
+            .map(|g| (g.expires_at - Utc::now()).to_std().unwrap_or_default());
         let expired = async {
             match left {
                 Some(left) => tokio::time::sleep(left).await,
@@ -137,6 +140,44 @@ async fn run(state: AppState, socket: WebSocket, protocol: WebSocketProtocols) {
                 break;
             }
             changed = expiry.changed(), if initialising => initialising = changed.is_ok(),
+            _ = recheck.tick(), if granted.is_some() => {
+                let Some(granted) = &granted else { continue };
+                if let Some(reason) = granted.revoked(&db, &presence).await {
+                    let close = CloseFrame { code: CLOSE_FORBIDDEN, reason: reason.into() };
+                    let _ = sink.send(Message::Close(Some(close))).await;
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// How often a connection asks whether its user's role or access changed.
+const RECHECK: Duration = Duration::from_secs(2);
+
+/// What a connection was granted at `connection_init`.
+#[derive(Debug, Clone)]
+struct Granted {
+    expires_at: DateTime<Utc>,
+    /// The user as the token claims them, and the role that applied.
+    user: UserPrincipal,
+    role: agentmon_core::auth::Role,
+}
+
+impl Granted {
+    /// Why the connection may no longer stay open, if it may not: access
+    /// disabled, or a role other than the one it was opened with.
+    async fn revoked(
+        &self,
+        db: &agentmon_core::db::Db,
+        presence: &crate::gate::Presence,
+    ) -> Option<String> {
+        match crate::gate::membership(db, presence, self.user.clone()).await {
+            Err(agentmon_core::Error::Forbidden(message)) => Some(message),
+            Ok(now) if now.role != self.role => {
+                Some("your role in the org changed; connect again".into())
+            }
+            _ => None,
         }
     }
 }
@@ -144,7 +185,7 @@ async fn run(state: AppState, socket: WebSocket, protocol: WebSocketProtocols) {
 async fn connection_init(
     state: AppState,
     payload: serde_json::Value,
-    expiry: watch::Sender<Option<DateTime<Utc>>>,
+    expiry: watch::Sender<Option<Granted>>,
 ) -> async_graphql::Result<Data> {
     let header = payload
         .get("Authorization")
@@ -157,28 +198,36 @@ async fn connection_init(
             .extend()
         })?;
     let token = super::bearer(Some(header)).map_err(|e| e.extend())?;
-    let (principal, expires_at) = crate::gate::principal(&state, token)
+    if agentmon_core::auth::ApiKeys::is_key(token) {
+        return Err(Error::Forbidden(
+            "API keys may only ingest; subscribe with a user token".into(),
+        )
+        .extend());
+    }
+    let (claimed, expires_at) = state
+        .auth
+        .verify_with_expiry(token)
+        .map_err(|e| e.extend())?;
+    let claimed = claimed.user().map_err(|e| e.extend())?.clone();
+    let user = crate::gate::membership(&state.db, &state.presence, claimed.clone())
         .await
         .map_err(|e| e.extend())?;
-    let expires_at = expires_at.ok_or_else(|| {
-        Error::Forbidden("API keys may only ingest; subscribe with a user token".into()).extend()
-    })?;
+    let principal = Principal::User(user.clone());
     let held = state
         .connections
         .hold(&principal.user().map_err(|e| e.extend())?.sub)
         .map_err(|e| e.extend())?;
-    let _ = expiry.send(Some(expires_at));
+    let _ = expiry.send(Some(Granted {
+        expires_at,
+        user: claimed,
+        role: user.role,
+    }));
     let mut data = Data::default();
     data.insert(RequestContext::new(
         Some(principal),
         format!("ws-{}", uuid::Uuid::new_v4()),
     ));
-    data.insert(Arc::new(DataLoader::new(
-        UserLoader {
-            db: state.db.clone(),
-        },
-        tokio::spawn,
-    )));
+    crate::graphql::loaders::insert(&mut data, &state.db);
     data.insert(Connection {
         expires_at: Some(expires_at),
         subscriptions: Arc::new(AtomicUsize::new(0)),

@@ -151,7 +151,11 @@ pub struct OrgChanges {
     pub name: Option<String>,
     pub timezone: Option<String>,
     pub status: Option<String>,
+    pub retention_days: Option<i32>,
 }
+
+/// The longest retention an org may have, in days (ten years).
+pub const MAX_RETENTION_DAYS: i32 = 3_650;
 
 impl OrgChanges {
     pub fn validate(&self) -> Result<()> {
@@ -169,6 +173,13 @@ impl OrgChanges {
                 )));
             }
         }
+        if let Some(days) = self.retention_days {
+            if !(1..=MAX_RETENTION_DAYS).contains(&days) {
+                return Err(Error::BadUserInput(format!(
+                    "retentionDays must be 1 to {MAX_RETENTION_DAYS}; got {days}"
+                )));
+            }
+        }
         if let Some(status) = &self.status {
             if status != "ACTIVE" && status != "SUSPENDED" {
                 return Err(Error::BadUserInput(format!(
@@ -180,7 +191,10 @@ impl OrgChanges {
     }
 
     fn is_empty(&self) -> bool {
-        self.name.is_none() && self.timezone.is_none() && self.status.is_none()
+        self.name.is_none()
+            && self.timezone.is_none()
+            && self.status.is_none()
+            && self.retention_days.is_none()
     }
 }
 

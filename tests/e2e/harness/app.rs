@@ -27,6 +27,8 @@ pub struct TestApp {
     /// The export slots of the app's server.
     pub exports: std::sync::Arc<tokio::sync::Semaphore>,
     router: Router,
+    /// A second server over the same database, with caches of its own.
+    replica: Router,
     /// Declared last: dropped after the pools, it drops the database.
     _test_db: TestDb,
 }
@@ -86,7 +88,8 @@ impl TestApp {
             audience: "agentmon".into(),
             jwks,
         };
-        let keys = ApiKeys::new(settings.derived_key("agentmon api keys"));
+        let key_secret = settings.derived_key("agentmon api keys");
+        let keys = ApiKeys::new(key_secret);
         let auth = Authenticator::new(settings);
         let services = match redis_url {
             Some(url) => {
@@ -131,6 +134,12 @@ impl TestApp {
             services,
             exports,
             presence,
+            replica: router(AppState {
+                keys: ApiKeys::new(key_secret),
+                presence: Default::default(),
+                connections: Default::default(),
+                ..state.clone()
+            }),
             router: router(state),
             db,
             auth,
@@ -264,6 +273,30 @@ impl TestApp {
     /// Sends events with an ingest token for all orgs; returns the whole body.
     pub async fn ingest(&self, events: &[Value]) -> Value {
         self.ingest_as(&self.ingest_token(&["*"]), events).await
+    }
+
+    /// `ingest_as` on the second server (the replica).
+    pub async fn ingest_on_replica(&self, token: &str, events: &[Value]) -> Value {
+        let body = json!({
+            "query": "mutation($events: [EventInput!]!) { ingestEvents(events: $events) { accepted rejected { code } } }",
+            "variables": { "events": events },
+        });
+        let response = self
+            .replica
+            .clone()
+            .oneshot(
+                Request::post("/graphql")
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                    .body(Body::from(body.to_string()))
+                    .unwrap_or_else(|e| panic!("{e}")),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{e}"))
     }
 
     pub async fn ingest_as(&self, token: &str, events: &[Value]) -> Value {

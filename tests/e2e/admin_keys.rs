@@ -1,0 +1,221 @@
+//! Producer API keys: made by an org's admin, they ingest into that org
+//! only, read nothing, and stop working within seconds of revocation on
+//! every server; the secret is shown once and stored nowhere.
+
+use std::time::{Duration, Instant};
+
+use agentmon_core::auth::{MintRequest, Role};
+use serde_json::{json, Value};
+
+use crate::harness::{error_code, event, TestApp};
+
+const CREATE: &str = "mutation($org: String, $name: String!) { createApiKey(org: $org, name: $name) { secret apiKey { id name orgs prefix createdBy revokedAt } } }";
+const REVOKE: &str = "mutation($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }";
+
+fn admin_of(app: &TestApp, org: &str, sub: &str) -> String {
+    app.token(MintRequest::User {
+        sub: sub.into(),
+        role: Role::OrgAdmin,
+        org: Some(org.into()),
+    })
+}
+
+async fn create(app: &TestApp, token: &str, org: Option<&str>, name: &str) -> Value {
+    app.graphql(Some(token), CREATE, json!({ "org": org, "name": name }))
+        .await
+}
+
+#[tokio::test]
+async fn an_org_admins_key_ingests_into_its_org_only_and_reads_nothing() {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    app.create_org("globex", "UTC").await;
+    let admin = admin_of(&app, "acme", "boss");
+    let body = create(&app, &admin, Some("acme"), "ci pipeline").await;
+    let created = &body["data"]["createApiKey"];
+    let secret = created["secret"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_string();
+    assert!(secret.starts_with("amk_") && secret.len() == 47, "{secret}");
+    assert_eq!(created["apiKey"]["orgs"], json!(["acme"]));
+    assert_eq!(created["apiKey"]["createdBy"], "boss");
+    assert!(secret.starts_with(created["apiKey"]["prefix"].as_str().unwrap_or("?")));
+
+    let body = app
+        .ingest_as(
+            &secret,
+            &[
+                event("acme", "SESSION_STARTED").session("s1").build(),
+                event("globex", "SESSION_STARTED").session("s2").build(),
+            ],
+        )
+        .await;
+    assert_eq!(body["data"]["ingestEvents"]["accepted"], 1, "{body}");
+    assert_eq!(
+        body["data"]["ingestEvents"]["rejected"][0]["code"],
+        "FORBIDDEN_ORG"
+    );
+    let read = app
+        .graphql(Some(&secret), "{ orgs { slug } }", json!({}))
+        .await;
+    assert_eq!(error_code(&read), "FORBIDDEN", "{read}");
+
+    // The secret is in no later answer and no column; only its hash is stored.
+    let listed = app
+        .graphql(
+            Some(&admin),
+            "{ org(slug: \"acme\") { apiKeys { id name prefix } } }",
+            json!({}),
+        )
+        .await;
+    assert!(!listed.to_string().contains(&secret), "{listed}");
+    assert_eq!(
+        listed["data"]["org"]["apiKeys"].as_array().map(Vec::len),
+        Some(1)
+    );
+    let leaked = app
+        .count(&format!(
+            "SELECT count(*) AS n FROM api_keys WHERE name LIKE '%{s}%' OR prefix = '{s}' OR hash = convert_to('{s}', 'UTF8')",
+            s = secret
+        ))
+        .await;
+    assert_eq!(leaked, 0);
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM audit_log WHERE action = 'API_KEY_CREATED' AND actor_sub = 'boss' AND target IS NOT NULL")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_key_is_refused_at_its_next_call_also_on_a_second_server() {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    let admin = admin_of(&app, "acme", "boss");
+    let body = create(&app, &admin, Some("acme"), "laptop").await;
+    let secret = body["data"]["createApiKey"]["secret"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let id = body["data"]["createApiKey"]["apiKey"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let one = |s: &str| vec![event("acme", "SESSION_STARTED").session(s).build()];
+    assert_eq!(
+        app.ingest_as(&secret, &one("a")).await["data"]["ingestEvents"]["accepted"],
+        1
+    );
+    let replica = app.ingest_on_replica(&secret, &one("b")).await;
+    assert_eq!(replica["data"]["ingestEvents"]["accepted"], 1, "{replica}");
+
+    let revoked = app.graphql(Some(&admin), REVOKE, json!({ "id": id })).await;
+    assert!(
+        revoked["data"]["revokeApiKey"]["revokedAt"].is_string(),
+        "{revoked}"
+    );
+    let refused = app.ingest_as(&secret, &one("c")).await;
+    assert_eq!(error_code(&refused), "UNAUTHENTICATED", "{refused}");
+    // The other server remembers a verified key for at most two seconds.
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        let body = app.ingest_on_replica(&secret, &one("d")).await;
+        if error_code(&body) == "UNAUTHENTICATED" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still accepted by the replica: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Unknown and revoked keys get the same answer.
+    let unknown = app
+        .ingest_as("amk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", &one("e"))
+        .await;
+    assert_eq!(
+        unknown["errors"][0]["message"],
+        refused["errors"][0]["message"]
+    );
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM events WHERE session_id IN ('c', 'e')")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM audit_log WHERE action = 'API_KEY_REVOKED'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn keys_are_refused_outside_the_callers_rights_with_what_to_fix() {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    app.create_org("globex", "UTC").await;
+    let admin = admin_of(&app, "acme", "boss");
+    let cases = [
+        (
+            app.user_token(Role::Manager, Some("acme")),
+            Some("acme"),
+            "x".to_string(),
+            "FORBIDDEN",
+        ),
+        (admin.clone(), Some("globex"), "x".to_string(), "FORBIDDEN"),
+        (admin.clone(), None, "x".to_string(), "FORBIDDEN"),
+        (
+            app.user_token(Role::Support, None),
+            Some("acme"),
+            "x".to_string(),
+            "FORBIDDEN",
+        ),
+        (
+            admin.clone(),
+            Some("acme"),
+            "".to_string(),
+            "BAD_USER_INPUT",
+        ),
+        (
+            admin.clone(),
+            Some("acme"),
+            "n".repeat(200),
+            "BAD_USER_INPUT",
+        ),
+        // An org admin learns nothing of other orgs, not even whether they exist.
+        (admin.clone(), Some("nope"), "x".to_string(), "FORBIDDEN"),
+        (
+            app.super_admin(),
+            Some("nope"),
+            "x".to_string(),
+            "NOT_FOUND",
+        ),
+    ];
+    for (token, org, name, code) in cases {
+        let body = create(&app, &token, org, &name).await;
+        assert_eq!(error_code(&body), code, "{org:?} {name}: {body}");
+    }
+    // A SUPER_ADMIN's key for every org.
+    let every = create(&app, &app.super_admin(), None, "drop copy").await;
+    assert_eq!(
+        every["data"]["createApiKey"]["apiKey"]["orgs"],
+        json!(["*"]),
+        "{every}"
+    );
+    let id = every["data"]["createApiKey"]["apiKey"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    // An org admin cannot revoke a key that is not their org's.
+    let body = app.graphql(Some(&admin), REVOKE, json!({ "id": id })).await;
+    assert_eq!(error_code(&body), "NOT_FOUND", "{body}");
+    let listed = app
+        .graphql(Some(&app.super_admin()), "{ apiKeys { orgs } }", json!({}))
+        .await;
+    assert_eq!(
+        listed["data"]["apiKeys"],
+        json!([{ "orgs": ["*"] }]),
+        "{listed}"
+    );
+}

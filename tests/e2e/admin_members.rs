@@ -1,0 +1,286 @@
+//! Roles and access set in agentmon win over the token's claim from the
+//! next request on; live connections of a disabled user end; every
+//! administrative action leaves one audit entry an org admin can read.
+
+use std::time::Duration;
+
+use agentmon_core::auth::{MintRequest, Role};
+use serde_json::json;
+
+use crate::harness::live::LiveClient;
+use crate::harness::{error_code, event, TestApp};
+
+const SET_ROLE: &str = "mutation($org: String!, $user: String!, $role: Role!) { setUserRole(org: $org, userId: $user, role: $role) { id role roleSetBy disabled } }";
+const SET_DISABLED: &str = "mutation($org: String!, $user: String!, $off: Boolean!) { setUserDisabled(org: $org, userId: $user, disabled: $off) { id disabled } }";
+const TOP_USERS: &str = "{ org(slug: \"acme\") { overview(range: {from: \"2026-01-01\", to: \"2026-12-31\"}) { topUsers { user { id } } } } }";
+
+fn user(app: &TestApp, sub: &str, role: Role) -> String {
+    app.token(MintRequest::User {
+        sub: sub.into(),
+        role,
+        org: Some("acme".into()),
+    })
+}
+
+async fn seeded() -> TestApp {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    app.create_org("globex", "UTC").await;
+    app.ingest(&[
+        event("acme", "SESSION_STARTED")
+            .user("mia")
+            .session("s1")
+            .build(),
+        event("acme", "SESSION_STARTED")
+            .user("max")
+            .session("s2")
+            .build(),
+    ])
+    .await;
+    app
+}
+
+#[tokio::test]
+async fn a_member_promoted_to_manager_sees_top_users_on_the_next_request() {
+    let app = seeded().await;
+    let mia = user(&app, "mia", Role::Member);
+    let admin = user(&app, "boss", Role::OrgAdmin);
+    assert_eq!(
+        error_code(&app.graphql(Some(&mia), TOP_USERS, json!({})).await),
+        "FORBIDDEN"
+    );
+
+    let set = app
+        .graphql(
+            Some(&admin),
+            SET_ROLE,
+            json!({ "org": "acme", "user": "mia", "role": "MANAGER" }),
+        )
+        .await;
+    assert_eq!(
+        set["data"]["setUserRole"],
+        json!({ "id": "mia", "role": "MANAGER", "roleSetBy": "boss", "disabled": false }),
+        "{set}"
+    );
+    let now = app.graphql(Some(&mia), TOP_USERS, json!({})).await;
+    assert!(
+        now["errors"].is_null(),
+        "the same MEMBER token now reads as a MANAGER: {now}"
+    );
+    let me = app.graphql(Some(&mia), "{ me { role } }", json!({})).await;
+    assert_eq!(me["data"]["me"]["role"], "MANAGER", "{me}");
+}
+
+#[tokio::test]
+async fn a_disabled_user_is_refused_at_the_next_request_and_their_live_connection_ends() {
+    let app = seeded().await;
+    let addr = app.listen().await;
+    let max = user(&app, "max", Role::Manager);
+    let admin = user(&app, "boss", Role::OrgAdmin);
+    let mut live = LiveClient::signed_in(&addr, &max).await;
+    live.subscribe(
+        "1",
+        "subscription { sessionUpdated(org: \"acme\") { org } }",
+        json!({}),
+    )
+    .await;
+
+    let off = app
+        .graphql(
+            Some(&admin),
+            SET_DISABLED,
+            json!({ "org": "acme", "user": "max", "off": true }),
+        )
+        .await;
+    assert_eq!(off["data"]["setUserDisabled"]["disabled"], true, "{off}");
+    let refused = app.graphql(Some(&max), "{ me { role } }", json!({})).await;
+    assert_eq!(error_code(&refused), "FORBIDDEN", "{refused}");
+    assert!(refused["errors"][0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("disabled"));
+
+    let mut closed = None;
+    while let Some(message) = live.next(Duration::from_secs(5)).await {
+        if message["type"] == "closed" {
+            closed = Some(message);
+            break;
+        }
+    }
+    let closed = closed.unwrap_or_else(|| panic!("the live connection stayed open"));
+    assert_eq!(closed["code"], 4403, "{closed}");
+    assert!(
+        closed["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("disabled"),
+        "{closed}"
+    );
+
+    let on = app
+        .graphql(
+            Some(&admin),
+            SET_DISABLED,
+            json!({ "org": "acme", "user": "max", "off": false }),
+        )
+        .await;
+    assert_eq!(on["data"]["setUserDisabled"]["disabled"], false, "{on}");
+    let back = app.graphql(Some(&max), "{ me { role } }", json!({})).await;
+    assert_eq!(back["data"]["me"]["role"], "MANAGER", "{back}");
+}
+
+#[tokio::test]
+async fn grants_an_org_admin_may_not_make_are_refused() {
+    let app = seeded().await;
+    let admin = user(&app, "boss", Role::OrgAdmin);
+    app.graphql(Some(&admin), "{ me { role } }", json!({}))
+        .await; // boss signs in
+    let cases = [
+        (
+            json!({ "org": "acme", "user": "mia", "role": "SUPPORT" }),
+            "BAD_USER_INPUT",
+        ),
+        (
+            json!({ "org": "acme", "user": "mia", "role": "SUPER_ADMIN" }),
+            "BAD_USER_INPUT",
+        ),
+        (
+            json!({ "org": "acme", "user": "boss", "role": "MEMBER" }),
+            "FORBIDDEN",
+        ),
+        (
+            json!({ "org": "globex", "user": "mia", "role": "MANAGER" }),
+            "FORBIDDEN",
+        ),
+        (
+            json!({ "org": "acme", "user": "nobody", "role": "MANAGER" }),
+            "NOT_FOUND",
+        ),
+        (
+            json!({ "org": "acme", "user": "", "role": "MANAGER" }),
+            "BAD_USER_INPUT",
+        ),
+    ];
+    for (variables, code) in cases {
+        let body = app.graphql(Some(&admin), SET_ROLE, variables.clone()).await;
+        assert_eq!(error_code(&body), code, "{variables}: {body}");
+    }
+    let manager = user(&app, "mgr", Role::Manager);
+    let body = app
+        .graphql(
+            Some(&manager),
+            SET_ROLE,
+            json!({ "org": "acme", "user": "mia", "role": "MANAGER" }),
+        )
+        .await;
+    assert_eq!(error_code(&body), "FORBIDDEN", "{body}");
+    let self_disable = app
+        .graphql(
+            Some(&admin),
+            SET_DISABLED,
+            json!({ "org": "acme", "user": "boss", "off": true }),
+        )
+        .await;
+    assert_eq!(error_code(&self_disable), "FORBIDDEN", "{self_disable}");
+}
+
+#[tokio::test]
+async fn every_action_leaves_one_entry_and_an_org_admin_reads_only_their_orgs() {
+    let app = seeded().await;
+    let admin = user(&app, "boss", Role::OrgAdmin);
+    let other = app.token(MintRequest::User {
+        sub: "rival".into(),
+        role: Role::OrgAdmin,
+        org: Some("globex".into()),
+    });
+    app.graphql(
+        Some(&admin),
+        SET_ROLE,
+        json!({ "org": "acme", "user": "mia", "role": "MANAGER" }),
+    )
+    .await;
+    app.graphql(
+        Some(&admin),
+        SET_DISABLED,
+        json!({ "org": "acme", "user": "max", "off": true }),
+    )
+    .await;
+    app.graphql(
+        Some(&admin),
+        "mutation { createApiKey(org: \"acme\", name: \"k\") { secret } }",
+        json!({}),
+    )
+    .await;
+    app.graphql(
+        Some(&other),
+        "mutation { createApiKey(org: \"globex\", name: \"g\") { secret } }",
+        json!({}),
+    )
+    .await;
+
+    let log = app
+        .graphql(
+            Some(&admin),
+            "{ org(slug: \"acme\") { auditLog(first: 2) { edges { node { actor actorRole action org target } } pageInfo { hasNextPage endCursor } } } }",
+            json!({}),
+        )
+        .await;
+    let page = &log["data"]["org"]["auditLog"];
+    let actions: Vec<&str> = page["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{log}"))
+        .iter()
+        .map(|e| e["node"]["action"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        actions,
+        ["API_KEY_CREATED", "USER_DISABLED"],
+        "newest first: {log}"
+    );
+    assert_eq!(page["edges"][1]["node"]["target"], "max");
+    assert_eq!(page["edges"][1]["node"]["actor"], "boss");
+    assert_eq!(page["edges"][1]["node"]["actorRole"], "ORG_ADMIN");
+    let next = app
+        .graphql(
+            Some(&admin),
+            "query($after: String) { org(slug: \"acme\") { auditLog(first: 50, after: $after) { edges { node { action org } } } } }",
+            json!({ "after": page["pageInfo"]["endCursor"] }),
+        )
+        .await;
+    let rest: Vec<&str> = next["data"]["org"]["auditLog"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{next}"))
+        .iter()
+        .map(|e| e["node"]["action"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(rest, ["ROLE_SET", "ORG_CREATED"], "{next}");
+    assert!(
+        !next.to_string().contains("globex"),
+        "nothing of another org: {next}"
+    );
+    let denied = app
+        .graphql(
+            Some(&admin),
+            "{ org(slug: \"globex\") { auditLog { edges { cursor } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(error_code(&denied), "FORBIDDEN", "{denied}");
+    // A SUPER_ADMIN reads every org's entries.
+    let all = app
+        .graphql(
+            Some(&app.super_admin()),
+            "{ auditLog(first: 200) { edges { node { org action } } } }",
+            json!({}),
+        )
+        .await;
+    let orgs: std::collections::BTreeSet<String> = all["data"]["auditLog"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{all}"))
+        .iter()
+        .filter_map(|e| e["node"]["org"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(orgs.into_iter().collect::<Vec<_>>(), ["acme", "globex"]);
+    // Nobody can change an entry through the request role.
+    assert!(all.to_string().contains("API_KEY_CREATED"));
+}
