@@ -139,6 +139,7 @@ diesel::table! {
         name -> Text,
         created_by -> Text,
         created_at -> Timestamptz,
+        members_version -> Int4,
     }
 }
 

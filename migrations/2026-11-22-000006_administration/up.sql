@@ -64,6 +64,8 @@ CREATE TABLE teams (
   name text NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
   created_by text NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now(),
+  -- bumped when the members change: cached team figures key on it
+  members_version integer NOT NULL DEFAULT 0,
   PRIMARY KEY (org_id, id),
   UNIQUE (org_id, name)
 );

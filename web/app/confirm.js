@@ -10,11 +10,13 @@ let made = 0;
 
 /**
  * `run()` does the action (a promise); `onClose(done)` is called with true
- * once it succeeded, false when the viewer cancelled.
+ * once it succeeded, false when the viewer cancelled. `focusAfter` (a
+ * selector) takes focus after success when the opener goes away with it.
  */
-export function Confirm({ title, children, action, run, onClose, danger = false }) {
+export function Confirm({ title, children, action, run, onClose, danger = false, focusAfter }) {
   const dialog = useRef(null);
   const cancel = useRef(null);
+  const done = useRef(false);
   const [id] = useState(() => `confirm-${(made += 1)}`);
   const [state, setState] = useState({ busy: false, error: null });
   useEffect(() => {
@@ -24,8 +26,8 @@ export function Confirm({ title, children, action, run, onClose, danger = false 
     cancel.current.focus();
     return () => {
       if (element.open) element.close();
-      // The opener may be gone (a revoked key has no Revoke button): the page then.
-      (opener?.isConnected ? opener : document.querySelector('main'))?.focus();
+      const after = done.current && focusAfter ? document.querySelector(focusAfter) : null;
+      (after ?? (opener?.isConnected ? opener : document.querySelector('main')))?.focus();
     };
   }, []);
   const confirm = async () => {
@@ -37,6 +39,7 @@ export function Confirm({ title, children, action, run, onClose, danger = false 
       setState({ busy: false, error });
       return;
     }
+    done.current = true;
     onClose(true);
   };
   const dismiss = () => state.busy || onClose(false);

@@ -31,13 +31,13 @@ export function when(iso, timeZone) {
   return new Date(iso).toLocaleString(undefined, { timeZone, dateStyle: 'medium', timeStyle: 'short' });
 }
 
-/** A date-time in the org's time zone for a table cell: no year when it is this year. */
-export function whenShort(iso, timeZone) {
+/** A date-time in the org's time zone for a table cell: no year when it is this year; to the second if asked. */
+export function whenShort(iso, timeZone, { seconds = false } = {}) {
   if (!iso) return '—';
   const at = new Date(iso);
   const year = (d) => d.toLocaleString('en-US', { timeZone, year: 'numeric' });
   return at.toLocaleString(undefined, {
-    timeZone, month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit',
+    timeZone, month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}),
     ...(year(at) === year(new Date()) ? {} : { year: 'numeric' }),
   });
 }

@@ -1,10 +1,12 @@
 // The frame of every page: navigation for what the role may open, the org
-// selector (SUPPORT and SUPER_ADMIN), the range selector, the theme toggle.
+// selector (SUPPORT and SUPER_ADMIN), the range selector (not on the admin
+// pages, which have no range), the theme toggle.
 import { html } from './html.js';
 import { href, rangeOf, rangeParams } from './router.js';
 import { signOut } from './session.js';
 import { Freshness } from './freshness.js';
 import { choice, cycleTheme, useTheme } from './theme.js';
+import { mayAdminister } from './pages/admin.js';
 
 const RANGES = [7, 30, 90];
 
@@ -40,22 +42,25 @@ export function Layout({ viewer, org, route, children }) {
   const role = viewer.me.role;
   const crossOrg = ['SUPPORT', 'SUPER_ADMIN'].includes(role);
   const people = role !== 'MEMBER';
-  const link = (to, label) =>
-    html`<a href=${href(['org', org.slug, to], keep)} aria-current=${page === to ? 'page' : undefined}>${label}</a>`;
+  const link = (to, label, rest = []) =>
+    html`<a href=${href(['org', org.slug, to, ...rest], keep)} aria-current=${page === to ? 'page' : undefined}>${label}</a>`;
+  // Another org keeps the page (and the admin tab); a user's page becomes the users list.
+  const samePage = page === 'global' ? ['overview'] : page === 'admin' ? route.parts.slice(2, 4) : [page];
   return html`
     <header class="top">
       <a class="brand" href=${href(['org', org.slug, 'overview'], keep)}>agentmon</a>
       <nav aria-label="Pages">
         ${link('overview', 'Overview')} ${link('sessions', 'Sessions')}
         ${people ? link('users', 'Users') : html`<a href=${href(['org', org.slug, 'users', viewer.me.userId], keep)}>Me</a>`}
+        ${mayAdminister(role) ? link('admin', 'Admin', ['keys']) : null}
         ${role === 'SUPER_ADMIN' ? html`<a href=${href(['global'], keep)} aria-current=${page === 'global' ? 'page' : undefined}>Fleet</a>` : null}
       </nav>
       ${crossOrg
-        ? html`<label>Org <select onChange=${(e) => (location.hash = href(['org', e.target.value, page === 'global' ? 'overview' : page], keep))}>
+        ? html`<label>Org <select onChange=${(e) => (location.hash = href(['org', e.target.value, ...samePage], keep))}>
             ${viewer.orgs.map((o) => html`<option value=${o.slug} selected=${o.slug === org.slug}>${o.name}</option>`)}
           </select></label>`
         : html`<span class="org">${org.name}</span>`}
-      <${RangePicker} route=${route} timeZone=${page === 'global' ? 'UTC' : org.timezone} />
+      ${page === 'admin' ? null : html`<${RangePicker} route=${route} timeZone=${page === 'global' ? 'UTC' : org.timezone} />`}
       <${ThemeToggle} />
       ${page === 'global' ? null : html`<${Freshness} slug=${org.slug} />`}
       <span class="who"><span class="muted">${viewer.me.userId} · ${role}</span>

@@ -13,6 +13,7 @@ import { SessionDetail } from './pages/session.js';
 import { Users } from './pages/users.js';
 import { UserDetail } from './pages/user.js';
 import { Global } from './pages/global.js';
+import { Admin, tabTitle } from './pages/admin.js';
 import { installShortcuts } from './shortcuts.js';
 import { ErrorBox, Skeleton } from './parts.js';
 
@@ -23,11 +24,18 @@ function App() {
   const [viewer, setViewer] = useState(null);
   const [error, setError] = useState(null);
   const signedIn = Boolean(token());
+  // Bumped when an admin page creates or changes an org: names and time zones are read again.
+  const [orgsVersion, setOrgsVersion] = useState(0);
+  useEffect(() => {
+    const again = () => setOrgsVersion((v) => v + 1);
+    addEventListener('agentmon:orgs', again);
+    return () => removeEventListener('agentmon:orgs', again);
+  }, []);
 
   useEffect(() => {
     if (!signedIn || route.parts[0] === 'signin') return;
     gql(ME).then(setViewer, setError);
-  }, [signedIn, route.parts[0]]);
+  }, [signedIn, route.parts[0], orgsVersion]);
 
   const home = viewer?.me.org?.slug ?? viewer?.orgs[0]?.slug;
   const lost = signedIn && viewer && !['global', 'signin'].includes(route.parts[0]) && (route.parts[0] !== 'org' || !route.parts[1]);
@@ -70,6 +78,7 @@ function App() {
       id
         ? html`<${UserDetail} org=${org} id=${id} route=${route} />`
         : html`<${Users} org=${org} route=${route} />`,
+    admin: () => html`<${Admin} org=${org} route=${route} viewer=${viewer.me} tab=${id} />`,
   };
   const content = (pages[page] ?? pages.overview)();
   return html`<${Layout} viewer=${viewer} org=${org} route=${route}>${content}</${Layout}>`;
@@ -81,6 +90,7 @@ function titleOf([first, slug, page, id]) {
   if (first === 'signin') return 'Sign in · agentmon';
   if (first === 'global') return 'Fleet · agentmon';
   if (first !== 'org' || !slug) return 'agentmon';
+  if (page === 'admin') return `Admin: ${tabTitle(id)} · ${slug} · agentmon`;
   const name = id ? `${page === 'users' ? 'User' : 'Session'} ${id}` : PAGE_TITLES[page] ?? 'Overview';
   return `${name} · ${slug} · agentmon`;
 }

@@ -32,7 +32,7 @@ const ROLES = {
     refused: ['/org/demo-2/overview', '/org/demo-2/sessions', '/org/demo-2/users', '/global'],
   },
   ORG_ADMIN: {
-    nav: ['Overview', 'Sessions', 'Users'], orgSelector: false,
+    nav: ['Overview', 'Sessions', 'Users', 'Admin'], orgSelector: false,
     allowed: ['/org/demo-1/users'],
     refused: ['/org/demo-3/users', '/global'],
   },
@@ -42,7 +42,7 @@ const ROLES = {
     refused: ['/global'],
   },
   SUPER_ADMIN: {
-    nav: ['Overview', 'Sessions', 'Users', 'Fleet'], orgSelector: true,
+    nav: ['Overview', 'Sessions', 'Users', 'Admin', 'Fleet'], orgSelector: true,
     allowed: ['/global', '/org/demo-3/overview'],
     refused: [],
   },

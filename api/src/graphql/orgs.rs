@@ -50,6 +50,22 @@ impl OrgObject {
         super::admin::members::of_org(ctx, &self.0).await
     }
 
+    /// Every role that may read the org's overview.
+    async fn teams(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::admin::teams::TeamObject>> {
+        super::admin::teams::of_org(ctx, &self.0).await
+    }
+
+    async fn team(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<super::admin::teams::TeamObject>> {
+        super::admin::teams::one(ctx, &self.0, &id).await
+    }
+
     /// ORG_ADMIN of this org and SUPER_ADMIN.
     async fn api_keys(
         &self,
@@ -89,6 +105,7 @@ impl OrgObject {
         let (from, to) = range.days().gql()?;
         Ok(OrgOverview {
             org: self.0.clone(),
+            team: None,
             from,
             to,
         })
@@ -121,7 +138,7 @@ impl OrgObject {
         #[graphql(default = 50)] first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<UserStatsConnection> {
-        list_users(ctx, &self.0, range, first, after).await
+        list_users(ctx, &self.0, None, range, first, after).await
     }
 
     /// A user of this org; FORBIDDEN when the viewer may not see them.

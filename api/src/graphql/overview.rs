@@ -21,17 +21,45 @@ pub async fn org_kpis(
     from: NaiveDate,
     to: NaiveDate,
 ) -> async_graphql::Result<Kpis> {
+    scoped_kpis(ctx, org, None, from, to).await
+}
+
+/// The Kpis of an org, or of one of its teams, through the cache.
+async fn scoped_kpis(
+    ctx: &Context<'_>,
+    org: &Org,
+    team: Option<TeamRef>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> async_graphql::Result<Kpis> {
     let org_id = org.id;
-    cached(ctx, org_key(org, "kpis", from, to, ""), || async {
-        in_org!(ctx, org_id, |tx| rollup::kpis(
-            tx,
-            Scope::Org(org_id),
-            from,
-            to
-        )
-        .await?)
-    })
+    let scope = scope(org, team);
+    cached(
+        ctx,
+        org_key(org, "kpis", from, to, &extra(team)),
+        || async { in_org!(ctx, org_id, |tx| rollup::kpis(tx, scope, from, to).await?) },
+    )
     .await
+}
+
+/// A team whose overview this is: its id and the version of its members
+/// (a cached team figure keys on both).
+#[derive(Debug, Clone, Copy)]
+pub struct TeamRef {
+    pub id: uuid::Uuid,
+    pub version: i32,
+}
+
+fn scope(org: &Org, team: Option<TeamRef>) -> Scope<'static> {
+    match team {
+        Some(team) => Scope::Team(org.id, team.id),
+        None => Scope::Org(org.id),
+    }
+}
+
+fn extra(team: Option<TeamRef>) -> String {
+    team.map(|t| format!("team:{}:{}", t.id, t.version))
+        .unwrap_or_default()
 }
 
 /// Most users `topUsers` returns.
@@ -39,6 +67,8 @@ const MAX_TOP: i32 = 100;
 
 pub struct OrgOverview {
     pub org: Org,
+    /// Figures over this team's current members instead of the whole org.
+    pub team: Option<TeamRef>,
     pub from: NaiveDate,
     pub to: NaiveDate,
 }
@@ -47,22 +77,17 @@ pub struct OrgOverview {
 impl OrgOverview {
     async fn kpis(&self, ctx: &Context<'_>) -> async_graphql::Result<KpisObject> {
         Ok(KpisObject(
-            org_kpis(ctx, &self.org, self.from, self.to).await?,
+            scoped_kpis(ctx, &self.org, self.team, self.from, self.to).await?,
         ))
     }
 
     /// One point per day of the range, zeros included.
     async fn daily(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<DailyPoint>> {
         let (org_id, from, to) = (self.org.id, self.from, self.to);
-        let key = org_key(&self.org, "daily", from, to, "");
+        let key = org_key(&self.org, "daily", from, to, &extra(self.team));
+        let scope = scope(&self.org, self.team);
         let days = cached(ctx, key, || async {
-            in_org!(ctx, org_id, |tx| rollup::daily(
-                tx,
-                Scope::Org(org_id),
-                from,
-                to
-            )
-            .await?)
+            in_org!(ctx, org_id, |tx| rollup::daily(tx, scope, from, to).await?)
         })
         .await?;
         Ok(daily_points(days))
@@ -77,11 +102,14 @@ impl OrgOverview {
         authorize(ctx, &self.org, Capability::People).await?;
         let limit = i64::from(limit.unwrap_or(10).clamp(0, MAX_TOP));
         let (org_id, from, to) = (self.org.id, self.from, self.to);
-        let key = org_key(&self.org, "top-users", from, to, &limit.to_string());
+        let extra = format!("{limit}:{}", extra(self.team));
+        let key = org_key(&self.org, "top-users", from, to, &extra);
+        let team = self.team.map(|t| t.id);
         let rows: Vec<(String, Sums)> = cached(ctx, key, || async {
             in_org!(ctx, org_id, |tx| {
                 let order = "runs DESC, cost_usd DESC, user_id ASC";
-                let rows = rollup::user_sums(tx, org_id, from, to, order, None, limit).await?;
+                let rows =
+                    rollup::user_sums(tx, org_id, team, from, to, order, None, limit).await?;
                 rows.iter()
                     .map(|r| (r.user_id.clone(), r.sums()))
                     .collect::<Vec<_>>()

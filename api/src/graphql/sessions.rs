@@ -8,7 +8,7 @@ use agentmon_core::models::org::Org;
 use agentmon_core::models::run::{self, RunRow};
 use agentmon_core::models::session::{self, Cursor, SessionFilter, SessionRow};
 use agentmon_core::Error;
-use async_graphql::{Context, InputObject, Object, SimpleObject};
+use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -36,6 +36,8 @@ pub struct SessionFilterInput {
     pub user_id: Option<String>,
     pub handed_off: Option<bool>,
     pub attributes: Option<Vec<AttributeFilter>>,
+    /// Sessions of the team's current members.
+    pub team: Option<ID>,
 }
 
 #[derive(SimpleObject, Debug, Clone)]
@@ -117,6 +119,14 @@ impl SessionFilterInput {
                 .flatten()
                 .map(|a| (a.key.clone(), a.equals.clone()))
                 .collect(),
+            team: self
+                .team
+                .as_ref()
+                .map(|t| {
+                    t.parse::<uuid::Uuid>()
+                        .map_err(|_| Error::NotFound(format!("no team {}", t.as_str())))
+                })
+                .transpose()?,
         };
         filter.check()?;
         Ok(filter)
@@ -149,6 +159,19 @@ pub async fn list_sessions(
         .transpose()
         .gql()?;
     let org_id = org.id;
+    if let Some(team) = filter.team {
+        let found = in_org!(ctx, org_id, |tx| agentmon_core::models::team::get(
+            tx, org_id, team
+        )
+        .await?)?;
+        if found.is_none() {
+            return Err(Error::NotFound(format!(
+                "org {:?} has no team {team}",
+                org.slug
+            )))
+            .gql();
+        }
+    }
     let (rows, total, as_of) = in_org!(ctx, org_id, |tx| {
         let as_of = match &after {
             Some(c) => c.as_of,

@@ -236,10 +236,12 @@ pub struct UserStatsConnection {
     pub total_count: i32,
 }
 
-/// Users with any event in the range, by runs then id.
+/// Users with any event in the range (of one team, when given), by runs
+/// then id.
 pub async fn list_users(
     ctx: &Context<'_>,
     org: &Org,
+    team: Option<uuid::Uuid>,
     range: DateRange,
     first: Option<i32>,
     after: Option<String>,
@@ -254,6 +256,7 @@ pub async fn list_users(
         let rows = rollup::user_sums(
             tx,
             org_id,
+            team,
             from,
             to,
             "runs DESC, user_id ASC",
@@ -261,7 +264,7 @@ pub async fn list_users(
             first + 1,
         )
         .await?;
-        let total = rollup::user_count(tx, org_id, from, to).await?;
+        let total = rollup::user_count(tx, org_id, team, from, to).await?;
         (rows, total)
     })?;
     let has_next_page = rows.len() as i64 > first;

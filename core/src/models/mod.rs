@@ -11,4 +11,5 @@ pub mod rollup;
 pub mod run;
 pub mod session;
 mod sql;
+pub mod team;
 pub mod user;

@@ -20,6 +20,13 @@ pub enum Scope<'a> {
     User(Uuid, &'a str),
     /// Every org, each on its own days.
     Global,
+    /// The current members of a team of an org, from their user rollups.
+    Team(Uuid, Uuid),
+}
+
+/// The users of team `$n` of the org bound as `$3`.
+fn team_members(n: usize) -> String {
+    format!("user_id IN (SELECT user_id FROM team_members WHERE org_id = $3 AND team_id = ${n})")
 }
 
 impl Scope<'_> {
@@ -28,24 +35,29 @@ impl Scope<'_> {
     /// rows across orgs.
     fn daily_table(&self) -> &'static str {
         match self {
-            Scope::User(..) => "user_daily",
+            Scope::User(..) | Scope::Team(..) => "user_daily",
             Scope::Org(_) => "org_daily",
             Scope::Global => "platform_org_daily($1, $2) AS org_daily",
         }
     }
     fn durations_table(&self) -> &'static str {
         match self {
-            Scope::User(..) => "user_daily_durations",
+            Scope::User(..) | Scope::Team(..) => "user_daily_durations",
             Scope::Org(_) => "org_daily_durations",
             Scope::Global => "platform_org_daily_durations($1, $2) AS org_daily_durations",
         }
     }
-    /// The WHERE clause; binds are $1 from, $2 to, then $3 org, $4 user.
-    fn filter(&self) -> &'static str {
+    /// The WHERE clause; binds are $1 from, $2 to, then $3 org, $4 user
+    /// or team.
+    fn filter(&self) -> String {
         match self {
-            Scope::Org(_) => "day BETWEEN $1 AND $2 AND org_id = $3",
-            Scope::User(..) => "day BETWEEN $1 AND $2 AND org_id = $3 AND user_id = $4",
-            Scope::Global => "day BETWEEN $1 AND $2",
+            Scope::Org(_) => "day BETWEEN $1 AND $2 AND org_id = $3".into(),
+            Scope::User(..) => "day BETWEEN $1 AND $2 AND org_id = $3 AND user_id = $4".into(),
+            Scope::Global => "day BETWEEN $1 AND $2".into(),
+            Scope::Team(..) => format!(
+                "day BETWEEN $1 AND $2 AND org_id = $3 AND {}",
+                team_members(4)
+            ),
         }
     }
 }
@@ -135,6 +147,7 @@ macro_rules! bound {
             Scope::User(org, user) => query
                 .bind::<SqlUuid, _>(org)
                 .bind::<Text, _>(user.to_string()),
+            Scope::Team(org, team) => query.bind::<SqlUuid, _>(org).bind::<SqlUuid, _>(team),
             Scope::Global => query,
         }
     }};
@@ -248,6 +261,7 @@ pub async fn daily(
 ) -> QueryResult<Vec<(NaiveDate, Kpis)>> {
     let active = match scope {
         Scope::User(..) => "(sum(event_count) > 0)::int::bigint",
+        Scope::Team(..) => "(count(*) FILTER (WHERE event_count > 0))::bigint",
         _ => "coalesce(sum(active_users), 0)::bigint",
     };
     let sql = format!(
@@ -290,20 +304,24 @@ impl UserSums {
     }
 }
 
-/// Users of an org with any event in the range, ordered by `order` (an SQL
-/// ORDER BY over the sums and `user_id`), after `having` (an extra HAVING
-/// condition on the same, or "TRUE"), at most `limit`.
+/// Users of an org (of one of its teams, when `team` is given) with any
+/// event in the range, ordered by `order` (an SQL ORDER BY over the sums
+/// and `user_id`), after `after`, at most `limit`.
+#[allow(clippy::too_many_arguments)]
 pub async fn user_sums(
     conn: &mut AsyncPgConnection,
     org: Uuid,
+    team: Option<Uuid>,
     from: NaiveDate,
     to: NaiveDate,
     order: &str,
     after: Option<(i64, &str)>,
     limit: i64,
 ) -> QueryResult<Vec<UserSums>> {
+    let members = team_members(7);
     let sql = format!(
         "SELECT * FROM (SELECT user_id, {SUMS} FROM user_daily WHERE day BETWEEN $1 AND $2 AND org_id = $3 \
+         AND ($7::uuid IS NULL OR {members}) \
          GROUP BY user_id HAVING sum(event_count) > 0) u \
          WHERE $4::bigint IS NULL OR runs < $4 OR (runs = $4 AND user_id > $5) \
          ORDER BY {order} LIMIT $6"
@@ -315,18 +333,21 @@ pub async fn user_sums(
         .bind::<diesel::sql_types::Nullable<BigInt>, _>(after.map(|a| a.0))
         .bind::<Text, _>(after.map(|a| a.1.to_string()).unwrap_or_default())
         .bind::<BigInt, _>(limit)
+        .bind::<diesel::sql_types::Nullable<SqlUuid>, _>(team)
         .load(conn)
         .await
 }
 
-/// How many users of an org had any event in the range.
+/// How many users of an org (or of one of its teams) had any event in the range.
 pub async fn user_count(
     conn: &mut AsyncPgConnection,
     org: Uuid,
+    team: Option<Uuid>,
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<i64> {
-    active_users(conn, Scope::Org(org), from, to).await
+    let scope = team.map_or(Scope::Org(org), |team| Scope::Team(org, team));
+    active_users(conn, scope, from, to).await
 }
 
 /// Orgs by cost then runs over a range (every org, each on its own days).

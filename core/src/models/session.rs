@@ -73,6 +73,8 @@ pub struct SessionFilter {
     pub handed_off: Option<bool>,
     /// Merged attribute `key` whose value, as text, equals the value.
     pub attributes: Vec<(String, String)>,
+    /// Sessions of this team's current members.
+    pub team: Option<Uuid>,
 }
 
 /// Most attribute conditions one filter may hold.
@@ -140,6 +142,11 @@ fn push_filter(sql: &mut Sql, org: Uuid, filter: &SessionFilter) {
     }
     if let Some(user) = &filter.user_id {
         sql.push(" AND s.user_id = ").bind(Bind::Text(user.clone()));
+    }
+    if let Some(team) = filter.team {
+        sql.push(" AND s.user_id IN (SELECT user_id FROM team_members WHERE org_id = s.org_id AND team_id = ")
+            .bind(Bind::Uuid(team))
+            .push(")");
     }
     if let Some(handed_off) = filter.handed_off {
         sql.push(" AND s.handed_off = ")

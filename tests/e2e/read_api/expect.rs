@@ -13,6 +13,8 @@ use crate::projection::stream::{Ev, ORGS};
 pub struct Scope<'a> {
     pub org: Option<&'a str>,
     pub user: Option<&'a str>,
+    /// Only these users (a team's members).
+    pub users: Option<&'a [String]>,
 }
 
 fn tz(org: &str) -> Tz {
@@ -42,7 +44,9 @@ fn cost(nanos: i64) -> String {
 /// The `Kpis` a query over `from..=to` must answer, as JSON.
 pub fn kpis(exp: &Expected, events: &[Ev], scope: &Scope, from: NaiveDate, to: NaiveDate) -> Value {
     let in_scope = |org: &str, user: &str| {
-        scope.org.is_none_or(|o| o == org) && scope.user.is_none_or(|u| u == user)
+        scope.org.is_none_or(|o| o == org)
+            && scope.user.is_none_or(|u| u == user)
+            && scope.users.is_none_or(|us| us.iter().any(|u| u == user))
     };
     let in_range = |d: NaiveDate| d >= from && d <= to;
 

@@ -57,6 +57,7 @@ async fn org_overview_and_daily_match_the_raw_events() {
             let scope = Scope {
                 org: Some(org),
                 user: None,
+                users: None,
             };
             let context = format!("{org} {from}..{to}");
             assert_kpis(
@@ -109,6 +110,7 @@ async fn user_stats_and_daily_match_the_raw_events() {
                 let scope = Scope {
                     org: Some(org),
                     user: Some(user),
+                    users: None,
                 };
                 let want = kpis(&exp, &events, &scope, date(from), date(to));
                 let stats = &found["stats"];
@@ -154,6 +156,7 @@ async fn the_global_overview_sums_every_org_on_its_own_days() {
         let all = Scope {
             org: None,
             user: None,
+            users: None,
         };
         assert_kpis(
             &global["kpis"],
@@ -183,4 +186,110 @@ async fn the_global_overview_sums_every_org_on_its_own_days() {
             .collect();
         assert!(costs.windows(2).all(|w| w[0] >= w[1]), "{costs:?}");
     }
+}
+
+#[tokio::test]
+async fn a_team_overview_matches_the_raw_events_of_its_members() {
+    let (app, events) = seeded().await;
+    let exp = expected(&events);
+    let admin = app.super_admin();
+    let (org, _) = ORGS[0];
+    let mut members: Vec<String> = events
+        .iter()
+        .filter(|e| e.org == org)
+        .map(|e| e.user.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    members.truncate(members.len() / 2 + 1);
+    let created = app
+        .graphql(
+            Some(&admin),
+            "mutation($org: String!) { createTeam(org: $org, name: \"Platform\") { id } }",
+            json!({ "org": org }),
+        )
+        .await;
+    let team = created["data"]["createTeam"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{created}"))
+        .to_string();
+    let set = app
+        .graphql(
+            Some(&admin),
+            "mutation($org: String!, $team: ID!, $users: [String!]!) { setTeamMembers(org: $org, team: $team, userIds: $users) { members { id } } }",
+            json!({ "org": org, "team": team, "users": members }),
+        )
+        .await;
+    assert_eq!(
+        set["data"]["setTeamMembers"]["members"]
+            .as_array()
+            .map(Vec::len),
+        Some(members.len()),
+        "{set}"
+    );
+    let query = format!(
+        "query($org: String!, $team: ID!, $from: Date!, $to: Date!) {{ org(slug: $org) {{ team(id: $team) {{ \
+         overview(range: {{from: $from, to: $to}}) {{ kpis {{ {KPI_FIELDS} }} daily {{ date kpis {{ {KPI_FIELDS} }} }} }} \
+         users(range: {{from: $from, to: $to}}, first: 200) {{ totalCount edges {{ node {{ user {{ id }} }} }} }} }} }} }}"
+    );
+    for (from, to) in RANGES {
+        let body = app
+            .graphql(
+                Some(&admin),
+                &query,
+                json!({ "org": org, "team": team, "from": from, "to": to }),
+            )
+            .await;
+        let team_node = &body["data"]["org"]["team"];
+        let scope = Scope {
+            org: Some(org),
+            user: None,
+            users: Some(&members),
+        };
+        let context = format!("team of {org} {from}..{to}");
+        assert_kpis(
+            &team_node["overview"]["kpis"],
+            &kpis(&exp, &events, &scope, date(from), date(to)),
+            &context,
+        );
+        for point in team_node["overview"]["daily"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{body}"))
+        {
+            let day = date(point["date"].as_str().unwrap_or_default());
+            assert_kpis(
+                &point["kpis"],
+                &kpis(&exp, &events, &scope, day, day),
+                &format!("{context} on {day}"),
+            );
+        }
+        let listed: Vec<&str> = team_node["users"]["edges"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{body}"))
+            .iter()
+            .filter_map(|e| e["node"]["user"]["id"].as_str())
+            .collect();
+        assert!(
+            listed.iter().all(|u| members.iter().any(|m| m == u)),
+            "{context}: only members listed"
+        );
+    }
+    // Sessions of the team's members only.
+    let sessions = app
+        .graphql(
+            Some(&admin),
+            "query($org: String!, $team: ID!) { org(slug: $org) { sessions(filter: {team: $team}, first: 200) { edges { node { user { id } } } } } }",
+            json!({ "org": org, "team": team }),
+        )
+        .await;
+    let users: Vec<&str> = sessions["data"]["org"]["sessions"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{sessions}"))
+        .iter()
+        .filter_map(|e| e["node"]["user"]["id"].as_str())
+        .collect();
+    assert!(
+        !users.is_empty() && users.iter().all(|u| members.iter().any(|m| m == u)),
+        "{sessions}"
+    );
 }

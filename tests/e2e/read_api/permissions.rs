@@ -26,6 +26,8 @@ fn matrix() -> Vec<(&'static str, &'static str, [Outcome; 5])> {
     let all = [Data; 5];
     let people = [Forbidden, Data, Data, Data, Data];
     let cross = [Forbidden, Forbidden, Forbidden, Data, Data];
+    let admin = [Forbidden, Forbidden, Data, Forbidden, Data];
+    let platform = [Forbidden, Forbidden, Forbidden, Forbidden, Data];
     vec![
         (
             "own org overview",
@@ -106,6 +108,47 @@ fn matrix() -> Vec<(&'static str, &'static str, [Outcome; 5])> {
             "other org user",
             r#"{ org(slug: "globex") { user(id: "gina") { id } } }"#,
             cross,
+        ),
+        (
+            "own org retention",
+            r#"{ org(slug: "acme") { retentionDays } }"#,
+            all,
+        ),
+        (
+            "own org teams",
+            r#"{ org(slug: "acme") { teams { id name } } }"#,
+            all,
+        ),
+        (
+            "own org api keys",
+            r#"{ org(slug: "acme") { apiKeys { id prefix } } }"#,
+            admin,
+        ),
+        (
+            "other org api keys",
+            r#"{ org(slug: "globex") { apiKeys { id } } }"#,
+            platform,
+        ),
+        (
+            "own org members",
+            r#"{ org(slug: "acme") { members { id role disabled } } }"#,
+            admin,
+        ),
+        (
+            "own org audit log",
+            r#"{ org(slug: "acme") { auditLog { edges { node { action } } } } }"#,
+            admin,
+        ),
+        (
+            "other org audit log",
+            r#"{ org(slug: "globex") { auditLog { edges { cursor } } } }"#,
+            platform,
+        ),
+        ("every api key", r#"{ apiKeys { id } }"#, platform),
+        (
+            "the whole audit log",
+            r#"{ auditLog { edges { node { action } } } }"#,
+            platform,
         ),
         (
             "global overview",
@@ -244,4 +287,66 @@ async fn an_unknown_session_or_user_is_null_not_an_error() {
     assert!(body["errors"].is_null(), "{body}");
     assert!(body["data"]["org"]["session"].is_null());
     assert!(body["data"]["org"]["user"].is_null());
+}
+
+#[tokio::test]
+async fn every_administrative_mutation_answers_exactly_the_roles_allowed() {
+    let app = seeded().await;
+    let admin = [Forbidden, Forbidden, Data, Forbidden, Data];
+    let platform = [Forbidden, Forbidden, Forbidden, Forbidden, Data];
+    let cases: [(&str, &str, [Outcome; 5]); 8] = [
+        (
+            "createTeam",
+            r#"mutation($n: String!) { createTeam(org: "acme", name: $n) { id } }"#,
+            admin,
+        ),
+        (
+            "createApiKey",
+            r#"mutation($n: String!) { createApiKey(org: "acme", name: $n) { secret } }"#,
+            admin,
+        ),
+        (
+            "createApiKey for every org",
+            r#"mutation($n: String!) { createApiKey(name: $n) { secret } }"#,
+            platform,
+        ),
+        (
+            "setUserRole",
+            r#"mutation { setUserRole(org: "acme", userId: "bob", role: MANAGER) { id } }"#,
+            admin,
+        ),
+        (
+            "setUserDisabled",
+            r#"mutation { setUserDisabled(org: "acme", userId: "bob", disabled: false) { id } }"#,
+            admin,
+        ),
+        (
+            "updateOrg name",
+            r#"mutation($n: String!) { updateOrg(slug: "acme", name: $n) { name } }"#,
+            admin,
+        ),
+        (
+            "updateOrg status",
+            r#"mutation { updateOrg(slug: "acme", status: ACTIVE) { status } }"#,
+            platform,
+        ),
+        (
+            "createOrg",
+            r#"mutation($n: String!) { createOrg(slug: $n, name: $n) { slug } }"#,
+            platform,
+        ),
+    ];
+    for (what, query, outcomes) in cases {
+        for (role, outcome) in ROLES.iter().zip(outcomes) {
+            let name = format!("x{}", role.as_str().to_ascii_lowercase().replace('_', "-"));
+            let body = app
+                .graphql(Some(&token(&app, *role)), query, json!({ "n": name }))
+                .await;
+            let context = format!("{what} as {role:?}: {body}");
+            match outcome {
+                Data => assert!(body["errors"].is_null(), "{context}"),
+                Forbidden => assert_eq!(error_code(&body), "FORBIDDEN", "{context}"),
+            }
+        }
+    }
 }

@@ -60,7 +60,7 @@ export function AuditLog({ org, route }) {
       : html`<table class="stack audit">
         <thead><tr><th scope="col">When</th><th scope="col">Action</th><th scope="col">Actor</th><th scope="col">Target</th><th scope="col">Details</th></tr></thead>
         <tbody>${shown.map((e) => html`<tr key=${e.id}>
-          <td data-label="When"><time datetime=${e.at}>${whenShort(e.at, org.timezone)}</time></td>
+          <td data-label="When"><time datetime=${e.at}>${whenShort(e.at, org.timezone, { seconds: true })}</time></td>
           <th scope="row" data-label="Action"><code>${e.action}</code></th>
           <td data-label="Actor">${e.actor}${e.actorRole ? html` <span class="muted">${e.actorRole}</span>` : null}</td>
           <td data-label="Target">${e.target ?? '—'}</td>

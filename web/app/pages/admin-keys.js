@@ -36,7 +36,7 @@ export function Keys({ org }) {
         <thead><tr><th scope="col">Name</th><th scope="col">Prefix</th><th scope="col">Orgs</th><th scope="col">Created</th>
           <th scope="col">Last used</th><th scope="col">Status</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
         <tbody>${keys.map((k) => html`<tr key=${k.id} class=${k.revokedAt ? 'revoked' : undefined}>
-          <th scope="row" data-label="Name" class="wide">${k.name}</th>
+          <th scope="row" data-label="Name" class="wide" id=${`key-${k.id}`} tabindex="-1">${k.name}</th>
           <td data-label="Prefix"><code>${k.prefix}…</code></td>
           <td data-label="Orgs">${orgsOf(k)}</td>
           <td data-label="Created">${whenShort(k.createdAt, tz)} <span class="muted">by ${k.createdBy}</span></td>
@@ -45,7 +45,7 @@ export function Keys({ org }) {
           <td class="wide">${k.revokedAt ? null : html`<button type="button" class="danger" onClick=${() => setRevoking(k)}>
             Revoke<span class="visually-hidden"> key ${k.name}</span></button>`}</td></tr>`)}</tbody></table>`}
     ${revoking
-      ? html`<${Confirm} title=${`Revoke the key “${revoking.name}”?`} action="Revoke key" danger
+      ? html`<${Confirm} title=${`Revoke the key “${revoking.name}”?`} action="Revoke key" danger focusAfter=${`[id="key-${revoking.id}"]`}
           run=${() => gql(REVOKE, { id: revoking.id })}
           onClose=${(done) => { setRevoking(null); if (done) result.reload(); }}>
           <p>Producers using it (<code>${revoking.prefix}…</code>) are refused from their next call, within seconds. This cannot be undone: give them a new key.</p>

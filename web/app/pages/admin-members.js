@@ -50,8 +50,8 @@ export function Members({ org, viewer }) {
         <tbody>${members.map((m) => {
           const self = m.id === viewer.userId;
           return html`<tr key=${m.id}>
-            <th scope="row" data-label="User" class="wide"><code>${m.id}</code>${self ? html` <span class="badge">you</span>` : null}</th>
-            <td data-label="Name and email" class="wide">${m.name ?? '—'}${m.email ? html`<br /><span class="muted">${m.email}</span>` : null}</td>
+            <th scope="row" data-label="User"><code>${m.id}</code>${self ? html` <span class="badge">you</span>` : null}</th>
+            <td data-label="Name and email">${m.name ?? '—'}${m.email ? html`<br /><span class="muted">${m.email}</span>` : null}</td>
             <td data-label="Role" class="wide">${self
               ? m.role ?? '—'
               : html`<span class="controls"><select aria-label=${`Role of ${nameOf(m)}`} onChange=${(e) => setDrafts({ ...drafts, [m.id]: e.target.value })}>

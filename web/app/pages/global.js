@@ -1,11 +1,13 @@
 // The global overview (SUPER_ADMIN): fleet KPIs and trend, top orgs by cost
-// and by runs, org health (success rate per org against the fleet median).
+// and by runs, org health (success rate per org against the fleet median);
+// every org, to create, suspend or reactivate.
 import { html } from '../html.js';
 import { useQuery } from '../query.js';
 import { href, rangeOf, rangeParams } from '../router.js';
 import { Card, Empty, pending } from '../parts.js';
 import { DailyChart } from '../chart.js';
 import { count, duration, money, percent, tokens } from '../format.js';
+import { FleetOrgs } from './fleet-orgs.js';
 
 const QUERY = `query($range: DateRange!) { globalOverview(range: $range) {
   kpis { activeUsers sessions runs successRate costUsd inputTokens outputTokens durationP95Ms }
@@ -24,8 +26,9 @@ export function Global({ route }) {
   const range = rangeOf(route.params);
   const result = useQuery(QUERY, { range }, (d) => d.globalOverview);
   const heading = html`<h1>Fleet <small>${range.from} – ${range.to} (each org's own days)</small></h1>`;
+  const orgs = html`<${FleetOrgs} keep=${rangeParams(route.params)} />`;
   const waiting = pending(result, heading);
-  if (waiting) return waiting;
+  if (waiting) return html`${waiting}${orgs}`;
   const data = result.data;
   const k = data.kpis;
   const median = medianRate(data.topOrgs);
@@ -56,7 +59,8 @@ export function Global({ route }) {
             <td>${money(o.kpis.costUsd)}</td><td>${count(o.kpis.runs)}</td><td>${count(o.kpis.activeUsers)}</td>
             <td>${percent(o.kpis.successRate)} ${health(o.kpis.successRate, median)}</td></tr>`)}</tbody></table></div></section>
         <section aria-labelledby="by-runs"><h2 id="by-runs">Top orgs by runs</h2>
-          <ol>${byRuns.map((o) => html`<li>${orgLink(o)} — ${count(o.kpis.runs)} runs</li>`)}</ol></section>`}`;
+          <ol>${byRuns.map((o) => html`<li>${orgLink(o)} — ${count(o.kpis.runs)} runs</li>`)}</ol></section>`}
+    ${orgs}`;
 }
 
 function health(rate, median) {

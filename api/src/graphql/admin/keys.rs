@@ -191,6 +191,7 @@ impl KeyMutation {
             .gql()?
         } else {
             // An ORG_ADMIN reaches only their own org's keys.
+            policy::check(viewer, Capability::OrgAdmin, viewer.org.as_deref()).gql()?;
             let slug = viewer.org.clone().ok_or_else(not_found).gql()?;
             let request = RequestContext::of(ctx)?;
             let found = find_org(

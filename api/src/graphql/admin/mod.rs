@@ -6,12 +6,17 @@
 pub mod audit;
 pub mod keys;
 pub mod members;
+pub mod teams;
 
 use agentmon_core::Error;
 use async_graphql::MergedObject;
 
 #[derive(MergedObject, Default)]
-pub struct AdminMutation(keys::KeyMutation, members::MemberMutation);
+pub struct AdminMutation(
+    keys::KeyMutation,
+    members::MemberMutation,
+    teams::TeamMutation,
+);
 
 #[derive(MergedObject, Default)]
 pub struct AdminQuery(keys::KeyQuery, audit::AuditQuery);

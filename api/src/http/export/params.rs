@@ -100,6 +100,7 @@ impl Params {
             user_id: self.get("userId").map(str::to_string),
             handed_off,
             attributes,
+            team: None,
         };
         filter.check()?;
         Ok(filter)

@@ -89,9 +89,17 @@ async fn pump(
             .transaction::<_, Error, _>(async |c| {
                 set_org(c, org_id).await?;
                 let cursor = after.as_ref().map(|(r, u)| (*r, u.as_str()));
-                let rows =
-                    rollup::user_sums(c, org_id, from, to, "runs DESC, user_id ASC", cursor, PAGE)
-                        .await?;
+                let rows = rollup::user_sums(
+                    c,
+                    org_id,
+                    None,
+                    from,
+                    to,
+                    "runs DESC, user_id ASC",
+                    cursor,
+                    PAGE,
+                )
+                .await?;
                 let ids: Vec<String> = rows.iter().map(|r| r.user_id.clone()).collect();
                 let profiles = user::by_ids(c, org_id, &ids).await?;
                 Ok((rows, profiles))
