@@ -61,7 +61,14 @@ pub async fn create_org(db: &Db, actor: &UserPrincipal, new: &NewOrg) -> Result<
 pub fn operator() -> UserPrincipal {
     let user = std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown".into());
+        .ok()
+        .or_else(|| {
+            nix::unistd::User::from_uid(nix::unistd::getuid())
+                .ok()
+                .flatten()
+                .map(|u| u.name)
+        })
+        .unwrap_or_else(|| "unknown".into());
     UserPrincipal {
         sub: format!("cli:{user}"),
         role: Role::SuperAdmin,
