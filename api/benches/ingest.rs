@@ -1,8 +1,9 @@
 //! Ingest throughput: generated traffic sent as 1,000-event `ingestEvents`
-//! calls over HTTP to a real server, against the raw PostgreSQL COPY rate of
-//! the same rows into the same table, measured in the same run.
+//! calls over HTTP to a real server, with a producer JWT and with an API
+//! key, 1 and 4 clients, against the raw PostgreSQL COPY rate of the same
+//! rows into the same table, measured in the same run.
 //!
-//!   cargo bench --bench ingest [-- EVENTS]        (default 100000)
+//!   cargo bench --bench ingest [-- EVENTS]        (default 100000, a quarter per measurement)
 
 mod common;
 
@@ -44,6 +45,22 @@ async fn main() -> anyhow::Result<()> {
         },
         std::time::Duration::from_secs(3600),
     )?;
+    let keys = common::keys();
+    let secret = keys.generate();
+    {
+        let mut conn = db.owner().await?;
+        agentmon_core::models::api_key::create(
+            &mut conn,
+            &agentmon_core::models::api_key::NewKey {
+                org_id: None,
+                name: "bench",
+                prefix: &secret.prefix,
+                hash: &secret.hash,
+                created_by: "bench",
+            },
+        )
+        .await?;
+    }
     let state = AppState {
         schema: graphql::build(
             Some(graphql::Services::local(db.clone(), common::keys())),
@@ -54,7 +71,7 @@ async fn main() -> anyhow::Result<()> {
         web: Default::default(),
         metrics: agentmon_api::metrics::handle(),
         connections: Default::default(),
-        keys: common::keys(),
+        keys,
         presence: Default::default(),
         rates: agentmon_api::graphql::RateLimits::defaults(),
         exports: std::sync::Arc::new(tokio::sync::Semaphore::new(
@@ -68,18 +85,24 @@ async fn main() -> anyhow::Result<()> {
     tokio::spawn(async move { axum::serve(listener, router(state)).await });
 
     println!("ingest benchmark: {total} events per measurement, 1,000-event calls, embedded PostgreSQL 127.0.0.1:{}", pg.port());
-    let sequential = send(&endpoint, &token, &first_half[..total / 2], 1).await?;
-    let concurrent = send(&endpoint, &token, &first_half[total / 2..], 4).await?;
+    let quarters: Vec<&[EventInput]> = first_half.chunks(total / 4).collect();
+    let jwt_1 = send(&endpoint, &token, quarters[0], 1).await?;
+    let key_1 = send(&endpoint, &secret.secret, quarters[1], 1).await?;
+    let jwt_4 = send(&endpoint, &token, quarters[2], 4).await?;
+    let key_4 = send(&endpoint, &secret.secret, quarters[3], 4).await?;
     let copy = common::copy_rate(&url, second_half).await?;
+    for (what, rate) in [
+        ("ingestEvents, JWT, 1 client ", jwt_1),
+        ("ingestEvents, key, 1 client ", key_1),
+        ("ingestEvents, JWT, 4 clients", jwt_4),
+        ("ingestEvents, key, 4 clients", key_4),
+    ] {
+        println!("  {what} {rate:>9.0} events/s  ({:.2}× COPY)", rate / copy);
+    }
     println!(
-        "  ingestEvents, 1 client      {:>9.0} events/s  ({:.2}× COPY)",
-        sequential,
-        sequential / copy
-    );
-    println!(
-        "  ingestEvents, 4 clients     {:>9.0} events/s  ({:.2}× COPY)",
-        concurrent,
-        concurrent / copy
+        "  API key vs JWT: {:.2}× (1 client), {:.2}× (4 clients)",
+        key_1 / jwt_1,
+        key_4 / jwt_4
     );
     println!("  COPY into events (baseline) {:>9.0} rows/s", copy);
     drop(db);
