@@ -41,17 +41,34 @@ impl Presence {
             by_org.entry(org).or_default().push((user, role, at));
         }
         let mut written = 0;
+        let mut failure = None;
         for (org_id, mut sightings) in by_org {
             sightings.sort_by(|a, b| a.0.cmp(&b.0));
-            let mut conn = db.app().await?;
-            written += conn
-                .transaction::<_, Error, _>(async |tx| {
+            let done = async {
+                let mut conn = db.app().await?;
+                conn.transaction::<_, Error, _>(async |tx| {
                     set_org(tx, org_id).await?;
                     Ok(member::seen(tx, org_id, &sightings).await?)
                 })
-                .await?;
+                .await
+            }
+            .await;
+            match done {
+                Ok(n) => written += n,
+                Err(e) => {
+                    // Kept for the next flush, unless newer sightings came.
+                    let mut pending = self.0.lock().unwrap_or_else(|e| e.into_inner());
+                    for (user, role, at) in sightings {
+                        pending.entry((org_id, user)).or_insert((role, at));
+                    }
+                    failure = Some(e);
+                }
+            }
         }
-        Ok(written)
+        match failure {
+            Some(e) => Err(e),
+            None => Ok(written),
+        }
     }
 }
 
@@ -83,6 +100,11 @@ pub async fn membership(
     presence: &Presence,
     mut user: UserPrincipal,
 ) -> Result<UserPrincipal, Error> {
+    // SUPPORT and SUPER_ADMIN are the platform's, not an org's: an org's
+    // admin neither demotes nor disables them.
+    if user.role.is_cross_org() {
+        return Ok(user);
+    }
     let Some(slug) = user.org.clone() else {
         return Ok(user);
     };

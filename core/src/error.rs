@@ -78,6 +78,26 @@ impl Error {
         }
     }
 
+    /// The same error again (from a shared one, as a DataLoader hands
+    /// out): the code is kept; an internal error keeps its text.
+    pub fn again(&self) -> Self {
+        match self {
+            Error::Unauthenticated(m) => Error::Unauthenticated(m.clone()),
+            Error::Forbidden(m) => Error::Forbidden(m.clone()),
+            Error::NotFound(m) => Error::NotFound(m.clone()),
+            Error::BadUserInput(m) => Error::BadUserInput(m.clone()),
+            Error::RateLimited {
+                message,
+                retry_after_seconds,
+            } => Error::RateLimited {
+                message: message.clone(),
+                retry_after_seconds: *retry_after_seconds,
+            },
+            Error::Unavailable(m) => Error::Unavailable(m.clone()),
+            Error::Internal(e) => Error::internal(format!("{e:#}")),
+        }
+    }
+
     pub fn internal(message: impl std::fmt::Display) -> Self {
         Error::Internal(anyhow::anyhow!("{message}"))
     }

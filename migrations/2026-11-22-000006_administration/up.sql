@@ -31,12 +31,15 @@ CREATE FUNCTION api_key_by_hash(secret_hash bytea)
           FROM api_keys k LEFT JOIN orgs o ON o.id = k.org_id
          WHERE k.hash = secret_hash $$;
 -- Last use, written for many keys at once (coalesced by each server).
-CREATE FUNCTION api_keys_used(ids uuid[], at timestamptz) RETURNS void
+-- Times later than now are taken as now: a caller cannot pin a key's
+-- last use in the future.
+CREATE FUNCTION api_keys_used(ids uuid[], ats timestamptz[]) RETURNS void
   LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp
-  AS $$ UPDATE api_keys SET last_used_at = greatest(coalesce(last_used_at, at), at)
-         WHERE id = ANY(ids) $$;
-REVOKE ALL ON FUNCTION api_key_by_hash(bytea), api_keys_used(uuid[], timestamptz) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION api_key_by_hash(bytea), api_keys_used(uuid[], timestamptz) TO agentmon_app;
+  AS $$ UPDATE api_keys k SET last_used_at = greatest(coalesce(k.last_used_at, u.at), u.at)
+          FROM (SELECT id, least(at, now()) AS at FROM unnest(ids, ats) AS x(id, at)) u
+         WHERE k.id = u.id $$;
+REVOKE ALL ON FUNCTION api_key_by_hash(bytea), api_keys_used(uuid[], timestamptz[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION api_key_by_hash(bytea), api_keys_used(uuid[], timestamptz[]) TO agentmon_app;
 
 -- Roles and access set in agentmon: they override the token's role claim.
 CREATE TABLE org_members (
@@ -55,7 +58,8 @@ CREATE TABLE org_members (
 ALTER TABLE org_members ENABLE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON org_members USING (org_id = current_org_id())
   WITH CHECK (org_id = current_org_id());
-GRANT SELECT, INSERT, UPDATE ON org_members TO agentmon_app;
+GRANT SELECT, INSERT, UPDATE (role, token_role, disabled, set_by, set_at, last_seen_at)
+  ON org_members TO agentmon_app;
 
 -- Teams: named groups of an org's users.
 CREATE TABLE teams (
@@ -82,7 +86,8 @@ CREATE POLICY tenant_isolation ON teams USING (org_id = current_org_id())
   WITH CHECK (org_id = current_org_id());
 CREATE POLICY tenant_isolation ON team_members USING (org_id = current_org_id())
   WITH CHECK (org_id = current_org_id());
-GRANT SELECT, INSERT, UPDATE, DELETE ON teams, team_members TO agentmon_app;
+GRANT SELECT, INSERT, DELETE, UPDATE (members_version) ON teams TO agentmon_app;
+GRANT SELECT, INSERT, DELETE ON team_members TO agentmon_app;
 
 -- The audit log says which target an action touched; platform actions
 -- (no org) use the nil org id. Entries are never changed: the request
@@ -96,7 +101,8 @@ UPDATE audit_log SET action = CASE action
   ELSE action END;
 CREATE INDEX audit_log_newest ON audit_log (id DESC);
 
--- The whole audit log for a SUPER_ADMIN, newest first, one page.
+-- The whole audit log for a SUPER_ADMIN, newest first, one page (called
+-- on the admin pool only: it returns every org's rows).
 CREATE FUNCTION platform_audit_log(before_id bigint, page integer)
   RETURNS TABLE (id bigint, at timestamptz, actor_sub text, actor_role text, action text,
                  org_slug text, target text, detail jsonb)
@@ -106,4 +112,3 @@ CREATE FUNCTION platform_audit_log(before_id bigint, page integer)
          WHERE before_id IS NULL OR a.id < before_id
          ORDER BY a.id DESC LIMIT page $$;
 REVOKE ALL ON FUNCTION platform_audit_log(bigint, integer) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION platform_audit_log(bigint, integer) TO agentmon_app;

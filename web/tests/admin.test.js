@@ -238,6 +238,13 @@ describe('admin pages', () => {
     await page.getByRole('alert').filter({ hasText: 'Not allowed' }).waitFor();
     assert.equal(await page.locator('main table, main form').count(), 0);
 
+    // `g a` opens the admin pages for those who see the link.
+    const own = await signedIn(browser, server, orgAdmin, '/org/demo-1/overview?days=30');
+    await own.locator('nav[aria-label="Pages"] a').first().waitFor();
+    await own.keyboard.press('g');
+    await own.keyboard.press('a');
+    await own.waitForFunction(() => location.hash.startsWith('#/org/demo-1/admin/keys'));
+
     const other = await signedIn(browser, server, orgAdmin, '/org/demo-2/admin/keys');
     await other.getByRole('alert').filter({ hasText: 'Not allowed' }).waitFor();
     await expectAccessible(other, 'on a refusal');

@@ -4,7 +4,7 @@
 //! row-level security.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use agentmon_core::auth::policy::{self, Capability};
 use agentmon_core::auth::{Role, UserPrincipal};
@@ -20,7 +20,7 @@ use super::context::{db, GqlResult, RequestContext};
 /// Orgs whose SUPPORT access this request (or websocket connection) has
 /// written to the audit log, with the kind of access.
 #[derive(Debug, Default, Clone)]
-pub struct Audited(Arc<Mutex<HashSet<(Uuid, Access)>>>);
+pub struct Audited(Arc<tokio::sync::Mutex<HashSet<(Uuid, Access)>>>);
 
 /// How an org is reached; a SUPPORT access is audited once per request and
 /// kind.
@@ -54,18 +54,17 @@ pub async fn check(
 ) -> Result<(), Error> {
     policy::check(viewer, capability, Some(&org.slug))?;
     if viewer.role == Role::Support {
-        let first = audited
-            .0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert((org.id, access));
-        if first {
+        // Held while the entry is written: a resolver running beside this
+        // one answers only once the read is on record.
+        let mut done = audited.0.lock().await;
+        if !done.contains(&(org.id, access)) {
             let entry = audit::Action {
                 action: access.action(),
                 target: None,
                 detail: serde_json::json!({ "slug": org.slug }),
             };
             record_in_org(db, org.id, viewer, entry).await?;
+            done.insert((org.id, access));
         }
     }
     Ok(())

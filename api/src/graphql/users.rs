@@ -46,7 +46,7 @@ impl UserObject {
         let row = loader
             .load_one((org.id, user_id.to_string()))
             .await
-            .map_err(|e| agentmon_core::Error::internal(e.to_string()))
+            .map_err(|e| e.again())
             .gql()?;
         Ok(match row {
             Some(row) => UserObject {
@@ -67,7 +67,7 @@ impl UserObject {
         loader
             .load_one((self.org.id, self.row.user_id.clone()))
             .await
-            .map_err(|e| agentmon_core::Error::internal(e.to_string()))
+            .map_err(|e| e.again())
             .gql()
     }
 }

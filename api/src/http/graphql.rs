@@ -118,7 +118,7 @@ async fn execute(state: &AppState, headers: &HeaderMap, batch: BatchRequest) -> 
 
 /// A signed-in user's rate-limit key: the same person in another org has
 /// a budget of their own.
-pub fn user_key(user: &agentmon_core::auth::UserPrincipal) -> String {
+pub(crate) fn user_key(user: &agentmon_core::auth::UserPrincipal) -> String {
     format!("{}:{}", user.org.as_deref().unwrap_or("*"), user.sub)
 }
 

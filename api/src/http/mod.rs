@@ -5,7 +5,7 @@ pub mod assets;
 mod export;
 
 pub use export::MAX_CONCURRENT_EXPORTS;
-mod graphql;
+pub(crate) mod graphql;
 mod health;
 mod static_files;
 pub mod websocket;

@@ -35,6 +35,8 @@ const KEEPALIVE: Duration = Duration::from_secs(20);
 pub const MAX_CONNECTIONS_PER_USER: usize = 10;
 /// The close code for a connection whose credentials no longer hold.
 pub const CLOSE_FORBIDDEN: u16 = 4403;
+/// The close code for a connection over its user's request rate.
+pub const CLOSE_TOO_MANY: u16 = 4429;
 
 /// Open connections per user id, shared by the server's connections.
 #[derive(Clone, Default)]
@@ -94,16 +96,33 @@ pub fn serve(state: AppState, upgrade: WebSocketUpgrade, protocol: WebSocketProt
 
 async fn run(state: AppState, socket: WebSocket, protocol: WebSocketProtocols) {
     let (mut sink, stream) = socket.split();
-    let input = stream
-        .take_while(|message| futures::future::ready(message.is_ok()))
-        .filter_map(|message| {
-            futures::future::ready(match message {
-                Ok(m @ (Message::Text(_) | Message::Binary(_))) => Some(m.into_data()),
-                _ => None,
-            })
-        });
     // Set by connection_init: what the connection was granted.
     let (expiry_tx, mut expiry) = watch::channel(None::<Granted>);
+    // Every operation sent over the socket counts against its user's
+    // requests per minute; over the limit, the connection closes.
+    let (over_tx, mut over) = watch::channel(None::<String>);
+    let (granted, limiter) = (expiry.clone(), state.rates.requests.clone());
+    let input = stream
+        .take_while(|message| futures::future::ready(message.is_ok()))
+        .filter_map(move |message| {
+            let (granted, limiter, over_tx) = (granted.clone(), limiter.clone(), over_tx.clone());
+            async move {
+                let data = match message {
+                    Ok(m @ (Message::Text(_) | Message::Binary(_))) => m.into_data(),
+                    _ => return None,
+                };
+                let user = granted.borrow().as_ref().map(|g| g.user.clone());
+                if let Some(user) = user {
+                    if is_operation(&data) {
+                        if let Err(e) = limiter.take(&super::graphql::user_key(&user), 1).await {
+                            let _ = over_tx.send(Some(e.to_string()));
+                            return None;
+                        }
+                    }
+                }
+                Some(data)
+            }
+        });
     let schema = state.schema.clone();
     let (db, presence) = (state.db.clone(), state.presence.clone());
     let mut recheck = tokio::time::interval(RECHECK);
@@ -112,6 +131,7 @@ async fn run(state: AppState, socket: WebSocket, protocol: WebSocketProtocols) {
         .keepalive_timeout(KEEPALIVE);
     futures::pin_mut!(messages);
     let mut initialising = true;
+    let mut failed_checks = 0;
     loop {
         let granted = expiry.borrow_and_update().clone();
         let left = granted
@@ -142,11 +162,31 @@ async fn run(state: AppState, socket: WebSocket, protocol: WebSocketProtocols) {
             changed = expiry.changed(), if initialising => initialising = changed.is_ok(),
             _ = recheck.tick(), if granted.is_some() => {
                 let Some(granted) = &granted else { continue };
-                if let Some(reason) = granted.revoked(&db, &presence).await {
-                    let close = CloseFrame { code: CLOSE_FORBIDDEN, reason: reason.into() };
-                    let _ = sink.send(Message::Close(Some(close))).await;
-                    break;
+                match granted.revoked(&db, &presence).await {
+                    Ok(None) => failed_checks = 0,
+                    Ok(Some(reason)) => {
+                        let close = CloseFrame { code: CLOSE_FORBIDDEN, reason: reason.into() };
+                        let _ = sink.send(Message::Close(Some(close))).await;
+                        break;
+                    }
+                    // Fail closed: a connection whose access cannot be
+                    // checked for a while does not stay open.
+                    Err(e) => {
+                        failed_checks += 1;
+                        if failed_checks >= 3 {
+                            tracing::warn!(error = %e, "closing a live connection whose access cannot be checked");
+                            let close = CloseFrame { code: 1011, reason: "access could not be checked; connect again".into() };
+                            let _ = sink.send(Message::Close(Some(close))).await;
+                            break;
+                        }
+                    }
                 }
+            }
+            _ = over.changed() => {
+                let reason = over.borrow().clone().unwrap_or_default();
+                let close = CloseFrame { code: CLOSE_TOO_MANY, reason: reason.into() };
+                let _ = sink.send(Message::Close(Some(close))).await;
+                break;
             }
         }
     }
@@ -171,15 +211,22 @@ impl Granted {
         &self,
         db: &agentmon_core::db::Db,
         presence: &crate::gate::Presence,
-    ) -> Option<String> {
+    ) -> Result<Option<String>, Error> {
         match crate::gate::membership(db, presence, self.user.clone()).await {
-            Err(agentmon_core::Error::Forbidden(message)) => Some(message),
+            Err(Error::Forbidden(message)) => Ok(Some(message)),
+            Err(e) => Err(e),
             Ok(now) if now.role != self.role => {
-                Some("your role in the org changed; connect again".into())
+                Ok(Some("your role in the org changed; connect again".into()))
             }
-            _ => None,
+            Ok(_) => Ok(None),
         }
     }
+}
+
+/// A graphql-transport-ws message that runs an operation.
+fn is_operation(data: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(data)
+        .is_ok_and(|m| m["type"] == "subscribe" || m["type"] == "start")
 }
 
 async fn connection_init(

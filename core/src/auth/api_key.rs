@@ -60,6 +60,7 @@ impl ApiKeys {
             cache: moka::future::Cache::builder()
                 .max_capacity(100_000)
                 .time_to_live(CACHE_TTL)
+                .support_invalidation_closures()
                 .build(),
             used: Default::default(),
         }
@@ -93,6 +94,9 @@ impl ApiKeys {
     /// The producer a presented secret stands for. Unknown and revoked keys
     /// get the same answer.
     pub async fn verify(&self, db: &Db, secret: &str) -> Result<ProducerPrincipal> {
+        if !well_formed(secret) {
+            return Err(refused());
+        }
         let hash = self.hash(secret);
         let found = match self.cache.get(&hash).await {
             Some(found) => found,
@@ -102,12 +106,7 @@ impl ApiKeys {
                 found
             }
         };
-        let producer = found.ok_or_else(|| {
-            Error::Unauthenticated(
-                "this API key is not valid: it is unknown or was revoked; ask an org admin for a new one"
-                    .into(),
-            )
-        })?;
+        let producer = found.ok_or_else(refused)?;
         if let Some(id) = producer
             .id
             .strip_prefix("key:")
@@ -144,9 +143,12 @@ impl ApiKeys {
         }))
     }
 
-    /// Forgets what this server remembers of keys (after a revocation here).
-    pub fn forget(&self) {
-        self.cache.invalidate_all();
+    /// Forgets what this server remembers of key `id` (revoked here).
+    pub fn forget(&self, id: Uuid) {
+        let principal = format!("key:{id}");
+        let _ = self.cache.invalidate_entries_if(move |_, found| {
+            found.as_ref().is_some_and(|p| p.id == principal)
+        });
     }
 
     /// Writes the last use of the keys used since the last call.
@@ -166,4 +168,21 @@ impl ApiKeys {
             .await?;
         Ok(ids.len())
     }
+}
+
+/// One answer for every key that does not work, whatever the reason.
+fn refused() -> Error {
+    Error::Unauthenticated(
+        "this API key is not valid: it is unknown or was revoked; ask an org admin for a new one"
+            .into(),
+    )
+}
+
+/// The shape of a secret this server makes: the prefix and 43 base64url
+/// characters. Anything else is refused without a lookup.
+fn well_formed(secret: &str) -> bool {
+    secret.len() == SECRET_PREFIX.len() + 43
+        && secret[SECRET_PREFIX.len()..]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }

@@ -214,7 +214,7 @@ impl KeyMutation {
             .await
             .gql()?
         };
-        ctx.data::<ApiKeys>()?.forget();
+        ctx.data::<ApiKeys>()?.forget(revoked.0.id);
         Ok(ApiKeyObject(revoked))
     }
 }
