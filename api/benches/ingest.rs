@@ -3,7 +3,8 @@
 //! key, 1 and 4 clients, against the raw PostgreSQL COPY rate of the same
 //! rows into the same table, measured in the same run.
 //!
-//!   cargo bench --bench ingest [-- EVENTS]        (default 100000, a quarter per measurement)
+//!   cargo bench --bench ingest [-- EVENTS]        (default 100000: half with 1 client, half with 4;
+//!                                                 the calls alternate between the JWT and the key)
 
 mod common;
 
@@ -25,7 +26,7 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or(100_000);
     let plan = Plan {
         orgs: 4,
-        users: 60,
+        users: 80,
         days: 60,
         ..Plan::default()
     };
@@ -85,11 +86,16 @@ async fn main() -> anyhow::Result<()> {
     tokio::spawn(async move { axum::serve(listener, router(state)).await });
 
     println!("ingest benchmark: {total} events per measurement, 1,000-event calls, embedded PostgreSQL 127.0.0.1:{}", pg.port());
-    let quarters: Vec<&[EventInput]> = first_half.chunks(total / 4).collect();
-    let jwt_1 = send(&endpoint, &token, quarters[0], 1).await?;
-    let key_1 = send(&endpoint, &secret.secret, quarters[1], 1).await?;
-    let jwt_4 = send(&endpoint, &token, quarters[2], 4).await?;
-    let key_4 = send(&endpoint, &secret.secret, quarters[3], 4).await?;
+    let (one, four) = first_half.split_at(total / 2);
+    let tokens = [token.as_str(), secret.secret.as_str()];
+    let (jwt_1, key_1) = match send(&endpoint, &tokens, one, 1).await?[..] {
+        [jwt, key] => (jwt, key),
+        _ => anyhow::bail!("two tokens, two rates"),
+    };
+    let (jwt_4, key_4) = match send(&endpoint, &tokens, four, 4).await?[..] {
+        [jwt, key] => (jwt, key),
+        _ => anyhow::bail!("two tokens, two rates"),
+    };
     let copy = common::copy_rate(&url, second_half).await?;
     for (what, rate) in [
         ("ingestEvents, JWT, 1 client ", jwt_1),
@@ -110,24 +116,32 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Sends `events` in 1,000-event calls over `clients` connections; events/s.
+/// Sends `events` in 1,000-event calls over `clients` connections, the
+/// calls taking turns between the `tokens`; events/s for each token, from
+/// the time its own calls took (so that a table growing during the run
+/// weighs on every token alike).
 async fn send(
     endpoint: &str,
-    token: &str,
+    tokens: &[&str],
     events: &[EventInput],
     clients: usize,
-) -> anyhow::Result<f64> {
+) -> anyhow::Result<Vec<f64>> {
     let client = reqwest::Client::new();
     let query = "mutation($e: [EventInput!]!) { ingestEvents(events: $e) { accepted duplicates rejected { index code message } } }";
-    let bodies: Vec<String> = events
+    let calls: Vec<(usize, String)> = events
         .chunks(1_000)
-        .map(|chunk| json!({ "query": query, "variables": { "e": chunk } }).to_string())
+        .enumerate()
+        .map(|(i, chunk)| {
+            let body = json!({ "query": query, "variables": { "e": chunk } }).to_string();
+            (i % tokens.len(), body)
+        })
         .collect();
-    let started = Instant::now();
-    let results: Vec<anyhow::Result<i64>> = futures::stream::iter(bodies)
-        .map(|body| {
+    let results: Vec<anyhow::Result<(usize, usize, f64)>> = futures::stream::iter(calls)
+        .map(|(which, body)| {
             let client = client.clone();
+            let token = tokens[which];
             async move {
+                let started = Instant::now();
                 let response: serde_json::Value = client
                     .post(endpoint)
                     .bearer_auth(token)
@@ -137,19 +151,32 @@ async fn send(
                     .await?
                     .json()
                     .await?;
-                let accepted = response["data"]["ingestEvents"]["accepted"].as_i64();
-                accepted.ok_or_else(|| anyhow::anyhow!("ingest failed: {response}"))
+                let took = started.elapsed().as_secs_f64();
+                let accepted = response["data"]["ingestEvents"]["accepted"]
+                    .as_u64()
+                    .ok_or_else(|| anyhow::anyhow!("ingest failed: {response}"))?;
+                anyhow::Ok((which, accepted as usize, took))
             }
         })
         .buffer_unordered(clients)
         .collect()
         .await;
-    let elapsed = started.elapsed().as_secs_f64();
-    let accepted: i64 = results.into_iter().sum::<anyhow::Result<i64>>()?;
+    let mut per_token = vec![(0usize, 0f64); tokens.len()];
+    for result in results {
+        let (which, accepted, took) = result?;
+        per_token[which].0 += accepted;
+        per_token[which].1 += took;
+    }
+    let total: usize = per_token.iter().map(|t| t.0).sum();
     anyhow::ensure!(
-        accepted as usize == events.len(),
-        "accepted {accepted} of {}",
+        total == events.len(),
+        "accepted {total} of {}",
         events.len()
     );
-    Ok(events.len() as f64 / elapsed)
+    // Each token's share of the clients' time: events over its calls' time,
+    // times the number of clients working at once.
+    Ok(per_token
+        .iter()
+        .map(|(n, secs)| *n as f64 / secs * clients as f64)
+        .collect())
 }

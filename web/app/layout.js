@@ -1,12 +1,14 @@
 // The frame of every page: navigation for what the role may open, the org
 // selector (SUPPORT and SUPER_ADMIN), the range selector (not on the admin
-// pages, which have no range), the theme toggle.
+// pages, which have no range), the team selector (overview, sessions and
+// users lists), the theme toggle.
 import { html } from './html.js';
 import { href, rangeOf, rangeParams } from './router.js';
 import { signOut } from './session.js';
 import { Freshness } from './freshness.js';
 import { choice, cycleTheme, useTheme } from './theme.js';
 import { mayAdminister } from './pages/admin.js';
+import { TeamPicker, teamParams } from './teams.js';
 
 const RANGES = [7, 30, 90];
 
@@ -39,11 +41,14 @@ function RangePicker({ route, timeZone }) {
 export function Layout({ viewer, org, route, children }) {
   const page = route.parts[0] === 'global' ? 'global' : (route.parts[2] ?? 'overview');
   const keep = rangeParams(route.params);
+  // The pages that show a team's figures, and the team they carry between them.
+  const byTeam = ['overview', 'sessions', 'users'].includes(page) && !route.parts[3];
+  const keepTeam = { ...keep, ...teamParams(route.params) };
   const role = viewer.me.role;
   const crossOrg = ['SUPPORT', 'SUPER_ADMIN'].includes(role);
   const people = role !== 'MEMBER';
   const link = (to, label, rest = []) =>
-    html`<a href=${href(['org', org.slug, to, ...rest], keep)} aria-current=${page === to ? 'page' : undefined}>${label}</a>`;
+    html`<a href=${href(['org', org.slug, to, ...rest], rest.length ? keep : keepTeam)} aria-current=${page === to ? 'page' : undefined}>${label}</a>`;
   // Another org keeps the page (and the admin tab); a user's page becomes the users list.
   const samePage = page === 'global' ? ['overview'] : page === 'admin' ? route.parts.slice(2, 4) : [page];
   return html`
@@ -61,6 +66,7 @@ export function Layout({ viewer, org, route, children }) {
           </select></label>`
         : html`<span class="org">${org.name}</span>`}
       ${page === 'admin' ? null : html`<${RangePicker} route=${route} timeZone=${page === 'global' ? 'UTC' : org.timezone} />`}
+      ${byTeam ? html`<${TeamPicker} route=${route} slug=${org.slug} />` : null}
       <${ThemeToggle} />
       ${page === 'global' ? null : html`<${Freshness} slug=${org.slug} />`}
       <span class="who"><span class="muted">${viewer.me.userId} · ${role}</span>

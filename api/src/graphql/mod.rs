@@ -4,6 +4,7 @@ pub mod access;
 mod admin;
 mod cached;
 pub mod context;
+pub mod enums;
 pub mod errors;
 mod global;
 mod ingest;

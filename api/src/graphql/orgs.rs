@@ -31,8 +31,8 @@ impl OrgObject {
     async fn name(&self) -> &str {
         &self.0.name
     }
-    async fn status(&self) -> OrgStatus {
-        self.0.status()
+    async fn status(&self) -> super::enums::OrgStatusValue {
+        self.0.status().into()
     }
     /// IANA name; the org's days are counted in it.
     async fn timezone(&self) -> &str {
@@ -252,7 +252,7 @@ impl OrgMutation {
         slug: String,
         name: Option<String>,
         timezone: Option<String>,
-        status: Option<OrgStatus>,
+        status: Option<super::enums::OrgStatusValue>,
         retention_days: Option<i32>,
     ) -> async_graphql::Result<OrgObject> {
         let request = RequestContext::of(ctx)?;
@@ -279,7 +279,7 @@ impl OrgMutation {
             retention_days,
             name,
             timezone,
-            status: status.map(|s| match s {
+            status: status.map(|s| match OrgStatus::from(s) {
                 OrgStatus::Active => "ACTIVE".to_string(),
                 OrgStatus::Suspended => "SUSPENDED".to_string(),
             }),

@@ -88,8 +88,12 @@ impl UserObject {
     async fn role(
         &self,
         ctx: &Context<'_>,
-    ) -> async_graphql::Result<Option<agentmon_core::auth::Role>> {
-        Ok(self.member(ctx).await?.and_then(|m| m.role()))
+    ) -> async_graphql::Result<Option<super::enums::RoleValue>> {
+        Ok(self
+            .member(ctx)
+            .await?
+            .and_then(|m| m.role())
+            .map(Into::into))
     }
     /// Who set `role` in agentmon; null when it comes from the token.
     async fn role_set_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {

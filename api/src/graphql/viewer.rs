@@ -1,6 +1,6 @@
 //! `me`: who the token says the caller is.
 
-use agentmon_core::auth::Role;
+use super::enums::RoleValue;
 use agentmon_core::models::org;
 use async_graphql::{Context, Object, SimpleObject};
 
@@ -11,7 +11,7 @@ use super::orgs::OrgObject;
 #[graphql(name = "Viewer")]
 pub struct Viewer {
     pub user_id: String,
-    pub role: Role,
+    pub role: RoleValue,
     pub org: Option<OrgObject>,
 }
 
@@ -32,7 +32,7 @@ impl ViewerQuery {
         };
         Ok(Viewer {
             user_id: user.sub.clone(),
-            role: user.role,
+            role: user.role.into(),
             org,
         })
     }

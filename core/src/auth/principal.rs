@@ -1,12 +1,11 @@
 //! The principal behind a request: a dashboard user with a role, or a
 //! producer allowed to ingest for some orgs.
 
-use async_graphql::Enum;
 use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
 
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Role {
     Member,

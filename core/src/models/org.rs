@@ -2,7 +2,6 @@
 
 use std::sync::LazyLock;
 
-use async_graphql::Enum;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -17,7 +16,7 @@ static SLUG: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^[a-z0-9][a-z0-9-]{1,62}$").unwrap_or_else(|e| panic!("slug regex: {e}"))
 });
 
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum OrgStatus {
     Active,

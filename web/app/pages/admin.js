@@ -1,16 +1,18 @@
 // The admin pages of an org, for its ORG_ADMIN and for SUPER_ADMIN: tabs for
-// API keys, members, the audit log and settings, one module each.
+// API keys, members, teams, the audit log and settings, one module each.
 import { html } from '../html.js';
 import { href, rangeParams } from '../router.js';
 import { ErrorBox } from '../parts.js';
 import { Keys } from './admin-keys.js';
 import { Members } from './admin-members.js';
+import { Teams } from './admin-teams.js';
 import { AuditLog } from './admin-audit.js';
 import { Settings } from './admin-settings.js';
 
 const TABS = [
   ['keys', 'Keys', Keys],
   ['members', 'Members', Members],
+  ['teams', 'Teams', Teams],
   ['audit', 'Audit log', AuditLog],
   ['settings', 'Settings', Settings],
 ];

@@ -1,19 +1,24 @@
 // The org overview: KPI cards against the previous period of equal length,
-// daily charts, failures by category, top users (for roles that see people).
+// daily charts, failures by category, top users (for roles that see people);
+// the same for one team (`team=<id>`), and the org's teams side by side.
 import { html } from '../html.js';
 import { orgOf, useQuery } from '../query.js';
 import { href, previous, rangeOf, rangeParams } from '../router.js';
 import { Card, Empty, pending, StaleNote } from '../parts.js';
 import { DailyChart } from '../chart.js';
+import { teamIn, teamOf } from '../teams.js';
+import { TeamsCompare } from './overview-teams.js';
 import { count, delta, deltaPoints, duration, money, percent, tokens } from '../format.js';
 
 const KPIS = `activeUsers sessions runs succeededRuns failedRuns cancelledRuns successRate costUsd inputTokens
   outputTokens durationP95Ms localHandoffRate postHandoffIterationRate errorsByCategory { category count }`;
 const DAILY = `runs succeededRuns failedRuns cancelledRuns successRate costUsd inputTokens outputTokens durationP50Ms durationP95Ms`;
-const QUERY = `query($org: String!, $range: DateRange!, $before: DateRange!, $people: Boolean!) { org(slug: $org) {
-  now: overview(range: $range) { kpis { ${KPIS} } daily { date kpis { ${DAILY} } }
+const FIGURES = `now: overview(range: $range) { kpis { ${KPIS} } daily { date kpis { ${DAILY} } }
     topUsers(limit: 10) @include(if: $people) { user { id name } sessions runs successRate costUsd totalTokens } }
-  before: overview(range: $before) { kpis { ${KPIS} } } } }`;
+  before: overview(range: $before) { kpis { ${KPIS} } }`;
+const QUERY = `query($org: String!, $range: DateRange!, $before: DateRange!, $people: Boolean!) { org(slug: $org) { ${FIGURES} } }`;
+const TEAM_QUERY = `query($org: String!, $team: ID!, $range: DateRange!, $before: DateRange!, $people: Boolean!) {
+  org(slug: $org) { slug team(id: $team) { id name ${FIGURES} } } }`;
 
 const minutes = (ms) => (ms == null ? null : ms / 60_000);
 const fixed = (v) => v.toFixed(1);
@@ -21,15 +26,24 @@ const fixed = (v) => v.toFixed(1);
 export function Overview({ org, route, viewer }) {
   const range = rangeOf(route.params, org.timezone);
   const people = viewer.role !== 'MEMBER';
-  const result = useQuery(QUERY, { org: org.slug, range, before: previous(range), people }, (d) => orgOf(d, org.slug));
-  const heading = html`<h1>${org.name} <small>${range.from} – ${range.to} (${org.timezone})</small></h1>`;
+  const team = teamOf(route.params);
+  const variables = { org: org.slug, range, before: previous(range), people };
+  const result = team
+    ? useQuery(TEAM_QUERY, { ...variables, team }, (d) => teamIn(orgOf(d, org.slug), team))
+    : useQuery(QUERY, variables, (d) => orgOf(d, org.slug)); // one hook either way
+  const span = `${range.from} – ${range.to} (${org.timezone})`;
+  const heading = team
+    ? html`<h1>${result.data ? `Team ${result.data.name}` : 'Team'} <small>${org.name} · ${span}</small></h1>`
+    : html`<h1>${org.name} <small>${span}</small></h1>`;
   const waiting = pending(result, heading);
   if (waiting) return waiting;
   const data = result.data;
+  const compare = team ? null : html`<${TeamsCompare} org=${org} route=${route} range=${range} />`;
   const k = data.now.kpis;
   const b = data.before.kpis;
   if (k.sessions === 0 && k.runs === 0) {
-    return html`${heading}<${Empty}>No activity from ${range.from} to ${range.to}. Widen the range, or send events with ingestEvents.</${Empty}>`;
+    const none = team ? 'No activity of this team’s members' : 'No activity';
+    return html`${heading}<${Empty}>${none} from ${range.from} to ${range.to}. Widen the range${team ? ', or add members to the team' : ', or send events with ingestEvents'}.</${Empty}>${compare}`;
   }
   const failures = k.errorsByCategory.filter((f) => f.count > 0).sort((x, y) => y.count - x.count);
   const daily = data.now.daily;
@@ -79,7 +93,8 @@ export function Overview({ org, route, viewer }) {
           : html`<${Empty}>No failed run in this range.</${Empty}>`}
       </section>
       ${data.now.topUsers ? html`<${TopUsers} org=${org} route=${route} users=${data.now.topUsers} />` : null}
-    </div>`;
+    </div>
+    ${compare}`;
 }
 
 function TopUsers({ org, route, users }) {

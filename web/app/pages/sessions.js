@@ -1,11 +1,12 @@
-// Sessions: filters, cursor pagination, new sessions appearing live, CSV
-// export of the current filter.
+// Sessions: filters (the team in the URL among them), cursor pagination,
+// new sessions appearing live, CSV export of the current filter (whole org).
 import { useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { download, gql } from '../api.js';
 import { orgOf, useLiveReload, useQuery } from '../query.js';
 import { href, rangeOf, rangeParams, timeRange } from '../router.js';
 import { Empty, ErrorBox, Skeleton } from '../parts.js';
+import { teamOf, useTeam } from '../teams.js';
 import { count, duration, money, tokens, whenShort } from '../format.js';
 
 const QUERY = `query($org: String!, $filter: SessionFilter, $after: String) { org(slug: $org) {
@@ -17,6 +18,7 @@ const LIVE = `subscription($org: String!) { sessionUpdated(org: $org) { session 
 function filterOf(params, timeZone) {
   const filter = { range: timeRange(rangeOf(params, timeZone), timeZone) };
   if (params.get('user')) filter.userId = params.get('user');
+  if (teamOf(params)) filter.team = teamOf(params);
   if (params.get('handedOff')) filter.handedOff = params.get('handedOff') === 'true';
   const attr = params.get('attr');
   if (attr?.includes('=')) {
@@ -37,6 +39,7 @@ export function Sessions({ org, route, viewer }) {
   const filter = filterOf(route.params, org.timezone);
   const key = JSON.stringify(filter);
   const first = useQuery(QUERY, { org: org.slug, filter }, (d) => orgOf(d, org.slug).sessions);
+  const team = useTeam(org.slug, filter.team);
   useLiveReload(LIVE, { org: org.slug }, first.reload);
   // Pages after the first, for the filter they were loaded with.
   const [more, setMore] = useState({ key, pages: [], loading: false, error: null });
@@ -69,9 +72,9 @@ export function Sessions({ org, route, viewer }) {
   const seen = new Set();
   const rows = all.flatMap((p) => p.edges.map((e) => e.node)).filter((s) => !seen.has(s.id) && seen.add(s.id));
   const last = all[all.length - 1];
-  const error = first.error ?? more.error ?? exportError;
+  const error = first.error ?? team.error ?? more.error ?? exportError;
   return html`
-    <h1>Sessions <small>${first.data ? `${count(first.data.totalCount)} in all` : ''}</small></h1>
+    <h1>${filter.team ? `Sessions of team ${team.data?.name ?? '…'}` : 'Sessions'} <small>${first.data ? `${count(first.data.totalCount)} in all` : ''}</small></h1>
     <form class="filters" onSubmit=${(e) => e.preventDefault()} aria-label="Filters">
       <label>User <input name="user" value=${route.params.get('user') ?? ''} onChange=${(e) => setParam('user', e.target.value)} /></label>
       <label>Handed off <select onChange=${(e) => setParam('handedOff', e.target.value)}>
@@ -80,7 +83,7 @@ export function Sessions({ org, route, viewer }) {
         <option value="false" selected=${route.params.get('handedOff') === 'false'}>no</option>
       </select></label>
       <label>Attribute <input name="attr" placeholder="repo=web" value=${route.params.get('attr') ?? ''} onChange=${(e) => setParam('attr', e.target.value)} /></label>
-      <button type="button" onClick=${exportCsv}>Export CSV</button>
+      ${filter.team ? null : html`<button type="button" onClick=${exportCsv}>Export CSV</button>`}
     </form>
     ${error ? html`<${ErrorBox} error=${error} />` : null}
     ${!first.data && !first.error ? html`<${Skeleton} lines=${8} />` : null}

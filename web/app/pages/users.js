@@ -1,16 +1,20 @@
-// Users of the org over the range: sortable table, CSV export; a row opens the user.
+// Users of the org (or of the team in the URL) over the range: sortable
+// table, CSV export (whole org); a row opens the user.
 import { useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { download, gql } from '../api.js';
 import { href, rangeOf, rangeParams } from '../router.js';
 import { Empty, ErrorBox, pending } from '../parts.js';
 import { orgOf, useLoad } from '../query.js';
+import { teamIn, teamOf } from '../teams.js';
 import { count, duration, money, percent, tokens } from '../format.js';
 
-const QUERY = `query($org: String!, $range: DateRange!, $after: String) { org(slug: $org) {
-  users(range: $range, first: 200, after: $after) { totalCount pageInfo { hasNextPage endCursor }
+const USERS = `users(range: $range, first: 200, after: $after) { totalCount pageInfo { hasNextPage endCursor }
     edges { node { user { id name email } sessions runs avgRunsPerSession avgActiveTimeMs localHandoffRate
-      postHandoffIterationRate successRate costUsd totalTokens } } } } }`;
+      postHandoffIterationRate successRate costUsd totalTokens } } }`;
+const QUERY = `query($org: String!, $range: DateRange!, $after: String) { org(slug: $org) { ${USERS} } }`;
+const TEAM_QUERY = `query($org: String!, $team: ID!, $range: DateRange!, $after: String) { org(slug: $org) { slug
+  team(id: $team) { id name ${USERS} } } }`;
 
 const COLUMNS = [
   ['user', 'User', (u) => u.user.name ?? u.user.id, (u) => u.user.name ?? u.user.id],
@@ -25,14 +29,15 @@ const COLUMNS = [
   ['tokens', 'Tokens', (u) => tokens(u.totalTokens), (u) => u.totalTokens],
 ];
 
-/** Every user of the range, page by page (the table sorts them all). */
-async function allUsers(slug, range) {
+/** Every user of the range (of the team, if one), page by page (the table sorts them all); and the team. */
+async function allUsers(slug, range, team) {
   const rows = [];
   let after = null;
   for (;;) {
-    const users = orgOf(await gql(QUERY, { org: slug, range, after }), slug).users;
+    const org = orgOf(await gql(team ? TEAM_QUERY : QUERY, { org: slug, range, after, ...(team ? { team } : {}) }), slug);
+    const { users, ...of } = team ? teamIn(org, team) : org;
     rows.push(...users.edges.map((e) => e.node));
-    if (!users.pageInfo.hasNextPage) return rows;
+    if (!users.pageInfo.hasNextPage) return { rows, team: team ? of : null };
     after = users.pageInfo.endCursor;
   }
 }
@@ -42,11 +47,12 @@ export function Users({ org, route }) {
   const sort = route.params.get('sort') ?? 'runs';
   const desc = route.params.get('dir') !== 'asc';
   const [exportError, setExportError] = useState(null);
-  const result = useLoad({ org: org.slug, range }, () => allUsers(org.slug, range));
+  const teamId = teamOf(route.params);
+  const result = useLoad({ org: org.slug, range, team: teamId }, () => allUsers(org.slug, range, teamId));
   const [find, setFind] = useState('');
-  const waiting = pending(result, html`<h1>Users</h1>`, 8);
+  const waiting = pending(result, html`<h1>Users${teamId ? ' of a team' : ''}</h1>`, 8);
   if (waiting) return waiting;
-  const rows = result.data;
+  const { rows, team } = result.data;
   const column = COLUMNS.find((c) => c[0] === sort) ?? COLUMNS[2];
   const needle = find.trim().toLowerCase();
   const shown = needle ? rows.filter((u) => [u.user.id, u.user.name, u.user.email].some((v) => v?.toLowerCase().includes(needle))) : rows;
@@ -58,14 +64,14 @@ export function Users({ org, route }) {
   const exportCsv = () =>
     download(`/export/users.csv?org=${encodeURIComponent(org.slug)}&from=${range.from}&to=${range.to}`, `${org.slug}-users.csv`).catch(setExportError);
   return html`
-    <h1>Users <small>${count(rows.length)} active from ${range.from} to ${range.to}</small></h1>
+    <h1>${team ? `Users of team ${team.name}` : 'Users'} <small>${count(rows.length)} active from ${range.from} to ${range.to}</small></h1>
     <form class="filters" aria-label="Filters" onSubmit=${(e) => e.preventDefault()}>
       <label>Find <input type="search" name="find" placeholder="name, id or email" value=${find} onInput=${(e) => setFind(e.target.value)} /></label>
-      <button type="button" onClick=${exportCsv}>Export CSV</button>
+      ${team ? null : html`<button type="button" onClick=${exportCsv}>Export CSV</button>`}
     </form>
     ${exportError ? html`<${ErrorBox} error=${exportError} />` : null}
     ${rows.length === 0
-      ? html`<${Empty}>No user was active in this range. Widen the range.</${Empty}>`
+      ? html`<${Empty}>No ${team ? 'member of this team' : 'user'} was active in this range. Widen the range.</${Empty}>`
       : sorted.length === 0
       ? html`<${Empty}>No user matches "${find}".</${Empty}>`
       : html`<div class="scroll"><table>

@@ -5,6 +5,8 @@
 
 use agentmon_core::auth::policy::{self, Capability};
 use agentmon_core::auth::Role;
+
+use super::super::enums::RoleValue;
 use agentmon_core::models::audit::{self, Entry};
 use agentmon_core::models::org::Org;
 use agentmon_core::Error;
@@ -32,8 +34,8 @@ impl AuditEntry {
     async fn actor(&self) -> &str {
         &self.0.actor_sub
     }
-    async fn actor_role(&self) -> Option<Role> {
-        self.0.actor_role.parse().ok()
+    async fn actor_role(&self) -> Option<RoleValue> {
+        self.0.actor_role.parse::<Role>().ok().map(Into::into)
     }
     /// SUPPORT_READ, API_KEY_CREATED, API_KEY_REVOKED, ROLE_SET, USER_DISABLED, …
     async fn action(&self) -> &str {

@@ -54,8 +54,9 @@ impl MemberMutation {
         ctx: &Context<'_>,
         org: String,
         user_id: String,
-        role: Role,
+        role: super::super::enums::RoleValue,
     ) -> async_graphql::Result<UserObject> {
+        let role = Role::from(role);
         if !matches!(role, Role::Member | Role::Manager | Role::OrgAdmin) {
             return Err(Error::BadUserInput(format!(
                 "{} cannot be granted in an org; choose MEMBER, MANAGER or ORG_ADMIN",

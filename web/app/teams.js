@@ -1,0 +1,55 @@
+// Teams in the pages that show figures: the team chosen in the URL
+// (`team=<id>`, carried like the range), the selector beside the range, and
+// the team's name for a page's heading.
+import { useEffect } from 'preact/hooks';
+import { html } from './html.js';
+import { ApiError, gql } from './api.js';
+import { orgOf, useLoad, useQuery } from './query.js';
+import { href } from './router.js';
+
+const TEAMS = `query($org: String!) { org(slug: $org) { teams { id name } } }`;
+const NAME = `query($org: String!, $team: ID!) { org(slug: $org) { team(id: $team) { id name } } }`;
+
+/** The team chosen in the URL, or null for the whole org. */
+export const teamOf = (params) => params.get('team') || null;
+
+/** The URL parameter that carries the team from page to page (none for the whole org). */
+export const teamParams = (params) => (teamOf(params) ? { team: teamOf(params) } : {});
+
+/** Says that teams were created, renamed, changed or deleted: the selector reads them again. */
+export const teamsChanged = () => dispatchEvent(new Event('agentmon:teams'));
+
+/** A team of an answer; one that is gone (or never was) is an error, not a blank page. */
+export function teamIn(org, id) {
+  if (!org.team) throw new ApiError(`There is no team "${id}" in ${org.slug ?? 'this org'} any more. Choose another in the Team selector.`, 'NOT_FOUND');
+  return org.team;
+}
+
+/** The chosen team's `{ id, name }` (null for the whole org), for a page's heading. */
+export function useTeam(slug, id) {
+  return useLoad({ slug, id }, () =>
+    id ? gql(NAME, { org: slug, team: id }).then((d) => teamIn(orgOf(d, slug), id)) : Promise.resolve(null));
+}
+
+/** The team selector: "Whole org" and each team of the org; the choice goes into the URL. */
+export function TeamPicker({ route, slug }) {
+  const teams = useQuery(TEAMS, { org: slug }, (d) => orgOf(d, slug).teams);
+  useEffect(() => {
+    addEventListener('agentmon:teams', teams.reload);
+    return () => removeEventListener('agentmon:teams', teams.reload);
+  }, [slug]);
+  const chosen = teamOf(route.params);
+  const list = [...(teams.data ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+  // A team in the URL that is not (yet) listed still shows as chosen.
+  const unknown = chosen && !list.some((t) => t.id === chosen);
+  const pick = (value) => {
+    const params = Object.fromEntries(route.params);
+    delete params.team;
+    location.hash = href(route.parts, { ...params, team: value || undefined });
+  };
+  return html`<label class="team">Team <select onChange=${(e) => pick(e.target.value)} aria-busy=${teams.data ? undefined : 'true'}>
+    <option value="" selected=${!chosen}>Whole org</option>
+    ${list.map((t) => html`<option value=${t.id} selected=${t.id === chosen}>${t.name}</option>`)}
+    ${unknown ? html`<option value=${chosen} selected>${teams.data ? 'Unknown team' : 'Loading…'}</option>` : null}
+  </select></label>`;
+}
