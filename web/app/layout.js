@@ -61,7 +61,7 @@ export function Layout({ viewer, org, route, children }) {
         ${role === 'SUPER_ADMIN' ? html`<a href=${href(['global'], keep)} aria-current=${page === 'global' ? 'page' : undefined}>Fleet</a>` : null}
       </nav>
       ${crossOrg
-        ? html`<label>Org <select onChange=${(e) => (location.hash = href(['org', e.target.value, ...samePage], keep))}>
+        ? html`<label>Org <select aria-label="Org" onChange=${(e) => (location.hash = href(['org', e.target.value, ...samePage], keep))}>
             ${viewer.orgs.map((o) => html`<option value=${o.slug} selected=${o.slug === org.slug}>${o.name}</option>`)}
           </select></label>`
         : html`<span class="org">${org.name}</span>`}

@@ -47,7 +47,7 @@ export function TeamPicker({ route, slug }) {
     delete params.team;
     location.hash = href(route.parts, { ...params, team: value || undefined });
   };
-  return html`<label class="team">Team <select onChange=${(e) => pick(e.target.value)} aria-busy=${teams.data ? undefined : 'true'}>
+  return html`<label class="team">Team <select aria-label="Team" onChange=${(e) => pick(e.target.value)} aria-busy=${teams.data ? undefined : 'true'}>
     <option value="" selected=${!chosen}>Whole org</option>
     ${list.map((t) => html`<option value=${t.id} selected=${t.id === chosen}>${t.name}</option>`)}
     ${unknown ? html`<option value=${chosen} selected>${teams.data ? 'Unknown team' : 'Loading…'}</option>` : null}

@@ -216,7 +216,7 @@ describe('admin pages', () => {
     await form.getByRole('status').filter({ hasText: 'Created Browser org' }).waitFor();
     const row = page.locator('table.orgs tbody tr', { hasText: 'browser-org' });
     assert.match(await row.textContent(), /Europe\/Berlin.*Active/);
-    await page.locator('header').getByLabel('Org').locator('option', { hasText: 'Browser org' }).waitFor({ state: 'attached' });
+    await page.locator('header').getByLabel('Org', { exact: true }).locator('option', { hasText: 'Browser org' }).waitFor({ state: 'attached' });
 
     await row.getByRole('button', { name: 'Suspend Browser org' }).click();
     await dialog(page).getByRole('button', { name: 'Suspend org' }).click();

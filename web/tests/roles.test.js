@@ -68,7 +68,7 @@ describe('navigation by role', () => {
       const page = await signedIn(browser, server, tokenFor(role), '/org/demo-1/overview?days=30');
       await page.locator('nav[aria-label="Pages"] a').first().waitFor();
       assert.deepEqual(await page.locator('nav[aria-label="Pages"] a').allTextContents(), expected.nav);
-      assert.equal(await page.getByLabel('Org').count(), expected.orgSelector ? 1 : 0);
+      assert.equal(await page.getByLabel('Org', { exact: true }).count(), expected.orgSelector ? 1 : 0);
       for (const entry of expected.allowed) {
         const path = typeof entry === 'function' ? entry() : entry;
         await visit(page, path);
@@ -109,7 +109,7 @@ describe('navigation by role', () => {
   test('the org selector switches org and keeps the page and range', async () => {
     const page = await signedIn(browser, server, tokenFor('SUPPORT'), '/org/demo-1/sessions?days=7');
     await page.locator('table.sessions tbody tr').first().waitFor();
-    await page.getByLabel('Org').selectOption({ label: 'Globex (demo)' });
+    await page.getByLabel('Org', { exact: true }).selectOption({ label: 'Globex (demo)' });
     await page.waitForFunction(() => location.hash.startsWith('#/org/demo-2/sessions'));
     assert.match(await page.evaluate(() => location.hash), /days=7/);
     const { org } = await server.gql(admin, '{ org(slug: "demo-2") { sessions(first: 1) { edges { node { id } } } } }');
