@@ -62,25 +62,15 @@ async fn main() -> anyhow::Result<()> {
         )
         .await?;
     }
-    let state = AppState {
-        schema: graphql::build(
-            Some(graphql::Services::local(db.clone(), common::keys())),
-            Limits::default(),
-        ),
-        auth,
-        db: db.clone(),
-        web: Default::default(),
-        metrics: agentmon_api::metrics::handle(),
-        connections: Default::default(),
+    let services = graphql::Services {
         keys,
-        presence: Default::default(),
-        rates: agentmon_api::graphql::RateLimits::defaults(),
-        exports: std::sync::Arc::new(tokio::sync::Semaphore::new(
-            agentmon_api::http::MAX_CONCURRENT_EXPORTS,
-        )),
-        metrics_token: None,
-        request_timeout: std::time::Duration::from_secs(30),
+        ..graphql::Services::local(db.clone(), common::keys())
     };
+    let state = AppState::new(
+        &services,
+        graphql::build(Some(services.clone()), Limits::default()),
+        auth,
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let endpoint = format!("http://{}/graphql", listener.local_addr()?);
     tokio::spawn(async move { axum::serve(listener, router(state)).await });

@@ -67,22 +67,7 @@ async fn main() -> anyhow::Result<()> {
         Duration::from_secs(3600),
     )?;
     let schema = graphql::build(Some(services.clone()), Limits::default());
-    let state = AppState {
-        schema: schema.clone(),
-        auth,
-        db: bench.db.clone(),
-        web: Default::default(),
-        metrics: agentmon_api::metrics::handle(),
-        connections: Default::default(),
-        keys: common::keys(),
-        presence: Default::default(),
-        rates: agentmon_api::graphql::RateLimits::defaults(),
-        exports: std::sync::Arc::new(tokio::sync::Semaphore::new(
-            agentmon_api::http::MAX_CONCURRENT_EXPORTS,
-        )),
-        metrics_token: None,
-        request_timeout: std::time::Duration::from_secs(30),
-    };
+    let state = AppState::new(&services, schema.clone(), auth);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?.to_string();
     tokio::spawn(async move { axum::serve(listener, router(state)).await });

@@ -46,23 +46,13 @@ async fn serve(
     };
     let schema = graphql::build(Some(services.clone()), limits);
     let state = AppState {
-        schema: schema.clone(),
-        auth: auth.clone(),
-        db: storage.db.clone(),
         web: match &args.web_dir {
             Some(dir) => Source::Dir(dir.clone()),
             None => Source::Embedded,
         },
-        metrics: crate::metrics::handle(),
-        connections: Default::default(),
-        keys: services.keys.clone(),
-        presence: Default::default(),
-        rates: services.rates.clone(),
-        exports: std::sync::Arc::new(tokio::sync::Semaphore::new(
-            crate::http::MAX_CONCURRENT_EXPORTS,
-        )),
         metrics_token: args.metrics_token.clone(),
         request_timeout: args.request_timeout,
+        ..AppState::new(&services, schema.clone(), auth.clone())
     };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

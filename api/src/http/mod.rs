@@ -69,6 +69,32 @@ pub struct AppState {
     pub exports: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
+impl AppState {
+    /// A server over `services` (whose keys and rate limits it shares)
+    /// with the defaults: the dashboard from the binary, `/metrics` open,
+    /// 30 s per request, [`MAX_CONCURRENT_EXPORTS`] exports at once.
+    pub fn new(
+        services: &crate::graphql::Services,
+        schema: AppSchema,
+        auth: Authenticator,
+    ) -> AppState {
+        AppState {
+            schema,
+            auth,
+            db: services.db.clone(),
+            web: assets::Source::Embedded,
+            metrics: crate::metrics::handle(),
+            keys: services.keys.clone(),
+            presence: Default::default(),
+            connections: Default::default(),
+            metrics_token: None,
+            request_timeout: Duration::from_secs(30),
+            rates: services.rates.clone(),
+            exports: std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_EXPORTS)),
+        }
+    }
+}
+
 pub fn router(state: AppState) -> Router {
     let trace = TraceLayer::new_for_http()
         .make_span_with(|req: &Request<_>| {

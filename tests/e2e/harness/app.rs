@@ -117,18 +117,14 @@ impl TestApp {
         };
         let presence = agentmon_api::gate::Presence::default();
         let state = AppState {
-            schema: graphql::build(Some(services.clone()), Limits::default()),
-            auth: auth.clone(),
-            db: db.clone(),
-            web: Default::default(),
-            metrics: agentmon_api::metrics::handle(),
-            connections: Default::default(),
-            keys: keys.clone(),
             presence: presence.clone(),
-            rates: services.rates.clone(),
             exports: exports.clone(),
             metrics_token: Some(METRICS_TOKEN.into()),
-            request_timeout: std::time::Duration::from_secs(30),
+            ..AppState::new(
+                &services,
+                graphql::build(Some(services.clone()), Limits::default()),
+                auth.clone(),
+            )
         };
         TestApp {
             services,
