@@ -117,6 +117,8 @@ describe('pages show the figures the API gives', () => {
 
     await page.setViewportSize({ width: 390, height: 844 });
     await page.locator('.card').first().waitFor();
+    // Charts redraw for the new width when their resize observer fires: let the layout settle.
+    await page.waitForFunction(() => document.documentElement.scrollWidth <= innerWidth, null, { timeout: 3_000 }).catch(() => {});
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
     assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px at phone width`);
     await expectAccessible(page, 'at phone width');
