@@ -192,6 +192,7 @@ fn print_start(
         println!("  GraphiQL, signed in:             {url}/graphiql#token={token}");
     }
     println!("  a dashboard token: {env}{me} token --role SUPER_ADMIN");
+    println!("  a producer key:    {env}{me} key create --org SLUG --name NAME");
     println!("  a producer token:  {env}{me} token --ingest --orgs '*'");
     Ok(())
 }
