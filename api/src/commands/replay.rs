@@ -1,6 +1,6 @@
 //! `agentmon replay`: rebuild read models, or requeue dead letters.
 
-use agentmon_core::models::org;
+use agentmon_core::models::{audit, org};
 use agentmon_projectors::replay;
 
 use crate::cli::{ReplayArgs, StorageArgs};
@@ -28,14 +28,43 @@ async fn replay_with(storage: &Storage, args: &ReplayArgs) -> anyhow::Result<()>
     };
     if args.dead_letters {
         let n = replay::requeue_dead_letters(&storage.db, org_id).await?;
+        record(
+            storage,
+            org_id,
+            "DEAD_LETTERS_RETRIED",
+            serde_json::json!({ "requeued": n }),
+        )
+        .await?;
         println!("{n} dead letters put back on the queue; a running worker projects them");
         return Ok(());
     }
     let projectors = replay::select(agentmon_projectors::registry(), args.projector.as_deref())?;
     let report = replay::replay(&storage.db, &projectors, org_id).await?;
+    let detail = serde_json::json!({
+        "projector": args.projector, "orgs": report.orgs, "sessions": report.sessions, "events": report.events,
+    });
+    record(storage, org_id, "REPLAY", detail).await?;
     println!(
         "replayed {} org(s): {} sessions from {} events",
         report.orgs, report.sessions, report.events
     );
+    Ok(())
+}
+
+/// The operator's replay in the audit log (platform-wide without an org).
+async fn record(
+    storage: &Storage,
+    org_id: Option<uuid::Uuid>,
+    action: &str,
+    detail: serde_json::Value,
+) -> anyhow::Result<()> {
+    let mut conn = storage.db.owner().await?;
+    let entry = audit::Action {
+        action,
+        target: None,
+        detail,
+    };
+    let org = org_id.unwrap_or(audit::PLATFORM);
+    audit::record(&mut conn, org, &crate::admin::operator(), entry).await?;
     Ok(())
 }

@@ -58,3 +58,38 @@ async fn org_id(app: &TestApp, slug: &str) -> uuid::Uuid {
         .unwrap_or_else(|| panic!("no org {slug}"))
         .id
 }
+
+#[tokio::test]
+async fn the_replay_command_is_written_to_the_audit_log() {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    app.ingest(&[crate::harness::event("acme", "SESSION_STARTED").build()])
+        .await;
+    let output = tokio::task::spawn_blocking({
+        let url = app.url().to_string();
+        move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_agentmon"))
+                .env("DATABASE_URL", url)
+                .env("USER", "operator-ann")
+                .env_remove("REDIS_URL")
+                .args(["replay", "--org", "acme"])
+                .output()
+        }
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"))
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) AS n FROM audit_log a JOIN orgs o ON o.id = a.org_id \
+             WHERE o.slug = 'acme' AND a.action = 'REPLAY' AND a.actor_sub = 'cli:operator-ann'"
+        )
+        .await,
+        1
+    );
+}
