@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::auth::Role;
 use crate::schema::org_members;
 
-#[derive(Queryable, Selectable, Debug, Clone)]
+#[derive(Queryable, QueryableByName, Selectable, Debug, Clone)]
 #[diesel(table_name = org_members, check_for_backend(diesel::pg::Pg))]
 pub struct Member {
     pub org_id: Uuid,
@@ -75,60 +75,31 @@ pub async fn by_ids(
         .await
 }
 
-/// Sets the role of `user_id` (MEMBER, MANAGER or ORG_ADMIN), by `by`.
-pub async fn set_role(
+/// Sets the role of `user_id` (MEMBER, MANAGER or ORG_ADMIN) and/or their
+/// access, by `by`; `None` keeps what is set.
+pub async fn set(
     conn: &mut AsyncPgConnection,
     org_id: Uuid,
     user_id: &str,
-    role: Role,
+    role: Option<Role>,
+    disabled: Option<bool>,
     by: &str,
 ) -> QueryResult<Member> {
-    diesel::insert_into(org_members::table)
-        .values((
-            org_members::org_id.eq(org_id),
-            org_members::user_id.eq(user_id),
-            org_members::role.eq(role.as_str()),
-            org_members::set_by.eq(by),
-            org_members::set_at.eq(diesel::dsl::now),
-        ))
-        .on_conflict((org_members::org_id, org_members::user_id))
-        .do_update()
-        .set((
-            org_members::role.eq(excluded(org_members::role)),
-            org_members::set_by.eq(excluded(org_members::set_by)),
-            org_members::set_at.eq(excluded(org_members::set_at)),
-        ))
-        .returning(Member::as_returning())
-        .get_result(conn)
-        .await
-}
-
-/// Disables or enables `user_id`'s access to the org, by `by`.
-pub async fn set_disabled(
-    conn: &mut AsyncPgConnection,
-    org_id: Uuid,
-    user_id: &str,
-    disabled: bool,
-    by: &str,
-) -> QueryResult<Member> {
-    diesel::insert_into(org_members::table)
-        .values((
-            org_members::org_id.eq(org_id),
-            org_members::user_id.eq(user_id),
-            org_members::disabled.eq(disabled),
-            org_members::set_by.eq(by),
-            org_members::set_at.eq(diesel::dsl::now),
-        ))
-        .on_conflict((org_members::org_id, org_members::user_id))
-        .do_update()
-        .set((
-            org_members::disabled.eq(excluded(org_members::disabled)),
-            org_members::set_by.eq(excluded(org_members::set_by)),
-            org_members::set_at.eq(excluded(org_members::set_at)),
-        ))
-        .returning(Member::as_returning())
-        .get_result(conn)
-        .await
+    use diesel::sql_types::{Bool, Nullable, Text, Uuid as SqlUuid};
+    diesel::sql_query(
+        "INSERT INTO org_members (org_id, user_id, role, disabled, set_by, set_at) \
+         VALUES ($1, $2, $3, coalesce($4, false), $5, now()) \
+         ON CONFLICT (org_id, user_id) DO UPDATE SET role = coalesce($3, org_members.role), \
+           disabled = coalesce($4, org_members.disabled), set_by = excluded.set_by, set_at = excluded.set_at \
+         RETURNING *",
+    )
+    .bind::<SqlUuid, _>(org_id)
+    .bind::<Text, _>(user_id)
+    .bind::<Nullable<Text>, _>(role.map(Role::as_str))
+    .bind::<Nullable<Bool>, _>(disabled)
+    .bind::<Text, _>(by)
+    .get_result(conn)
+    .await
 }
 
 /// Records that these users of the org were seen at `at` with the role

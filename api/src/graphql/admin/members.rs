@@ -94,12 +94,11 @@ impl Change {
         user_id: &str,
         by: &str,
     ) -> diesel::QueryResult<Member> {
-        match self {
-            Change::Role(role) => member::set_role(tx, org_id, user_id, role, by).await,
-            Change::Disabled(disabled) => {
-                member::set_disabled(tx, org_id, user_id, disabled, by).await
-            }
-        }
+        let (role, disabled) = match self {
+            Change::Role(role) => (Some(role), None),
+            Change::Disabled(disabled) => (None, Some(disabled)),
+        };
+        member::set(tx, org_id, user_id, role, disabled, by).await
     }
 
     fn entry<'a>(self, user_id: &'a str) -> Action<'a> {
