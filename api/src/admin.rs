@@ -3,13 +3,15 @@
 use agentmon_core::auth::{Role, UserPrincipal};
 use agentmon_core::db::Db;
 use agentmon_core::models::audit;
+use agentmon_core::models::job::{self, Kind, NewJob};
 use agentmon_core::models::org::{self, NewOrg, Org, OrgChanges};
 use agentmon_core::{Error, Result};
 use diesel_async::AsyncConnection;
 
-/// Changes an org. A new time zone moves every day boundary, so the org's
-/// read models are rebuilt in the same transaction: readers see either the
-/// old figures or the new ones. The audit entry is written in it too.
+/// Changes an org. A new time zone moves every day boundary and a new
+/// retention removes what is now too old: each queues a job (the org's
+/// projection waits for a time-zone rebuild, readers keep the old figures
+/// until it commits). The audit entry is written in the same transaction.
 pub async fn update_org(
     db: &Db,
     actor: &UserPrincipal,
@@ -21,22 +23,73 @@ pub async fn update_org(
     conn.transaction::<_, Error, _>(async |tx| {
         let before = org::lock_by_slug(tx, slug).await?;
         let after = org::update(tx, before.id, &changes).await?;
+        let mut jobs = Vec::new();
         if after.timezone != before.timezone {
-            let projectors = agentmon_projectors::registry();
-            let (sessions, _) = agentmon_projectors::replay::replay_org(tx, &projectors, after.id).await?;
-            tracing::info!(org = %after.slug, from = %before.timezone, to = %after.timezone, sessions,
-                "time zone changed; read models rebuilt");
+            let queued = job::create(tx, NewJob {
+                kind: Kind::TimezoneChange,
+                org_id: Some(after.id),
+                params: serde_json::json!({ "from": before.timezone, "to": after.timezone }),
+                created_by: &actor.sub,
+                pause_now: true,
+            })
+            .await?;
+            jobs.push(queued.id.to_string());
+        }
+        if after.retention_days != before.retention_days {
+            let queued = job::create(tx, NewJob {
+                kind: Kind::Retention,
+                org_id: Some(after.id),
+                params: serde_json::json!({ "from": before.retention_days, "to": after.retention_days }),
+                created_by: &actor.sub,
+                pause_now: false,
+            })
+            .await?;
+            jobs.push(queued.id.to_string());
         }
         let entry = audit::Action {
             action: "ORG_UPDATED",
             target: Some(&after.slug),
             detail: serde_json::json!({
                 "name": after.name, "timezone": after.timezone, "status": after.status,
-                "retentionDays": after.retention_days,
+                "retentionDays": after.retention_days, "jobs": jobs,
             }),
         };
         audit::record(tx, after.id, actor, entry).await?;
         Ok(after)
+    })
+    .await
+}
+
+/// Queues a replay of one org (or every org), of one projector (or all),
+/// and writes who asked to the audit log. An unknown projector is
+/// `BAD_USER_INPUT` naming the known ones.
+pub async fn queue_replay(
+    db: &Db,
+    actor: &UserPrincipal,
+    org: Option<&Org>,
+    projector: Option<&str>,
+) -> Result<job::Job> {
+    agentmon_projectors::replay::select(agentmon_projectors::registry(), projector)?;
+    let mut conn = db.owner().await?;
+    conn.transaction::<_, Error, _>(async |tx| {
+        let queued = job::create(
+            tx,
+            NewJob {
+                kind: Kind::Replay,
+                org_id: org.map(|o| o.id),
+                params: serde_json::json!({ "projector": projector }),
+                created_by: &actor.sub,
+                pause_now: false,
+            },
+        )
+        .await?;
+        let entry = audit::Action {
+            action: "REPLAY",
+            target: org.map(|o| o.slug.as_str()),
+            detail: serde_json::json!({ "projector": projector, "job": queued.id }),
+        };
+        audit::record(tx, org.map_or(audit::PLATFORM, |o| o.id), actor, entry).await?;
+        Ok(queued)
     })
     .await
 }

@@ -12,11 +12,16 @@ mod sessions;
 mod sql;
 mod users;
 
+pub mod erasure;
+pub mod jobs;
 pub mod maintenance;
+mod removal;
 pub mod replay;
+pub mod retention;
 pub mod worker;
 
 pub use projector::{Batch, Changes, Projector, ReplayScope};
+pub use removal::Removed;
 
 /// Every projector, in the order they run within a batch.
 pub fn registry() -> Vec<Box<dyn Projector>> {

@@ -2,7 +2,8 @@
 //! worker at a time (an advisory lock): the monthly partitions of `events`
 //! for every month an org may still receive — from the oldest day any org
 //! keeps to three months ahead — so that ingest finds them ready and never
-//! takes an exclusive lock on `events` inside a producer's call.
+//! takes an exclusive lock on `events` inside a producer's call; then the
+//! retention pass over every org (see [`crate::retention`]).
 
 use std::time::Duration;
 
@@ -25,7 +26,8 @@ struct Oldest {
     days: i32,
 }
 
-/// Makes the missing partitions; returns how many months it checked, or
+/// Makes the missing partitions and applies retention; returns how many
+/// months it checked, or
 /// `None` when another worker holds the maintenance. Each partition is made
 /// in a transaction of its own: one long transaction would hold `events`
 /// locked while ingest makes a partition too, and the two would deadlock.
@@ -43,7 +45,27 @@ pub async fn run(db: &Db, now: DateTime<Utc>) -> Result<Option<usize>> {
     if !got.got {
         return Ok(None);
     }
-    let result = partitions(&mut conn, now).await;
+    let mut result = partitions(&mut conn, now).await;
+    if result.is_ok() {
+        let pass = crate::retention::pass(
+            &mut conn,
+            None,
+            now,
+            crate::retention::Reclaim::DropPartitions,
+            &mut |_| {},
+        )
+        .await;
+        match pass {
+            Ok(done)
+                if done.removed.sessions + done.removed.events > 0 || !done.dropped.is_empty() =>
+            {
+                tracing::info!(sessions = done.removed.sessions, events = done.removed.events,
+                    dropped = ?done.dropped, "retention: data past its org's retention removed")
+            }
+            Ok(_) => {}
+            Err(e) => result = Err(e),
+        }
+    }
     diesel::sql_query("SELECT pg_advisory_unlock($1)")
         .bind::<diesel::sql_types::BigInt, _>(LOCK)
         .execute(&mut conn)
@@ -51,7 +73,7 @@ pub async fn run(db: &Db, now: DateTime<Utc>) -> Result<Option<usize>> {
     result.map(Some)
 }
 
-async fn partitions(
+pub async fn partitions(
     conn: &mut diesel_async::AsyncPgConnection,
     now: DateTime<Utc>,
 ) -> Result<usize> {

@@ -17,6 +17,8 @@ use crate::fold::SessionFold;
 pub struct Batch {
     pub events: Vec<StoredEvent>,
     pub timezones: HashMap<Uuid, Tz>,
+    /// Each org's first kept day: rollups hold nothing earlier.
+    pub cutoffs: HashMap<Uuid, chrono::NaiveDate>,
     pub sessions: Vec<SessionFold>,
 }
 

@@ -11,7 +11,7 @@ use diesel::sql_types::{Nullable, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::worker::{fold_sessions, run_projectors};
+use crate::worker::{fold_sessions, run_projectors, Excluded};
 use crate::{Projector, ReplayScope};
 
 /// Sessions re-projected per round within a replay.
@@ -46,31 +46,24 @@ pub fn select(
         .collect())
 }
 
-/// Replays one org (or every org), each in one transaction.
+/// Replays one org (or every org), each in one transaction, here and now
+/// (tests and benchmarks; the server and `agentmon replay` queue a job).
 pub async fn replay(
     db: &Db,
     projectors: &[Box<dyn Projector>],
     org: Option<Uuid>,
 ) -> Result<ReplayReport> {
     let mut conn = db.owner().await?;
-    let orgs: Vec<Uuid> = match org {
+    let orgs = match org {
         Some(org) => vec![org],
-        None => {
-            #[derive(diesel::QueryableByName)]
-            struct Id {
-                #[diesel(sql_type = SqlUuid)]
-                id: Uuid,
-            }
-            let ids: Vec<Id> = diesel::sql_query("SELECT id FROM orgs ORDER BY id")
-                .load(&mut conn)
-                .await?;
-            ids.into_iter().map(|i| i.id).collect()
-        }
+        None => all_orgs(&mut conn).await?,
     };
     let mut report = ReplayReport::default();
     for org_id in orgs {
         let (sessions, events) = conn
-            .transaction::<_, Error, _>(async |tx| replay_org(tx, projectors, org_id).await)
+            .transaction::<_, Error, _>(async |tx| {
+                replay_org(tx, projectors, org_id, &mut |_| {}).await
+            })
             .await?;
         report.orgs += 1;
         report.sessions += sessions;
@@ -79,12 +72,28 @@ pub async fn replay(
     Ok(report)
 }
 
+/// Every org's id, in id order.
+pub async fn all_orgs(conn: &mut AsyncPgConnection) -> Result<Vec<Uuid>> {
+    #[derive(diesel::QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = SqlUuid)]
+        id: Uuid,
+    }
+    let ids: Vec<Id> = diesel::sql_query("SELECT id FROM orgs ORDER BY id")
+        .load(conn)
+        .await?;
+    Ok(ids.into_iter().map(|i| i.id).collect())
+}
+
 /// Replays one org inside the caller's transaction, holding the org row so
-/// that workers wait. Returns (sessions, events) re-projected.
+/// that batches already projecting it finish first and new ones wait.
+/// Dead letters stay out of the folds, as in projection. Returns (sessions,
+/// events) re-projected; `progress` is told the fraction done.
 pub async fn replay_org(
     tx: &mut AsyncPgConnection,
     projectors: &[Box<dyn Projector>],
     org_id: Uuid,
+    progress: &mut (dyn FnMut(f64) + Send),
 ) -> Result<(usize, usize)> {
     diesel::sql_query("SELECT id FROM orgs WHERE id = $1 FOR UPDATE")
         .bind::<SqlUuid, _>(org_id)
@@ -94,13 +103,26 @@ pub async fn replay_org(
     for projector in projectors {
         projector.reset(tx, &scope).await?;
     }
+    #[derive(diesel::QueryableByName)]
+    struct Dead {
+        #[diesel(sql_type = SqlUuid)]
+        event_id: Uuid,
+    }
+    let dead: Vec<Dead> = diesel::sql_query("SELECT event_id FROM dead_letters WHERE org_id = $1")
+        .bind::<SqlUuid, _>(org_id)
+        .load(tx)
+        .await?;
+    let excluded: Excluded = dead.into_iter().map(|d| (org_id, d.event_id)).collect();
     let sessions = event::sessions_of_org(tx, org_id).await?;
     let mut events = 0;
+    let mut done = 0;
     for chunk in sessions.chunks(SESSIONS_PER_ROUND) {
         let keys: BTreeSet<(Uuid, String)> = chunk.iter().map(|s| (org_id, s.clone())).collect();
-        let batch = fold_sessions(tx, None, &Default::default(), &keys).await?;
+        let batch = fold_sessions(tx, None, &excluded, &keys).await?;
         events += batch.events.len();
         run_projectors(tx, projectors, &batch).await?;
+        done += chunk.len();
+        progress(done as f64 / sessions.len().max(1) as f64);
     }
     Ok((sessions.len(), events))
 }

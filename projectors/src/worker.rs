@@ -26,6 +26,7 @@ use uuid::Uuid;
 
 use crate::{Changes, Projector};
 
+pub(crate) use batch::lock_sessions;
 pub use batch::{claim, fold_sessions, project, run_projectors, Claimed, Excluded};
 
 #[derive(Debug, Clone)]
@@ -115,6 +116,11 @@ impl Worker {
     /// rolled back) first.
     pub async fn run(&self, shutdown: CancellationToken) -> Result<()> {
         tracing::info!(batch_size = self.config.batch_size, "worker started");
+        let jobs = crate::jobs::JobRunner::new(self.db.clone(), &self.url)
+            .with_bus(self.bus.clone())
+            .with_poll(self.config.poll_interval);
+        let jobs_stop = shutdown.clone();
+        let jobs = tokio::spawn(async move { jobs.run(jobs_stop).await });
         let mut listener = self.listen().await;
         let mut last_listen = tokio::time::Instant::now();
         let mut next_maintenance = tokio::time::Instant::now();
@@ -166,6 +172,7 @@ impl Worker {
                 _ = tokio::time::sleep(wait) => {}
             }
         }
+        let _ = jobs.await;
         tracing::info!("worker stopped");
         Ok(())
     }
@@ -330,7 +337,8 @@ async fn claim_ids(conn: &mut AsyncPgConnection, limit: i64) -> Result<Vec<(Uuid
         event_id: Uuid,
     }
     let ids: Vec<Id> = diesel::sql_query(
-        "SELECT org_id, event_id FROM projection_queue WHERE next_attempt_at <= now() \
+        "SELECT org_id, event_id FROM projection_queue p WHERE next_attempt_at <= now() \
+         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.paused_org = p.org_id) \
          ORDER BY next_attempt_at, seq LIMIT $1",
     )
     .bind::<diesel::sql_types::BigInt, _>(limit)

@@ -1,6 +1,6 @@
 //! `agentmon replay`: rebuild read models, or requeue dead letters.
 
-use agentmon_core::models::{audit, org};
+use agentmon_core::models::{audit, job, org};
 use agentmon_projectors::replay;
 
 use crate::cli::{ReplayArgs, StorageArgs};
@@ -14,18 +14,15 @@ pub async fn run(storage_args: &StorageArgs, args: ReplayArgs) -> anyhow::Result
 }
 
 async fn replay_with(storage: &Storage, args: &ReplayArgs) -> anyhow::Result<()> {
-    let org_id = match &args.org {
+    let org = match &args.org {
         Some(slug) => {
             let mut conn = storage.db.owner().await?;
             let found = org::by_slug(&mut conn, slug).await?;
-            Some(
-                found
-                    .ok_or_else(|| anyhow::anyhow!("no org with slug {slug:?}"))?
-                    .id,
-            )
+            Some(found.ok_or_else(|| anyhow::anyhow!("no org with slug {slug:?}"))?)
         }
         None => None,
     };
+    let org_id = org.as_ref().map(|o| o.id);
     if args.dead_letters {
         let n = replay::requeue_dead_letters(&storage.db, org_id).await?;
         record(
@@ -38,15 +35,41 @@ async fn replay_with(storage: &Storage, args: &ReplayArgs) -> anyhow::Result<()>
         println!("{n} dead letters put back on the queue; a running worker projects them");
         return Ok(());
     }
-    let projectors = replay::select(agentmon_projectors::registry(), args.projector.as_deref())?;
-    let report = replay::replay(&storage.db, &projectors, org_id).await?;
-    let detail = serde_json::json!({
-        "projector": args.projector, "orgs": report.orgs, "sessions": report.sessions, "events": report.events,
-    });
-    record(storage, org_id, "REPLAY", detail).await?;
+    let operator = crate::admin::operator();
+    let queued = crate::admin::queue_replay(
+        &storage.db,
+        &operator,
+        org.as_ref(),
+        args.projector.as_deref(),
+    )
+    .await?;
+    eprintln!("replay queued as job {}; running it here", queued.id);
+    // This process runs jobs like a worker until the replay has ended
+    // (a worker may take it first: then this one waits for it).
+    let runner = agentmon_projectors::jobs::JobRunner::new(storage.db.clone(), &storage.url);
+    let finished = loop {
+        runner.run_next().await?;
+        let mut conn = storage.db.owner().await?;
+        let now = job::by_id(&mut conn, queued.id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("job {} vanished", queued.id))?;
+        if !now.is_open() {
+            break now;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    };
+    if finished.status != "SUCCEEDED" {
+        anyhow::bail!(
+            "the replay failed: {}",
+            finished
+                .error
+                .unwrap_or_else(|| "no reason recorded".into())
+        );
+    }
+    let result = finished.result.unwrap_or_default();
     println!(
         "replayed {} org(s): {} sessions from {} events",
-        report.orgs, report.sessions, report.events
+        result["orgs"], result["sessions"], result["events"]
     );
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! The GraphQL schema, split by domain and merged here.
 
 pub mod access;
-mod admin;
+pub(crate) mod admin;
 mod cached;
 pub mod context;
 pub mod enums;

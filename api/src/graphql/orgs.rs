@@ -50,6 +50,14 @@ impl OrgObject {
         super::admin::members::of_org(ctx, &self.0).await
     }
 
+    /// ORG_ADMIN of this org and SUPER_ADMIN: receipts of user erasures, newest first.
+    async fn erasures(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::admin::lifecycle::ErasureObject>> {
+        super::admin::lifecycle::of_org(ctx, &self.0).await
+    }
+
     /// Every role that may read the org's overview.
     async fn teams(
         &self,
@@ -244,8 +252,9 @@ impl OrgMutation {
     }
 
     /// SUPER_ADMIN; an ORG_ADMIN of the org may change name, timezone and
-    /// retentionDays, not status. Changing the time zone rebuilds the org's
-    /// day rollups in the same transaction.
+    /// retentionDays (1 to 3,650), not status. A new time zone rebuilds the
+    /// org's day rollups and a new retention removes what is now too old,
+    /// each as a job (`Query.job`, `Query.jobs`).
     async fn update_org(
         &self,
         ctx: &Context<'_>,

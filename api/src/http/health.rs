@@ -41,5 +41,65 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
                 .into_response();
         }
     }
-    state.metrics.render().into_response()
+    let mut text = state.metrics.render();
+    text.push_str(&queue_health(&state.db).await);
+    text.into_response()
+}
+
+/// Per org: events waiting for projection, the age of the oldest (the
+/// projection lag) and dead letters, read at scrape time.
+async fn queue_health(db: &agentmon_core::db::Db) -> String {
+    use diesel::sql_types::{BigInt, Double, Text};
+    use diesel_async::RunQueryDsl;
+    use std::fmt::Write;
+    #[derive(diesel::QueryableByName)]
+    struct Health {
+        #[diesel(sql_type = Text)]
+        slug: String,
+        #[diesel(sql_type = BigInt)]
+        queued: i64,
+        #[diesel(sql_type = Double)]
+        oldest_seconds: f64,
+        #[diesel(sql_type = BigInt)]
+        dead_letters: i64,
+    }
+    let rows: Result<Vec<Health>, agentmon_core::Error> = async {
+        let mut conn = db.app().await?;
+        Ok(diesel::sql_query("SELECT * FROM platform_queue_health()")
+            .load(&mut conn)
+            .await?)
+    }
+    .await;
+    let rows = match rows {
+        Ok(rows) => rows,
+        Err(e) => return format!("# queue health unavailable: {}\n", e.code()),
+    };
+    let mut out = String::new();
+    let families: [(&str, &str, &str, fn(&Health) -> String); 3] = [
+        (
+            "agentmon_queued_events",
+            "gauge",
+            "Events waiting for projection, per org.",
+            |h| h.queued.to_string(),
+        ),
+        (
+            "agentmon_projection_lag_seconds",
+            "gauge",
+            "Age of the oldest event waiting for projection, per org (0 when none waits).",
+            |h| format!("{:.3}", h.oldest_seconds),
+        ),
+        (
+            "agentmon_dead_letters",
+            "gauge",
+            "Events the projectors gave up on, per org.",
+            |h| h.dead_letters.to_string(),
+        ),
+    ];
+    for (name, kind, help, value) in families {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+        for row in &rows {
+            let _ = writeln!(out, "{name}{{org=\"{}\"}} {}", row.slug, value(row));
+        }
+    }
+    out
 }

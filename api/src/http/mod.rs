@@ -118,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(health::metrics))
         .route("/export/sessions.csv", get(export::sessions_csv))
         .route("/export/users.csv", get(export::users_csv))
+        .route("/export/user.jsonl", get(export::user_jsonl))
         .merge(static_files::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(

@@ -3,8 +3,10 @@
 
 pub mod api_key;
 pub mod audit;
+pub mod erasure;
 pub mod event;
 pub mod ingest;
+pub mod job;
 pub mod member;
 pub mod org;
 pub mod rollup;

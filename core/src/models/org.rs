@@ -36,6 +36,32 @@ pub struct Org {
     pub created_at: DateTime<Utc>,
 }
 
+/// The first day an org in time zone `tz` keeping `retention_days` keeps
+/// on `now`'s day: today and the `retention_days - 1` days before.
+pub fn first_kept_day(
+    now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
+    retention_days: i32,
+) -> chrono::NaiveDate {
+    let today = now.with_timezone(&tz).date_naive();
+    today - chrono::Days::new(u64::try_from(retention_days.max(1)).unwrap_or(365))
+        + chrono::Days::new(1)
+}
+
+/// The first instant of `day` in time zone `tz` (the earliest, when a
+/// clock change repeats midnight; the next valid time when it skips it).
+pub fn start_of_day(day: chrono::NaiveDate, tz: chrono_tz::Tz) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    let mut at = day.and_time(chrono::NaiveTime::MIN);
+    for _ in 0..48 {
+        if let Some(t) = tz.from_local_datetime(&at).earliest() {
+            return t.with_timezone(&Utc);
+        }
+        at += chrono::Duration::minutes(30);
+    }
+    day.and_time(chrono::NaiveTime::MIN).and_utc()
+}
+
 impl Org {
     /// The org's time zone (UTC when the stored name does not parse).
     pub fn tz(&self) -> chrono_tz::Tz {
@@ -45,9 +71,7 @@ impl Org {
     /// The first day the org keeps: events of earlier days (in the org's
     /// time zone) are outside its retention.
     pub fn first_kept_day(&self, now: DateTime<Utc>) -> chrono::NaiveDate {
-        let today = now.with_timezone(&self.tz()).date_naive();
-        today - chrono::Days::new(u64::try_from(self.retention_days.max(1)).unwrap_or(365))
-            + chrono::Days::new(1)
+        first_kept_day(now, self.tz(), self.retention_days)
     }
 
     pub fn status(&self) -> OrgStatus {

@@ -23,6 +23,16 @@ pub struct Contribution {
 }
 
 impl Contribution {
+    /// The contribution without the days before `cutoff` (an org's first
+    /// kept day): days past retention hold nothing.
+    pub fn since(mut self, cutoff: Option<NaiveDate>) -> Contribution {
+        if let Some(cutoff) = cutoff {
+            self.days = self.days.split_off(&cutoff);
+            self.durations = self.durations.split_off(&cutoff);
+        }
+        self
+    }
+
     pub fn of(session: &SessionFold) -> Contribution {
         let mut c = Contribution {
             user_id: session.user_id.clone(),

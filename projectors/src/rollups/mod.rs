@@ -198,11 +198,12 @@ impl Projector for RollupsProjector {
         let mut deltas = Deltas::default();
         let mut changed: Vec<(Uuid, &str, Contribution)> = Vec::new();
         for session in &batch.sessions {
-            let new = Contribution::of(session);
+            let cutoff = batch.cutoffs.get(&session.org_id).copied();
+            let new = Contribution::of(session).since(cutoff);
             let key = (session.org_id, session.session_id.clone());
             match old.get(&key) {
                 Some(previous) if *previous == new => continue,
-                Some(previous) => deltas.add(session.org_id, previous, -1),
+                Some(previous) => deltas.add(session.org_id, &previous.clone().since(cutoff), -1),
                 None => {}
             }
             deltas.add(session.org_id, &new, 1);
@@ -238,6 +239,31 @@ impl Projector for RollupsProjector {
     }
 }
 
+/// Takes sessions out of the rollups: subtracts what they contributed and
+/// forgets their contributions. The caller holds the sessions' locks.
+pub(crate) async fn remove_sessions(
+    tx: &mut AsyncPgConnection,
+    org: Uuid,
+    sessions: &[String],
+) -> Result<()> {
+    let by_org = BTreeMap::from([(org, sessions.to_vec())]);
+    let old = load_of(tx, by_org).await?;
+    let mut deltas = Deltas::default();
+    for contribution in old.values() {
+        deltas.add(org, contribution, -1);
+    }
+    deltas.prune();
+    write_deltas(tx, &deltas).await?;
+    diesel::sql_query(
+        "DELETE FROM rollup_contributions WHERE org_id = $1 AND session_id = ANY($2)",
+    )
+    .bind::<SqlUuid, _>(org)
+    .bind::<Array<Text>, _>(sessions)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
 async fn load_contributions(
     tx: &mut AsyncPgConnection,
     batch: &Batch,
@@ -249,6 +275,13 @@ async fn load_contributions(
             .or_default()
             .push(s.session_id.clone());
     }
+    load_of(tx, by_org).await
+}
+
+async fn load_of(
+    tx: &mut AsyncPgConnection,
+    by_org: BTreeMap<Uuid, Vec<String>>,
+) -> Result<HashMap<(Uuid, String), Contribution>> {
     let mut found = HashMap::new();
     for (org, sessions) in by_org {
         let rows: Vec<StoredContribution> = diesel::sql_query(

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use agentmon_core::models::event::{self, StoredEvent};
 use agentmon_core::Result;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use diesel::sql_types::{Array, BigInt, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -27,7 +27,7 @@ pub struct Claimed {
 }
 
 /// Deletes up to `limit` ready queue rows (or the one given) that no other
-/// worker holds, and returns them. Rolled back with the transaction, they
+/// worker holds, of orgs no job has paused, and returns them. Rolled back with the transaction, they
 /// are queued again.
 pub async fn claim(
     tx: &mut AsyncPgConnection,
@@ -36,9 +36,10 @@ pub async fn claim(
 ) -> Result<Vec<Claimed>> {
     Ok(diesel::sql_query(
         "DELETE FROM projection_queue q USING (
-           SELECT org_id, event_id FROM projection_queue
-           WHERE ($2::uuid IS NULL AND next_attempt_at <= now())
-              OR (org_id = $2 AND event_id = $3)
+           SELECT org_id, event_id FROM projection_queue p
+           WHERE (($2::uuid IS NULL AND next_attempt_at <= now())
+                  OR (org_id = $2 AND event_id = $3))
+             AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.paused_org = p.org_id)
            ORDER BY next_attempt_at, seq LIMIT $1 FOR UPDATE SKIP LOCKED) c
          WHERE q.org_id = c.org_id AND q.event_id = c.event_id
          RETURNING q.org_id, q.event_id, q.occurred_at",
@@ -98,21 +99,12 @@ pub async fn fold_sessions(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let timezones = lock_orgs(tx, &orgs).await?;
-    let (org_ids, session_ids): (Vec<Uuid>, Vec<String>) = sessions.iter().cloned().unzip();
-    diesel::sql_query(
-        "SELECT pg_advisory_xact_lock(k) FROM (
-           SELECT DISTINCT hashtextextended(o::text || '/' || s, 0) AS k
-           FROM unnest($1::uuid[], $2::text[]) AS x(o, s) ORDER BY 1) keys",
-    )
-    .bind::<Array<SqlUuid>, _>(&org_ids)
-    .bind::<Array<Text>, _>(&session_ids)
-    .execute(tx)
-    .await?;
+    let orgs_held = lock_orgs(tx, &orgs).await?;
+    lock_sessions(tx, sessions).await?;
 
     let mut folds = Vec::with_capacity(sessions.len());
     for org in &orgs {
-        let tz = timezones.get(org).copied().unwrap_or(Tz::UTC);
+        let tz = orgs_held.get(org).map(|o| o.tz).unwrap_or(Tz::UTC);
         let ids: Vec<String> = sessions
             .iter()
             .filter(|(o, _)| o == org)
@@ -137,30 +129,75 @@ pub async fn fold_sessions(
     }
     Ok(Batch {
         events,
-        timezones,
+        timezones: orgs_held.iter().map(|(id, o)| (*id, o.tz)).collect(),
+        cutoffs: orgs_held
+            .iter()
+            .map(|(id, o)| (*id, o.first_kept_day))
+            .collect(),
         sessions: folds,
     })
 }
 
-/// Reads the orgs' time zones and holds them (`FOR KEY SHARE`) so that a
-/// time-zone change waits for this batch and vice versa.
-async fn lock_orgs(tx: &mut AsyncPgConnection, orgs: &[Uuid]) -> Result<HashMap<Uuid, Tz>> {
+/// Takes the sessions' advisory locks for the transaction, in one global
+/// order (so that workers, erasures and retention passes cannot deadlock).
+pub(crate) async fn lock_sessions(
+    tx: &mut AsyncPgConnection,
+    sessions: &BTreeSet<(Uuid, String)>,
+) -> Result<()> {
+    let (org_ids, session_ids): (Vec<Uuid>, Vec<String>) = sessions.iter().cloned().unzip();
+    diesel::sql_query(
+        "SELECT pg_advisory_xact_lock(k) FROM (
+           SELECT DISTINCT hashtextextended(o::text || '/' || s, 0) AS k
+           FROM unnest($1::uuid[], $2::text[]) AS x(o, s) ORDER BY 1) keys",
+    )
+    .bind::<Array<SqlUuid>, _>(&org_ids)
+    .bind::<Array<Text>, _>(&session_ids)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// What a batch needs of an org it holds.
+struct HeldOrg {
+    tz: Tz,
+    /// The first day the org keeps: nothing earlier goes into its rollups.
+    first_kept_day: NaiveDate,
+}
+
+/// Reads the orgs' time zones and retention and holds them (`FOR KEY
+/// SHARE`) so that a rebuild holding an org (`FOR UPDATE`) waits for this
+/// batch and vice versa.
+async fn lock_orgs(tx: &mut AsyncPgConnection, orgs: &[Uuid]) -> Result<HashMap<Uuid, HeldOrg>> {
     #[derive(diesel::QueryableByName)]
-    struct OrgTz {
+    struct Row {
         #[diesel(sql_type = SqlUuid)]
         id: Uuid,
         #[diesel(sql_type = Text)]
         timezone: String,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        retention_days: i32,
     }
-    let rows: Vec<OrgTz> = diesel::sql_query(
-        "SELECT id, timezone FROM orgs WHERE id = ANY($1) ORDER BY id FOR KEY SHARE",
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT id, timezone, retention_days FROM orgs WHERE id = ANY($1) ORDER BY id FOR KEY SHARE",
     )
     .bind::<Array<SqlUuid>, _>(orgs)
     .load(tx)
     .await?;
+    let now = Utc::now();
     Ok(rows
         .into_iter()
-        .map(|r| (r.id, r.timezone.parse().unwrap_or(Tz::UTC)))
+        .map(|o| {
+            let tz: Tz = o.timezone.parse().unwrap_or(Tz::UTC);
+            let held = HeldOrg {
+                tz,
+                first_kept_day: agentmon_core::models::org::first_kept_day(
+                    now,
+                    tz,
+                    o.retention_days,
+                ),
+            };
+            (o.id, held)
+        })
         .collect())
 }
 

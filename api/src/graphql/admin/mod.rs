@@ -4,7 +4,9 @@
 //! in the transaction of the action.
 
 pub mod audit;
+pub mod dead_letters;
 pub mod keys;
+pub mod lifecycle;
 pub mod members;
 pub mod teams;
 
@@ -16,10 +18,17 @@ pub struct AdminMutation(
     keys::KeyMutation,
     members::MemberMutation,
     teams::TeamMutation,
+    lifecycle::LifecycleMutation,
+    dead_letters::DeadLetterMutation,
 );
 
 #[derive(MergedObject, Default)]
-pub struct AdminQuery(keys::KeyQuery, audit::AuditQuery);
+pub struct AdminQuery(
+    keys::KeyQuery,
+    audit::AuditQuery,
+    lifecycle::LifecycleQuery,
+    dead_letters::DeadLetterQuery,
+);
 
 /// A name given by a person: trimmed, 1 to `max` characters.
 pub fn name(field: &str, value: &str, max: usize) -> Result<String, Error> {

@@ -1,10 +1,13 @@
 //! `/export/sessions.csv` and `/export/users.csv`: the same filters and
-//! permissions as the GraphQL queries, streamed page by page (a large org
-//! never sits in memory), quoted by the `csv` crate, and cells that a
-//! spreadsheet would run as a formula defused with a leading `'`.
+//! permissions as the GraphQL queries; `/export/user.jsonl`: one user's
+//! profile and every stored event (ORG_ADMIN, SUPER_ADMIN; audited). All
+//! stream page by page (a large org never sits in memory); CSV is quoted by
+//! the `csv` crate, and cells that a spreadsheet would run as a formula are
+//! defused with a leading `'`.
 
 mod params;
 mod sessions;
+mod user_data;
 mod users;
 
 use agentmon_core::auth::policy::Capability;
@@ -20,6 +23,7 @@ use super::AppState;
 use crate::graphql::access;
 
 pub use sessions::sessions_csv;
+pub use user_data::user_jsonl;
 pub use users::users_csv;
 
 /// Rows fetched per page while streaming.
@@ -129,6 +133,26 @@ where
         + Send
         + 'static,
 {
+    let head = encode(&[header_row.iter().map(|h| h.to_string()).collect()]);
+    stream(state, filename, "text/csv; charset=utf-8", head, producer)
+}
+
+/// A streaming download fed by `producer` through a bounded channel, while
+/// holding one of the server's export slots; `head` goes first.
+fn stream<F>(
+    state: &AppState,
+    filename: &str,
+    content_type: &str,
+    head: Bytes,
+    producer: F,
+) -> Response
+where
+    F: FnOnce(
+            mpsc::Sender<Result<Bytes, std::io::Error>>,
+        ) -> futures::future::BoxFuture<'static, ()>
+        + Send
+        + 'static,
+{
     let Ok(slot) = state.exports.clone().try_acquire_owned() else {
         return failure(&Error::RateLimited {
             message: format!(
@@ -138,7 +162,6 @@ where
         });
     };
     let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(4);
-    let head = encode(&[header_row.iter().map(|h| h.to_string()).collect()]);
     let first = tx.clone();
     tokio::spawn(async move {
         if first.send(Ok(head)).await.is_ok() {
@@ -152,7 +175,7 @@ where
     });
     (
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_TYPE, content_type.to_string()),
             (
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{filename}\""),

@@ -30,6 +30,14 @@ impl Params {
             .ok_or_else(|| Error::BadUserInput("give the org: ?org=SLUG".into()))
     }
 
+    /// The user of `/export/user.jsonl`: `?userId=ID`.
+    pub fn user_id(&self) -> Result<&str, Error> {
+        let id = self
+            .get("userId")
+            .ok_or_else(|| Error::BadUserInput("give the user: ?userId=ID".into()))?;
+        crate::graphql::admin::user_id(id)
+    }
+
     fn time(&self, key: &str) -> Result<Option<DateTime<Utc>>, Error> {
         self.get(key)
             .map(|v| {

@@ -1,0 +1,144 @@
+//! Erasure receipts: what removing one user's data took away, readable
+//! after the data is gone. The work itself is a job (see `job`).
+
+use chrono::{DateTime, Utc};
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::models::job::{self, Kind, NewJob};
+use crate::{Error, Result};
+
+#[derive(diesel::QueryableByName, Debug, Clone)]
+pub struct Erasure {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    pub org_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub user_id: String,
+    #[diesel(sql_type = Text)]
+    pub requested_by: String,
+    #[diesel(sql_type = Timestamptz)]
+    pub requested_at: DateTime<Utc>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub completed_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = SqlUuid)]
+    pub job_id: Uuid,
+    #[diesel(sql_type = BigInt)]
+    pub events: i64,
+    #[diesel(sql_type = BigInt)]
+    pub sessions: i64,
+    #[diesel(sql_type = BigInt)]
+    pub runs: i64,
+}
+
+const COLUMNS: &str = "id, org_id, user_id, requested_by, requested_at, completed_at, job_id, \
+    events, sessions, runs";
+
+/// The org's receipts, newest first.
+pub async fn of_org(conn: &mut AsyncPgConnection, org_id: Uuid) -> Result<Vec<Erasure>> {
+    Ok(diesel::sql_query(format!(
+        "SELECT {COLUMNS} FROM erasures WHERE org_id = $1 ORDER BY requested_at DESC, id"
+    ))
+    .bind::<SqlUuid, _>(org_id)
+    .load(conn)
+    .await?)
+}
+
+pub async fn by_job(conn: &mut AsyncPgConnection, job_id: Uuid) -> Result<Option<Erasure>> {
+    let mut rows: Vec<Erasure> =
+        diesel::sql_query(format!("SELECT {COLUMNS} FROM erasures WHERE job_id = $1"))
+            .bind::<SqlUuid, _>(job_id)
+            .load(conn)
+            .await?;
+    Ok(rows.pop())
+}
+
+/// Whether the org holds anything of the user: a profile, a session or an event.
+pub async fn user_known(conn: &mut AsyncPgConnection, org_id: Uuid, user_id: &str) -> Result<bool> {
+    #[derive(diesel::QueryableByName)]
+    struct Known {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        known: bool,
+    }
+    let row: Known = diesel::sql_query(
+        "SELECT EXISTS (SELECT 1 FROM users WHERE org_id = $1 AND user_id = $2)
+             OR EXISTS (SELECT 1 FROM session_owners WHERE org_id = $1 AND user_id = $2) AS known",
+    )
+    .bind::<SqlUuid, _>(org_id)
+    .bind::<Text, _>(user_id)
+    .get_result(conn)
+    .await?;
+    Ok(row.known)
+}
+
+/// Asks for a user's erasure: the receipt and the job that fills it, in the
+/// caller's transaction. A user whose erasure is open gets `BAD_USER_INPUT`,
+/// unless its job failed: then the job is queued again and the same receipt
+/// returned.
+pub async fn request(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    user_id: &str,
+    requested_by: &str,
+) -> Result<Erasure> {
+    let open: Vec<Erasure> = diesel::sql_query(format!(
+        "SELECT {COLUMNS} FROM erasures WHERE org_id = $1 AND user_id = $2 AND completed_at IS NULL"
+    ))
+    .bind::<SqlUuid, _>(org_id)
+    .bind::<Text, _>(user_id)
+    .load(conn)
+    .await?;
+    if let Some(open) = open.into_iter().next() {
+        let failed = job::by_id(conn, open.job_id)
+            .await?
+            .is_some_and(|j| j.status == "FAILED");
+        if !failed {
+            return Err(Error::BadUserInput(format!(
+                "the erasure of user {user_id:?} requested at {} is still running; \
+                 follow it with job(id: \"{}\")",
+                open.requested_at.to_rfc3339(),
+                open.job_id
+            )));
+        }
+        diesel::sql_query(
+            "UPDATE jobs SET status = 'QUEUED', error = NULL, finished_at = NULL, progress = 0 \
+             WHERE id = $1",
+        )
+        .bind::<SqlUuid, _>(open.job_id)
+        .execute(conn)
+        .await?;
+        diesel::sql_query(format!("NOTIFY {}", job::JOBS_CHANNEL))
+            .execute(conn)
+            .await?;
+        return Ok(open);
+    }
+    if !user_known(conn, org_id, user_id).await? {
+        return Err(Error::NotFound(format!(
+            "this org holds no data of user {user_id:?}: no profile, no session"
+        )));
+    }
+    let queued = job::create(
+        conn,
+        NewJob {
+            kind: Kind::Erasure,
+            org_id: Some(org_id),
+            params: serde_json::json!({ "userId": user_id }),
+            created_by: requested_by,
+            pause_now: false,
+        },
+    )
+    .await?;
+    let erasure: Erasure = diesel::sql_query(format!(
+        "INSERT INTO erasures (org_id, user_id, requested_by, job_id) VALUES ($1, $2, $3, $4) \
+         RETURNING {COLUMNS}"
+    ))
+    .bind::<SqlUuid, _>(org_id)
+    .bind::<Text, _>(user_id)
+    .bind::<Text, _>(requested_by)
+    .bind::<SqlUuid, _>(queued.id)
+    .get_result(conn)
+    .await?;
+    Ok(erasure)
+}

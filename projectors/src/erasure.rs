@@ -1,0 +1,76 @@
+//! Erasing one user's data from an org (SPEC section 9), in one
+//! transaction: readers see every figure either with the user or without.
+//! Their events, sessions, runs, profile, ownership and share of every
+//! rollup and sketch go; the ids of their events stay in the idempotency
+//! ledger (ids only), so a resent event counts as a duplicate.
+
+use std::collections::BTreeSet;
+
+use agentmon_core::Result;
+use diesel::sql_types::{Text, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::removal::{self, Events, Removed};
+use crate::worker::lock_sessions;
+
+/// Erases `user_id` from `org` and completes the erasure receipt of `job`.
+pub async fn erase(
+    tx: &mut AsyncPgConnection,
+    org: Uuid,
+    user_id: &str,
+    job: Uuid,
+) -> Result<Removed> {
+    #[derive(diesel::QueryableByName)]
+    struct Session {
+        #[diesel(sql_type = Text)]
+        session_id: String,
+    }
+    let owned: Vec<Session> = diesel::sql_query(
+        "SELECT session_id FROM session_owners WHERE org_id = $1 AND user_id = $2
+         UNION SELECT session_id FROM sessions WHERE org_id = $1 AND user_id = $2
+         ORDER BY 1",
+    )
+    .bind::<SqlUuid, _>(org)
+    .bind::<Text, _>(user_id)
+    .load(tx)
+    .await?;
+    let sessions: Vec<String> = owned.into_iter().map(|s| s.session_id).collect();
+    let keys: BTreeSet<(Uuid, String)> = sessions.iter().map(|s| (org, s.clone())).collect();
+    lock_sessions(tx, &keys).await?;
+    let removed = removal::remove_sessions(tx, org, &sessions, Events::All).await?;
+    // Whatever is left of the user: rows that now hold zeros, the profile,
+    // team memberships. Access settings (org_members) stay: an erased user
+    // who was disabled stays disabled.
+    diesel::sql_query(
+        "WITH gone AS (DELETE FROM team_members WHERE org_id = $1 AND user_id = $2 RETURNING team_id)
+         UPDATE teams SET members_version = members_version + 1
+         WHERE org_id = $1 AND id IN (SELECT team_id FROM gone)",
+    )
+    .bind::<SqlUuid, _>(org)
+    .bind::<Text, _>(user_id)
+    .execute(tx)
+    .await?;
+    for table in ["user_daily", "user_daily_durations", "users"] {
+        diesel::sql_query(format!(
+            "DELETE FROM {table} WHERE org_id = $1 AND user_id = $2"
+        ))
+        .bind::<SqlUuid, _>(org)
+        .bind::<Text, _>(user_id)
+        .execute(tx)
+        .await?;
+    }
+    removal::touch_org(tx, org).await?;
+    diesel::sql_query(
+        "UPDATE erasures SET completed_at = now(), events = $3, sessions = $4, runs = $5
+         WHERE org_id = $1 AND job_id = $2",
+    )
+    .bind::<SqlUuid, _>(org)
+    .bind::<SqlUuid, _>(job)
+    .bind::<diesel::sql_types::BigInt, _>(removed.events)
+    .bind::<diesel::sql_types::BigInt, _>(removed.sessions)
+    .bind::<diesel::sql_types::BigInt, _>(removed.runs)
+    .execute(tx)
+    .await?;
+    Ok(removed)
+}

@@ -1,0 +1,331 @@
+//! The job runner: every worker runs one beside its projection loop, so
+//! long operations (replays, time-zone changes, retention passes,
+//! erasures) never run inside a request and never stop projection.
+//!
+//! A runner takes the oldest open job that no earlier open job of the same
+//! org (or of every org) precedes, under a session advisory lock held on a
+//! connection of its own; the job's work runs on that connection too. If
+//! the worker dies, PostgreSQL ends the connection: the work rolls back,
+//! the lock goes, and another runner takes the job over from the start
+//! (every job is one transaction, or a sequence of idempotent ones).
+//!
+//! Rebuilds (a replay, a time-zone change) pause the org's projection
+//! (`jobs.paused_org`): workers leave its queued events alone, and other
+//! orgs project as before.
+
+use std::time::Duration;
+
+use agentmon_core::bus::Bus;
+use agentmon_core::db::Db;
+use agentmon_core::models::job::{self, Job, Kind};
+use agentmon_core::{Error, Result};
+use diesel::sql_types::{Jsonb, Nullable, Text, Uuid as SqlUuid};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::retention::{self, Reclaim};
+use crate::{erasure, maintenance, replay};
+
+/// Attempts a job gets when it fails for a reason of the moment.
+const MAX_ATTEMPTS: i32 = 5;
+
+pub struct JobRunner {
+    db: Db,
+    url: String,
+    bus: Option<Bus>,
+    poll: Duration,
+}
+
+impl JobRunner {
+    /// `url` is the owner's: a job's connection is its own, not pooled.
+    pub fn new(db: Db, url: &str) -> Self {
+        JobRunner {
+            db,
+            url: url.to_string(),
+            bus: None,
+            poll: Duration::from_millis(500),
+        }
+    }
+
+    pub fn with_bus(mut self, bus: Option<Bus>) -> Self {
+        self.bus = bus;
+        self
+    }
+
+    pub fn with_poll(mut self, poll: Duration) -> Self {
+        self.poll = poll;
+        self
+    }
+
+    /// Runs jobs until `shutdown`; a job in hand is abandoned (rolled back)
+    /// at shutdown and taken over by the next runner.
+    pub async fn run(&self, shutdown: CancellationToken) {
+        while !shutdown.is_cancelled() {
+            let next = tokio::select! {
+                _ = shutdown.cancelled() => break,
+                next = self.run_next() => next,
+            };
+            match next {
+                Ok(Some(_)) => continue,
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "job runner: trying again shortly"),
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = tokio::time::sleep(self.poll) => {}
+            }
+        }
+    }
+
+    /// Runs open jobs until none is left that this runner may take.
+    pub async fn drain(&self) -> Result<usize> {
+        let mut n = 0;
+        while self.run_next().await?.is_some() {
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Takes one job and runs it to its end; `None` when there is none to take.
+    pub async fn run_next(&self) -> Result<Option<Job>> {
+        let mut conn = AsyncPgConnection::establish(&self.url)
+            .await
+            .map_err(|e| Error::Unavailable(format!("the job runner cannot connect: {e}")))?;
+        conn.batch_execute(
+            "SET application_name = 'agentmon-jobs'; SET statement_timeout = 0; SET TIME ZONE 'UTC';",
+        )
+        .await?;
+        #[derive(diesel::QueryableByName)]
+        struct Candidate {
+            #[diesel(sql_type = SqlUuid)]
+            id: Uuid,
+        }
+        let candidates: Vec<Candidate> = diesel::sql_query(
+            "SELECT id FROM jobs j WHERE status IN ('QUEUED', 'RUNNING') AND NOT EXISTS (
+               SELECT 1 FROM jobs e WHERE e.status IN ('QUEUED', 'RUNNING')
+                 AND (e.created_at, e.id) < (j.created_at, j.id)
+                 AND (e.org_id IS NULL OR j.org_id IS NULL OR e.org_id = j.org_id))
+             ORDER BY created_at, id LIMIT 20",
+        )
+        .load(&mut conn)
+        .await?;
+        for candidate in candidates {
+            if !try_lock(&mut conn, candidate.id).await? {
+                continue;
+            }
+            let Some(job) = job::by_id(&mut conn, candidate.id).await? else {
+                continue;
+            };
+            if !job.is_open() {
+                unlock(&mut conn, job.id).await?;
+                continue;
+            }
+            let ran = self.run_job(&mut conn, job).await;
+            unlock(&mut conn, candidate.id).await?;
+            return ran.map(Some);
+        }
+        Ok(None)
+    }
+
+    async fn run_job(&self, conn: &mut AsyncPgConnection, job: Job) -> Result<Job> {
+        diesel::sql_query(
+            "UPDATE jobs SET status = 'RUNNING', started_at = coalesce(started_at, now()), \
+             attempts = attempts + 1, progress = 0 WHERE id = $1",
+        )
+        .bind::<SqlUuid, _>(job.id)
+        .execute(conn)
+        .await?;
+        tracing::info!(job = %job.id, kind = %job.kind, org = ?job.org_slug, "job started");
+        let (progress, writer) = self.progress_writer(job.id);
+        let outcome = self.work(conn, &job, &progress).await;
+        drop(progress);
+        let _ = writer.await;
+        match outcome {
+            Ok(result) => {
+                diesel::sql_query(
+                    "UPDATE jobs SET status = 'SUCCEEDED', progress = 1, finished_at = now(), \
+                     error = NULL, result = $2, paused_org = NULL WHERE id = $1",
+                )
+                .bind::<SqlUuid, _>(job.id)
+                .bind::<Jsonb, _>(result)
+                .execute(conn)
+                .await?;
+                tracing::info!(job = %job.id, kind = %job.kind, "job succeeded");
+                if let (Some(bus), Some(org)) = (&self.bus, job.org_id) {
+                    bus.publish(agentmon_core::bus::Change {
+                        id: Uuid::new_v4(),
+                        orgs: vec![org],
+                        sessions: Vec::new(),
+                    })
+                    .await;
+                }
+            }
+            Err(e) if e.is_transient() && job.attempts + 1 < MAX_ATTEMPTS => {
+                tracing::warn!(job = %job.id, error = %e, "job hit a fault of the moment; queued again");
+                diesel::sql_query("UPDATE jobs SET status = 'QUEUED', error = $2 WHERE id = $1")
+                    .bind::<SqlUuid, _>(job.id)
+                    .bind::<Text, _>(e.to_string())
+                    .execute(conn)
+                    .await?;
+            }
+            Err(e) => {
+                let said = match &e {
+                    Error::Internal(_) => format!(
+                        "internal error; the worker's log has the details (job {})",
+                        job.id
+                    ),
+                    other => other.to_string(),
+                };
+                tracing::error!(job = %job.id, kind = %job.kind, error = %e, "job failed");
+                diesel::sql_query(
+                    "UPDATE jobs SET status = 'FAILED', finished_at = now(), error = $2, \
+                     paused_org = NULL WHERE id = $1",
+                )
+                .bind::<SqlUuid, _>(job.id)
+                .bind::<Text, _>(said)
+                .execute(conn)
+                .await?;
+            }
+        }
+        job::by_id(conn, job.id)
+            .await?
+            .ok_or_else(|| Error::internal("a job vanished while it ran"))
+    }
+
+    /// A sender of progress fractions and the task writing the latest one
+    /// to the job every 250 ms (on a pooled connection: the job's own is
+    /// inside its transaction).
+    fn progress_writer(
+        &self,
+        id: Uuid,
+    ) -> (tokio::sync::watch::Sender<f64>, tokio::task::JoinHandle<()>) {
+        let (tx, mut rx) = tokio::sync::watch::channel(0.0_f64);
+        let db = self.db.clone();
+        let writer = tokio::spawn(async move {
+            loop {
+                let closed = rx.changed().await.is_err();
+                let value = *rx.borrow_and_update();
+                if let Ok(mut conn) = db.worker().await {
+                    let _ = job::set_progress(&mut conn, id, value.min(0.99)).await;
+                }
+                if closed {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        });
+        (tx, writer)
+    }
+
+    /// The job's own work; returns what it did, for `jobs.result`.
+    async fn work(
+        &self,
+        conn: &mut AsyncPgConnection,
+        job: &Job,
+        progress: &tokio::sync::watch::Sender<f64>,
+    ) -> Result<serde_json::Value> {
+        let mut report = |f: f64| {
+            let _ = progress.send(f);
+        };
+        match job.kind() {
+            Some(Kind::Replay) | Some(Kind::TimezoneChange) => {
+                let only = job.params.get("projector").and_then(|p| p.as_str());
+                let projectors = replay::select(crate::registry(), only)?;
+                let orgs = match job.org_id {
+                    Some(org) => vec![org],
+                    None => replay::all_orgs(conn).await?,
+                };
+                let (mut sessions, mut events) = (0, 0);
+                let n = orgs.len().max(1) as f64;
+                for (i, org) in orgs.iter().enumerate() {
+                    pause(conn, job.id, Some(*org)).await?;
+                    let mut within = |f: f64| report((i as f64 + f) / n);
+                    let (s, e) = conn
+                        .transaction::<_, Error, _>(async |tx| {
+                            replay::replay_org(tx, &projectors, *org, &mut within).await
+                        })
+                        .await?;
+                    sessions += s;
+                    events += e;
+                }
+                pause(conn, job.id, None).await?;
+                Ok(
+                    serde_json::json!({ "orgs": orgs.len(), "sessions": sessions, "events": events }),
+                )
+            }
+            Some(Kind::Retention) => {
+                maintenance::partitions(conn, chrono::Utc::now()).await?;
+                let done = retention::pass(
+                    conn,
+                    job.org_id,
+                    chrono::Utc::now(),
+                    Reclaim::DropPartitions,
+                    &mut report,
+                )
+                .await?;
+                Ok(serde_json::json!({
+                    "sessions": done.removed.sessions, "events": done.removed.events,
+                    "runs": done.removed.runs, "droppedPartitions": done.dropped,
+                }))
+            }
+            Some(Kind::Erasure) => {
+                let org = job
+                    .org_id
+                    .ok_or_else(|| Error::internal("an erasure job without an org"))?;
+                let user = job
+                    .params
+                    .get("userId")
+                    .and_then(|u| u.as_str())
+                    .ok_or_else(|| Error::internal("an erasure job without a user"))?
+                    .to_string();
+                let id = job.id;
+                let removed = conn
+                    .transaction::<_, Error, _>(async |tx| erasure::erase(tx, org, &user, id).await)
+                    .await?;
+                Ok(serde_json::json!({
+                    "events": removed.events, "sessions": removed.sessions, "runs": removed.runs,
+                }))
+            }
+            None => Err(Error::internal(format!(
+                "no runner knows jobs of kind {}",
+                job.kind
+            ))),
+        }
+    }
+}
+
+/// Says which org this job holds (its projection waits), or none.
+async fn pause(conn: &mut AsyncPgConnection, job: Uuid, org: Option<Uuid>) -> Result<()> {
+    diesel::sql_query("UPDATE jobs SET paused_org = $2 WHERE id = $1")
+        .bind::<SqlUuid, _>(job)
+        .bind::<Nullable<SqlUuid>, _>(org)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The job's advisory lock, held on the runner's own connection while it
+/// runs the job: gone when that connection is.
+const LOCK_KEY: &str = "hashtextextended('agentmon.job.' || $1::text, 0)";
+
+async fn try_lock(conn: &mut AsyncPgConnection, job: Uuid) -> Result<bool> {
+    #[derive(diesel::QueryableByName)]
+    struct Got {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        got: bool,
+    }
+    let got: Got = diesel::sql_query(format!("SELECT pg_try_advisory_lock({LOCK_KEY}) AS got"))
+        .bind::<SqlUuid, _>(job)
+        .get_result(conn)
+        .await?;
+    Ok(got.got)
+}
+
+async fn unlock(conn: &mut AsyncPgConnection, job: Uuid) -> Result<()> {
+    diesel::sql_query(format!("SELECT pg_advisory_unlock({LOCK_KEY})"))
+        .bind::<SqlUuid, _>(job)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,131 @@
+//! Taking whole sessions out of the store: their share of the rollups,
+//! every read model row, their events and what refers to those events.
+//! Erasures and retention passes use it inside their own transactions,
+//! holding the sessions' locks, so that every figure a reader sees is exact.
+
+use agentmon_core::Result;
+use chrono::{DateTime, Utc};
+use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+/// Which of the sessions' events go.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Events {
+    /// Every event (an erasure).
+    All,
+    /// Events before `cutoff` (retention), leaving those before `kept_from`
+    /// to a partition drop. Sessions with later events are projected again
+    /// from those.
+    Before {
+        cutoff: DateTime<Utc>,
+        dropped_below: Option<DateTime<Utc>>,
+    },
+}
+
+/// What a removal took away.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Removed {
+    pub events: i64,
+    pub sessions: i64,
+    pub runs: i64,
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+pub(crate) async fn remove_sessions(
+    tx: &mut AsyncPgConnection,
+    org: Uuid,
+    sessions: &[String],
+    events: Events,
+) -> Result<Removed> {
+    if sessions.is_empty() {
+        return Ok(Removed::default());
+    }
+    crate::rollups::remove_sessions(tx, org, sessions).await?;
+    for table in ["sessions", "runs", "handoffs"] {
+        diesel::sql_query(format!(
+            "DELETE FROM {table} WHERE org_id = $1 AND session_id = ANY($2)"
+        ))
+        .bind::<SqlUuid, _>(org)
+        .bind::<Array<Text>, _>(sessions)
+        .execute(tx)
+        .await?;
+    }
+    let (before, from) = match events {
+        Events::All => (None, None),
+        Events::Before {
+            cutoff,
+            dropped_below,
+        } => (Some(cutoff), dropped_below),
+    };
+    let gone: Count = diesel::sql_query(
+        "WITH gone AS (
+           DELETE FROM events WHERE org_id = $1 AND session_id = ANY($2)
+             AND ($3::timestamptz IS NULL OR occurred_at < $3)
+             AND ($4::timestamptz IS NULL OR occurred_at >= $4)
+           RETURNING event_id),
+         queued AS (DELETE FROM projection_queue WHERE org_id = $1 AND event_id IN (SELECT event_id FROM gone)),
+         dead AS (DELETE FROM dead_letters WHERE org_id = $1 AND event_id IN (SELECT event_id FROM gone))
+         SELECT count(*) AS n FROM gone",
+    )
+    .bind::<SqlUuid, _>(org)
+    .bind::<Array<Text>, _>(sessions)
+    .bind::<Nullable<Timestamptz>, _>(before)
+    .bind::<Nullable<Timestamptz>, _>(from)
+    .get_result(tx)
+    .await?;
+
+    // Sessions with events left (retention only) are folded again from them.
+    if let Some(cutoff) = before {
+        diesel::sql_query(
+            "INSERT INTO projection_queue (org_id, event_id, occurred_at)
+             SELECT org_id, event_id, occurred_at FROM events
+             WHERE org_id = $1 AND session_id = ANY($2) AND occurred_at >= $3
+             ON CONFLICT (org_id, event_id) DO NOTHING",
+        )
+        .bind::<SqlUuid, _>(org)
+        .bind::<Array<Text>, _>(sessions)
+        .bind::<Timestamptz, _>(cutoff)
+        .execute(tx)
+        .await?;
+    }
+    let owned = |table: &str| {
+        format!(
+            "WITH gone AS (DELETE FROM {table} o WHERE org_id = $1 AND session_id = ANY($2)
+               AND ($3::timestamptz IS NULL OR NOT EXISTS (
+                 SELECT 1 FROM events e WHERE e.org_id = o.org_id AND e.session_id = o.session_id
+                   AND e.occurred_at >= $3))
+               RETURNING 1)
+             SELECT count(*) AS n FROM gone"
+        )
+    };
+    let mut counts = [0_i64; 2];
+    for (i, table) in ["session_owners", "run_owners"].into_iter().enumerate() {
+        let c: Count = diesel::sql_query(owned(table))
+            .bind::<SqlUuid, _>(org)
+            .bind::<Array<Text>, _>(sessions)
+            .bind::<Nullable<Timestamptz>, _>(before)
+            .get_result(tx)
+            .await?;
+        counts[i] = c.n;
+    }
+    Ok(Removed {
+        events: gone.n,
+        sessions: counts[0],
+        runs: counts[1],
+    })
+}
+
+/// Bumps the org's projection epoch: cached figures of it are stale.
+pub(crate) async fn touch_org(tx: &mut AsyncPgConnection, org: Uuid) -> Result<()> {
+    diesel::sql_query("UPDATE orgs SET projection_epoch = projection_epoch + 1 WHERE id = $1")
+        .bind::<SqlUuid, _>(org)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
