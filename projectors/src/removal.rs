@@ -121,6 +121,48 @@ pub(crate) async fn remove_sessions(
     })
 }
 
+/// Derives the users' first seen, last active and profile again from the
+/// events they have left (what a replay would give), after some of their
+/// sessions went.
+pub(crate) async fn refresh_users(
+    tx: &mut AsyncPgConnection,
+    org: Uuid,
+    users: &[String],
+) -> Result<()> {
+    if users.is_empty() {
+        return Ok(());
+    }
+    let latest = |field: &str| {
+        format!(
+            "LEFT JOIN LATERAL (SELECT e.payload->'user'->>'{field}' AS v, e.occurred_at AS at, e.event_id AS id
+               FROM events e WHERE e.org_id = $1 AND e.session_id IN (SELECT session_id FROM mine)
+                 AND e.payload->'user'->>'{field}' IS NOT NULL
+                 AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.org_id = e.org_id AND d.event_id = e.event_id)
+               ORDER BY e.occurred_at DESC, e.event_id DESC LIMIT 1) {field} ON true"
+        )
+    };
+    for user in users {
+        diesel::sql_query(format!(
+            "WITH mine AS (SELECT session_id FROM session_owners WHERE org_id = $1 AND user_id = $2)
+             UPDATE users u SET first_seen_at = a.first, last_active_at = a.last,
+               email = email.v, email_at = email.at, email_event = email.id,
+               name = name.v, name_at = name.at, name_event = name.id
+             FROM (SELECT min(e.occurred_at) AS first, max(e.occurred_at) AS last FROM events e
+                   WHERE e.org_id = $1 AND e.session_id IN (SELECT session_id FROM mine)
+                     AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.org_id = e.org_id AND d.event_id = e.event_id)) a
+             {} {}
+             WHERE u.org_id = $1 AND u.user_id = $2",
+            latest("email"),
+            latest("name")
+        ))
+        .bind::<SqlUuid, _>(org)
+        .bind::<Text, _>(user)
+        .execute(tx)
+        .await?;
+    }
+    Ok(())
+}
+
 /// Bumps the org's projection epoch: cached figures of it are stale.
 pub(crate) async fn touch_org(tx: &mut AsyncPgConnection, org: Uuid) -> Result<()> {
     diesel::sql_query("UPDATE orgs SET projection_epoch = projection_epoch + 1 WHERE id = $1")

@@ -206,9 +206,11 @@ async fn remove_old_sessions(
                 struct Still {
                     #[diesel(sql_type = Text)]
                     session_id: String,
+                    #[diesel(sql_type = Text)]
+                    user_id: String,
                 }
                 let still: Vec<Still> = diesel::sql_query(
-                    "SELECT session_id FROM sessions
+                    "SELECT session_id, user_id FROM sessions
                      WHERE org_id = $1 AND session_id = ANY($2) AND last_event_at < $3",
                 )
                 .bind::<SqlUuid, _>(org)
@@ -216,8 +218,11 @@ async fn remove_old_sessions(
                 .bind::<Timestamptz, _>(at)
                 .load(tx)
                 .await?;
+                let users: BTreeSet<String> = still.iter().map(|s| s.user_id.clone()).collect();
                 let still: Vec<String> = still.into_iter().map(|s| s.session_id).collect();
                 let removed = removal::remove_sessions(tx, org, &still, events).await?;
+                let users: Vec<String> = users.into_iter().collect();
+                removal::refresh_users(tx, org, &users).await?;
                 removal::touch_org(tx, org).await?;
                 Ok(removed)
             })

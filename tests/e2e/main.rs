@@ -14,6 +14,7 @@ mod ingest_atomicity;
 mod ingest_duplicates;
 mod ingest_partitions;
 mod ingest_rules;
+mod lifecycle;
 mod live;
 mod orgs;
 mod projection;

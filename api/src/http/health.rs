@@ -75,7 +75,14 @@ async fn queue_health(db: &agentmon_core::db::Db) -> String {
         Err(e) => return format!("# queue health unavailable: {}\n", e.code()),
     };
     let mut out = String::new();
-    let families: [(&str, &str, &str, fn(&Health) -> String); 3] = [
+    /// Name, type, help, and the value of one org's row.
+    type Family = (
+        &'static str,
+        &'static str,
+        &'static str,
+        fn(&Health) -> String,
+    );
+    let families: [Family; 3] = [
         (
             "agentmon_queued_events",
             "gauge",

@@ -180,6 +180,15 @@ impl TestApp {
         addr
     }
 
+    /// Runs every queued job (replays, time-zone changes, retention,
+    /// erasures) to its end, as a worker's job runner would.
+    pub async fn run_jobs(&self) -> usize {
+        agentmon_projectors::jobs::JobRunner::new(self.db.clone(), self.url())
+            .drain()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
     /// Projects everything queued.
     pub async fn project_all(&self) -> usize {
         self.worker(500)

@@ -38,7 +38,41 @@ async fn changing_the_time_zone_moves_events_to_their_new_days() {
         body["data"]["updateOrg"]["timezone"], "Asia/Kolkata",
         "{body}"
     );
+    // The rebuild is a job: until it runs, readers keep the old days and
+    // the org's new events wait instead of landing on rollups of the old zone.
+    assert_eq!(app.count(&format!("{days} '2026-11-10'")).await, 1);
+    app.ingest(&[event("acme", "MESSAGE_SENT")
+        .at(at)
+        .set("message", json!({"role": "USER", "text": "hi"}))
+        .build()])
+        .await;
+    app.project_all().await;
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM projection_queue")
+            .await,
+        1,
+        "an event of an org waiting for its time-zone rebuild was projected"
+    );
+    assert_eq!(app.run_jobs().await, 1);
+    app.project_all().await;
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM projection_queue")
+            .await,
+        0
+    );
     assert_eq!(app.count(&format!("{days} '2026-11-11'")).await, 1);
+    let job = app
+        .graphql(
+            Some(&app.super_admin()),
+            "{ jobs { kind org status progress createdBy finishedAt } }",
+            json!({}),
+        )
+        .await;
+    let job = &job["data"]["jobs"][0];
+    assert_eq!(job["kind"], "TIMEZONE_CHANGE", "{job}");
+    assert_eq!(job["org"], "acme");
+    assert_eq!(job["status"], "SUCCEEDED");
+    assert_eq!(job["progress"], 1.0);
     assert_eq!(
         app.count(
             "SELECT count(*) AS n FROM org_daily WHERE day = '2026-11-10' AND event_count > 0"

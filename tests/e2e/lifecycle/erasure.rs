@@ -1,0 +1,232 @@
+//! A user's data: exported as JSON lines, then erased through a job; the
+//! receipt counts what was stored, every figure equals a fresh computation
+//! without the user, and readers never see a figure in between.
+
+use agentmon_core::auth::Role;
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use serde_json::{json, Value};
+
+use super::{days_ago, ingest_all, session};
+use crate::harness::read_models::{assert_same, snapshot};
+use crate::harness::{error_code, TestApp};
+
+const ERASE: &str = "mutation($u: String!) { eraseUser(org: \"acme\", userId: $u) {
+  id userId requestedBy completedAt events sessions runs jobId } }";
+const KPIS: &str = "{ org(slug: \"acme\") { overview(range: { from: \"2026-01-01\", to: \"2027-12-31\" }) {
+  kpis { sessions runs activeUsers costUsd succeededRuns failedRuns durationP50Ms localHandoffRate } } } }";
+
+async fn export(app: &TestApp, token: &str, user: &str) -> (StatusCode, String) {
+    let response = app
+        .respond(
+            Request::get(format!("/export/user.jsonl?org=acme&userId={user}"))
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(Body::empty())
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .await;
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+async fn seed(app: &TestApp) -> Vec<Value> {
+    app.create_org("acme", "Europe/Berlin").await;
+    app.create_org("other", "UTC").await;
+    let mut events = Vec::new();
+    for i in 0..60 {
+        let user = ["ann", "bob", "cat"][i % 3];
+        events.extend(session(
+            "acme",
+            &format!("s{i}"),
+            user,
+            days_ago((i % 20) as i64),
+            i,
+        ));
+    }
+    // The same user id in another org is another person's data.
+    let other: Vec<Value> = session("other", "x1", "ann", days_ago(1), 1);
+    ingest_all(app, &events).await;
+    ingest_all(app, &other).await;
+    app.project_all().await;
+    events
+}
+
+#[tokio::test]
+async fn a_user_is_exported_then_erased_and_every_figure_is_exact_without_them() {
+    let app = TestApp::new().await;
+    let events = seed(&app).await;
+    let admin = app.user_token(Role::OrgAdmin, Some("acme"));
+    let mine: Vec<&Value> = events.iter().filter(|e| e["userId"] == "ann").collect();
+
+    // Export: the profile, then every event of ann in acme and nothing else.
+    let (status, body) = export(&app, &admin, "ann").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let lines: Vec<Value> = body
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(lines[0]["type"], "profile");
+    assert_eq!(lines[0]["email"], "ann@example.com");
+    assert_eq!(lines.len() - 1, mine.len());
+    let mut exported: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l["eventId"].as_str().unwrap_or_default())
+        .collect();
+    let mut expected: Vec<&str> = mine
+        .iter()
+        .map(|e| e["eventId"].as_str().unwrap_or_default())
+        .collect();
+    exported.sort();
+    expected.sort();
+    assert_eq!(exported, expected);
+    assert!(lines[1..]
+        .iter()
+        .all(|l| l["userId"] == "ann" && l["type"] == "event"));
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM audit_log WHERE action = 'USER_DATA_EXPORTED' AND target = 'ann'").await,
+        1
+    );
+    // Other roles and orgs may not export.
+    for token in [
+        app.user_token(Role::Manager, Some("acme")),
+        app.user_token(Role::OrgAdmin, Some("other")),
+        app.user_token(Role::Support, None),
+    ] {
+        assert_eq!(export(&app, &token, "ann").await.0, StatusCode::FORBIDDEN);
+    }
+
+    let stored = (
+        app.count("SELECT count(*) AS n FROM events o JOIN orgs g ON g.id = o.org_id WHERE g.slug = 'acme' AND user_id = 'ann'").await,
+        app.count("SELECT count(*) AS n FROM session_owners o JOIN orgs g ON g.id = o.org_id WHERE g.slug = 'acme' AND user_id = 'ann'").await,
+        app.count("SELECT count(*) AS n FROM runs o JOIN orgs g ON g.id = o.org_id WHERE g.slug = 'acme' AND user_id = 'ann'").await,
+    );
+
+    // Erase: a receipt at once; a second request while it runs is refused.
+    let body = app
+        .graphql(Some(&admin), ERASE, json!({ "u": "ann" }))
+        .await;
+    let receipt = body["data"]["eraseUser"].clone();
+    assert_eq!(receipt["userId"], "ann", "{body}");
+    assert_eq!(receipt["completedAt"], Value::Null);
+    assert_eq!(receipt["requestedBy"], "tester");
+    let again = app
+        .graphql(Some(&admin), ERASE, json!({ "u": "ann" }))
+        .await;
+    assert_eq!(error_code(&again), "BAD_USER_INPUT", "{again}");
+    let unknown = app
+        .graphql(Some(&admin), ERASE, json!({ "u": "nobody" }))
+        .await;
+    assert_eq!(error_code(&unknown), "NOT_FOUND", "{unknown}");
+    let manager = app.user_token(Role::Manager, Some("acme"));
+    let refused = app
+        .graphql(Some(&manager), ERASE, json!({ "u": "bob" }))
+        .await;
+    assert_eq!(error_code(&refused), "FORBIDDEN", "{refused}");
+
+    assert_eq!(app.run_jobs().await, 1);
+    let body = app
+        .graphql(
+            Some(&admin),
+            "query($j: ID!) { job(id: $j) { kind status progress }
+              org(slug: \"acme\") { erasures { userId completedAt events sessions runs } } }",
+            json!({ "j": receipt["jobId"] }),
+        )
+        .await;
+    assert_eq!(body["data"]["job"]["status"], "SUCCEEDED", "{body}");
+    let done = &body["data"]["org"]["erasures"][0];
+    assert!(done["completedAt"].is_string(), "{body}");
+    assert_eq!(
+        (
+            done["events"].as_i64(),
+            done["sessions"].as_i64(),
+            done["runs"].as_i64()
+        ),
+        (Some(stored.0), Some(stored.1), Some(stored.2)),
+        "the receipt counts what was stored"
+    );
+    assert_eq!(stored, (120, 20, 20));
+
+    // Gone from every query and export.
+    let body = app
+        .graphql(
+            Some(&admin),
+            "{ org(slug: \"acme\") { user(id: \"ann\") { id }
+               sessions(filter: { userId: \"ann\" }) { edges { node { id } } }
+               users(range: { from: \"2026-01-01\", to: \"2027-12-31\" }) { edges { node { user { id } } } } } }",
+            json!({}),
+        )
+        .await;
+    let org = &body["data"]["org"];
+    assert_eq!(org["user"], Value::Null, "{body}");
+    assert_eq!(org["sessions"]["edges"], json!([]), "{body}");
+    assert!(
+        !org["users"]["edges"].to_string().contains("\"ann\""),
+        "{body}"
+    );
+    assert_eq!(export(&app, &admin, "ann").await.0, StatusCode::NOT_FOUND);
+    // ann of the other org is another person: untouched.
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM events e JOIN orgs o ON o.id = e.org_id WHERE o.slug = 'other'").await,
+        6
+    );
+    let erased = app
+        .count(
+            "SELECT count(*) AS n FROM audit_log WHERE action = 'USER_ERASED' AND target = 'ann'",
+        )
+        .await;
+    assert_eq!(erased, 1);
+
+    // Every read model equals a fresh computation without them.
+    let now = snapshot(&app).await;
+    agentmon_projectors::replay::replay(&app.db, &agentmon_projectors::registry(), None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_same(&now, &snapshot(&app).await, "after the erasure vs a replay");
+
+    // A resent old event is a duplicate, not a resurrection; a new event
+    // of the same user id later is new data.
+    let body = app.ingest(&[mine[0].clone()]).await;
+    assert_eq!(body["data"]["ingestEvents"]["duplicates"], 1, "{body}");
+    let fresh = session("acme", "new", "ann", days_ago(0), 1);
+    ingest_all(&app, &fresh).await;
+    app.project_all().await;
+    assert_eq!(
+        app.count(
+            "SELECT count(*) AS n FROM sessions WHERE user_id = 'ann' AND session_id = 'new'"
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn readers_during_an_erasure_see_the_figures_before_or_after_never_between() {
+    let app = TestApp::new().await;
+    seed(&app).await;
+    let admin = app.user_token(Role::OrgAdmin, Some("acme"));
+    let kpis = |body: Value| body["data"]["org"]["overview"]["kpis"].clone();
+    let before = kpis(app.graphql(Some(&admin), KPIS, json!({})).await);
+
+    let body = app
+        .graphql(Some(&admin), ERASE, json!({ "u": "bob" }))
+        .await;
+    assert!(body["data"]["eraseUser"]["id"].is_string(), "{body}");
+    let runner = agentmon_projectors::jobs::JobRunner::new(app.db.clone(), app.url());
+    let job = tokio::spawn(async move { runner.drain().await });
+    let mut seen = Vec::new();
+    while !job.is_finished() {
+        seen.push(kpis(app.graphql(Some(&admin), KPIS, json!({})).await));
+    }
+    job.await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let after = kpis(app.graphql(Some(&admin), KPIS, json!({})).await);
+    assert_ne!(before, after);
+    assert!(after["sessions"].as_i64() < before["sessions"].as_i64());
+    for figure in seen {
+        assert!(figure == before || figure == after, "in between: {figure}");
+    }
+}
