@@ -17,7 +17,7 @@ pub async fn update_org(
     actor: &UserPrincipal,
     slug: &str,
     changes: OrgChanges,
-) -> Result<Org> {
+) -> Result<(Org, Vec<job::Job>)> {
     changes.validate()?;
     let mut conn = db.owner().await?;
     conn.transaction::<_, Error, _>(async |tx| {
@@ -33,7 +33,7 @@ pub async fn update_org(
                 pause_now: true,
             })
             .await?;
-            jobs.push(queued.id.to_string());
+            jobs.push(queued);
         }
         if after.retention_days != before.retention_days {
             let queued = job::create(tx, NewJob {
@@ -44,18 +44,19 @@ pub async fn update_org(
                 pause_now: false,
             })
             .await?;
-            jobs.push(queued.id.to_string());
+            jobs.push(queued);
         }
+        let ids: Vec<String> = jobs.iter().map(|j| j.id.to_string()).collect();
         let entry = audit::Action {
             action: "ORG_UPDATED",
             target: Some(&after.slug),
             detail: serde_json::json!({
                 "name": after.name, "timezone": after.timezone, "status": after.status,
-                "retentionDays": after.retention_days, "jobs": jobs,
+                "retentionDays": after.retention_days, "jobs": ids,
             }),
         };
         audit::record(tx, after.id, actor, entry).await?;
-        Ok(after)
+        Ok((after, jobs))
     })
     .await
 }

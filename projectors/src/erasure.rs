@@ -1,10 +1,10 @@
 //! Erasing one user's data from an org (SPEC section 9), in one
-//! transaction: readers see every figure either with the user or without.
+//! transaction holding the org's row (the job runner has paused the org's
+//! projection first): readers see every figure either with the user or
+//! without, and no batch projects the user's sessions meanwhile.
 //! Their events, sessions, runs, profile, ownership and share of every
 //! rollup and sketch go; the ids of their events stay in the idempotency
 //! ledger (ids only), so a resent event counts as a duplicate.
-
-use std::collections::BTreeSet;
 
 use agentmon_core::Result;
 use diesel::sql_types::{Text, Uuid as SqlUuid};
@@ -12,7 +12,6 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::removal::{self, Events, Removed};
-use crate::worker::lock_sessions;
 
 /// Erases `user_id` from `org` and completes the erasure receipt of `job`.
 pub async fn erase(
@@ -21,6 +20,12 @@ pub async fn erase(
     user_id: &str,
     job: Uuid,
 ) -> Result<Removed> {
+    // Batches that took the org before it was paused finish first; a lock
+    // per session of a user with thousands would exhaust the lock table.
+    diesel::sql_query("SELECT id FROM orgs WHERE id = $1 FOR UPDATE")
+        .bind::<SqlUuid, _>(org)
+        .execute(tx)
+        .await?;
     #[derive(diesel::QueryableByName)]
     struct Session {
         #[diesel(sql_type = Text)]
@@ -36,8 +41,6 @@ pub async fn erase(
     .load(tx)
     .await?;
     let sessions: Vec<String> = owned.into_iter().map(|s| s.session_id).collect();
-    let keys: BTreeSet<(Uuid, String)> = sessions.iter().map(|s| (org, s.clone())).collect();
-    lock_sessions(tx, &keys).await?;
     let removed = removal::remove_sessions(tx, org, &sessions, Events::All).await?;
     // Whatever is left of the user: rows that now hold zeros, the profile,
     // team memberships. Access settings (org_members) stay: an erased user

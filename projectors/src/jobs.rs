@@ -9,9 +9,9 @@
 //! the lock goes, and another runner takes the job over from the start
 //! (every job is one transaction, or a sequence of idempotent ones).
 //!
-//! Rebuilds (a replay, a time-zone change) pause the org's projection
-//! (`jobs.paused_org`): workers leave its queued events alone, and other
-//! orgs project as before.
+//! Rebuilds (a replay, a time-zone change) and erasures pause the org's
+//! projection (`jobs.paused_org`) and hold its row: workers leave its queued
+//! events alone, and other orgs project as before.
 
 use std::time::Duration;
 
@@ -280,6 +280,7 @@ impl JobRunner {
                     .ok_or_else(|| Error::internal("an erasure job without a user"))?
                     .to_string();
                 let id = job.id;
+                pause(conn, job.id, Some(org)).await?;
                 let removed = conn
                     .transaction::<_, Error, _>(async |tx| erasure::erase(tx, org, &user, id).await)
                     .await?;

@@ -123,7 +123,8 @@ pub(crate) async fn remove_sessions(
 
 /// Derives the users' first seen, last active and profile again from the
 /// events they have left (what a replay would give), after some of their
-/// sessions went.
+/// sessions went. One statement for all of them, reading each remaining
+/// session's events through its index.
 pub(crate) async fn refresh_users(
     tx: &mut AsyncPgConnection,
     org: Uuid,
@@ -134,32 +135,35 @@ pub(crate) async fn refresh_users(
     }
     let latest = |field: &str| {
         format!(
-            "LEFT JOIN LATERAL (SELECT e.payload->'user'->>'{field}' AS v, e.occurred_at AS at, e.event_id AS id
-               FROM events e WHERE e.org_id = $1 AND e.session_id IN (SELECT session_id FROM mine)
-                 AND e.payload->'user'->>'{field}' IS NOT NULL
-                 AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.org_id = e.org_id AND d.event_id = e.event_id)
-               ORDER BY e.occurred_at DESC, e.event_id DESC LIMIT 1) {field} ON true"
+            "{field}s AS (SELECT DISTINCT ON (user_id) user_id, profile->>'{field}' AS v, occurred_at AS at, event_id AS id
+               FROM ev WHERE profile->>'{field}' IS NOT NULL
+               ORDER BY user_id, occurred_at DESC, event_id DESC)"
         )
     };
-    for user in users {
-        diesel::sql_query(format!(
-            "WITH mine AS (SELECT session_id FROM session_owners WHERE org_id = $1 AND user_id = $2)
-             UPDATE users u SET first_seen_at = a.first, last_active_at = a.last,
-               email = email.v, email_at = email.at, email_event = email.id,
-               name = name.v, name_at = name.at, name_event = name.id
-             FROM (SELECT min(e.occurred_at) AS first, max(e.occurred_at) AS last FROM events e
-                   WHERE e.org_id = $1 AND e.session_id IN (SELECT session_id FROM mine)
-                     AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.org_id = e.org_id AND d.event_id = e.event_id)) a
-             {} {}
-             WHERE u.org_id = $1 AND u.user_id = $2",
-            latest("email"),
-            latest("name")
-        ))
-        .bind::<SqlUuid, _>(org)
-        .bind::<Text, _>(user)
-        .execute(tx)
-        .await?;
-    }
+    diesel::sql_query(format!(
+        "WITH asked AS (SELECT unnest($2::text[]) AS user_id),
+         ev AS (
+           SELECT o.user_id, e.occurred_at, e.event_id, e.payload->'user' AS profile
+           FROM session_owners o JOIN events e ON e.org_id = o.org_id AND e.session_id = o.session_id
+           WHERE o.org_id = $1 AND o.user_id IN (SELECT user_id FROM asked)
+             AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.org_id = e.org_id AND d.event_id = e.event_id)),
+         seen AS (SELECT user_id, min(occurred_at) AS first, max(occurred_at) AS last FROM ev GROUP BY user_id),
+         {}, {}
+         UPDATE users u SET first_seen_at = seen.first, last_active_at = seen.last,
+           email = emails.v, email_at = emails.at, email_event = emails.id,
+           name = names.v, name_at = names.at, name_event = names.id
+         FROM asked
+           LEFT JOIN seen ON seen.user_id = asked.user_id
+           LEFT JOIN emails ON emails.user_id = asked.user_id
+           LEFT JOIN names ON names.user_id = asked.user_id
+         WHERE u.org_id = $1 AND u.user_id = asked.user_id",
+        latest("email"),
+        latest("name")
+    ))
+    .bind::<SqlUuid, _>(org)
+    .bind::<Array<Text>, _>(users)
+    .execute(tx)
+    .await?;
     Ok(())
 }
 

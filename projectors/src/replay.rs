@@ -11,7 +11,7 @@ use diesel::sql_types::{Nullable, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::worker::{fold_sessions, run_projectors, Excluded};
+use crate::worker::{fold_sessions, run_projectors, Excluded, Locks};
 use crate::{Projector, ReplayScope};
 
 /// Sessions re-projected per round within a replay.
@@ -118,7 +118,7 @@ pub async fn replay_org(
     let mut done = 0;
     for chunk in sessions.chunks(SESSIONS_PER_ROUND) {
         let keys: BTreeSet<(Uuid, String)> = chunk.iter().map(|s| (org_id, s.clone())).collect();
-        let batch = fold_sessions(tx, None, &excluded, &keys).await?;
+        let batch = fold_sessions(tx, None, &excluded, &keys, Locks::OrgHeld).await?;
         events += batch.events.len();
         run_projectors(tx, projectors, &batch).await?;
         done += chunk.len();

@@ -4,7 +4,9 @@
 //! in its time zone): rollup days before the cutoff are deleted and what
 //! sessions still remember of those days forgotten; sessions whose last
 //! event is before the cutoff go with their events, runs and ledger rows
-//! (in transactions of [`SESSIONS_PER_TX`] sessions, holding their locks).
+//! (in transactions of [`SESSIONS_PER_TX`] sessions, holding their locks),
+//! and their users' first seen, last active and profile are derived again
+//! from what is left.
 //! Then a month of `events` past every org's cutoff, holding no event of a
 //! kept session, is dropped as a partition: storage comes back at once,
 //! without deleting rows one by one.
@@ -29,6 +31,9 @@ use crate::worker::lock_sessions;
 
 /// Sessions removed per transaction.
 pub const SESSIONS_PER_TX: usize = 1_000;
+/// Users whose first seen, last active and profile are derived again per
+/// transaction, after their old sessions went.
+const USERS_PER_TX: usize = 500;
 
 /// How a pass reclaims the events of a month past every org's retention.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,8 +111,11 @@ pub async fn pass(
         .collect();
     let mut report = RetentionReport::default();
     for (i, cutoff) in mine.iter().enumerate() {
+        let started = std::time::Instant::now();
         forget_days(conn, cutoff).await?;
+        let forgot = started.elapsed();
         let removed = remove_old_sessions(conn, cutoff, dropped_below).await?;
+        tracing::debug!(org = %cutoff.org, ?forgot, removed = ?started.elapsed() - forgot, "retention: org done");
         report.removed.events += removed.events;
         report.removed.sessions += removed.sessions;
         report.removed.runs += removed.runs;
@@ -115,7 +123,10 @@ pub async fn pass(
         progress((i + 1) as f64 / (mine.len() + 1) as f64);
     }
     for (name, end) in droppable {
-        if drop_month(conn, &name, end).await? {
+        let started = std::time::Instant::now();
+        let dropped = drop_month(conn, &name, end).await?;
+        tracing::debug!(partition = %name, took = ?started.elapsed(), "retention: month dropped");
+        if dropped {
             report.dropped.push(name);
         }
     }
@@ -189,6 +200,7 @@ async fn remove_old_sessions(
     .await?;
     let old: Vec<String> = old.into_iter().map(|s| s.session_id).collect();
     let mut total = Removed::default();
+    let mut affected: BTreeSet<String> = BTreeSet::new();
     let events = Events::Before {
         cutoff: cutoff.at,
         dropped_below,
@@ -198,6 +210,12 @@ async fn remove_old_sessions(
         let at = cutoff.at;
         let removed = conn
             .transaction::<_, agentmon_core::Error, _>(async |tx| {
+                // Shares the org's row like a worker's batch: a rebuild or
+                // an erasure of the org (which holds it) goes first.
+                diesel::sql_query("SELECT id FROM orgs WHERE id = $1 FOR KEY SHARE")
+                    .bind::<SqlUuid, _>(org)
+                    .execute(tx)
+                    .await?;
                 let keys: BTreeSet<(Uuid, String)> =
                     chunk.iter().map(|s| (org, s.clone())).collect();
                 lock_sessions(tx, &keys).await?;
@@ -221,15 +239,23 @@ async fn remove_old_sessions(
                 let users: BTreeSet<String> = still.iter().map(|s| s.user_id.clone()).collect();
                 let still: Vec<String> = still.into_iter().map(|s| s.session_id).collect();
                 let removed = removal::remove_sessions(tx, org, &still, events).await?;
-                let users: Vec<String> = users.into_iter().collect();
-                removal::refresh_users(tx, org, &users).await?;
                 removal::touch_org(tx, org).await?;
-                Ok(removed)
+                Ok((removed, users))
             })
             .await?;
-        total.events += removed.events;
-        total.sessions += removed.sessions;
-        total.runs += removed.runs;
+        total.events += removed.0.events;
+        total.sessions += removed.0.sessions;
+        total.runs += removed.0.runs;
+        affected.extend(removed.1);
+    }
+    // Once at the end: what their remaining sessions say of them.
+    let affected: Vec<String> = affected.into_iter().collect();
+    for users in affected.chunks(USERS_PER_TX) {
+        let org = cutoff.org;
+        conn.transaction::<_, agentmon_core::Error, _>(async |tx| {
+            removal::refresh_users(tx, org, users).await
+        })
+        .await?;
     }
     Ok(total)
 }

@@ -27,7 +27,7 @@ use uuid::Uuid;
 use crate::{Changes, Projector};
 
 pub(crate) use batch::lock_sessions;
-pub use batch::{claim, fold_sessions, project, run_projectors, Claimed, Excluded};
+pub use batch::{claim, fold_sessions, project, run_projectors, Claimed, Excluded, Locks};
 
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {

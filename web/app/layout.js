@@ -1,7 +1,7 @@
 // The frame of every page: navigation for what the role may open, the org
 // selector (SUPPORT and SUPER_ADMIN), the range selector (not on the admin
-// pages, which have no range), the team selector (overview, sessions and
-// users lists), the theme toggle.
+// pages nor the fleet's jobs and dead letters, which have no range), the
+// team selector (overview, sessions and users lists), the theme toggle.
 import { html } from './html.js';
 import { href, rangeOf, rangeParams } from './router.js';
 import { signOut } from './session.js';
@@ -65,7 +65,7 @@ export function Layout({ viewer, org, route, children }) {
             ${viewer.orgs.map((o) => html`<option value=${o.slug} selected=${o.slug === org.slug}>${o.name}</option>`)}
           </select></label>`
         : html`<span class="org">${org.name}</span>`}
-      ${page === 'admin' ? null : html`<${RangePicker} route=${route} timeZone=${page === 'global' ? 'UTC' : org.timezone} />`}
+      ${page === 'admin' || (page === 'global' && route.parts[1]) ? null : html`<${RangePicker} route=${route} timeZone=${page === 'global' ? 'UTC' : org.timezone} />`}
       ${byTeam ? html`<${TeamPicker} route=${route} slug=${org.slug} />` : null}
       <${ThemeToggle} />
       ${page === 'global' ? null : html`<${Freshness} slug=${org.slug} />`}

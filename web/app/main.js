@@ -12,7 +12,7 @@ import { Sessions } from './pages/sessions.js';
 import { SessionDetail } from './pages/session.js';
 import { Users } from './pages/users.js';
 import { UserDetail } from './pages/user.js';
-import { Global } from './pages/global.js';
+import { Fleet, fleetTitle } from './pages/fleet.js';
 import { Admin, tabTitle } from './pages/admin.js';
 import { installShortcuts } from './shortcuts.js';
 import { ErrorBox, Skeleton } from './parts.js';
@@ -59,7 +59,7 @@ function App() {
   if (first === 'global') {
     const org = viewer.orgs.find((o) => o.slug === home) ?? { slug: home, name: home, timezone: 'UTC' };
     const content = viewer.me.role === 'SUPER_ADMIN'
-      ? html`<${Global} route=${route} />`
+      ? html`<${Fleet} route=${route} viewer=${viewer} />`
       : html`<${ErrorBox} error=${{ code: 'FORBIDDEN', message: 'Only a SUPER_ADMIN sees the fleet.' }} />`;
     return html`<${Layout} viewer=${viewer} org=${org} route=${route}>${content}</${Layout}>`;
   }
@@ -88,7 +88,7 @@ const PAGE_TITLES = { overview: 'Overview', sessions: 'Sessions', users: 'Users'
 
 function titleOf([first, slug, page, id]) {
   if (first === 'signin') return 'Sign in · agentmon';
-  if (first === 'global') return 'Fleet · agentmon';
+  if (first === 'global') return slug ? `Fleet: ${fleetTitle(slug)} · agentmon` : 'Fleet · agentmon';
   if (first !== 'org' || !slug) return 'agentmon';
   if (page === 'admin') return `Admin: ${tabTitle(id)} · ${slug} · agentmon`;
   const name = id ? `${page === 'users' ? 'User' : 'Session'} ${id}` : PAGE_TITLES[page] ?? 'Overview';

@@ -181,14 +181,14 @@ describe('admin pages', () => {
     await expectAccessible(page, 'on the audit log');
   });
 
-  test('settings: the server refuses a retention out of range, saves a valid one and a new name', async () => {
+  test('settings: a retention out of range is refused, a valid one and a new name are saved', async () => {
     const page = await signedIn(browser, server, orgAdmin, '/org/demo-1/admin/settings');
     await loaded(page);
     const retention = page.getByLabel('Retention (days)');
     assert.equal(await retention.inputValue(), '365');
     await retention.fill('0');
     await page.getByRole('button', { name: 'Save settings' }).click();
-    await page.getByRole('alert').filter({ hasText: 'retentionDays must be 1 to 3650' }).waitFor();
+    await page.getByRole('alert').filter({ hasText: 'Retention must be a whole number of days from 1 to 3650' }).waitFor();
 
     await retention.fill('400');
     await page.getByLabel('Name', { exact: true }).fill('Acme (renamed)');

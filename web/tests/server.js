@@ -37,8 +37,11 @@ export async function startServer() {
   const env = { ...process.env, AGENTMON_DATA_DIR: dataDir, AGENTMON_JWT_SECRET: SECRET, RUST_LOG: 'info' };
   delete env.DATABASE_URL;
   delete env.REDIS_URL;
-  // The dashboard under test is the copy inside the binary, as users get it.
-  delete env.AGENTMON_WEB_DIR;
+  // The dashboard under test is the copy inside the binary, as users get it,
+  // unless AGENTMON_WEB_DIR names a folder to serve it from instead (the
+  // repository's web/, to test edits without a rebuild).
+  if (process.env.AGENTMON_WEB_DIR) env.AGENTMON_WEB_DIR = resolve(process.env.AGENTMON_WEB_DIR);
+  else delete env.AGENTMON_WEB_DIR;
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(BIN, ['serve', '--demo', '--listen', `127.0.0.1:${port}`], {

@@ -38,11 +38,17 @@ pub async fn run(storage_args: &StorageArgs, command: OrgCommand) -> anyhow::Res
             };
             crate::admin::update_org(&storage.db, &crate::admin::operator(), &slug, changes)
                 .await
-                .map(|o| {
+                .map(|(o, jobs)| {
                     println!(
                         "updated org {} ({}), time zone {}, {}, keeps {} days",
                         o.slug, o.name, o.timezone, o.status, o.retention_days
-                    )
+                    );
+                    for job in jobs {
+                        println!(
+                            "{} queued as job {}: a running worker (`serve` or `agentmon worker`) applies it",
+                            job.kind, job.id
+                        );
+                    }
                 })
                 .map_err(Into::into)
         }

@@ -293,7 +293,7 @@ impl OrgMutation {
                 OrgStatus::Suspended => "SUSPENDED".to_string(),
             }),
         };
-        let updated = crate::admin::update_org(db(ctx)?, user, &slug, changes)
+        let (updated, _jobs) = crate::admin::update_org(db(ctx)?, user, &slug, changes)
             .await
             .gql()?;
         Ok(OrgObject(updated))

@@ -79,18 +79,31 @@ pub async fn project(
         }
     }
     let new: HashSet<(Uuid, Uuid)> = claimed.iter().map(|c| (c.org_id, c.event_id)).collect();
-    let batch = fold_sessions(tx, Some(&new), excluded, &sessions).await?;
+    let batch = fold_sessions(tx, Some(&new), excluded, &sessions, Locks::Sessions).await?;
     run_projectors(tx, projectors, &batch).await
 }
 
-/// Locks the sessions (in key order, so workers cannot deadlock), reads all
-/// their stored events but `excluded`, and folds each one. The batch's
-/// events are those of `new`, or with `None` every event read (a replay).
+/// What a fold locks besides sharing its orgs' rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Locks {
+    /// Each session (a worker's batch): other batches may hold the org too.
+    Sessions,
+    /// Nothing more: the caller holds the org's row exclusively (a
+    /// rebuild), and a lock per session of a large org would exhaust the
+    /// server's lock table.
+    OrgHeld,
+}
+
+/// Locks the sessions (in key order, so workers cannot deadlock) unless the
+/// org is held, reads all their stored events but `excluded`, and folds
+/// each one. The batch's events are those of `new`, or with `None` every
+/// event read (a replay).
 pub async fn fold_sessions(
     tx: &mut AsyncPgConnection,
     new: Option<&HashSet<(Uuid, Uuid)>>,
     excluded: &Excluded,
     sessions: &BTreeSet<(Uuid, String)>,
+    locks: Locks,
 ) -> Result<Batch> {
     let mut events = Vec::new();
     let orgs: Vec<Uuid> = sessions
@@ -100,7 +113,9 @@ pub async fn fold_sessions(
         .into_iter()
         .collect();
     let orgs_held = lock_orgs(tx, &orgs).await?;
-    lock_sessions(tx, sessions).await?;
+    if locks == Locks::Sessions {
+        lock_sessions(tx, sessions).await?;
+    }
 
     let mut folds = Vec::with_capacity(sessions.len());
     for org in &orgs {

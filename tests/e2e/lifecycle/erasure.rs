@@ -230,3 +230,71 @@ async fn readers_during_an_erasure_see_the_figures_before_or_after_never_between
         assert!(figure == before || figure == after, "in between: {figure}");
     }
 }
+
+#[tokio::test]
+async fn a_failed_erasure_leaves_everything_and_runs_again_when_asked() {
+    let app = TestApp::new().await;
+    seed(&app).await;
+    let admin = app.user_token(Role::OrgAdmin, Some("acme"));
+    let mut owner = app.db.owner().await.unwrap_or_else(|e| panic!("{e}"));
+    use diesel_async::SimpleAsyncConnection;
+    owner
+        .batch_execute(
+            "CREATE FUNCTION keep_cat() RETURNS trigger LANGUAGE plpgsql AS $$ \
+             BEGIN RAISE EXCEPTION 'cat may not go'; END $$; \
+             CREATE TRIGGER keep_cat BEFORE DELETE ON users FOR EACH ROW \
+             WHEN (OLD.user_id = 'cat') EXECUTE FUNCTION keep_cat();",
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let before = snapshot(&app).await;
+    let events = "SELECT count(*) AS n FROM events WHERE user_id = 'cat'";
+    let stored = app.count(events).await;
+
+    let first = app
+        .graphql(Some(&admin), ERASE, json!({ "u": "cat" }))
+        .await;
+    let receipt = first["data"]["eraseUser"].clone();
+    app.run_jobs().await;
+    let job = |id: Value| {
+        let app = &app;
+        let admin = admin.clone();
+        async move {
+            app.graphql(
+                Some(&admin),
+                "query($j: ID!) { job(id: $j) { status error attempts } }",
+                json!({ "j": id }),
+            )
+            .await["data"]["job"]
+                .clone()
+        }
+    };
+    let failed = job(receipt["jobId"].clone()).await;
+    assert_eq!(failed["status"], "FAILED", "{failed}");
+    assert!(
+        failed["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("worker's log")),
+        "{failed}"
+    );
+    assert_eq!(
+        app.count(events).await,
+        stored,
+        "a failed erasure removed events"
+    );
+    assert_same(&before, &snapshot(&app).await, "after a failed erasure");
+
+    owner
+        .batch_execute("DROP TRIGGER keep_cat ON users")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let again = app
+        .graphql(Some(&admin), ERASE, json!({ "u": "cat" }))
+        .await;
+    assert_eq!(again["data"]["eraseUser"]["id"], receipt["id"], "{again}");
+    app.run_jobs().await;
+    let done = job(receipt["jobId"].clone()).await;
+    assert_eq!(done["status"], "SUCCEEDED", "{done}");
+    assert_eq!(done["attempts"], 2);
+    assert_eq!(app.count(events).await, 0);
+}

@@ -1,6 +1,7 @@
 // Members of the org (everyone who signed in, or whose role was set here):
 // change a role or disable a user, each after a confirmation; nobody
-// changes themselves.
+// changes themselves. Anyone's data (members' from their row, others' by
+// id) can be exported or erased; erasures are followed to their receipts.
 import { useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { gql } from '../api.js';
@@ -8,8 +9,10 @@ import { orgOf, useQuery } from '../query.js';
 import { Confirm } from '../confirm.js';
 import { Empty, pending, StaleNote } from '../parts.js';
 import { whenShort } from '../format.js';
+import { AnyUser, EraseDialog, ExportButton, RECEIPT, Receipt, Receipts } from './admin-user-data.js';
 
-const QUERY = `query($org: String!) { org(slug: $org) { members { id email name role roleSetBy disabled lastSeenAt } } }`;
+const QUERY = `query($org: String!) { org(slug: $org) { members { id email name role roleSetBy disabled lastSeenAt }
+  erasures { ${RECEIPT} } } }`;
 const SET_ROLE = `mutation($org: String!, $id: String!, $role: Role!) { setUserRole(org: $org, userId: $id, role: $role) { id role roleSetBy } }`;
 const SET_DISABLED = `mutation($org: String!, $id: String!, $disabled: Boolean!) { setUserDisabled(org: $org, userId: $id, disabled: $disabled) { id disabled } }`;
 
@@ -23,14 +26,29 @@ const ROLES = {
 const nameOf = (m) => m.name ?? m.email ?? m.id;
 
 export function Members({ org, viewer }) {
-  const result = useQuery(QUERY, { org: org.slug }, (d) => orgOf(d, org.slug).members);
+  const result = useQuery(QUERY, { org: org.slug }, (d) => orgOf(d, org.slug));
   const [drafts, setDrafts] = useState({});
   const [asking, setAsking] = useState(null);
+  // Erasures asked for on this page: their receipts stay on screen until closed.
+  const [startedAnywhere, setStarted] = useState([]);
   const heading = html`<h2>Members</h2>`;
   const waiting = pending(result, heading);
   if (waiting) return waiting;
-  const members = [...result.data].sort((a, b) => nameOf(a).localeCompare(nameOf(b)));
+  const members = [...result.data.members].sort((a, b) => nameOf(a).localeCompare(nameOf(b)));
+  const receipts = result.data.erasures;
+  const started = startedAnywhere.filter((s) => s.org === org.slug);
   const tz = org.timezone;
+  // A member without a profile whose data was erased says so.
+  const erasedAt = (id) => receipts.find((r) => r.userId === id && r.completedAt)?.completedAt;
+  const profile = (m) => {
+    if (m.name || m.email) return html`${m.name ?? '—'}${m.email ? html`<br /><span class="muted">${m.email}</span>` : null}`;
+    return erasedAt(m.id) ? html`<span class="muted">Data erased ${whenShort(erasedAt(m.id), tz)}</span>` : '—';
+  };
+  // The receipts followed here: those asked for on this page, and any other still open.
+  const followed = [
+    ...started.map((s) => receipts.find((r) => r.id === s.id) ?? s),
+    ...receipts.filter((r) => !r.completedAt && !started.some((s) => s.id === r.id)),
+  ];
   const draftOf = (m) => drafts[m.id] ?? m.role;
   // Done or cancelled, the select shows the role in force again.
   const close = (done) => {
@@ -51,7 +69,7 @@ export function Members({ org, viewer }) {
           const self = m.id === viewer.userId;
           return html`<tr key=${m.id}>
             <th scope="row" data-label="User"><code>${m.id}</code>${self ? html` <span class="badge">you</span>` : null}</th>
-            <td data-label="Name and email">${m.name ?? '—'}${m.email ? html`<br /><span class="muted">${m.email}</span>` : null}</td>
+            <td data-label="Name and email">${profile(m)}</td>
             <td data-label="Role" class="wide">${self
               ? m.role ?? '—'
               : html`<span class="controls"><select aria-label=${`Role of ${nameOf(m)}`} onChange=${(e) => setDrafts({ ...drafts, [m.id]: e.target.value })}>
@@ -65,10 +83,30 @@ export function Members({ org, viewer }) {
             <td data-label="Last seen">${whenShort(m.lastSeenAt, tz)}</td>
             <td class="wide">${self
               ? html`<span class="muted">You cannot change yourself; ask another admin.</span>`
-              : html`<button type="button" class=${m.disabled ? undefined : 'danger'} onClick=${() => setAsking({ member: m, disabled: !m.disabled })}>
-                  ${m.disabled ? 'Enable' : 'Disable'}<span class="visually-hidden"> ${nameOf(m)}</span></button>`}</td></tr>`;
+              : html`<span class="controls"><button type="button" class=${m.disabled ? undefined : 'danger'} onClick=${() => setAsking({ member: m, disabled: !m.disabled })}>
+                  ${m.disabled ? 'Enable' : 'Disable'}<span class="visually-hidden"> ${nameOf(m)}</span></button>
+                  <${ExportButton} org=${org} userId=${m.id} who=${nameOf(m)} />
+                  <button type="button" class="danger" onClick=${() => setAsking({ member: m, erase: true })}>
+                    Erase data<span class="visually-hidden"> of ${nameOf(m)}</span></button></span>`}</td></tr>`;
         })}</tbody></table>`}
-    ${asking ? html`<${Ask} org=${org} asking=${asking} onClose=${close} />` : null}`;
+    <section aria-labelledby="user-data">
+      <h2 id="user-data">Export or erase a user’s data</h2>
+      <p class="hint">An export holds their profile and every event the org stores of them, as JSON lines. An erasure removes all of it for good and leaves a receipt.
+        Members have both in their row; for anyone else, such as people whose sessions producers send but who never signed in, give their user id.</p>
+      <${AnyUser} org=${org} onErase=${(id) => setAsking({ member: members.find((m) => m.id === id) ?? { id }, erase: true })} />
+      ${followed.map((r) => {
+        // Asked for again (its job had failed): the same receipt, followed anew.
+        const mine = started.find((s) => s.id === r.id);
+        return html`<${Receipt} key=${`${r.id}:${mine?.at ?? ''}`} org=${org} receipt=${r} onEnd=${result.reload} focus=${Boolean(mine)}
+          onDismiss=${mine ? () => setStarted((list) => list.filter((s) => s.id !== r.id)) : null} />`;
+      })}
+      <h3>Erasure receipts</h3>
+      <${Receipts} org=${org} receipts=${receipts} />
+    </section>
+    ${asking?.erase
+      ? html`<${EraseDialog} org=${org} userId=${asking.member.id} who=${nameOf(asking.member)} onClose=${close}
+          onStarted=${(receipt) => setStarted((list) => [{ ...receipt, org: org.slug, at: Date.now() }, ...list.filter((s) => s.id !== receipt.id)])} />`
+      : asking ? html`<${Ask} org=${org} asking=${asking} onClose=${close} />` : null}`;
 }
 
 /** The confirmation of a role change or of disabling / enabling a member. */

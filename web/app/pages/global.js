@@ -1,6 +1,6 @@
-// The global overview (SUPER_ADMIN): fleet KPIs and trend, top orgs by cost
-// and by runs, org health (success rate per org against the fleet median);
-// every org, to create, suspend or reactivate.
+// The global overview (SUPER_ADMIN), the Fleet's first tab: fleet KPIs and
+// trend, top orgs by cost and by runs, org health (success rate per org
+// against the fleet median); every org, to create, suspend or reactivate.
 import { html } from '../html.js';
 import { useQuery } from '../query.js';
 import { href, rangeOf, rangeParams } from '../router.js';
@@ -22,10 +22,10 @@ function medianRate(orgs) {
   return rates.length % 2 ? rates[mid] : (rates[mid - 1] + rates[mid]) / 2;
 }
 
-export function Global({ route }) {
+export function Global({ route, tabs }) {
   const range = rangeOf(route.params);
   const result = useQuery(QUERY, { range }, (d) => d.globalOverview);
-  const heading = html`<h1>Fleet <small>${range.from} – ${range.to} (each org's own days)</small></h1>`;
+  const heading = html`<h1>Fleet <small>${range.from} – ${range.to} (each org's own days)</small></h1>${tabs}`;
   const orgs = html`<${FleetOrgs} keep=${rangeParams(route.params)} />`;
   const waiting = pending(result, heading);
   if (waiting) return html`${waiting}${orgs}`;

@@ -1,0 +1,31 @@
+// The Fleet pages (SUPER_ADMIN): the overview of every org, the background
+// jobs and the dead letters, as tabs; one module each.
+import { html } from '../html.js';
+import { href, rangeParams } from '../router.js';
+import { Global } from './global.js';
+import { Jobs } from './fleet-jobs.js';
+import { DeadLetters } from './fleet-dead-letters.js';
+
+const TABS = [
+  ['overview', 'Overview', Global],
+  ['jobs', 'Jobs', Jobs],
+  ['dead-letters', 'Dead letters', DeadLetters],
+];
+
+/** The tab's name for the page title. */
+export const fleetTitle = (tab) => (TABS.find(([key]) => key === tab) ?? TABS[0])[1];
+
+/** The tabs, after each page's heading; they carry the range. */
+function FleetTabs({ route }) {
+  const current = route.parts[1] ?? 'overview';
+  const keep = rangeParams(route.params);
+  return html`<nav class="tabs" aria-label="Fleet">
+    ${TABS.map(([key, label]) => html`<a href=${href(key === 'overview' ? ['global'] : ['global', key], keep)}
+      aria-current=${key === current ? 'page' : undefined}>${label}</a>`)}
+  </nav>`;
+}
+
+export function Fleet({ route, viewer }) {
+  const [, , Page] = TABS.find(([key]) => key === route.parts[1]) ?? TABS[0];
+  return html`<${Page} route=${route} viewer=${viewer} tabs=${html`<${FleetTabs} route=${route} />`} />`;
+}
