@@ -46,7 +46,7 @@ CREATE POLICY tenant_isolation ON jobs USING (org_id = current_org_id())
 ALTER TABLE erasures ENABLE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON erasures USING (org_id = current_org_id())
   WITH CHECK (org_id = current_org_id());
-GRANT SELECT, INSERT, UPDATE (status, progress, attempts, error, finished_at) ON jobs TO agentmon_app;
+GRANT SELECT, INSERT, UPDATE (status, progress, attempts, error, finished_at, created_at) ON jobs TO agentmon_app;
 GRANT SELECT, INSERT ON erasures TO agentmon_app;
 
 -- A user's sessions (export, erasure) and the ids past a retention cutoff.

@@ -20,12 +20,35 @@ pub async fn erase(
     user_id: &str,
     job: Uuid,
 ) -> Result<Removed> {
-    // Batches that took the org before it was paused finish first; a lock
-    // per session of a user with thousands would exhaust the lock table.
-    diesel::sql_query("SELECT id FROM orgs WHERE id = $1 FOR UPDATE")
-        .bind::<SqlUuid, _>(org)
-        .execute(tx)
-        .await?;
+    // The org's projection is paused and its row held: no batch touches
+    // the user's sessions meanwhile (a lock per session of a user with
+    // thousands would exhaust the lock table).
+    removal::hold_org(tx, org).await?;
+    #[derive(diesel::QueryableByName)]
+    struct Done {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        events: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        sessions: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        runs: i64,
+    }
+    // Done already (the worker died before saying so): the receipt stands.
+    let done: Vec<Done> = diesel::sql_query(
+        "SELECT events, sessions, runs FROM erasures
+         WHERE org_id = $1 AND job_id = $2 AND completed_at IS NOT NULL",
+    )
+    .bind::<SqlUuid, _>(org)
+    .bind::<SqlUuid, _>(job)
+    .load(tx)
+    .await?;
+    if let Some(d) = done.into_iter().next() {
+        return Ok(Removed {
+            events: d.events,
+            sessions: d.sessions,
+            runs: d.runs,
+        });
+    }
     #[derive(diesel::QueryableByName)]
     struct Session {
         #[diesel(sql_type = Text)]

@@ -27,8 +27,12 @@ use uuid::Uuid;
 use crate::retention::{self, Reclaim};
 use crate::{erasure, maintenance, replay};
 
-/// Attempts a job gets when it fails for a reason of the moment.
+/// Times a job is started before it is given up: faults of the moment
+/// queue it again, and so does a worker dying under it.
 const MAX_ATTEMPTS: i32 = 5;
+/// The wait before a job that met a fault of the moment may run again;
+/// doubles with each attempt.
+const BACKOFF: Duration = Duration::from_millis(500);
 
 pub struct JobRunner {
     db: Db,
@@ -121,6 +125,21 @@ impl JobRunner {
                 unlock(&mut conn, job.id).await?;
                 continue;
             }
+            if job.attempts >= MAX_ATTEMPTS {
+                // Started that often and never ended: it takes its worker
+                // down (or keeps meeting faults). Stop, and free its org.
+                tracing::error!(job = %job.id, kind = %job.kind, attempts = job.attempts, "job given up");
+                diesel::sql_query(
+                    "UPDATE jobs SET status = 'FAILED', finished_at = now(), paused_org = NULL, \
+                     error = coalesce(error || '; ', '') || 'given up after ' || attempts || ' attempts' \
+                     WHERE id = $1",
+                )
+                .bind::<SqlUuid, _>(job.id)
+                .execute(&mut conn)
+                .await?;
+                unlock(&mut conn, job.id).await?;
+                continue;
+            }
             let ran = self.run_job(&mut conn, job).await;
             unlock(&mut conn, candidate.id).await?;
             return ran.map(Some);
@@ -168,6 +187,8 @@ impl JobRunner {
                     .bind::<Text, _>(e.to_string())
                     .execute(conn)
                     .await?;
+                // Holding the job's lock, so that no runner takes it at once.
+                tokio::time::sleep(BACKOFF * 2_u32.pow(job.attempts.clamp(0, 4) as u32)).await;
             }
             Err(e) => {
                 let said = match &e {
@@ -240,6 +261,7 @@ impl JobRunner {
                 let n = orgs.len().max(1) as f64;
                 for (i, org) in orgs.iter().enumerate() {
                     pause(conn, job.id, Some(*org)).await?;
+                    crate::removal::drain_org(conn, *org).await?;
                     let mut within = |f: f64| report((i as f64 + f) / n);
                     let (s, e) = conn
                         .transaction::<_, Error, _>(async |tx| {
@@ -281,6 +303,7 @@ impl JobRunner {
                     .to_string();
                 let id = job.id;
                 pause(conn, job.id, Some(org)).await?;
+                crate::removal::drain_org(conn, org).await?;
                 let removed = conn
                     .transaction::<_, Error, _>(async |tx| erasure::erase(tx, org, &user, id).await)
                     .await?;

@@ -46,6 +46,15 @@ pub async fn run(db: &Db, now: DateTime<Utc>) -> Result<Option<usize>> {
         return Ok(None);
     }
     let mut result = partitions(&mut conn, now).await;
+    // A pass over a large org runs longer than a request may.
+    if result.is_ok() {
+        if let Err(e) = diesel::sql_query("SET statement_timeout = '15min'")
+            .execute(&mut conn)
+            .await
+        {
+            result = Err(e.into());
+        }
+    }
     if result.is_ok() {
         let pass = crate::retention::pass(
             &mut conn,
@@ -66,6 +75,9 @@ pub async fn run(db: &Db, now: DateTime<Utc>) -> Result<Option<usize>> {
             Err(e) => result = Err(e),
         }
     }
+    diesel::sql_query("SET statement_timeout = '30s'")
+        .execute(&mut conn)
+        .await?;
     diesel::sql_query("SELECT pg_advisory_unlock($1)")
         .bind::<diesel::sql_types::BigInt, _>(LOCK)
         .execute(&mut conn)

@@ -69,7 +69,11 @@ pub(crate) async fn remove_sessions(
              AND ($3::timestamptz IS NULL OR occurred_at < $3)
              AND ($4::timestamptz IS NULL OR occurred_at >= $4)
            RETURNING event_id),
-         queued AS (DELETE FROM projection_queue WHERE org_id = $1 AND event_id IN (SELECT event_id FROM gone)),
+         queued AS (
+           -- A batch stepping back may hold a row: left, it finds no event later.
+           DELETE FROM projection_queue WHERE (org_id, event_id) IN (
+             SELECT org_id, event_id FROM projection_queue
+             WHERE org_id = $1 AND event_id IN (SELECT event_id FROM gone) FOR UPDATE SKIP LOCKED)),
          dead AS (DELETE FROM dead_letters WHERE org_id = $1 AND event_id IN (SELECT event_id FROM gone))
          SELECT count(*) AS n FROM gone",
     )
@@ -86,6 +90,8 @@ pub(crate) async fn remove_sessions(
             "INSERT INTO projection_queue (org_id, event_id, occurred_at)
              SELECT org_id, event_id, occurred_at FROM events
              WHERE org_id = $1 AND session_id = ANY($2) AND occurred_at >= $3
+               AND NOT EXISTS (SELECT 1 FROM projection_queue q
+                               WHERE q.org_id = events.org_id AND q.event_id = events.event_id)
              ON CONFLICT (org_id, event_id) DO NOTHING",
         )
         .bind::<SqlUuid, _>(org)
@@ -164,6 +170,42 @@ pub(crate) async fn refresh_users(
     .bind::<Array<Text>, _>(users)
     .execute(tx)
     .await?;
+    Ok(())
+}
+
+/// Waits for the batches that took the org before its projection was
+/// paused: a moment's exclusive lock on its row, in a transaction of its
+/// own. Batches that come later see the pause and step back.
+pub(crate) async fn drain_org(conn: &mut AsyncPgConnection, org: Uuid) -> Result<()> {
+    use diesel_async::AsyncConnection;
+    conn.transaction::<_, agentmon_core::Error, _>(async |tx| {
+        diesel::sql_query("SELECT id FROM orgs WHERE id = $1 FOR UPDATE")
+            .bind::<SqlUuid, _>(org)
+            .execute(tx)
+            .await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Holds the org's row for a rebuild or an erasure (`FOR NO KEY UPDATE`):
+/// retention passes (`FOR SHARE`) wait, while producers' inserts (whose
+/// foreign-key checks share the row) and every other org go on.
+pub(crate) async fn hold_org(tx: &mut AsyncPgConnection, org: Uuid) -> Result<()> {
+    diesel::sql_query("SELECT id FROM orgs WHERE id = $1 FOR NO KEY UPDATE")
+        .bind::<SqlUuid, _>(org)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
+/// Shares the org's row for a retention transaction (`FOR SHARE`): a
+/// rebuild or erasure of the org goes first.
+pub(crate) async fn share_org(tx: &mut AsyncPgConnection, org: Uuid) -> Result<()> {
+    diesel::sql_query("SELECT id FROM orgs WHERE id = $1 FOR SHARE")
+        .bind::<SqlUuid, _>(org)
+        .execute(tx)
+        .await?;
     Ok(())
 }
 

@@ -46,8 +46,9 @@ pub fn select(
         .collect())
 }
 
-/// Replays one org (or every org), each in one transaction, here and now
-/// (tests and benchmarks; the server and `agentmon replay` queue a job).
+/// Replays one org (or every org), each in one transaction, here and now,
+/// with no worker running (tests and benchmarks; the server and `agentmon
+/// replay` queue a job, which pauses the org's projection).
 pub async fn replay(
     db: &Db,
     projectors: &[Box<dyn Projector>],
@@ -85,8 +86,9 @@ pub async fn all_orgs(conn: &mut AsyncPgConnection) -> Result<Vec<Uuid>> {
     Ok(ids.into_iter().map(|i| i.id).collect())
 }
 
-/// Replays one org inside the caller's transaction, holding the org row so
-/// that batches already projecting it finish first and new ones wait.
+/// Replays one org inside the caller's transaction, holding the org's row
+/// (the job runner pauses its projection and lets batches in flight end
+/// first).
 /// Dead letters stay out of the folds, as in projection. Returns (sessions,
 /// events) re-projected; `progress` is told the fraction done.
 pub async fn replay_org(
@@ -95,10 +97,7 @@ pub async fn replay_org(
     org_id: Uuid,
     progress: &mut (dyn FnMut(f64) + Send),
 ) -> Result<(usize, usize)> {
-    diesel::sql_query("SELECT id FROM orgs WHERE id = $1 FOR UPDATE")
-        .bind::<SqlUuid, _>(org_id)
-        .execute(tx)
-        .await?;
+    crate::removal::hold_org(tx, org_id).await?;
     let scope = ReplayScope { org: Some(org_id) };
     for projector in projectors {
         projector.reset(tx, &scope).await?;

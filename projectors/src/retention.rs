@@ -124,7 +124,7 @@ pub async fn pass(
     }
     for (name, end) in droppable {
         let started = std::time::Instant::now();
-        let dropped = drop_month(conn, &name, end).await?;
+        let dropped = drop_month(conn, &name, end, &all).await?;
         tracing::debug!(partition = %name, took = ?started.elapsed(), "retention: month dropped");
         if dropped {
             report.dropped.push(name);
@@ -138,6 +138,7 @@ pub async fn pass(
 async fn forget_days(conn: &mut AsyncPgConnection, cutoff: &Cutoff) -> Result<()> {
     let cutoff = *cutoff;
     conn.transaction::<_, agentmon_core::Error, _>(async |tx| {
+        removal::share_org(tx, cutoff.org).await?;
         for table in [
             "org_daily",
             "user_daily",
@@ -173,9 +174,11 @@ async fn forget_days(conn: &mut AsyncPgConnection, cutoff: &Cutoff) -> Result<()
             .bind::<Timestamptz, _>(cutoff.at)
             .execute(tx)
             .await?;
-        removal::touch_org(tx, cutoff.org).await
+        Ok(())
     })
-    .await
+    .await?;
+    // After the commit: sharing the row, the transaction could not update it.
+    removal::touch_org(conn, cutoff.org).await
 }
 
 /// Removes the sessions whose last event is before the cutoff, a few
@@ -210,12 +213,7 @@ async fn remove_old_sessions(
         let at = cutoff.at;
         let removed = conn
             .transaction::<_, agentmon_core::Error, _>(async |tx| {
-                // Shares the org's row like a worker's batch: a rebuild or
-                // an erasure of the org (which holds it) goes first.
-                diesel::sql_query("SELECT id FROM orgs WHERE id = $1 FOR KEY SHARE")
-                    .bind::<SqlUuid, _>(org)
-                    .execute(tx)
-                    .await?;
+                removal::share_org(tx, org).await?;
                 let keys: BTreeSet<(Uuid, String)> =
                     chunk.iter().map(|s| (org, s.clone())).collect();
                 lock_sessions(tx, &keys).await?;
@@ -239,16 +237,30 @@ async fn remove_old_sessions(
                 let users: BTreeSet<String> = still.iter().map(|s| s.user_id.clone()).collect();
                 let still: Vec<String> = still.into_iter().map(|s| s.session_id).collect();
                 let removed = removal::remove_sessions(tx, org, &still, events).await?;
-                removal::touch_org(tx, org).await?;
                 Ok((removed, users))
             })
             .await?;
+        removal::touch_org(conn, org).await?;
         total.events += removed.0.events;
         total.sessions += removed.0.sessions;
         total.runs += removed.0.runs;
         affected.extend(removed.1);
     }
-    // Once at the end: what their remaining sessions say of them.
+    // Once at the end: what their remaining sessions say of them. Users
+    // first seen before the cutoff are taken too, so that a pass cut short
+    // before this point is completed by the next one.
+    #[derive(diesel::QueryableByName)]
+    struct Old {
+        #[diesel(sql_type = Text)]
+        user_id: String,
+    }
+    let old: Vec<Old> =
+        diesel::sql_query("SELECT user_id FROM users WHERE org_id = $1 AND first_seen_at < $2")
+            .bind::<SqlUuid, _>(cutoff.org)
+            .bind::<Timestamptz, _>(cutoff.at)
+            .load(conn)
+            .await?;
+    affected.extend(old.into_iter().map(|o| o.user_id));
     let affected: Vec<String> = affected.into_iter().collect();
     for users in affected.chunks(USERS_PER_TX) {
         let org = cutoff.org;
@@ -275,32 +287,41 @@ async fn droppable_months(
         if end > horizon {
             break;
         }
-        // A kept session (last event at or after its org's cutoff) that
-        // began before the month ended has events there: keep the month.
-        #[derive(diesel::QueryableByName)]
-        struct Kept {
-            #[diesel(sql_type = diesel::sql_types::Bool)]
-            kept: bool,
-        }
-        let orgs: Vec<Uuid> = cutoffs.iter().map(|c| c.org).collect();
-        let ats: Vec<DateTime<Utc>> = cutoffs.iter().map(|c| c.at).collect();
-        let kept: Kept = diesel::sql_query(
-            "SELECT EXISTS (
-               SELECT 1 FROM unnest($1::uuid[], $2::timestamptz[]) AS c(org, cutoff)
-               JOIN sessions s ON s.org_id = c.org AND s.started_at < $3 AND s.last_event_at >= c.cutoff
-             ) AS kept",
-        )
-        .bind::<diesel::sql_types::Array<SqlUuid>, _>(&orgs)
-        .bind::<diesel::sql_types::Array<Timestamptz>, _>(&ats)
-        .bind::<Timestamptz, _>(end)
-        .get_result(conn)
-        .await?;
-        if kept.kept {
+        if holds_kept(conn, cutoffs, end).await? {
             break;
         }
         out.push((name, end));
     }
     Ok(out)
+}
+
+/// Whether events before `end` belong to a kept session (one whose last
+/// event is at or after its org's cutoff, begun before `end`) or still wait
+/// for projection.
+async fn holds_kept(
+    conn: &mut AsyncPgConnection,
+    cutoffs: &[Cutoff],
+    end: DateTime<Utc>,
+) -> Result<bool> {
+    #[derive(diesel::QueryableByName)]
+    struct Kept {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        kept: bool,
+    }
+    let orgs: Vec<Uuid> = cutoffs.iter().map(|c| c.org).collect();
+    let ats: Vec<DateTime<Utc>> = cutoffs.iter().map(|c| c.at).collect();
+    let kept: Kept = diesel::sql_query(
+        "SELECT EXISTS (
+           SELECT 1 FROM unnest($1::uuid[], $2::timestamptz[]) AS c(org, cutoff)
+           JOIN sessions s ON s.org_id = c.org AND s.started_at < $3 AND s.last_event_at >= c.cutoff
+         ) OR EXISTS (SELECT 1 FROM projection_queue WHERE occurred_at < $3) AS kept",
+    )
+    .bind::<diesel::sql_types::Array<SqlUuid>, _>(&orgs)
+    .bind::<diesel::sql_types::Array<Timestamptz>, _>(&ats)
+    .bind::<Timestamptz, _>(end)
+    .get_result(conn)
+    .await?;
+    Ok(kept.kept)
 }
 
 /// The monthly partitions of `events` (named `events_YYYYmMM`), oldest
@@ -337,15 +358,25 @@ fn month_end(name: &str) -> Option<DateTime<Utc>> {
 /// Drops one month: its queue and dead-letter rows and its partition, in
 /// one transaction that gives up (to try next hour) rather than wait long
 /// for the lock on `events`.
-async fn drop_month(conn: &mut AsyncPgConnection, name: &str, end: DateTime<Utc>) -> Result<bool> {
+async fn drop_month(
+    conn: &mut AsyncPgConnection,
+    name: &str,
+    end: DateTime<Utc>,
+    cutoffs: &[Cutoff],
+) -> Result<bool> {
     let start = end - chrono::Months::new(1);
     debug_assert_eq!(start.day(), 1);
     let name = name.to_string();
     let result = conn
         .transaction::<_, agentmon_core::Error, _>(async |tx| {
-            diesel::sql_query("SET LOCAL lock_timeout = '5s'")
+            diesel::sql_query("SET LOCAL lock_timeout = '1s'")
                 .execute(tx)
                 .await?;
+            // Once more, now: a session may have become kept since the
+            // month was chosen, or events of it may wait for projection.
+            if holds_kept(tx, cutoffs, end).await? {
+                return Ok(false);
+            }
             for table in ["projection_queue", "dead_letters"] {
                 diesel::sql_query(format!(
                     "DELETE FROM {table} WHERE occurred_at >= $1 AND occurred_at < $2"
@@ -358,11 +389,12 @@ async fn drop_month(conn: &mut AsyncPgConnection, name: &str, end: DateTime<Utc>
             diesel::sql_query(format!("DROP TABLE IF EXISTS {}", quote_ident(&name)))
                 .execute(tx)
                 .await?;
-            Ok(())
+            Ok(true)
         })
         .await;
     match result {
-        Ok(()) => {
+        Ok(false) => Ok(false),
+        Ok(true) => {
             tracing::info!(partition = %name, "retention: month dropped");
             Ok(true)
         }

@@ -42,13 +42,15 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
         }
     }
     let mut text = state.metrics.render();
-    text.push_str(&queue_health(&state.db).await);
+    // Per org only behind the token: the labels name every org.
+    text.push_str(&queue_health(&state.db, state.metrics_token.is_some()).await);
     text.into_response()
 }
 
-/// Per org: events waiting for projection, the age of the oldest (the
-/// projection lag) and dead letters, read at scrape time.
-async fn queue_health(db: &agentmon_core::db::Db) -> String {
+/// Per org (or summed over orgs when `per_org` is off): events waiting for
+/// projection, the age of the oldest (the projection lag) and dead letters,
+/// read at scrape time.
+async fn queue_health(db: &agentmon_core::db::Db, per_org: bool) -> String {
     use diesel::sql_types::{BigInt, Double, Text};
     use diesel_async::RunQueryDsl;
     use std::fmt::Write;
@@ -71,7 +73,13 @@ async fn queue_health(db: &agentmon_core::db::Db) -> String {
     }
     .await;
     let rows = match rows {
-        Ok(rows) => rows,
+        Ok(rows) if per_org => rows,
+        Ok(rows) => vec![Health {
+            slug: String::new(),
+            queued: rows.iter().map(|r| r.queued).sum(),
+            oldest_seconds: rows.iter().map(|r| r.oldest_seconds).fold(0.0, f64::max),
+            dead_letters: rows.iter().map(|r| r.dead_letters).sum(),
+        }],
         Err(e) => return format!("# queue health unavailable: {}\n", e.code()),
     };
     let mut out = String::new();
@@ -86,26 +94,30 @@ async fn queue_health(db: &agentmon_core::db::Db) -> String {
         (
             "agentmon_queued_events",
             "gauge",
-            "Events waiting for projection, per org.",
+            "Events waiting for projection (per org when AGENTMON_METRICS_TOKEN is set).",
             |h| h.queued.to_string(),
         ),
         (
             "agentmon_projection_lag_seconds",
             "gauge",
-            "Age of the oldest event waiting for projection, per org (0 when none waits).",
+            "Age of the oldest event waiting for projection, 0 when none waits (per org when AGENTMON_METRICS_TOKEN is set).",
             |h| format!("{:.3}", h.oldest_seconds),
         ),
         (
             "agentmon_dead_letters",
             "gauge",
-            "Events the projectors gave up on, per org.",
+            "Events the projectors gave up on (per org when AGENTMON_METRICS_TOKEN is set).",
             |h| h.dead_letters.to_string(),
         ),
     ];
     for (name, kind, help, value) in families {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
         for row in &rows {
-            let _ = writeln!(out, "{name}{{org=\"{}\"}} {}", row.slug, value(row));
+            if per_org {
+                let _ = writeln!(out, "{name}{{org=\"{}\"}} {}", row.slug, value(row));
+            } else {
+                let _ = writeln!(out, "{name} {}", value(row));
+            }
         }
     }
     out

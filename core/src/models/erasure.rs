@@ -103,8 +103,8 @@ pub async fn request(
             )));
         }
         diesel::sql_query(
-            "UPDATE jobs SET status = 'QUEUED', error = NULL, finished_at = NULL, progress = 0 \
-             WHERE id = $1",
+            "UPDATE jobs SET status = 'QUEUED', error = NULL, finished_at = NULL, progress = 0, \
+             attempts = 0, created_at = clock_timestamp() WHERE id = $1",
         )
         .bind::<SqlUuid, _>(open.job_id)
         .execute(conn)

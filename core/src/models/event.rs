@@ -75,22 +75,30 @@ fn convert(rows: Vec<EventRow>) -> QueryResult<Vec<StoredEvent>> {
     rows.into_iter().map(StoredEvent::try_from).collect()
 }
 
-/// The sessions of these events of one org, read without their payloads.
+/// The sessions of these events (occurrence time and id) of one org, each
+/// found by its primary key: a range of times with a list of ids would let
+/// the planner scan the whole range once per id when a batch spans a month.
 pub async fn sessions_of_events(
     conn: &mut AsyncPgConnection,
     org_id: Uuid,
-    ids: &[Uuid],
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
+    keys: &[(DateTime<Utc>, Uuid)],
 ) -> QueryResult<Vec<String>> {
-    events::table
-        .filter(events::org_id.eq(org_id))
-        .filter(events::occurred_at.between(from, to))
-        .filter(events::event_id.eq_any(ids))
-        .select(events::session_id)
-        .distinct()
-        .load(conn)
-        .await
+    #[derive(diesel::QueryableByName)]
+    struct Session {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        session_id: String,
+    }
+    let (ats, ids): (Vec<DateTime<Utc>>, Vec<Uuid>) = keys.iter().copied().unzip();
+    let rows: Vec<Session> = diesel::sql_query(
+        "SELECT DISTINCT e.session_id FROM unnest($2::timestamptz[], $3::uuid[]) AS k(at, id)
+         JOIN events e ON e.org_id = $1 AND e.occurred_at = k.at AND e.event_id = k.id",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(org_id)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Timestamptz>, _>(&ats)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&ids)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.session_id).collect())
 }
 
 /// Every stored event of these sessions of one org that is not a dead

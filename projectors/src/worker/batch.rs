@@ -71,10 +71,9 @@ pub async fn project(
     }
     let mut sessions = BTreeSet::new();
     for (org, rows) in &by_org {
-        let ids: Vec<Uuid> = rows.iter().map(|r| r.event_id).collect();
-        let from = rows.iter().map(|r| r.occurred_at).min().unwrap_or_default();
-        let to = rows.iter().map(|r| r.occurred_at).max().unwrap_or_default();
-        for session in event::sessions_of_events(tx, *org, &ids, from, to).await? {
+        let keys: Vec<(DateTime<Utc>, Uuid)> =
+            rows.iter().map(|r| (r.occurred_at, r.event_id)).collect();
+        for session in event::sessions_of_events(tx, *org, &keys).await? {
             sessions.insert((*org, session));
         }
     }
@@ -114,6 +113,13 @@ pub async fn fold_sessions(
         .collect();
     let orgs_held = lock_orgs(tx, &orgs).await?;
     if locks == Locks::Sessions {
+        // Paused after this batch claimed its events: step back, untouched.
+        if let Some(org) = orgs_held.iter().find(|(_, o)| o.paused) {
+            return Err(agentmon_core::Error::Unavailable(format!(
+                "org {} is being rebuilt; its events wait",
+                org.0
+            )));
+        }
         lock_sessions(tx, sessions).await?;
     }
 
@@ -177,6 +183,8 @@ struct HeldOrg {
     tz: Tz,
     /// The first day the org keeps: nothing earlier goes into its rollups.
     first_kept_day: NaiveDate,
+    /// Whether a job has paused the org's projection.
+    paused: bool,
 }
 
 /// Reads the orgs' time zones and retention and holds them (`FOR KEY
@@ -191,9 +199,13 @@ async fn lock_orgs(tx: &mut AsyncPgConnection, orgs: &[Uuid]) -> Result<HashMap<
         timezone: String,
         #[diesel(sql_type = diesel::sql_types::Integer)]
         retention_days: i32,
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        paused: bool,
     }
     let rows: Vec<Row> = diesel::sql_query(
-        "SELECT id, timezone, retention_days FROM orgs WHERE id = ANY($1) ORDER BY id FOR KEY SHARE",
+        "SELECT id, timezone, retention_days,
+           EXISTS (SELECT 1 FROM jobs j WHERE j.paused_org = orgs.id) AS paused
+         FROM orgs WHERE id = ANY($1) ORDER BY id FOR KEY SHARE",
     )
     .bind::<Array<SqlUuid>, _>(orgs)
     .load(tx)
@@ -210,6 +222,7 @@ async fn lock_orgs(tx: &mut AsyncPgConnection, orgs: &[Uuid]) -> Result<HashMap<
                     tz,
                     o.retention_days,
                 ),
+                paused: o.paused,
             };
             (o.id, held)
         })
