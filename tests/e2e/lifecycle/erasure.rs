@@ -295,6 +295,9 @@ async fn a_failed_erasure_leaves_everything_and_runs_again_when_asked() {
     app.run_jobs().await;
     let done = job(receipt["jobId"].clone()).await;
     assert_eq!(done["status"], "SUCCEEDED", "{done}");
-    assert_eq!(done["attempts"], 1, "asked again, the job starts afresh: {done}");
+    assert_eq!(
+        done["attempts"], 1,
+        "asked again, the job starts afresh: {done}"
+    );
     assert_eq!(app.count(events).await, 0);
 }
