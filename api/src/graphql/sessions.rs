@@ -38,6 +38,12 @@ pub struct SessionFilterInput {
     pub attributes: Option<Vec<AttributeFilter>>,
     /// Sessions of the team's current members.
     pub team: Option<ID>,
+    /// Sessions with a run of this status.
+    pub run_status: Option<agentmon_core::event::RunStatus>,
+    /// Sessions with a failed run of this category (a failure without one counts as OTHER).
+    pub error_category: Option<agentmon_core::event::ErrorCategory>,
+    /// Sessions with a run of this model.
+    pub model: Option<String>,
 }
 
 #[derive(SimpleObject, Debug, Clone)]
@@ -127,6 +133,9 @@ impl SessionFilterInput {
                         .map_err(|_| Error::NotFound(format!("no team {}", t.as_str())))
                 })
                 .transpose()?,
+            run_status: self.run_status.map(|s| s.as_str()),
+            error_category: self.error_category.map(|c| c.as_str()),
+            model: self.model.clone(),
         };
         filter.check()?;
         Ok(filter)

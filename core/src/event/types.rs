@@ -46,6 +46,28 @@ pub enum RunStatus {
     Cancelled,
 }
 
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "RUNNING",
+            RunStatus::Succeeded => "SUCCEEDED",
+            RunStatus::Failed => "FAILED",
+            RunStatus::Cancelled => "CANCELLED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RunStatus> {
+        [
+            RunStatus::Running,
+            RunStatus::Succeeded,
+            RunStatus::Failed,
+            RunStatus::Cancelled,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+    }
+}
+
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCategory {
@@ -53,6 +75,28 @@ pub enum ErrorCategory {
     Model,
     Timeout,
     Other,
+}
+
+impl ErrorCategory {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCategory::Tool => "TOOL",
+            ErrorCategory::Model => "MODEL",
+            ErrorCategory::Timeout => "TIMEOUT",
+            ErrorCategory::Other => "OTHER",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ErrorCategory> {
+        [
+            ErrorCategory::Tool,
+            ErrorCategory::Model,
+            ErrorCategory::Timeout,
+            ErrorCategory::Other,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+    }
 }
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

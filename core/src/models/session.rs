@@ -75,6 +75,12 @@ pub struct SessionFilter {
     pub attributes: Vec<(String, String)>,
     /// Sessions of this team's current members.
     pub team: Option<Uuid>,
+    /// Sessions with a run of this status (`RUNNING`, `SUCCEEDED`, …).
+    pub run_status: Option<&'static str>,
+    /// Sessions with a failed run of this category (none counts as `OTHER`).
+    pub error_category: Option<&'static str>,
+    /// Sessions with a run of this model.
+    pub model: Option<String>,
 }
 
 /// Most attribute conditions one filter may hold.
@@ -100,6 +106,11 @@ impl SessionFilter {
         {
             return Err(Error::BadUserInput(
                 "userId is longer than 256 characters".into(),
+            ));
+        }
+        if self.model.as_ref().is_some_and(|m| m.chars().count() > 256) {
+            return Err(Error::BadUserInput(
+                "model is longer than 256 characters".into(),
             ));
         }
         if self.attributes.len() > MAX_ATTRIBUTE_FILTERS {
@@ -151,6 +162,21 @@ fn push_filter(sql: &mut Sql, org: Uuid, filter: &SessionFilter) {
     if let Some(handed_off) = filter.handed_off {
         sql.push(" AND s.handed_off = ")
             .bind(Bind::Bool(handed_off));
+    }
+    if let Some(status) = filter.run_status {
+        sql.push(" AND EXISTS (SELECT 1 FROM runs r WHERE r.org_id = s.org_id AND r.session_id = s.session_id AND r.status = ")
+            .bind(Bind::Text(status.to_string()))
+            .push(")");
+    }
+    if let Some(category) = filter.error_category {
+        sql.push(" AND EXISTS (SELECT 1 FROM runs r WHERE r.org_id = s.org_id AND r.session_id = s.session_id AND r.status = 'FAILED' AND coalesce(r.error_category, 'OTHER') = ")
+            .bind(Bind::Text(category.to_string()))
+            .push(")");
+    }
+    if let Some(model) = &filter.model {
+        sql.push(" AND EXISTS (SELECT 1 FROM runs r WHERE r.org_id = s.org_id AND r.session_id = s.session_id AND r.model = ")
+            .bind(Bind::Text(model.clone()))
+            .push(")");
     }
     for (key, value) in &filter.attributes {
         sql.push(" AND s.attributes ->> ")

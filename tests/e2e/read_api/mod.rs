@@ -6,4 +6,5 @@ mod export;
 mod figures;
 mod pagination;
 mod permissions;
+mod run_filters;
 mod tokens;

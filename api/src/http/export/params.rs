@@ -59,7 +59,7 @@ impl Params {
     }
 
     /// The session filter: `from`/`to` (RFC 3339), `userId`, `handedOff`,
-    /// and `attribute=KEY:VALUE` (repeatable).
+    /// `attribute=KEY:VALUE` (repeatable), `runStatus`, `errorCategory`, `model`.
     pub fn session_filter(&self) -> Result<SessionFilter, Error> {
         let range = match (self.time("from")?, self.time("to")?) {
             (Some(from), Some(to)) if from < to => Some((from, to)),
@@ -90,17 +90,52 @@ impl Params {
                 attributes.push((key.to_string(), value.to_string()));
             }
         }
-        let known: HashMap<&str, ()> = ["org", "from", "to", "userId", "handedOff", "attribute"]
-            .into_iter()
-            .map(|k| (k, ()))
-            .collect();
+        let run_status = self
+            .get("runStatus")
+            .map(|v| {
+                agentmon_core::event::RunStatus::parse(v)
+                    .map(|s| s.as_str())
+                    .ok_or_else(|| {
+                        Error::BadUserInput(format!(
+                            "runStatus={v:?}: use RUNNING, SUCCEEDED, FAILED or CANCELLED"
+                        ))
+                    })
+            })
+            .transpose()?;
+        let error_category = self
+            .get("errorCategory")
+            .map(|v| {
+                agentmon_core::event::ErrorCategory::parse(v)
+                    .map(|c| c.as_str())
+                    .ok_or_else(|| {
+                        Error::BadUserInput(format!(
+                            "errorCategory={v:?}: use TOOL, MODEL, TIMEOUT or OTHER"
+                        ))
+                    })
+            })
+            .transpose()?;
+        let known: HashMap<&str, ()> = [
+            "org",
+            "from",
+            "to",
+            "userId",
+            "handedOff",
+            "attribute",
+            "runStatus",
+            "errorCategory",
+            "model",
+        ]
+        .into_iter()
+        .map(|k| (k, ()))
+        .collect();
         if let Some((unknown, _)) = self
             .pairs
             .iter()
             .find(|(k, _)| !known.contains_key(k.as_str()))
         {
             return Err(Error::BadUserInput(format!(
-                "unknown parameter {unknown:?}; use org, from, to, userId, handedOff, attribute"
+                "unknown parameter {unknown:?}; use org, from, to, userId, handedOff, attribute, \
+                 runStatus, errorCategory, model"
             )));
         }
         let filter = SessionFilter {
@@ -109,6 +144,9 @@ impl Params {
             handed_off,
             attributes,
             team: None,
+            run_status,
+            error_category,
+            model: self.get("model").map(str::to_string),
         };
         filter.check()?;
         Ok(filter)
