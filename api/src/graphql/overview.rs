@@ -65,6 +65,39 @@ fn extra(team: Option<TeamRef>) -> String {
 /// Most users `topUsers` returns.
 const MAX_TOP: i32 = 100;
 
+/// One hour of a short range.
+pub struct HourlyPointObject(pub agentmon_core::models::hourly::HourlyPoint);
+
+#[Object(name = "HourlyPoint")]
+impl HourlyPointObject {
+    /// The first instant of the hour.
+    async fn at(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.at
+    }
+    /// Sessions that started in the hour.
+    async fn sessions(&self) -> i64 {
+        self.0.sessions
+    }
+    /// Runs that finished in the hour.
+    async fn runs(&self) -> i64 {
+        self.0.runs
+    }
+    async fn succeeded_runs(&self) -> i64 {
+        self.0.succeeded
+    }
+    async fn failed_runs(&self) -> i64 {
+        self.0.failed
+    }
+    /// Cost of the runs that finished in the hour, exact.
+    async fn cost_usd(&self) -> String {
+        self.0.cost_usd.normalize().to_string()
+    }
+    /// Users with any projected event in the hour.
+    async fn active_users(&self) -> i64 {
+        self.0.active_users
+    }
+}
+
 pub struct OrgOverview {
     pub org: Org,
     /// Figures over this team's current members instead of the whole org.
@@ -91,6 +124,17 @@ impl OrgOverview {
         })
         .await?;
         Ok(daily_points(days))
+    }
+
+    /// One point per hour of a range of one or two days (in the org's time
+    /// zone), empty hours included: what a chart of a short range draws.
+    async fn hourly(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<HourlyPointObject>> {
+        let (org_id, from, to) = (self.org.id, self.from, self.to);
+        let (tz, team) = (self.org.tz(), self.team.map(|t| t.id));
+        let points = in_org!(ctx, org_id, |tx| {
+            agentmon_core::models::hourly::points(tx, org_id, team, tz, from, to).await?
+        })?;
+        Ok(points.into_iter().map(HourlyPointObject).collect())
     }
 
     /// By runs, then cost.

@@ -5,6 +5,7 @@ pub mod api_key;
 pub mod audit;
 pub mod erasure;
 pub mod event;
+pub mod hourly;
 pub mod ingest;
 pub mod job;
 pub mod member;

@@ -4,6 +4,7 @@
 mod expect;
 mod export;
 mod figures;
+mod hourly;
 mod pagination;
 mod permissions;
 mod run_filters;
