@@ -3,6 +3,7 @@
 //! claims queued events and runs every projector in the same transaction;
 //! [`replay`] rebuilds what projectors derived from the stored events.
 
+mod breakdowns;
 pub mod fold;
 mod handoffs;
 mod projector;
@@ -31,5 +32,6 @@ pub fn registry() -> Vec<Box<dyn Projector>> {
         Box::new(handoffs::HandoffsProjector),
         Box::new(users::UsersProjector),
         Box::new(rollups::RollupsProjector),
+        Box::new(breakdowns::BreakdownsProjector),
     ]
 }

@@ -68,4 +68,29 @@ pub trait Projector: Send + Sync {
 
     /// Forgets what this projector derived for a scope, before a replay.
     async fn reset(&self, tx: &mut AsyncPgConnection, scope: &ReplayScope) -> Result<()>;
+
+    /// Takes whole sessions out of what this projector keeps beyond their
+    /// own rows (shares of sums), before their rows and events are deleted
+    /// (an erasure, retention). The caller holds the sessions.
+    async fn remove_sessions(
+        &self,
+        _tx: &mut AsyncPgConnection,
+        _org: Uuid,
+        _sessions: &[String],
+    ) -> Result<()> {
+        Ok(())
+    }
+
+    /// Forgets the org's days before `cutoff` (its first kept day, which
+    /// begins at `cutoff_at`), including what sessions begun earlier
+    /// remember of them (retention).
+    async fn forget_days(
+        &self,
+        _tx: &mut AsyncPgConnection,
+        _org: Uuid,
+        _cutoff: chrono::NaiveDate,
+        _cutoff_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        Ok(())
+    }
 }

@@ -46,7 +46,9 @@ pub(crate) async fn remove_sessions(
     if sessions.is_empty() {
         return Ok(Removed::default());
     }
-    crate::rollups::remove_sessions(tx, org, sessions).await?;
+    for projector in crate::registry() {
+        projector.remove_sessions(tx, org, sessions).await?;
+    }
     for table in ["sessions", "runs", "handoffs"] {
         diesel::sql_query(format!(
             "DELETE FROM {table} WHERE org_id = $1 AND session_id = ANY($2)"

@@ -22,7 +22,7 @@ use agentmon_core::models::org::{first_kept_day, start_of_day};
 use agentmon_core::Result;
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
-use diesel::sql_types::{Date, Integer, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Integer, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -139,36 +139,11 @@ async fn forget_days(conn: &mut AsyncPgConnection, cutoff: &Cutoff) -> Result<()
     let cutoff = *cutoff;
     conn.transaction::<_, agentmon_core::Error, _>(async |tx| {
         removal::share_org(tx, cutoff.org).await?;
-        for table in [
-            "org_daily",
-            "user_daily",
-            "org_daily_durations",
-            "user_daily_durations",
-        ] {
-            diesel::sql_query(format!(
-                "DELETE FROM {table} WHERE org_id = $1 AND day < $2"
-            ))
-            .bind::<SqlUuid, _>(cutoff.org)
-            .bind::<Date, _>(cutoff.day)
-            .execute(tx)
-            .await?;
+        for projector in crate::registry() {
+            projector
+                .forget_days(tx, cutoff.org, cutoff.day, cutoff.at)
+                .await?;
         }
-        diesel::sql_query(
-            "UPDATE rollup_contributions c SET contribution = c.contribution
-               || jsonb_build_object(
-                    'days', (SELECT coalesce(jsonb_object_agg(k, v), '{}'::jsonb)
-                             FROM jsonb_each(c.contribution->'days') AS d(k, v) WHERE k >= $3),
-                    'durations', (SELECT coalesce(jsonb_object_agg(k, v), '{}'::jsonb)
-                                  FROM jsonb_each(c.contribution->'durations') AS d(k, v) WHERE k >= $3))
-             FROM sessions s
-             WHERE s.org_id = $1 AND s.started_at < $2
-               AND c.org_id = s.org_id AND c.session_id = s.session_id",
-        )
-        .bind::<SqlUuid, _>(cutoff.org)
-        .bind::<Timestamptz, _>(cutoff.at)
-        .bind::<Text, _>(cutoff.day.format("%Y-%m-%d").to_string())
-        .execute(tx)
-        .await?;
         diesel::sql_query("DELETE FROM event_keys WHERE org_id = $1 AND occurred_at < $2")
             .bind::<SqlUuid, _>(cutoff.org)
             .bind::<Timestamptz, _>(cutoff.at)

@@ -225,6 +225,55 @@ impl Projector for RollupsProjector {
         Ok(changes)
     }
 
+    async fn remove_sessions(
+        &self,
+        tx: &mut AsyncPgConnection,
+        org: Uuid,
+        sessions: &[String],
+    ) -> Result<()> {
+        remove_sessions(tx, org, sessions).await
+    }
+
+    async fn forget_days(
+        &self,
+        tx: &mut AsyncPgConnection,
+        org: Uuid,
+        cutoff: NaiveDate,
+        cutoff_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        for table in [
+            "org_daily",
+            "user_daily",
+            "org_daily_durations",
+            "user_daily_durations",
+        ] {
+            diesel::sql_query(format!(
+                "DELETE FROM {table} WHERE org_id = $1 AND day < $2"
+            ))
+            .bind::<SqlUuid, _>(org)
+            .bind::<Date, _>(cutoff)
+            .execute(tx)
+            .await?;
+        }
+        diesel::sql_query(
+            "UPDATE rollup_contributions c SET contribution = c.contribution
+               || jsonb_build_object(
+                    'days', (SELECT coalesce(jsonb_object_agg(k, v), '{}'::jsonb)
+                             FROM jsonb_each(c.contribution->'days') AS d(k, v) WHERE k >= $3),
+                    'durations', (SELECT coalesce(jsonb_object_agg(k, v), '{}'::jsonb)
+                                  FROM jsonb_each(c.contribution->'durations') AS d(k, v) WHERE k >= $3))
+             FROM sessions s
+             WHERE s.org_id = $1 AND s.started_at < $2
+               AND c.org_id = s.org_id AND c.session_id = s.session_id",
+        )
+        .bind::<SqlUuid, _>(org)
+        .bind::<diesel::sql_types::Timestamptz, _>(cutoff_at)
+        .bind::<Text, _>(cutoff.format("%Y-%m-%d").to_string())
+        .execute(tx)
+        .await?;
+        Ok(())
+    }
+
     async fn reset(&self, tx: &mut AsyncPgConnection, scope: &ReplayScope) -> Result<()> {
         for table in [
             "rollup_contributions",
@@ -241,11 +290,7 @@ impl Projector for RollupsProjector {
 
 /// Takes sessions out of the rollups: subtracts what they contributed and
 /// forgets their contributions. The caller holds the sessions' locks.
-pub(crate) async fn remove_sessions(
-    tx: &mut AsyncPgConnection,
-    org: Uuid,
-    sessions: &[String],
-) -> Result<()> {
+async fn remove_sessions(tx: &mut AsyncPgConnection, org: Uuid, sessions: &[String]) -> Result<()> {
     let by_org = BTreeMap::from([(org, sessions.to_vec())]);
     let old = load_of(tx, by_org).await?;
     let mut deltas = Deltas::default();

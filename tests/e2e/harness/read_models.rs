@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::TestApp;
 
-const TABLES: [(&str, &str); 9] = [
+const TABLES: [(&str, &str); 11] = [
     ("sessions", "session_id"),
     ("runs", "run_id"),
     ("handoffs", "event_id"),
@@ -18,6 +18,8 @@ const TABLES: [(&str, &str); 9] = [
     ("org_daily_durations", "day, bucket"),
     ("user_daily_durations", "user_id, day, bucket"),
     ("rollup_contributions", "session_id"),
+    ("org_daily_breakdowns", "dimension, day, value"),
+    ("breakdown_contributions", "session_id"),
 ];
 
 #[derive(diesel::QueryableByName)]
@@ -55,10 +57,10 @@ pub async fn snapshot(app: &TestApp) -> Snapshot {
 
 /// A rollup row whose every figure is zero is as good as no row.
 fn sums_to_nothing(table: &str, row: &Value) -> bool {
-    if !table.contains("daily") {
+    if !table.contains("daily") && table != "org_daily_breakdowns" {
         return false;
     }
-    let keys = ["org", "user_id", "day", "bucket"];
+    let keys = ["org", "user_id", "day", "bucket", "dimension", "value"];
     row.as_object().is_some_and(|o| {
         o.iter()
             .filter(|(k, _)| !keys.contains(&k.as_str()))

@@ -1,0 +1,130 @@
+//! What one session contributes to the breakdowns: run figures per
+//! (dimension, day, value), and the session itself on its start day.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use agentmon_core::event::RunStatus;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::fold::SessionFold;
+
+/// The value of a run without a model, or a session without the attribute.
+pub const NONE: &str = "(none)";
+
+/// Additive figures of one (dimension, day, value).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Figures {
+    pub sessions: i64,
+    pub runs: i64,
+    pub succeeded: i64,
+    pub failed: i64,
+    pub cancelled: i64,
+    pub cost_usd: Decimal,
+    pub input_tokens: i64,
+    pub output_tokens: i64,
+}
+
+impl Figures {
+    pub const COLUMNS: [&'static str; 8] = [
+        "sessions",
+        "runs",
+        "succeeded",
+        "failed",
+        "cancelled",
+        "cost_usd",
+        "input_tokens",
+        "output_tokens",
+    ];
+
+    pub fn add(&mut self, other: &Figures, sign: i64) {
+        self.sessions += sign * other.sessions;
+        self.runs += sign * other.runs;
+        self.succeeded += sign * other.succeeded;
+        self.failed += sign * other.failed;
+        self.cancelled += sign * other.cancelled;
+        self.cost_usd += Decimal::from(sign) * other.cost_usd;
+        self.input_tokens += sign * other.input_tokens;
+        self.output_tokens += sign * other.output_tokens;
+    }
+
+    pub fn is_zero(&self) -> bool {
+        *self == Figures::default()
+    }
+}
+
+/// (dimension, day, value): `model` or `attr:<key>`.
+pub type Key = (String, NaiveDate, String);
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Contribution {
+    /// In key order (JSON objects cannot have tuple keys).
+    pub entries: Vec<(Key, Figures)>,
+}
+
+impl Contribution {
+    /// The session's share, for the model dimension and each of `keys`.
+    pub fn of(session: &SessionFold, keys: &[String]) -> Contribution {
+        let mut map: BTreeMap<Key, Figures> = BTreeMap::new();
+        let attribute = |key: &str| match session.attributes.get(key) {
+            None | Some(serde_json::Value::Null) => NONE.to_string(),
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+        };
+        let mut dimensions: Vec<(String, Option<String>)> = vec![("model".into(), None)];
+        dimensions.extend(
+            keys.iter()
+                .map(|k| (format!("attr:{k}"), Some(attribute(k)))),
+        );
+        let models: BTreeSet<String> = session
+            .runs
+            .values()
+            .map(|r| r.model.clone().unwrap_or_else(|| NONE.into()))
+            .collect();
+        for (dimension, value) in &dimensions {
+            // The session counts once per value on its start day.
+            let values: Vec<String> = match value {
+                Some(v) => vec![v.clone()],
+                None => models.iter().cloned().collect(),
+            };
+            for v in values {
+                map.entry((dimension.clone(), session.day, v))
+                    .or_default()
+                    .sessions += 1;
+            }
+            for run in session.runs.values() {
+                let Some(day) = run.day else { continue };
+                if run.status == RunStatus::Running {
+                    continue;
+                }
+                let v = match value {
+                    Some(v) => v.clone(),
+                    None => run.model.clone().unwrap_or_else(|| NONE.into()),
+                };
+                let f = map.entry((dimension.clone(), day, v)).or_default();
+                f.runs += 1;
+                match run.status {
+                    RunStatus::Succeeded => f.succeeded += 1,
+                    RunStatus::Failed => f.failed += 1,
+                    RunStatus::Cancelled => f.cancelled += 1,
+                    RunStatus::Running => {}
+                }
+                f.cost_usd += run.cost;
+                f.input_tokens += run.input_tokens;
+                f.output_tokens += run.output_tokens;
+            }
+        }
+        Contribution {
+            entries: map.into_iter().collect(),
+        }
+    }
+
+    /// Without the days before `cutoff` (an org's first kept day).
+    pub fn since(mut self, cutoff: Option<NaiveDate>) -> Contribution {
+        if let Some(cutoff) = cutoff {
+            self.entries.retain(|((_, day, _), _)| *day >= cutoff);
+        }
+        self
+    }
+}
