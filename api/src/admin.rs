@@ -95,6 +95,39 @@ pub async fn queue_replay(
     .await
 }
 
+/// Sets the org's breakdown keys, queues the job that breaks existing data
+/// down again, and writes the audit entry, in one transaction.
+pub async fn set_breakdown_keys(
+    db: &Db,
+    actor: &UserPrincipal,
+    org: &Org,
+    keys: &[String],
+) -> Result<Org> {
+    let mut conn = db.owner().await?;
+    conn.transaction::<_, Error, _>(async |tx| {
+        agentmon_core::models::breakdown::set_keys(tx, org.id, keys).await?;
+        let queued = job::create(
+            tx,
+            NewJob {
+                kind: Kind::Replay,
+                org_id: Some(org.id),
+                params: serde_json::json!({ "projector": "breakdowns" }),
+                created_by: &actor.sub,
+                pause_now: false,
+            },
+        )
+        .await?;
+        let entry = audit::Action {
+            action: "BREAKDOWN_KEYS_SET",
+            target: Some(&org.slug),
+            detail: serde_json::json!({ "keys": keys, "job": queued.id }),
+        };
+        audit::record(tx, org.id, actor, entry).await?;
+        org::lock_by_slug(tx, &org.slug).await
+    })
+    .await
+}
+
 /// Creates an org and its audit entry in one transaction.
 pub async fn create_org(db: &Db, actor: &UserPrincipal, new: &NewOrg) -> Result<Org> {
     let mut conn = db.owner().await?;

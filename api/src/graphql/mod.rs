@@ -2,6 +2,7 @@
 
 pub mod access;
 pub(crate) mod admin;
+mod breakdowns;
 mod cached;
 pub mod context;
 pub mod enums;
@@ -45,6 +46,7 @@ pub struct MutationRoot(
     ingest::IngestMutation,
     orgs::OrgMutation,
     admin::AdminMutation,
+    breakdowns::BreakdownMutation,
 );
 
 /// Depth and complexity a query may have before it is refused unexecuted.

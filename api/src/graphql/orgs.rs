@@ -44,6 +44,15 @@ impl OrgObject {
         self.0.retention_days
     }
 
+    /// The attribute keys the org's figures are broken down by (up to five).
+    async fn breakdown_keys(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<String>> {
+        authorize(ctx, &self.0, Capability::OrgOverview).await?;
+        let org_id = self.0.id;
+        in_org!(ctx, org_id, |tx| {
+            agentmon_core::models::breakdown::keys(tx, org_id).await?
+        })
+    }
+
     /// ORG_ADMIN of this org and SUPER_ADMIN: every user with a role in
     /// this org (signed in, or set here).
     async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UserObject>> {

@@ -126,6 +126,33 @@ impl OrgOverview {
         Ok(daily_points(days))
     }
 
+    /// The range's run figures by model or by one of the org's breakdown
+    /// keys: the top values by cost, the rest as "other", and the total.
+    async fn breakdown(
+        &self,
+        ctx: &Context<'_>,
+        by: super::breakdowns::BreakdownBy,
+        key: Option<String>,
+        #[graphql(default = 10)] top: Option<i32>,
+    ) -> async_graphql::Result<super::breakdowns::Breakdown> {
+        if self.team.is_some() {
+            return Err(agentmon_core::Error::BadUserInput(
+                "breakdowns are of the whole org; ask the org's overview, not a team's".into(),
+            )
+            .into());
+        }
+        super::breakdowns::breakdown(
+            ctx,
+            &self.org,
+            self.from,
+            self.to,
+            by,
+            key,
+            top.unwrap_or(10),
+        )
+        .await
+    }
+
     /// One point per hour of a range of one or two days (in the org's time
     /// zone), empty hours included: what a chart of a short range draws.
     async fn hourly(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<HourlyPointObject>> {

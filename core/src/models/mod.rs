@@ -3,6 +3,7 @@
 
 pub mod api_key;
 pub mod audit;
+pub mod breakdown;
 pub mod erasure;
 pub mod event;
 pub mod hourly;

@@ -1,0 +1,181 @@
+//! Breakdowns of the overview's run figures: by model, or by one of the
+//! attribute keys an ORG_ADMIN chose for the org (`setBreakdownKeys`, up to
+//! five), top values plus "other", from the daily breakdown rollups.
+
+use agentmon_core::auth::policy::Capability;
+use agentmon_core::models::breakdown::{self, Row};
+use agentmon_core::models::org::Org;
+use agentmon_core::Error;
+use async_graphql::{Context, Enum, Object, SimpleObject};
+use chrono::NaiveDate;
+
+use super::access::{find_org, in_org, Access};
+use super::context::{db, GqlResult, RequestContext};
+use super::kpis::money;
+use super::orgs::OrgObject;
+
+/// Most values one breakdown lists before "other".
+const MAX_TOP: i32 = 50;
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum BreakdownBy {
+    /// The model of each finished run (runs without one: "(none)").
+    Model,
+    /// The value of one of the org's breakdown keys in each session's
+    /// attributes (sessions without it: "(none)").
+    Attribute,
+}
+
+pub struct BreakdownRow(pub Row);
+
+#[Object]
+impl BreakdownRow {
+    /// The model, or the attribute's value; "(none)" when absent.
+    async fn value(&self) -> &str {
+        &self.0.value
+    }
+    /// Sessions started in the range (for a model: with a run of it).
+    async fn sessions(&self) -> i64 {
+        self.0.sessions
+    }
+    /// Runs finished in the range.
+    async fn runs(&self) -> i64 {
+        self.0.runs
+    }
+    async fn succeeded_runs(&self) -> i64 {
+        self.0.succeeded
+    }
+    async fn failed_runs(&self) -> i64 {
+        self.0.failed
+    }
+    async fn cancelled_runs(&self) -> i64 {
+        self.0.cancelled
+    }
+    /// succeeded / (succeeded + failed); null when both are 0.
+    async fn success_rate(&self) -> Option<f64> {
+        let decided = self.0.succeeded + self.0.failed;
+        (decided > 0).then(|| self.0.succeeded as f64 / decided as f64)
+    }
+    /// Decimal string, exact.
+    async fn cost_usd(&self) -> String {
+        money(self.0.cost_usd)
+    }
+    async fn input_tokens(&self) -> i64 {
+        self.0.input_tokens
+    }
+    async fn output_tokens(&self) -> i64 {
+        self.0.output_tokens
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct Breakdown {
+    pub by: BreakdownBy,
+    /// The attribute key (ATTRIBUTE only).
+    pub key: Option<String>,
+    /// The top values by cost, then runs.
+    pub rows: Vec<BreakdownRow>,
+    /// Everything past the top values; null when nothing is left.
+    pub other: Option<BreakdownRow>,
+    /// Every value together: equals the overview's runs and cost.
+    pub total: BreakdownRow,
+}
+
+/// `OrgOverview.breakdown`: the org's figures over `from..=to` by `by`.
+pub async fn breakdown(
+    ctx: &Context<'_>,
+    org: &Org,
+    from: NaiveDate,
+    to: NaiveDate,
+    by: BreakdownBy,
+    key: Option<String>,
+    top: i32,
+) -> async_graphql::Result<Breakdown> {
+    if !(1..=MAX_TOP).contains(&top) {
+        return Err(Error::BadUserInput(format!("top must be 1 to {MAX_TOP}"))).gql();
+    }
+    let org_id = org.id;
+    let keys = in_org!(ctx, org_id, |tx| breakdown::keys(tx, org_id).await?)?;
+    let dimension = match (by, &key) {
+        (BreakdownBy::Model, None) => "model".to_string(),
+        (BreakdownBy::Model, Some(_)) => {
+            return Err(Error::BadUserInput(
+                "a MODEL breakdown takes no key; give key with ATTRIBUTE".into(),
+            ))
+            .gql()
+        }
+        (BreakdownBy::Attribute, Some(k)) if keys.contains(k) => format!("attr:{k}"),
+        (BreakdownBy::Attribute, k) => {
+            let chosen = if keys.is_empty() {
+                "none yet".to_string()
+            } else {
+                keys.join(", ")
+            };
+            return Err(Error::BadUserInput(format!(
+                "{} is not broken down in this org (its keys: {chosen}); an ORG_ADMIN sets them with setBreakdownKeys",
+                k.as_deref().map_or("an ATTRIBUTE breakdown needs a key: it".into(), |k| format!("attribute key {k:?}"))
+            )))
+            .gql();
+        }
+    };
+    let mut rows = in_org!(ctx, org_id, |tx| breakdown::rows(
+        tx, org_id, &dimension, from, to
+    )
+    .await?)?;
+    let mut total = Row {
+        value: "(all)".into(),
+        ..Row::default()
+    };
+    rows.iter().for_each(|r| total.add(r));
+    let rest = rows.split_off(rows.len().min(top as usize));
+    let other = (!rest.is_empty()).then(|| {
+        let mut other = Row {
+            value: "(other)".into(),
+            ..Row::default()
+        };
+        rest.iter().for_each(|r| other.add(r));
+        BreakdownRow(other)
+    });
+    Ok(Breakdown {
+        by,
+        key,
+        rows: rows.into_iter().map(BreakdownRow).collect(),
+        other,
+        total: BreakdownRow(total),
+    })
+}
+
+#[derive(Default)]
+pub struct BreakdownMutation;
+
+#[Object]
+impl BreakdownMutation {
+    /// ORG_ADMIN of the org, SUPER_ADMIN: the attribute keys the org's
+    /// figures are broken down by (up to five; the others stay filterable).
+    /// Existing data is broken down again by a job (`Query.job`).
+    async fn set_breakdown_keys(
+        &self,
+        ctx: &Context<'_>,
+        org: String,
+        keys: Vec<String>,
+    ) -> async_graphql::Result<OrgObject> {
+        let request = RequestContext::of(ctx)?;
+        let viewer = request.user().gql()?;
+        let keys = breakdown::check_keys(&keys).gql()?;
+        let db = db(ctx)?;
+        let found = find_org(
+            db,
+            &request.audited,
+            viewer,
+            &org,
+            Capability::OrgAdmin,
+            Access::Query,
+        )
+        .await
+        .gql()?;
+        let updated = crate::admin::set_breakdown_keys(db, viewer, &found, &keys)
+            .await
+            .gql()?;
+        Ok(OrgObject(updated))
+    }
+}
