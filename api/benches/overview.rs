@@ -55,6 +55,13 @@ async fn main() -> anyhow::Result<()> {
     };
     let bench = common::start("bench-overview", &plan).await?;
     let slug = plan.orgs()[0].slug.clone();
+    // Broken down by repo as well as by model, from the first projection.
+    bench
+        .db
+        .owner()
+        .await?
+        .batch_execute("UPDATE orgs SET breakdown_keys = '{repo}'")
+        .await?;
 
     let started = Instant::now();
     let chunks: Vec<Vec<_>> = {
@@ -150,5 +157,49 @@ async fn main() -> anyhow::Result<()> {
     println!("  90-day overview from rollups (GraphQL, kpis + 90 daily points + topUsers, uncached): median {rollup:.1} ms, p95 {:.1} ms", common::percentile(&rollup_ms, 0.95));
     println!("  the same headline figures scanning raw events:                             median {scan:.0} ms");
     println!("  rollups answer {:.0}× faster", scan / rollup);
+
+    // Breakdowns: cost, runs and success rate by model and by repo.
+    let mut breakdown_ms = Vec::new();
+    for by in ["MODEL", "ATTRIBUTE"] {
+        let query = format!(
+            "query($org: String!, $from: Date!, $to: Date!) {{ org(slug: $org) {{ overview(range: {{from: $from, to: $to}}) {{ \
+             breakdown(by: {by}{}, top: 10) {{ rows {{ value runs successRate costUsd }} other {{ runs costUsd }} total {{ runs }} }} }} }} }}",
+            if by == "ATTRIBUTE" { ", key: \"repo\"" } else { "" }
+        );
+        for _ in 0..11 {
+            let request = Request::new(query.clone())
+                .variables(Variables::from_json(vars.clone()))
+                .data(RequestContext::new(Some(viewer.clone()), "bench".into()));
+            let started = Instant::now();
+            let response = schema.execute(request).await;
+            breakdown_ms.push(started.elapsed().as_secs_f64() * 1_000.0);
+            anyhow::ensure!(response.errors.is_empty(), "{:?}", response.errors);
+        }
+    }
+    const SCAN_BY_MODEL: &str = "
+      WITH ev AS (
+        SELECT e.* FROM events e JOIN orgs o ON o.id = e.org_id
+        WHERE o.slug = $1::text AND (e.occurred_at AT TIME ZONE o.timezone)::date BETWEEN $2::text::date AND $3::text::date),
+      finished AS (SELECT DISTINCT ON (run_id) * FROM ev WHERE event_type = 'RUN_FINISHED' ORDER BY run_id, occurred_at DESC),
+      models AS (SELECT DISTINCT ON (run_id) run_id, payload->'run'->>'model' AS model FROM events e JOIN orgs o ON o.id = e.org_id
+                 WHERE o.slug = $1::text AND event_type = 'RUN_STARTED' ORDER BY run_id, occurred_at)
+      SELECT coalesce(coalesce(f.payload->'run'->>'model', m.model), '(none)') AS model, count(*) AS runs,
+             sum((f.payload->'run'->>'costUsd')::numeric) AS cost
+      FROM finished f LEFT JOIN models m USING (run_id) GROUP BY 1 ORDER BY cost DESC";
+    let mut scan_model_ms = Vec::new();
+    for _ in 0..3 {
+        let started = Instant::now();
+        let rows = client
+            .query(SCAN_BY_MODEL, &[&slug, &from.to_string(), &to.to_string()])
+            .await?;
+        scan_model_ms.push(started.elapsed().as_secs_f64() * 1_000.0);
+        anyhow::ensure!(!rows.is_empty());
+    }
+    let (b, s) = (
+        common::percentile(&breakdown_ms, 0.5),
+        common::percentile(&scan_model_ms, 0.5),
+    );
+    println!("  90-day breakdown by model / by repo from rollups (GraphQL, uncached): median {b:.1} ms, p95 {:.1} ms", common::percentile(&breakdown_ms, 0.95));
+    println!("  runs and cost by model scanning raw events:                        median {s:.0} ms ({:.0}× slower)", s / b);
     Ok(())
 }

@@ -6,13 +6,21 @@ export const count = (n) => (n == null ? '—' : number.format(n));
 export const tokens = (n) => (n == null ? '—' : compact.format(n));
 export const percent = (r) => (r == null ? '—' : `${(r * 100).toFixed(1)} %`);
 
-/** Dollars from an exact decimal string: cents above $1, more digits below. */
+/**
+ * Dollars from an exact decimal string, by one rule everywhere: two decimals
+ * from $1 up (and for zero), four significant digits below $1 (never fewer
+ * than two decimals): "$1,234.50", "$0.50", "$0.1234", "$0.0001235".
+ */
 export function money(decimal) {
   if (decimal == null) return '—';
   const value = Number(decimal);
-  const digits = value === 0 ? 2 : value < 0.01 ? 6 : value < 1 ? 4 : 2;
-  return `$${value.toLocaleString(undefined, { minimumFractionDigits: 2, maximumFractionDigits: digits })}`;
+  const size = Math.abs(value);
+  const digits = size === 0 || size >= 1 ? 2 : Math.max(2, 3 - Math.floor(Math.log10(size)));
+  return `${value < 0 ? '-' : ''}$${size.toLocaleString(undefined, { minimumFractionDigits: 2, maximumFractionDigits: digits })}`;
 }
+
+/** Compares names the way people sort them: "Ada 2" before "Ada 11", case and accents aside. */
+export const byName = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' }).compare;
 
 /** A duration in the unit that reads best; rounded first, so 59,960 ms is "1.0 min", not "60.0 s". */
 export function duration(ms) {
@@ -36,23 +44,36 @@ export function whenShort(iso, timeZone, { seconds = false } = {}) {
   if (!iso) return '—';
   const at = new Date(iso);
   const year = (d) => d.toLocaleString('en-US', { timeZone, year: 'numeric' });
-  return at.toLocaleString(undefined, {
+  const text = at.toLocaleString(undefined, {
     timeZone, month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}),
     ...(year(at) === year(new Date()) ? {} : { year: 'numeric' }),
   });
+  // A narrow cell breaks the line after the date, not inside the time ("3:40 PM").
+  return text.replace(/ (?=[AP]M\b)/g, '\u00a0');
 }
 
-/** The change of a quantity against the previous period, as "+12 %" ("new" from zero). */
-export function delta(now, before) {
+/**
+ * A figure against the previous period: `{ text, direction, tone }`, or null
+ * when either is missing. `points`: a rate, compared in percentage points
+ * ("+1.5 pts"), else relatively ("+12 %"; "new" from zero). `better`: 'up'
+ * or 'down' says which way is good for this figure (tone 'good' or 'bad');
+ * null for a figure that is neither (tone 'neutral').
+ */
+export function compare(now, before, { points = false, better = null } = {}) {
   if (now == null || before == null) return null;
-  if (before === 0) return now > 0 ? 'new' : null;
-  const change = ((now - before) / Math.abs(before)) * 100;
-  return `${change >= 0 ? '+' : ''}${change.toFixed(0)} %`;
-}
-
-/** The change of a rate against the previous period, in percentage points: "+1.5 pts". */
-export function deltaPoints(now, before) {
-  if (now == null || before == null) return null;
-  const points = (now - before) * 100;
-  return `${points >= 0 ? '+' : ''}${points.toFixed(1)} pts`;
+  let change;
+  let text;
+  if (points) {
+    change = Math.round((now - before) * 1000) / 10;
+    text = `${change > 0 ? '+' : ''}${change.toFixed(1)} pts`;
+  } else if (before === 0) {
+    if (now === 0) return { text: 'no change', direction: 'same', tone: 'neutral' };
+    return { text: 'new', direction: 'up', tone: better === 'up' ? 'good' : better === 'down' ? 'bad' : 'neutral' };
+  } else {
+    change = Math.round(((now - before) / Math.abs(before)) * 100);
+    text = `${change > 0 ? '+' : ''}${change} %`;
+  }
+  if (change === 0) return { text: 'no change', direction: 'same', tone: 'neutral' };
+  const direction = change > 0 ? 'up' : 'down';
+  return { text, direction, tone: better ? (better === direction ? 'good' : 'bad') : 'neutral' };
 }

@@ -2,8 +2,9 @@
 // selector (SUPPORT and SUPER_ADMIN), the range selector (not on the admin
 // pages nor the fleet's jobs and dead letters, which have no range), the
 // team selector (overview, sessions and users lists), the theme toggle.
+import { useEffect, useState } from 'preact/hooks';
 import { html } from './html.js';
-import { href, rangeOf, rangeParams } from './router.js';
+import { href, rangeOf, rangeParams, rangeProblem } from './router.js';
 import { signOut } from './session.js';
 import { Freshness } from './freshness.js';
 import { choice, cycleTheme, useTheme } from './theme.js';
@@ -12,10 +13,18 @@ import { TeamPicker, teamParams } from './teams.js';
 
 const RANGES = [7, 30, 90];
 
-/** The range selector: last 7, 30 or 90 days, or a custom span of dates. */
+/**
+ * The range selector: last 7, 30 or 90 days, or a custom span of dates. A
+ * "to" before "from" (or a date that is not one) is not applied and says
+ * so next to the dates; so does a range in the URL that is not valid.
+ */
 function RangePicker({ route, timeZone }) {
   const range = rangeOf(route.params, timeZone);
   const chosen = rangeParams(route.params);
+  // Dates typed but not applied (not valid), kept in the inputs with the reason.
+  const [draft, setDraft] = useState(null);
+  const asked = ['days', 'from', 'to'].map((key) => route.params.get(key)).join('/');
+  useEffect(() => setDraft(null), [asked]);
   const go = (next) => {
     const params = Object.fromEntries(route.params);
     for (const key of ['days', 'from', 'to']) delete params[key];
@@ -23,18 +32,27 @@ function RangePicker({ route, timeZone }) {
   };
   const pick = (value) => (value === 'custom' ? go({ from: range.from, to: range.to }) : go({ days: value }));
   const setDate = (key, value) => {
-    const next = { from: range.from, to: range.to, [key]: value };
-    if (next.from <= next.to) go(next);
+    const next = { from: draft?.from ?? range.from, to: draft?.to ?? range.to, [key]: value };
+    const label = key === 'from' ? 'From' : 'To';
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) setDraft({ ...next, problem: `Enter a whole date in “${label}”. The range stays ${range.from} to ${range.to}.` });
+    else if (next.from > next.to) setDraft({ ...next, problem: `“To” (${next.to}) is before “From” (${next.from}): not applied. The range stays ${range.from} to ${range.to}.` });
+    else {
+      setDraft(null);
+      go({ from: next.from, to: next.to });
+    }
   };
+  const problem = draft?.problem ?? rangeProblem(route.params);
+  const invalid = draft ? { 'aria-invalid': 'true', 'aria-describedby': 'range-error' } : {};
   return html`<span class="range">
-    <label>Range <select onChange=${(e) => pick(e.target.value)}>
+    <label>Range <select onChange=${(e) => pick(e.target.value)} aria-describedby=${problem && !draft ? 'range-error' : undefined}>
       ${RANGES.map((d) => html`<option value=${d} selected=${chosen.days === d}>Last ${d} days</option>`)}
       <option value="custom" selected=${!chosen.days}>Custom…</option>
     </select></label>
     ${chosen.days
       ? null
-      : html`<label>From <input type="date" value=${range.from} max=${range.to} onChange=${(e) => setDate('from', e.target.value)} /></label>
-        <label>To <input type="date" value=${range.to} min=${range.from} onChange=${(e) => setDate('to', e.target.value)} /></label>`}
+      : html`<label>From <input type="date" value=${draft?.from ?? range.from} max=${range.to} onChange=${(e) => setDate('from', e.target.value)} ...${invalid} /></label>
+        <label>To <input type="date" value=${draft?.to ?? range.to} min=${range.from} onChange=${(e) => setDate('to', e.target.value)} ...${invalid} /></label>`}
+    ${problem ? html`<span class="field-error" id="range-error" role="alert">${problem}</span>` : null}
   </span>`;
 }
 
@@ -56,7 +74,8 @@ export function Layout({ viewer, org, route, children }) {
       <a class="brand" href=${href(['org', org.slug, 'overview'], keep)}>agentmon</a>
       <nav aria-label="Pages">
         ${link('overview', 'Overview')} ${link('sessions', 'Sessions')}
-        ${people ? link('users', 'Users') : html`<a href=${href(['org', org.slug, 'users', viewer.me.userId], keep)}>Me</a>`}
+        ${people ? link('users', 'Users') : html`<a href=${href(['org', org.slug, 'users', viewer.me.userId], keep)}
+          aria-current=${page === 'users' && route.parts[3] === viewer.me.userId ? 'page' : undefined}>Me</a>`}
         ${mayAdminister(role) ? link('admin', 'Admin', ['keys']) : null}
         ${role === 'SUPER_ADMIN' ? html`<a href=${href(['global'], keep)} aria-current=${page === 'global' ? 'page' : undefined}>Fleet</a>` : null}
       </nav>
@@ -69,7 +88,8 @@ export function Layout({ viewer, org, route, children }) {
       ${byTeam ? html`<${TeamPicker} route=${route} slug=${org.slug} />` : null}
       <${ThemeToggle} />
       ${page === 'global' ? null : html`<${Freshness} slug=${org.slug} />`}
-      <span class="who"><span class="muted">${viewer.me.userId} · ${role}</span>
+      <span class="who"><a href="/graphiql" title="The GraphQL API, signed in as you">GraphiQL</a>
+        <span class="muted">${viewer.me.userId} · ${role}</span>
         <button type="button" onClick=${() => { signOut(); location.hash = '#/signin'; }}>Sign out</button></span>
     </header>
     <main class="page" tabindex="-1">${children}</main>`;

@@ -1,5 +1,7 @@
 // Small shared pieces: loading skeletons, errors, empty states, KPI cards.
+import { useId } from 'preact/hooks';
 import { html } from './html.js';
+import { DEFINITIONS } from './definitions.js';
 
 export const Skeleton = ({ lines = 3 }) =>
   html`<div class="skeleton" role="status" aria-label="Loading">${Array.from({ length: lines }, () => html`<div class="bar"></div>`)}</div>`;
@@ -16,9 +18,37 @@ export const StaleNote = ({ error }) =>
 
 export const Empty = ({ children }) => html`<div class="empty">${children}</div>`;
 
-export const Card = ({ label, value, change, small }) =>
-  html`<div class="card"><div class="label">${label}</div><div class=${small ? 'value small' : 'value'}>${value}</div>
-    ${change ? html`<div class="change">${change}<span class="visually-hidden"> against the previous period</span></div>` : null}</div>`;
+/**
+ * A KPI card. Its definition (DEFINITIONS[label], or `definition`) and
+ * `detail` (a rate's denominator) show on hover (title) and on keyboard
+ * focus, and are its accessible description. `change`: a Change line.
+ */
+export function Card({ label, value, change, small, definition = DEFINITIONS[label], detail }) {
+  const id = useId();
+  const about = [definition, detail].filter(Boolean).join(' ');
+  if (!about) {
+    return html`<div class="card"><div class="label">${label}</div><div class=${small ? 'value small' : 'value'}>${value}</div>${change}</div>`;
+  }
+  return html`<div class="card" tabindex="0" role="group" title=${about} aria-labelledby=${`${id}-l ${id}-v`} aria-describedby=${`${id}-d`}>
+    <div class="label" id=${`${id}-l`}>${label}</div><div class=${small ? 'value small' : 'value'} id=${`${id}-v`}>${value}</div>
+    ${change}<p class="definition" id=${`${id}-d`}>${about}</p></div>`;
+}
+
+const ARROWS = { up: '▲ ', down: '▼ ', same: '' };
+const TONES = { good: 'better', bad: 'worse', neutral: '' };
+
+/**
+ * A card's change against the previous period of `days` days: `result`
+ * from format.js `compare`; `enough` false says the previous period has
+ * too little data to compare with (no percentage then).
+ */
+export function Change({ result, enough, days }) {
+  const vs = `previous ${days} d`;
+  if (!enough) return html`<div class="change">Not enough data in the ${vs}</div>`;
+  if (!result) return html`<div class="change">No figure for the ${vs}</div>`;
+  return html`<div class=${`change ${result.tone}`}><span class="delta"><span aria-hidden="true">${ARROWS[result.direction]}</span>${result.text}</span>
+    ${TONES[result.tone] ? html`<span class="visually-hidden"> (${TONES[result.tone]})</span>` : null} <span class="vs">vs ${vs}</span></div>`;
+}
 
 /**
  * The first loading/error/empty state of a page, or null once `data` is

@@ -40,6 +40,26 @@ function customRange(params) {
   return DATE.test(from ?? '') && DATE.test(to ?? '') && from <= to ? { from, to } : null;
 }
 
+/**
+ * What is wrong with the range in the URL (it is then ignored for the last
+ * 30 days), or null: dates that are not dates, a `to` before `from`, a
+ * `days` not offered.
+ */
+export function rangeProblem(params) {
+  const from = params.get('from');
+  const to = params.get('to');
+  if (from != null || to != null) {
+    if (!DATE.test(from ?? '') || !DATE.test(to ?? '') || Number.isNaN(Date.parse(from)) || Number.isNaN(Date.parse(to))) {
+      return `The link’s range (from ${from || '?'} to ${to || '?'}) is not two dates: showing the last ${daysOf(params)} days.`;
+    }
+    if (from > to) return `The link’s range ends (${to}) before it starts (${from}): showing the last ${daysOf(params)} days.`;
+    return null;
+  }
+  const days = params.get('days');
+  if (days != null && ![7, 30, 90].includes(Number(days))) return `A range of “${days}” days is not offered (7, 30 or 90): showing the last 30 days.`;
+  return null;
+}
+
 /** The last `days` (7, 30 or 90; 30 by default) asked for in the URL. */
 function daysOf(params) {
   const days = Number(params.get('days'));

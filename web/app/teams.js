@@ -6,6 +6,7 @@ import { html } from './html.js';
 import { ApiError, gql } from './api.js';
 import { orgOf, useLoad, useQuery } from './query.js';
 import { href } from './router.js';
+import { byName } from './format.js';
 
 const TEAMS = `query($org: String!) { org(slug: $org) { teams { id name } } }`;
 const NAME = `query($org: String!, $team: ID!) { org(slug: $org) { team(id: $team) { id name } } }`;
@@ -39,7 +40,7 @@ export function TeamPicker({ route, slug }) {
     return () => removeEventListener('agentmon:teams', teams.reload);
   }, [slug]);
   const chosen = teamOf(route.params);
-  const list = [...(teams.data ?? [])].sort((a, b) => a.name.localeCompare(b.name));
+  const list = [...(teams.data ?? [])].sort((a, b) => byName(a.name, b.name));
   // A team in the URL that is not (yet) listed still shows as chosen.
   const unknown = chosen && !list.some((t) => t.id === chosen);
   const pick = (value) => {

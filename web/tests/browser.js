@@ -72,10 +72,18 @@ export async function card(page, label) {
   return (await value.textContent()).trim();
 }
 
-/** The change line of the KPI card labelled `label` (without the screen-reader words). */
+/**
+ * The change of the KPI card labelled `label` against the previous period:
+ * `{ text, tone, line }`, `text` as shown ("▲ +12 %", "no change"; null
+ * when there is none), `tone` 'good', 'bad' or 'neutral', `line` the whole line.
+ */
 export async function change(page, label) {
   const line = page.locator('.card', { has: page.locator('.label', { hasText: new RegExp(`^${label}$`) }) }).locator('.change');
-  return (await line.evaluate((el) => el.firstChild.textContent)).trim();
+  return line.evaluate((el) => ({
+    text: el.querySelector('.delta')?.textContent.trim() ?? null,
+    tone: ['good', 'bad', 'neutral'].find((t) => el.classList.contains(t)) ?? null,
+    line: el.textContent.replace(/\s+/g, ' ').trim(),
+  }));
 }
 
 /** A number as the dashboard shows it ("1,311", "$107.50", "84.4 %"); text without digits is an error. */

@@ -61,11 +61,21 @@ describe('pages show the figures the API gives', () => {
     assert.equal(await card(page, 'Tokens'), compact.format(k.inputTokens + k.outputTokens));
     closeDuration(await card(page, 'p95 run duration'), k.durationP95Ms);
 
-    const relative = (now, was) => { const c = ((now - was) / was) * 100; return `${c >= 0 ? '+' : ''}${c.toFixed(0)} %`; };
-    const points = (now, was) => { const c = (now - was) * 100; return `${c >= 0 ? '+' : ''}${c.toFixed(1)} pts`; };
-    assert.equal(await change(page, 'Runs'), relative(k.runs, b.runs));
-    assert.equal(await change(page, 'Sessions'), relative(k.sessions, b.sessions));
-    assert.equal(await change(page, 'Success rate'), points(k.successRate, b.successRate));
+    // Changes carry their direction, and their colour says whether that is good for the figure.
+    const arrow = (c) => (c > 0 ? '▲ ' : '▼ ');
+    const relative = (now, was) => { const c = Math.round(((now - was) / was) * 100); return c === 0 ? 'no change' : `${arrow(c)}${c > 0 ? '+' : ''}${c} %`; };
+    const points = (now, was) => { const c = Math.round((now - was) * 1000) / 10; return c === 0 ? 'no change' : `${arrow(c)}${c > 0 ? '+' : ''}${c.toFixed(1)} pts`; };
+    const tone = (now, was, better) => (now === was ? 'neutral' : (now > was) === (better === 'up') ? 'good' : 'bad');
+    const runs = await change(page, 'Runs');
+    assert.equal(runs.text, relative(k.runs, b.runs));
+    assert.equal(runs.tone, Math.round(((k.runs - b.runs) / b.runs) * 100) === 0 ? 'neutral' : tone(k.runs, b.runs, 'up'));
+    assert.match(runs.line, /vs previous 30 d$/);
+    assert.equal((await change(page, 'Sessions')).text, relative(k.sessions, b.sessions));
+    const success = await change(page, 'Success rate');
+    assert.equal(success.text, points(k.successRate, b.successRate));
+    if (success.text !== 'no change') assert.equal(success.tone, tone(k.successRate, b.successRate, 'up'), 'a higher success rate is good');
+    const cost = await change(page, 'Cost');
+    if (cost.text !== 'no change') assert.equal(cost.tone, tone(Number(k.costUsd), Number(b.costUsd), 'down'), 'a higher cost is bad');
 
     const failures = k.errorsByCategory.filter((f) => f.count > 0).sort((x, y) => y.count - x.count);
     assert.ok(failures.length > 0);
@@ -131,7 +141,7 @@ describe('pages show the figures the API gives', () => {
     const { org } = await server.gql(admin, `{ org(slug: "demo-2") { sessions(first: 25) { totalCount
       edges { node { id messageCount runCount failedRuns costUsd activeTimeMs handedOff timeline { eventId } runs { id } } } } } }`);
     assert.equal(number(await page.locator('h1 small').textContent()), org.sessions.totalCount);
-    const ids = await page.locator('table.sessions tbody tr td:first-child').allTextContents();
+    const ids = await page.locator('table.sessions tbody tr td:first-child .sid').allTextContents();
     assert.deepEqual(ids, org.sessions.edges.map((e) => e.node.id));
     await expectAccessible(page, 'on the sessions page');
 

@@ -16,15 +16,15 @@ withDashboard((s, b) => {
   manager = server.token('MANAGER', { org: 'demo-1', sub: 'a-manager' });
 });
 
-// Columns of the sessions table.
-const SESSION = 1;
-const USER = 2;
-const MESSAGES = 5;
-const HANDOFF = 11;
-const ATTRIBUTES = 12;
+// Columns of the sessions table, by their labels; a session's id is in its .sid.
+const USER = 'User';
+const MESSAGES = 'Messages';
+const HANDOFF = 'Handoff';
+const ATTRIBUTES = 'Attributes';
 
 const rows = (page) => page.locator('table.sessions tbody tr');
-const column = (page, n) => page.locator(`table.sessions tbody tr td:nth-child(${n})`).allTextContents();
+const column = (page, label) => page.locator(`table.sessions tbody tr td[data-label="${label}"]`).allTextContents();
+const sessionIds = (page) => page.locator('table.sessions tbody tr td[data-label="Session"] .sid').allTextContents();
 const total = async (page) => number(await page.locator('h1 small').textContent());
 
 /** Waits until the table has loaded a total other than `before`; returns it. */
@@ -106,7 +106,7 @@ describe('sessions page', () => {
     const page = await signedIn(browser, server, manager, '/org/demo-1/sessions?days=30&handedOff=true&attr=repo%3Dweb');
     await rows(page).first().waitFor();
     const shown = await total(page);
-    const ids = await column(page, SESSION);
+    const ids = await sessionIds(page);
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
     assert.equal(download.suggestedFilename(), 'demo-1-sessions.csv');
     const lines = (await readFile(await download.path(), 'utf8')).trim().split('\n');
@@ -138,8 +138,8 @@ describe('sessions page', () => {
     ]);
     await page.getByRole('link', { name: id }).waitFor({ timeout: 10_000 });
     await totalIs(page, before + 1);
-    assert.equal((await column(page, SESSION))[0], id, 'the newest session comes first');
-    const messages = () => page.locator('table.sessions tbody tr', { hasText: id }).locator(`td:nth-child(${MESSAGES})`).textContent();
+    assert.equal((await sessionIds(page))[0], id, 'the newest session comes first');
+    const messages = () => page.locator('table.sessions tbody tr', { hasText: id }).locator(`td[data-label="${MESSAGES}"]`).textContent();
     await until(async () => (await messages()) === '1', 'one message');
     await ingest([event('MESSAGE_SENT', id, { message: { role: 'AGENT', text: 'done' } })]);
     await until(async () => (await messages()) === '2', 'the second message to show', 10_000);
@@ -168,8 +168,8 @@ describe('sessions page', () => {
     await page.keyboard.press('j');
     await page.keyboard.press('j');
     await page.keyboard.press('k');
-    const ids = await column(page, SESSION);
-    assert.equal(await page.evaluate(() => document.activeElement.textContent), ids[1]);
+    const ids = await sessionIds(page);
+    assert.equal(await page.evaluate(() => document.activeElement.querySelector('.sid').textContent), ids[1]);
     await page.keyboard.press('?');
     await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
     await expectAccessible(page, 'with the help open');

@@ -8,7 +8,7 @@ import { gql } from '../api.js';
 import { orgOf, useQuery } from '../query.js';
 import { Confirm } from '../confirm.js';
 import { Empty, pending, StaleNote } from '../parts.js';
-import { whenShort } from '../format.js';
+import { byName, whenShort } from '../format.js';
 import { AnyUser, EraseDialog, ExportButton, RECEIPT, Receipt, Receipts } from './admin-user-data.js';
 
 const QUERY = `query($org: String!) { org(slug: $org) { members { id email name role roleSetBy disabled lastSeenAt }
@@ -34,7 +34,7 @@ export function Members({ org, viewer }) {
   const heading = html`<h2>Members</h2>`;
   const waiting = pending(result, heading);
   if (waiting) return waiting;
-  const members = [...result.data.members].sort((a, b) => nameOf(a).localeCompare(nameOf(b)));
+  const members = [...result.data.members].sort((a, b) => byName(nameOf(a), nameOf(b)));
   const receipts = result.data.erasures;
   const started = startedAnywhere.filter((s) => s.org === org.slug);
   const tz = org.timezone;

@@ -9,7 +9,7 @@ import { orgOf, useQuery } from '../query.js';
 import { rangeOf } from '../router.js';
 import { Confirm } from '../confirm.js';
 import { Empty, pending, StaleNote } from '../parts.js';
-import { count } from '../format.js';
+import { byName as naturally, count } from '../format.js';
 import { teamsChanged } from '../teams.js';
 
 const QUERY = `query($org: String!, $range: DateRange!) { org(slug: $org) { teams { id name members { id name email } }
@@ -19,7 +19,7 @@ const SET_MEMBERS = `mutation($org: String!, $team: ID!, $ids: [String!]!) { set
 const DELETE = `mutation($org: String!, $team: ID!) { deleteTeam(org: $org, team: $team) }`;
 
 const nameOf = (u) => u.name ?? u.email ?? u.id;
-const byName = (a, b) => nameOf(a).localeCompare(nameOf(b));
+const byName = (a, b) => naturally(nameOf(a), nameOf(b));
 const SHOWN_NAMES = 5;
 
 /** Everyone a team may hold: the org's members, its recent users and the teams' members, once each. */

@@ -8,9 +8,10 @@ import { Card, Empty, pending } from '../parts.js';
 import { DailyChart } from '../chart.js';
 import { count, duration, money, percent, tokens } from '../format.js';
 import { FleetOrgs } from './fleet-orgs.js';
+import { successOf } from '../definitions.js';
 
 const QUERY = `query($range: DateRange!) { globalOverview(range: $range) {
-  kpis { activeUsers sessions runs successRate costUsd inputTokens outputTokens durationP95Ms }
+  kpis { activeUsers sessions runs succeededRuns failedRuns cancelledRuns successRate costUsd inputTokens outputTokens durationP95Ms }
   daily { date kpis { runs costUsd } }
   topOrgs(limit: 100) { org { slug name } kpis { runs successRate costUsd activeUsers } } } }`;
 
@@ -41,22 +42,22 @@ export function Global({ route, tabs }) {
       <${Card} label="Active users" value=${count(k.activeUsers)} />
       <${Card} label="Sessions" value=${count(k.sessions)} />
       <${Card} label="Runs" value=${count(k.runs)} />
-      <${Card} label="Success rate" value=${percent(k.successRate)} />
+      <${Card} label="Success rate" value=${percent(k.successRate)} detail=${successOf(k)} />
       <${Card} label="Cost" value=${money(k.costUsd)} />
       <${Card} label="Tokens" value=${tokens(k.inputTokens + k.outputTokens)} />
       <${Card} label="p95 run duration" value=${duration(k.durationP95Ms)} />
     </section>
     <section class="charts" aria-label="Fleet trend">
-      <${DailyChart} title="Runs per day" days=${days} format=${count} series=${[{ label: 'Runs', color: 'blue', values: data.daily.map((d) => d.kpis.runs) }]} />
-      <${DailyChart} title="Cost per day (USD)" days=${days} format=${money} series=${[{ label: 'Cost', color: 'pink', values: data.daily.map((d) => Number(d.kpis.costUsd)) }]} />
+      <${DailyChart} title="Runs per day" days=${days} timeZone="UTC" format=${count} series=${[{ label: 'Runs', color: 'blue', values: data.daily.map((d) => d.kpis.runs) }]} />
+      <${DailyChart} title="Cost per day (USD)" days=${days} timeZone="UTC" format=${money} series=${[{ label: 'Cost', color: 'pink', values: data.daily.map((d) => Number(d.kpis.costUsd)) }]} />
     </section>
     ${data.topOrgs.length === 0
       ? html`<${Empty}>No org had activity in this range. Create one with createOrg and send events.</${Empty}>`
       : html`<section aria-labelledby="health"><h2 id="health">Org health and cost</h2>
-        <div class="scroll"><table><thead><tr><th scope="col">Org</th><th scope="col">Cost</th><th scope="col">Runs</th><th scope="col">Active users</th>
+        <div class="scroll"><table><thead><tr><th scope="col">Org</th><th scope="col" class="num">Cost</th><th scope="col" class="num">Runs</th><th scope="col" class="num">Active users</th>
           <th scope="col">Success rate (fleet median ${percent(median)})</th></tr></thead>
           <tbody>${data.topOrgs.map((o) => html`<tr><td>${orgLink(o)}</td>
-            <td>${money(o.kpis.costUsd)}</td><td>${count(o.kpis.runs)}</td><td>${count(o.kpis.activeUsers)}</td>
+            <td class="num">${money(o.kpis.costUsd)}</td><td class="num">${count(o.kpis.runs)}</td><td class="num">${count(o.kpis.activeUsers)}</td>
             <td>${percent(o.kpis.successRate)} ${health(o.kpis.successRate, median)}</td></tr>`)}</tbody></table></div></section>
         <section aria-labelledby="by-runs"><h2 id="by-runs">Top orgs by runs</h2>
           <ol>${byRuns.map((o) => html`<li>${orgLink(o)} — ${count(o.kpis.runs)} runs</li>`)}</ol></section>`}

@@ -5,7 +5,7 @@ import { html } from '../html.js';
 import { orgOf, useQuery } from '../query.js';
 import { href, rangeParams } from '../router.js';
 import { StaleNote } from '../parts.js';
-import { count, duration, money, percent } from '../format.js';
+import { byName, count, duration, money, percent } from '../format.js';
 
 const QUERY = `query($org: String!, $range: DateRange!) { org(slug: $org) { teams { id name
   overview(range: $range) { kpis { sessions runs successRate costUsd durationP50Ms } } } } }`;
@@ -14,18 +14,19 @@ export function TeamsCompare({ org, route, range }) {
   const result = useQuery(QUERY, { org: org.slug, range }, (d) => orgOf(d, org.slug).teams);
   // A team comparison that cannot load does not hide the org's figures.
   if (!result.data?.length) return result.error ? html`<${StaleNote} error=${result.error} />` : null;
-  const teams = [...result.data].sort((a, b) => a.name.localeCompare(b.name));
+  const teams = [...result.data].sort((a, b) => byName(a.name, b.name));
   const link = (t) => href(['org', org.slug, 'overview'], { ...rangeParams(route.params), team: t.id });
   return html`<section aria-labelledby="teams">
     <h2 id="teams">Teams <small>${range.from} – ${range.to}, current members</small></h2>
-    <div class="scroll"><table class="teams">
-      <thead><tr><th scope="col">Team</th><th scope="col">Sessions</th><th scope="col">Runs</th><th scope="col">Success rate</th>
-        <th scope="col">Cost</th><th scope="col">p50 run duration</th></tr></thead>
+    <table class="stack teams">
+      <thead><tr><th scope="col">Team</th><th scope="col" class="num">Sessions</th><th scope="col" class="num">Runs</th><th scope="col" class="num">Success rate</th>
+        <th scope="col" class="num">Cost</th><th scope="col" class="num">p50 run duration</th></tr></thead>
       <tbody>${teams.map((t) => {
         const k = t.overview.kpis;
-        return html`<tr key=${t.id}><td><a href=${link(t)}>${t.name}</a></td>
-          <td>${count(k.sessions)}</td><td>${count(k.runs)}</td><td>${percent(k.successRate)}</td>
-          <td>${money(k.costUsd)}</td><td>${duration(k.durationP50Ms)}</td></tr>`;
-      })}</tbody></table></div>
+        return html`<tr key=${t.id}><td data-label="Team" class="wide"><a href=${link(t)}>${t.name}</a></td>
+          <td data-label="Sessions" class="num">${count(k.sessions)}</td><td data-label="Runs" class="num">${count(k.runs)}</td>
+          <td data-label="Success rate" class="num">${percent(k.successRate)}</td><td data-label="Cost" class="num">${money(k.costUsd)}</td>
+          <td data-label="p50 run duration" class="num">${duration(k.durationP50Ms)}</td></tr>`;
+      })}</tbody></table>
   </section>`;
 }

@@ -1,27 +1,36 @@
-// The org overview: KPI cards against the previous period of equal length,
-// daily charts, failures by category, top users (for roles that see people);
-// the same for one team (`team=<id>`), and the org's teams side by side.
+// The org overview: KPI cards against the previous period of equal length
+// (only when that period has data on at least half of its days), daily
+// charts, failures by category, top users (for roles that see people); the
+// same for one team (`team=<id>`), and the org's teams side by side.
 import { html } from '../html.js';
 import { orgOf, useQuery } from '../query.js';
 import { href, previous, rangeOf, rangeParams } from '../router.js';
-import { Card, Empty, pending, StaleNote } from '../parts.js';
+import { Card, Change, Empty, pending, StaleNote } from '../parts.js';
 import { DailyChart } from '../chart.js';
 import { teamIn, teamOf } from '../teams.js';
 import { TeamsCompare } from './overview-teams.js';
-import { count, delta, deltaPoints, duration, money, percent, tokens } from '../format.js';
+import { compare, count, duration, money, percent, tokens } from '../format.js';
+import { handoffOf, iterationOf, successOf } from '../definitions.js';
 
 const KPIS = `activeUsers sessions runs succeededRuns failedRuns cancelledRuns successRate costUsd inputTokens
   outputTokens durationP95Ms localHandoffRate postHandoffIterationRate errorsByCategory { category count }`;
 const DAILY = `runs succeededRuns failedRuns cancelledRuns successRate costUsd inputTokens outputTokens durationP50Ms durationP95Ms`;
 const FIGURES = `now: overview(range: $range) { kpis { ${KPIS} } daily { date kpis { ${DAILY} } }
     topUsers(limit: 10) @include(if: $people) { user { id name } sessions runs successRate costUsd totalTokens } }
-  before: overview(range: $before) { kpis { ${KPIS} } }`;
+  before: overview(range: $before) { kpis { ${KPIS} } daily { date kpis { activeUsers sessions runs } } }`;
 const QUERY = `query($org: String!, $range: DateRange!, $before: DateRange!, $people: Boolean!) { org(slug: $org) { ${FIGURES} } }`;
 const TEAM_QUERY = `query($org: String!, $team: ID!, $range: DateRange!, $before: DateRange!, $people: Boolean!) {
   org(slug: $org) { slug team(id: $team) { id name ${FIGURES} } } }`;
 
 const minutes = (ms) => (ms == null ? null : ms / 60_000);
 const fixed = (v) => v.toFixed(1);
+const percentTick = (v) => `${v} %`;
+
+/** The number of days of a DateRange. */
+const lengthOf = (range) => Math.round((Date.parse(range.to) - Date.parse(range.from)) / 86_400_000) + 1;
+
+/** Whether a period has data on at least half of its days: enough to compare with. */
+const enoughData = (daily, days) => daily.filter((d) => d.kpis.activeUsers > 0 || d.kpis.sessions > 0 || d.kpis.runs > 0).length >= Math.ceil(days / 2);
 
 export function Overview({ org, route, viewer }) {
   const range = rangeOf(route.params, org.timezone);
@@ -38,12 +47,12 @@ export function Overview({ org, route, viewer }) {
   const waiting = pending(result, heading);
   if (waiting) return waiting;
   const data = result.data;
-  const compare = team ? null : html`<${TeamsCompare} org=${org} route=${route} range=${range} />`;
+  const comparison = team ? null : html`<${TeamsCompare} org=${org} route=${route} range=${range} />`;
   const k = data.now.kpis;
   const b = data.before.kpis;
   if (k.sessions === 0 && k.runs === 0) {
     const none = team ? 'No activity of this team’s members' : 'No activity';
-    return html`${heading}<${Empty}>${none} from ${range.from} to ${range.to}. Widen the range${team ? ', or add members to the team' : ', or send events with ingestEvents'}.</${Empty}>${compare}`;
+    return html`${heading}<${Empty}>${none} from ${range.from} to ${range.to}. Widen the range${team ? ', or add members to the team' : ', or send events with ingestEvents'}.</${Empty}>${comparison}`;
   }
   const failures = k.errorsByCategory.filter((f) => f.count > 0).sort((x, y) => y.count - x.count);
   const daily = data.now.daily;
@@ -51,35 +60,46 @@ export function Overview({ org, route, viewer }) {
   const series = (label, color, pick) => ({ label, color, values: daily.map((d) => pick(d.kpis)) });
   const tokensNow = k.inputTokens + k.outputTokens;
   const tokensBefore = b.inputTokens + b.outputTokens;
+  const length = lengthOf(range);
+  const enough = enoughData(data.before.daily, length);
+  const vs = (now, before, options) => html`<${Change} result=${compare(now, before, options)} enough=${enough} days=${length} />`;
+  const member = viewer.role === 'MEMBER';
   return html`
     ${heading}
     <${StaleNote} error=${result.error} />
+    <p class="hint">Sessions count on the day they started, runs on the day they finished, active users on every day with an event${team ? ' (the team’s current members only)' : ''}. Hover or focus a figure for its definition.</p>
+    ${member ? html`<p class="notice">These are the figures of the whole of ${org.name}. The Sessions list and your own page show only your own sessions.</p>` : null}
     <section class="cards" aria-label="Key figures">
-      <${Card} label="Active users" value=${count(k.activeUsers)} change=${delta(k.activeUsers, b.activeUsers)} />
-      <${Card} label="Sessions" value=${count(k.sessions)} change=${delta(k.sessions, b.sessions)} />
-      <${Card} label="Runs" value=${count(k.runs)} change=${delta(k.runs, b.runs)} />
-      <${Card} label="Success rate" value=${percent(k.successRate)} change=${deltaPoints(k.successRate, b.successRate)} />
-      <${Card} label="Cost" value=${money(k.costUsd)} change=${delta(Number(k.costUsd), Number(b.costUsd))} />
-      <${Card} label="Tokens" value=${tokens(tokensNow)} change=${delta(tokensNow, tokensBefore)} />
-      <${Card} label="p95 run duration" value=${duration(k.durationP95Ms)} change=${delta(k.durationP95Ms, b.durationP95Ms)} />
-      <${Card} label="Local handoff rate" value=${percent(k.localHandoffRate)} change=${deltaPoints(k.localHandoffRate, b.localHandoffRate)} />
-      <${Card} label="Iteration after handoff" value=${percent(k.postHandoffIterationRate)} change=${deltaPoints(k.postHandoffIterationRate, b.postHandoffIterationRate)} />
+      <${Card} label="Active users" value=${count(k.activeUsers)} change=${vs(k.activeUsers, b.activeUsers, { better: 'up' })} />
+      <${Card} label="Sessions" value=${count(k.sessions)} change=${vs(k.sessions, b.sessions, { better: 'up' })} />
+      <${Card} label="Runs" value=${count(k.runs)} change=${vs(k.runs, b.runs, { better: 'up' })}
+        detail=${`${count(k.succeededRuns)} succeeded, ${count(k.failedRuns)} failed, ${count(k.cancelledRuns)} cancelled.`} />
+      <${Card} label="Success rate" value=${percent(k.successRate)} change=${vs(k.successRate, b.successRate, { points: true, better: 'up' })} detail=${successOf(k)} />
+      <${Card} label="Cost" value=${money(k.costUsd)} change=${vs(Number(k.costUsd), Number(b.costUsd), { better: 'down' })} />
+      <${Card} label="Tokens" value=${tokens(tokensNow)} change=${vs(tokensNow, tokensBefore)}
+        detail=${`${count(k.inputTokens)} input and ${count(k.outputTokens)} output tokens.`} />
+      <${Card} label="p95 run duration" value=${duration(k.durationP95Ms)} change=${vs(k.durationP95Ms, b.durationP95Ms, { better: 'down' })} />
+      <${Card} label="Local handoff rate" value=${percent(k.localHandoffRate)} change=${vs(k.localHandoffRate, b.localHandoffRate, { points: true })}
+        detail=${handoffOf(k.localHandoffRate, k.sessions)} />
+      <${Card} label="Iteration after handoff" value=${percent(k.postHandoffIterationRate)}
+        change=${vs(k.postHandoffIterationRate, b.postHandoffIterationRate, { points: true })}
+        detail=${iterationOf(k.postHandoffIterationRate, k.localHandoffRate, k.sessions)} />
     </section>
     <section class="charts" aria-label="Charts">
-      <${DailyChart} title="Runs per day by outcome" days=${days} format=${count} series=${[
+      <${DailyChart} title="Runs per day by outcome" days=${days} timeZone=${org.timezone} format=${count} series=${[
         series('Succeeded', 'green', (d) => d.succeededRuns),
         series('Failed', 'red', (d) => d.failedRuns),
         series('Cancelled', 'amber', (d) => d.cancelledRuns),
       ]} />
-      <${DailyChart} title="Success rate per day (%)" days=${days} format=${fixed} series=${[
+      <${DailyChart} title="Success rate per day (%)" days=${days} timeZone=${org.timezone} format=${fixed} axis=${percentTick} percent series=${[
         series('Success rate', 'green', (d) => (d.successRate == null ? null : d.successRate * 100)),
       ]} />
-      <${DailyChart} title="Cost per day (USD)" days=${days} format=${money} series=${[series('Cost', 'blue', (d) => Number(d.costUsd))]} />
-      <${DailyChart} title="Tokens per day" days=${days} format=${count} axis=${tokens} series=${[
+      <${DailyChart} title="Cost per day (USD)" days=${days} timeZone=${org.timezone} format=${money} series=${[series('Cost', 'blue', (d) => Number(d.costUsd))]} />
+      <${DailyChart} title="Tokens per day" days=${days} timeZone=${org.timezone} format=${count} axis=${tokens} series=${[
         series('Input', 'violet', (d) => d.inputTokens),
         series('Output', 'orange', (d) => d.outputTokens),
       ]} />
-      <${DailyChart} title="Run duration p50 / p95 (minutes)" days=${days} format=${(m) => duration(m * 60_000)} axis=${fixed} series=${[
+      <${DailyChart} title="Run duration p50 / p95 (minutes)" days=${days} timeZone=${org.timezone} format=${(m) => duration(m * 60_000)} axis=${fixed} series=${[
         series('p50', 'teal', (d) => minutes(d.durationP50Ms)),
         series('p95', 'pink', (d) => minutes(d.durationP95Ms)),
       ]} />
@@ -88,24 +108,25 @@ export function Overview({ org, route, viewer }) {
       <section aria-labelledby="failures">
         <h2 id="failures">Failures by category</h2>
         ${failures.length
-          ? html`<table><thead><tr><th scope="col">Category</th><th scope="col">Failed runs</th></tr></thead>
-            <tbody>${failures.map((f) => html`<tr><td>${f.category}</td><td>${count(f.count)}</td></tr>`)}</tbody></table>`
+          ? html`<table><thead><tr><th scope="col">Category</th><th scope="col" class="num">Failed runs</th></tr></thead>
+            <tbody>${failures.map((f) => html`<tr><td>${f.category}</td><td class="num">${count(f.count)}</td></tr>`)}</tbody></table>`
           : html`<${Empty}>No failed run in this range.</${Empty}>`}
       </section>
       ${data.now.topUsers ? html`<${TopUsers} org=${org} route=${route} users=${data.now.topUsers} />` : null}
     </div>
-    ${compare}`;
+    ${comparison}`;
 }
 
 function TopUsers({ org, route, users }) {
   return html`<section aria-labelledby="top-users">
-    <h2 id="top-users">Top users</h2>
+    <h2 id="top-users">Top users <small>by runs</small></h2>
     ${users.length
-      ? html`<div class="scroll"><table><thead><tr><th scope="col">User</th><th scope="col">Sessions</th><th scope="col">Runs</th>
-          <th scope="col">Success rate</th><th scope="col">Cost</th></tr></thead>
+      ? html`<table class="stack top-users"><thead><tr><th scope="col">User</th><th scope="col" class="num">Sessions</th><th scope="col" class="num">Runs</th>
+          <th scope="col" class="num">Success rate</th><th scope="col" class="num">Cost</th></tr></thead>
         <tbody>${users.map((u) => html`<tr>
-          <td><a href=${href(['org', org.slug, 'users', u.user.id], rangeParams(route.params))}>${u.user.name ?? u.user.id}</a></td>
-          <td>${count(u.sessions)}</td><td>${count(u.runs)}</td><td>${percent(u.successRate)}</td><td>${money(u.costUsd)}</td></tr>`)}</tbody></table></div>`
+          <td data-label="User" class="wide"><a href=${href(['org', org.slug, 'users', u.user.id], rangeParams(route.params))}>${u.user.name ?? u.user.id}</a></td>
+          <td data-label="Sessions" class="num">${count(u.sessions)}</td><td data-label="Runs" class="num">${count(u.runs)}</td>
+          <td data-label="Success rate" class="num">${percent(u.successRate)}</td><td data-label="Cost" class="num">${money(u.costUsd)}</td></tr>`)}</tbody></table>`
       : html`<${Empty}>No user was active in this range.</${Empty}>`}
   </section>`;
 }

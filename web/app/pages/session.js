@@ -5,6 +5,7 @@ import { orgOf, useLiveReload, useQuery } from '../query.js';
 import { href, rangeParams } from '../router.js';
 import { Card, Empty, pending, StaleNote } from '../parts.js';
 import { count, duration, money, tokens, when } from '../format.js';
+import { SESSION_DEFINITIONS as ABOUT } from '../definitions.js';
 
 const QUERY = `query($org: String!, $id: String!) { org(slug: $org) { session(id: $id) {
   id user { id name email } startedAt lastEventAt messageCount runCount succeededRuns failedRuns costUsd
@@ -33,14 +34,14 @@ export function SessionDetail({ org, id, route }) {
     <h1>Session ${s.id} <small><a href=${href(['org', org.slug, 'users', s.user.id], rangeParams(route.params))}>${s.user.name ?? s.user.id}</a></small></h1>
     <${StaleNote} error=${result.error} />
     <section class="cards" aria-label="Session figures">
-      <${Card} label="Started" value=${when(s.startedAt, org.timezone)} small />
-      <${Card} label="Last event" value=${when(s.lastEventAt, org.timezone)} small />
-      <${Card} label="Messages" value=${count(s.messageCount)} />
-      <${Card} label="Runs" value=${`${count(s.runCount)} (${count(s.failedRuns)} failed)`} />
-      <${Card} label="Cost" value=${money(s.costUsd)} />
-      <${Card} label="Tokens" value=${`${tokens(s.inputTokens)} in / ${tokens(s.outputTokens)} out`} small />
-      <${Card} label="Active time" value=${duration(s.activeTimeMs)} />
-      <${Card} label="Handoff" value=${s.handedOff ? (s.iteratedAfterHandoff ? 'local, iterated' : 'local') : 'none'} />
+      <${Card} label="Started" definition=${ABOUT.Started} value=${when(s.startedAt, org.timezone)} small />
+      <${Card} label="Last event" definition=${ABOUT['Last event']} value=${when(s.lastEventAt, org.timezone)} small />
+      <${Card} label="Messages" definition=${ABOUT.Messages} value=${count(s.messageCount)} />
+      <${Card} label="Runs" definition=${ABOUT.Runs} value=${`${count(s.runCount)} (${count(s.failedRuns)} failed)`} />
+      <${Card} label="Cost" definition=${ABOUT.Cost} value=${money(s.costUsd)} />
+      <${Card} label="Tokens" definition=${ABOUT.Tokens} value=${`${tokens(s.inputTokens)} in / ${tokens(s.outputTokens)} out`} small />
+      <${Card} label="Active time" definition=${ABOUT['Active time']} value=${duration(s.activeTimeMs)} />
+      <${Card} label="Handoff" definition=${ABOUT.Handoff} value=${s.handedOff ? (s.iteratedAfterHandoff ? 'local, iterated' : 'local') : 'none'} />
     </section>
     ${attributes.length
       ? html`<section aria-labelledby="attributes"><h2 id="attributes">Attributes</h2>
@@ -53,10 +54,10 @@ export function SessionDetail({ org, id, route }) {
         ${e.type === 'RUN_FINISHED' ? html` <${Status} status=${statusOf[e.runId]} />` : null}</li>`)}</ol>
     </section>
     <section aria-label="Runs"><h2>Runs</h2>
-      ${s.runs.length === 0 ? html`<${Empty}>No run yet in this session.</${Empty}>` : html`<div class="scroll"><table><thead><tr><th scope="col">Run</th><th scope="col">Status</th><th scope="col">Model</th><th scope="col">Started</th><th scope="col">Duration</th><th scope="col">Cost</th></tr></thead>
+      ${s.runs.length === 0 ? html`<${Empty}>No run yet in this session.</${Empty}>` : html`<div class="scroll"><table><thead><tr><th scope="col">Run</th><th scope="col">Status</th><th scope="col">Model</th><th scope="col">Started</th><th scope="col" class="num">Duration</th><th scope="col" class="num">Cost</th></tr></thead>
         <tbody>${s.runs.map((r) => html`<tr key=${r.id}><td><details><summary>${r.id}</summary>
           ${r.errorMessage || r.errorCategory ? html`<p>${r.errorCategory ?? 'OTHER'}${r.errorMessage ? `: ${r.errorMessage}` : ''}</p>` : null}
           <p>${count(r.inputTokens)} input / ${count(r.outputTokens)} output tokens${r.finishedAt ? `, finished ${when(r.finishedAt, org.timezone)}` : ''}</p></details></td>
-          <td><${Status} status=${r.status} /></td><td>${r.model ?? '—'}</td><td>${when(r.startedAt, org.timezone)}</td><td>${duration(r.durationMs)}</td><td>${money(r.costUsd)}</td></tr>`)}</tbody></table></div>`}
+          <td><${Status} status=${r.status} /></td><td>${r.model ?? '—'}</td><td>${when(r.startedAt, org.timezone)}</td><td class="num">${duration(r.durationMs)}</td><td class="num">${money(r.costUsd)}</td></tr>`)}</tbody></table></div>`}
     </section>`;
 }

@@ -1,31 +1,39 @@
-// Sessions: filters (the team in the URL among them), cursor pagination,
-// new sessions appearing live, CSV export of the current filter (whole org).
-import { useState } from 'preact/hooks';
+// Sessions with any activity in the range: filters (the team in the URL
+// among them; one that is not valid says so next to its control and is not
+// applied), cursor pagination, new sessions appearing live, CSV export of
+// the current filter (whole org). A row leads with the session's repo and
+// says whether it is live (an event in the last 10 minutes).
+import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { download, gql } from '../api.js';
 import { orgOf, useLiveReload, useQuery } from '../query.js';
 import { href, rangeOf, rangeParams, timeRange } from '../router.js';
 import { Empty, ErrorBox, Skeleton } from '../parts.js';
 import { teamOf, useTeam } from '../teams.js';
-import { count, duration, money, tokens, whenShort } from '../format.js';
+import { count, duration, money, whenShort } from '../format.js';
 
 const QUERY = `query($org: String!, $filter: SessionFilter, $after: String) { org(slug: $org) {
   sessions(filter: $filter, first: 25, after: $after) { totalCount pageInfo { hasNextPage endCursor }
-    edges { node { id user { id name } startedAt lastEventAt messageCount runCount succeededRuns failedRuns
-      costUsd inputTokens outputTokens activeTimeMs handedOff iteratedAfterHandoff attributes } } } } }`;
+    edges { node { id user { id name } startedAt lastEventAt messageCount runCount succeededRuns failedRuns cancelledRuns
+      costUsd activeTimeMs handedOff iteratedAfterHandoff attributes } } } } }`;
 const LIVE = `subscription($org: String!) { sessionUpdated(org: $org) { session { id } } }`;
+/** A session with an event this recent is live. */
+const LIVE_MS = 10 * 60_000;
 
+/** The SessionFilter of the URL, and `problems`: what in the URL is not valid, by control (not applied). */
 function filterOf(params, timeZone) {
   const filter = { range: timeRange(rangeOf(params, timeZone), timeZone) };
-  if (params.get('user')) filter.userId = params.get('user');
+  const problems = {};
+  if (params.get('user')?.trim()) filter.userId = params.get('user').trim();
   if (teamOf(params)) filter.team = teamOf(params);
-  if (params.get('handedOff')) filter.handedOff = params.get('handedOff') === 'true';
-  const attr = params.get('attr');
-  if (attr?.includes('=')) {
-    const [key, ...rest] = attr.split('=');
-    filter.attributes = [{ key, equals: rest.join('=') }];
-  }
-  return filter;
+  const handedOff = params.get('handedOff');
+  if (handedOff === 'true' || handedOff === 'false') filter.handedOff = handedOff === 'true';
+  else if (handedOff) problems.handedOff = `“${handedOff}” is neither yes nor no: this filter is not applied.`;
+  const attr = params.get('attr')?.trim();
+  const [key, ...rest] = (attr ?? '').split('=');
+  if (attr && rest.length && key.trim()) filter.attributes = [{ key: key.trim(), equals: rest.join('=') }];
+  else if (attr) problems.attr = `Write the attribute as key=value, for example repo=web. “${attr}” is not applied.`;
+  return { filter, problems };
 }
 
 /** A session's attributes as `key=value` (the form the attribute filter takes). */
@@ -34,9 +42,36 @@ const attributes = (json) =>
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
     .join(' ');
 
+/** The session's repo attribute, the label people know it by (null if it has none). */
+const repoOf = (s) => (typeof s.attributes?.repo === 'string' && s.attributes.repo ? s.attributes.repo : null);
+
+/** Live (an event in the last 10 minutes) or ended, with a running run said. */
+function Status({ session, now }) {
+  const running = session.runCount - session.succeededRuns - session.failedRuns - session.cancelledRuns;
+  const live = now - Date.parse(session.lastEventAt) < LIVE_MS;
+  const title = live ? 'An event in the last 10 minutes' : 'No event for 10 minutes or more';
+  return html`<span class=${`state ${live ? 'live' : 'ended'}`} title=${title}>${live ? 'live' : 'ended'}</span>${running > 0 && live
+    ? html` <span class="muted">${count(running)} running</span>` : null}`;
+}
+
+/** A filter's message, next to its control. */
+const Problem = ({ id, text }) => (text ? html`<p class="field-error" id=${id} role="alert">${text}</p>` : null);
+
+/** Re-renders every minute, so "live" turns into "ended" without new events. */
+function useNow() {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 60_000);
+    return () => clearInterval(timer);
+  }, []);
+  return now;
+}
+
 export function Sessions({ org, route, viewer }) {
   const people = viewer.role !== 'MEMBER';
-  const filter = filterOf(route.params, org.timezone);
+  const { filter, problems } = filterOf(route.params, org.timezone);
+  const range = rangeOf(route.params, org.timezone);
+  const now = useNow();
   const key = JSON.stringify(filter);
   const first = useQuery(QUERY, { org: org.slug, filter }, (d) => orgOf(d, org.slug).sessions);
   const team = useTeam(org.slug, filter.team);
@@ -73,16 +108,22 @@ export function Sessions({ org, route, viewer }) {
   const rows = all.flatMap((p) => p.edges.map((e) => e.node)).filter((s) => !seen.has(s.id) && seen.add(s.id));
   const last = all[all.length - 1];
   const error = first.error ?? team.error ?? more.error ?? exportError;
+  const param = (name) => route.params.get(name) ?? '';
+  const invalid = (name) => (problems[name] ? { 'aria-invalid': 'true', 'aria-describedby': `${name}-error` } : {});
   return html`
     <h1>${filter.team ? `Sessions of team ${team.data?.name ?? '…'}` : 'Sessions'} <small>${first.data ? `${count(first.data.totalCount)} in all` : ''}</small></h1>
+    <p class="hint">Sessions with any activity from ${range.from} to ${range.to} (${org.timezone}), latest activity first${people ? '' : ', your own only'}.
+      The overview counts only the sessions that started in the range, so this list can hold more. Live: an event in the last 10 minutes.</p>
     <form class="filters" onSubmit=${(e) => e.preventDefault()} aria-label="Filters">
-      <label>User <input name="user" value=${route.params.get('user') ?? ''} onChange=${(e) => setParam('user', e.target.value)} /></label>
-      <label>Handed off <select onChange=${(e) => setParam('handedOff', e.target.value)}>
-        <option value="" selected=${!route.params.get('handedOff')}>any</option>
-        <option value="true" selected=${route.params.get('handedOff') === 'true'}>yes</option>
-        <option value="false" selected=${route.params.get('handedOff') === 'false'}>no</option>
-      </select></label>
-      <label>Attribute <input name="attr" placeholder="repo=web" value=${route.params.get('attr') ?? ''} onChange=${(e) => setParam('attr', e.target.value)} /></label>
+      <label>User <input name="user" value=${param('user')} onChange=${(e) => setParam('user', e.target.value)} /></label>
+      <div class="field"><label>Handed off <select name="handedOff" onChange=${(e) => setParam('handedOff', e.target.value)} ...${invalid('handedOff')}>
+        <option value="" selected=${!param('handedOff')}>any</option>
+        <option value="true" selected=${param('handedOff') === 'true'}>yes</option>
+        <option value="false" selected=${param('handedOff') === 'false'}>no</option>
+        ${problems.handedOff ? html`<option value=${param('handedOff')} selected>${param('handedOff')} (not valid)</option>` : null}
+      </select></label><${Problem} id="handedOff-error" text=${problems.handedOff} /></div>
+      <div class="field"><label>Attribute <input name="attr" placeholder="repo=web" value=${param('attr')} onChange=${(e) => setParam('attr', e.target.value)} ...${invalid('attr')} /></label>
+        <${Problem} id="attr-error" text=${problems.attr} /></div>
       ${filter.team ? null : html`<button type="button" onClick=${exportCsv}>Export CSV</button>`}
     </form>
     ${error ? html`<${ErrorBox} error=${error} />` : null}
@@ -90,15 +131,19 @@ export function Sessions({ org, route, viewer }) {
     ${first.data && rows.length === 0 ? html`<${Empty}>No session matches these filters. Clear a filter to see more.</${Empty}>` : null}
     ${rows.length
       ? html`<div class="scroll"><table class="sessions">
-        <thead><tr><th scope="col">Session</th><th scope="col">User</th><th scope="col">Started</th><th scope="col">Last activity</th><th scope="col">Messages</th>
-          <th scope="col">Runs</th><th scope="col">Failed</th><th scope="col">Cost</th><th scope="col">Tokens</th><th scope="col">Active</th><th scope="col">Handoff</th><th scope="col">Attributes</th></tr></thead>
+        <thead><tr><th scope="col">Session</th><th scope="col">User</th><th scope="col">Status</th><th scope="col">Last activity</th>
+          <th scope="col" class="num">Messages</th><th scope="col" class="num">Runs</th><th scope="col" class="num">Failed</th><th scope="col" class="num">Cost</th>
+          <th scope="col" class="num">Active</th><th scope="col">Handoff</th><th scope="col">Attributes</th></tr></thead>
         <tbody>${rows.map((s) => html`<tr key=${s.id}>
-          <td data-label="Session"><a href=${href(['org', org.slug, 'sessions', s.id], rangeParams(route.params))}>${s.id}</a></td>
+          <td data-label="Session" class="session"><a href=${href(['org', org.slug, 'sessions', s.id], rangeParams(route.params))} title=${s.id}>${repoOf(s)
+            ? html`<span class="repo">${repoOf(s)}</span> ` : null}<span class="sid">${s.id}</span></a></td>
           <td data-label="User">${people ? html`<a href=${href(['org', org.slug, 'users', s.user.id], rangeParams(route.params))}>${s.user.name ?? s.user.id}</a>` : s.user.name ?? s.user.id}</td>
-          <td data-label="Started"><time datetime=${s.startedAt}>${whenShort(s.startedAt, org.timezone)}</time></td>
-          <td data-label="Last activity"><time datetime=${s.lastEventAt}>${whenShort(s.lastEventAt, org.timezone)}</time></td>
-          <td data-label="Messages">${count(s.messageCount)}</td><td data-label="Runs">${count(s.runCount)}</td><td data-label="Failed">${count(s.failedRuns)}</td>
-          <td data-label="Cost">${money(s.costUsd)}</td><td data-label="Tokens">${tokens(s.inputTokens + s.outputTokens)}</td><td data-label="Active">${duration(s.activeTimeMs)}</td>
+          <td data-label="Status"><${Status} session=${s} now=${now} /></td>
+          <td data-label="Last activity"><time datetime=${s.lastEventAt}>${whenShort(s.lastEventAt, org.timezone)}</time>
+            <span class="started">started <time datetime=${s.startedAt}>${whenShort(s.startedAt, org.timezone)}</time></span></td>
+          <td data-label="Messages" class="num">${count(s.messageCount)}</td><td data-label="Runs" class="num">${count(s.runCount)}</td>
+          <td data-label="Failed" class="num">${count(s.failedRuns)}</td><td data-label="Cost" class="num">${money(s.costUsd)}</td>
+          <td data-label="Active" class="num">${duration(s.activeTimeMs)}</td>
           <td data-label="Handoff">${s.handedOff ? (s.iteratedAfterHandoff ? 'local, iterated' : 'local') : '—'}</td>
           <td data-label="Attributes" class="attributes">${attributes(s.attributes)}</td></tr>`)}</tbody></table></div>`
       : null}

@@ -5,11 +5,12 @@ import { href, rangeOf, rangeParams, timeRange } from '../router.js';
 import { DailyChart } from '../chart.js';
 import { Card, Empty, pending } from '../parts.js';
 import { count, duration, money, percent, tokens, when } from '../format.js';
+import { handoffOf, iterationOf, successOf } from '../definitions.js';
 
 const QUERY = `query($org: String!, $id: String!, $range: DateRange!, $filter: SessionFilter) { org(slug: $org) { user(id: $id) {
   id name email firstSeenAt lastActiveAt
   stats(range: $range) { sessions runs avgRunsPerSession avgActiveTimeMs localHandoffRate postHandoffIterationRate successRate costUsd totalTokens }
-  daily(range: $range) { date kpis { sessions runs successRate costUsd } }
+  daily(range: $range) { date kpis { sessions runs succeededRuns failedRuns cancelledRuns costUsd } }
   sessions(filter: $filter, first: 20) { totalCount edges { node { id lastEventAt runCount costUsd } } } } } }`;
 
 export function UserDetail({ org, id, route }) {
@@ -21,30 +22,33 @@ export function UserDetail({ org, id, route }) {
   if (user === null) return html`<h1>No such user</h1><p>There is no user ${id} in ${org.name}.</p>`;
   const s = user.stats;
   const days = user.daily.map((d) => d.date);
+  const sum = (key) => user.daily.reduce((total, d) => total + d.kpis[key], 0);
+  const outcomes = { succeededRuns: sum('succeededRuns'), failedRuns: sum('failedRuns'), cancelledRuns: sum('cancelledRuns') };
   return html`
     <h1>${user.name ?? user.id} <small>${user.email ?? ''}</small></h1>
     <p class="muted">First seen ${when(user.firstSeenAt, org.timezone)} · last active ${when(user.lastActiveAt, org.timezone)}</p>
     <section class="cards" aria-label="User figures">
       <${Card} label="Sessions" value=${count(s.sessions)} />
       <${Card} label="Runs" value=${count(s.runs)} />
-      <${Card} label="Success rate" value=${percent(s.successRate)} />
+      <${Card} label="Success rate" value=${percent(s.successRate)} detail=${successOf(outcomes)} />
       <${Card} label="Cost" value=${money(s.costUsd)} />
       <${Card} label="Avg active time" value=${duration(s.avgActiveTimeMs)} />
       <${Card} label="Runs per session" value=${s.avgRunsPerSession?.toFixed(1) ?? '—'} />
-      <${Card} label="Handoff rate" value=${percent(s.localHandoffRate)} />
-      <${Card} label="Iteration after handoff" value=${percent(s.postHandoffIterationRate)} />
+      <${Card} label="Handoff rate" value=${percent(s.localHandoffRate)} detail=${handoffOf(s.localHandoffRate, s.sessions)} />
+      <${Card} label="Iteration after handoff" value=${percent(s.postHandoffIterationRate)}
+        detail=${iterationOf(s.postHandoffIterationRate, s.localHandoffRate, s.sessions)} />
       <${Card} label="Tokens" value=${tokens(s.totalTokens)} />
     </section>
     <section class="charts" aria-label="Trends">
-      <${DailyChart} title="Sessions and runs per day" days=${days} format=${count} series=${[
+      <${DailyChart} title="Sessions and runs per day" days=${days} timeZone=${org.timezone} format=${count} series=${[
         { label: 'Sessions', color: 'teal', values: user.daily.map((d) => d.kpis.sessions) },
         { label: 'Runs', color: 'blue', values: user.daily.map((d) => d.kpis.runs) },
       ]} />
-      <${DailyChart} title="Cost per day (USD)" days=${days} format=${money} series=${[
+      <${DailyChart} title="Cost per day (USD)" days=${days} timeZone=${org.timezone} format=${money} series=${[
         { label: 'Cost', color: 'pink', values: user.daily.map((d) => Number(d.kpis.costUsd)) },
       ]} />
     </section>
-    <section aria-labelledby="user-sessions"><h2 id="user-sessions">Sessions <small>${count(user.sessions.totalCount)} in the range</small></h2>
+    <section aria-labelledby="user-sessions"><h2 id="user-sessions">Sessions <small>${count(user.sessions.totalCount)} with activity in the range</small></h2>
       ${user.sessions.edges.length === 0
         ? html`<${Empty}>No session in this range. Widen the range.</${Empty}>`
         : html`<ul>${user.sessions.edges.map(({ node }) => html`<li key=${node.id}><a href=${href(['org', org.slug, 'sessions', node.id], rangeParams(route.params))}>${node.id}</a>

@@ -1,0 +1,284 @@
+// What a manager checks before trusting the dashboard: charts of a one-day
+// range stay in that day and rates in 0–100 %; no change is claimed against
+// a previous period without data; phones show every figure without
+// sideways scrolling or overlapping text; sorting, natural name order,
+// filter messages, figure definitions; GraphiQL keeps one tab and its token.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { withDashboard } from './suite.js';
+import { card, change, expectAccessible, newPage, number, shift, signedIn, today, until } from './browser.js';
+
+let server;
+let browser;
+let admin;
+let manager;
+
+withDashboard((s, b) => {
+  [server, browser] = [s, b];
+  admin = server.token('SUPER_ADMIN', { sub: 'demo-admin' });
+  manager = server.token('MANAGER', { org: 'demo-1', sub: 'a-manager' });
+});
+
+/** The x and y scales of every chart on the page, from uPlot, with the chart's title. */
+const scales = (page) => page.locator('.chart').evaluateAll((charts) => charts.map((chart) => {
+  const plot = chart.querySelector('[role="img"]').uplot;
+  return { title: chart.querySelector('figcaption').textContent, x: { min: plot.scales.x.min, max: plot.scales.x.max }, y: { min: plot.scales.y.min, max: plot.scales.y.max } };
+}));
+
+/**
+ * What is wrong with the layout of the tables under `selector` at this
+ * width: a table or its scroll box wider than its box, text of one cell
+ * drawn over another's, text outside its cell.
+ */
+function layoutProblems(page, selector) {
+  return page.evaluate((selector) => {
+    const problems = [];
+    const tables = [...document.querySelectorAll(selector)];
+    for (const table of tables) {
+      for (const box of [table, table.closest('.scroll')].filter(Boolean)) {
+        if (box.scrollWidth > box.clientWidth + 1) problems.push(`${box.className || 'table'} scrolls sideways by ${box.scrollWidth - box.clientWidth}px`);
+      }
+      for (const row of [...table.querySelectorAll('tbody tr')].slice(0, 12)) {
+        const texts = [];
+        for (const cell of row.querySelectorAll('td, th')) {
+          const bounds = cell.getBoundingClientRect();
+          const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+          while (walker.nextNode()) {
+            const node = walker.currentNode;
+            if (!node.textContent.trim() || node.parentElement.closest('.visually-hidden')) continue;
+            const range = document.createRange();
+            range.selectNodeContents(node);
+            // What shows of the text: inside the boxes that clip it (an id cut with an ellipsis).
+            let clip = { left: -Infinity, right: Infinity };
+            for (let el = node.parentElement; el && el !== cell.parentElement; el = el.parentElement) {
+              if (getComputedStyle(el).overflowX !== 'visible') {
+                const c = el.getBoundingClientRect();
+                clip = { left: Math.max(clip.left, c.left), right: Math.min(clip.right, c.right) };
+              }
+            }
+            for (const full of range.getClientRects()) {
+              const r = { left: Math.max(full.left, clip.left), right: Math.min(full.right, clip.right), top: full.top, bottom: full.bottom };
+              r.width = r.right - r.left;
+              r.height = r.bottom - r.top;
+              if (!(r.width > 0) || !r.height) continue;
+              if (r.left < bounds.left - 1 || r.right > bounds.right + 1) problems.push(`“${node.textContent.trim()}” runs out of its cell`);
+              texts.push({ cell, r, text: node.textContent.trim() });
+            }
+          }
+        }
+        for (let i = 0; i < texts.length; i += 1) {
+          for (let j = i + 1; j < texts.length; j += 1) {
+            const [a, b] = [texts[i], texts[j]];
+            if (a.cell === b.cell) continue;
+            const x = Math.min(a.r.right, b.r.right) - Math.max(a.r.left, b.r.left);
+            const y = Math.min(a.r.bottom, b.r.bottom) - Math.max(a.r.top, b.r.top);
+            if (x > 1 && y > 1) problems.push(`“${a.text}” overlaps “${b.text}”`);
+          }
+        }
+      }
+    }
+    if (document.documentElement.scrollWidth > innerWidth) problems.push(`the page scrolls sideways by ${document.documentElement.scrollWidth - innerWidth}px`);
+    return [...new Set(problems)].slice(0, 10);
+  }, selector);
+}
+
+describe('figures that do not mislead', () => {
+  test('a one-day range draws its charts within that day, rates within 0–100 %, areas from zero', async () => {
+    const day = shift(today('UTC'), -2);
+    const page = await signedIn(browser, server, admin, `/org/demo-1/overview?from=${day}&to=${day}`);
+    await page.locator('.chart').first().waitFor();
+    await page.waitForFunction(() => [...document.querySelectorAll('.chart [role="img"]')].every((el) => el.uplot));
+    const start = Date.parse(`${day}T00:00:00Z`) / 1000;
+    const charts = await scales(page);
+    assert.equal(charts.length, 5);
+    for (const { title, x, y } of charts) {
+      assert.ok(x.min >= start && x.max <= start + 86_400 && x.max > x.min, `${title}: x from ${new Date(x.min * 1000).toISOString()} to ${new Date(x.max * 1000).toISOString()}`);
+      assert.equal(y.min, 0, `${title} starts at zero`);
+    }
+    const rate = charts.find((c) => c.title.startsWith('Success rate'));
+    assert.deepEqual(rate.y, { min: 0, max: 100 }, 'the success rate axis is 0–100 %');
+    // A day in the past is not partial; today would be.
+    assert.equal(await page.locator('.chart .partial-note').count(), 0);
+
+    // Over 30 days, today is marked as partial and the rate axis is still 0–100 %.
+    await page.goto(`${server.url}/#/org/demo-1/overview?days=30`);
+    await page.locator('.chart .partial-note').first().waitFor();
+    await page.waitForFunction(() => [...document.querySelectorAll('.chart [role="img"]')].every((el) => el.uplot));
+    const month = await scales(page);
+    assert.deepEqual(month.find((c) => c.title.startsWith('Success rate')).y, { min: 0, max: 100 });
+    const first = Date.parse(`${shift(today('UTC'), -29)}T00:00:00Z`) / 1000;
+    assert.ok(month.every((c) => c.x.min === first && c.x.max === first + 30 * 86_400), 'the x axis spans exactly the 30 days');
+
+    // Hovering a chart shows the day's values in its legend.
+    const plot = page.locator('.chart', { hasText: 'Cost per day' }).locator('.u-over');
+    const box = await plot.boundingBox();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
+    const legend = page.locator('.chart', { hasText: 'Cost per day' }).locator('.u-legend .u-series').nth(1).locator('.u-value');
+    await until(async () => /^\$\d/.test(await legend.textContent()), 'the hovered cost in the legend');
+  });
+
+  test('a range whose previous period has no data shows no percentage change', async () => {
+    // The demo holds 90 days: the 90 before them are empty.
+    const page = await signedIn(browser, server, admin, '/org/demo-1/overview?days=90');
+    await page.locator('.card').first().waitFor();
+    for (const label of ['Active users', 'Sessions', 'Runs', 'Success rate', 'Cost']) {
+      const shown = await change(page, label);
+      assert.equal(shown.text, null, `${label} shows no change`);
+      assert.doesNotMatch(shown.line, /%|pts/, `${label}: ${shown.line}`);
+      assert.match(shown.line, /not enough data in the previous 90 d/i);
+    }
+    // With the previous 30 days full of data, the change is there with its label.
+    await page.goto(`${server.url}/#/org/demo-1/overview?days=30`);
+    await page.waitForFunction(() => document.querySelector('.card .change .delta'));
+    assert.match((await change(page, 'Runs')).line, /^(▲|▼|no change).* vs previous 30 d$/);
+  });
+
+  test('at 390 px no table scrolls sideways and no text overlaps, in both themes', async () => {
+    const pages = [
+      ['sessions', '/org/demo-1/sessions?days=30', 'main table'],
+      ['users', '/org/demo-1/users?days=30', 'main table'],
+      ['overview', '/org/demo-1/overview?days=30', 'main table'],
+    ];
+    for (const colorScheme of ['light', 'dark']) {
+      for (const [name, path, tables] of pages) {
+        const page = await signedIn(browser, server, admin, path, { colorScheme, viewport: { width: 390, height: 844 } });
+        await page.locator('main tbody tr').first().waitFor();
+        await page.waitForFunction(() => document.documentElement.scrollWidth <= innerWidth, null, { timeout: 3_000 }).catch(() => {});
+        assert.deepEqual(await layoutProblems(page, tables), [], `${name} at 390 px, ${colorScheme}`);
+        if (name === 'users') {
+          // The users' cards still show cost and success rate.
+          const first = page.locator('main tbody tr').first();
+          assert.ok(await first.locator('td[data-label="Cost"]').isVisible());
+          assert.ok(await first.locator('td[data-label="Success rate"]').isVisible());
+        }
+        await expectAccessible(page, `on ${name} at 390 px, ${colorScheme}`);
+        await page.context().close();
+      }
+    }
+    // At 1280 px the sessions table fits without scrolling either.
+    const wide = await signedIn(browser, server, admin, '/org/demo-1/sessions?days=30', { viewport: { width: 1280, height: 900 } });
+    await wide.locator('main tbody tr').first().waitFor();
+    assert.deepEqual(await layoutProblems(wide, 'table.sessions'), [], 'sessions at 1280 px');
+    // A row leads with the session's repo, and says whether it is live.
+    const session = wide.locator('table.sessions tbody tr').first();
+    assert.match(await session.locator('td[data-label="Session"] .repo').textContent(), /^\w+$/);
+    assert.match(await session.locator('td[data-label="Status"]').textContent(), /^(live|ended)/);
+  });
+
+  test('sorting by cost orders the users by cost; names sort naturally; indicators show', async () => {
+    const page = await signedIn(browser, server, manager, '/org/demo-1/users?days=30');
+    await page.locator('tbody tr').first().waitFor();
+    const costs = () => page.locator('tbody td[data-label="Cost"]').allTextContents().then((all) => all.map(number));
+    await page.locator('thead').getByRole('link', { name: 'Cost', exact: true }).click();
+    const header = page.locator('th', { hasText: 'Cost' });
+    await page.locator('th[aria-sort="descending"]', { hasText: 'Cost' }).waitFor();
+    assert.match(await header.textContent(), /Cost ▼/);
+    const down = await costs();
+    assert.ok(down.length > 1);
+    assert.deepEqual(down, [...down].sort((a, b) => b - a), 'most expensive first');
+    await page.locator('thead').getByRole('link', { name: 'Cost', exact: true }).click();
+    await page.locator('th[aria-sort="ascending"]', { hasText: 'Cost' }).waitFor();
+    assert.match(await header.textContent(), /Cost ▲/);
+    const up = await costs();
+    assert.deepEqual(up, [...up].sort((a, b) => a - b), 'cheapest first');
+    // Figures are right-aligned.
+    assert.equal(await page.locator('tbody td[data-label="Cost"]').first().evaluate((td) => getComputedStyle(td).textAlign), 'right');
+
+    await page.locator('thead').getByRole('link', { name: 'User', exact: true }).click();
+    await page.locator('th[aria-sort="ascending"]', { hasText: 'User' }).waitFor();
+    const names = await page.locator('tbody td[data-label="User"]').allTextContents();
+    const natural = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+    assert.deepEqual(names, [...names].sort(natural.compare), 'names in natural order (Ada 1, Ada 2, Ada 11)');
+    assert.ok(names.some((n) => /\d{2}$/.test(n)) && names.some((n) => / \d$/.test(n)), 'the demo has one- and two-digit names');
+  });
+
+  test('a filter that is not valid says so next to its control', async () => {
+    const page = await signedIn(browser, server, manager, '/org/demo-1/sessions?days=30');
+    await page.locator('table.sessions tbody tr').first().waitFor();
+    const all = await page.locator('h1 small').textContent();
+    await page.getByLabel('Attribute').fill('repo');
+    await page.getByLabel('Attribute').press('Tab');
+    const message = page.locator('#attr-error');
+    await message.waitFor();
+    assert.match(await message.textContent(), /key=value/);
+    assert.equal(await page.getByLabel('Attribute').getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.getByLabel('Attribute').getAttribute('aria-describedby'), 'attr-error');
+    assert.equal(await page.locator('h1 small').textContent(), all, 'the filter is not applied');
+    await expectAccessible(page, 'with a filter message');
+
+    // A handedOff that is neither yes nor no, from a link.
+    await page.goto(`${server.url}/#/org/demo-1/sessions?days=30&handedOff=maybe`);
+    await page.locator('#handedOff-error').waitFor();
+
+    // A "to" before "from" in the range is not applied and says why.
+    await page.getByLabel('Range').selectOption('custom');
+    await page.getByLabel('From', { exact: true }).waitFor();
+    const hash = await page.evaluate(() => location.hash);
+    const from = await page.getByLabel('From', { exact: true }).inputValue();
+    await page.getByLabel('To', { exact: true }).fill(shift(from, -3));
+    await page.locator('#range-error', { hasText: /before “From”/ }).waitFor();
+    assert.equal(await page.evaluate(() => location.hash), hash, 'the range stays');
+
+    // A range in a link that is not valid says what is shown instead.
+    await page.goto(`${server.url}/#/org/demo-1/overview?from=2026-05-10&to=2026-05-01`);
+    await page.locator('#range-error', { hasText: /before it starts/ }).waitFor();
+  });
+
+  test('figures say what they count: definitions on hover and focus, denominators, MEMBER scope', async () => {
+    const page = await signedIn(browser, server, admin, '/org/demo-1/overview?days=30');
+    await page.locator('.card').first().waitFor();
+    const { org } = await server.gql(admin, `query($r: DateRange!) { org(slug: "demo-1") { overview(range: $r) { kpis { succeededRuns failedRuns } } } }`,
+      { r: { from: shift(today('UTC'), -29), to: today('UTC') } });
+    const k = org.overview.kpis;
+    const rate = page.locator('.card', { has: page.locator('.label', { hasText: /^Success rate$/ }) });
+    assert.match(await rate.getAttribute('title'), new RegExp(`${k.succeededRuns.toLocaleString('en-US')} of ${(k.succeededRuns + k.failedRuns).toLocaleString('en-US')} finished runs`));
+    for (const label of ['Active users', 'Sessions', 'Runs', 'Cost', 'Tokens', 'p95 run duration', 'Local handoff rate', 'Iteration after handoff']) {
+      const one = page.locator('.card', { has: page.locator('.label', { hasText: new RegExp(`^${label}$`) }) });
+      const described = await one.evaluate((el) => document.getElementById(el.getAttribute('aria-describedby'))?.textContent ?? '');
+      assert.ok(described.length > 20 && (await one.getAttribute('title')) === described, `${label} has a definition`);
+    }
+    // Keyboard focus shows the definition.
+    await rate.focus();
+    await rate.locator('.definition').waitFor({ state: 'visible' });
+    assert.match(await page.locator('main .hint').first().textContent(), /Sessions count on the day they started/);
+
+    // The header links to GraphiQL; both pages have the favicon.
+    assert.equal(await page.getByRole('link', { name: 'GraphiQL' }).getAttribute('href'), '/graphiql');
+    assert.equal(await page.locator('link[rel="icon"]').getAttribute('href'), '/favicon.svg');
+
+    // The sessions list says it counts sessions with any activity.
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Sessions' }).click();
+    await page.locator('main .hint', { hasText: 'any activity' }).waitFor();
+
+    // A MEMBER is told the overview is the org's; "Me" is marked current on their own page.
+    const { org: users } = await server.gql(admin, '{ org(slug: "demo-1") { users(range: {from: "2020-01-01", to: "2030-01-01"}, first: 1) { edges { node { user { id } } } } } }');
+    const id = users.users.edges[0].node.user.id;
+    const member = await signedIn(browser, server, server.token('MEMBER', { org: 'demo-1', sub: id }), '/org/demo-1/overview?days=30');
+    await member.locator('main .notice', { hasText: 'whole of' }).waitFor();
+    assert.equal(await member.getByRole('link', { name: 'Me' }).getAttribute('aria-current'), null);
+    await member.getByRole('link', { name: 'Me' }).click();
+    await member.getByRole('heading', { level: 1 }).waitFor();
+    await until(async () => (await member.getByRole('link', { name: 'Me' }).getAttribute('aria-current')) === 'page', '"Me" marked current');
+    assert.ok(number(await card(member, 'Sessions')) >= 0);
+  });
+
+  test('GraphiQL keeps one tab across visits and the linked token for the session', async () => {
+    const page = await newPage(browser);
+    const tabs = () => page.evaluate(() => JSON.parse(localStorage.getItem('graphiql:tabState') ?? '{"tabs":[]}').tabs.length);
+    await page.goto(`${server.url}/graphiql#token=${encodeURIComponent(admin)}`);
+    await page.locator('.graphiql-container').waitFor();
+    assert.equal(await page.evaluate(() => location.hash), '', 'the token leaves the address');
+    assert.equal(await page.locator('link[rel="icon"]').getAttribute('href'), '/favicon.svg');
+    await until(async () => (await tabs()) === 1, 'the tab to be stored');
+    for (let visit = 0; visit < 2; visit += 1) {
+      await page.goto(`${server.url}/graphiql`);
+      await page.locator('.graphiql-container').waitFor();
+      await page.waitForTimeout(700); // GraphiQL stores its tabs half a second after a change.
+      assert.equal(await tabs(), 1, `one tab on visit ${visit + 2}`);
+      assert.equal(await page.locator('.graphiql-tab').count(), 0, 'no tab bar, no "<untitled>" tab');
+    }
+    // The token from the link still signs the queries.
+    await page.locator('.graphiql-execute-button').click();
+    await page.locator('.result-window').getByText('"SUPER_ADMIN"').waitFor();
+  });
+});
