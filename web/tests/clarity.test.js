@@ -255,10 +255,10 @@ describe('figures that do not mislead', () => {
     const id = users.users.edges[0].node.user.id;
     const member = await signedIn(browser, server, server.token('MEMBER', { org: 'demo-1', sub: id }), '/org/demo-1/overview?days=30');
     await member.locator('main .notice', { hasText: 'whole of' }).waitFor();
-    assert.equal(await member.getByRole('link', { name: 'Me' }).getAttribute('aria-current'), null);
-    await member.getByRole('link', { name: 'Me' }).click();
+    assert.equal(await member.getByRole('link', { name: 'Me', exact: true }).getAttribute('aria-current'), null);
+    await member.getByRole('link', { name: 'Me', exact: true }).click();
     await member.getByRole('heading', { level: 1 }).waitFor();
-    await until(async () => (await member.getByRole('link', { name: 'Me' }).getAttribute('aria-current')) === 'page', '"Me" marked current');
+    await until(async () => (await member.getByRole('link', { name: 'Me', exact: true }).getAttribute('aria-current')) === 'page', '"Me" marked current');
     assert.ok(number(await card(member, 'Sessions')) >= 0);
   });
 

@@ -177,3 +177,23 @@ describe('sessions page', () => {
     await page.getByRole('dialog').waitFor({ state: 'hidden' });
   });
 });
+
+describe('drill-down', () => {
+  test('a failure category on the overview opens the sessions that failed in it, as many as the API counts', async () => {
+    const page = await signedIn(browser, server, manager, '/org/demo-1/overview?from=2020-01-01&to=2029-01-01');
+    const link = page.getByRole('link', { name: 'TIMEOUT', exact: true });
+    await link.click();
+    await page.waitForURL(/sessions.*failed=TIMEOUT/);
+    await rows(page).first().waitFor();
+    const want = await apiTotal({ errorCategory: 'TIMEOUT' });
+    assert.ok(want > 0, 'the demo has TIMEOUT failures');
+    await totalIs(page, want);
+    assert.equal(await page.getByLabel('Failed in').inputValue(), 'TIMEOUT');
+    // Every row shown has a failed run.
+    const failed = await page.locator('table.sessions tbody tr').evaluateAll((trs) => trs.length);
+    assert.ok(failed > 0);
+
+    await page.goto(`${server.url}/#/org/demo-1/sessions?from=2020-01-01&to=2029-01-01&failed=LOST&token=${encodeURIComponent(manager)}`);
+    await page.getByText('is not a failure category').waitFor();
+  });
+});

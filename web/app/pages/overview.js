@@ -109,7 +109,8 @@ export function Overview({ org, route, viewer }) {
         <h2 id="failures">Failures by category</h2>
         ${failures.length
           ? html`<table><thead><tr><th scope="col">Category</th><th scope="col" class="num">Failed runs</th></tr></thead>
-            <tbody>${failures.map((f) => html`<tr><td>${f.category}</td><td class="num">${count(f.count)}</td></tr>`)}</tbody></table>`
+            <tbody>${failures.map((f) => html`<tr><td><a href=${href(['org', org.slug, 'sessions'], { ...rangeParams(route.params), team: teamOf(route.params), failed: f.category })}
+                title=${`The sessions with a run that failed in ${f.category}`}>${f.category}</a></td><td class="num">${count(f.count)}</td></tr>`)}</tbody></table>`
           : html`<${Empty}>No failed run in this range.</${Empty}>`}
       </section>
       ${data.now.topUsers ? html`<${TopUsers} org=${org} route=${route} users=${data.now.topUsers} />` : null}

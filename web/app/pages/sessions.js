@@ -20,6 +20,9 @@ const LIVE = `subscription($org: String!) { sessionUpdated(org: $org) { session 
 /** A session with an event this recent is live. */
 const LIVE_MS = 10 * 60_000;
 
+/** Failure categories, in the order of the overview's table. */
+const CATEGORIES = ['TOOL', 'MODEL', 'TIMEOUT', 'OTHER'];
+
 /** The SessionFilter of the URL, and `problems`: what in the URL is not valid, by control (not applied). */
 function filterOf(params, timeZone) {
   const filter = { range: timeRange(rangeOf(params, timeZone), timeZone) };
@@ -33,6 +36,10 @@ function filterOf(params, timeZone) {
   const [key, ...rest] = (attr ?? '').split('=');
   if (attr && rest.length && key.trim()) filter.attributes = [{ key: key.trim(), equals: rest.join('=') }];
   else if (attr) problems.attr = `Write the attribute as key=value, for example repo=web. “${attr}” is not applied.`;
+  const failed = params.get('failed');
+  if (CATEGORIES.includes(failed)) filter.errorCategory = failed;
+  else if (failed) problems.failed = `“${failed}” is not a failure category (${CATEGORIES.join(', ')}): this filter is not applied.`;
+  if (params.get('model')?.trim()) filter.model = params.get('model').trim();
   return { filter, problems };
 }
 
@@ -98,6 +105,8 @@ export function Sessions({ org, route, viewer }) {
     if (filter.userId) q.set('userId', filter.userId);
     if (filter.handedOff != null) q.set('handedOff', String(filter.handedOff));
     if (filter.attributes) q.set('attribute', `${filter.attributes[0].key}:${filter.attributes[0].equals}`);
+    if (filter.errorCategory) q.set('errorCategory', filter.errorCategory);
+    if (filter.model) q.set('model', filter.model);
     setExportError(null);
     download(`/export/sessions.csv?${q}`, `${org.slug}-sessions.csv`).catch(setExportError);
   };
@@ -124,6 +133,12 @@ export function Sessions({ org, route, viewer }) {
       </select></label><${Problem} id="handedOff-error" text=${problems.handedOff} /></div>
       <div class="field"><label>Attribute <input name="attr" placeholder="repo=web" value=${param('attr')} onChange=${(e) => setParam('attr', e.target.value)} ...${invalid('attr')} /></label>
         <${Problem} id="attr-error" text=${problems.attr} /></div>
+      <div class="field"><label>Failed in <select name="failed" onChange=${(e) => setParam('failed', e.target.value)} ...${invalid('failed')}>
+        <option value="" selected=${!param('failed')}>any or none</option>
+        ${CATEGORIES.map((c) => html`<option value=${c} selected=${param('failed') === c}>${c}</option>`)}
+        ${problems.failed ? html`<option value=${param('failed')} selected>${param('failed')} (not valid)</option>` : null}
+      </select></label><${Problem} id="failed-error" text=${problems.failed} /></div>
+      <label>Model <input name="model" value=${param('model')} onChange=${(e) => setParam('model', e.target.value)} /></label>
       ${filter.team ? null : html`<button type="button" onClick=${exportCsv}>Export CSV</button>`}
     </form>
     ${error ? html`<${ErrorBox} error=${error} />` : null}
