@@ -189,6 +189,33 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("{e}"))
     }
 
+    /// Makes every projection of session `poison` fail (a trigger on
+    /// `sessions`), until [`TestApp::cure_poison`].
+    pub async fn poison_session_poison(&self) {
+        use diesel_async::SimpleAsyncConnection;
+        let mut owner = self.db.owner().await.unwrap_or_else(|e| panic!("{e}"));
+        owner
+            .batch_execute(
+                "CREATE FUNCTION reject_poison() RETURNS trigger LANGUAGE plpgsql AS $$ \
+                 BEGIN IF NEW.session_id = 'poison' THEN RAISE EXCEPTION 'cannot project session poison'; END IF; \
+                 RETURN NEW; END $$; \
+                 CREATE TRIGGER reject_poison BEFORE INSERT OR UPDATE ON sessions \
+                 FOR EACH ROW EXECUTE FUNCTION reject_poison();",
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    /// Lets session `poison` project again.
+    pub async fn cure_poison(&self) {
+        use diesel_async::SimpleAsyncConnection;
+        let mut owner = self.db.owner().await.unwrap_or_else(|e| panic!("{e}"));
+        owner
+            .batch_execute("DROP TRIGGER reject_poison ON sessions")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+
     /// Projects everything queued.
     pub async fn project_all(&self) -> usize {
         self.worker(500)

@@ -6,7 +6,6 @@ use std::time::Duration;
 use agentmon_core::auth::Role;
 use axum::body::Body;
 use axum::http::{header, Request};
-use diesel_async::SimpleAsyncConnection;
 use serde_json::json;
 
 use crate::harness::{error_code, event, TestApp};
@@ -34,17 +33,7 @@ async fn dead_letters_are_listed_counted_and_retried() {
     let app = TestApp::new().await;
     app.create_org("acme", "UTC").await;
     app.create_org("beta", "UTC").await;
-    let mut owner = app.db.owner().await.unwrap_or_else(|e| panic!("{e}"));
-    owner
-        .batch_execute(
-            "CREATE FUNCTION reject_poison() RETURNS trigger LANGUAGE plpgsql AS $$ \
-             BEGIN IF NEW.session_id = 'poison' THEN RAISE EXCEPTION 'cannot project session poison'; END IF; \
-             RETURN NEW; END $$; \
-             CREATE TRIGGER reject_poison BEFORE INSERT OR UPDATE ON sessions \
-             FOR EACH ROW EXECUTE FUNCTION reject_poison();",
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    app.poison_session_poison().await;
     let poison = event("acme", "SESSION_STARTED").session("poison").build();
     app.ingest(&[
         poison.clone(),
@@ -99,10 +88,7 @@ async fn dead_letters_are_listed_counted_and_retried() {
     );
 
     // Fixed, retried, projected.
-    owner
-        .batch_execute("DROP TRIGGER reject_poison ON sessions")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    app.cure_poison().await;
     let body = app
         .graphql(Some(&root), retry, json!({ "org": "acme" }))
         .await;

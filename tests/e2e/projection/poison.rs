@@ -13,17 +13,7 @@ use crate::harness::{event, TestApp};
 async fn a_poison_event_is_isolated_dead_lettered_and_replayed_after_a_fix() {
     let app = TestApp::new().await;
     app.create_org("acme", "UTC").await;
-    let mut owner = app.db.owner().await.unwrap_or_else(|e| panic!("{e}"));
-    owner
-        .batch_execute(
-            "CREATE FUNCTION reject_poison() RETURNS trigger LANGUAGE plpgsql AS $$ \
-             BEGIN IF NEW.session_id = 'poison' THEN RAISE EXCEPTION 'cannot project session poison'; END IF; \
-             RETURN NEW; END $$; \
-             CREATE TRIGGER reject_poison BEFORE INSERT OR UPDATE ON sessions \
-             FOR EACH ROW EXECUTE FUNCTION reject_poison();",
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    app.poison_session_poison().await;
 
     let mut batch: Vec<_> = (0..10)
         .map(|i| {
@@ -73,10 +63,7 @@ async fn a_poison_event_is_isolated_dead_lettered_and_replayed_after_a_fix() {
         1
     );
 
-    owner
-        .batch_execute("DROP TRIGGER reject_poison ON sessions")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    app.cure_poison().await;
     let requeued = requeue_dead_letters(&app.db, None)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
