@@ -69,18 +69,7 @@ fn parse_cursor(after: &str) -> Result<(DateTime<Utc>, Uuid, Uuid), Error> {
 
 /// The org a slug names, for SUPER_ADMIN lists; `NOT_FOUND` when none.
 async fn org_id(ctx: &Context<'_>, slug: Option<&str>) -> async_graphql::Result<Option<Uuid>> {
-    let Some(slug) = slug else { return Ok(None) };
-    let mut conn = db(ctx)?.owner().await.gql()?;
-    let found = agentmon_core::models::org::by_slug(&mut conn, slug)
-        .await
-        .map_err(Error::from)
-        .gql()?;
-    Ok(Some(
-        found
-            .ok_or_else(|| Error::NotFound(format!("no org {slug:?}")))
-            .gql()?
-            .id,
-    ))
+    Ok(super::platform_org(ctx, slug).await?.map(|o| o.id))
 }
 
 #[derive(Default)]

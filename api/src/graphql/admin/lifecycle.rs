@@ -256,21 +256,7 @@ impl LifecycleMutation {
         let viewer = RequestContext::of(ctx)?.user().gql()?;
         policy::check(viewer, Capability::Platform, None).gql()?;
         let db = db(ctx)?;
-        let found = match org {
-            Some(slug) => {
-                let mut conn = db.owner().await.gql()?;
-                let found = agentmon_core::models::org::by_slug(&mut conn, &slug)
-                    .await
-                    .map_err(Error::from)
-                    .gql()?;
-                Some(
-                    found
-                        .ok_or_else(|| Error::NotFound(format!("no org {slug:?}")))
-                        .gql()?,
-                )
-            }
-            None => None,
-        };
+        let found = super::platform_org(ctx, org.as_deref()).await?;
         let queued = crate::admin::queue_replay(db, viewer, found.as_ref(), projector.as_deref())
             .await
             .gql()?;

@@ -30,6 +30,26 @@ pub struct AdminQuery(
     dead_letters::DeadLetterQuery,
 );
 
+/// The org a slug names, read with the platform's rights (for SUPER_ADMIN
+/// actions over any org); `NOT_FOUND` when none, `None` without a slug.
+pub async fn platform_org(
+    ctx: &async_graphql::Context<'_>,
+    slug: Option<&str>,
+) -> async_graphql::Result<Option<agentmon_core::models::org::Org>> {
+    use super::context::{db, GqlResult};
+    let Some(slug) = slug else { return Ok(None) };
+    let mut conn = db(ctx)?.owner().await.gql()?;
+    let found = agentmon_core::models::org::by_slug(&mut conn, slug)
+        .await
+        .map_err(Error::from)
+        .gql()?;
+    Ok(Some(
+        found
+            .ok_or_else(|| Error::NotFound(format!("no org {slug:?}")))
+            .gql()?,
+    ))
+}
+
 /// A name given by a person: trimmed, 1 to `max` characters.
 pub fn name(field: &str, value: &str, max: usize) -> Result<String, Error> {
     let trimmed = value.trim();
