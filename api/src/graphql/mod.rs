@@ -16,6 +16,7 @@ mod orgs;
 mod overview;
 pub mod ranges;
 mod scalars;
+mod session_order;
 mod sessions;
 mod users;
 mod viewer;

@@ -135,8 +135,17 @@ impl OrgObject {
         filter: Option<SessionFilterInput>,
         #[graphql(default = 50)] first: Option<i32>,
         after: Option<String>,
+        order_by: Option<super::session_order::SessionOrder>,
     ) -> async_graphql::Result<SessionConnection> {
-        list_sessions(ctx, &self.0, filter.unwrap_or_default(), first, after).await
+        list_sessions(
+            ctx,
+            &self.0,
+            filter.unwrap_or_default(),
+            first,
+            after,
+            order_by,
+        )
+        .await
     }
 
     async fn session(

@@ -7,6 +7,7 @@ use agentmon_core::models::event::{self, StoredEvent};
 use agentmon_core::models::org::Org;
 use agentmon_core::models::run::{self, RunRow};
 use agentmon_core::models::session::{self, Cursor, SessionFilter, SessionRow};
+use agentmon_core::models::session_order::{Order, SortedCursor};
 use agentmon_core::Error;
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use base64::Engine;
@@ -17,6 +18,7 @@ use super::access::{authorize, in_org};
 use super::context::GqlResult;
 use super::kpis::money;
 use super::ranges::TimeRange;
+use super::session_order::{self, SessionOrder};
 use super::users::UserObject;
 
 /// Most items a page may ask for.
@@ -150,6 +152,7 @@ pub async fn list_sessions(
     input: SessionFilterInput,
     first: Option<i32>,
     after: Option<String>,
+    order: Option<SessionOrder>,
 ) -> async_graphql::Result<SessionConnection> {
     let viewer = authorize(ctx, org, Capability::OwnSessions).await?;
     let mut filter = input.to_filter().gql()?;
@@ -162,11 +165,6 @@ pub async fn list_sessions(
         }
     }
     let first = page_size(first).gql()?;
-    let after = after
-        .as_deref()
-        .map(decode_session_cursor)
-        .transpose()
-        .gql()?;
     let org_id = org.id;
     if let Some(team) = filter.team {
         let found = in_org!(ctx, org_id, |tx| agentmon_core::models::team::get(
@@ -181,25 +179,18 @@ pub async fn list_sessions(
             .gql();
         }
     }
-    let (rows, total, as_of) = in_org!(ctx, org_id, |tx| {
-        let as_of = match &after {
-            Some(c) => c.as_of,
-            None => session::now(tx).await?,
-        };
-        let rows = session::page(tx, org_id, &filter, after.as_ref(), as_of, first + 1).await?;
-        let total = session::count(tx, org_id, &filter).await?;
-        (rows, total, as_of)
-    })?;
+    let order = order.map_or(Order::DEFAULT, SessionOrder::order);
+    let (rows, total, cursor_of) = if order == Order::DEFAULT {
+        latest_first(ctx, org_id, &filter, after, first).await?
+    } else {
+        ordered(ctx, org_id, &filter, order, after, first).await?
+    };
     let has_next_page = rows.len() as i64 > first;
     let edges: Vec<SessionEdge> = rows
         .into_iter()
         .take(first as usize)
         .map(|row| SessionEdge {
-            cursor: encode_session_cursor(&Cursor {
-                as_of,
-                key_at: row.key_at,
-                session_id: row.session_id.clone(),
-            }),
+            cursor: cursor_of(&row),
             node: SessionObject {
                 org: org.clone(),
                 row,
@@ -214,6 +205,85 @@ pub async fn list_sessions(
         edges,
         total_count: i32::try_from(total).unwrap_or(i32::MAX),
     })
+}
+
+/// Rows of one page (one more than asked, to tell whether another
+/// follows), the count of the filter, and how to write a row's cursor.
+type Page = (
+    Vec<SessionRow>,
+    i64,
+    Box<dyn Fn(&SessionRow) -> String + Send>,
+);
+
+/// The default walk, latest activity first, pinned to the walk's start.
+async fn latest_first(
+    ctx: &Context<'_>,
+    org_id: Uuid,
+    filter: &SessionFilter,
+    after: Option<String>,
+    first: i64,
+) -> async_graphql::Result<Page> {
+    let after = after
+        .as_deref()
+        .map(decode_session_cursor)
+        .transpose()
+        .gql()?;
+    let (rows, total, as_of) = in_org!(ctx, org_id, |tx| {
+        let as_of = match &after {
+            Some(c) => c.as_of,
+            None => session::now(tx).await?,
+        };
+        let rows = session::page(tx, org_id, filter, after.as_ref(), as_of, first + 1).await?;
+        let total = session::count(tx, org_id, filter).await?;
+        (rows, total, as_of)
+    })?;
+    let cursor_of = move |row: &SessionRow| {
+        encode_session_cursor(&Cursor {
+            as_of,
+            key_at: row.key_at,
+            session_id: row.session_id.clone(),
+        })
+    };
+    Ok((rows, total, Box::new(cursor_of)))
+}
+
+/// Ordered by a figure of the session, either way.
+async fn ordered(
+    ctx: &Context<'_>,
+    org_id: Uuid,
+    filter: &SessionFilter,
+    order: Order,
+    after: Option<String>,
+    first: i64,
+) -> async_graphql::Result<Page> {
+    let after = after
+        .as_deref()
+        .map(|c| session_order::decode(order, c))
+        .transpose()
+        .gql()?;
+    let (rows, total) = in_org!(ctx, org_id, |tx| {
+        let rows = agentmon_core::models::session_order::page(
+            tx,
+            org_id,
+            filter,
+            order,
+            after.as_ref(),
+            first + 1,
+        )
+        .await?;
+        let total = session::count(tx, org_id, filter).await?;
+        (rows, total)
+    })?;
+    let cursor_of = move |row: &SessionRow| {
+        session_order::encode(
+            order,
+            &SortedCursor {
+                value: order.field.value_of(row),
+                session_id: row.session_id.clone(),
+            },
+        )
+    };
+    Ok((rows, total, Box::new(cursor_of)))
 }
 
 /// One session, if the viewer may see it: null when it does not exist,

@@ -164,11 +164,12 @@ impl UserObject {
         filter: Option<SessionFilterInput>,
         #[graphql(default = 50)] first: Option<i32>,
         after: Option<String>,
+        order_by: Option<super::session_order::SessionOrder>,
     ) -> async_graphql::Result<SessionConnection> {
         authorize_user(ctx, &self.org, &self.row.user_id).await?;
         let mut filter = filter.unwrap_or_default();
         filter.user_id = Some(self.row.user_id.clone());
-        list_sessions(ctx, &self.org, filter, first, after).await
+        list_sessions(ctx, &self.org, filter, first, after, order_by).await
     }
 }
 

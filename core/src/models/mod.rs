@@ -14,6 +14,7 @@ pub mod org;
 pub mod rollup;
 pub mod run;
 pub mod session;
+pub mod session_order;
 mod sql;
 pub mod team;
 pub mod user;

@@ -56,7 +56,7 @@ pub struct SessionRow {
     pub key_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str =
+pub(super) const COLUMNS: &str =
     "s.session_id, s.user_id, s.started_at, s.last_event_at, s.day, s.message_count, \
   s.run_count, s.succeeded_runs, s.failed_runs, s.cancelled_runs, s.cost_usd, s.input_tokens, \
   s.output_tokens, s.active_time_ms, s.handed_off, s.iterated_after_handoff, s.attributes";
@@ -140,7 +140,7 @@ pub struct Cursor {
     pub session_id: String,
 }
 
-fn push_filter(sql: &mut Sql, org: Uuid, filter: &SessionFilter) {
+pub(super) fn push_filter(sql: &mut Sql, org: Uuid, filter: &SessionFilter) {
     sql.push(" s.org_id = ").bind(Bind::Uuid(org));
     if let Some((from, to)) = filter.range {
         sql.push(" AND s.started_at < ").bind(Bind::Time(to));

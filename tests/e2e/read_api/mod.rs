@@ -6,6 +6,7 @@ mod expect;
 mod export;
 mod figures;
 mod hourly;
+mod ordering;
 mod pagination;
 mod permissions;
 mod run_filters;
