@@ -48,6 +48,11 @@ impl KpisObject {
     async fn cost_usd(&self) -> String {
         money(self.0.cost_usd)
     }
+    /// Cost of the range divided by its succeeded runs, rounded to 6
+    /// decimals; null when no run succeeded.
+    async fn cost_per_successful_run(&self) -> Option<String> {
+        self.0.cost_per_successful_run().map(money)
+    }
     /// Float so that sums past 2^31 stay exact up to 2^53.
     async fn input_tokens(&self) -> f64 {
         self.0.input_tokens as f64

@@ -18,6 +18,7 @@ pub mod ranges;
 mod scalars;
 mod session_order;
 mod sessions;
+mod trends;
 mod users;
 mod viewer;
 

@@ -167,6 +167,18 @@ impl OrgObject {
         list_users(ctx, &self.0, None, range, first, after).await
     }
 
+    /// MANAGER and up: users whose id starts with `text` or whose name or
+    /// email holds it (any case), the exact id first, then the most
+    /// recently active.
+    async fn user_search(
+        &self,
+        ctx: &Context<'_>,
+        text: String,
+        #[graphql(default = 10)] first: i32,
+    ) -> async_graphql::Result<Vec<UserObject>> {
+        super::trends::matching_users(ctx, &self.0, &text, first).await
+    }
+
     /// A user of this org; FORBIDDEN when the viewer may not see them.
     async fn user(
         &self,

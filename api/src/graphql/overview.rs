@@ -164,6 +164,16 @@ impl OrgOverview {
         Ok(points.into_iter().map(HourlyPointObject).collect())
     }
 
+    /// Active users per week (Monday to Sunday) of the range, the weeks at
+    /// its ends cut to it.
+    async fn weekly(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::trends::WeeklyPoint>> {
+        let scope = scope(&self.org, self.team);
+        super::trends::weekly(ctx, &self.org, scope, self.from, self.to).await
+    }
+
     /// By runs, then cost.
     async fn top_users(
         &self,

@@ -157,6 +157,17 @@ impl UserObject {
         Ok(daily_points(days))
     }
 
+    /// The user's cost per day against the org's median user that day.
+    async fn cost_trend(
+        &self,
+        ctx: &Context<'_>,
+        range: DateRange,
+    ) -> async_graphql::Result<Vec<super::trends::CostTrendPoint>> {
+        authorize_user(ctx, &self.org, &self.row.user_id).await?;
+        let (from, to) = range.days().gql()?;
+        super::trends::cost_trend(ctx, &self.org, &self.row.user_id, from, to).await
+    }
+
     #[graphql(complexity = "first.unwrap_or(50).max(0) as usize * child_complexity")]
     async fn sessions(
         &self,

@@ -115,6 +115,15 @@ fn ratio(numerator: i64, denominator: i64) -> Option<f64> {
 }
 
 impl Kpis {
+    /// Cost divided by succeeded runs, to 6 decimals (half away from zero);
+    /// `None` when no run succeeded.
+    pub fn cost_per_successful_run(&self) -> Option<Decimal> {
+        (self.succeeded_runs > 0).then(|| {
+            (self.cost_usd / Decimal::from(self.succeeded_runs))
+                .round_dp_with_strategy(6, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+        })
+    }
+
     /// `buckets` are (bucket, count) pairs of duration sketches, in any order.
     pub fn from_sums(sums: &Sums, active_users: i64, buckets: &[(i32, i64)]) -> Kpis {
         Kpis {

@@ -4,6 +4,7 @@
 pub mod api_key;
 pub mod audit;
 pub mod breakdown;
+pub mod cost_trend;
 pub mod erasure;
 pub mod event;
 pub mod hourly;

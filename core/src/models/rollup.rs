@@ -193,6 +193,32 @@ pub async fn active_users(
 }
 
 #[derive(diesel::QueryableByName)]
+struct Week {
+    #[diesel(sql_type = Date)]
+    week: NaiveDate,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Distinct users with any event in each week (Monday to Sunday) touching
+/// `from..=to`, counted over the week's days inside the range; weeks
+/// without one are left out. Not for the global scope.
+pub async fn weekly_active_users(
+    conn: &mut AsyncPgConnection,
+    scope: Scope<'_>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<BTreeMap<NaiveDate, i64>> {
+    let sql = format!(
+        "SELECT date_trunc('week', day)::date AS week, count(DISTINCT user_id) AS n \
+         FROM user_daily WHERE {} AND event_count > 0 GROUP BY 1",
+        scope.filter()
+    );
+    let weeks: Vec<Week> = bound!(sql, scope, from, to).load(conn).await?;
+    Ok(weeks.into_iter().map(|w| (w.week, w.n)).collect())
+}
+
+#[derive(diesel::QueryableByName)]
 struct Bucket {
     #[diesel(sql_type = Date)]
     day: NaiveDate,

