@@ -1,36 +1,19 @@
-// A line chart of daily series with uPlot, readable in both themes and at
-// any width, with its numbers also in a table (for screen readers, and for
-// anyone who wants the exact figure). Series colours are names of the
-// palette in styles.css (`--c-green` …), which has a light and a dark set.
-// The x axis spans exactly the days shown; the y axis starts at zero (0 to
-// 100 for a percentage); hovering shows each series' value in the legend;
-// today, still going, is shaded and said to be partial.
-import { useEffect, useRef } from 'preact/hooks';
+// A line chart of daily (or hourly) series with uPlot, readable in both
+// themes and at any width, with its numbers also in a table (for screen
+// readers, and for anyone who wants the exact figure). Series colours are
+// names of the palette in styles.css (`--c-green` …), which has a light and
+// a dark set. The x axis spans exactly the days shown; the y axis starts at
+// zero (0 to 100 for a percentage); pointing at a day (or focusing the chart
+// and using the arrow keys) shows each series' value in the legend and,
+// with `dayHref`, a link to that day's sessions (a click opens it too);
+// today (or the current hour), still going, is shaded and said to be partial.
+import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import { html } from './html.js';
 import { useTheme } from './theme.js';
+import { DAY, HOUR, dayAxis, dayPoints, hourAxis, hourPoints, shortDay, startOf, wallClock } from './chart-time.js';
 
 const HEIGHT = 220;
-const DAY = 86_400;
-
-/** A day's date as seconds at its start (the chart's days are UTC-aligned, drawn in UTC). */
-const startOf = (date) => Date.parse(`${date}T00:00:00Z`) / 1000;
-const long = new Intl.DateTimeFormat(undefined, { timeZone: 'UTC', weekday: 'short', month: 'short', day: 'numeric', year: 'numeric' });
-const short = new Intl.DateTimeFormat(undefined, { timeZone: 'UTC', month: 'short', day: 'numeric' });
-const dayOf = (seconds) => long.format(new Date(seconds * 1000));
-
-/** The x axis: a label under a day's point every few days (as many as fit), counted back from the last day. */
-function dayAxis(x, style) {
-  return {
-    ...style,
-    splits: (u) => {
-      const width = u.bbox.width / devicePixelRatio;
-      const every = Math.max(1, Math.ceil((x.length * 56) / Math.max(width, 1)));
-      return x.filter((_, i) => (x.length - 1 - i) % every === 0);
-    },
-    values: (_, ticks) => ticks.map((t) => short.format(new Date(t * 1000))),
-  };
-}
 
 /** The y range: 0 to 100 for a percentage, else 0 to a round number above the largest value. */
 function yRange(percent) {
@@ -38,11 +21,11 @@ function yRange(percent) {
   return (_, min, max) => (max == null || !(max > 0) ? [0, 1] : [0, uPlot.rangeNum(0, max, 0.1, true)[1]]);
 }
 
-/** Shades today's column (figures so far) behind the series. */
-function shadeToday(today, css) {
+/** Shades the span still going (`from` to `to`, x seconds) behind the series. */
+function shade(from, to, css) {
   return (u) => {
-    const left = Math.max(u.bbox.left, u.valToPos(startOf(today), 'x', true));
-    const right = Math.min(u.bbox.left + u.bbox.width, u.valToPos(startOf(today) + DAY, 'x', true));
+    const left = Math.max(u.bbox.left, u.valToPos(from, 'x', true));
+    const right = Math.min(u.bbox.left + u.bbox.width, u.valToPos(to, 'x', true));
     if (right <= left) return;
     const { ctx } = u;
     ctx.save();
@@ -53,49 +36,70 @@ function shadeToday(today, css) {
   };
 }
 
+/** Moves the plot's cursor (and so its legend) to the point drawn at `x`. */
+const pointAt = (plot, x) => plot.setCursor({ left: plot.valToPos(x, 'x'), top: plot.bbox.height / devicePixelRatio / 2 });
+
 /**
- * `series`: `[{ label, color, values }]`, one value per day (null for none);
+ * `days` (dates) or `hours` (the first instant of each hour); `series`:
+ * `[{ label, color, values }]`, one value per point (null for none);
  * `format`: how a value reads in the table and the legend; `axis`: on the y
  * axis (the same by default); `percent`: values are 0–100 %; `timeZone`:
- * the org's, to know which day is today.
+ * the org's, to know which day (hour) is now; `dayHref(date)`: the link to
+ * a day's sessions.
  */
-export function DailyChart({ title, days, series, format = String, axis: tick = format, percent = false, timeZone = 'UTC' }) {
+export function DailyChart({ title, days, hours, series, format = String, axis: tick = format, percent = false, timeZone = 'UTC', dayHref = null }) {
   const box = useRef(null);
+  const link = useRef(dayHref);
+  link.current = dayHref;
   const theme = useTheme();
+  const [chosen, setChosen] = useState(null);
+  const hourly = Boolean(hours);
+  const points = hourly ? hourPoints(hours, timeZone) : dayPoints(days);
   const today = new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date());
-  const partial = days.includes(today);
+  // The day, or hour, still going; hours after it have no figures yet.
+  const current = hourly ? Math.floor(wallClock(Date.now(), timeZone) / HOUR) * HOUR : startOf(today);
+  const partial = points.some((p) => p.start === current);
+  const shown = hourly ? series.map((s) => ({ ...s, values: s.values.map((v, i) => (points[i].start > current ? null : v)) })) : series;
+  const unit = hourly ? 'hour' : 'day';
   useEffect(() => {
-    if (!box.current || !days.length) return;
-    const x = days.map((d) => startOf(d) + DAY / 2);
+    setChosen(null);
+    if (!box.current || !points.length) return;
+    const x = points.map((p) => p.x);
     const style = getComputedStyle(document.documentElement);
     const css = (name) => style.getPropertyValue(name).trim();
     const axis = { stroke: css('--muted'), grid: { stroke: css('--line') }, ticks: { stroke: css('--line') } };
-    const single = days.length === 1;
+    const single = points.length === 1;
     const plot = new uPlot(
       {
         width: box.current.clientWidth || 600,
         height: HEIGHT,
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'UTC'),
         // Exactly the days shown: from the start of the first to the end of the last.
-        scales: { x: { time: true, range: () => [startOf(days[0]), startOf(days[days.length - 1]) + DAY] }, y: { range: yRange(percent) } },
-        axes: [
-          single ? { ...axis, splits: () => [x[0]], values: () => [dayOf(x[0])] } : dayAxis(x, axis),
-          { ...axis, size: 60, values: (_, ticks) => ticks.map(tick) },
-        ],
-        // The legend shows the values of the day under the pointer.
+        scales: { x: { time: true, range: () => [startOf(points[0].day), startOf(points[points.length - 1].day) + DAY] }, y: { range: yRange(percent) } },
+        axes: [hourly ? hourAxis(axis) : dayAxis(points, axis), { ...axis, size: 60, values: (_, ticks) => ticks.map(tick) }],
+        // The legend shows the values of the point under the pointer; a click is not a zoom.
         legend: { live: true },
-        cursor: { points: { size: 7 } },
-        series: [{ label: 'Day', value: (_, ts, __, idx) => (idx == null ? '' : dayOf(ts)) }, ...series.map((s) => {
+        cursor: { points: { size: 7 }, drag: { x: false, y: false } },
+        series: [{ label: hourly ? 'Hour' : 'Day', value: (_, __, ___, idx) => (idx == null ? '' : points[idx].name) }, ...shown.map((s) => {
           const color = css(`--c-${s.color}`);
           const value = (_, v, __, idx) => (idx == null ? '' : v == null ? '—' : format(v));
-          // One day is one point: drawn, since there is no line.
-          return { label: s.label, stroke: color, width: 2, fill: `${color}22`, value, ...(single ? { points: { show: true, size: 8 } } : {}) };
+          // One day is one point: drawn, since there is no line; so is a rate's every point (one between two
+          // empty hours stands alone), and a rate has no area under it.
+          const points = single ? { show: true, size: 8 } : percent ? { show: true, size: 5, fill: color } : {};
+          return { label: s.label, stroke: color, width: 2, fill: percent ? undefined : `${color}22`, value, points };
         })],
-        hooks: partial ? { drawClear: [shadeToday(today, css)] } : {},
+        hooks: {
+          ...(partial ? { drawClear: [shade(current, current + (hourly ? HOUR : DAY), css)] } : {}),
+          setCursor: [(u) => u.cursor.idx != null && setChosen(u.cursor.idx)],
+        },
       },
-      [x, ...series.map((s) => s.values)],
+      [x, ...shown.map((s) => s.values)],
       box.current,
     );
+    // A click on a point opens the sessions of its day.
+    plot.over.addEventListener('click', () => {
+      if (plot.cursor.idx != null && link.current) location.hash = link.current(points[plot.cursor.idx].day);
+    });
     // The plot's scales, for tests (and anyone in the console).
     box.current.uplot = plot;
     const resize = new ResizeObserver(() => plot.setSize({ width: box.current?.clientWidth || 600, height: HEIGHT }));
@@ -104,15 +108,33 @@ export function DailyChart({ title, days, series, format = String, axis: tick = 
       resize.disconnect();
       plot.destroy();
     };
-  }, [JSON.stringify(days), JSON.stringify(series), theme, percent, today]);
-  const span = days.length === 1 ? days[0] : `${days[0]} to ${days[days.length - 1]}`;
+  }, [JSON.stringify(points), JSON.stringify(shown), theme, percent, current]);
+
+  // The keyboard moves along the points: ← → one point, Home and End the first and last.
+  const onKeyDown = (e) => {
+    const plot = box.current?.uplot;
+    const last = points.length - 1;
+    const at = chosen ?? last;
+    const next = { ArrowLeft: at - 1, ArrowRight: at + 1, Home: 0, End: last }[e.key];
+    if (!plot || next == null) return;
+    e.preventDefault();
+    pointAt(plot, points[Math.min(last, Math.max(0, next))].x);
+  };
+  const onFocus = () => box.current?.uplot && pointAt(box.current.uplot, points[chosen ?? points.length - 1].x);
+  const picked = chosen == null ? null : points[chosen];
+  const span = points.length ? (points[0].day === points[points.length - 1].day ? points[0].day : `${points[0].day} to ${points[points.length - 1].day}`) : '';
+  const nowNote = hourly ? `the current hour (${points.find((p) => p.start === current)?.name}), figures so far` : `today (${today}), figures so far`;
   return html`<figure class="chart">
     <figcaption>${title}</figcaption>
-    <div ref=${box} role="img" aria-label=${`${title}, ${span}${partial ? '; today is partial' : ''}`}></div>
-    <p class="chart-note">Point at a day for its values.${partial ? html` <span class="partial-note">Shaded: today (${today}), figures so far.</span>` : null}</p>
+    <div ref=${box} role="img" tabindex="0" class=${dayHref ? 'opens' : undefined} onKeyDown=${onKeyDown} onFocus=${onFocus}
+      aria-label=${`${title}, ${span}${partial ? `; ${nowNote}` : ''}. Arrow keys read each ${unit}.`}></div>
+    <p class="chart-note" aria-live="polite">${picked
+      ? html`<strong>${picked.name}</strong>${dayHref ? html` · <a href=${dayHref(picked.day)}>Sessions of ${shortDay(picked.day)}</a>` : null}`
+      : `Point at ${hourly ? 'an hour' : 'a day'} (or focus the chart and use ← →) for its values${dayHref ? '; a click opens its day’s sessions' : ''}.`}
+      ${partial ? html` <span class="partial-note">Shaded: ${nowNote}.</span>` : null}</p>
     <details><summary>Numbers</summary>
-      <div class="scroll"><table><thead><tr><th scope="col">Day</th>${series.map((s) => html`<th scope="col" class="num">${s.label}</th>`)}</tr></thead>
-        <tbody>${days.map((d, i) => html`<tr><td>${d}</td>${series.map((s) => html`<td class="num">${s.values[i] == null ? '—' : format(s.values[i])}</td>`)}</tr>`)}</tbody>
+      <div class="scroll"><table><thead><tr><th scope="col">${hourly ? 'Hour' : 'Day'}</th>${shown.map((s) => html`<th scope="col" class="num">${s.label}</th>`)}</tr></thead>
+        <tbody>${points.map((p, i) => html`<tr><td>${dayHref ? html`<a href=${dayHref(p.day)} title=${`Sessions of ${p.day}`}>${p.label}</a>` : p.label}</td>${shown.map((s) => html`<td class="num">${s.values[i] == null ? '—' : format(s.values[i])}</td>`)}</tr>`)}</tbody>
       </table></div>
     </details>
   </figure>`;

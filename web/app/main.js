@@ -17,7 +17,7 @@ import { Admin, tabTitle } from './pages/admin.js';
 import { installShortcuts } from './shortcuts.js';
 import { ErrorBox, Skeleton } from './parts.js';
 
-const ME = `{ me { userId role org { slug name timezone } } orgs { slug name timezone } }`;
+const ME = `{ me { userId role org { slug name timezone } } orgs { slug name timezone breakdownKeys } }`;
 
 function App() {
   const route = useRoute();

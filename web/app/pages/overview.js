@@ -1,30 +1,30 @@
 // The org overview: KPI cards against the previous period of equal length
-// (only when that period has data on at least half of its days), daily
-// charts, failures by category, top users (for roles that see people); the
-// same for one team (`team=<id>`), and the org's teams side by side.
+// (only when that period has data on at least half of its days), charts
+// (hourly for one or two days), failures by category, top users (for roles
+// that see people), breakdowns by model and attribute; the same for one
+// team (`team=<id>`, without breakdowns), and the org's teams side by side.
 import { html } from '../html.js';
 import { orgOf, useQuery } from '../query.js';
 import { href, previous, rangeOf, rangeParams } from '../router.js';
 import { Card, Change, Empty, pending, StaleNote } from '../parts.js';
-import { DailyChart } from '../chart.js';
 import { teamIn, teamOf } from '../teams.js';
 import { TeamsCompare } from './overview-teams.js';
+import { OverviewCharts, hourlyRange } from './overview-charts.js';
+import { Breakdowns } from './overview-breakdowns.js';
+import { TopUsers } from './overview-top-users.js';
 import { compare, count, duration, money, percent, tokens } from '../format.js';
 import { handoffOf, iterationOf, successOf } from '../definitions.js';
 
 const KPIS = `activeUsers sessions runs succeededRuns failedRuns cancelledRuns successRate costUsd inputTokens
   outputTokens durationP95Ms localHandoffRate postHandoffIterationRate errorsByCategory { category count }`;
 const DAILY = `runs succeededRuns failedRuns cancelledRuns successRate costUsd inputTokens outputTokens durationP50Ms durationP95Ms`;
-const FIGURES = `now: overview(range: $range) { kpis { ${KPIS} } daily { date kpis { ${DAILY} } }
+const HOURLY = `at runs succeededRuns failedRuns costUsd`;
+const FIGURES = `now: overview(range: $range) { kpis { ${KPIS} } daily { date kpis { ${DAILY} } } hourly @include(if: $hourly) { ${HOURLY} }
     topUsers(limit: 10) @include(if: $people) { user { id name } sessions runs successRate costUsd totalTokens } }
   before: overview(range: $before) { kpis { ${KPIS} } daily { date kpis { activeUsers sessions runs } } }`;
-const QUERY = `query($org: String!, $range: DateRange!, $before: DateRange!, $people: Boolean!) { org(slug: $org) { ${FIGURES} } }`;
-const TEAM_QUERY = `query($org: String!, $team: ID!, $range: DateRange!, $before: DateRange!, $people: Boolean!) {
+const QUERY = `query($org: String!, $range: DateRange!, $before: DateRange!, $people: Boolean!, $hourly: Boolean!) { org(slug: $org) { ${FIGURES} } }`;
+const TEAM_QUERY = `query($org: String!, $team: ID!, $range: DateRange!, $before: DateRange!, $people: Boolean!, $hourly: Boolean!) {
   org(slug: $org) { slug team(id: $team) { id name ${FIGURES} } } }`;
-
-const minutes = (ms) => (ms == null ? null : ms / 60_000);
-const fixed = (v) => v.toFixed(1);
-const percentTick = (v) => `${v} %`;
 
 /** The number of days of a DateRange. */
 const lengthOf = (range) => Math.round((Date.parse(range.to) - Date.parse(range.from)) / 86_400_000) + 1;
@@ -36,7 +36,7 @@ export function Overview({ org, route, viewer }) {
   const range = rangeOf(route.params, org.timezone);
   const people = viewer.role !== 'MEMBER';
   const team = teamOf(route.params);
-  const variables = { org: org.slug, range, before: previous(range), people };
+  const variables = { org: org.slug, range, before: previous(range), people, hourly: hourlyRange(range) };
   const result = team
     ? useQuery(TEAM_QUERY, { ...variables, team }, (d) => teamIn(orgOf(d, org.slug), team))
     : useQuery(QUERY, variables, (d) => orgOf(d, org.slug)); // one hook either way
@@ -48,6 +48,7 @@ export function Overview({ org, route, viewer }) {
   if (waiting) return waiting;
   const data = result.data;
   const comparison = team ? null : html`<${TeamsCompare} org=${org} route=${route} range=${range} />`;
+  const breakdowns = team ? null : html`<${Breakdowns} org=${org} route=${route} range=${range} viewer=${viewer} />`;
   const k = data.now.kpis;
   const b = data.before.kpis;
   if (k.sessions === 0 && k.runs === 0) {
@@ -55,9 +56,6 @@ export function Overview({ org, route, viewer }) {
     return html`${heading}<${Empty}>${none} from ${range.from} to ${range.to}. Widen the range${team ? ', or add members to the team' : ', or send events with ingestEvents'}.</${Empty}>${comparison}`;
   }
   const failures = k.errorsByCategory.filter((f) => f.count > 0).sort((x, y) => y.count - x.count);
-  const daily = data.now.daily;
-  const days = daily.map((d) => d.date);
-  const series = (label, color, pick) => ({ label, color, values: daily.map((d) => pick(d.kpis)) });
   const tokensNow = k.inputTokens + k.outputTokens;
   const tokensBefore = b.inputTokens + b.outputTokens;
   const length = lengthOf(range);
@@ -85,25 +83,7 @@ export function Overview({ org, route, viewer }) {
         change=${vs(k.postHandoffIterationRate, b.postHandoffIterationRate, { points: true })}
         detail=${iterationOf(k.postHandoffIterationRate, k.localHandoffRate, k.sessions)} />
     </section>
-    <section class="charts" aria-label="Charts">
-      <${DailyChart} title="Runs per day by outcome" days=${days} timeZone=${org.timezone} format=${count} series=${[
-        series('Succeeded', 'green', (d) => d.succeededRuns),
-        series('Failed', 'red', (d) => d.failedRuns),
-        series('Cancelled', 'amber', (d) => d.cancelledRuns),
-      ]} />
-      <${DailyChart} title="Success rate per day (%)" days=${days} timeZone=${org.timezone} format=${fixed} axis=${percentTick} percent series=${[
-        series('Success rate', 'green', (d) => (d.successRate == null ? null : d.successRate * 100)),
-      ]} />
-      <${DailyChart} title="Cost per day (USD)" days=${days} timeZone=${org.timezone} format=${money} series=${[series('Cost', 'blue', (d) => Number(d.costUsd))]} />
-      <${DailyChart} title="Tokens per day" days=${days} timeZone=${org.timezone} format=${count} axis=${tokens} series=${[
-        series('Input', 'violet', (d) => d.inputTokens),
-        series('Output', 'orange', (d) => d.outputTokens),
-      ]} />
-      <${DailyChart} title="Run duration p50 / p95 (minutes)" days=${days} timeZone=${org.timezone} format=${(m) => duration(m * 60_000)} axis=${fixed} series=${[
-        series('p50', 'teal', (d) => minutes(d.durationP50Ms)),
-        series('p95', 'pink', (d) => minutes(d.durationP95Ms)),
-      ]} />
-    </section>
+    <${OverviewCharts} org=${org} route=${route} now=${data.now} />
     <div class="columns">
       <section aria-labelledby="failures">
         <h2 id="failures">Failures by category</h2>
@@ -115,19 +95,6 @@ export function Overview({ org, route, viewer }) {
       </section>
       ${data.now.topUsers ? html`<${TopUsers} org=${org} route=${route} users=${data.now.topUsers} />` : null}
     </div>
+    ${breakdowns}
     ${comparison}`;
-}
-
-function TopUsers({ org, route, users }) {
-  return html`<section aria-labelledby="top-users">
-    <h2 id="top-users">Top users <small>by runs</small></h2>
-    ${users.length
-      ? html`<table class="stack top-users"><thead><tr><th scope="col">User</th><th scope="col" class="num">Sessions</th><th scope="col" class="num">Runs</th>
-          <th scope="col" class="num">Success rate</th><th scope="col" class="num">Cost</th></tr></thead>
-        <tbody>${users.map((u) => html`<tr>
-          <td data-label="User" class="wide"><a href=${href(['org', org.slug, 'users', u.user.id], rangeParams(route.params))}>${u.user.name ?? u.user.id}</a></td>
-          <td data-label="Sessions" class="num">${count(u.sessions)}</td><td data-label="Runs" class="num">${count(u.runs)}</td>
-          <td data-label="Success rate" class="num">${percent(u.successRate)}</td><td data-label="Cost" class="num">${money(u.costUsd)}</td></tr>`)}</tbody></table>`
-      : html`<${Empty}>No user was active in this range.</${Empty}>`}
-  </section>`;
 }

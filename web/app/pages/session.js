@@ -1,5 +1,7 @@
-// One session: header figures, attributes, the timeline (handoffs and run
-// outcomes marked), the runs with details on expand; updates live.
+// One session, headed by its repo (and branch) with its id: header
+// figures, attributes, the timeline (handoffs and run outcomes marked), the
+// runs with a failed run's error in plain sight and tokens on expand;
+// updates live.
 import { html } from '../html.js';
 import { orgOf, useLiveReload, useQuery } from '../query.js';
 import { href, rangeParams } from '../router.js';
@@ -18,6 +20,17 @@ const LIVE = `subscription($org: String!, $id: String) { sessionUpdated(org: $or
 const Status = ({ status }) =>
   html`<span class=${`status ${(status ?? 'RUNNING').toLowerCase()}`}>${(status ?? 'RUNNING').toLowerCase()}</span>`;
 
+/** An attribute that reads as a name: a non-empty string, else null. */
+const text = (value) => (typeof value === 'string' && value.trim() ? value : null);
+
+/** A run's id without its session's id before it ("run-2"), when it starts with it. */
+const runName = (run, session) => (run.startsWith(`${session}-`) ? run.slice(session.length + 1) : run);
+
+/** A failed run's error: its category (OTHER when it gave none) and message; nothing for other runs. */
+const RunError = ({ run }) => (run.status === 'FAILED' || run.errorCategory || run.errorMessage
+  ? html`<span class="category">${run.errorCategory ?? 'OTHER'}</span>${run.errorMessage ? `: ${run.errorMessage}` : ''}`
+  : null);
+
 export function SessionDetail({ org, id, route }) {
   const result = useQuery(QUERY, { org: org.slug, id }, (d) => orgOf(d, org.slug).session);
   useLiveReload(LIVE, { org: org.slug, id }, result.reload);
@@ -30,8 +43,11 @@ export function SessionDetail({ org, id, route }) {
   const s = session;
   const statusOf = Object.fromEntries(s.runs.map((r) => [r.id, r.status]));
   const attributes = Object.entries(s.attributes ?? {});
+  const repo = text(s.attributes?.repo);
+  const branch = repo ? text(s.attributes?.branch) : null;
   return html`
-    <h1>Session ${s.id} <small><a href=${href(['org', org.slug, 'users', s.user.id], rangeParams(route.params))}>${s.user.name ?? s.user.id}</a></small></h1>
+    <h1>${repo ? html`${repo}${branch ? html` <span class="muted">${branch}</span>` : null} ` : null}<span class=${repo ? 'sid' : undefined}>Session ${s.id}</span> <small>by <a
+      href=${href(['org', org.slug, 'users', s.user.id], rangeParams(route.params))}>${s.user.name ?? s.user.id}</a></small></h1>
     <${StaleNote} error=${result.error} />
     <section class="cards" aria-label="Session figures">
       <${Card} label="Started" definition=${ABOUT.Started} value=${when(s.startedAt, org.timezone)} small />
@@ -54,10 +70,13 @@ export function SessionDetail({ org, id, route }) {
         ${e.type === 'RUN_FINISHED' ? html` <${Status} status=${statusOf[e.runId]} />` : null}</li>`)}</ol>
     </section>
     <section aria-label="Runs"><h2>Runs</h2>
-      ${s.runs.length === 0 ? html`<${Empty}>No run yet in this session.</${Empty}>` : html`<div class="scroll"><table><thead><tr><th scope="col">Run</th><th scope="col">Status</th><th scope="col">Model</th><th scope="col">Started</th><th scope="col" class="num">Duration</th><th scope="col" class="num">Cost</th></tr></thead>
-        <tbody>${s.runs.map((r) => html`<tr key=${r.id}><td><details><summary>${r.id}</summary>
-          ${r.errorMessage || r.errorCategory ? html`<p>${r.errorCategory ?? 'OTHER'}${r.errorMessage ? `: ${r.errorMessage}` : ''}</p>` : null}
+      ${s.runs.length === 0 ? html`<${Empty}>No run yet in this session.</${Empty}>` : html`<div class="scroll"><table class="stack runs">
+        <thead><tr><th scope="col">Run</th><th scope="col">Status</th><th scope="col">Model</th><th scope="col">Started</th><th scope="col" class="num">Duration</th>
+          <th scope="col" class="num">Cost</th><th scope="col">Error</th></tr></thead>
+        <tbody>${s.runs.map((r) => html`<tr key=${r.id}><td data-label="Run" class="wide"><details><summary title=${r.id}>${runName(r.id, s.id)}</summary>
           <p>${count(r.inputTokens)} input / ${count(r.outputTokens)} output tokens${r.finishedAt ? `, finished ${when(r.finishedAt, org.timezone)}` : ''}</p></details></td>
-          <td><${Status} status=${r.status} /></td><td>${r.model ?? '—'}</td><td>${when(r.startedAt, org.timezone)}</td><td class="num">${duration(r.durationMs)}</td><td class="num">${money(r.costUsd)}</td></tr>`)}</tbody></table></div>`}
+          <td data-label="Status"><${Status} status=${r.status} /></td><td data-label="Model">${r.model ?? '—'}</td><td data-label="Started">${when(r.startedAt, org.timezone)}</td>
+          <td data-label="Duration" class="num">${duration(r.durationMs)}</td><td data-label="Cost" class="num">${money(r.costUsd)}</td>
+          <td data-label="Error" class="wide run-error"><${RunError} run=${r} /></td></tr>`)}</tbody></table></div>`}
     </section>`;
 }

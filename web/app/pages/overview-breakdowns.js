@@ -1,0 +1,79 @@
+// The org overview's breakdowns (one query): runs, success rate and cost by
+// model and by each of the org's breakdown keys, the top values by cost,
+// then the rest as "other" and the total. A value opens its sessions over
+// the same range; "(none)" and "other" cannot be filtered on and stay text.
+// The org's only: a team's overview has none.
+import { html } from '../html.js';
+import { orgOf, useQuery } from '../query.js';
+import { href, rangeParams } from '../router.js';
+import { Empty, StaleNote } from '../parts.js';
+import { mayAdminister } from './admin.js';
+import { count, money, percent } from '../format.js';
+import { DEFINITIONS, successOf } from '../definitions.js';
+
+const ROW = `value runs succeededRuns failedRuns cancelledRuns successRate costUsd`;
+const FIELDS = `rows { ${ROW} } other { ${ROW} } total { ${ROW} }`;
+/** The value the API gives to runs or sessions without one. */
+const NONE = '(none)';
+
+/** The breakdown query for `keys`: the model, and each key as `k0` … `k4`. */
+function queryOf(keys) {
+  const variables = keys.map((_, i) => `, $k${i}: String!`).join('');
+  const byKey = keys.map((_, i) => `k${i}: breakdown(by: ATTRIBUTE, key: $k${i}) { ${FIELDS} }`).join(' ');
+  return `query($org: String!, $range: DateRange!${variables}) { org(slug: $org) { overview(range: $range) {
+    model: breakdown(by: MODEL) { ${FIELDS} } ${byKey} } } }`;
+}
+
+export function Breakdowns({ org, route, range, viewer }) {
+  const keys = org.breakdownKeys ?? [];
+  const variables = { org: org.slug, range, ...Object.fromEntries(keys.map((k, i) => [`k${i}`, k])) };
+  const result = useQuery(queryOf(keys), variables, (d) => orgOf(d, org.slug).overview);
+  const sessions = (filter) => href(['org', org.slug, 'sessions'], { ...rangeParams(route.params), ...filter });
+  const settings = href(['org', org.slug, 'admin', 'settings']);
+  return html`<section aria-labelledby="breakdowns">
+    <h2 id="breakdowns">Breakdowns <small>of the finished runs, top 10 by cost</small></h2>
+    <p class="hint">Runs that finished in the range: the 10 values that cost most, then the rest together. A value opens its sessions (that list holds every session with activity in the range, so it can hold more).</p>
+    ${keys.length
+      ? null
+      : html`<p class="hint">${mayAdminister(viewer.role)
+        ? html`You can choose up to five attribute keys (such as <code>repo</code>) to break these figures down by, in <a href=${settings}>Settings</a>.`
+        : html`An ORG_ADMIN can choose up to five attribute keys (such as <code>repo</code>) to break these figures down by, in the org’s Settings.`}</p>`}
+    ${result.data
+      ? html`<div class="columns breakdowns">
+        <${Table} id="by-model" title="By model" column="Model" data=${result.data.model} link=${(value) => sessions({ model: value })} what="a model" />
+        ${keys.map((key, i) => html`<${Table} id=${`by-key-${i}`} title=${`By ${key}`} column=${key} data=${result.data[`k${i}`]}
+          link=${(value) => sessions({ attr: `${key}=${value}` })} what=${`the attribute ${key}`} />`)}
+      </div>`
+      : result.error ? html`<${StaleNote} error=${result.error} />` : html`<p class="muted" role="status">Loading the breakdowns…</p>`}
+  </section>`;
+}
+
+/** One breakdown: a row per value, then "other" and the total; `link(value)` opens a value's sessions. */
+function Table({ id, title, column, data, link, what }) {
+  const total = Number(data.total.costUsd);
+  const share = (row) => (total > 0 ? percent(Number(row.costUsd) / total) : '—');
+  const row = (r, label, kind = 'value') => {
+    const success = successOf(r);
+    return html`<tr class=${kind}>
+      <th scope="row" data-label=${column} class="wide">${label}</th>
+      <td data-label="Runs" class="num">${count(r.runs)}</td>
+      <td data-label="Success rate" class="num" title=${success}>${percent(r.successRate)}${success ? html`<span class="visually-hidden"> (${success})</span>` : null}</td>
+      <td data-label="Cost" class="num">${money(r.costUsd)}</td>
+      <td data-label="Share of cost" class="num">${share(r)}</td></tr>`;
+  };
+  const value = (v) => (v === NONE
+    ? html`<span class="muted" title=${`Runs without ${what}: not a filter of the sessions list`}>${NONE}</span>`
+    : html`<a href=${link(v)} title=${`The sessions with ${what} ${v}`}>${v}</a>`);
+  return html`<section aria-labelledby=${id}>
+    <h3 id=${id}>${title}</h3>
+    ${data.rows.length
+      ? html`<table class="stack breakdown">
+        <thead><tr><th scope="col">${column}</th><th scope="col" class="num">Runs</th>
+          <th scope="col" class="num" title=${DEFINITIONS['Success rate']}>Success rate</th><th scope="col" class="num">Cost</th>
+          <th scope="col" class="num" title="The value’s cost ÷ the cost of every value">Share of cost</th></tr></thead>
+        <tbody>${data.rows.map((r) => row(r, value(r.value)))}
+          ${data.other ? row(data.other, html`<span title="Every value past the top 10">Other values</span>`, 'other') : null}</tbody>
+        <tfoot>${row(data.total, 'All', 'total')}</tfoot></table>`
+      : html`<${Empty}>No run finished in this range.</${Empty}>`}
+  </section>`;
+}

@@ -1,0 +1,53 @@
+// The overview's charts: runs by outcome, success rate and cost per day, or
+// per hour for a range of one or two days (`hourly`); tokens and run
+// durations per day (the API has no hourly figures of them). A day, from a
+// point or the numbers, opens its sessions.
+import { html } from '../html.js';
+import { href } from '../router.js';
+import { DailyChart } from '../chart.js';
+import { teamOf } from '../teams.js';
+import { count, duration, money, tokens } from '../format.js';
+
+const minutes = (ms) => (ms == null ? null : ms / 60_000);
+const fixed = (v) => v.toFixed(1);
+const percentTick = (v) => `${v} %`;
+/** Succeeded ÷ (succeeded + failed), as 0–100; none without a finished run. */
+const rateOf = (succeeded, failed) => (succeeded + failed === 0 ? null : (succeeded / (succeeded + failed)) * 100);
+
+/** Whether the overview of `range` draws hours: one or two days. */
+export const hourlyRange = (range) => Math.round((Date.parse(range.to) - Date.parse(range.from)) / 86_400_000) + 1 <= 2;
+
+export function OverviewCharts({ org, route, now }) {
+  const team = teamOf(route.params);
+  const dayHref = (day) => href(['org', org.slug, 'sessions'], { from: day, to: day, team });
+  const zone = { timeZone: org.timezone, dayHref };
+  const days = now.daily.map((d) => d.date);
+  const daily = (label, color, pick) => ({ label, color, values: now.daily.map((d) => pick(d.kpis)) });
+  const hourly = now.hourly?.length ? now.hourly : null;
+  // Runs, success rate and cost per hour when there are hours, else per day.
+  const x = hourly ? { hours: hourly.map((h) => h.at) } : { days };
+  const per = hourly ? 'hour' : 'day';
+  const pick = (label, color, fromDay, fromHour) =>
+    hourly ? { label, color, values: hourly.map(fromHour) } : daily(label, color, fromDay);
+  return html`<section class="charts" aria-label="Charts">
+    <${DailyChart} title=${`Runs per ${per} by outcome`} ...${x} ...${zone} format=${count} series=${[
+      pick('Succeeded', 'green', (d) => d.succeededRuns, (h) => h.succeededRuns),
+      pick('Failed', 'red', (d) => d.failedRuns, (h) => h.failedRuns),
+      pick('Cancelled', 'amber', (d) => d.cancelledRuns, (h) => h.runs - h.succeededRuns - h.failedRuns),
+    ]} />
+    <${DailyChart} title=${`Success rate per ${per} (%)`} ...${x} ...${zone} format=${fixed} axis=${percentTick} percent series=${[
+      pick('Success rate', 'green', (d) => (d.successRate == null ? null : d.successRate * 100), (h) => rateOf(h.succeededRuns, h.failedRuns)),
+    ]} />
+    <${DailyChart} title=${`Cost per ${per} (USD)`} ...${x} ...${zone} format=${money} series=${[
+      pick('Cost', 'blue', (d) => Number(d.costUsd), (h) => Number(h.costUsd)),
+    ]} />
+    <${DailyChart} title="Tokens per day" days=${days} ...${zone} format=${count} axis=${tokens} series=${[
+      daily('Input', 'violet', (d) => d.inputTokens),
+      daily('Output', 'orange', (d) => d.outputTokens),
+    ]} />
+    <${DailyChart} title="Run duration p50 / p95 (minutes)" days=${days} ...${zone} format=${(m) => duration(m * 60_000)} axis=${fixed} series=${[
+      daily('p50', 'teal', (d) => minutes(d.durationP50Ms)),
+      daily('p95', 'pink', (d) => minutes(d.durationP95Ms)),
+    ]} />
+  </section>`;
+}
