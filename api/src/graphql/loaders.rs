@@ -11,6 +11,16 @@ use async_graphql::dataloader::Loader;
 use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
+/// Keys grouped by org: each org's ids are read in one transaction bound
+/// to it.
+fn by_org(keys: &[(Uuid, String)]) -> BTreeMap<Uuid, Vec<String>> {
+    let mut by_org: BTreeMap<Uuid, Vec<String>> = BTreeMap::new();
+    for (org, id) in keys {
+        by_org.entry(*org).or_default().push(id.clone());
+    }
+    by_org
+}
+
 pub struct UserLoader {
     pub db: Db,
 }
@@ -23,13 +33,9 @@ impl Loader<(Uuid, String)> for UserLoader {
         &self,
         keys: &[(Uuid, String)],
     ) -> Result<HashMap<(Uuid, String), UserRow>, Self::Error> {
-        let mut by_org: BTreeMap<Uuid, Vec<String>> = BTreeMap::new();
-        for (org, id) in keys {
-            by_org.entry(*org).or_default().push(id.clone());
-        }
         let mut conn = self.db.app().await.map_err(Arc::new)?;
         let mut found = HashMap::new();
-        for (org, ids) in by_org {
+        for (org, ids) in by_org(keys) {
             let rows = conn
                 .transaction::<_, Error, _>(async |tx| {
                     set_org(tx, org).await?;
@@ -56,13 +62,9 @@ impl Loader<(Uuid, String)> for MemberLoader {
         &self,
         keys: &[(Uuid, String)],
     ) -> Result<HashMap<(Uuid, String), Self::Value>, Self::Error> {
-        let mut by_org: BTreeMap<Uuid, Vec<String>> = BTreeMap::new();
-        for (org, id) in keys {
-            by_org.entry(*org).or_default().push(id.clone());
-        }
         let mut conn = self.db.app().await.map_err(Arc::new)?;
         let mut found = HashMap::new();
-        for (org, ids) in by_org {
+        for (org, ids) in by_org(keys) {
             let rows = conn
                 .transaction::<_, Error, _>(async |tx| {
                     set_org(tx, org).await?;
@@ -76,23 +78,63 @@ impl Loader<(Uuid, String)> for MemberLoader {
     }
 }
 
+/// A session's title: its first user message, per (org, session).
+pub struct TitleLoader {
+    pub db: Db,
+}
+
+impl Loader<(Uuid, String)> for TitleLoader {
+    type Value = String;
+    type Error = Arc<Error>;
+
+    async fn load(
+        &self,
+        keys: &[(Uuid, String)],
+    ) -> Result<HashMap<(Uuid, String), String>, Self::Error> {
+        let mut conn = self.db.app().await.map_err(Arc::new)?;
+        let mut found = HashMap::new();
+        for (org, ids) in by_org(keys) {
+            let rows = conn
+                .transaction::<_, Error, _>(async |tx| {
+                    set_org(tx, org).await?;
+                    Ok(agentmon_core::models::event::first_user_messages(tx, org, &ids).await?)
+                })
+                .await
+                .map_err(Arc::new)?;
+            found.extend(rows.into_iter().map(|(id, title)| ((org, id), title)));
+        }
+        Ok(found)
+    }
+}
+
 type Loaded<L> = Arc<async_graphql::dataloader::DataLoader<L>>;
 
+fn loaded<L: Loader<(Uuid, String)>>(loader: L) -> Loaded<L> {
+    Arc::new(async_graphql::dataloader::DataLoader::new(
+        loader,
+        tokio::spawn,
+    ))
+}
+
 /// The loaders of one request (or websocket connection).
-pub fn for_request(db: &Db) -> (Loaded<UserLoader>, Loaded<MemberLoader>) {
-    let loader = |l| Arc::new(async_graphql::dataloader::DataLoader::new(l, tokio::spawn));
-    (
-        loader(UserLoader { db: db.clone() }),
-        Arc::new(async_graphql::dataloader::DataLoader::new(
-            MemberLoader { db: db.clone() },
-            tokio::spawn,
-        )),
-    )
+pub struct Loaders {
+    pub users: Loaded<UserLoader>,
+    pub members: Loaded<MemberLoader>,
+    pub titles: Loaded<TitleLoader>,
+}
+
+pub fn for_request(db: &Db) -> Loaders {
+    Loaders {
+        users: loaded(UserLoader { db: db.clone() }),
+        members: loaded(MemberLoader { db: db.clone() }),
+        titles: loaded(TitleLoader { db: db.clone() }),
+    }
 }
 
 /// The loaders of a websocket connection, in its data.
 pub fn insert(data: &mut async_graphql::Data, db: &Db) {
-    let (users, members) = for_request(db);
-    data.insert(users);
-    data.insert(members);
+    let loaders = for_request(db);
+    data.insert(loaders.users);
+    data.insert(loaders.members);
+    data.insert(loaders.titles);
 }

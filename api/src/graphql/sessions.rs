@@ -17,6 +17,7 @@ use uuid::Uuid;
 use super::access::{authorize, in_org};
 use super::context::GqlResult;
 use super::kpis::money;
+use super::loaders::TitleLoader;
 use super::ranges::TimeRange;
 use super::session_order::{self, SessionOrder};
 use super::users::UserObject;
@@ -321,6 +322,16 @@ impl SessionObject {
         UserObject::load(ctx, &self.org, &self.row.user_id).await
     }
     /// Earliest event.
+    /// What a person calls the session: its first user message, on one
+    /// line, cut to 120 characters with "…"; null when it has none.
+    async fn title(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        let loader =
+            ctx.data::<std::sync::Arc<async_graphql::dataloader::DataLoader<TitleLoader>>>()?;
+        Ok(loader
+            .load_one((self.org.id, self.row.session_id.clone()))
+            .await?)
+    }
+
     async fn started_at(&self) -> DateTime<Utc> {
         self.row.started_at
     }

@@ -106,8 +106,12 @@ async fn execute(state: &AppState, headers: &HeaderMap, batch: BatchRequest) -> 
         }
     }
     let context = RequestContext::new(principal, request_id.clone());
-    let (users, members) = crate::graphql::loaders::for_request(&state.db);
-    let batch = batch.data(context).data(users).data(members);
+    let loaders = crate::graphql::loaders::for_request(&state.db);
+    let batch = batch
+        .data(context)
+        .data(loaders.users)
+        .data(loaders.members)
+        .data(loaders.titles);
     let mut response = state.schema.execute_batch(batch).await;
     match &mut response {
         BatchResponse::Single(r) => complete_errors(r, &request_id),

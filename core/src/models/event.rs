@@ -173,3 +173,50 @@ pub async fn timeline(
         .await?;
     convert(rows)
 }
+
+/// Longest title a session gets from its first user message, in characters.
+pub const TITLE_CHARS: usize = 120;
+
+/// The first user message of each of these sessions (by occurrence time,
+/// then event id), cut to [`TITLE_CHARS`] with "…": what a person calls the
+/// session. Sessions without one are left out.
+pub async fn first_user_messages(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    sessions: &[String],
+) -> QueryResult<Vec<(String, String)>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        session_id: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        text: String,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT s.session_id, m.text FROM sessions s CROSS JOIN LATERAL (\
+           SELECT e.payload -> 'message' ->> 'text' AS text FROM events e \
+           WHERE e.org_id = s.org_id AND e.session_id = s.session_id \
+             AND e.occurred_at >= s.started_at AND e.event_type = 'MESSAGE_SENT' \
+             AND e.payload -> 'message' ->> 'role' = 'USER' \
+             AND coalesce(e.payload -> 'message' ->> 'text', '') <> '' \
+           ORDER BY e.occurred_at, e.event_id LIMIT 1) m \
+         WHERE s.org_id = $1 AND s.session_id = ANY($2)",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(org_id)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(sessions)
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let one_line = r.text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let title = if one_line.chars().count() > TITLE_CHARS {
+                let cut: String = one_line.chars().take(TITLE_CHARS - 1).collect();
+                format!("{}…", cut.trim_end())
+            } else {
+                one_line
+            };
+            (r.session_id, title)
+        })
+        .collect())
+}

@@ -10,5 +10,6 @@ mod ordering;
 mod pagination;
 mod permissions;
 mod run_filters;
+mod titles;
 mod tokens;
 mod trends;
