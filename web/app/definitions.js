@@ -1,6 +1,6 @@
 // What each figure counts, in one line (from docs/metrics.md), for the KPI
 // cards' hover and focus; and the denominators behind the rates.
-import { count } from './format.js';
+import { count, money } from './format.js';
 
 export const DEFINITIONS = {
   'Active users': 'Distinct users with at least one event on a day of the range.',
@@ -8,6 +8,7 @@ export const DEFINITIONS = {
   Runs: 'Runs that finished in the range: succeeded + failed + cancelled (still running ones are not counted).',
   'Success rate': 'Succeeded runs ÷ (succeeded + failed runs) finished in the range; cancelled runs count on neither side.',
   Cost: 'The sum of the cost (USD) of the runs that finished in the range.',
+  'Cost per successful run': 'The cost (USD) of every run that finished in the range ÷ the runs that succeeded: failed and cancelled runs’ cost is included, so it is what each success costs.',
   Tokens: 'Input + output tokens of the runs that finished in the range.',
   'p95 run duration': '95 % of the runs that finished in the range took this long or less (within 1 %).',
   'Local handoff rate': 'Sessions started in the range that were handed off to LOCAL ÷ sessions started in the range.',
@@ -22,6 +23,13 @@ export function successOf({ succeededRuns, failedRuns, cancelledRuns }) {
   if (succeededRuns == null || failedRuns == null) return null;
   const cancelled = cancelledRuns ? ` (${count(cancelledRuns)} cancelled left out)` : '';
   return `${count(succeededRuns)} of ${count(succeededRuns + failedRuns)} finished runs succeeded${cancelled}.`;
+}
+
+/** "$107.50 over 312 succeeded runs", from Kpis; says so when none succeeded. */
+export function costPerSuccessOf({ costUsd, succeededRuns }) {
+  if (succeededRuns == null) return null;
+  if (!succeededRuns) return 'No run succeeded in the range: there is no cost per success.';
+  return `${money(costUsd)} ÷ ${count(succeededRuns)} succeeded runs.`;
 }
 
 /** "40 of 212 sessions handed off": the rate's numerator, rounded back from rate × sessions. */
