@@ -170,6 +170,7 @@ impl OrgObject {
     /// MANAGER and up: users whose id starts with `text` or whose name or
     /// email holds it (any case), the exact id first, then the most
     /// recently active.
+    #[graphql(complexity = "first.max(0) as usize * child_complexity")]
     async fn user_search(
         &self,
         ctx: &Context<'_>,

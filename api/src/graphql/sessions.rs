@@ -321,7 +321,6 @@ impl SessionObject {
     async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<UserObject> {
         UserObject::load(ctx, &self.org, &self.row.user_id).await
     }
-    /// Earliest event.
     /// What a person calls the session: its first user message, on one
     /// line, cut to 120 characters with "…"; null when it has none.
     async fn title(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
@@ -332,6 +331,7 @@ impl SessionObject {
             .await?)
     }
 
+    /// Earliest event.
     async fn started_at(&self) -> DateTime<Utc> {
         self.row.started_at
     }

@@ -11,6 +11,7 @@ use async_graphql::{Context, Object, SimpleObject};
 use chrono::{Datelike, Duration, NaiveDate};
 
 use super::access::{authorize, in_org};
+use super::cached::{cached, org_key};
 use super::context::GqlResult;
 use super::kpis::money;
 use super::scalars::Date;
@@ -94,8 +95,13 @@ pub async fn cost_trend(
     to: NaiveDate,
 ) -> async_graphql::Result<Vec<CostTrendPoint>> {
     let org_id = org.id;
+    let medians = cached(ctx, org_key(org, "cost-medians", from, to, ""), || async {
+        in_org!(ctx, org_id, |tx| cost_trend::medians(tx, org_id, from, to)
+            .await?)
+    })
+    .await?;
     let points = in_org!(ctx, org_id, |tx| cost_trend::points(
-        tx, org_id, user, from, to
+        tx, org_id, user, from, to, &medians
     )
     .await?)?;
     Ok(points.into_iter().map(CostTrendPoint).collect())

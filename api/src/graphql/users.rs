@@ -158,6 +158,7 @@ impl UserObject {
     }
 
     /// The user's cost per day against the org's median user that day.
+    #[graphql(complexity = 10)]
     async fn cost_trend(
         &self,
         ctx: &Context<'_>,

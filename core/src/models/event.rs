@@ -196,9 +196,9 @@ pub async fn first_user_messages(
         "SELECT s.session_id, m.text FROM sessions s CROSS JOIN LATERAL (\
            SELECT e.payload -> 'message' ->> 'text' AS text FROM events e \
            WHERE e.org_id = s.org_id AND e.session_id = s.session_id \
-             AND e.occurred_at >= s.started_at AND e.event_type = 'MESSAGE_SENT' \
-             AND e.payload -> 'message' ->> 'role' = 'USER' \
-             AND coalesce(e.payload -> 'message' ->> 'text', '') <> '' \
+             AND e.occurred_at BETWEEN s.started_at AND s.last_event_at \
+             AND e.event_type = 'MESSAGE_SENT' AND e.payload -> 'message' ->> 'role' = 'USER' \
+             AND e.payload -> 'message' ->> 'text' ~ '[^[:space:]]' \
            ORDER BY e.occurred_at, e.event_id LIMIT 1) m \
          WHERE s.org_id = $1 AND s.session_id = ANY($2)",
     )

@@ -2,6 +2,7 @@
 //! page by page: every session once, in the figure's order, ties by id.
 
 use agentmon_core::auth::{MintRequest, Role};
+use base64::Engine;
 use chrono::{Duration, TimeZone, Utc};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
@@ -204,6 +205,38 @@ async fn cursors_keep_to_their_order_and_members_to_their_sessions() {
     let cursor = latest["data"]["org"]["sessions"]["pageInfo"]["endCursor"].clone();
     let by_cost = page(json!({"field": "COST"}), cursor).await;
     assert_eq!(error_code(&by_cost), "BAD_USER_INPUT", "{by_cost}");
+
+    // Forged cursors: values no column holds are refused, not run.
+    for (field, value) in [
+        ("COST", "NaN"),
+        ("COST", "1e400"),
+        ("RUNS", "99999999999999999999"),
+        ("STARTED", "10000-01-01T00:00:00Z"),
+        ("MESSAGES", "1; DROP TABLE sessions"),
+    ] {
+        let forged = json!({"order": field, "descending": true, "value": value, "id": "a"});
+        let cursor = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(forged.to_string());
+        let body = page(json!({ "field": field }), json!(cursor)).await;
+        assert_eq!(
+            error_code(&body),
+            "BAD_USER_INPUT",
+            "{field} {value}: {body}"
+        );
+    }
+    let forged = json!({"order": "RUNS", "descending": true, "value": "2", "id": "c"});
+    let cursor = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(forged.to_string());
+    let body = page(json!({ "field": "RUNS" }), json!(cursor)).await;
+    let after: Vec<_> = body["data"]["org"]["sessions"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"))
+        .iter()
+        .map(|e| e["node"]["id"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(
+        after,
+        ["b", "e"],
+        "a well-formed cursor is a place in the order: after (2, c) come (2, b), (1, e)"
+    );
 
     let member = app.token(MintRequest::User {
         sub: "u2".into(),

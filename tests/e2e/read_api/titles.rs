@@ -56,6 +56,7 @@ async fn sessions_are_titled_by_their_first_user_message() {
         message("acme", "b", 0, "USER", &long),
         message("acme", "c", 0, "AGENT", "Only the agent spoke"),
         event("acme", "SESSION_STARTED").session("d").build(),
+        message("acme", "d", 1, "USER", " \n\t "),
         message("beta", "a", 1, "USER", "beta's own words"),
     ];
     let body = app.ingest(&events).await;

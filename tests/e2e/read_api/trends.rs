@@ -8,8 +8,11 @@ use serde_json::{json, Value};
 use crate::harness::{error_code, event, TestApp};
 
 /// (user, day of October 2026, cost of one run or none, succeeded)
-const ACTIVITY: [(&str, u32, Option<&str>, bool); 9] = [
+const ACTIVITY: [(&str, u32, Option<&str>, bool); 12] = [
     ("ann", 5, Some("1"), true),         // Monday of week 41
+    ("eve", 5, None, true),              // only on the Monday, before the range
+    ("gus", 6, Some("5"), true),         // week 41
+    ("fay", 27, None, true),             // only after the range, in its last week
     ("bob", 6, Some("2"), true),         // week 41
     ("cyd", 6, Some("10"), false),       // week 41, a failed run
     ("ann", 11, None, true),             // Sunday of week 41, a message only
@@ -93,18 +96,20 @@ async fn weekly_active_users_and_cost_per_successful_run() {
     assert_eq!(
         weeks,
         [
-            // ann's Monday the 5th is before the range: bob, cyd, ann (15th).
-            week("2026-10-06", "2026-10-11", 6, 3),
+            // eve's Monday the 5th is before the range: bob, cyd, gus, ann (11th).
+            week("2026-10-06", "2026-10-11", 6, 4),
             week("2026-10-12", "2026-10-18", 7, 3),
             week("2026-10-19", "2026-10-25", 7, 1),
+            // fay, on the 27th, is after it.
             week("2026-10-26", "2026-10-26", 1, 1),
         ]
     );
-    // Succeeded: bob 2, ann 1.000001, dee 4, ann 3; cost with the failed runs: 20.500001.
+    // Succeeded: bob 2, gus 5, ann 1.000001, dee 4, ann 3; cost with the failed runs
+    // 25.500001, by 5: 5.1000002, to 6 decimals 5.1.
     let kpis = &org["overview"]["kpis"];
-    assert_eq!(kpis["succeededRuns"], 4);
-    assert_eq!(kpis["costUsd"], "20.500001");
-    assert_eq!(kpis["costPerSuccessfulRun"], "5.125");
+    assert_eq!(kpis["succeededRuns"], 5);
+    assert_eq!(kpis["costUsd"], "25.500001");
+    assert_eq!(kpis["costPerSuccessfulRun"], "5.1");
     let none = query(
         &app,
         &admin,
@@ -136,15 +141,15 @@ async fn a_users_cost_beside_the_orgs_median_user() {
             .unwrap_or_else(|| panic!("no point"))
             .clone()
     };
-    // The 5th: ann alone.
+    // The 5th: ann 1 and eve, active without a run, 0: the mean of the middle two.
     assert_eq!(
         day(5),
-        json!({"date": "2026-10-05", "costUsd": "1", "active": true, "orgMedianCostUsd": "1", "activeUsers": 1})
+        json!({"date": "2026-10-05", "costUsd": "1", "active": true, "orgMedianCostUsd": "0.5", "activeUsers": 2})
     );
-    // The 6th: bob 2 and cyd 10, ann not active: the mean of the middle two.
+    // The 6th: bob 2, gus 5 and cyd 10, ann not active: the middle one.
     assert_eq!(
         day(6),
-        json!({"date": "2026-10-06", "costUsd": "0", "active": false, "orgMedianCostUsd": "6", "activeUsers": 2})
+        json!({"date": "2026-10-06", "costUsd": "0", "active": false, "orgMedianCostUsd": "5", "activeUsers": 3})
     );
     // The 7th: nobody.
     assert_eq!(
@@ -192,7 +197,7 @@ async fn users_found_by_name_email_or_id() {
     assert_eq!(ids(search("B").await), ["bob"], "by id prefix");
     assert_eq!(
         ids(search("@acme.test").await),
-        ["ann", "bob", "dee", "cyd"],
+        ["fay", "ann", "bob", "dee", "cyd", "gus", "eve"],
         "by email, the most recently active first"
     );
     assert!(
