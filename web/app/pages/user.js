@@ -1,17 +1,21 @@
-// One user: profile, KPIs for the range, the trend per day, their sessions.
+// One user: profile, KPIs for the range, the trend per day, their cost beside
+// the org's median user (user-cost.js), their sessions.
 import { html } from '../html.js';
 import { orgOf, useQuery } from '../query.js';
 import { href, rangeOf, rangeParams, timeRange } from '../router.js';
 import { DailyChart } from '../chart.js';
 import { Card, Empty, pending } from '../parts.js';
+import { SessionLabel } from '../session-label.js';
 import { count, duration, money, percent, tokens, when } from '../format.js';
 import { handoffOf, iterationOf, successOf } from '../definitions.js';
+import { CostCharts, CostPerRunCard } from './user-cost.js';
 
 const QUERY = `query($org: String!, $id: String!, $range: DateRange!, $filter: SessionFilter) { org(slug: $org) { user(id: $id) {
   id name email firstSeenAt lastActiveAt
   stats(range: $range) { sessions runs avgRunsPerSession avgActiveTimeMs localHandoffRate postHandoffIterationRate successRate costUsd totalTokens }
-  daily(range: $range) { date kpis { sessions runs succeededRuns failedRuns cancelledRuns costUsd } }
-  sessions(filter: $filter, first: 20) { totalCount edges { node { id lastEventAt runCount costUsd } } } } } }`;
+  daily(range: $range) { date kpis { sessions runs succeededRuns failedRuns cancelledRuns costUsd costPerSuccessfulRun } }
+  costTrend(range: $range) { date costUsd active orgMedianCostUsd activeUsers }
+  sessions(filter: $filter, first: 20) { totalCount edges { node { id lastEventAt runCount costUsd attributes } } } } } }`;
 
 export function UserDetail({ org, id, route }) {
   const range = rangeOf(route.params, org.timezone);
@@ -24,6 +28,7 @@ export function UserDetail({ org, id, route }) {
   const days = user.daily.map((d) => d.date);
   const sum = (key) => user.daily.reduce((total, d) => total + d.kpis[key], 0);
   const outcomes = { succeededRuns: sum('succeededRuns'), failedRuns: sum('failedRuns'), cancelledRuns: sum('cancelledRuns') };
+  const dayHref = (day) => href(['org', org.slug, 'sessions'], { from: day, to: day, user: user.id });
   return html`
     <h1>${user.name ?? user.id} <small>${user.email ?? ''}</small></h1>
     <p class="muted">First seen ${when(user.firstSeenAt, org.timezone)} · last active ${when(user.lastActiveAt, org.timezone)}</p>
@@ -32,6 +37,7 @@ export function UserDetail({ org, id, route }) {
       <${Card} label="Runs" value=${count(s.runs)} />
       <${Card} label="Success rate" value=${percent(s.successRate)} detail=${successOf(outcomes)} />
       <${Card} label="Cost" value=${money(s.costUsd)} />
+      <${CostPerRunCard} daily=${user.daily} />
       <${Card} label="Avg active time" value=${duration(s.avgActiveTimeMs)} />
       <${Card} label="Runs per session" value=${s.avgRunsPerSession?.toFixed(1) ?? '—'} />
       <${Card} label="Handoff rate" value=${percent(s.localHandoffRate)} detail=${handoffOf(s.localHandoffRate, s.sessions)} />
@@ -44,15 +50,13 @@ export function UserDetail({ org, id, route }) {
         { label: 'Sessions', color: 'teal', values: user.daily.map((d) => d.kpis.sessions) },
         { label: 'Runs', color: 'blue', values: user.daily.map((d) => d.kpis.runs) },
       ]} />
-      <${DailyChart} title="Cost per day (USD)" days=${days} timeZone=${org.timezone} format=${money} series=${[
-        { label: 'Cost', color: 'pink', values: user.daily.map((d) => Number(d.kpis.costUsd)) },
-      ]} />
+      <${CostCharts} name=${user.name ?? user.id} trend=${user.costTrend} daily=${user.daily} timeZone=${org.timezone} dayHref=${dayHref} />
     </section>
     <section aria-labelledby="user-sessions"><h2 id="user-sessions">Sessions <small>${count(user.sessions.totalCount)} with activity in the range</small></h2>
       ${user.sessions.edges.length === 0
         ? html`<${Empty}>No session in this range. Widen the range.</${Empty}>`
-        : html`<ul>${user.sessions.edges.map(({ node }) => html`<li key=${node.id}><a href=${href(['org', org.slug, 'sessions', node.id], rangeParams(route.params))}>${node.id}</a>
-          — ${when(node.lastEventAt, org.timezone)}, ${count(node.runCount)} runs, ${money(node.costUsd)}</li>`)}</ul>`}
+        : html`<ul class="user-sessions">${user.sessions.edges.map(({ node }) => html`<li key=${node.id}><a href=${href(['org', org.slug, 'sessions', node.id], rangeParams(route.params))}
+          title=${node.id}><${SessionLabel} session=${node} /></a> <span class="muted">${when(node.lastEventAt, org.timezone)} · ${count(node.runCount)} runs · ${money(node.costUsd)}</span></li>`)}</ul>`}
       ${user.sessions.totalCount > user.sessions.edges.length
         ? html`<p><a href=${href(['org', org.slug, 'sessions'], { ...rangeParams(route.params), user: user.id })}>All ${count(user.sessions.totalCount)} sessions of ${user.name ?? user.id} →</a></p>`
         : null}

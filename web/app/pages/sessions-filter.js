@@ -1,0 +1,45 @@
+// The sessions list's filter from the URL, with what in the URL is not
+// valid by control (said next to it, and not applied); and the same filter
+// as the CSV export's parameters.
+import { rangeOf, timeRange } from '../router.js';
+import { teamOf } from '../teams.js';
+
+/** Failure categories, in the order of the overview's table. */
+export const CATEGORIES = ['TOOL', 'MODEL', 'TIMEOUT', 'OTHER'];
+/** Run statuses, as the run status filter offers them. */
+export const RUN_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
+
+/** The SessionFilter of the URL, and `problems`: what in the URL is not valid, by control (not applied). */
+export function filterOf(params, timeZone) {
+  const filter = { range: timeRange(rangeOf(params, timeZone), timeZone) };
+  const problems = {};
+  if (params.get('user')?.trim()) filter.userId = params.get('user').trim();
+  if (teamOf(params)) filter.team = teamOf(params);
+  const handedOff = params.get('handedOff');
+  if (handedOff === 'true' || handedOff === 'false') filter.handedOff = handedOff === 'true';
+  else if (handedOff) problems.handedOff = `“${handedOff}” is neither yes nor no: this filter is not applied.`;
+  const attr = params.get('attr')?.trim();
+  const [key, ...rest] = (attr ?? '').split('=');
+  if (attr && rest.length && key.trim()) filter.attributes = [{ key: key.trim(), equals: rest.join('=') }];
+  else if (attr) problems.attr = `Write the attribute as key=value, for example repo=web. “${attr}” is not applied.`;
+  const status = params.get('status');
+  if (RUN_STATUSES.includes(status)) filter.runStatus = status;
+  else if (status) problems.status = `“${status}” is not a run status (${RUN_STATUSES.join(', ')}): this filter is not applied.`;
+  const failed = params.get('failed');
+  if (CATEGORIES.includes(failed)) filter.errorCategory = failed;
+  else if (failed) problems.failed = `“${failed}” is not a failure category (${CATEGORIES.join(', ')}): this filter is not applied.`;
+  if (params.get('model')?.trim()) filter.model = params.get('model').trim();
+  return { filter, problems };
+}
+
+/** The filter as `/export/sessions.csv` parameters (the export has no team, and lists in its own order). */
+export function exportParams(slug, filter) {
+  const q = new URLSearchParams({ org: slug, from: filter.range.from, to: filter.range.to });
+  if (filter.userId) q.set('userId', filter.userId);
+  if (filter.handedOff != null) q.set('handedOff', String(filter.handedOff));
+  if (filter.attributes) q.set('attribute', `${filter.attributes[0].key}:${filter.attributes[0].equals}`);
+  if (filter.runStatus) q.set('runStatus', filter.runStatus);
+  if (filter.errorCategory) q.set('errorCategory', filter.errorCategory);
+  if (filter.model) q.set('model', filter.model);
+  return q;
+}

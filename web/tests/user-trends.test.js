@@ -1,0 +1,98 @@
+// A user's page puts their cost in context: per day beside the org's median
+// user (User.costTrend), per successful run; their sessions lead with the
+// repo. The user pages at phone width, in both themes.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { withDashboard } from './suite.js';
+import { card, expectAccessible, shift, signedIn, today } from './browser.js';
+import { layoutProblems } from './layout.js';
+import { money } from '../app/format.js';
+
+let server;
+let browser;
+let manager;
+
+withDashboard((s, b) => {
+  [server, browser] = [s, b];
+  manager = server.token('MANAGER', { org: 'demo-1', sub: 'a-manager' });
+});
+
+const USER = 'user-016';
+const MEDIAN = 'Cost per day vs the org’s median user';
+const PER_RUN = 'Cost per successful run, per day';
+
+/** The rows of the numbers table of the chart titled `title`, as text cells. */
+const numbers = (page, title) => page.locator('figure.chart', { has: page.locator('figcaption', { hasText: title }) }).locator('details tbody tr')
+  .evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent.trim())));
+
+describe('a user’s cost in context', () => {
+  test('the cost-vs-median chart shows the API’s costTrend day by day, and says how often the user was above the median', async () => {
+    const range = { from: shift(today('UTC'), -29), to: today('UTC') };
+    const { org } = await server.gql(manager, `query($r: DateRange!, $f: SessionFilter) { org(slug: "demo-1") { user(id: "${USER}") { name
+      stats(range: $r) { costUsd }
+      daily(range: $r) { date kpis { succeededRuns costPerSuccessfulRun } }
+      costTrend(range: $r) { date costUsd active orgMedianCostUsd }
+      sessions(filter: $f, first: 20) { edges { node { id attributes } } } } } }`,
+    { r: range, f: { range: { from: `${range.from}T00:00:00.000Z`, to: `${shift(range.to, 1)}T00:00:00.000Z` } } });
+    const user = org.user;
+    const page = await signedIn(browser, server, manager, `/org/demo-1/users/${USER}?days=30`);
+    await page.getByRole('heading', { name: user.name }).waitFor();
+    await page.locator('figcaption', { hasText: MEDIAN }).waitFor();
+
+    const rows = await numbers(page, MEDIAN);
+    assert.equal(rows.length, 30);
+    assert.deepEqual(rows, user.costTrend.map((d) => [d.date, money(d.costUsd), d.orgMedianCostUsd == null ? '—' : money(d.orgMedianCostUsd)]));
+    const active = user.costTrend.filter((d) => d.active && d.orgMedianCostUsd != null);
+    const above = active.filter((d) => Number(d.costUsd) > Number(d.orgMedianCostUsd)).length;
+    assert.ok(active.length > 0, 'the demo user was active');
+    await page.getByText(`${user.name} was above it on ${above} of the ${active.length} days they were active.`).waitFor();
+    // The plotted values are the API's too.
+    const plotted = await page.locator('figure.chart', { has: page.locator('figcaption', { hasText: MEDIAN }) }).locator('[role="img"]')
+      .evaluate((el) => el.uplot.data.slice(1));
+    assert.deepEqual(plotted, [user.costTrend.map((d) => Number(d.costUsd)), user.costTrend.map((d) => (d.orgMedianCostUsd == null ? null : Number(d.orgMedianCostUsd)))]);
+
+    // Cost per successful run: the range's cost over its succeeded runs; per day, the API's figure.
+    const succeeded = user.daily.reduce((n, d) => n + d.kpis.succeededRuns, 0);
+    assert.equal(await card(page, 'Cost per successful run'), money((Number(user.stats.costUsd) / succeeded).toFixed(6)));
+    assert.deepEqual(await numbers(page, PER_RUN), user.daily.map((d) => [d.date, d.kpis.costPerSuccessfulRun == null ? '—' : money(d.kpis.costPerSuccessfulRun)]));
+
+    // The sessions lead with their repo, then the id.
+    const labels = await page.locator('ul.user-sessions li a').evaluateAll((as) => as.map((a) => [a.querySelector('.repo')?.textContent ?? null, a.querySelector('.sid').textContent]));
+    assert.deepEqual(labels, user.sessions.edges.map(({ node }) => [node.attributes.repo ?? null, node.id]));
+    await expectAccessible(page, 'on a user with the cost charts');
+  });
+
+  test('a day of the chart opens that day’s sessions of the user', async () => {
+    const page = await signedIn(browser, server, manager, `/org/demo-1/users/${USER}?days=7`);
+    const chart = page.locator('figure.chart', { has: page.locator('figcaption', { hasText: MEDIAN }) });
+    await chart.locator('summary').click();
+    const day = shift(today('UTC'), -1);
+    await chart.locator('details tbody a', { hasText: day }).click();
+    await page.waitForFunction(({ d, u }) => location.hash.includes(`from=${d}&to=${d}`) && location.hash.includes(`user=${u}`), { d: day, u: USER });
+    await page.locator('h1 small', { hasText: 'in all' }).waitFor();
+  });
+});
+
+describe('user pages at phone width', () => {
+  test('at 390 px in both themes the users list and a user neither scroll sideways nor overlap', async () => {
+    for (const colorScheme of ['light', 'dark']) {
+      const options = { colorScheme, viewport: { width: 390, height: 844 } };
+      const list = await signedIn(browser, server, manager, '/org/demo-1/users?days=30', options);
+      await list.locator('table.users tbody tr').first().waitFor();
+      assert.deepEqual(await layoutProblems(list, 'table.users'), [], `users at 390 px, ${colorScheme}`);
+
+      const page = await signedIn(browser, server, manager, `/org/demo-1/users/${USER}?days=30`, options);
+      await page.locator('figcaption', { hasText: MEDIAN }).waitFor();
+      await page.locator('ul.user-sessions li').first().waitFor();
+      for (const summary of await page.locator('.chart summary').all()) await summary.click();
+      assert.deepEqual(await layoutProblems(page, '.chart table'), [], `a user at 390 px, ${colorScheme}`);
+      // Each session line stays inside the screen, its parts one under the other, not over each other.
+      const lines = await page.locator('ul.user-sessions li').evaluateAll((lis) => lis.map((li) => {
+        const [a, meta] = [li.querySelector('a').getBoundingClientRect(), li.querySelector('.muted').getBoundingClientRect()];
+        return { inside: a.right <= innerWidth && meta.right <= innerWidth, apart: meta.top >= a.bottom - 1 };
+      }));
+      assert.ok(lines.every((l) => l.inside && l.apart), JSON.stringify(lines));
+      await expectAccessible(page, `on a user at 390 px, ${colorScheme}`);
+    }
+  });
+});
