@@ -219,6 +219,35 @@ async fn the_binary_alone_serves_the_dashboard_and_commands_agree_from_any_folde
     }
     let main = get(&format!("{base}/app/main.js")).await;
     assert_eq!(main.status(), 200);
+    // The dashboard's page lists every module it will import, so the browser
+    // fetches them side by side: each is served.
+    let index = get(&format!("{base}/"))
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    let preloads: Vec<&str> = index
+        .split("<link rel=\"modulepreload\" href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    for module in ["/app/main.js", "/app/pages/overview.js", "/app/chart.js"] {
+        assert!(preloads.contains(&module), "{module} preloaded: {index}");
+    }
+    assert!(
+        preloads
+            .iter()
+            .any(|p| p.starts_with("/vendor/") && p.ends_with("/preact/dist/preact.module.js")),
+        "{index}"
+    );
+    for module in &preloads {
+        assert_eq!(
+            get(&format!("{base}{module}")).await.status(),
+            200,
+            "{module}"
+        );
+    }
+    assert!(!index.contains("/tests/"), "{index}");
     assert_eq!(get(&format!("{base}/tests/suite.js")).await.status(), 404);
     assert_eq!(
         get(&format!("{base}/vendor/playwright-core/package.json"))

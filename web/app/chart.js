@@ -7,6 +7,8 @@
 // and using the arrow keys) shows each series' value in the legend and,
 // with `dayHref`, a link to that day's sessions (a click opens it too);
 // today (or the current hour), still going, is shaded and said to be partial.
+// A series with days of no value (`gaps`) draws each point, since a point
+// between two gaps has no line to show it.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import { html } from './html.js';
@@ -45,9 +47,13 @@ const pointAt = (plot, x) => plot.setCursor({ left: plot.valToPos(x, 'x'), top: 
  * `format`: how a value reads in the table and the legend; `axis`: on the y
  * axis (the same by default); `percent`: values are 0–100 %; `timeZone`:
  * the org's, to know which day (hour) is now; `dayHref(date)`: the link to
- * a day's sessions.
+ * a day's sessions; `gaps`: missing values are gaps, not zeros (`note`
+ * says so); `note`: a line under the chart; `empty`: what it says when no
+ * series has a value (every one missing); `className`: the figure's;
+ * children go under the note, before the numbers.
  */
-export function DailyChart({ title, days, hours, series, format = String, axis: tick = format, percent = false, timeZone = 'UTC', dayHref = null }) {
+export function DailyChart({ title, days, hours, series, format = String, axis: tick = format, percent = false, gaps = false,
+  timeZone = 'UTC', dayHref = null, note = null, empty = 'No figures to draw in this range.', className = '', children = null }) {
   const box = useRef(null);
   const link = useRef(dayHref);
   link.current = dayHref;
@@ -61,6 +67,7 @@ export function DailyChart({ title, days, hours, series, format = String, axis: 
   const partial = points.some((p) => p.start === current);
   const shown = hourly ? series.map((s) => ({ ...s, values: s.values.map((v, i) => (points[i].start > current ? null : v)) })) : series;
   const unit = hourly ? 'hour' : 'day';
+  const blank = shown.every((s) => s.values.every((v) => v == null));
   useEffect(() => {
     setChosen(null);
     if (!box.current || !points.length) return;
@@ -83,10 +90,10 @@ export function DailyChart({ title, days, hours, series, format = String, axis: 
         series: [{ label: hourly ? 'Hour' : 'Day', value: (_, __, ___, idx) => (idx == null ? '' : points[idx].name) }, ...shown.map((s) => {
           const color = css(`--c-${s.color}`);
           const value = (_, v, __, idx) => (idx == null ? '' : v == null ? '—' : format(v));
-          // One day is one point: drawn, since there is no line; so is a rate's every point (one between two
-          // empty hours stands alone), and a rate has no area under it.
-          const points = single ? { show: true, size: 8 } : percent ? { show: true, size: 5, fill: color } : {};
-          return { label: s.label, stroke: color, width: 2, fill: percent ? undefined : `${color}22`, value, points };
+          // One day is one point: drawn, since there is no line; so is every point of a rate or of a series
+          // with gaps (one between two empty hours stands alone), and neither has an area under it.
+          const points = single ? { show: true, size: 8 } : percent || gaps ? { show: true, size: 5, fill: color } : {};
+          return { label: s.label, stroke: color, width: 2, fill: percent || gaps ? undefined : `${color}22`, value, points };
         })],
         hooks: {
           ...(partial ? { drawClear: [shade(current, current + (hourly ? HOUR : DAY), css)] } : {}),
@@ -108,7 +115,7 @@ export function DailyChart({ title, days, hours, series, format = String, axis: 
       resize.disconnect();
       plot.destroy();
     };
-  }, [JSON.stringify(points), JSON.stringify(shown), theme, percent, current]);
+  }, [JSON.stringify(points), JSON.stringify(shown), theme, percent, gaps, current]);
 
   // The keyboard moves along the points: ← → one point, Home and End the first and last.
   const onKeyDown = (e) => {
@@ -124,14 +131,17 @@ export function DailyChart({ title, days, hours, series, format = String, axis: 
   const picked = chosen == null ? null : points[chosen];
   const span = points.length ? (points[0].day === points[points.length - 1].day ? points[0].day : `${points[0].day} to ${points[points.length - 1].day}`) : '';
   const nowNote = hourly ? `the current hour (${points.find((p) => p.start === current)?.name}), figures so far` : `today (${today}), figures so far`;
-  return html`<figure class="chart">
+  return html`<figure class=${`chart ${className}`.trim()}>
     <figcaption>${title}</figcaption>
+    ${blank ? html`<p class="chart-empty">${empty}</p>` : null}
     <div ref=${box} role="img" tabindex="0" class=${dayHref ? 'opens' : undefined} onKeyDown=${onKeyDown} onFocus=${onFocus}
-      aria-label=${`${title}, ${span}${partial ? `; ${nowNote}` : ''}. Arrow keys read each ${unit}.`}></div>
+      aria-label=${`${title}, ${span}${partial ? `; ${nowNote}` : ''}.${note ? ` ${note}` : ''} Arrow keys read each ${unit}.`}></div>
     <p class="chart-note" aria-live="polite">${picked
       ? html`<strong>${picked.name}</strong>${dayHref ? html` · <a href=${dayHref(picked.day)}>Sessions of ${shortDay(picked.day)}</a>` : null}`
       : `Point at ${hourly ? 'an hour' : 'a day'} (or focus the chart and use ← →) for its values${dayHref ? '; a click opens its day’s sessions' : ''}.`}
-      ${partial ? html` <span class="partial-note">Shaded: ${nowNote}.</span>` : null}</p>
+      ${partial ? html` <span class="partial-note">Shaded: ${nowNote}.</span>` : null}
+      ${note ? html` <span class="gap-note">${note}</span>` : null}</p>
+    ${children}
     <details><summary>Numbers</summary>
       <div class="scroll"><table><thead><tr><th scope="col">${hourly ? 'Hour' : 'Day'}</th>${shown.map((s) => html`<th scope="col" class="num">${s.label}</th>`)}</tr></thead>
         <tbody>${points.map((p, i) => html`<tr><td>${dayHref ? html`<a href=${dayHref(p.day)} title=${`Sessions of ${p.day}`}>${p.label}</a>` : p.label}</td>${shown.map((s) => html`<td class="num">${s.values[i] == null ? '—' : format(s.values[i])}</td>`)}</tr>`)}</tbody>

@@ -214,7 +214,7 @@ describe('breakdowns and drill-downs', () => {
       return { title: chart.querySelector('figcaption').textContent, x: plot.data[0], values: plot.data.slice(1), scale: { min: plot.scales.x.min, max: plot.scales.x.max }, y: { min: plot.scales.y.min, max: plot.scales.y.max } };
     }));
     const hourly = charts.filter((c) => / per hour/.test(c.title));
-    assert.deepEqual(hourly.map((c) => c.title), ['Runs per hour by outcome', 'Success rate per hour (%)', 'Cost per hour (USD)']);
+    assert.deepEqual(hourly.map((c) => c.title), ['Runs per hour by outcome', 'Success rate per hour (%)', 'Cost per hour (USD)', 'Cost per successful run per hour (USD)']);
     for (const c of charts) {
       assert.ok(c.scale.min >= start && c.scale.max <= start + 86_400, `${c.title}: the axis stays in ${day}`);
       assert.ok(c.x.every((x) => x > start && x < start + 86_400), `${c.title}: every point is in ${day}`);

@@ -34,7 +34,7 @@ describe('figures that do not mislead', () => {
     await page.waitForFunction(() => [...document.querySelectorAll('.chart [role="img"]')].every((el) => el.uplot));
     const start = Date.parse(`${day}T00:00:00Z`) / 1000;
     const charts = await scales(page);
-    assert.equal(charts.length, 5);
+    assert.equal(charts.length, 7);
     for (const { title, x, y } of charts) {
       assert.ok(x.min >= start && x.max <= start + 86_400 && x.max > x.min, `${title}: x from ${new Date(x.min * 1000).toISOString()} to ${new Date(x.max * 1000).toISOString()}`);
       assert.equal(y.min, 0, `${title} starts at zero`);

@@ -85,7 +85,7 @@ describe('pages show the figures the API gives', () => {
     const top = await page.locator('section[aria-labelledby="top-users"] tbody tr td:first-child').allTextContents();
     assert.deepEqual(top, org.now.topUsers.map((u) => u.user.name ?? u.user.id));
 
-    assert.equal(await page.locator('.chart').count(), 5, 'five daily charts');
+    assert.equal(await page.locator('.chart').count(), 7, 'seven daily charts');
     const runsChart = page.locator('.chart', { hasText: 'Runs per day by outcome' });
     const shownDaily = await runsChart.locator('details tbody tr').evaluateAll((rows) => rows.map((r) => [...r.cells].map((c) => c.textContent)));
     assert.deepEqual(shownDaily, org.now.daily.map((d) => [d.date, ...[d.kpis.succeededRuns, d.kpis.failedRuns, d.kpis.cancelledRuns].map(String)]));

@@ -8,17 +8,43 @@ use agentmon_core::db::{set_org, Db};
 use agentmon_core::models::user::{self, UserRow};
 use agentmon_core::Error;
 use async_graphql::dataloader::Loader;
-use diesel_async::AsyncConnection;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use futures::future::{BoxFuture, FutureExt};
 use uuid::Uuid;
 
-/// Keys grouped by org: each org's ids are read in one transaction bound
-/// to it.
-fn by_org(keys: &[(Uuid, String)]) -> BTreeMap<Uuid, Vec<String>> {
+/// The values of `keys`, each org's ids read by `read` in one transaction
+/// bound to that org; `read` returns (id, value) pairs.
+async fn per_org<T, F>(
+    db: &Db,
+    keys: &[(Uuid, String)],
+    read: F,
+) -> Result<HashMap<(Uuid, String), T>, Arc<Error>>
+where
+    T: Send,
+    F: Sync
+        + for<'c> Fn(
+            &'c mut AsyncPgConnection,
+            Uuid,
+            &'c [String],
+        ) -> BoxFuture<'c, diesel::QueryResult<Vec<(String, T)>>>,
+{
     let mut by_org: BTreeMap<Uuid, Vec<String>> = BTreeMap::new();
     for (org, id) in keys {
         by_org.entry(*org).or_default().push(id.clone());
     }
-    by_org
+    let mut conn = db.app().await.map_err(Arc::new)?;
+    let mut found = HashMap::new();
+    for (org, ids) in by_org {
+        let rows = conn
+            .transaction::<_, Error, _>(async |tx| {
+                set_org(tx, org).await?;
+                Ok(read(tx, org, &ids).await?)
+            })
+            .await
+            .map_err(Arc::new)?;
+        found.extend(rows.into_iter().map(|(id, value)| ((org, id), value)));
+    }
+    Ok(found)
 }
 
 pub struct UserLoader {
@@ -33,19 +59,14 @@ impl Loader<(Uuid, String)> for UserLoader {
         &self,
         keys: &[(Uuid, String)],
     ) -> Result<HashMap<(Uuid, String), UserRow>, Self::Error> {
-        let mut conn = self.db.app().await.map_err(Arc::new)?;
-        let mut found = HashMap::new();
-        for (org, ids) in by_org(keys) {
-            let rows = conn
-                .transaction::<_, Error, _>(async |tx| {
-                    set_org(tx, org).await?;
-                    Ok(user::by_ids(tx, org, &ids).await?)
-                })
-                .await
-                .map_err(Arc::new)?;
-            found.extend(rows.into_iter().map(|r| ((org, r.user_id.clone()), r)));
-        }
-        Ok(found)
+        per_org(&self.db, keys, |tx, org, ids| {
+            async move {
+                let rows = user::by_ids(tx, org, ids).await?;
+                Ok(rows.into_iter().map(|r| (r.user_id.clone(), r)).collect())
+            }
+            .boxed()
+        })
+        .await
     }
 }
 
@@ -62,19 +83,14 @@ impl Loader<(Uuid, String)> for MemberLoader {
         &self,
         keys: &[(Uuid, String)],
     ) -> Result<HashMap<(Uuid, String), Self::Value>, Self::Error> {
-        let mut conn = self.db.app().await.map_err(Arc::new)?;
-        let mut found = HashMap::new();
-        for (org, ids) in by_org(keys) {
-            let rows = conn
-                .transaction::<_, Error, _>(async |tx| {
-                    set_org(tx, org).await?;
-                    Ok(agentmon_core::models::member::by_ids(tx, org, &ids).await?)
-                })
-                .await
-                .map_err(Arc::new)?;
-            found.extend(rows.into_iter().map(|r| ((org, r.user_id.clone()), r)));
-        }
-        Ok(found)
+        per_org(&self.db, keys, |tx, org, ids| {
+            async move {
+                let rows = agentmon_core::models::member::by_ids(tx, org, ids).await?;
+                Ok(rows.into_iter().map(|r| (r.user_id.clone(), r)).collect())
+            }
+            .boxed()
+        })
+        .await
     }
 }
 
@@ -91,19 +107,10 @@ impl Loader<(Uuid, String)> for TitleLoader {
         &self,
         keys: &[(Uuid, String)],
     ) -> Result<HashMap<(Uuid, String), String>, Self::Error> {
-        let mut conn = self.db.app().await.map_err(Arc::new)?;
-        let mut found = HashMap::new();
-        for (org, ids) in by_org(keys) {
-            let rows = conn
-                .transaction::<_, Error, _>(async |tx| {
-                    set_org(tx, org).await?;
-                    Ok(agentmon_core::models::event::first_user_messages(tx, org, &ids).await?)
-                })
-                .await
-                .map_err(Arc::new)?;
-            found.extend(rows.into_iter().map(|(id, title)| ((org, id), title)));
-        }
-        Ok(found)
+        per_org(&self.db, keys, |tx, org, ids| {
+            agentmon_core::models::event::first_user_messages(tx, org, ids).boxed()
+        })
+        .await
     }
 }
 

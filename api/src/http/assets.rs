@@ -64,6 +64,40 @@ impl Source {
         }
     }
 
+    /// Every module of the dashboard (`app/**.js`), sorted: what a page
+    /// asks the browser to fetch at once instead of import by import.
+    pub fn modules(&self) -> Vec<String> {
+        let mut modules: Vec<String> = match self {
+            Source::Embedded => Web::iter()
+                .filter(|p| p.starts_with("app/") && p.ends_with(".js"))
+                .map(|p| p.into_owned())
+                .collect(),
+            Source::Dir(dir) => {
+                let mut found = Vec::new();
+                let mut folders = vec![dir.join("app")];
+                while let Some(folder) = folders.pop() {
+                    for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+                        let path = entry.path();
+                        if path.is_dir() {
+                            folders.push(path);
+                        } else if let Some(relative) = path
+                            .strip_prefix(dir)
+                            .ok()
+                            .and_then(|p| p.to_str())
+                            .filter(|p| p.ends_with(".js"))
+                        {
+                            found.push(relative.replace('\\', "/"));
+                        }
+                    }
+                }
+                found
+            }
+        };
+        modules.retain(|p| !is_private(p));
+        modules.sort();
+        modules
+    }
+
     pub fn describe(&self) -> String {
         match self {
             Source::Embedded => "embedded in the binary".into(),

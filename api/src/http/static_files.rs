@@ -36,15 +36,39 @@ async fn graphiql(State(state): State<AppState>) -> Response {
 
 fn page(state: &AppState, name: &str) -> Response {
     match state.web.page_file(name) {
-        Some(asset) => html(&asset),
+        Some(asset) => html(&asset, &preloads(&state.web, &asset)),
         None => not_found(name),
     }
+}
+
+/// The dashboard's entry module.
+const ENTRY: &str = "<script type=\"module\" src=\"/app/main.js\">";
+
+/// For the page that loads the dashboard: a `modulepreload` link for each
+/// of its modules and the libraries of its import map, so the browser
+/// fetches them side by side instead of discovering them import by import.
+fn preloads(web: &assets::Source, asset: &Asset) -> String {
+    let page = String::from_utf8_lossy(&asset.bytes);
+    if !page.contains(ENTRY) {
+        return String::new();
+    }
+    let libraries = page
+        .split("\"/vendor/")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|path| path.ends_with(".js"))
+        .map(|path| format!("/vendor/{path}"));
+    let modules = web.modules().into_iter().map(|path| format!("/{path}"));
+    libraries
+        .chain(modules)
+        .map(|href| format!("<link rel=\"modulepreload\" href=\"{href}\">\n  "))
+        .collect()
 }
 
 async fn file(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
     let path = uri.path();
     match state.web.page_file(path) {
-        Some(asset) if path.ends_with(".html") => html(&asset),
+        Some(asset) if path.ends_with(".html") => html(&asset, &preloads(&state.web, &asset)),
         Some(asset) => send(&headers, asset, REVALIDATE),
         None => not_found(path),
     }
@@ -89,11 +113,13 @@ fn send(request: &HeaderMap, asset: Asset, cache: &'static str) -> Response {
         .into_response()
 }
 
-/// A page: its library URLs versioned, its inline scripts admitted by a
-/// fresh nonce and nothing else inline.
-fn html(asset: &Asset) -> Response {
+/// A page: its `preloads` before its entry module, its library URLs
+/// versioned, its inline scripts admitted by a fresh nonce and nothing else
+/// inline.
+fn html(asset: &Asset, preloads: &str) -> Response {
     let nonce = uuid::Uuid::new_v4().simple().to_string();
     let body = String::from_utf8_lossy(&asset.bytes)
+        .replace(ENTRY, &format!("{preloads}{ENTRY}"))
         .replace("\"/vendor/", &format!("\"/vendor/{VENDOR_VERSION}/"))
         .replace(
             "<script type=\"importmap\">",

@@ -307,6 +307,17 @@ impl TestApp {
         self.ingest_as(&self.ingest_token(&["*"]), events).await
     }
 
+    /// Sends events that must all be accepted, then projects them.
+    pub async fn seed(&self, events: &[Value]) {
+        let body = self.ingest(events).await;
+        assert_eq!(
+            body["data"]["ingestEvents"]["accepted"],
+            events.len(),
+            "{body}"
+        );
+        self.project_all().await;
+    }
+
     /// `ingest_as` on the second server (the replica).
     pub async fn ingest_on_replica(&self, token: &str, events: &[Value]) -> Value {
         let body = json!({

@@ -119,11 +119,7 @@ async fn breakdowns_by_model_and_by_a_chosen_key_equal_the_events() {
     let app = TestApp::new().await;
     app.create_org("acme", "UTC").await;
     let sent = events();
-    assert_eq!(
-        app.ingest(&sent).await["data"]["ingestEvents"]["accepted"],
-        sent.len()
-    );
-    app.project_all().await;
+    app.seed(&sent).await;
     let member = app.user_token(Role::Member, Some("acme"));
     let admin = app.user_token(Role::OrgAdmin, Some("acme"));
 

@@ -70,13 +70,7 @@ async fn seeded() -> TestApp {
             );
         }
     }
-    let body = app.ingest(&events).await;
-    assert_eq!(
-        body["data"]["ingestEvents"]["accepted"],
-        events.len(),
-        "{body}"
-    );
-    app.project_all().await;
+    app.seed(&events).await;
     app
 }
 

@@ -45,13 +45,7 @@ async fn seeded() -> TestApp {
     ));
     events.extend(run("odd", "m-1", Some(json!({"status": "FAILED"}))));
     events.extend(run("busy", "m-3", None));
-    let body = app.ingest(&events).await;
-    assert_eq!(
-        body["data"]["ingestEvents"]["accepted"],
-        events.len(),
-        "{body}"
-    );
-    app.project_all().await;
+    app.seed(&events).await;
     app
 }
 

@@ -59,13 +59,7 @@ async fn sessions_are_titled_by_their_first_user_message() {
         message("acme", "d", 1, "USER", " \n\t "),
         message("beta", "a", 1, "USER", "beta's own words"),
     ];
-    let body = app.ingest(&events).await;
-    assert_eq!(
-        body["data"]["ingestEvents"]["accepted"],
-        events.len(),
-        "{body}"
-    );
-    app.project_all().await;
+    app.seed(&events).await;
 
     let cut = format!("{}…", "word ".repeat(24).trim_end());
     assert_eq!(cut.chars().count(), 120);

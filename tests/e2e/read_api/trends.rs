@@ -56,13 +56,7 @@ async fn seeded() -> TestApp {
             .set("user", json!({"name": "ANN Example"}))
             .build(),
     );
-    let body = app.ingest(&events).await;
-    assert_eq!(
-        body["data"]["ingestEvents"]["accepted"],
-        events.len(),
-        "{body}"
-    );
-    app.project_all().await;
+    app.seed(&events).await;
     app
 }
 

@@ -1,11 +1,13 @@
-// The overview's charts: runs by outcome, success rate and cost per day, or
-// per hour for a range of one or two days (`hourly`); tokens and run
-// durations per day (the API has no hourly figures of them). A day, from a
-// point or the numbers, opens its sessions.
+// The overview's charts: runs by outcome, success rate, cost and cost per
+// successful run per day, or per hour for a range of one or two days
+// (`hourly`); active users (and weeks), tokens and run durations per day
+// (the API has no hourly figures of them). A day, from a point or the
+// numbers, opens its sessions.
 import { html } from '../html.js';
 import { href } from '../router.js';
 import { DailyChart } from '../chart.js';
 import { teamOf } from '../teams.js';
+import { ActiveUsers } from './overview-trends.js';
 import { count, duration, money, tokens } from '../format.js';
 
 const minutes = (ms) => (ms == null ? null : ms / 60_000);
@@ -13,6 +15,9 @@ const fixed = (v) => v.toFixed(1);
 const percentTick = (v) => `${v} %`;
 /** Succeeded ÷ (succeeded + failed), as 0–100; none without a finished run. */
 const rateOf = (succeeded, failed) => (succeeded + failed === 0 ? null : (succeeded / (succeeded + failed)) * 100);
+
+/** Cost ÷ succeeded runs; none (a gap) without a success. */
+const perSuccess = (cost, succeeded) => (cost == null || !succeeded ? null : Number(cost) / succeeded);
 
 /** Whether the overview of `range` draws hours: one or two days. */
 export const hourlyRange = (range) => Math.round((Date.parse(range.to) - Date.parse(range.from)) / 86_400_000) + 1 <= 2;
@@ -41,6 +46,11 @@ export function OverviewCharts({ org, route, now }) {
     <${DailyChart} title=${`Cost per ${per} (USD)`} ...${x} ...${zone} format=${money} series=${[
       pick('Cost', 'blue', (d) => Number(d.costUsd), (h) => Number(h.costUsd)),
     ]} />
+    <${DailyChart} title=${`Cost per successful run per ${per} (USD)`} ...${x} ...${zone} format=${money} gaps
+      empty="No run succeeded in this range: there is no cost per success to draw."
+      note=${`All runs’ cost ÷ succeeded runs. ${hourly ? 'An hour' : 'A day'} without a successful run is a gap, not a zero.`} series=${[
+      pick('Cost per success', 'violet', (d) => (d.costPerSuccessfulRun == null ? null : Number(d.costPerSuccessfulRun)), (h) => perSuccess(h.costUsd, h.succeededRuns)),
+    ]} />
     <${DailyChart} title="Tokens per day" days=${days} ...${zone} format=${count} axis=${tokens} series=${[
       daily('Input', 'violet', (d) => d.inputTokens),
       daily('Output', 'orange', (d) => d.outputTokens),
@@ -49,5 +59,6 @@ export function OverviewCharts({ org, route, now }) {
       daily('p50', 'teal', (d) => minutes(d.durationP50Ms)),
       daily('p95', 'pink', (d) => minutes(d.durationP95Ms)),
     ]} />
+    <${ActiveUsers} days=${days} zone=${zone} daily=${now.daily} weekly=${now.weekly ?? null} />
   </section>`;
 }

@@ -3,6 +3,9 @@
 // (hourly for one or two days), failures by category, top users (for roles
 // that see people), breakdowns by model and attribute; the same for one
 // team (`team=<id>`, without breakdowns), and the org's teams side by side.
+// Once its cards and charts are drawn it marks `overview-ready` (a
+// performance mark, from navigation start) for the ready-time test.
+import { useEffect, useRef } from 'preact/hooks';
 import { html } from '../html.js';
 import { orgOf, useQuery } from '../query.js';
 import { href, previous, rangeOf, rangeParams } from '../router.js';
@@ -10,24 +13,48 @@ import { Card, Change, Empty, pending, StaleNote } from '../parts.js';
 import { teamIn, teamOf } from '../teams.js';
 import { TeamsCompare } from './overview-teams.js';
 import { OverviewCharts, hourlyRange } from './overview-charts.js';
+import { WEEKS_FROM } from './overview-trends.js';
 import { Breakdowns } from './overview-breakdowns.js';
 import { TopUsers } from './overview-top-users.js';
 import { compare, count, duration, money, percent, tokens } from '../format.js';
-import { handoffOf, iterationOf, successOf } from '../definitions.js';
+import { costPerSuccessOf, handoffOf, iterationOf, successOf } from '../definitions.js';
 
-const KPIS = `activeUsers sessions runs succeededRuns failedRuns cancelledRuns successRate costUsd inputTokens
+const KPIS = `activeUsers sessions runs succeededRuns failedRuns cancelledRuns successRate costUsd costPerSuccessfulRun inputTokens
   outputTokens durationP95Ms localHandoffRate postHandoffIterationRate errorsByCategory { category count }`;
-const DAILY = `runs succeededRuns failedRuns cancelledRuns successRate costUsd inputTokens outputTokens durationP50Ms durationP95Ms`;
+const DAILY = `activeUsers runs succeededRuns failedRuns cancelledRuns successRate costUsd costPerSuccessfulRun inputTokens outputTokens durationP50Ms durationP95Ms`;
 const HOURLY = `at runs succeededRuns failedRuns costUsd`;
 const FIGURES = `now: overview(range: $range) { kpis { ${KPIS} } daily { date kpis { ${DAILY} } } hourly @include(if: $hourly) { ${HOURLY} }
+    weekly @include(if: $weekly) { from to days activeUsers }
     topUsers(limit: 10) @include(if: $people) { user { id name } sessions runs successRate costUsd totalTokens } }
   before: overview(range: $before) { kpis { ${KPIS} } daily { date kpis { activeUsers sessions runs } } }`;
-const QUERY = `query($org: String!, $range: DateRange!, $before: DateRange!, $people: Boolean!, $hourly: Boolean!) { org(slug: $org) { ${FIGURES} } }`;
-const TEAM_QUERY = `query($org: String!, $team: ID!, $range: DateRange!, $before: DateRange!, $people: Boolean!, $hourly: Boolean!) {
+const VARS = '$range: DateRange!, $before: DateRange!, $people: Boolean!, $hourly: Boolean!, $weekly: Boolean!';
+const QUERY = `query($org: String!, ${VARS}) { org(slug: $org) { ${FIGURES} } }`;
+const TEAM_QUERY = `query($org: String!, $team: ID!, ${VARS}) {
   org(slug: $org) { slug team(id: $team) { id name ${FIGURES} } } }`;
+
+/** A decimal string as a number; null stays null (no figure, not zero). */
+const decimal = (text) => (text == null ? null : Number(text));
 
 /** The number of days of a DateRange. */
 const lengthOf = (range) => Math.round((Date.parse(range.to) - Date.parse(range.from)) / 86_400_000) + 1;
+
+/** Marks `overview-ready` once per `key` (a range): a frame after the cards render and every chart's plot is drawn. */
+function useReadyMark(key) {
+  const marked = useRef(null);
+  useEffect(() => {
+    if (!key || marked.current === key) return undefined;
+    let frame = requestAnimationFrame(function check() {
+      const plots = [...document.querySelectorAll('main .chart [role="img"]')];
+      if (!plots.every((el) => el.uplot)) {
+        frame = requestAnimationFrame(check);
+        return;
+      }
+      marked.current = key;
+      performance.mark('overview-ready', { detail: key });
+    });
+    return () => cancelAnimationFrame(frame);
+  });
+}
 
 /** Whether a period has data on at least half of its days: enough to compare with. */
 const enoughData = (daily, days) => daily.filter((d) => d.kpis.activeUsers > 0 || d.kpis.sessions > 0 || d.kpis.runs > 0).length >= Math.ceil(days / 2);
@@ -36,7 +63,7 @@ export function Overview({ org, route, viewer }) {
   const range = rangeOf(route.params, org.timezone);
   const people = viewer.role !== 'MEMBER';
   const team = teamOf(route.params);
-  const variables = { org: org.slug, range, before: previous(range), people, hourly: hourlyRange(range) };
+  const variables = { org: org.slug, range, before: previous(range), people, hourly: hourlyRange(range), weekly: lengthOf(range) >= WEEKS_FROM };
   const result = team
     ? useQuery(TEAM_QUERY, { ...variables, team }, (d) => teamIn(orgOf(d, org.slug), team))
     : useQuery(QUERY, variables, (d) => orgOf(d, org.slug)); // one hook either way
@@ -44,6 +71,7 @@ export function Overview({ org, route, viewer }) {
   const heading = team
     ? html`<h1>${result.data ? `Team ${result.data.name}` : 'Team'} <small>${org.name} · ${span}</small></h1>`
     : html`<h1>${org.name} <small>${span}</small></h1>`;
+  useReadyMark(result.data ? `${range.from}/${range.to}/${team ?? ''}` : null);
   const waiting = pending(result, heading);
   if (waiting) return waiting;
   const data = result.data;
@@ -74,6 +102,8 @@ export function Overview({ org, route, viewer }) {
         detail=${`${count(k.succeededRuns)} succeeded, ${count(k.failedRuns)} failed, ${count(k.cancelledRuns)} cancelled.`} />
       <${Card} label="Success rate" value=${percent(k.successRate)} change=${vs(k.successRate, b.successRate, { points: true, better: 'up' })} detail=${successOf(k)} />
       <${Card} label="Cost" value=${money(k.costUsd)} change=${vs(Number(k.costUsd), Number(b.costUsd), { better: 'down' })} />
+      <${Card} label="Cost per successful run" value=${money(k.costPerSuccessfulRun)}
+        change=${vs(decimal(k.costPerSuccessfulRun), decimal(b.costPerSuccessfulRun), { better: 'down' })} detail=${costPerSuccessOf(k)} />
       <${Card} label="Tokens" value=${tokens(tokensNow)} change=${vs(tokensNow, tokensBefore)}
         detail=${`${count(k.inputTokens)} input and ${count(k.outputTokens)} output tokens.`} />
       <${Card} label="p95 run duration" value=${duration(k.durationP95Ms)} change=${vs(k.durationP95Ms, b.durationP95Ms, { better: 'down' })} />

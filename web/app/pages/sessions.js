@@ -18,7 +18,7 @@ import { SessionsTable } from './sessions-table.js';
 
 const QUERY = `query($org: String!, $filter: SessionFilter, $after: String, $orderBy: SessionOrder) { org(slug: $org) {
   sessions(filter: $filter, first: 25, after: $after, orderBy: $orderBy) { totalCount pageInfo { hasNextPage endCursor }
-    edges { node { id user { id name } startedAt lastEventAt messageCount runCount succeededRuns failedRuns cancelledRuns
+    edges { node { id title user { id name } startedAt lastEventAt messageCount runCount succeededRuns failedRuns cancelledRuns
       costUsd activeTimeMs handedOff iteratedAfterHandoff attributes } } } } }`;
 const LIVE = `subscription($org: String!) { sessionUpdated(org: $org) { session { id } } }`;
 

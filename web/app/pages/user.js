@@ -15,7 +15,7 @@ const QUERY = `query($org: String!, $id: String!, $range: DateRange!, $filter: S
   stats(range: $range) { sessions runs avgRunsPerSession avgActiveTimeMs localHandoffRate postHandoffIterationRate successRate costUsd totalTokens }
   daily(range: $range) { date kpis { sessions runs succeededRuns failedRuns cancelledRuns costUsd costPerSuccessfulRun } }
   costTrend(range: $range) { date costUsd active orgMedianCostUsd activeUsers }
-  sessions(filter: $filter, first: 20) { totalCount edges { node { id lastEventAt runCount costUsd attributes } } } } } }`;
+  sessions(filter: $filter, first: 20) { totalCount edges { node { id title lastEventAt runCount costUsd attributes } } } } } }`;
 
 export function UserDetail({ org, id, route }) {
   const range = rangeOf(route.params, org.timezone);
