@@ -145,11 +145,17 @@ pub(super) fn push_filter(sql: &mut Sql, org: Uuid, filter: &SessionFilter) {
     if let Some((from, to)) = filter.range {
         sql.push(" AND s.started_at < ").bind(Bind::Time(to));
         sql.push(" AND s.last_event_at >= ").bind(Bind::Time(from));
-        sql.push(" AND EXISTS (SELECT 1 FROM events e WHERE e.org_id = s.org_id AND e.session_id = s.session_id AND e.occurred_at >= ")
+        // A session whose first or last event is in the range has an event
+        // in it; only one spanning the whole range needs its events read.
+        sql.push(" AND (s.started_at >= ")
+            .bind(Bind::Time(from))
+            .push(" OR s.last_event_at < ")
+            .bind(Bind::Time(to));
+        sql.push(" OR EXISTS (SELECT 1 FROM events e WHERE e.org_id = s.org_id AND e.session_id = s.session_id AND e.occurred_at >= ")
             .bind(Bind::Time(from))
             .push(" AND e.occurred_at < ")
             .bind(Bind::Time(to))
-            .push(")");
+            .push("))");
     }
     if let Some(user) = &filter.user_id {
         sql.push(" AND s.user_id = ").bind(Bind::Text(user.clone()));
