@@ -1,7 +1,8 @@
 // The x axis of a chart over time: its points are days, or hours of the
-// org's time zone; either is placed at its wall-clock time drawn as UTC, so
-// a day of 23 or 25 hours still spans one day of the axis and the labels
-// read as the org's clock.
+// org's time zone. Days are placed at their date drawn as UTC; hours one
+// hour apart from the first hour's wall-clock time, so a day of 25 hours
+// has 25 places (the repeated hour is not drawn over the first) and the
+// labels read as the org's clock.
 
 export const DAY = 86_400;
 export const HOUR = 3_600;
@@ -38,12 +39,30 @@ export function dayPoints(days) {
   return days.map((day) => ({ x: startOf(day) + DAY / 2, start: startOf(day), day, label: day, name: long.format(at(startOf(day))) }));
 }
 
-/** The points of hourly figures (`hours`: the first instant of each hour). */
+/** "UTC−4", "UTC+5:30": the offset of a wall clock (seconds drawn in UTC) from the instant `at` (ms). */
+const offsetOf = (wall, at) => {
+  const minutes = Math.round(wall / 60 - at / 60_000);
+  const size = Math.abs(minutes);
+  return `UTC${minutes < 0 ? '−' : '+'}${Math.floor(size / 60)}${size % 60 ? `:${String(size % 60).padStart(2, '0')}` : ''}`;
+};
+
+/**
+ * The points of hourly figures (`hours`: the first instant of each hour):
+ * hour i is drawn at the first hour's wall clock + i hours (the time that
+ * passed), so the hour repeated when the clocks go back gets its own place;
+ * `wall` is its start on the org's clock (what the axis reads), `at` its
+ * instant (ms); a repeated wall-clock hour says its UTC offset.
+ */
 export function hourPoints(hours, timeZone) {
-  return hours.map((instant) => {
-    const start = wallClock(instant, timeZone);
-    const day = at(start).toISOString().slice(0, 10);
-    return { x: start + HOUR / 2, start, day, label: `${day} ${clock(start)}`, name: `${weekday.format(at(start))}, ${clock(start)}–${clock(start + HOUR)}` };
+  const walls = hours.map((instant) => wallClock(instant, timeZone));
+  const repeated = new Set(walls.filter((w, i) => walls.indexOf(w) !== i));
+  return hours.map((instant, i) => {
+    const [wall, when] = [walls[i], Date.parse(instant)];
+    const start = walls[0] + i * HOUR;
+    const day = at(wall).toISOString().slice(0, 10);
+    const offset = repeated.has(wall) ? ` (${offsetOf(wall, when)})` : '';
+    return { x: start + HOUR / 2, start, wall, at: when, day, label: `${day} ${clock(wall)}${offset}`,
+      name: `${weekday.format(at(wall))}, ${clock(wall)}–${clock(wall + HOUR)}${offset}` };
   });
 }
 
@@ -61,17 +80,16 @@ export function dayAxis(points, style) {
   };
 }
 
-/** The x axis for hours: a tick at the start of every few hours (as many as fit); midnight says the date. */
-export function hourAxis(style) {
+/** The x axis for hours (`points`): a tick at the start of every few hours of the org's clock (as many as fit); midnight says the date. */
+export function hourAxis(points, style) {
+  const wallAt = new Map(points.map((p) => [p.start, p.wall]));
   return {
     ...style,
     splits: (u, _, min, max) => {
       const fit = Math.max(1, Math.floor(u.bbox.width / devicePixelRatio / 48));
       const every = [1, 2, 3, 4, 6, 12, 24].find((h) => (max - min) / (h * HOUR) <= fit) ?? 24;
-      const ticks = [];
-      for (let t = Math.ceil(min / (every * HOUR)) * every * HOUR; t < max; t += every * HOUR) ticks.push(t);
-      return ticks;
+      return points.filter((p) => p.start >= min && p.start < max && (p.wall / HOUR) % every === 0).map((p) => p.start);
     },
-    values: (_, ticks) => ticks.map((t) => (t % DAY === 0 ? short.format(at(t)) : clock(t))),
+    values: (_, ticks) => ticks.map((t) => wallAt.get(t) ?? t).map((w) => (w % DAY === 0 ? short.format(at(w)) : clock(w))),
   };
 }

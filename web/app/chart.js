@@ -13,7 +13,8 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import { html } from './html.js';
 import { useTheme } from './theme.js';
-import { DAY, HOUR, dayAxis, dayPoints, hourAxis, hourPoints, shortDay, startOf, wallClock } from './chart-time.js';
+import { todayIn } from './router.js';
+import { DAY, HOUR, dayAxis, dayPoints, hourAxis, hourPoints, shortDay, startOf } from './chart-time.js';
 
 const HEIGHT = 220;
 
@@ -61,11 +62,12 @@ export function DailyChart({ title, days, hours, series, format = String, axis: 
   const [chosen, setChosen] = useState(null);
   const hourly = Boolean(hours);
   const points = hourly ? hourPoints(hours, timeZone) : dayPoints(days);
-  const today = new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date());
-  // The day, or hour, still going; hours after it have no figures yet.
-  const current = hourly ? Math.floor(wallClock(Date.now(), timeZone) / HOUR) * HOUR : startOf(today);
+  const today = todayIn(timeZone);
+  // The day, or hour, still going (where it is drawn); hours after it have no figures yet.
+  const now = Date.now();
+  const current = hourly ? (points.find((p) => p.at <= now && now < p.at + HOUR * 1000)?.start ?? null) : startOf(today);
   const partial = points.some((p) => p.start === current);
-  const shown = hourly ? series.map((s) => ({ ...s, values: s.values.map((v, i) => (points[i].start > current ? null : v)) })) : series;
+  const shown = hourly ? series.map((s) => ({ ...s, values: s.values.map((v, i) => (points[i].at > now ? null : v)) })) : series;
   const unit = hourly ? 'hour' : 'day';
   const blank = shown.every((s) => s.values.every((v) => v == null));
   useEffect(() => {
@@ -81,9 +83,10 @@ export function DailyChart({ title, days, hours, series, format = String, axis: 
         width: box.current.clientWidth || 600,
         height: HEIGHT,
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'UTC'),
-        // Exactly the days shown: from the start of the first to the end of the last.
-        scales: { x: { time: true, range: () => [startOf(points[0].day), startOf(points[points.length - 1].day) + DAY] }, y: { range: yRange(percent) } },
-        axes: [hourly ? hourAxis(axis) : dayAxis(points, axis), { ...axis, size: 60, values: (_, ticks) => ticks.map(tick) }],
+        // Exactly the days (hours) shown: from the start of the first to the end of the last.
+        scales: { x: { time: true, range: () => (hourly ? [points[0].start, points[points.length - 1].start + HOUR]
+          : [startOf(points[0].day), startOf(points[points.length - 1].day) + DAY]) }, y: { range: yRange(percent) } },
+        axes: [hourly ? hourAxis(points, axis) : dayAxis(points, axis), { ...axis, size: 60, values: (_, ticks) => ticks.map(tick) }],
         // The legend shows the values of the point under the pointer; a click is not a zoom.
         legend: { live: true },
         cursor: { points: { size: 7 }, drag: { x: false, y: false } },

@@ -7,16 +7,19 @@ export const tokens = (n) => (n == null ? '—' : compact.format(n));
 export const percent = (r) => (r == null ? '—' : `${(r * 100).toFixed(1)} %`);
 
 /**
- * Dollars from an exact decimal string, by one rule everywhere: two decimals
- * from $1 up (and for zero), four significant digits below $1 (never fewer
- * than two decimals): "$1,234.50", "$0.50", "$0.1234", "$0.0001235".
+ * Dollars from an exact decimal string, by one rule everywhere, so a column
+ * lines up: two decimals from $1 up (and for zero), four below $1, two
+ * significant digits below $0.0001; the size is judged once rounded, so
+ * $0.99999 reads "$1.00": "$1,234.50", "$0.5000", "$0.0237", "$0.000012".
  */
 export function money(decimal) {
   if (decimal == null) return '—';
   const value = Number(decimal);
   const size = Math.abs(value);
-  const digits = size === 0 || size >= 1 ? 2 : Math.max(2, 3 - Math.floor(Math.log10(size)));
-  return `${value < 0 ? '-' : ''}$${size.toLocaleString(undefined, { minimumFractionDigits: 2, maximumFractionDigits: digits })}`;
+  const tiny = size > 0 && Number(size.toPrecision(2)) < 0.0001;
+  const digits = size === 0 || Number(size.toFixed(4)) >= 1 ? 2 : 4;
+  const options = tiny ? { minimumSignificantDigits: 2, maximumSignificantDigits: 2 } : { minimumFractionDigits: digits, maximumFractionDigits: digits };
+  return `${value < 0 ? '-' : ''}$${size.toLocaleString(undefined, options)}`;
 }
 
 /** Compares names the way people sort them: "Ada 2" before "Ada 11", case and accents aside. */

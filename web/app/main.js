@@ -1,6 +1,6 @@
 // The agentmon dashboard: sign-in, then the pages the viewer's role may open.
 import { render } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { html } from './html.js';
 import { gql } from './api.js';
 import { takeTokenFromLink, token } from './session.js';
@@ -32,7 +32,7 @@ function App() {
     return () => removeEventListener('agentmon:orgs', again);
   }, []);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (!signedIn || route.parts[0] === 'signin') return;
     gql(ME).then(setViewer, setError);
   }, [signedIn, route.parts[0], orgsVersion]);

@@ -40,14 +40,17 @@ const TONES = { good: 'better', bad: 'worse', neutral: '' };
 /**
  * A card's change against the previous period of `days` days: `result`
  * from format.js `compare`; `enough` false says the previous period has
- * too little data to compare with (no percentage then).
+ * too little data to compare with (no percentage then); `today`: the range
+ * ends today, which is not over: no percentage for 7 days or fewer (a day
+ * weighs too much), else it is said to count today so far.
  */
-export function Change({ result, enough, days }) {
+export function Change({ result, enough, days, today = false }) {
   const vs = `previous ${days} d`;
+  if (today && days <= 7) return html`<div class="change">No change shown: today is not over</div>`;
   if (!enough) return html`<div class="change">Not enough data in the ${vs}</div>`;
   if (!result) return html`<div class="change">No figure for the ${vs}</div>`;
   return html`<div class=${`change ${result.tone}`}><span class="delta"><span aria-hidden="true">${ARROWS[result.direction]}</span>${result.text}</span>
-    ${TONES[result.tone] ? html`<span class="visually-hidden"> (${TONES[result.tone]})</span>` : null} <span class="vs">vs ${vs}</span></div>`;
+    ${TONES[result.tone] ? html`<span class="visually-hidden"> (${TONES[result.tone]})</span>` : null} <span class="vs">${today ? 'incl. today so far, ' : ''}vs ${vs}</span></div>`;
 }
 
 /**

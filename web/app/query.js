@@ -2,7 +2,7 @@
 // answer that arrives late is dropped), errors and data reset when the
 // variables change, and a reload (live updates) keeps the figures on screen
 // until the new ones arrive.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 import { ApiError, gql, subscribe } from './api.js';
 
 /** The org field of an answer; an org the viewer cannot see is an error, not a blank page. */
@@ -25,7 +25,9 @@ export function useLoad(variables, load) {
   const key = JSON.stringify(variables);
   const [state, setState] = useState({ key: null, data: undefined, error: null });
   const [version, setVersion] = useState(0);
-  useEffect(() => {
+  // Started as soon as the page is rendered, not a frame later after paint:
+  // each page waits on its query.
+  useLayoutEffect(() => {
     let current = true;
     load().then(
       (data) => current && setState({ key, data, error: null }),

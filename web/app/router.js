@@ -73,9 +73,15 @@ function daysOf(params) {
 export function rangeOf(params, timeZone = 'UTC') {
   const custom = customRange(params);
   if (custom) return custom;
-  const today = new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date());
+  const today = todayIn(timeZone);
   return { from: shift(today, -(daysOf(params) - 1)), to: today };
 }
+
+/** Today's date (YYYY-MM-DD) in `timeZone` (the org's). */
+export const todayIn = (timeZone = 'UTC') => new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date());
+
+/** The number of days of a DateRange. */
+export const lengthOf = (range) => Math.round((Date.parse(range.to) - Date.parse(range.from)) / 86_400_000) + 1;
 
 /** The URL parameters that carry the range from page to page. */
 export function rangeParams(params) {
@@ -110,6 +116,5 @@ function shift(date, days) {
 
 /** The range of equal length just before `range`. */
 export function previous(range) {
-  const length = (Date.parse(range.to) - Date.parse(range.from)) / 86_400_000 + 1;
-  return { from: shift(range.from, -length), to: shift(range.from, -1) };
+  return { from: shift(range.from, -lengthOf(range)), to: shift(range.from, -1) };
 }

@@ -1,6 +1,7 @@
 // What a manager checks before trusting the dashboard: charts of a one-day
 // range stay in that day and rates in 0–100 %; no change is claimed against
-// a previous period without data; phones show every figure without
+// a previous period without data, nor for a short range of today, which is
+// not over; phones show every figure without
 // sideways scrolling or overlapping text; sorting, natural name order,
 // filter messages, figure definitions; GraphiQL keeps one tab and its token.
 import { describe, test } from 'node:test';
@@ -74,7 +75,19 @@ describe('figures that do not mislead', () => {
     // With the previous 30 days full of data, the change is there with its label.
     await page.goto(`${server.url}/#/org/demo-1/overview?days=30`);
     await page.waitForFunction(() => document.querySelector('.card .change .delta'));
-    assert.match((await change(page, 'Runs')).line, /^(▲|▼|no change).* vs previous 30 d$/);
+    assert.match((await change(page, 'Runs')).line, /^(▲|▼|no change).* incl\. today so far, vs previous 30 d$/);
+  });
+
+  test('a one-day range of today shows no percentage change, and says why', async () => {
+    const day = today('UTC');
+    const page = await signedIn(browser, server, admin, `/org/demo-1/overview?from=${day}&to=${day}`);
+    await page.locator('.card').first().waitFor();
+    for (const label of ['Active users', 'Runs', 'Success rate', 'Cost']) {
+      const shown = await change(page, label);
+      assert.equal(shown.text, null, `${label} shows no change`);
+      assert.doesNotMatch(shown.line, /%|pts/, `${label}: ${shown.line}`);
+      assert.match(shown.line, /today is not over/, `${label}: ${shown.line}`);
+    }
   });
 
   test('at 390 px no table scrolls sideways and no text overlaps, in both themes', async () => {

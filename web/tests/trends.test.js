@@ -25,11 +25,12 @@ withDashboard((s, b) => {
 /** The last `days` days, as the dashboard counts them for demo-1 (UTC). */
 const last = (days) => ({ from: shift(today('UTC'), -(days - 1)), to: today('UTC') });
 
-/** Dollars the way the dashboard shows them in en-US: cents from $1, four significant digits below. */
+/** Dollars the way the dashboard shows them in en-US: cents from $1 (once rounded), four decimals below, two significant digits below $0.0001. */
 function usd(decimal) {
   const value = Number(decimal);
-  const digits = value === 0 || value >= 1 ? 2 : Math.max(2, 3 - Math.floor(Math.log10(value)));
-  return `$${value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: digits })}`;
+  const tiny = value > 0 && Number(value.toPrecision(2)) < 0.0001;
+  const digits = value === 0 || Number(value.toFixed(4)) >= 1 ? 2 : 4;
+  return `$${value.toLocaleString('en-US', tiny ? { minimumSignificantDigits: 2, maximumSignificantDigits: 2 } : { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
 }
 
 const FIGURES = `kpis { costUsd succeededRuns costPerSuccessfulRun }

@@ -4,7 +4,7 @@
 // (the API has no hourly figures of them). A day, from a point or the
 // numbers, opens its sessions.
 import { html } from '../html.js';
-import { href } from '../router.js';
+import { href, lengthOf } from '../router.js';
 import { DailyChart } from '../chart.js';
 import { teamOf } from '../teams.js';
 import { ActiveUsers } from './overview-trends.js';
@@ -20,7 +20,7 @@ const rateOf = (succeeded, failed) => (succeeded + failed === 0 ? null : (succee
 const perSuccess = (cost, succeeded) => (cost == null || !succeeded ? null : Number(cost) / succeeded);
 
 /** Whether the overview of `range` draws hours: one or two days. */
-export const hourlyRange = (range) => Math.round((Date.parse(range.to) - Date.parse(range.from)) / 86_400_000) + 1 <= 2;
+export const hourlyRange = (range) => lengthOf(range) <= 2;
 
 export function OverviewCharts({ org, route, now }) {
   const team = teamOf(route.params);

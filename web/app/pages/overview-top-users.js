@@ -1,5 +1,6 @@
 // The overview's top users by runs: a name opens the user's page, the
-// sessions figure the list of their sessions in the range.
+// sessions figure (sessions started in the range) the list of their
+// sessions with any activity in the range, which its link text says.
 import { html } from '../html.js';
 import { href, rangeParams } from '../router.js';
 import { Empty } from '../parts.js';
@@ -17,7 +18,7 @@ export function TopUsers({ org, route, users }) {
           return html`<tr>
           <td data-label="User" class="wide"><a href=${href(['org', org.slug, 'users', u.user.id], range)}>${name}</a></td>
           <td data-label="Sessions" class="num"><a href=${href(['org', org.slug, 'sessions'], { ...range, user: u.user.id })}
-            title=${`The sessions of ${name} with activity in the range`}>${count(u.sessions)}<span class="visually-hidden"> sessions of ${name}</span></a></td>
+            title=${`The sessions of ${name} with activity in the range`}>${count(u.sessions)}<span class="visually-hidden"> started; open the sessions of ${name} with activity in the range</span></a></td>
           <td data-label="Runs" class="num">${count(u.runs)}</td>
           <td data-label="Success rate" class="num">${percent(u.successRate)}</td><td data-label="Cost" class="num">${money(u.costUsd)}</td></tr>`;
         })}</tbody></table>`

@@ -6,6 +6,7 @@
 import { html } from '../html.js';
 import { DailyChart } from '../chart.js';
 import { shortDay } from '../chart-time.js';
+import { todayIn } from '../router.js';
 import { count } from '../format.js';
 
 /** The least number of days of a range that shows weeks. */
@@ -16,7 +17,7 @@ const weekOf = (w) => (w.from === w.to ? shortDay(w.from) : `${shortDay(w.from)}
 
 /** Distinct active users per week: a row each, with a bar to compare them. */
 function Weeks({ weeks, timeZone }) {
-  const today = new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date());
+  const today = todayIn(timeZone);
   const cut = (w) => [w.days < 7 ? `partial: ${w.days} of 7 days` : null, w.to === today ? 'today so far' : null].filter(Boolean).join(', ');
   const most = Math.max(1, ...weeks.map((w) => w.activeUsers));
   return html`<div class="weeks-box">

@@ -1,14 +1,15 @@
 // The org overview: KPI cards against the previous period of equal length
-// (only when that period has data on at least half of its days), charts
+// (only when that period has data on at least half of its days, and not
+// for 7 days or fewer up to today, which is not over), charts
 // (hourly for one or two days), failures by category, top users (for roles
 // that see people), breakdowns by model and attribute; the same for one
 // team (`team=<id>`, without breakdowns), and the org's teams side by side.
 // Once its cards and charts are drawn it marks `overview-ready` (a
 // performance mark, from navigation start) for the ready-time test.
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { orgOf, useQuery } from '../query.js';
-import { href, previous, rangeOf, rangeParams } from '../router.js';
+import { href, lengthOf, previous, rangeOf, rangeParams, todayIn } from '../router.js';
 import { Card, Change, Empty, pending, StaleNote } from '../parts.js';
 import { teamIn, teamOf } from '../teams.js';
 import { TeamsCompare } from './overview-teams.js';
@@ -35,12 +36,15 @@ const TEAM_QUERY = `query($org: String!, $team: ID!, ${VARS}) {
 /** A decimal string as a number; null stays null (no figure, not zero). */
 const decimal = (text) => (text == null ? null : Number(text));
 
-/** The number of days of a DateRange. */
-const lengthOf = (range) => Math.round((Date.parse(range.to) - Date.parse(range.from)) / 86_400_000) + 1;
-
-/** Marks `overview-ready` once per `key` (a range): a frame after the cards render and every chart's plot is drawn. */
+/**
+ * Marks `overview-ready` once per `key` (a range): a frame after the cards
+ * render and every chart's plot is drawn. Returns whether that happened:
+ * the sections below the charts (breakdowns, teams) load only then, so
+ * their queries and drawing do not hold up the figures above them.
+ */
 function useReadyMark(key) {
   const marked = useRef(null);
+  const [ready, setReady] = useState(null);
   useEffect(() => {
     if (!key || marked.current === key) return undefined;
     let frame = requestAnimationFrame(function check() {
@@ -51,9 +55,11 @@ function useReadyMark(key) {
       }
       marked.current = key;
       performance.mark('overview-ready', { detail: key });
+      setReady(key);
     });
     return () => cancelAnimationFrame(frame);
   });
+  return key != null && ready === key;
 }
 
 /** Whether a period has data on at least half of its days: enough to compare with. */
@@ -71,12 +77,12 @@ export function Overview({ org, route, viewer }) {
   const heading = team
     ? html`<h1>${result.data ? `Team ${result.data.name}` : 'Team'} <small>${org.name} · ${span}</small></h1>`
     : html`<h1>${org.name} <small>${span}</small></h1>`;
-  useReadyMark(result.data ? `${range.from}/${range.to}/${team ?? ''}` : null);
+  const ready = useReadyMark(result.data ? `${range.from}/${range.to}/${team ?? ''}` : null);
   const waiting = pending(result, heading);
   if (waiting) return waiting;
   const data = result.data;
-  const comparison = team ? null : html`<${TeamsCompare} org=${org} route=${route} range=${range} />`;
-  const breakdowns = team ? null : html`<${Breakdowns} org=${org} route=${route} range=${range} viewer=${viewer} />`;
+  const comparison = team || !ready ? null : html`<${TeamsCompare} org=${org} route=${route} range=${range} />`;
+  const breakdowns = team || !ready ? null : html`<${Breakdowns} org=${org} route=${route} range=${range} viewer=${viewer} />`;
   const k = data.now.kpis;
   const b = data.before.kpis;
   if (k.sessions === 0 && k.runs === 0) {
@@ -88,7 +94,10 @@ export function Overview({ org, route, viewer }) {
   const tokensBefore = b.inputTokens + b.outputTokens;
   const length = lengthOf(range);
   const enough = enoughData(data.before.daily, length);
-  const vs = (now, before, options) => html`<${Change} result=${compare(now, before, options)} enough=${enough} days=${length} />`;
+  // A range that holds today compares today so far with a whole day before it.
+  const today = todayIn(org.timezone);
+  const ongoing = range.from <= today && today <= range.to;
+  const vs = (now, before, options) => html`<${Change} result=${compare(now, before, options)} enough=${enough} days=${length} today=${ongoing} />`;
   const member = viewer.role === 'MEMBER';
   return html`
     ${heading}

@@ -8,6 +8,7 @@ import { href, rangeParams } from '../router.js';
 import { Card, Empty, pending, StaleNote } from '../parts.js';
 import { count, duration, money, tokens, when } from '../format.js';
 import { SESSION_DEFINITIONS as ABOUT } from '../definitions.js';
+import { repoOf } from '../session-label.js';
 
 const QUERY = `query($org: String!, $id: String!) { org(slug: $org) { session(id: $id) {
   id user { id name email } startedAt lastEventAt messageCount runCount succeededRuns failedRuns costUsd
@@ -43,7 +44,7 @@ export function SessionDetail({ org, id, route }) {
   const s = session;
   const statusOf = Object.fromEntries(s.runs.map((r) => [r.id, r.status]));
   const attributes = Object.entries(s.attributes ?? {});
-  const repo = text(s.attributes?.repo);
+  const repo = repoOf(s);
   const branch = repo ? text(s.attributes?.branch) : null;
   return html`
     <h1>${repo ? html`${repo}${branch ? html` <span class="muted">${branch}</span>` : null} ` : null}<span class=${repo ? 'sid' : undefined}>Session ${s.id}</span> <small>by <a

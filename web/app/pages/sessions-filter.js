@@ -18,17 +18,18 @@ export function filterOf(params, timeZone) {
   const handedOff = params.get('handedOff');
   if (handedOff === 'true' || handedOff === 'false') filter.handedOff = handedOff === 'true';
   else if (handedOff) problems.handedOff = `“${handedOff}” is neither yes nor no: this filter is not applied.`;
-  const attr = params.get('attr')?.trim();
+  // Values are taken as they are (a link's may start or end with a space); a key is trimmed, and ends at the first "=".
+  const attr = params.get('attr');
   const [key, ...rest] = (attr ?? '').split('=');
-  if (attr && rest.length && key.trim()) filter.attributes = [{ key: key.trim(), equals: rest.join('=') }];
-  else if (attr) problems.attr = `Write the attribute as key=value, for example repo=web. “${attr}” is not applied.`;
+  if (attr?.trim() && rest.length && key.trim()) filter.attributes = [{ key: key.trim(), equals: rest.join('=') }];
+  else if (attr?.trim()) problems.attr = `Write the attribute as key=value, for example repo=web. “${attr}” is not applied.`;
   const status = params.get('status');
   if (RUN_STATUSES.includes(status)) filter.runStatus = status;
   else if (status) problems.status = `“${status}” is not a run status (${RUN_STATUSES.join(', ')}): this filter is not applied.`;
   const failed = params.get('failed');
   if (CATEGORIES.includes(failed)) filter.errorCategory = failed;
   else if (failed) problems.failed = `“${failed}” is not a failure category (${CATEGORIES.join(', ')}): this filter is not applied.`;
-  if (params.get('model')?.trim()) filter.model = params.get('model').trim();
+  if (params.get('model')?.trim()) filter.model = params.get('model');
   return { filter, problems };
 }
 

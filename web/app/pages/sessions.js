@@ -42,8 +42,9 @@ export function Sessions({ org, route, viewer }) {
   const team = useTeam(org.slug, filter.team);
   useLiveReload(LIVE, { org: org.slug }, first.reload);
   // Pages after the first, for the filter and order they were loaded with.
-  const [more, setMore] = useState({ key, pages: [], loading: false, error: null });
-  const pages = more.key === key ? more.pages : [];
+  const [loaded, setMore] = useState({ key, pages: [], loading: false, error: null });
+  const more = loaded.key === key ? loaded : { key, pages: [], loading: false, error: null };
+  const pages = more.pages;
   const loadMore = (after) => {
     setMore({ key, pages, loading: true, error: null });
     gql(QUERY, { org: org.slug, filter, after, orderBy: order }).then(
@@ -82,11 +83,11 @@ export function Sessions({ org, route, viewer }) {
         options=${[['', 'any'], ...RUN_STATUSES.map((s) => [s, s.toLowerCase()])]} />
       <${Choice} label="Handed off" name="handedOff" value=${param('handedOff')} problem=${problems.handedOff} onChange=${(v) => setParam('handedOff', v)}
         options=${[['', 'any'], ['true', 'yes'], ['false', 'no']]} />
-      <div class="field"><label>Attribute <input name="attr" placeholder="repo=web" value=${param('attr')} onChange=${(e) => setParam('attr', e.target.value)} ...${invalid('attr')} /></label>
+      <div class="field"><label>Attribute <input name="attr" placeholder="repo=web" value=${param('attr')} onChange=${(e) => setParam('attr', e.target.value.trim())} ...${invalid('attr')} /></label>
         <${Problem} id="attr-error" text=${problems.attr} /></div>
       <${Choice} label="Failed in" name="failed" value=${param('failed')} problem=${problems.failed} onChange=${(v) => setParam('failed', v)}
         options=${[['', 'any or none'], ...CATEGORIES.map((c) => [c, c])]} />
-      <label>Model <input name="model" value=${param('model')} onChange=${(e) => setParam('model', e.target.value)} /></label>
+      <label>Model <input name="model" value=${param('model')} onChange=${(e) => setParam('model', e.target.value.trim())} /></label>
       <div class=${`field sort-field${orderProblem ? '' : ' phone-only'}`}><label>Order <${SortSelect} order=${order} problem=${orderProblem} raw=${rawOrder} onSort=${sortBy} /></label>
         <${Problem} id="sort-error" text=${orderProblem} /></div>
       ${filter.team ? null : html`<button type="button" onClick=${exportCsv}>Export CSV</button>`}

@@ -5,9 +5,9 @@ import { DailyChart } from '../chart.js';
 import { Card } from '../parts.js';
 import { compare, divide, sum } from '../decimal.js';
 import { count, money } from '../format.js';
+import { costPerSuccessOf } from '../definitions.js';
 
 export const MEDIAN_TITLE = 'Cost per day vs the org’s median user';
-const PER_RUN_DEFINITION = 'The cost (USD) of the runs that finished in the range ÷ those of them that succeeded.';
 
 /** The range's cost per successful run from the daily figures: `{ cost, succeeded, perRun }` (perRun null without a success). */
 export function costPerRun(daily) {
@@ -16,11 +16,10 @@ export function costPerRun(daily) {
   return { cost, succeeded, perRun: divide(cost, succeeded) };
 }
 
-/** The card: the range's cost per successful run, with what it divides. */
+/** The card: the range's cost per successful run, with what it divides (its definition and detail as the overview's). */
 export function CostPerRunCard({ daily }) {
   const { cost, succeeded, perRun } = costPerRun(daily);
-  const detail = succeeded ? `${money(cost)} over ${count(succeeded)} succeeded runs.` : 'No run succeeded in the range.';
-  return html`<${Card} label="Cost per successful run" value=${money(perRun)} definition=${PER_RUN_DEFINITION} detail=${detail} />`;
+  return html`<${Card} label="Cost per successful run" value=${money(perRun)} detail=${costPerSuccessOf({ costUsd: cost, succeededRuns: succeeded })} />`;
 }
 
 /** How often the user's cost was above the median, over the days they were active: `{ above, active }`. */
@@ -45,7 +44,7 @@ export function CostCharts({ name, trend, daily, timeZone, dayHref }) {
       <p class="hint chart-about">The org’s median user: each day, the middle of the costs of the org’s users with any event that day. ${verdict}</p>
     </div>
     <div class="noted-chart">
-      <${DailyChart} title="Cost per successful run, per day" days=${daily.map((d) => d.date)} timeZone=${timeZone} format=${money} dayHref=${dayHref} series=${[
+      <${DailyChart} title="Cost per successful run, per day" days=${daily.map((d) => d.date)} timeZone=${timeZone} format=${money} dayHref=${dayHref} gaps series=${[
         { label: 'Per successful run', color: 'violet', values: daily.map((d) => (d.kpis.costPerSuccessfulRun == null ? null : Number(d.kpis.costPerSuccessfulRun))) },
       ]} />
       <p class="hint chart-about">The day’s cost ÷ its succeeded runs; a day without a succeeded run has no figure (a gap in the line).</p>
