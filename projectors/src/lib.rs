@@ -4,6 +4,7 @@
 //! [`replay`] rebuilds what projectors derived from the stored events.
 
 mod breakdowns;
+mod contributions;
 pub mod fold;
 mod handoffs;
 mod projector;

@@ -12,13 +12,14 @@ use std::sync::LazyLock;
 use agentmon_core::Result;
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use diesel::sql_types::{Array, Date, Jsonb, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Array, Date, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
 use uuid::Uuid;
 
 pub use contribution::{Contribution, Figures, Key};
 
+use crate::contributions;
 use crate::sql::{delete_scope, write_rows};
 use crate::{Batch, Changes, Projector, ReplayScope};
 
@@ -62,18 +63,8 @@ static INCREMENT: LazyLock<String> = LazyLock::new(|| {
         sets = sets.join(", "),
     )
 });
-const CONTRIBUTIONS: &str = "
-INSERT INTO breakdown_contributions AS t (org_id, session_id, contribution)
-SELECT org_id, session_id, contribution FROM jsonb_to_recordset($1)
-  AS x(org_id uuid, session_id text, contribution jsonb)
-ON CONFLICT (org_id, session_id) DO UPDATE SET contribution = excluded.contribution";
-
-#[derive(Serialize)]
-struct ContributionRow<'a> {
-    org_id: Uuid,
-    session_id: &'a str,
-    contribution: &'a Contribution,
-}
+/// Where each session's contribution is kept.
+const CONTRIBUTIONS: &str = "breakdown_contributions";
 
 type Deltas = BTreeMap<(Uuid, Key), Figures>;
 
@@ -115,35 +106,6 @@ async fn keys_of(tx: &mut AsyncPgConnection, orgs: &[Uuid]) -> Result<HashMap<Uu
     Ok(rows.into_iter().map(|r| (r.id, r.breakdown_keys)).collect())
 }
 
-async fn load(
-    tx: &mut AsyncPgConnection,
-    org: Uuid,
-    sessions: &[String],
-) -> Result<HashMap<String, Contribution>> {
-    #[derive(diesel::QueryableByName)]
-    struct Stored {
-        #[diesel(sql_type = Text)]
-        session_id: String,
-        #[diesel(sql_type = Jsonb)]
-        contribution: serde_json::Value,
-    }
-    let rows: Vec<Stored> = diesel::sql_query(
-        "SELECT session_id, contribution FROM breakdown_contributions \
-         WHERE org_id = $1 AND session_id = ANY($2)",
-    )
-    .bind::<SqlUuid, _>(org)
-    .bind::<Array<Text>, _>(sessions)
-    .load(tx)
-    .await?;
-    rows.into_iter()
-        .map(|r| {
-            let c: Contribution =
-                serde_json::from_value(r.contribution).map_err(anyhow::Error::from)?;
-            Ok((r.session_id, c))
-        })
-        .collect()
-}
-
 #[async_trait]
 impl Projector for BreakdownsProjector {
     fn name(&self) -> &'static str {
@@ -161,7 +123,8 @@ impl Projector for BreakdownsProjector {
         let mut changed: Vec<(Uuid, &str, Contribution)> = Vec::new();
         for (org, sessions) in &by_org {
             let ids: Vec<String> = sessions.iter().map(|s| s.session_id.clone()).collect();
-            let old = load(tx, *org, &ids).await?;
+            let old: HashMap<String, Contribution> =
+                contributions::load(tx, CONTRIBUTIONS, *org, &ids).await?;
             let cutoff = batch.cutoffs.get(org).copied();
             let org_keys = keys.get(org).cloned().unwrap_or_default();
             for session in sessions {
@@ -176,18 +139,7 @@ impl Projector for BreakdownsProjector {
             }
         }
         write_deltas(tx, deltas).await?;
-        let rows: Vec<ContributionRow> = changed
-            .iter()
-            .map(|(org_id, session_id, contribution)| ContributionRow {
-                org_id: *org_id,
-                session_id,
-                contribution,
-            })
-            .collect();
-        write_rows(tx, CONTRIBUTIONS, &rows).await?;
-        let mut changes = Changes::default();
-        changes.orgs.extend(changed.iter().map(|(o, _, _)| *o));
-        Ok(changes)
+        contributions::store(tx, CONTRIBUTIONS, &changed).await
     }
 
     async fn reset(&self, tx: &mut AsyncPgConnection, scope: &ReplayScope) -> Result<()> {
@@ -203,7 +155,8 @@ impl Projector for BreakdownsProjector {
         org: Uuid,
         sessions: &[String],
     ) -> Result<()> {
-        let old = load(tx, org, sessions).await?;
+        let old: HashMap<String, Contribution> =
+            contributions::load(tx, CONTRIBUTIONS, org, sessions).await?;
         let mut deltas = Deltas::new();
         for c in old.values() {
             add(&mut deltas, org, c, -1);

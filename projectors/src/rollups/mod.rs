@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 pub use contribution::{Contribution, Figures};
 
+use crate::contributions;
 use crate::sql::{delete_scope, write_rows};
 use crate::{Batch, Changes, Projector, ReplayScope};
 
@@ -53,21 +54,6 @@ struct BucketRow<'a> {
     day: NaiveDate,
     bucket: i32,
     count: i64,
-}
-
-#[derive(Serialize)]
-struct ContributionRow<'a> {
-    org_id: Uuid,
-    session_id: &'a str,
-    contribution: &'a Contribution,
-}
-
-#[derive(diesel::QueryableByName)]
-struct StoredContribution {
-    #[diesel(sql_type = Text)]
-    session_id: String,
-    #[diesel(sql_type = Jsonb)]
-    contribution: serde_json::Value,
 }
 
 #[derive(diesel::QueryableByName)]
@@ -144,11 +130,8 @@ INSERT INTO user_daily_durations AS t (org_id, user_id, day, bucket, count)
 SELECT org_id, user_id, day, bucket, count FROM jsonb_to_recordset($1)
   AS x(org_id uuid, user_id text, day date, bucket int, count bigint)
 ON CONFLICT (org_id, user_id, day, bucket) DO UPDATE SET count = t.count + excluded.count";
-const CONTRIBUTIONS: &str = "
-INSERT INTO rollup_contributions AS t (org_id, session_id, contribution)
-SELECT org_id, session_id, contribution FROM jsonb_to_recordset($1)
-  AS x(org_id uuid, session_id text, contribution jsonb)
-ON CONFLICT (org_id, session_id) DO UPDATE SET contribution = excluded.contribution";
+/// Where each session's contribution is kept.
+const CONTRIBUTIONS: &str = "rollup_contributions";
 
 /// The sums of a batch's differences, by key, in key order.
 #[derive(Default)]
@@ -211,18 +194,7 @@ impl Projector for RollupsProjector {
         }
         deltas.prune();
         write_deltas(tx, &deltas).await?;
-        let rows: Vec<ContributionRow> = changed
-            .iter()
-            .map(|(org_id, session_id, contribution)| ContributionRow {
-                org_id: *org_id,
-                session_id,
-                contribution,
-            })
-            .collect();
-        write_rows(tx, CONTRIBUTIONS, &rows).await?;
-        let mut changes = Changes::default();
-        changes.orgs.extend(changed.iter().map(|(o, _, _)| *o));
-        Ok(changes)
+        contributions::store(tx, CONTRIBUTIONS, &changed).await
     }
 
     async fn remove_sessions(
@@ -329,19 +301,9 @@ async fn load_of(
 ) -> Result<HashMap<(Uuid, String), Contribution>> {
     let mut found = HashMap::new();
     for (org, sessions) in by_org {
-        let rows: Vec<StoredContribution> = diesel::sql_query(
-            "SELECT session_id, contribution FROM rollup_contributions \
-             WHERE org_id = $1 AND session_id = ANY($2)",
-        )
-        .bind::<SqlUuid, _>(org)
-        .bind::<Array<Text>, _>(&sessions)
-        .load(tx)
-        .await?;
-        for row in rows {
-            let contribution: Contribution =
-                serde_json::from_value(row.contribution).map_err(anyhow::Error::from)?;
-            found.insert((org, row.session_id), contribution);
-        }
+        let stored: HashMap<String, Contribution> =
+            contributions::load(tx, CONTRIBUTIONS, org, &sessions).await?;
+        found.extend(stored.into_iter().map(|(id, c)| ((org, id), c)));
     }
     Ok(found)
 }
