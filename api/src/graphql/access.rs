@@ -112,6 +112,27 @@ pub async fn authorize<'a>(
     Ok(viewer)
 }
 
+/// Org `slug` for a resolver that administers it (its ORG_ADMIN, a
+/// SUPER_ADMIN), with the viewer.
+pub async fn administered<'a>(
+    ctx: &Context<'a>,
+    slug: &str,
+) -> async_graphql::Result<(&'a UserPrincipal, Org)> {
+    let request = RequestContext::of(ctx)?;
+    let viewer = request.user().gql()?;
+    let found = find_org(
+        db(ctx)?,
+        &request.audited,
+        viewer,
+        slug,
+        Capability::OrgAdmin,
+        Access::Query,
+    )
+    .await
+    .gql()?;
+    Ok((viewer, found))
+}
+
 /// Whether the viewer may see `user_id`'s sessions and figures in `org`.
 pub async fn authorize_user<'a>(
     ctx: &Context<'a>,

@@ -2,15 +2,14 @@
 //! attribute keys an ORG_ADMIN chose for the org (`setBreakdownKeys`, up to
 //! five), top values plus "other", from the daily breakdown rollups.
 
-use agentmon_core::auth::policy::Capability;
 use agentmon_core::models::breakdown::{self, Row};
 use agentmon_core::models::org::Org;
 use agentmon_core::Error;
 use async_graphql::{Context, Enum, Object, SimpleObject};
 use chrono::NaiveDate;
 
-use super::access::{find_org, in_org, Access};
-use super::context::{db, GqlResult, RequestContext};
+use super::access::{administered, in_org};
+use super::context::{db, GqlResult};
 use super::kpis::money;
 use super::orgs::OrgObject;
 
@@ -159,21 +158,9 @@ impl BreakdownMutation {
         org: String,
         keys: Vec<String>,
     ) -> async_graphql::Result<OrgObject> {
-        let request = RequestContext::of(ctx)?;
-        let viewer = request.user().gql()?;
         let keys = breakdown::check_keys(&keys).gql()?;
-        let db = db(ctx)?;
-        let found = find_org(
-            db,
-            &request.audited,
-            viewer,
-            &org,
-            Capability::OrgAdmin,
-            Access::Query,
-        )
-        .await
-        .gql()?;
-        let updated = crate::admin::set_breakdown_keys(db, viewer, &found, &keys)
+        let (viewer, found) = administered(ctx, &org).await?;
+        let updated = crate::admin::set_breakdown_keys(db(ctx)?, viewer, &found, &keys)
             .await
             .gql()?;
         Ok(OrgObject(updated))

@@ -14,7 +14,7 @@ use async_graphql::{Context, Enum, Object, ID};
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
 
-use super::super::access::{find_org, Access};
+use super::super::access::{administered, find_org, Access};
 use super::super::context::{db, GqlResult, RequestContext};
 
 /// Most jobs one list holds.
@@ -213,21 +213,9 @@ impl LifecycleMutation {
         org: String,
         user_id: String,
     ) -> async_graphql::Result<ErasureObject> {
-        let request = RequestContext::of(ctx)?;
-        let viewer = request.user().gql()?;
         let user_id = super::user_id(&user_id).gql()?;
-        let db = db(ctx)?;
-        let found = find_org(
-            db,
-            &request.audited,
-            viewer,
-            &org,
-            Capability::OrgAdmin,
-            Access::Query,
-        )
-        .await
-        .gql()?;
-        let mut conn = db.app().await.gql()?;
+        let (viewer, found) = administered(ctx, &org).await?;
+        let mut conn = db(ctx)?.app().await.gql()?;
         let receipt = conn
             .transaction::<_, Error, _>(async |tx| {
                 set_org(tx, found.id).await?;

@@ -17,8 +17,8 @@ use async_graphql::{Context, Object};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
-use super::super::access::{find_org, in_org, Access};
-use super::super::context::{db, GqlResult, RequestContext};
+use super::super::access::{administered, in_org};
+use super::super::context::{db, GqlResult};
 use super::super::users::UserObject;
 
 /// Every user with a role in the org (signed in, or set here), with their
@@ -122,20 +122,9 @@ async fn change(
     user_id: &str,
     change: Change,
 ) -> async_graphql::Result<UserObject> {
-    let request = RequestContext::of(ctx)?;
-    let viewer = request.user().gql()?;
     let user_id = super::user_id(user_id).gql()?;
+    let (viewer, found) = administered(ctx, slug).await?;
     let db = db(ctx)?;
-    let found = find_org(
-        db,
-        &request.audited,
-        viewer,
-        slug,
-        Capability::OrgAdmin,
-        Access::Query,
-    )
-    .await
-    .gql()?;
     if is_self(viewer, &found, user_id) {
         return Err(Error::Forbidden(
             "you may not change your own role or access; ask another admin".into(),

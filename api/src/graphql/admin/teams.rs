@@ -13,8 +13,8 @@ use agentmon_core::Error;
 use async_graphql::{Context, Object, ID};
 use diesel_async::AsyncConnection;
 
-use super::super::access::{authorize, find_org, in_org, Access};
-use super::super::context::{db, GqlResult, RequestContext};
+use super::super::access::{administered, authorize, in_org};
+use super::super::context::{db, GqlResult};
 use super::super::overview::{OrgOverview, TeamRef};
 use super::super::ranges::DateRange;
 use super::super::users::{list_users, UserObject, UserStatsConnection};
@@ -216,20 +216,8 @@ async fn administer(
     slug: &str,
     change: Change,
 ) -> async_graphql::Result<TeamObject> {
-    let request = RequestContext::of(ctx)?;
-    let viewer = request.user().gql()?;
-    let db = db(ctx)?;
-    let found = find_org(
-        db,
-        &request.audited,
-        viewer,
-        slug,
-        Capability::OrgAdmin,
-        Access::Query,
-    )
-    .await
-    .gql()?;
-    let mut conn = db.app().await.gql()?;
+    let (viewer, found) = administered(ctx, slug).await?;
+    let mut conn = db(ctx)?.app().await.gql()?;
     let team = conn
         .transaction::<_, Error, _>(async |tx| {
             set_org(tx, found.id).await?;
