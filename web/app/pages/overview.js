@@ -6,7 +6,7 @@
 // team (`team=<id>`, without breakdowns), and the org's teams side by side.
 // Once its cards and charts are drawn it marks `overview-ready` (a
 // performance mark, from navigation start) for the ready-time test.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { orgOf, useQuery } from '../query.js';
 import { href, lengthOf, previous, rangeOf, rangeParams, todayIn } from '../router.js';
@@ -43,17 +43,15 @@ const decimal = (text) => (text == null ? null : Number(text));
  * their queries and drawing do not hold up the figures above them.
  */
 function useReadyMark(key) {
-  const marked = useRef(null);
   const [ready, setReady] = useState(null);
   useEffect(() => {
-    if (!key || marked.current === key) return undefined;
+    if (!key || ready === key) return undefined;
     let frame = requestAnimationFrame(function check() {
       const plots = [...document.querySelectorAll('main .chart [role="img"]')];
       if (!plots.every((el) => el.uplot)) {
         frame = requestAnimationFrame(check);
         return;
       }
-      marked.current = key;
       performance.mark('overview-ready', { detail: key });
       setReady(key);
     });
