@@ -15,7 +15,7 @@ const LOADS = 5;
 /** The target: figures and charts drawn within half a second. */
 const TARGET_MS = 500;
 /**
- * What the test enforces. On the 2-core machine the medians are 450–620 ms
+ * What the test enforces. On the 2-core machine the medians are 400–620 ms
  * (the loads soon after the demo is generated are the slow end), so the
  * target itself would fail at random; a regression past this ceiling fails
  * for sure.
