@@ -50,9 +50,9 @@ async fn main() -> anyhow::Result<()> {
     let secret = keys.generate();
     {
         let mut conn = db.owner().await?;
-        agentmon_core::models::api_key::create(
+        agentmon_core::storage::models::api_key::create(
             &mut conn,
-            &agentmon_core::models::api_key::NewKey {
+            &agentmon_core::storage::models::api_key::NewKey {
                 org_id: None,
                 name: "bench",
                 prefix: &secret.prefix,

@@ -15,12 +15,12 @@ mod common;
 use std::time::{Duration, Instant};
 
 use agentmon_core::auth::OrgScope;
-use agentmon_core::db::{Db, DbUrls, PoolSizes};
+use agentmon_core::storage::db::{Db, DbUrls, PoolSizes};
 use agentmon_core::event::EventInput;
 use agentmon_core::generate::Plan;
-use agentmon_core::models::ingest::ingest;
-use agentmon_core::models::job::{self, Kind, NewJob};
-use agentmon_core::models::{erasure, org};
+use agentmon_core::storage::models::ingest::ingest;
+use agentmon_core::storage::models::job::{self, Kind, NewJob};
+use agentmon_core::storage::models::{erasure, org};
 use agentmon_projectors::jobs::JobRunner;
 use agentmon_projectors::retention::{self, Reclaim};
 use agentmon_projectors::worker::{Worker, WorkerConfig};

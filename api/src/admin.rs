@@ -1,10 +1,10 @@
 //! Org administration shared by the GraphQL mutations and the CLI.
 
 use agentmon_core::auth::{Role, UserPrincipal};
-use agentmon_core::db::Db;
-use agentmon_core::models::audit;
-use agentmon_core::models::job::{self, Kind, NewJob};
-use agentmon_core::models::org::{self, NewOrg, Org, OrgChanges};
+use agentmon_core::storage::db::Db;
+use agentmon_core::storage::models::audit;
+use agentmon_core::storage::models::job::{self, Kind, NewJob};
+use agentmon_core::storage::models::org::{self, NewOrg, Org, OrgChanges};
 use agentmon_core::{Error, Result};
 use diesel_async::AsyncConnection;
 
@@ -105,7 +105,7 @@ pub async fn set_breakdown_keys(
 ) -> Result<Org> {
     let mut conn = db.owner().await?;
     conn.transaction::<_, Error, _>(async |tx| {
-        agentmon_core::models::breakdown::set_keys(tx, org.id, keys).await?;
+        agentmon_core::storage::models::breakdown::set_keys(tx, org.id, keys).await?;
         let queued = job::create(
             tx,
             NewJob {

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use agentmon_core::auth::{ApiKeys, Principal, Role, UserPrincipal};
-use agentmon_core::db::{set_org, Db};
-use agentmon_core::models::{member, org};
+use agentmon_core::storage::db::{set_org, Db};
+use agentmon_core::storage::models::{member, org};
 use agentmon_core::Error;
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;

@@ -3,8 +3,8 @@
 //! cluster that this process started.
 
 use agentmon_core::auth::JwtSettings;
-use agentmon_core::db::embedded::{read_or_create_secret, EmbeddedPg};
-use agentmon_core::db::{create_database_if_missing, migrate, Db, DbUrls, PoolSizes};
+use agentmon_core::storage::db::embedded::{read_or_create_secret, EmbeddedPg};
+use agentmon_core::storage::db::{create_database_if_missing, migrate, Db, DbUrls, PoolSizes};
 use anyhow::{bail, Context};
 use secrecy::ExposeSecret;
 
@@ -126,7 +126,7 @@ pub fn jwt_settings(
 /// The cache and the bus: Redis when `REDIS_URL` is set, in-process otherwise.
 pub fn services(
     args: &StorageArgs,
-    db: &agentmon_core::db::Db,
+    db: &agentmon_core::storage::db::Db,
     limits: &crate::cli::RateArgs,
     keys: agentmon_core::auth::ApiKeys,
 ) -> anyhow::Result<crate::graphql::Services> {

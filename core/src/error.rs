@@ -1,7 +1,6 @@
-//! The one error type. Every GraphQL error is made from it in one place
-//! (`ErrorExtensions` below), so every error carries `extensions.code`.
-
-use async_graphql::ErrorExtensions;
+//! The one error type: a kind that says what the caller should do (its
+//! `code`) and a message that says what to fix. The API turns it into a
+//! GraphQL error or an HTTP status in one place each.
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -142,27 +141,5 @@ impl From<diesel_async::pooled_connection::deadpool::PoolError> for Error {
     fn from(e: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
         tracing::warn!(error = %e, "database pool unavailable");
         Error::Unavailable("the database is unavailable; retry shortly".into())
-    }
-}
-
-impl ErrorExtensions for Error {
-    fn extend(&self) -> async_graphql::Error {
-        let message = match self {
-            Error::Internal(e) => {
-                tracing::error!(error = ?e, "internal error");
-                "internal error; quote the requestId when reporting it".to_string()
-            }
-            other => other.to_string(),
-        };
-        async_graphql::Error::new(message).extend_with(|_, ext| {
-            ext.set("code", self.code());
-            if let Error::RateLimited {
-                retry_after_seconds,
-                ..
-            } = self
-            {
-                ext.set("retryAfterSeconds", *retry_after_seconds);
-            }
-        })
     }
 }

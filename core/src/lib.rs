@@ -5,13 +5,11 @@
 pub mod auth;
 pub mod bus;
 pub mod cache;
-pub mod db;
 pub mod error;
 pub mod event;
 pub mod generate;
 pub mod limits;
 pub mod metrics;
-pub mod models;
-pub mod schema;
+pub mod storage;
 
 pub use error::{Error, Result};

@@ -2,7 +2,7 @@
 //! within 4 hours of it.
 
 use agentmon_core::event::{EventType, HandoffTarget};
-use agentmon_core::models::event::StoredEvent;
+use agentmon_core::storage::models::event::StoredEvent;
 use agentmon_core::Result;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -16,8 +16,8 @@
 use std::time::Duration;
 
 use agentmon_core::bus::Bus;
-use agentmon_core::db::Db;
-use agentmon_core::models::job::{self, Job, Kind};
+use agentmon_core::storage::db::Db;
+use agentmon_core::storage::models::job::{self, Job, Kind};
 use agentmon_core::{Error, Result};
 use diesel::sql_types::{Jsonb, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};

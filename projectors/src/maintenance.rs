@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use agentmon_core::db::Db;
+use agentmon_core::storage::db::Db;
 use agentmon_core::Result;
 use chrono::{DateTime, Datelike, Months, TimeZone, Utc};
 use diesel::sql_types::Timestamptz;

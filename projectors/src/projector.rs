@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use agentmon_core::models::event::StoredEvent;
+use agentmon_core::storage::models::event::StoredEvent;
 use agentmon_core::Result;
 use async_trait::async_trait;
 use chrono_tz::Tz;

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeSet;
 
-use agentmon_core::db::Db;
-use agentmon_core::models::event;
+use agentmon_core::storage::db::Db;
+use agentmon_core::storage::models::event;
 use agentmon_core::{Error, Result};
 use diesel::sql_types::{Nullable, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -144,7 +144,7 @@ pub async fn requeue_dead_letters(db: &Db, org: Option<Uuid>) -> Result<usize> {
             .await?;
             diesel::sql_query(format!(
                 "NOTIFY {}",
-                agentmon_core::models::ingest::EVENTS_CHANNEL
+                agentmon_core::storage::models::ingest::EVENTS_CHANNEL
             ))
             .execute(tx)
             .await?;

@@ -18,7 +18,7 @@
 
 use std::collections::BTreeSet;
 
-use agentmon_core::models::org::{first_kept_day, start_of_day};
+use agentmon_core::storage::models::org::{first_kept_day, start_of_day};
 use agentmon_core::Result;
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;

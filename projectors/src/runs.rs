@@ -1,7 +1,7 @@
 //! The runs read model: status, model, times, duration, outcome and usage.
 
 use agentmon_core::event::{ErrorCategory, EventType, RunStatus};
-use agentmon_core::models::event::StoredEvent;
+use agentmon_core::storage::models::event::StoredEvent;
 use agentmon_core::Result;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};

@@ -81,7 +81,7 @@ async fn generate_sends_demo_traffic_through_the_api() {
 #[tokio::test]
 async fn serve_demo_creates_fills_and_projects_demo_orgs() {
     let app = TestApp::new().await;
-    let port = agentmon_core::db::embedded::free_port().unwrap_or_else(|e| panic!("{e}"));
+    let port = agentmon_core::storage::db::embedded::free_port().unwrap_or_else(|e| panic!("{e}"));
     let mut server = agentmon(&app)
         .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
         .stdout(Stdio::piped())

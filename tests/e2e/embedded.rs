@@ -107,7 +107,7 @@ async fn serve_runs_its_own_postgres_and_a_restart_keeps_the_data() {
     std::fs::create_dir_all(data_dir.parent().unwrap_or(Path::new("/")))
         .unwrap_or_else(|e| panic!("{e}"));
 
-    let port = agentmon_core::db::embedded::free_port().unwrap_or_else(|e| panic!("{e}"));
+    let port = agentmon_core::storage::db::embedded::free_port().unwrap_or_else(|e| panic!("{e}"));
     let server = serve(&data_dir, port);
     wait_ready(port).await;
     assert!(
@@ -175,7 +175,7 @@ fn vendor_urls(html: &str) -> Vec<String> {
 async fn the_binary_alone_serves_the_dashboard_and_commands_agree_from_any_folder() {
     let data_dir = temp_folder("one-binary").join("data");
     let (server_cwd, other_cwd) = (temp_folder("empty"), temp_folder("elsewhere"));
-    let port = agentmon_core::db::embedded::free_port().unwrap_or_else(|e| panic!("{e}"));
+    let port = agentmon_core::storage::db::embedded::free_port().unwrap_or_else(|e| panic!("{e}"));
     let server = serve_in(&data_dir, &server_cwd, port);
     wait_ready(port).await;
     let base = format!("http://127.0.0.1:{port}");

@@ -1,8 +1,8 @@
 //! Isolation holds in the database: a transaction bound to org A sees only
 //! org A's rows, even with no `WHERE org_id` in the query.
 
-use agentmon_core::db::set_org;
-use agentmon_core::schema::{events, orgs, projection_queue, session_owners, users};
+use agentmon_core::storage::db::set_org;
+use agentmon_core::storage::schema::{events, orgs, projection_queue, session_owners, users};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use uuid::Uuid;

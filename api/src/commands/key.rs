@@ -4,9 +4,9 @@
 //! (or AGENTMON_JWT_SECRET).
 
 use agentmon_core::auth::ApiKeys;
-use agentmon_core::models::api_key::{self, NewKey};
-use agentmon_core::models::audit::{self, Action, PLATFORM};
-use agentmon_core::models::org;
+use agentmon_core::storage::models::api_key::{self, NewKey};
+use agentmon_core::storage::models::audit::{self, Action, PLATFORM};
+use agentmon_core::storage::models::org;
 use agentmon_core::Error;
 use diesel_async::AsyncConnection;
 

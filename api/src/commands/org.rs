@@ -1,6 +1,6 @@
 //! `agentmon org create|update`.
 
-use agentmon_core::models::org::{NewOrg, OrgChanges};
+use agentmon_core::storage::models::org::{NewOrg, OrgChanges};
 
 use crate::cli::{OrgCommand, StorageArgs};
 use crate::storage::Storage;

@@ -1,6 +1,6 @@
 //! `agentmon replay`: rebuild read models, or requeue dead letters.
 
-use agentmon_core::models::{audit, job, org};
+use agentmon_core::storage::models::{audit, job, org};
 use agentmon_projectors::replay;
 
 use crate::cli::{ReplayArgs, StorageArgs};

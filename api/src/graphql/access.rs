@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use agentmon_core::auth::policy::{self, Capability};
 use agentmon_core::auth::{Role, UserPrincipal};
-use agentmon_core::db::Db;
-use agentmon_core::models::audit;
-use agentmon_core::models::org::{self, Org};
+use agentmon_core::storage::db::Db;
+use agentmon_core::storage::models::audit;
+use agentmon_core::storage::models::org::{self, Org};
 use agentmon_core::Error;
 use async_graphql::Context;
 use uuid::Uuid;
@@ -158,7 +158,7 @@ pub async fn record_in_org(
 ) -> Result<(), Error> {
     let mut conn = db.app().await?;
     diesel_async::AsyncConnection::transaction::<_, Error, _>(&mut conn, async |tx| {
-        agentmon_core::db::set_org(tx, org_id).await?;
+        agentmon_core::storage::db::set_org(tx, org_id).await?;
         audit::record(tx, org_id, actor, entry).await?;
         Ok(())
     })
@@ -175,7 +175,7 @@ macro_rules! in_org {
         diesel_async::AsyncConnection::transaction::<_, agentmon_core::Error, _>(
             &mut conn,
             async |$tx| {
-                agentmon_core::db::set_org($tx, org_id).await?;
+                agentmon_core::storage::db::set_org($tx, org_id).await?;
                 Ok($body)
             },
         )

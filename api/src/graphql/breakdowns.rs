@@ -2,8 +2,8 @@
 //! attribute keys an ORG_ADMIN chose for the org (`setBreakdownKeys`, up to
 //! five), top values plus "other", from the daily breakdown rollups.
 
-use agentmon_core::models::breakdown::{self, Row};
-use agentmon_core::models::org::Org;
+use agentmon_core::storage::models::breakdown::{self, Row};
+use agentmon_core::storage::models::org::Org;
 use agentmon_core::Error;
 use async_graphql::{Context, Enum, Object, SimpleObject};
 use chrono::NaiveDate;

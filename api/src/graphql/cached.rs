@@ -5,7 +5,7 @@
 use std::future::Future;
 
 use agentmon_core::cache::Cache;
-use agentmon_core::models::org::Org;
+use agentmon_core::storage::models::org::Org;
 use async_graphql::Context;
 use chrono::NaiveDate;
 use serde::de::DeserializeOwned;

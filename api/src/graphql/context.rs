@@ -2,9 +2,11 @@
 //! agentmon's errors into GraphQL errors.
 
 use agentmon_core::auth::{Principal, ProducerPrincipal, UserPrincipal};
-use agentmon_core::db::Db;
+use agentmon_core::storage::db::Db;
 use agentmon_core::Error;
-use async_graphql::{Context, ErrorExtensions};
+use async_graphql::Context;
+
+use super::errors::ToGraphql;
 
 /// Built by the HTTP handler for each request.
 #[derive(Debug, Clone)]
@@ -60,12 +62,12 @@ pub trait GqlResult<T> {
 
 impl<T> GqlResult<T> for Result<T, Error> {
     fn gql(self) -> async_graphql::Result<T> {
-        self.map_err(|e| e.extend())
+        self.map_err(|e| e.to_graphql())
     }
 }
 
 impl<T> GqlResult<T> for diesel::QueryResult<T> {
     fn gql(self) -> async_graphql::Result<T> {
-        self.map_err(|e| Error::from(e).extend())
+        self.map_err(|e| Error::from(e).to_graphql())
     }
 }

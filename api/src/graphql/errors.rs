@@ -107,11 +107,11 @@ fn is_argument_error(message: &str) -> bool {
 /// The agentmon error behind an error that lost its code on the way.
 fn recovered(error: &ServerError) -> Option<async_graphql::Error> {
     if let Some(e) = error.source::<Error>() {
-        return Some(e.extend());
+        return Some(e.to_graphql());
     }
     error
         .source::<diesel::result::Error>()
-        .map(|e| Error::from(clone_diesel(e)).extend())
+        .map(|e| Error::from(clone_diesel(e)).to_graphql())
 }
 
 /// diesel's error is not Clone; what the mapping needs of it is.
@@ -220,5 +220,34 @@ mod tests {
             Some(&async_graphql::Value::from("req-2"))
         );
         assert!(!error.message.contains("boom"));
+    }
+}
+
+/// agentmon's error as a GraphQL error: its message (an internal error's
+/// only as a generic line, logged in full) with `extensions.code` and, when
+/// rate limited, `retryAfterSeconds`.
+pub trait ToGraphql {
+    fn to_graphql(&self) -> async_graphql::Error;
+}
+
+impl ToGraphql for Error {
+    fn to_graphql(&self) -> async_graphql::Error {
+        let message = match self {
+            Error::Internal(e) => {
+                tracing::error!(error = ?e, "internal error");
+                "internal error; quote the requestId when reporting it".to_string()
+            }
+            other => other.to_string(),
+        };
+        async_graphql::Error::new(message).extend_with(|_, ext| {
+            ext.set("code", self.code());
+            if let Error::RateLimited {
+                retry_after_seconds,
+                ..
+            } = self
+            {
+                ext.set("retryAfterSeconds", *retry_after_seconds);
+            }
+        })
     }
 }

@@ -1,8 +1,8 @@
 //! The global overview (SUPER_ADMIN): every org, each on its own days.
 
 use agentmon_core::auth::policy::{self, Capability};
-use agentmon_core::models::org::{self, Org};
-use agentmon_core::models::rollup::{self, Scope};
+use agentmon_core::storage::models::org::{self, Org};
+use agentmon_core::storage::models::rollup::{self, Scope};
 use async_graphql::{Context, Object, SimpleObject};
 use chrono::NaiveDate;
 

@@ -1,7 +1,9 @@
 //! `ingestEvents`: producers send batches of events.
 
 use agentmon_core::event::{EventInput, Rejection};
-use agentmon_core::models::ingest::{ingest, IngestOutcome};
+
+use super::event_input;
+use agentmon_core::storage::models::ingest::{ingest, IngestOutcome};
 use async_graphql::{Context, Object, SimpleObject};
 use uuid::Uuid;
 
@@ -92,8 +94,9 @@ impl IngestMutation {
     async fn ingest_events(
         &self,
         ctx: &Context<'_>,
-        events: Vec<EventInput>,
+        events: Vec<event_input::EventInput>,
     ) -> async_graphql::Result<IngestResult> {
+        let events: Vec<EventInput> = events.into_iter().map(Into::into).collect();
         let producer = RequestContext::of(ctx)?.producer().gql()?;
         take_budget(ctx.data::<RateLimits>()?, producer, &events)
             .await

@@ -1,11 +1,11 @@
 //! `Kpis`, `FailureCount` and `DailyPoint`.
 
-use agentmon_core::event::ErrorCategory;
 use agentmon_core::metrics::kpis::Kpis;
 use async_graphql::{Object, SimpleObject};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use super::event_input::ErrorCategory;
 use super::scalars::Date;
 
 pub struct KpisObject(pub Kpis);

@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use agentmon_core::auth::policy::{self, Capability};
 use agentmon_core::bus::{Bus, Change};
-use agentmon_core::models::org::Org;
-use agentmon_core::models::rollup::{self, Scope};
-use agentmon_core::models::session;
+use agentmon_core::storage::models::org::Org;
+use agentmon_core::storage::models::rollup::{self, Scope};
+use agentmon_core::storage::models::session;
 use agentmon_core::Error;
 use async_graphql::{Context, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
@@ -186,7 +186,7 @@ impl SubscriptionRoot {
                     let kpis = diesel_async::AsyncConnection::transaction::<_, Error, _>(
                         &mut conn,
                         async |tx| {
-                            agentmon_core::db::set_org(tx, org_id).await?;
+                            agentmon_core::storage::db::set_org(tx, org_id).await?;
                             Ok(rollup::kpis(tx, Scope::Org(org_id), from, to).await?)
                         },
                     )
@@ -216,7 +216,7 @@ static SNAPSHOTS: std::sync::LazyLock<
 });
 
 async fn shared_session(
-    db: &agentmon_core::db::Db,
+    db: &agentmon_core::storage::db::Db,
     org: &Org,
     id: &str,
     change: uuid::Uuid,
@@ -229,14 +229,14 @@ async fn shared_session(
 }
 
 async fn load_session(
-    db: &agentmon_core::db::Db,
+    db: &agentmon_core::storage::db::Db,
     org: &Org,
     id: &str,
 ) -> Option<session::SessionRow> {
     let mut conn = db.app().await.ok()?;
     let org_id = org.id;
     diesel_async::AsyncConnection::transaction::<_, Error, _>(&mut conn, async |tx| {
-        agentmon_core::db::set_org(tx, org_id).await?;
+        agentmon_core::storage::db::set_org(tx, org_id).await?;
         Ok(session::by_id(tx, org_id, id).await?)
     })
     .await

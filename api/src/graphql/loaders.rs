@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use agentmon_core::db::{set_org, Db};
-use agentmon_core::models::user::{self, UserRow};
+use agentmon_core::storage::db::{set_org, Db};
+use agentmon_core::storage::models::user::{self, UserRow};
 use agentmon_core::Error;
 use async_graphql::dataloader::Loader;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
@@ -76,7 +76,7 @@ pub struct MemberLoader {
 }
 
 impl Loader<(Uuid, String)> for MemberLoader {
-    type Value = agentmon_core::models::member::Member;
+    type Value = agentmon_core::storage::models::member::Member;
     type Error = Arc<Error>;
 
     async fn load(
@@ -85,7 +85,7 @@ impl Loader<(Uuid, String)> for MemberLoader {
     ) -> Result<HashMap<(Uuid, String), Self::Value>, Self::Error> {
         per_org(&self.db, keys, |tx, org, ids| {
             async move {
-                let rows = agentmon_core::models::member::by_ids(tx, org, ids).await?;
+                let rows = agentmon_core::storage::models::member::by_ids(tx, org, ids).await?;
                 Ok(rows.into_iter().map(|r| (r.user_id.clone(), r)).collect())
             }
             .boxed()
@@ -108,7 +108,7 @@ impl Loader<(Uuid, String)> for TitleLoader {
         keys: &[(Uuid, String)],
     ) -> Result<HashMap<(Uuid, String), String>, Self::Error> {
         per_org(&self.db, keys, |tx, org, ids| {
-            agentmon_core::models::event::first_user_messages(tx, org, ids).boxed()
+            agentmon_core::storage::models::event::first_user_messages(tx, org, ids).boxed()
         })
         .await
     }

@@ -7,6 +7,7 @@ mod cached;
 pub mod context;
 pub mod enums;
 pub mod errors;
+pub mod event_input;
 mod global;
 mod ingest;
 mod kpis;
@@ -24,7 +25,7 @@ mod viewer;
 
 use agentmon_core::bus::Bus;
 use agentmon_core::cache::Cache;
-use agentmon_core::db::Db;
+use agentmon_core::storage::db::Db;
 use agentmon_core::limits::{Budget, Limiter};
 use async_graphql::{MergedObject, Schema};
 

@@ -1,12 +1,12 @@
 //! Orgs: listing, opening one, creating one.
 
 use agentmon_core::auth::Role;
-use agentmon_core::models::org::{self, NewOrg, Org, OrgChanges, OrgStatus};
+use agentmon_core::storage::models::org::{self, NewOrg, Org, OrgChanges, OrgStatus};
 use agentmon_core::Error;
 use async_graphql::{Context, Object, ID};
 
 use agentmon_core::auth::policy::Capability;
-use agentmon_core::models::user;
+use agentmon_core::storage::models::user;
 use chrono::{DateTime, Utc};
 
 use super::access::{authorize, find_org, in_org, Access};
@@ -49,7 +49,7 @@ impl OrgObject {
         authorize(ctx, &self.0, Capability::OrgOverview).await?;
         let org_id = self.0.id;
         in_org!(ctx, org_id, |tx| {
-            agentmon_core::models::breakdown::keys(tx, org_id).await?
+            agentmon_core::storage::models::breakdown::keys(tx, org_id).await?
         })
     }
 
@@ -109,7 +109,7 @@ impl OrgObject {
         authorize(ctx, &self.0, Capability::OrgOverview).await?;
         let org_id = self.0.id;
         in_org!(ctx, org_id, |tx| {
-            agentmon_core::models::session::newest_event(tx, org_id).await?
+            agentmon_core::storage::models::session::newest_event(tx, org_id).await?
         })
     }
 

@@ -1,8 +1,8 @@
 //! An org's overview over a range of days: Kpis, daily points, top users.
 
 use agentmon_core::auth::policy::Capability;
-use agentmon_core::models::org::Org;
-use agentmon_core::models::rollup::{self, Scope};
+use agentmon_core::storage::models::org::Org;
+use agentmon_core::storage::models::rollup::{self, Scope};
 use async_graphql::{Context, Object};
 use chrono::NaiveDate;
 
@@ -66,7 +66,7 @@ fn extra(team: Option<TeamRef>) -> String {
 const MAX_TOP: i32 = 100;
 
 /// One hour of a short range.
-pub struct HourlyPointObject(pub agentmon_core::models::hourly::HourlyPoint);
+pub struct HourlyPointObject(pub agentmon_core::storage::models::hourly::HourlyPoint);
 
 #[Object(name = "HourlyPoint")]
 impl HourlyPointObject {
@@ -159,7 +159,7 @@ impl OrgOverview {
         let (org_id, from, to) = (self.org.id, self.from, self.to);
         let (tz, team) = (self.org.tz(), self.team.map(|t| t.id));
         let points = in_org!(ctx, org_id, |tx| {
-            agentmon_core::models::hourly::points(tx, org_id, team, tz, from, to).await?
+            agentmon_core::storage::models::hourly::points(tx, org_id, team, tz, from, to).await?
         })?;
         Ok(points.into_iter().map(HourlyPointObject).collect())
     }

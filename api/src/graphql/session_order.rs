@@ -2,7 +2,7 @@
 //! ordered pages (which name their order, so a cursor of one order is not
 //! taken by another).
 
-use agentmon_core::models::session_order::{Order, SortField, SortedCursor};
+use agentmon_core::storage::models::session_order::{Order, SortField, SortedCursor};
 use agentmon_core::Error;
 use async_graphql::{Enum, InputObject};
 

@@ -3,11 +3,11 @@
 
 use agentmon_core::auth::policy::{self, Capability};
 use agentmon_core::event::{ErrorCategory, EventType, RunStatus};
-use agentmon_core::models::event::{self, StoredEvent};
-use agentmon_core::models::org::Org;
-use agentmon_core::models::run::{self, RunRow};
-use agentmon_core::models::session::{self, Cursor, SessionFilter, SessionRow};
-use agentmon_core::models::session_order::{Order, SortedCursor};
+use agentmon_core::storage::models::event::{self, StoredEvent};
+use agentmon_core::storage::models::org::Org;
+use agentmon_core::storage::models::run::{self, RunRow};
+use agentmon_core::storage::models::session::{self, Cursor, SessionFilter, SessionRow};
+use agentmon_core::storage::models::session_order::{Order, SortedCursor};
 use agentmon_core::Error;
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 use base64::Engine;
@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use super::access::{authorize, in_org};
 use super::context::GqlResult;
+use super::event_input as gql;
 use super::kpis::money;
 use super::loaders::TitleLoader;
 use super::ranges::TimeRange;
@@ -42,9 +43,9 @@ pub struct SessionFilterInput {
     /// Sessions of the team's current members.
     pub team: Option<ID>,
     /// Sessions with a run of this status.
-    pub run_status: Option<agentmon_core::event::RunStatus>,
+    pub run_status: Option<gql::RunStatus>,
     /// Sessions with a failed run of this category (a failure without one counts as OTHER).
-    pub error_category: Option<agentmon_core::event::ErrorCategory>,
+    pub error_category: Option<gql::ErrorCategory>,
     /// Sessions with a run of this model.
     pub model: Option<String>,
 }
@@ -136,8 +137,8 @@ impl SessionFilterInput {
                         .map_err(|_| Error::NotFound(format!("no team {}", t.as_str())))
                 })
                 .transpose()?,
-            run_status: self.run_status.map(|s| s.as_str()),
-            error_category: self.error_category.map(|c| c.as_str()),
+            run_status: self.run_status.map(|s| RunStatus::from(s).as_str()),
+            error_category: self.error_category.map(|c| ErrorCategory::from(c).as_str()),
             model: self.model.clone(),
         };
         filter.check()?;
@@ -168,7 +169,7 @@ pub async fn list_sessions(
     let first = page_size(first).gql()?;
     let org_id = org.id;
     if let Some(team) = filter.team {
-        let found = in_org!(ctx, org_id, |tx| agentmon_core::models::team::get(
+        let found = in_org!(ctx, org_id, |tx| agentmon_core::storage::models::team::get(
             tx, org_id, team
         )
         .await?)?;
@@ -263,7 +264,7 @@ async fn ordered(
         .transpose()
         .gql()?;
     let (rows, total) = in_org!(ctx, org_id, |tx| {
-        let rows = agentmon_core::models::session_order::page(
+        let rows = agentmon_core::storage::models::session_order::page(
             tx,
             org_id,
             filter,
@@ -397,9 +398,10 @@ impl RunObject {
     async fn id(&self) -> &str {
         &self.0.run_id
     }
-    async fn status(&self) -> RunStatus {
-        serde_json::from_value(serde_json::Value::String(self.0.status.clone()))
+    async fn status(&self) -> gql::RunStatus {
+        RunStatus::parse(&self.0.status)
             .unwrap_or(RunStatus::Running)
+            .into()
     }
     async fn model(&self) -> Option<&str> {
         self.0.model.as_deref()
@@ -413,9 +415,8 @@ impl RunObject {
     async fn duration_ms(&self) -> Option<f64> {
         self.0.duration_ms.map(|d| d as f64)
     }
-    async fn error_category(&self) -> Option<ErrorCategory> {
-        let category = self.0.error_category.clone()?;
-        serde_json::from_value(serde_json::Value::String(category)).ok()
+    async fn error_category(&self) -> Option<gql::ErrorCategory> {
+        ErrorCategory::parse(self.0.error_category.as_deref()?).map(Into::into)
     }
     async fn error_message(&self) -> Option<&str> {
         self.0.error_message.as_deref()
@@ -435,7 +436,7 @@ impl RunObject {
 pub struct TimelineEvent {
     pub event_id: Uuid,
     #[graphql(name = "type")]
-    pub event_type: EventType,
+    pub event_type: gql::EventType,
     pub occurred_at: DateTime<Utc>,
     pub run_id: Option<String>,
     pub summary: String,
@@ -447,7 +448,7 @@ impl From<StoredEvent> for TimelineEvent {
         TimelineEvent {
             summary: summary(&e),
             event_id: e.event_id,
-            event_type: e.event_type,
+            event_type: e.event_type.into(),
             occurred_at: e.occurred_at,
             run_id: e.run_id,
             data: async_graphql::Json(e.raw),

@@ -2,10 +2,10 @@
 //! against the org's median user, and finding a user by name or id.
 
 use agentmon_core::auth::policy::Capability;
-use agentmon_core::models::cost_trend::{self, CostPoint};
-use agentmon_core::models::org::Org;
-use agentmon_core::models::rollup::{self, Scope};
-use agentmon_core::models::user;
+use agentmon_core::storage::models::cost_trend::{self, CostPoint};
+use agentmon_core::storage::models::org::Org;
+use agentmon_core::storage::models::rollup::{self, Scope};
+use agentmon_core::storage::models::user;
 use agentmon_core::Error;
 use async_graphql::{Context, Object, SimpleObject};
 use chrono::{Datelike, Duration, NaiveDate};

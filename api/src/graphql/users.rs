@@ -2,9 +2,9 @@
 
 use agentmon_core::auth::policy::Capability;
 use agentmon_core::metrics::kpis::Sums;
-use agentmon_core::models::org::Org;
-use agentmon_core::models::rollup::{self, Scope};
-use agentmon_core::models::user::UserRow;
+use agentmon_core::storage::models::org::Org;
+use agentmon_core::storage::models::rollup::{self, Scope};
+use agentmon_core::storage::models::user::UserRow;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Object, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -62,7 +62,7 @@ impl UserObject {
     async fn member(
         &self,
         ctx: &Context<'_>,
-    ) -> async_graphql::Result<Option<agentmon_core::models::member::Member>> {
+    ) -> async_graphql::Result<Option<agentmon_core::storage::models::member::Member>> {
         let loader = ctx.data::<std::sync::Arc<DataLoader<super::loaders::MemberLoader>>>()?;
         loader
             .load_one((self.org.id, self.row.user_id.clone()))
@@ -202,10 +202,6 @@ impl UserStats {
     }
 }
 
-fn ratio(n: i64, d: i64) -> Option<f64> {
-    (d != 0).then(|| n as f64 / d as f64)
-}
-
 #[Object]
 impl UserStats {
     async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<UserObject> {
@@ -218,25 +214,25 @@ impl UserStats {
         i32::try_from(self.sums.runs).unwrap_or(i32::MAX)
     }
     async fn avg_runs_per_session(&self) -> Option<f64> {
-        ratio(self.sums.session_runs, self.sums.sessions)
+        self.sums.avg_runs_per_session()
     }
     async fn avg_active_time_ms(&self) -> Option<f64> {
-        ratio(self.sums.session_active_ms, self.sums.sessions)
+        self.sums.avg_active_time_ms()
     }
     async fn local_handoff_rate(&self) -> Option<f64> {
-        ratio(self.sums.handed_off, self.sums.sessions)
+        self.sums.local_handoff_rate()
     }
     async fn post_handoff_iteration_rate(&self) -> Option<f64> {
-        ratio(self.sums.iterated, self.sums.handed_off)
+        self.sums.post_handoff_iteration_rate()
     }
     async fn success_rate(&self) -> Option<f64> {
-        ratio(self.sums.succeeded, self.sums.succeeded + self.sums.failed)
+        self.sums.success_rate()
     }
     async fn cost_usd(&self) -> String {
         money(self.sums.cost_usd)
     }
     async fn total_tokens(&self) -> f64 {
-        (self.sums.input_tokens + self.sums.output_tokens) as f64
+        self.sums.total_tokens() as f64
     }
 }
 

@@ -1,7 +1,7 @@
 //! `me`: who the token says the caller is.
 
 use super::enums::RoleValue;
-use agentmon_core::models::org;
+use agentmon_core::storage::models::org;
 use async_graphql::{Context, Object, SimpleObject};
 
 use super::context::{db, GqlResult, RequestContext};

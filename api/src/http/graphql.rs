@@ -6,7 +6,9 @@ use agentmon_core::auth::Principal;
 use agentmon_core::Error;
 use async_graphql::http::parse_query_string;
 use async_graphql::parser::types::OperationType;
-use async_graphql::{BatchRequest, BatchResponse, ErrorExtensions, Response as GqlResponse};
+use async_graphql::{BatchRequest, BatchResponse, Response as GqlResponse};
+
+use crate::graphql::errors::ToGraphql;
 
 use crate::graphql::errors::complete_errors;
 use axum::body::Bytes;
@@ -92,7 +94,7 @@ async fn execute(state: &AppState, headers: &HeaderMap, batch: BatchRequest) -> 
         Ok(principal) => principal,
         Err(e) => {
             let mut response =
-                GqlResponse::from_errors(vec![e.extend().into_server_error(Default::default())]);
+                GqlResponse::from_errors(vec![e.to_graphql().into_server_error(Default::default())]);
             complete_errors(&mut response, &request_id);
             return Json(response).into_response();
         }
@@ -100,7 +102,7 @@ async fn execute(state: &AppState, headers: &HeaderMap, batch: BatchRequest) -> 
     if let Some(Principal::User(user)) = &principal {
         if let Err(e) = state.rates.requests.take(&user_key(user), 1).await {
             let mut response =
-                GqlResponse::from_errors(vec![e.extend().into_server_error(Default::default())]);
+                GqlResponse::from_errors(vec![e.to_graphql().into_server_error(Default::default())]);
             complete_errors(&mut response, &request_id);
             return Json(response).into_response();
         }

@@ -50,7 +50,7 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
 /// Per org (or summed over orgs when `per_org` is off): events waiting for
 /// projection, the age of the oldest (the projection lag) and dead letters,
 /// read at scrape time.
-async fn queue_health(db: &agentmon_core::db::Db, per_org: bool) -> String {
+async fn queue_health(db: &agentmon_core::storage::db::Db, per_org: bool) -> String {
     use diesel::sql_types::{BigInt, Double, Text};
     use diesel_async::RunQueryDsl;
     use std::fmt::Write;

@@ -13,7 +13,7 @@ pub mod websocket;
 use std::time::Duration;
 
 use agentmon_core::auth::Authenticator;
-use agentmon_core::db::Db;
+use agentmon_core::storage::db::Db;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, HeaderValue, Request, StatusCode};
 use axum::routing::get;

@@ -16,7 +16,9 @@ use std::time::Duration;
 use agentmon_core::auth::{Principal, UserPrincipal};
 use agentmon_core::Error;
 use async_graphql::http::{WebSocketProtocols, WsMessage};
-use async_graphql::{Data, ErrorExtensions};
+use async_graphql::Data;
+
+use crate::graphql::errors::ToGraphql;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
@@ -209,7 +211,7 @@ impl Granted {
     /// disabled, or a role other than the one it was opened with.
     async fn revoked(
         &self,
-        db: &agentmon_core::db::Db,
+        db: &agentmon_core::storage::db::Db,
         presence: &crate::gate::Presence,
     ) -> Result<Option<String>, Error> {
         match crate::gate::membership(db, presence, self.user.clone()).await {
@@ -242,28 +244,28 @@ async fn connection_init(
             Error::Unauthenticated(
                 "send {\"Authorization\": \"Bearer <JWT>\"} in connection_init".into(),
             )
-            .extend()
+            .to_graphql()
         })?;
-    let token = super::bearer(Some(header)).map_err(|e| e.extend())?;
+    let token = super::bearer(Some(header)).map_err(|e| e.to_graphql())?;
     if agentmon_core::auth::ApiKeys::is_key(token) {
         return Err(Error::Forbidden(
             "API keys may only ingest; subscribe with a user token".into(),
         )
-        .extend());
+        .to_graphql());
     }
     let (claimed, expires_at) = state
         .auth
         .verify_with_expiry(token)
-        .map_err(|e| e.extend())?;
-    let claimed = claimed.user().map_err(|e| e.extend())?.clone();
+        .map_err(|e| e.to_graphql())?;
+    let claimed = claimed.user().map_err(|e| e.to_graphql())?.clone();
     let user = crate::gate::membership(&state.db, &state.presence, claimed.clone())
         .await
-        .map_err(|e| e.extend())?;
+        .map_err(|e| e.to_graphql())?;
     let principal = Principal::User(user.clone());
     let held = state
         .connections
-        .hold(&principal.user().map_err(|e| e.extend())?.sub)
-        .map_err(|e| e.extend())?;
+        .hold(&principal.user().map_err(|e| e.to_graphql())?.sub)
+        .map_err(|e| e.to_graphql())?;
     let _ = expiry.send(Some(Granted {
         expires_at,
         user: claimed,

@@ -18,7 +18,7 @@ use sha2::Sha256;
 use uuid::Uuid;
 
 use super::{OrgScope, ProducerPrincipal};
-use crate::db::Db;
+use crate::storage::db::Db;
 use crate::{Error, Result};
 
 /// What every secret starts with, so that a leaked one is recognised.

@@ -1,12 +1,12 @@
-//! Event input types, shared by the GraphQL ingest mutation and the demo
-//! generator. Names follow CONTRACT.graphql.
+//! The event envelope as producers send it, shared by ingest, the
+//! projectors and the demo generator. Names follow the GraphQL contract;
+//! the API mirrors these types as GraphQL inputs and enums.
 
-use async_graphql::{Enum, InputObject};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum EventType {
     SessionStarted,
@@ -30,14 +30,14 @@ impl EventType {
     }
 }
 
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum MessageRole {
     User,
     Agent,
 }
 
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum RunStatus {
     Running,
@@ -68,7 +68,7 @@ impl RunStatus {
     }
 }
 
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCategory {
     Tool,
@@ -99,7 +99,7 @@ impl ErrorCategory {
     }
 }
 
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum HandoffTarget {
     Local,
@@ -107,13 +107,12 @@ pub enum HandoffTarget {
 }
 
 /// One event from a producer. `eventId` is the idempotency key within an org.
-#[derive(InputObject, Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EventInput {
     pub event_id: Uuid,
     /// Org slug; the org must exist.
     pub org: String,
-    #[graphql(name = "type")]
     #[serde(rename = "type")]
     pub event_type: EventType,
     pub occurred_at: DateTime<Utc>,
@@ -135,20 +134,20 @@ pub struct EventInput {
     pub handoff: Option<HandoffInput>,
     /// A flat object of string keys to string, number or boolean values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attributes: Option<async_graphql::Json<serde_json::Value>>,
+    pub attributes: Option<serde_json::Value>,
     /// Optional profile of the user (email, name); the last write wins.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<UserProfileInput>,
 }
 
-#[derive(InputObject, Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct MessageInput {
     pub role: MessageRole,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
 
-#[derive(InputObject, Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RunInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -173,12 +172,12 @@ pub struct RunInput {
     pub duration_ms: Option<i32>,
 }
 
-#[derive(InputObject, Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct HandoffInput {
     pub target: HandoffTarget,
 }
 
-#[derive(InputObject, Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct UserProfileInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
@@ -203,7 +202,7 @@ impl EventInput {
         put("handoff", serde_json::to_value(&self.handoff));
         put(
             "attributes",
-            serde_json::to_value(self.attributes.as_ref().map(|a| &a.0)),
+            serde_json::to_value(&self.attributes),
         );
         put("user", serde_json::to_value(&self.user));
         serde_json::Value::Object(payload)

@@ -105,7 +105,7 @@ pub fn validate(event: &EventInput, now: DateTime<Utc>) -> Result<(), String> {
         max_chars("user.name", user.name.as_deref(), MAX_ID_CHARS)?;
     }
     if let Some(attributes) = &event.attributes {
-        check_attributes(&attributes.0)?;
+        check_attributes(attributes)?;
     }
     if event.occurred_at > now + Duration::hours(24) {
         return Err(format!(

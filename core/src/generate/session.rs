@@ -83,7 +83,7 @@ pub fn generate(
     let mut events = Vec::new();
     let mut at = start;
     let mut first = base(rng, EventType::SessionStarted, at);
-    first.attributes = Some(async_graphql::Json(attributes));
+    first.attributes = Some(attributes);
     first.user = Some(UserProfileInput {
         email: Some(format!("{}@example.com", user.user_id)),
         name: Some(user.name.clone()),

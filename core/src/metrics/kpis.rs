@@ -86,6 +86,35 @@ impl Sums {
     pub fn is_zero(&self) -> bool {
         *self == Sums::default()
     }
+
+    /// Succeeded over finished runs that succeeded or failed (cancelled
+    /// runs count in neither).
+    pub fn success_rate(&self) -> Option<f64> {
+        ratio(self.succeeded, self.succeeded + self.failed)
+    }
+
+    pub fn avg_runs_per_session(&self) -> Option<f64> {
+        ratio(self.session_runs, self.sessions)
+    }
+
+    pub fn avg_active_time_ms(&self) -> Option<f64> {
+        ratio(self.session_active_ms, self.sessions)
+    }
+
+    /// Sessions handed off to the user's machine, over sessions.
+    pub fn local_handoff_rate(&self) -> Option<f64> {
+        ratio(self.handed_off, self.sessions)
+    }
+
+    /// Handed-off sessions with a run after the handoff, over handed-off
+    /// sessions.
+    pub fn post_handoff_iteration_rate(&self) -> Option<f64> {
+        ratio(self.iterated, self.handed_off)
+    }
+
+    pub fn total_tokens(&self) -> i64 {
+        self.input_tokens + self.output_tokens
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -133,14 +162,14 @@ impl Kpis {
             succeeded_runs: sums.succeeded,
             failed_runs: sums.failed,
             cancelled_runs: sums.cancelled,
-            success_rate: ratio(sums.succeeded, sums.succeeded + sums.failed),
+            success_rate: sums.success_rate(),
             cost_usd: sums.cost_usd.normalize(),
             input_tokens: sums.input_tokens,
             output_tokens: sums.output_tokens,
-            avg_runs_per_session: ratio(sums.session_runs, sums.sessions),
-            avg_active_time_ms: ratio(sums.session_active_ms, sums.sessions),
-            local_handoff_rate: ratio(sums.handed_off, sums.sessions),
-            post_handoff_iteration_rate: ratio(sums.iterated, sums.handed_off),
+            avg_runs_per_session: sums.avg_runs_per_session(),
+            avg_active_time_ms: sums.avg_active_time_ms(),
+            local_handoff_rate: sums.local_handoff_rate(),
+            post_handoff_iteration_rate: sums.post_handoff_iteration_rate(),
             duration_p50_ms: sketch::quantile(buckets, 0.50),
             duration_p95_ms: sketch::quantile(buckets, 0.95),
             duration_p99_ms: sketch::quantile(buckets, 0.99),

@@ -2,7 +2,7 @@
 //! message or a new run at t with h < t ≤ h + 4 h.
 
 use agentmon_core::event::{EventType, HandoffTarget};
-use agentmon_core::models::event::StoredEvent;
+use agentmon_core::storage::models::event::StoredEvent;
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 

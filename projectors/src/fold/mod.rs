@@ -8,7 +8,7 @@ mod run;
 use std::collections::BTreeMap;
 
 use agentmon_core::event::{EventType, MessageRole, RunStatus};
-use agentmon_core::models::event::StoredEvent;
+use agentmon_core::storage::models::event::StoredEvent;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;

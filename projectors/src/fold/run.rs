@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use agentmon_core::event::{ErrorCategory, EventType, RunStatus};
-use agentmon_core::models::event::StoredEvent;
+use agentmon_core::storage::models::event::StoredEvent;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;

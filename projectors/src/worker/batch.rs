@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use agentmon_core::models::event::{self, StoredEvent};
+use agentmon_core::storage::models::event::{self, StoredEvent};
 use agentmon_core::Result;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -217,7 +217,7 @@ async fn lock_orgs(tx: &mut AsyncPgConnection, orgs: &[Uuid]) -> Result<HashMap<
             let tz: Tz = o.timezone.parse().unwrap_or(Tz::UTC);
             let held = HeldOrg {
                 tz,
-                first_kept_day: agentmon_core::models::org::first_kept_day(
+                first_kept_day: agentmon_core::storage::models::org::first_kept_day(
                     now,
                     tz,
                     o.retention_days,

@@ -4,7 +4,7 @@
 use agentmon_api::graphql::{self, Limits};
 use agentmon_api::{router, AppState};
 use agentmon_core::auth::{ApiKeys, Authenticator, JwtSettings, MintRequest, Role};
-use agentmon_core::db::{migrate, Db, DbUrls, PoolSizes};
+use agentmon_core::storage::db::{migrate, Db, DbUrls, PoolSizes};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;

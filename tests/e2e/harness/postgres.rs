@@ -9,8 +9,8 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use agentmon_core::db::embedded::EmbeddedPg;
-use agentmon_core::db::migrate;
+use agentmon_core::storage::db::embedded::EmbeddedPg;
+use agentmon_core::storage::db::migrate;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use nix::fcntl::{Flock, FlockArg};
 use tokio::sync::OnceCell;

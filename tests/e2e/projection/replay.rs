@@ -52,7 +52,7 @@ async fn replay_gives_the_same_read_models_as_the_first_projection() {
 
 async fn org_id(app: &TestApp, slug: &str) -> uuid::Uuid {
     let mut conn = app.db.owner().await.unwrap_or_else(|e| panic!("{e}"));
-    agentmon_core::models::org::by_slug(&mut conn, slug)
+    agentmon_core::storage::models::org::by_slug(&mut conn, slug)
         .await
         .unwrap_or_else(|e| panic!("{e}"))
         .unwrap_or_else(|| panic!("no org {slug}"))

@@ -7,8 +7,8 @@ use agentmon_core::auth::policy::{self, Capability};
 use agentmon_core::auth::Role;
 
 use super::super::enums::RoleValue;
-use agentmon_core::models::audit::{self, Entry};
-use agentmon_core::models::org::Org;
+use agentmon_core::storage::models::audit::{self, Entry};
+use agentmon_core::storage::models::org::Org;
 use agentmon_core::Error;
 use async_graphql::{Context, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};

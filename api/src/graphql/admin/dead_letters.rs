@@ -2,7 +2,7 @@
 //! their error and attempts, and `retryDeadLetters` to queue them again.
 
 use agentmon_core::auth::policy::{self, Capability};
-use agentmon_core::models::audit;
+use agentmon_core::storage::models::audit;
 use agentmon_core::Error;
 use async_graphql::{Context, Object, SimpleObject};
 use chrono::{DateTime, Utc};

@@ -4,10 +4,10 @@
 
 use agentmon_core::auth::policy::{self, Capability};
 use agentmon_core::auth::ApiKeys;
-use agentmon_core::db::set_org;
-use agentmon_core::models::api_key::{self, Key, NewKey};
-use agentmon_core::models::audit::{self, Action, PLATFORM};
-use agentmon_core::models::org::Org;
+use agentmon_core::storage::db::set_org;
+use agentmon_core::storage::models::api_key::{self, Key, NewKey};
+use agentmon_core::storage::models::audit::{self, Action, PLATFORM};
+use agentmon_core::storage::models::org::Org;
 use agentmon_core::Error;
 use async_graphql::{Context, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};

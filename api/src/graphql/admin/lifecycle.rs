@@ -5,10 +5,10 @@
 
 use agentmon_core::auth::policy::{self, Capability};
 use agentmon_core::auth::Role;
-use agentmon_core::db::set_org;
-use agentmon_core::models::audit;
-use agentmon_core::models::erasure::{self, Erasure};
-use agentmon_core::models::job::{self, Job};
+use agentmon_core::storage::db::set_org;
+use agentmon_core::storage::models::audit;
+use agentmon_core::storage::models::erasure::{self, Erasure};
+use agentmon_core::storage::models::job::{self, Job};
 use agentmon_core::Error;
 use async_graphql::{Context, Enum, Object, ID};
 use chrono::{DateTime, Utc};
@@ -127,7 +127,7 @@ fn job_id(id: &ID) -> Result<uuid::Uuid, Error> {
 /// `Org.erasures`: ORG_ADMIN of the org and SUPER_ADMIN, newest first.
 pub async fn of_org(
     ctx: &Context<'_>,
-    org: &agentmon_core::models::org::Org,
+    org: &agentmon_core::storage::models::org::Org,
 ) -> async_graphql::Result<Vec<ErasureObject>> {
     super::super::access::authorize(ctx, org, Capability::OrgAdmin).await?;
     let org_id = org.id;

@@ -6,12 +6,12 @@
 
 use agentmon_core::auth::policy::Capability;
 use agentmon_core::auth::{Role, UserPrincipal};
-use agentmon_core::db::set_org;
-use agentmon_core::models::audit::{self, Action};
-use agentmon_core::models::member::{self, Member};
-use agentmon_core::models::org::Org;
-use agentmon_core::models::user;
-use agentmon_core::schema::users;
+use agentmon_core::storage::db::set_org;
+use agentmon_core::storage::models::audit::{self, Action};
+use agentmon_core::storage::models::member::{self, Member};
+use agentmon_core::storage::models::org::Org;
+use agentmon_core::storage::models::user;
+use agentmon_core::storage::schema::users;
 use agentmon_core::Error;
 use async_graphql::{Context, Object};
 use diesel::prelude::*;

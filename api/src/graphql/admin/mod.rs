@@ -35,11 +35,11 @@ pub struct AdminQuery(
 pub async fn platform_org(
     ctx: &async_graphql::Context<'_>,
     slug: Option<&str>,
-) -> async_graphql::Result<Option<agentmon_core::models::org::Org>> {
+) -> async_graphql::Result<Option<agentmon_core::storage::models::org::Org>> {
     use super::context::{db, GqlResult};
     let Some(slug) = slug else { return Ok(None) };
     let mut conn = db(ctx)?.owner().await.gql()?;
-    let found = agentmon_core::models::org::by_slug(&mut conn, slug)
+    let found = agentmon_core::storage::models::org::by_slug(&mut conn, slug)
         .await
         .map_err(Error::from)
         .gql()?;

@@ -5,10 +5,10 @@
 //! exact like the org's.
 
 use agentmon_core::auth::policy::Capability;
-use agentmon_core::db::set_org;
-use agentmon_core::models::audit::{self, Action};
-use agentmon_core::models::org::Org;
-use agentmon_core::models::team::{self, Team, MAX_MEMBERS};
+use agentmon_core::storage::db::set_org;
+use agentmon_core::storage::models::audit::{self, Action};
+use agentmon_core::storage::models::org::Org;
+use agentmon_core::storage::models::team::{self, Team, MAX_MEMBERS};
 use agentmon_core::Error;
 use async_graphql::{Context, Object, ID};
 use diesel_async::AsyncConnection;

@@ -12,7 +12,7 @@ mod users;
 
 use agentmon_core::auth::policy::Capability;
 use agentmon_core::auth::UserPrincipal;
-use agentmon_core::models::org::Org;
+use agentmon_core::storage::models::org::Org;
 use agentmon_core::Error;
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, StatusCode};

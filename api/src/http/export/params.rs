@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use agentmon_core::models::session::SessionFilter;
+use agentmon_core::storage::models::session::SessionFilter;
 use agentmon_core::Error;
 use chrono::{DateTime, NaiveDate, Utc};
 

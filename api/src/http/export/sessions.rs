@@ -1,8 +1,8 @@
 //! `/export/sessions.csv?org=SLUG[&from=&to=][&userId=][&handedOff=][&attribute=K:V]`
 
 use agentmon_core::auth::policy::{self, Capability};
-use agentmon_core::db::{set_org, Db};
-use agentmon_core::models::session::{self, Cursor, SessionFilter, SessionRow};
+use agentmon_core::storage::db::{set_org, Db};
+use agentmon_core::storage::models::session::{self, Cursor, SessionFilter, SessionRow};
 use agentmon_core::Error;
 use axum::extract::State;
 use axum::http::{HeaderMap, Uri};

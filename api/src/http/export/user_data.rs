@@ -4,8 +4,8 @@
 //! SUPER_ADMIN; each export is written to the audit log.
 
 use agentmon_core::auth::policy::Capability;
-use agentmon_core::db::{set_org, Db};
-use agentmon_core::models::{audit, erasure};
+use agentmon_core::storage::db::{set_org, Db};
+use agentmon_core::storage::models::{audit, erasure};
 use agentmon_core::{Error, Result};
 use axum::body::Bytes;
 use axum::extract::State;

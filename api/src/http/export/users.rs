@@ -2,9 +2,9 @@
 //! any event in the range, by runs then id, with their figures.
 
 use agentmon_core::auth::policy::Capability;
-use agentmon_core::db::{set_org, Db};
-use agentmon_core::models::rollup;
-use agentmon_core::models::user;
+use agentmon_core::storage::db::{set_org, Db};
+use agentmon_core::storage::models::rollup;
+use agentmon_core::storage::models::user;
 use agentmon_core::Error;
 use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
@@ -66,12 +66,9 @@ pub async fn users_csv(State(state): State<AppState>, headers: HeaderMap, uri: U
     )
 }
 
-fn ratio(n: i64, d: i64) -> String {
-    if d == 0 {
-        String::new()
-    } else {
-        (n as f64 / d as f64).to_string()
-    }
+/// A ratio as a cell: empty when it has no denominator.
+fn ratio(value: Option<f64>) -> String {
+    value.map(|v| v.to_string()).unwrap_or_default()
 }
 
 async fn pump(
@@ -121,13 +118,13 @@ async fn pump(
                     profile.and_then(|p| p.name.clone()).unwrap_or_default(),
                     s.sessions.to_string(),
                     s.runs.to_string(),
-                    ratio(s.session_runs, s.sessions),
-                    ratio(s.session_active_ms, s.sessions),
-                    ratio(s.handed_off, s.sessions),
-                    ratio(s.iterated, s.handed_off),
-                    ratio(s.succeeded, s.succeeded + s.failed),
+                    ratio(s.avg_runs_per_session()),
+                    ratio(s.avg_active_time_ms()),
+                    ratio(s.local_handoff_rate()),
+                    ratio(s.post_handoff_iteration_rate()),
+                    ratio(s.success_rate()),
                     s.cost_usd.normalize().to_string(),
-                    (s.input_tokens + s.output_tokens).to_string(),
+                    s.total_tokens().to_string(),
                 ]
             })
             .collect();

@@ -6,7 +6,7 @@ use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::models::job::{self, Kind, NewJob};
+use crate::storage::models::job::{self, Kind, NewJob};
 use crate::{Error, Result};
 
 #[derive(diesel::QueryableByName, Debug, Clone)]

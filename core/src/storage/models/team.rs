@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::schema::{team_members, teams};
+use crate::storage::schema::{team_members, teams};
 use crate::{Error, Result};
 
 /// Most members a team may have.

@@ -8,7 +8,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use crate::models::org::start_of_day;
+use crate::storage::models::org::start_of_day;
 
 /// Longest range, in days, that hourly points cover.
 pub const MAX_DAYS: i64 = 2;

@@ -8,7 +8,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::auth::Role;
-use crate::schema::org_members;
+use crate::storage::schema::org_members;
 
 #[derive(Queryable, QueryableByName, Selectable, Debug, Clone)]
 #[diesel(table_name = org_members, check_for_backend(diesel::pg::Pg))]

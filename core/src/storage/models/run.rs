@@ -6,7 +6,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use crate::schema::runs;
+use crate::storage::schema::runs;
 
 #[derive(Queryable, Selectable, Debug, Clone)]
 #[diesel(table_name = runs, check_for_backend(diesel::pg::Pg))]

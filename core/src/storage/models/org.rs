@@ -9,7 +9,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::schema::orgs;
+use crate::storage::schema::orgs;
 use crate::{Error, Result};
 
 static SLUG: LazyLock<Regex> = LazyLock::new(|| {

@@ -286,7 +286,7 @@ pub async fn newest_event(
     conn: &mut AsyncPgConnection,
     org: Uuid,
 ) -> QueryResult<Option<DateTime<Utc>>> {
-    use crate::schema::sessions;
+    use crate::storage::schema::sessions;
     sessions::table
         .filter(sessions::org_id.eq(org))
         .select(diesel::dsl::max(sessions::last_event_at))

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::event::{EventType, HandoffInput, MessageInput, RunInput, UserProfileInput};
-use crate::schema::{dead_letters, events};
+use crate::storage::schema::{dead_letters, events};
 
 #[derive(Queryable, Selectable, Debug, Clone)]
 #[diesel(table_name = events, check_for_backend(diesel::pg::Pg))]

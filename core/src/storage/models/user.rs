@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::schema::users;
+use crate::storage::schema::users;
 
 #[derive(Queryable, Selectable, Debug, Clone)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]

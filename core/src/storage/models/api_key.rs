@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::schema::{api_keys, orgs};
+use crate::storage::schema::{api_keys, orgs};
 
 #[derive(Queryable, Selectable, Debug, Clone)]
 #[diesel(table_name = api_keys, check_for_backend(diesel::pg::Pg))]

@@ -5,7 +5,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::auth::UserPrincipal;
-use crate::schema::audit_log;
+use crate::storage::schema::audit_log;
 
 #[derive(Insertable, Debug)]
 #[diesel(table_name = audit_log)]

@@ -1,0 +1,147 @@
+//! The GraphQL face of the event envelope: the contract's input types and
+//! enums, mirrored from the domain's (`agentmon_core::event`) and turned
+//! into them on the way in, so the domain knows nothing of GraphQL.
+
+use agentmon_core::event as domain;
+use async_graphql::{Enum, InputObject, Json};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "domain::EventType")]
+pub enum EventType {
+    SessionStarted,
+    MessageSent,
+    RunStarted,
+    RunFinished,
+    SessionHandoff,
+    SessionEnded,
+}
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "domain::MessageRole")]
+pub enum MessageRole {
+    User,
+    Agent,
+}
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "domain::RunStatus")]
+pub enum RunStatus {
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "domain::ErrorCategory")]
+pub enum ErrorCategory {
+    Tool,
+    Model,
+    Timeout,
+    Other,
+}
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "domain::HandoffTarget")]
+pub enum HandoffTarget {
+    Local,
+    Other,
+}
+
+/// One event from a producer. `eventId` is the idempotency key within an org.
+#[derive(InputObject, Clone, Debug)]
+pub struct EventInput {
+    pub event_id: Uuid,
+    /// Org slug; the org must exist.
+    pub org: String,
+    #[graphql(name = "type")]
+    pub event_type: EventType,
+    pub occurred_at: DateTime<Utc>,
+    /// The producer's session id, unique within the org.
+    pub session_id: String,
+    /// The producer's user id, unique within the org; unknown users are created.
+    pub user_id: String,
+    /// Required for RUN_STARTED and RUN_FINISHED.
+    pub run_id: Option<String>,
+    /// Required for MESSAGE_SENT.
+    pub message: Option<MessageInput>,
+    /// RUN_STARTED: model; RUN_FINISHED: outcome and usage.
+    pub run: Option<RunInput>,
+    /// Required for SESSION_HANDOFF.
+    pub handoff: Option<HandoffInput>,
+    /// A flat object of string keys to string, number or boolean values.
+    pub attributes: Option<Json<serde_json::Value>>,
+    /// Optional profile of the user (email, name); the last write wins.
+    pub user: Option<UserProfileInput>,
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct MessageInput {
+    pub role: MessageRole,
+    pub text: Option<String>,
+}
+
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct RunInput {
+    pub model: Option<String>,
+    /// RUN_FINISHED: SUCCEEDED, FAILED or CANCELLED.
+    pub status: Option<RunStatus>,
+    /// When FAILED.
+    pub error_category: Option<ErrorCategory>,
+    pub error_message: Option<String>,
+    pub input_tokens: Option<i32>,
+    pub output_tokens: Option<i32>,
+    /// A decimal string such as "0.001234": exact, never a float.
+    pub cost_usd: Option<String>,
+    /// If absent: finished.occurredAt - started.occurredAt.
+    pub duration_ms: Option<i32>,
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct HandoffInput {
+    pub target: HandoffTarget,
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct UserProfileInput {
+    pub email: Option<String>,
+    pub name: Option<String>,
+}
+
+impl From<EventInput> for domain::EventInput {
+    fn from(e: EventInput) -> Self {
+        domain::EventInput {
+            event_id: e.event_id,
+            org: e.org,
+            event_type: e.event_type.into(),
+            occurred_at: e.occurred_at,
+            session_id: e.session_id,
+            user_id: e.user_id,
+            run_id: e.run_id,
+            message: e.message.map(|m| domain::MessageInput {
+                role: m.role.into(),
+                text: m.text,
+            }),
+            run: e.run.map(|r| domain::RunInput {
+                model: r.model,
+                status: r.status.map(Into::into),
+                error_category: r.error_category.map(Into::into),
+                error_message: r.error_message,
+                input_tokens: r.input_tokens,
+                output_tokens: r.output_tokens,
+                cost_usd: r.cost_usd,
+                duration_ms: r.duration_ms,
+            }),
+            handoff: e.handoff.map(|h| domain::HandoffInput {
+                target: h.target.into(),
+            }),
+            attributes: e.attributes.map(|a| a.0),
+            user: e.user.map(|u| domain::UserProfileInput {
+                email: u.email,
+                name: u.name,
+            }),
+        }
+    }
+}
