@@ -15,9 +15,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use agentmon_core::auth::OrgScope;
-use agentmon_core::storage::db::{Db, DbUrls, PoolSizes};
 use agentmon_core::event::EventInput;
 use agentmon_core::generate::Plan;
+use agentmon_core::storage::db::{Db, DbUrls, PoolSizes};
 use agentmon_core::storage::models::ingest::ingest;
 use agentmon_core::storage::models::job::{self, Kind, NewJob};
 use agentmon_core::storage::models::{erasure, org};

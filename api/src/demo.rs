@@ -2,8 +2,8 @@
 //! sent through the same `ingestEvents` mutation producers use.
 
 use agentmon_core::auth::{OrgScope, Principal, ProducerPrincipal};
-use agentmon_core::storage::db::Db;
 use agentmon_core::generate::Plan;
+use agentmon_core::storage::db::Db;
 use agentmon_core::storage::models::org::{self, NewOrg};
 use async_graphql::{Request, Variables};
 use serde_json::json;

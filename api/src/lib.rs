@@ -1,7 +1,7 @@
 //! The agentmon server and command line: GraphQL over axum, the embedded
 //! defaults, and the commands of the `agentmon` binary.
 
-pub mod admin;
+pub mod actions;
 pub mod cli;
 pub mod commands;
 pub mod data_dir;

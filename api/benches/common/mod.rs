@@ -6,10 +6,10 @@
 use std::time::Instant;
 
 use agentmon_core::auth::{Authenticator, JwtSettings};
-use agentmon_core::storage::db::embedded::EmbeddedPg;
-use agentmon_core::storage::db::{create_database_if_missing, migrate, Db, DbUrls, PoolSizes};
 use agentmon_core::event::EventInput;
 use agentmon_core::generate::Plan;
+use agentmon_core::storage::db::embedded::EmbeddedPg;
+use agentmon_core::storage::db::{create_database_if_missing, migrate, Db, DbUrls, PoolSizes};
 use agentmon_core::storage::models::org::{self, NewOrg};
 use futures::SinkExt;
 

@@ -2,6 +2,7 @@
 
 use agentmon_core::storage::models::org::{NewOrg, OrgChanges};
 
+use crate::actions::{self, operator};
 use crate::cli::{OrgCommand, StorageArgs};
 use crate::storage::Storage;
 
@@ -36,7 +37,7 @@ pub async fn run(storage_args: &StorageArgs, command: OrgCommand) -> anyhow::Res
                 status: status.map(|s| s.to_ascii_uppercase()),
                 retention_days,
             };
-            crate::admin::update_org(&storage.db, &crate::admin::operator(), &slug, changes)
+            actions::orgs::update(&storage.db, &operator(), &slug, changes)
                 .await
                 .map(|(o, jobs)| {
                     println!(
@@ -58,7 +59,7 @@ pub async fn run(storage_args: &StorageArgs, command: OrgCommand) -> anyhow::Res
 }
 
 async fn create(storage: &Storage, new: NewOrg) -> anyhow::Result<()> {
-    let created = crate::admin::create_org(&storage.db, &crate::admin::operator(), &new).await?;
+    let created = actions::orgs::create(&storage.db, &operator(), &new).await?;
     println!(
         "created org {} ({}), time zone {}, id {}",
         created.slug, created.name, created.timezone, created.id

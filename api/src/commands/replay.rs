@@ -1,8 +1,8 @@
 //! `agentmon replay`: rebuild read models, or requeue dead letters.
 
-use agentmon_core::storage::models::{audit, job, org};
-use agentmon_projectors::replay;
+use agentmon_core::storage::models::{job, org};
 
+use crate::actions::{self, operator};
 use crate::cli::{ReplayArgs, StorageArgs};
 use crate::storage::Storage;
 
@@ -22,23 +22,14 @@ async fn replay_with(storage: &Storage, args: &ReplayArgs) -> anyhow::Result<()>
         }
         None => None,
     };
-    let org_id = org.as_ref().map(|o| o.id);
     if args.dead_letters {
-        let n = replay::requeue_dead_letters(&storage.db, org_id).await?;
-        record(
-            storage,
-            org_id,
-            "DEAD_LETTERS_RETRIED",
-            serde_json::json!({ "requeued": n }),
-        )
-        .await?;
+        let n = actions::jobs::retry_dead_letters(&storage.db, &operator(), org.as_ref()).await?;
         println!("{n} dead letters put back on the queue; a running worker projects them");
         return Ok(());
     }
-    let operator = crate::admin::operator();
-    let queued = crate::admin::queue_replay(
+    let queued = actions::jobs::queue_replay(
         &storage.db,
-        &operator,
+        &operator(),
         org.as_ref(),
         args.projector.as_deref(),
     )
@@ -71,23 +62,5 @@ async fn replay_with(storage: &Storage, args: &ReplayArgs) -> anyhow::Result<()>
         "replayed {} org(s): {} sessions from {} events",
         result["orgs"], result["sessions"], result["events"]
     );
-    Ok(())
-}
-
-/// The operator's replay in the audit log (platform-wide without an org).
-async fn record(
-    storage: &Storage,
-    org_id: Option<uuid::Uuid>,
-    action: &str,
-    detail: serde_json::Value,
-) -> anyhow::Result<()> {
-    let mut conn = storage.db.owner().await?;
-    let entry = audit::Action {
-        action,
-        target: None,
-        detail,
-    };
-    let org = org_id.unwrap_or(audit::PLATFORM);
-    audit::record(&mut conn, org, &crate::admin::operator(), entry).await?;
     Ok(())
 }

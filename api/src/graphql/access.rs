@@ -3,9 +3,6 @@
 //! org), and the queries run in a transaction bound to the org by
 //! row-level security.
 
-use std::collections::HashSet;
-use std::sync::Arc;
-
 use agentmon_core::auth::policy::{self, Capability};
 use agentmon_core::auth::{Role, UserPrincipal};
 use agentmon_core::storage::db::Db;
@@ -16,30 +13,7 @@ use async_graphql::Context;
 use uuid::Uuid;
 
 use super::context::{db, GqlResult, RequestContext};
-
-/// Orgs whose SUPPORT access this request (or websocket connection) has
-/// written to the audit log, with the kind of access.
-#[derive(Debug, Default, Clone)]
-pub struct Audited(Arc<tokio::sync::Mutex<HashSet<(Uuid, Access)>>>);
-
-/// How an org is reached; a SUPPORT access is audited once per request and
-/// kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Access {
-    Query,
-    Subscription,
-    Export,
-}
-
-impl Access {
-    fn action(self) -> &'static str {
-        match self {
-            Access::Query => "SUPPORT_READ",
-            Access::Subscription => "SUPPORT_SUBSCRIBE",
-            Access::Export => "SUPPORT_EXPORT",
-        }
-    }
-}
+pub use super::context::{Access, Audited};
 
 /// The one authorization path of queries, subscriptions and exports: may
 /// `viewer` use `capability` on `org`? A SUPPORT access is written to the
@@ -163,6 +137,25 @@ pub async fn record_in_org(
         Ok(())
     })
     .await
+}
+
+/// The org a slug names, read with the platform's rights (for SUPER_ADMIN
+/// actions over any org); `NOT_FOUND` when none, `None` without a slug.
+pub async fn platform_org(
+    ctx: &Context<'_>,
+    slug: Option<&str>,
+) -> async_graphql::Result<Option<Org>> {
+    let Some(slug) = slug else { return Ok(None) };
+    let mut conn = db(ctx)?.owner().await.gql()?;
+    let found = org::by_slug(&mut conn, slug)
+        .await
+        .map_err(Error::from)
+        .gql()?;
+    Ok(Some(
+        found
+            .ok_or_else(|| Error::NotFound(format!("no org {slug:?}")))
+            .gql()?,
+    ))
 }
 
 /// Runs `$body` with `$tx` in a transaction bound to org `$org` by

@@ -8,10 +8,9 @@ use agentmon_core::Error;
 use async_graphql::{Context, Enum, Object, SimpleObject};
 use chrono::NaiveDate;
 
-use super::access::{administered, in_org};
-use super::context::{db, GqlResult};
+use super::access::in_org;
+use super::context::GqlResult;
 use super::kpis::money;
-use super::orgs::OrgObject;
 
 /// Most values one breakdown lists before "other".
 const MAX_TOP: i32 = 50;
@@ -142,27 +141,4 @@ pub async fn breakdown(
         other,
         total: BreakdownRow(total),
     })
-}
-
-#[derive(Default)]
-pub struct BreakdownMutation;
-
-#[Object]
-impl BreakdownMutation {
-    /// ORG_ADMIN of the org, SUPER_ADMIN: the attribute keys the org's
-    /// figures are broken down by (up to five; the others stay filterable).
-    /// Existing data is broken down again by a job (`Query.job`).
-    async fn set_breakdown_keys(
-        &self,
-        ctx: &Context<'_>,
-        org: String,
-        keys: Vec<String>,
-    ) -> async_graphql::Result<OrgObject> {
-        let keys = breakdown::check_keys(&keys).gql()?;
-        let (viewer, found) = administered(ctx, &org).await?;
-        let updated = crate::admin::set_breakdown_keys(db(ctx)?, viewer, &found, &keys)
-            .await
-            .gql()?;
-        Ok(OrgObject(updated))
-    }
 }

@@ -1,19 +1,48 @@
 //! What a resolver knows about its request, and the one conversion of
 //! agentmon's errors into GraphQL errors.
 
+use std::collections::HashSet;
+use std::sync::Arc;
+
 use agentmon_core::auth::{Principal, ProducerPrincipal, UserPrincipal};
 use agentmon_core::storage::db::Db;
 use agentmon_core::Error;
 use async_graphql::Context;
+use uuid::Uuid;
 
 use super::errors::ToGraphql;
+
+/// Orgs whose SUPPORT access this request (or websocket connection) has
+/// written to the audit log, with the kind of access.
+#[derive(Debug, Default, Clone)]
+pub struct Audited(pub Arc<tokio::sync::Mutex<HashSet<(Uuid, Access)>>>);
+
+/// How an org is reached; a SUPPORT access is audited once per request and
+/// kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Access {
+    Query,
+    Subscription,
+    Export,
+}
+
+impl Access {
+    /// The audit action of a SUPPORT access of this kind.
+    pub fn action(self) -> &'static str {
+        match self {
+            Access::Query => "SUPPORT_READ",
+            Access::Subscription => "SUPPORT_SUBSCRIBE",
+            Access::Export => "SUPPORT_EXPORT",
+        }
+    }
+}
 
 /// Built by the HTTP handler for each request.
 #[derive(Debug, Clone)]
 pub struct RequestContext {
     pub principal: Option<Principal>,
     pub request_id: String,
-    pub audited: super::access::Audited,
+    pub audited: Audited,
 }
 
 impl RequestContext {

@@ -15,7 +15,10 @@ pub enum RoleValue {
 }
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-#[graphql(name = "OrgStatus", remote = "agentmon_core::storage::models::org::OrgStatus")]
+#[graphql(
+    name = "OrgStatus",
+    remote = "agentmon_core::storage::models::org::OrgStatus"
+)]
 pub enum OrgStatusValue {
     Active,
     Suspended,

@@ -24,7 +24,7 @@ use super::access::Access;
 use super::context::{db, GqlResult, RequestContext};
 use super::kpis::KpisObject;
 use super::ranges::DateRange;
-use super::sessions::SessionObject;
+use super::sessions::object::SessionObject;
 
 /// Subscriptions one connection may hold at once.
 pub const MAX_SUBSCRIPTIONS: usize = 20;

@@ -1,22 +1,28 @@
-//! Orgs: listing, opening one, creating one.
-
-use agentmon_core::auth::Role;
-use agentmon_core::storage::models::org::{self, NewOrg, Org, OrgChanges, OrgStatus};
-use agentmon_core::Error;
-use async_graphql::{Context, Object, ID};
+//! Orgs: `Org` with everything reached through it, listing the viewer's
+//! orgs and opening one.
 
 use agentmon_core::auth::policy::Capability;
+use agentmon_core::storage::models::org::{self, Org};
 use agentmon_core::storage::models::user;
+use agentmon_core::Error;
+use async_graphql::{Context, Object, ID};
 use chrono::{DateTime, Utc};
 
 use super::access::{authorize, find_org, in_org, Access};
+use super::admin::audit::AuditConnection;
+use super::admin::keys::ApiKeyObject;
+use super::admin::lifecycle::ErasureObject;
 use super::context::{db, GqlResult, RequestContext};
 use super::overview::OrgOverview;
 use super::ranges::DateRange;
-use super::sessions::{
-    find_session, list_sessions, SessionConnection, SessionFilterInput, SessionObject,
-};
-use super::users::{list_users, UserObject, UserStatsConnection};
+use super::sessions::filter::SessionFilterInput;
+use super::sessions::list::{find_session, list_sessions, SessionConnection};
+use super::sessions::object::SessionObject;
+use super::sessions::order::SessionOrder;
+use super::teams::{self, TeamObject};
+use super::users::node::UserObject;
+use super::users::search::matching_users;
+use super::users::stats::{list_users, UserStatsConnection};
 
 pub struct OrgObject(pub Org);
 
@@ -60,34 +66,21 @@ impl OrgObject {
     }
 
     /// ORG_ADMIN of this org and SUPER_ADMIN: receipts of user erasures, newest first.
-    async fn erasures(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Vec<super::admin::lifecycle::ErasureObject>> {
+    async fn erasures(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ErasureObject>> {
         super::admin::lifecycle::of_org(ctx, &self.0).await
     }
 
     /// Every role that may read the org's overview.
-    async fn teams(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Vec<super::admin::teams::TeamObject>> {
-        super::admin::teams::of_org(ctx, &self.0).await
+    async fn teams(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TeamObject>> {
+        teams::of_org(ctx, &self.0).await
     }
 
-    async fn team(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-    ) -> async_graphql::Result<Option<super::admin::teams::TeamObject>> {
-        super::admin::teams::one(ctx, &self.0, &id).await
+    async fn team(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<TeamObject>> {
+        teams::one(ctx, &self.0, &id).await
     }
 
     /// ORG_ADMIN of this org and SUPER_ADMIN.
-    async fn api_keys(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Vec<super::admin::keys::ApiKeyObject>> {
+    async fn api_keys(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ApiKeyObject>> {
         super::admin::keys::of_org(ctx, &self.0).await
     }
 
@@ -97,7 +90,7 @@ impl OrgObject {
         ctx: &Context<'_>,
         #[graphql(default = 50)] first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<super::admin::audit::AuditConnection> {
+    ) -> async_graphql::Result<AuditConnection> {
         super::admin::audit::of_org(ctx, &self.0, first, after).await
     }
 
@@ -135,7 +128,7 @@ impl OrgObject {
         filter: Option<SessionFilterInput>,
         #[graphql(default = 50)] first: Option<i32>,
         after: Option<String>,
-        order_by: Option<super::session_order::SessionOrder>,
+        order_by: Option<SessionOrder>,
     ) -> async_graphql::Result<SessionConnection> {
         list_sessions(
             ctx,
@@ -177,7 +170,7 @@ impl OrgObject {
         text: String,
         #[graphql(default = 10)] first: i32,
     ) -> async_graphql::Result<Vec<UserObject>> {
-        super::trends::matching_users(ctx, &self.0, &text, first).await
+        matching_users(ctx, &self.0, &text, first).await
     }
 
     /// A user of this org; FORBIDDEN when the viewer may not see them.
@@ -250,83 +243,5 @@ impl OrgQuery {
             Err(Error::NotFound(_)) => Ok(None),
             Err(e) => Err(e).gql(),
         }
-    }
-}
-
-#[derive(Default)]
-pub struct OrgMutation;
-
-#[Object]
-impl OrgMutation {
-    /// SUPER_ADMIN only.
-    async fn create_org(
-        &self,
-        ctx: &Context<'_>,
-        slug: String,
-        name: String,
-        #[graphql(default_with = "Some(\"UTC\".to_string())")] timezone: Option<String>,
-    ) -> async_graphql::Result<OrgObject> {
-        let user = RequestContext::of(ctx)?.user().gql()?;
-        if user.role != Role::SuperAdmin {
-            return Err(Error::Forbidden(
-                "only a SUPER_ADMIN may create orgs".into(),
-            ))
-            .gql();
-        }
-        let new = NewOrg {
-            slug,
-            name,
-            timezone: timezone.unwrap_or_else(|| "UTC".into()),
-        };
-        let created = crate::admin::create_org(db(ctx)?, user, &new).await.gql()?;
-        Ok(OrgObject(created))
-    }
-
-    /// SUPER_ADMIN; an ORG_ADMIN of the org may change name, timezone and
-    /// retentionDays (1 to 3,650), not status. A new time zone rebuilds the
-    /// org's day rollups and a new retention removes what is now too old,
-    /// each as a job (`Query.job`, `Query.jobs`).
-    async fn update_org(
-        &self,
-        ctx: &Context<'_>,
-        slug: String,
-        name: Option<String>,
-        timezone: Option<String>,
-        status: Option<super::enums::OrgStatusValue>,
-        retention_days: Option<i32>,
-    ) -> async_graphql::Result<OrgObject> {
-        let request = RequestContext::of(ctx)?;
-        let user = request.user().gql()?;
-        if user.role != Role::SuperAdmin {
-            find_org(
-                db(ctx)?,
-                &request.audited,
-                user,
-                &slug,
-                Capability::OrgAdmin,
-                Access::Query,
-            )
-            .await
-            .gql()?;
-            if status.is_some() {
-                return Err(Error::Forbidden(
-                    "only a SUPER_ADMIN may suspend or reactivate an org".into(),
-                ))
-                .gql();
-            }
-        }
-        let changes = OrgChanges {
-            retention_days,
-            name,
-            timezone,
-            status: status.map(|s| match OrgStatus::from(s) {
-                OrgStatus::Active => "ACTIVE".to_string(),
-                OrgStatus::Suspended => "SUSPENDED".to_string(),
-            }),
-        };
-        let (updated, _jobs) = crate::admin::update_org(db(ctx)?, user, &slug, changes)
-            .await
-            .gql()?;
-        Ok(OrgObject(updated))
     }
 }

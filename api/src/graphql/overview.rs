@@ -11,7 +11,7 @@ use agentmon_core::metrics::kpis::{Kpis, Sums};
 use super::access::{authorize, in_org};
 use super::cached::{cached, org_key};
 use super::kpis::{daily_points, DailyPoint, KpisObject};
-use super::users::UserStats;
+use super::users::stats::UserStats;
 
 /// An org's Kpis over `from..=to`, through the cache (shared by the org
 /// overview and the global overview's top orgs).

@@ -93,16 +93,18 @@ async fn execute(state: &AppState, headers: &HeaderMap, batch: BatchRequest) -> 
     let principal = match principal(state, headers).await {
         Ok(principal) => principal,
         Err(e) => {
-            let mut response =
-                GqlResponse::from_errors(vec![e.to_graphql().into_server_error(Default::default())]);
+            let mut response = GqlResponse::from_errors(vec![e
+                .to_graphql()
+                .into_server_error(Default::default())]);
             complete_errors(&mut response, &request_id);
             return Json(response).into_response();
         }
     };
     if let Some(Principal::User(user)) = &principal {
         if let Err(e) = state.rates.requests.take(&user_key(user), 1).await {
-            let mut response =
-                GqlResponse::from_errors(vec![e.to_graphql().into_server_error(Default::default())]);
+            let mut response = GqlResponse::from_errors(vec![e
+                .to_graphql()
+                .into_server_error(Default::default())]);
             complete_errors(&mut response, &request_id);
             return Json(response).into_response();
         }

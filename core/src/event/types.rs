@@ -200,10 +200,7 @@ impl EventInput {
         put("message", serde_json::to_value(&self.message));
         put("run", serde_json::to_value(&self.run));
         put("handoff", serde_json::to_value(&self.handoff));
-        put(
-            "attributes",
-            serde_json::to_value(&self.attributes),
-        );
+        put("attributes", serde_json::to_value(&self.attributes));
         put("user", serde_json::to_value(&self.user));
         serde_json::Value::Object(payload)
     }

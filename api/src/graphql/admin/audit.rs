@@ -6,19 +6,18 @@
 use agentmon_core::auth::policy::{self, Capability};
 use agentmon_core::auth::Role;
 
-use super::super::enums::RoleValue;
+use crate::graphql::enums::RoleValue;
 use agentmon_core::storage::models::audit::{self, Entry};
 use agentmon_core::storage::models::org::Org;
 use agentmon_core::Error;
 use async_graphql::{Context, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
-use super::super::access::in_org;
-use super::super::context::{db, GqlResult, RequestContext};
-use super::super::sessions::PageInfo;
+use crate::graphql::access::{authorize, in_org};
+use crate::graphql::context::{db, GqlResult, RequestContext};
+use crate::graphql::paging::{page_size, List, PageInfo};
 
 /// Most entries one page may hold.
-const MAX_PAGE: i32 = 200;
 
 pub struct AuditEntry(pub Entry);
 
@@ -67,19 +66,14 @@ pub struct AuditConnection {
 
 /// `first` (1 to 200) and `after` (a cursor of this list) as a page ask.
 fn page(first: Option<i32>, after: Option<String>) -> Result<(i64, Option<i64>), Error> {
-    let first = first.unwrap_or(50);
-    if !(1..=MAX_PAGE).contains(&first) {
-        return Err(Error::BadUserInput(format!(
-            "first must be 1 to {MAX_PAGE}"
-        )));
-    }
+    let first = page_size(List::Items, first)?;
     let after = after
         .map(|a| {
             a.parse::<i64>()
                 .map_err(|_| Error::BadUserInput("after is not a cursor of this list".into()))
         })
         .transpose()?;
-    Ok((i64::from(first), after))
+    Ok((first, after))
 }
 
 fn connection(mut entries: Vec<Entry>, first: i64) -> AuditConnection {
@@ -107,7 +101,7 @@ pub async fn of_org(
     first: Option<i32>,
     after: Option<String>,
 ) -> async_graphql::Result<AuditConnection> {
-    super::super::access::authorize(ctx, org, Capability::OrgAdmin).await?;
+    authorize(ctx, org, Capability::OrgAdmin).await?;
     let (first, after) = page(first, after).gql()?;
     let org_id = org.id;
     let entries = in_org!(ctx, org_id, |tx| audit::of_org(

@@ -2,43 +2,45 @@
 //! their error and attempts, and `retryDeadLetters` to queue them again.
 
 use agentmon_core::auth::policy::{self, Capability};
-use agentmon_core::storage::models::audit;
+use agentmon_core::storage::models::dead_letter::{self, DeadLetter};
 use agentmon_core::Error;
 use async_graphql::{Context, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
-use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
-use super::super::context::{db, GqlResult, RequestContext};
-use super::super::sessions::PageInfo;
+use crate::actions;
+use crate::graphql::context::{db, GqlResult, RequestContext};
+use crate::graphql::paging::{page_size, List, PageInfo};
 
-const MAX_PAGE: i32 = 200;
+pub struct DeadLetterObject(pub DeadLetter);
 
-#[derive(diesel::QueryableByName, SimpleObject, Clone)]
-pub struct DeadLetter {
-    #[diesel(sql_type = SqlUuid)]
-    pub event_id: Uuid,
+#[Object(name = "DeadLetter")]
+impl DeadLetterObject {
+    async fn event_id(&self) -> Uuid {
+        self.0.event_id
+    }
     /// The org's slug.
-    #[diesel(sql_type = Text)]
-    pub org: String,
-    #[diesel(sql_type = Text)]
-    pub session_id: String,
-    #[diesel(sql_type = Integer)]
-    pub attempts: i32,
-    #[diesel(sql_type = Text)]
-    pub error: String,
-    #[diesel(sql_type = Timestamptz)]
-    pub failed_at: DateTime<Utc>,
-    #[graphql(skip)]
-    #[diesel(sql_type = SqlUuid)]
-    pub org_id: Uuid,
+    async fn org(&self) -> &str {
+        &self.0.org
+    }
+    async fn session_id(&self) -> &str {
+        &self.0.session_id
+    }
+    async fn attempts(&self) -> i32 {
+        self.0.attempts
+    }
+    async fn error(&self) -> &str {
+        &self.0.error
+    }
+    async fn failed_at(&self) -> DateTime<Utc> {
+        self.0.failed_at
+    }
 }
 
 #[derive(SimpleObject)]
 pub struct DeadLetterEdge {
     pub cursor: String,
-    pub node: DeadLetter,
+    pub node: DeadLetterObject,
 }
 
 #[derive(SimpleObject)]
@@ -57,7 +59,7 @@ fn cursor(d: &DeadLetter) -> String {
     )
 }
 
-fn parse_cursor(after: &str) -> Result<(DateTime<Utc>, Uuid, Uuid), Error> {
+fn parse_cursor(after: &str) -> Result<dead_letter::After, Error> {
     let bad = || Error::BadUserInput("after is not a cursor of this list".into());
     let mut parts = after.splitn(3, '_');
     let micros: i64 = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
@@ -65,11 +67,6 @@ fn parse_cursor(after: &str) -> Result<(DateTime<Utc>, Uuid, Uuid), Error> {
     let event: Uuid = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
     let at = DateTime::from_timestamp_micros(micros).ok_or_else(bad)?;
     Ok((at, org, event))
-}
-
-/// The org a slug names, for SUPER_ADMIN lists; `NOT_FOUND` when none.
-async fn org_id(ctx: &Context<'_>, slug: Option<&str>) -> async_graphql::Result<Option<Uuid>> {
-    Ok(super::platform_org(ctx, slug).await?.map(|o| o.id))
 }
 
 #[derive(Default)]
@@ -87,49 +84,17 @@ impl DeadLetterQuery {
     ) -> async_graphql::Result<DeadLetterConnection> {
         let viewer = RequestContext::of(ctx)?.user().gql()?;
         policy::check(viewer, Capability::Platform, None).gql()?;
-        let first = first.unwrap_or(50);
-        if !(1..=MAX_PAGE).contains(&first) {
-            return Err(Error::BadUserInput(format!(
-                "first must be 1 to {MAX_PAGE}"
-            )))
-            .gql();
-        }
+        let first = page_size(List::Items, first).gql()?;
         let after = after.as_deref().map(parse_cursor).transpose().gql()?;
-        let org = org_id(ctx, org.as_deref()).await?;
+        let org = crate::graphql::access::platform_org(ctx, org.as_deref())
+            .await?
+            .map(|o| o.id);
         let mut conn = db(ctx)?.owner().await.gql()?;
-        let mut rows: Vec<DeadLetter> = diesel::sql_query(
-            "SELECT d.event_id, o.slug AS org, coalesce(e.session_id, '') AS session_id,
-                    d.attempts, d.error, d.failed_at, d.org_id
-             FROM dead_letters d JOIN orgs o ON o.id = d.org_id
-             LEFT JOIN events e ON e.org_id = d.org_id AND e.occurred_at = d.occurred_at
-                               AND e.event_id = d.event_id
-             WHERE ($1::uuid IS NULL OR d.org_id = $1)
-               AND ($2::timestamptz IS NULL OR (d.failed_at, d.org_id, d.event_id) < ($2, $3, $4))
-             ORDER BY d.failed_at DESC, d.org_id DESC, d.event_id DESC LIMIT $5",
-        )
-        .bind::<Nullable<SqlUuid>, _>(org)
-        .bind::<Nullable<Timestamptz>, _>(after.map(|a| a.0))
-        .bind::<Nullable<SqlUuid>, _>(after.map(|a| a.1))
-        .bind::<Nullable<SqlUuid>, _>(after.map(|a| a.2))
-        .bind::<BigInt, _>(i64::from(first) + 1)
-        .load(&mut conn)
-        .await
-        .map_err(Error::from)
-        .gql()?;
-        #[derive(diesel::QueryableByName)]
-        struct Total {
-            #[diesel(sql_type = BigInt)]
-            n: i64,
-        }
-        let total: Total = diesel::sql_query(
-            "SELECT count(*) AS n FROM dead_letters WHERE $1::uuid IS NULL OR org_id = $1",
-        )
-        .bind::<Nullable<SqlUuid>, _>(org)
-        .get_result(&mut conn)
-        .await
-        .map_err(Error::from)
-        .gql()?;
-        let more = rows.len() > first as usize;
+        let mut rows = dead_letter::page(&mut conn, org, after, first + 1)
+            .await
+            .gql()?;
+        let total = dead_letter::count(&mut conn, org).await.gql()?;
+        let more = rows.len() as i64 > first;
         rows.truncate(first as usize);
         Ok(DeadLetterConnection {
             page_info: PageInfo {
@@ -140,10 +105,10 @@ impl DeadLetterQuery {
                 .into_iter()
                 .map(|d| DeadLetterEdge {
                     cursor: cursor(&d),
-                    node: d,
+                    node: DeadLetterObject(d),
                 })
                 .collect(),
-            total_count: i32::try_from(total.n).unwrap_or(i32::MAX),
+            total_count: i32::try_from(total).unwrap_or(i32::MAX),
         })
     }
 }
@@ -163,20 +128,9 @@ impl DeadLetterMutation {
     ) -> async_graphql::Result<i32> {
         let viewer = RequestContext::of(ctx)?.user().gql()?;
         policy::check(viewer, Capability::Platform, None).gql()?;
-        let org_id = org_id(ctx, org.as_deref()).await?;
-        let db = db(ctx)?;
-        let n = agentmon_projectors::replay::requeue_dead_letters(db, org_id)
+        let found = crate::graphql::access::platform_org(ctx, org.as_deref()).await?;
+        let n = actions::jobs::retry_dead_letters(db(ctx)?, viewer, found.as_ref())
             .await
-            .gql()?;
-        let mut conn = db.owner().await.gql()?;
-        let entry = audit::Action {
-            action: "DEAD_LETTERS_RETRIED",
-            target: org.as_deref(),
-            detail: serde_json::json!({ "requeued": n }),
-        };
-        audit::record(&mut conn, org_id.unwrap_or(audit::PLATFORM), viewer, entry)
-            .await
-            .map_err(Error::from)
             .gql()?;
         Ok(i32::try_from(n).unwrap_or(i32::MAX))
     }

@@ -4,17 +4,15 @@
 
 use agentmon_core::auth::policy::{self, Capability};
 use agentmon_core::auth::ApiKeys;
-use agentmon_core::storage::db::set_org;
-use agentmon_core::storage::models::api_key::{self, Key, NewKey};
-use agentmon_core::storage::models::audit::{self, Action, PLATFORM};
+use agentmon_core::storage::models::api_key::{self, Key};
 use agentmon_core::storage::models::org::Org;
 use agentmon_core::Error;
 use async_graphql::{Context, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
-use diesel_async::AsyncConnection;
 
-use super::super::access::{find_org, Access};
-use super::super::context::{db, GqlResult, RequestContext};
+use crate::actions::{self, input};
+use crate::graphql::access::{authorize, find_org, in_org, Access};
+use crate::graphql::context::{db, GqlResult, RequestContext};
 
 pub struct ApiKeyObject(pub Key);
 
@@ -49,15 +47,6 @@ impl ApiKeyObject {
     }
 }
 
-/// The audit entry of an action on `key` (never its secret).
-fn key_entry<'a>(action: &'a str, key: &'a Key) -> Action<'a> {
-    Action {
-        action,
-        target: Some(&key.0.prefix),
-        detail: serde_json::json!({ "id": key.0.id, "name": key.0.name, "org": key.1 }),
-    }
-}
-
 #[derive(SimpleObject)]
 pub struct CreatedApiKey {
     pub api_key: ApiKeyObject,
@@ -67,10 +56,9 @@ pub struct CreatedApiKey {
 
 /// An org's keys, for its ORG_ADMIN or a SUPER_ADMIN.
 pub async fn of_org(ctx: &Context<'_>, org: &Org) -> async_graphql::Result<Vec<ApiKeyObject>> {
-    super::super::access::authorize(ctx, org, Capability::OrgAdmin).await?;
+    authorize(ctx, org, Capability::OrgAdmin).await?;
     let org_id = org.id;
-    let keys =
-        super::super::access::in_org!(ctx, org_id, |tx| api_key::list(tx, Some(org_id)).await?)?;
+    let keys = in_org!(ctx, org_id, |tx| api_key::list(tx, Some(org_id)).await?)?;
     Ok(keys.into_iter().map(ApiKeyObject).collect())
 }
 
@@ -104,21 +92,11 @@ impl KeyMutation {
     ) -> async_graphql::Result<CreatedApiKey> {
         let request = RequestContext::of(ctx)?;
         let viewer = request.user().gql()?;
-        let name = super::name("name", &name, 100).gql()?;
-        let keys = ctx.data::<ApiKeys>()?;
-        let secret = keys.generate();
-        let by = viewer.sub.clone();
-        let new = |org_id| NewKey {
-            org_id,
-            name: &name,
-            prefix: &secret.prefix,
-            hash: &secret.hash,
-            created_by: &by,
-        };
-        let created: Key = match org {
-            Some(slug) => {
-                let db = db(ctx)?;
-                let found = find_org(
+        let name = input::name("name", &name, input::MAX_NAME_CHARS).gql()?;
+        let db = db(ctx)?;
+        let found = match org {
+            Some(slug) => Some(
+                find_org(
                     db,
                     &request.audited,
                     viewer,
@@ -127,20 +105,8 @@ impl KeyMutation {
                     Access::Query,
                 )
                 .await
-                .gql()?;
-                let mut conn = db.app().await.gql()?;
-                conn.transaction::<_, Error, _>(async |tx| {
-                    set_org(tx, found.id).await?;
-                    let key = (
-                        api_key::create(tx, &new(Some(found.id))).await?,
-                        Some(found.slug.clone()),
-                    );
-                    audit::record(tx, found.id, viewer, key_entry("API_KEY_CREATED", &key)).await?;
-                    Ok(key)
-                })
-                .await
-                .gql()?
-            }
+                .gql()?,
+            ),
             None => {
                 policy::check(viewer, Capability::Platform, None)
                     .map_err(|_| {
@@ -149,19 +115,16 @@ impl KeyMutation {
                         )
                     })
                     .gql()?;
-                let mut conn = db(ctx)?.owner().await.gql()?;
-                conn.transaction::<_, Error, _>(async |tx| {
-                    let key = (api_key::create(tx, &new(None)).await?, None);
-                    audit::record(tx, PLATFORM, viewer, key_entry("API_KEY_CREATED", &key)).await?;
-                    Ok(key)
-                })
-                .await
-                .gql()?
+                None
             }
         };
+        let keys = ctx.data::<ApiKeys>()?;
+        let created = actions::keys::create(db, keys, viewer, found.as_ref(), &name)
+            .await
+            .gql()?;
         Ok(CreatedApiKey {
-            api_key: ApiKeyObject(created),
-            secret: secret.secret,
+            api_key: ApiKeyObject(created.key),
+            secret: created.secret,
         })
     }
 
@@ -172,28 +135,23 @@ impl KeyMutation {
         ctx: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<ApiKeyObject> {
-        let viewer = RequestContext::of(ctx)?.user().gql()?;
+        let request = RequestContext::of(ctx)?;
+        let viewer = request.user().gql()?;
         let id: uuid::Uuid = id
             .parse()
             .map_err(|_| Error::BadUserInput("id is not an API key id".into()))
             .gql()?;
-        let not_found = || Error::NotFound(format!("no API key {id} that you may manage"));
         let db = db(ctx)?;
-        let revoked: Key = if policy::allows(viewer, Capability::Platform, None) {
-            let mut conn = db.owner().await.gql()?;
-            conn.transaction::<_, Error, _>(async |tx| {
-                let key = api_key::revoke(tx, id).await?.ok_or_else(not_found)?;
-                let org = key.0.org_id.unwrap_or(PLATFORM);
-                audit::record(tx, org, viewer, key_entry("API_KEY_REVOKED", &key)).await?;
-                Ok(key)
-            })
-            .await
-            .gql()?
+        let within = if policy::allows(viewer, Capability::Platform, None) {
+            None
         } else {
             // An ORG_ADMIN reaches only their own org's keys.
             policy::check(viewer, Capability::OrgAdmin, viewer.org.as_deref()).gql()?;
-            let slug = viewer.org.clone().ok_or_else(not_found).gql()?;
-            let request = RequestContext::of(ctx)?;
+            let slug = viewer
+                .org
+                .clone()
+                .ok_or_else(|| Error::NotFound(format!("no API key {id} that you may manage")))
+                .gql()?;
             let found = find_org(
                 db,
                 &request.audited,
@@ -204,16 +162,11 @@ impl KeyMutation {
             )
             .await
             .gql()?;
-            let mut conn = db.app().await.gql()?;
-            conn.transaction::<_, Error, _>(async |tx| {
-                set_org(tx, found.id).await?;
-                let key = api_key::revoke(tx, id).await?.ok_or_else(not_found)?;
-                audit::record(tx, found.id, viewer, key_entry("API_KEY_REVOKED", &key)).await?;
-                Ok(key)
-            })
-            .await
-            .gql()?
+            Some(found)
         };
+        let revoked = actions::keys::revoke(db, viewer, within.as_ref(), id)
+            .await
+            .gql()?;
         ctx.data::<ApiKeys>()?.forget(revoked.0.id);
         Ok(ApiKeyObject(revoked))
     }

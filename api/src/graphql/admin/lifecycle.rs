@@ -6,7 +6,6 @@
 use agentmon_core::auth::policy::{self, Capability};
 use agentmon_core::auth::Role;
 use agentmon_core::storage::db::set_org;
-use agentmon_core::storage::models::audit;
 use agentmon_core::storage::models::erasure::{self, Erasure};
 use agentmon_core::storage::models::job::{self, Job};
 use agentmon_core::Error;
@@ -14,11 +13,10 @@ use async_graphql::{Context, Enum, Object, ID};
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
 
-use super::super::access::{administered, find_org, Access};
-use super::super::context::{db, GqlResult, RequestContext};
-
-/// Most jobs one list holds.
-const MAX_JOBS: i32 = 200;
+use crate::actions::{self, input};
+use crate::graphql::access::{administered, authorize, find_org, in_org, Access};
+use crate::graphql::context::{db, GqlResult, RequestContext};
+use crate::graphql::paging::{page_size, List};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(name = "JobStatus")]
@@ -129,10 +127,9 @@ pub async fn of_org(
     ctx: &Context<'_>,
     org: &agentmon_core::storage::models::org::Org,
 ) -> async_graphql::Result<Vec<ErasureObject>> {
-    super::super::access::authorize(ctx, org, Capability::OrgAdmin).await?;
+    authorize(ctx, org, Capability::OrgAdmin).await?;
     let org_id = org.id;
-    let rows =
-        super::super::access::in_org!(ctx, org_id, |tx| erasure::of_org(tx, org_id).await?)?;
+    let rows = in_org!(ctx, org_id, |tx| erasure::of_org(tx, org_id).await?)?;
     Ok(rows.into_iter().map(ErasureObject).collect())
 }
 
@@ -149,15 +146,9 @@ impl LifecycleQuery {
     ) -> async_graphql::Result<Vec<JobObject>> {
         let viewer = RequestContext::of(ctx)?.user().gql()?;
         policy::check(viewer, Capability::Platform, None).gql()?;
-        let first = first.unwrap_or(50);
-        if !(1..=MAX_JOBS).contains(&first) {
-            return Err(Error::BadUserInput(format!(
-                "first must be 1 to {MAX_JOBS}"
-            )))
-            .gql();
-        }
+        let first = page_size(List::Items, first).gql()?;
         let mut conn = db(ctx)?.owner().await.gql()?;
-        let jobs = job::newest(&mut conn, i64::from(first)).await.gql()?;
+        let jobs = job::newest(&mut conn, first).await.gql()?;
         Ok(jobs.into_iter().map(JobObject).collect())
     }
 
@@ -213,21 +204,9 @@ impl LifecycleMutation {
         org: String,
         user_id: String,
     ) -> async_graphql::Result<ErasureObject> {
-        let user_id = super::user_id(&user_id).gql()?;
+        let user_id = input::user_id(&user_id).gql()?;
         let (viewer, found) = administered(ctx, &org).await?;
-        let mut conn = db(ctx)?.app().await.gql()?;
-        let receipt = conn
-            .transaction::<_, Error, _>(async |tx| {
-                set_org(tx, found.id).await?;
-                let receipt = erasure::request(tx, found.id, user_id, &viewer.sub).await?;
-                let entry = audit::Action {
-                    action: "USER_ERASED",
-                    target: Some(user_id),
-                    detail: serde_json::json!({ "erasure": receipt.id, "job": receipt.job_id }),
-                };
-                audit::record(tx, found.id, viewer, entry).await?;
-                Ok(receipt)
-            })
+        let receipt = actions::erasure::erase_user(db(ctx)?, viewer, &found, user_id)
             .await
             .gql()?;
         Ok(ErasureObject(receipt))
@@ -244,8 +223,8 @@ impl LifecycleMutation {
         let viewer = RequestContext::of(ctx)?.user().gql()?;
         policy::check(viewer, Capability::Platform, None).gql()?;
         let db = db(ctx)?;
-        let found = super::platform_org(ctx, org.as_deref()).await?;
-        let queued = crate::admin::queue_replay(db, viewer, found.as_ref(), projector.as_deref())
+        let found = crate::graphql::access::platform_org(ctx, org.as_deref()).await?;
+        let queued = actions::jobs::queue_replay(db, viewer, found.as_ref(), projector.as_deref())
             .await
             .gql()?;
         Ok(JobObject(queued))

@@ -35,7 +35,7 @@ impl Params {
         let id = self
             .get("userId")
             .ok_or_else(|| Error::BadUserInput("give the user: ?userId=ID".into()))?;
-        crate::graphql::admin::user_id(id)
+        crate::actions::input::user_id(id)
     }
 
     fn time(&self, key: &str) -> Result<Option<DateTime<Utc>>, Error> {

@@ -11,10 +11,12 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::auth::OrgScope;
-use crate::storage::db::{set_org, Db};
 use crate::event::{validate, EventInput, Rejection, MAX_EVENTS_PER_CALL};
+use crate::storage::db::{set_org, Db};
 use crate::storage::models::org::{self, Org, OrgStatus};
-use crate::storage::schema::{event_keys, events, projection_queue, run_owners, session_owners, users};
+use crate::storage::schema::{
+    event_keys, events, projection_queue, run_owners, session_owners, users,
+};
 use crate::{Error, Result};
 
 /// The channel a worker listens on; the payload is the org id.

@@ -5,6 +5,7 @@ pub mod api_key;
 pub mod audit;
 pub mod breakdown;
 pub mod cost_trend;
+pub mod dead_letter;
 pub mod erasure;
 pub mod event;
 pub mod hourly;

@@ -6,7 +6,7 @@ use agentmon_core::storage::models::session_order::{Order, SortField, SortedCurs
 use agentmon_core::Error;
 use async_graphql::{Enum, InputObject};
 
-use super::sessions::{decode_cursor, encode_cursor};
+use crate::graphql::paging::{decode_cursor, encode_cursor};
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 #[graphql(name = "SessionOrderField", remote = "SortField")]
