@@ -159,6 +159,35 @@ impl diesel::result::DatabaseErrorInformation for Info {
     }
 }
 
+/// agentmon's error as a GraphQL error: its message (an internal error's
+/// only as a generic line, logged in full) with `extensions.code` and, when
+/// rate limited, `retryAfterSeconds`.
+pub trait ToGraphql {
+    fn to_graphql(&self) -> async_graphql::Error;
+}
+
+impl ToGraphql for Error {
+    fn to_graphql(&self) -> async_graphql::Error {
+        let message = match self {
+            Error::Internal(e) => {
+                tracing::error!(error = ?e, "internal error");
+                "internal error; quote the requestId when reporting it".to_string()
+            }
+            other => other.to_string(),
+        };
+        async_graphql::Error::new(message).extend_with(|_, ext| {
+            ext.set("code", self.code());
+            if let Error::RateLimited {
+                retry_after_seconds,
+                ..
+            } = self
+            {
+                ext.set("retryAfterSeconds", *retry_after_seconds);
+            }
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,34 +249,5 @@ mod tests {
             Some(&async_graphql::Value::from("req-2"))
         );
         assert!(!error.message.contains("boom"));
-    }
-}
-
-/// agentmon's error as a GraphQL error: its message (an internal error's
-/// only as a generic line, logged in full) with `extensions.code` and, when
-/// rate limited, `retryAfterSeconds`.
-pub trait ToGraphql {
-    fn to_graphql(&self) -> async_graphql::Error;
-}
-
-impl ToGraphql for Error {
-    fn to_graphql(&self) -> async_graphql::Error {
-        let message = match self {
-            Error::Internal(e) => {
-                tracing::error!(error = ?e, "internal error");
-                "internal error; quote the requestId when reporting it".to_string()
-            }
-            other => other.to_string(),
-        };
-        async_graphql::Error::new(message).extend_with(|_, ext| {
-            ext.set("code", self.code());
-            if let Error::RateLimited {
-                retry_after_seconds,
-                ..
-            } = self
-            {
-                ext.set("retryAfterSeconds", *retry_after_seconds);
-            }
-        })
     }
 }

@@ -17,8 +17,6 @@ use crate::graphql::access::{authorize, in_org};
 use crate::graphql::context::{db, GqlResult, RequestContext};
 use crate::graphql::paging::{page_size, List, PageInfo};
 
-/// Most entries one page may hold.
-
 pub struct AuditEntry(pub Entry);
 
 #[Object]
