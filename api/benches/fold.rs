@@ -12,7 +12,7 @@ use std::time::Instant;
 use agentmon_core::auth::OrgScope;
 use agentmon_core::event::EventInput;
 use agentmon_core::generate::Plan;
-use agentmon_core::storage::models::ingest::ingest;
+use agentmon_core::ingest::ingest;
 use agentmon_projectors::worker::{Worker, WorkerConfig};
 
 const CALL: usize = 50;

@@ -16,7 +16,7 @@ use agentmon_api::{router, AppState};
 use agentmon_core::auth::{MintRequest, OrgScope, Role};
 use agentmon_core::event::{EventInput, EventType, MessageInput, MessageRole};
 use agentmon_core::generate::Plan;
-use agentmon_core::storage::models::ingest::ingest;
+use agentmon_core::ingest::ingest;
 use agentmon_projectors::worker::{Worker, WorkerConfig};
 use diesel_async::SimpleAsyncConnection;
 use futures::{SinkExt, StreamExt};

@@ -11,7 +11,7 @@ use std::time::Instant;
 use agentmon_api::graphql::{self, Limits, RequestContext};
 use agentmon_core::auth::{OrgScope, Principal, Role, UserPrincipal};
 use agentmon_core::generate::Plan;
-use agentmon_core::storage::models::ingest::ingest;
+use agentmon_core::ingest::ingest;
 use agentmon_projectors::worker::{Worker, WorkerConfig};
 use async_graphql::{Request, Variables};
 use chrono::Duration;

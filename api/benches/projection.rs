@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use agentmon_core::auth::OrgScope;
 use agentmon_core::event::EventInput;
 use agentmon_core::generate::Plan;
-use agentmon_core::storage::models::ingest::ingest;
+use agentmon_core::ingest::ingest;
 use agentmon_projectors::worker::{Worker, WorkerConfig};
 use diesel_async::RunQueryDsl as _;
 use tokio_util::sync::CancellationToken;

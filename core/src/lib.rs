@@ -8,6 +8,7 @@ pub mod cache;
 pub mod error;
 pub mod event;
 pub mod generate;
+pub mod ingest;
 pub mod limits;
 pub mod metrics;
 pub mod storage;

@@ -13,6 +13,7 @@ mod http;
 mod ingest_atomicity;
 mod ingest_duplicates;
 mod ingest_partitions;
+mod ingest_refusals;
 mod ingest_rules;
 mod lifecycle;
 mod live;

@@ -3,7 +3,7 @@
 use agentmon_core::event::{EventInput, Rejection};
 
 use super::event_input;
-use agentmon_core::storage::models::ingest::{ingest, IngestOutcome};
+use agentmon_core::ingest::{ingest, IngestOutcome};
 use async_graphql::{Context, Object, SimpleObject};
 use uuid::Uuid;
 

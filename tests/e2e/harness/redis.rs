@@ -11,7 +11,8 @@ pub struct TestRedis {
 
 impl TestRedis {
     pub async fn start() -> TestRedis {
-        let port = agentmon_core::storage::db::embedded::free_port().unwrap_or_else(|e| panic!("{e}"));
+        let port =
+            agentmon_core::storage::db::embedded::free_port().unwrap_or_else(|e| panic!("{e}"));
         let child = Command::new("redis-server")
             .args([
                 "--port",

@@ -59,7 +59,8 @@ async fn a_subscriber_on_one_replica_gets_an_event_ingested_through_another() {
     let redis = TestRedis::start().await;
     let app = TestApp::new().await;
     app.create_org("acme", "UTC").await;
-    let free = || agentmon_core::storage::db::embedded::free_port().unwrap_or_else(|e| panic!("{e}"));
+    let free =
+        || agentmon_core::storage::db::embedded::free_port().unwrap_or_else(|e| panic!("{e}"));
     let (first, second) = (
         format!("127.0.0.1:{}", free()),
         format!("127.0.0.1:{}", free()),

@@ -1,10 +1,12 @@
 //! Query-string parameters of the exports, with errors that say what to fix.
 
-use std::collections::HashMap;
-
+use agentmon_core::event::{ErrorCategory, RunStatus};
 use agentmon_core::storage::models::session::SessionFilter;
 use agentmon_core::Error;
 use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::graphql::ranges::TimeRange;
+use crate::graphql::sessions::filter::{AttributeFilter, SessionFilterInput};
 
 pub struct Params {
     pairs: Vec<(String, String)>,
@@ -59,11 +61,22 @@ impl Params {
     }
 
     /// The session filter: `from`/`to` (RFC 3339), `userId`, `handedOff`,
-    /// `attribute=KEY:VALUE` (repeatable), `runStatus`, `errorCategory`, `model`.
+    /// `attribute=KEY:VALUE` (repeatable), `runStatus`, `errorCategory`,
+    /// `model` — read into the GraphQL sessions filter, so an export takes
+    /// the same filters with the same checks as `Org.sessions`.
     pub fn session_filter(&self) -> Result<SessionFilter, Error> {
+        if let Some((unknown, _)) = self
+            .pairs
+            .iter()
+            .find(|(k, _)| !KNOWN.contains(&k.as_str()))
+        {
+            return Err(Error::BadUserInput(format!(
+                "unknown parameter {unknown:?}; use {}",
+                KNOWN.join(", ")
+            )));
+        }
         let range = match (self.time("from")?, self.time("to")?) {
-            (Some(from), Some(to)) if from < to => Some((from, to)),
-            (Some(_), Some(_)) => return Err(Error::BadUserInput("from must be before to".into())),
+            (Some(from), Some(to)) => Some(TimeRange { from, to }),
             (None, None) => None,
             _ => {
                 return Err(Error::BadUserInput(
@@ -87,68 +100,55 @@ impl Params {
                 let (key, value) = v.split_once(':').ok_or_else(|| {
                     Error::BadUserInput(format!("attribute={v:?}: use attribute=KEY:VALUE"))
                 })?;
-                attributes.push((key.to_string(), value.to_string()));
+                attributes.push(AttributeFilter {
+                    key: key.to_string(),
+                    equals: value.to_string(),
+                });
             }
         }
         let run_status = self
             .get("runStatus")
             .map(|v| {
-                agentmon_core::event::RunStatus::parse(v)
-                    .map(|s| s.as_str())
-                    .ok_or_else(|| {
-                        Error::BadUserInput(format!(
-                            "runStatus={v:?}: use RUNNING, SUCCEEDED, FAILED or CANCELLED"
-                        ))
-                    })
+                RunStatus::parse(v).map(Into::into).ok_or_else(|| {
+                    Error::BadUserInput(format!(
+                        "runStatus={v:?}: use RUNNING, SUCCEEDED, FAILED or CANCELLED"
+                    ))
+                })
             })
             .transpose()?;
         let error_category = self
             .get("errorCategory")
             .map(|v| {
-                agentmon_core::event::ErrorCategory::parse(v)
-                    .map(|c| c.as_str())
-                    .ok_or_else(|| {
-                        Error::BadUserInput(format!(
-                            "errorCategory={v:?}: use TOOL, MODEL, TIMEOUT or OTHER"
-                        ))
-                    })
+                ErrorCategory::parse(v).map(Into::into).ok_or_else(|| {
+                    Error::BadUserInput(format!(
+                        "errorCategory={v:?}: use TOOL, MODEL, TIMEOUT or OTHER"
+                    ))
+                })
             })
             .transpose()?;
-        let known: HashMap<&str, ()> = [
-            "org",
-            "from",
-            "to",
-            "userId",
-            "handedOff",
-            "attribute",
-            "runStatus",
-            "errorCategory",
-            "model",
-        ]
-        .into_iter()
-        .map(|k| (k, ()))
-        .collect();
-        if let Some((unknown, _)) = self
-            .pairs
-            .iter()
-            .find(|(k, _)| !known.contains_key(k.as_str()))
-        {
-            return Err(Error::BadUserInput(format!(
-                "unknown parameter {unknown:?}; use org, from, to, userId, handedOff, attribute, \
-                 runStatus, errorCategory, model"
-            )));
-        }
-        let filter = SessionFilter {
+        SessionFilterInput {
             range,
             user_id: self.get("userId").map(str::to_string),
             handed_off,
-            attributes,
+            attributes: Some(attributes),
             team: None,
             run_status,
             error_category,
             model: self.get("model").map(str::to_string),
-        };
-        filter.check()?;
-        Ok(filter)
+        }
+        .to_filter()
     }
 }
+
+/// The parameters of `/export/sessions.csv`.
+const KNOWN: [&str; 9] = [
+    "org",
+    "from",
+    "to",
+    "userId",
+    "handedOff",
+    "attribute",
+    "runStatus",
+    "errorCategory",
+    "model",
+];

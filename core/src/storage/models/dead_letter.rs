@@ -7,7 +7,7 @@ use diesel::QueryResult;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::ingest::EVENTS_CHANNEL;
+use crate::ingest::EVENTS_CHANNEL;
 
 #[derive(diesel::QueryableByName, Debug, Clone)]
 pub struct DeadLetter {

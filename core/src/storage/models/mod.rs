@@ -9,7 +9,6 @@ pub mod dead_letter;
 pub mod erasure;
 pub mod event;
 pub mod hourly;
-pub mod ingest;
 pub mod job;
 pub mod member;
 pub mod org;

@@ -1,6 +1,5 @@
-//! Reading the daily rollups: sums, distinct active users and sketch
-//! buckets over a range of days, for an org, a user or every org. Each query
-//! reads at most one row per day (and key), whatever the number of events.
+//! Sums, distinct active users, sketch buckets and daily points over a
+//! range of days, for any scope.
 
 use std::collections::BTreeMap;
 
@@ -9,60 +8,12 @@ use diesel::sql_types::{BigInt, Date, Integer, Numeric, Text, Uuid as SqlUuid};
 use diesel::{QueryResult, QueryableByName};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
-use uuid::Uuid;
 
 use crate::metrics::kpis::{Kpis, Sums};
 
-/// Whose rollups.
-#[derive(Debug, Clone, Copy)]
-pub enum Scope<'a> {
-    Org(Uuid),
-    User(Uuid, &'a str),
-    /// Every org, each on its own days.
-    Global,
-    /// The current members of a team of an org, from their user rollups.
-    Team(Uuid, Uuid),
-}
+use super::scope::Scope;
 
-/// The users of team `$n` of the org bound as `$3`.
-fn team_members(n: usize) -> String {
-    format!("user_id IN (SELECT user_id FROM team_members WHERE org_id = $3 AND team_id = ${n})")
-}
-
-impl Scope<'_> {
-    /// Global figures come through SECURITY DEFINER functions that return
-    /// the org-level rollups of every org: a request's role reads no org's
-    /// rows across orgs.
-    fn daily_table(&self) -> &'static str {
-        match self {
-            Scope::User(..) | Scope::Team(..) => "user_daily",
-            Scope::Org(_) => "org_daily",
-            Scope::Global => "platform_org_daily($1, $2) AS org_daily",
-        }
-    }
-    fn durations_table(&self) -> &'static str {
-        match self {
-            Scope::User(..) | Scope::Team(..) => "user_daily_durations",
-            Scope::Org(_) => "org_daily_durations",
-            Scope::Global => "platform_org_daily_durations($1, $2) AS org_daily_durations",
-        }
-    }
-    /// The WHERE clause; binds are $1 from, $2 to, then $3 org, $4 user
-    /// or team.
-    fn filter(&self) -> String {
-        match self {
-            Scope::Org(_) => "day BETWEEN $1 AND $2 AND org_id = $3".into(),
-            Scope::User(..) => "day BETWEEN $1 AND $2 AND org_id = $3 AND user_id = $4".into(),
-            Scope::Global => "day BETWEEN $1 AND $2".into(),
-            Scope::Team(..) => format!(
-                "day BETWEEN $1 AND $2 AND org_id = $3 AND {}",
-                team_members(4)
-            ),
-        }
-    }
-}
-
-const SUMS: &str = "coalesce(sum(event_count), 0)::bigint AS event_count, \
+pub(super) const SUMS: &str = "coalesce(sum(event_count), 0)::bigint AS event_count, \
   coalesce(sum(sessions), 0)::bigint AS sessions, coalesce(sum(session_runs), 0)::bigint AS session_runs, \
   coalesce(sum(session_active_ms), 0)::bigint AS session_active_ms, \
   coalesce(sum(handed_off), 0)::bigint AS handed_off, coalesce(sum(iterated), 0)::bigint AS iterated, \
@@ -313,90 +264,4 @@ pub async fn daily(
             (day, Kpis::from_sums(&sums, active, &b))
         })
         .collect())
-}
-
-/// Per-user sums over a range, for user lists.
-#[derive(diesel::QueryableByName, Debug)]
-pub struct UserSums {
-    #[diesel(sql_type = Text)]
-    pub user_id: String,
-    #[diesel(embed)]
-    sums: SumsRow,
-}
-
-impl UserSums {
-    pub fn sums(&self) -> Sums {
-        Sums::from(&self.sums)
-    }
-}
-
-/// Users of an org (of one of its teams, when `team` is given) with any
-/// event in the range, ordered by `order` (an SQL ORDER BY over the sums
-/// and `user_id`), after `after`, at most `limit`.
-#[allow(clippy::too_many_arguments)]
-pub async fn user_sums(
-    conn: &mut AsyncPgConnection,
-    org: Uuid,
-    team: Option<Uuid>,
-    from: NaiveDate,
-    to: NaiveDate,
-    order: &str,
-    after: Option<(i64, &str)>,
-    limit: i64,
-) -> QueryResult<Vec<UserSums>> {
-    let members = team_members(7);
-    let sql = format!(
-        "SELECT * FROM (SELECT user_id, {SUMS} FROM user_daily WHERE day BETWEEN $1 AND $2 AND org_id = $3 \
-         AND ($7::uuid IS NULL OR {members}) \
-         GROUP BY user_id HAVING sum(event_count) > 0) u \
-         WHERE $4::bigint IS NULL OR runs < $4 OR (runs = $4 AND user_id > $5) \
-         ORDER BY {order} LIMIT $6"
-    );
-    diesel::sql_query(sql)
-        .bind::<Date, _>(from)
-        .bind::<Date, _>(to)
-        .bind::<SqlUuid, _>(org)
-        .bind::<diesel::sql_types::Nullable<BigInt>, _>(after.map(|a| a.0))
-        .bind::<Text, _>(after.map(|a| a.1.to_string()).unwrap_or_default())
-        .bind::<BigInt, _>(limit)
-        .bind::<diesel::sql_types::Nullable<SqlUuid>, _>(team)
-        .load(conn)
-        .await
-}
-
-/// How many users of an org (or of one of its teams) had any event in the range.
-pub async fn user_count(
-    conn: &mut AsyncPgConnection,
-    org: Uuid,
-    team: Option<Uuid>,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> QueryResult<i64> {
-    let scope = team.map_or(Scope::Org(org), |team| Scope::Team(org, team));
-    active_users(conn, scope, from, to).await
-}
-
-/// Orgs by cost then runs over a range (every org, each on its own days).
-#[derive(diesel::QueryableByName, Debug)]
-pub struct OrgSums {
-    #[diesel(sql_type = SqlUuid)]
-    pub org_id: Uuid,
-}
-
-pub async fn top_orgs(
-    conn: &mut AsyncPgConnection,
-    from: NaiveDate,
-    to: NaiveDate,
-    limit: i64,
-) -> QueryResult<Vec<Uuid>> {
-    let rows: Vec<OrgSums> = diesel::sql_query(
-        "SELECT org_id FROM platform_org_daily($1, $2) GROUP BY org_id \
-         ORDER BY sum(cost_usd) DESC, sum(runs) DESC, org_id LIMIT $3",
-    )
-    .bind::<Date, _>(from)
-    .bind::<Date, _>(to)
-    .bind::<BigInt, _>(limit)
-    .load(conn)
-    .await?;
-    Ok(rows.into_iter().map(|r| r.org_id).collect())
 }

@@ -1,0 +1,14 @@
+//! Ingest: a producer's batch checked against every rule of SPEC section 2
+//! and stored — duplicates counted and not stored again, the accepted events
+//! of the call with their projection-queue rows in one transaction per org.
+//! From here the worker takes the queue (see the projectors crate).
+
+mod batch;
+mod claims;
+mod outcome;
+mod rules;
+mod store;
+
+pub use batch::ingest;
+pub use outcome::IngestOutcome;
+pub use store::EVENTS_CHANNEL;
