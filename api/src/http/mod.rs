@@ -1,16 +1,16 @@
 //! The HTTP surface of one server: `/graphql`, `/graphiql`,
 //! `/schema.graphql`, `/healthz`, `/readyz`, `/metrics`, the exports and
-//! the static dashboard. This module only names its rooms and builds the
+//! the static dashboard. This module only declares its modules and builds the
 //! router from them:
 //!
-//! - [`state`]: what the handlers share ([`AppState`]);
-//! - [`request`]: the request id, the bearer token, a user's rate key;
-//! - [`graphql`]: `/graphql` over HTTP and `/schema.graphql`;
-//! - [`websocket`]: subscriptions over graphql-transport-ws on `/graphql`,
-//!   with [`connections`] counting each user's open ones;
-//! - [`export`]: the CSV and JSON-lines downloads;
-//! - [`health`]: `/healthz`, `/readyz`, `/metrics`;
-//! - [`static_files`] and [`assets`]: the dashboard and GraphiQL.
+//! - `state`: what the handlers share ([`AppState`]);
+//! - `request`: the request id, the bearer token, a user's rate key;
+//! - `graphql`: `/graphql` over HTTP and `/schema.graphql`;
+//! - `websocket`: subscriptions over graphql-transport-ws on `/graphql`,
+//!   with `connections` counting each user's open ones;
+//! - `export`: the CSV and JSON-lines downloads;
+//! - `health`: `/healthz`, `/readyz`, `/metrics`;
+//! - `static_files` and `assets`: the dashboard and GraphiQL.
 
 pub mod assets;
 mod connections;
