@@ -2,19 +2,20 @@
 //! JWT whose user's role and access in their org are those set in agentmon
 //! when set (a disabled user is refused). Signed-in users are recorded as
 //! seen, many sightings written at once.
+//!
+//! The gate knows tokens, keys, members and sightings, and no HTTP: the
+//! server lends it what it holds as a [`Gate`].
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use agentmon_core::auth::{ApiKeys, Principal, Role, UserPrincipal};
+use agentmon_core::auth::{ApiKeys, Authenticator, Principal, Role, UserPrincipal};
 use agentmon_core::storage::db::{set_org, Db};
 use agentmon_core::storage::models::{member, org};
 use agentmon_core::Error;
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
 use uuid::Uuid;
-
-use crate::http::AppState;
 
 /// One user of one org.
 type Who = (Uuid, String);
@@ -72,24 +73,36 @@ impl Presence {
     }
 }
 
-/// The principal behind `token`, with the expiry of a JWT (keys do not
-/// expire).
-pub async fn principal(
-    state: &AppState,
-    token: &str,
-) -> Result<(Principal, Option<DateTime<Utc>>), Error> {
-    if ApiKeys::is_key(token) {
-        let producer = state.keys.verify(&state.db, token).await?;
-        return Ok((Principal::Producer(producer), None));
-    }
-    let (principal, expires_at) = state.auth.verify_with_expiry(token)?;
-    let principal = match principal {
-        Principal::User(user) => {
-            Principal::User(membership(&state.db, &state.presence, user).await?)
+/// What the gate reads a token with: the server's verifier of JWTs, its
+/// API keys, its database and its record of who was seen.
+#[derive(Clone, Copy)]
+pub struct Gate<'a> {
+    pub auth: &'a Authenticator,
+    pub keys: &'a ApiKeys,
+    pub db: &'a Db,
+    pub presence: &'a Presence,
+}
+
+impl Gate<'_> {
+    /// The principal behind `token`, with the expiry of a JWT (keys do not
+    /// expire).
+    pub async fn principal(
+        &self,
+        token: &str,
+    ) -> Result<(Principal, Option<DateTime<Utc>>), Error> {
+        if ApiKeys::is_key(token) {
+            let producer = self.keys.verify(self.db, token).await?;
+            return Ok((Principal::Producer(producer), None));
         }
-        producer => producer,
-    };
-    Ok((principal, Some(expires_at)))
+        let (principal, expires_at) = self.auth.verify_with_expiry(token)?;
+        let principal = match principal {
+            Principal::User(user) => {
+                Principal::User(membership(self.db, self.presence, user).await?)
+            }
+            producer => producer,
+        };
+        Ok((principal, Some(expires_at)))
+    }
 }
 
 /// The role and access set in agentmon for a user of an org, over the

@@ -1,16 +1,14 @@
-//! `/graphql` over HTTP: the bearer token becomes the request's principal,
-//! bodies over 8 MiB get 413, malformed JSON 400, mutations are refused over
-//! GET, and every error leaves with `extensions.code`.
+//! `/graphql` over HTTP and `/schema.graphql`: the bearer token becomes the
+//! request's principal, bodies over 8 MiB get 413, malformed JSON 400,
+//! mutations are refused over GET, and every error leaves with
+//! `extensions.code`. A GET that asks for a websocket is handed to
+//! [`super::websocket`].
 
 use agentmon_core::auth::Principal;
 use agentmon_core::Error;
 use async_graphql::http::parse_query_string;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{BatchRequest, BatchResponse, Response as GqlResponse};
-
-use crate::graphql::errors::ToGraphql;
-
-use crate::graphql::errors::complete_errors;
 use axum::body::Bytes;
 use axum::extract::ws::{rejection::WebSocketUpgradeRejection, WebSocketUpgrade};
 use axum::extract::State;
@@ -18,7 +16,10 @@ use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use super::{AppState, REQUEST_ID};
+use super::request::{bearer, request_id, user_key};
+use super::state::AppState;
+use super::websocket;
+use crate::graphql::errors::{complete_errors, ToGraphql};
 use crate::graphql::RequestContext;
 
 pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
@@ -54,8 +55,8 @@ pub async fn get(
     uri: Uri,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
-    if let (Ok(upgrade), Some(protocol)) = (upgrade, super::websocket::protocol(&headers)) {
-        return super::websocket::serve(state, upgrade, protocol);
+    if let (Ok(upgrade), Some(protocol)) = (upgrade, websocket::protocol(&headers)) {
+        return websocket::serve(state, upgrade, protocol);
     }
     let request = match parse_query_string(uri.query().unwrap_or_default()) {
         Ok(request) => request,
@@ -85,11 +86,7 @@ pub async fn sdl(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 async fn execute(state: &AppState, headers: &HeaderMap, batch: BatchRequest) -> Response {
-    let request_id = headers
-        .get(&REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
+    let request_id = request_id(headers).to_string();
     let principal = match principal(state, headers).await {
         Ok(principal) => principal,
         Err(e) => {
@@ -124,20 +121,16 @@ async fn execute(state: &AppState, headers: &HeaderMap, batch: BatchRequest) -> 
     Json(response).into_response()
 }
 
-/// A signed-in user's rate-limit key: the same person in another org has
-/// a budget of their own.
-pub(crate) fn user_key(user: &agentmon_core::auth::UserPrincipal) -> String {
-    format!("{}:{}", user.org.as_deref().unwrap_or("*"), user.sub)
-}
-
 /// No header: an anonymous request (fields that need a viewer say so). A
 /// header with a bad token fails the whole request.
 async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Option<Principal>, Error> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };
-    let token = super::bearer(value.to_str().ok())?;
-    crate::gate::principal(state, token)
+    let token = bearer(value.to_str().ok())?;
+    state
+        .gate()
+        .principal(token)
         .await
         .map(|(principal, _)| Some(principal))
 }

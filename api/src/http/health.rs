@@ -1,11 +1,13 @@
 //! `/healthz`: the process is up. `/readyz`: and its database answers.
+//! `/metrics`: Prometheus figures and the projection queue's health.
 
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
 
-use super::AppState;
+use super::request::{authorization, bearer};
+use super::state::AppState;
 
 pub async fn healthz() -> &'static str {
     "ok"
@@ -23,10 +25,7 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str)
 /// request that carries it.
 pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if let Some(expected) = &state.metrics_token {
-        let given = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok());
-        let matches = super::bearer(given).is_ok_and(|token| {
+        let matches = bearer(authorization(&headers)).is_ok_and(|token| {
             use subtle::ConstantTimeEq;
             token
                 .as_bytes()

@@ -13,7 +13,7 @@ use axum::routing::get;
 use axum::Router;
 
 use super::assets::{self, Asset, VENDOR_VERSION};
-use super::AppState;
+use super::state::AppState;
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const REVALIDATE: &str = "no-cache";

@@ -7,25 +7,27 @@
 //! closes the socket with code 4403 and runs nothing sent after. A user
 //! holds at most [`MAX_CONNECTIONS_PER_USER`] connections per process.
 
-use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::atomic::AtomicUsize;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use agentmon_core::auth::{Principal, UserPrincipal};
+use agentmon_core::auth::{Principal, Role, UserPrincipal};
+use agentmon_core::storage::db::Db;
 use agentmon_core::Error;
 use async_graphql::http::{WebSocketProtocols, WsMessage};
 use async_graphql::Data;
-
-use crate::graphql::errors::ToGraphql;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use futures::{SinkExt, StreamExt};
 use tokio::sync::watch;
 
-use super::AppState;
+pub use super::connections::MAX_CONNECTIONS_PER_USER;
+use super::request::{bearer, user_key};
+use super::state::AppState;
+use crate::gate::{membership, Presence};
+use crate::graphql::errors::ToGraphql;
 use crate::graphql::live::Connection;
 use crate::graphql::RequestContext;
 
@@ -33,48 +35,10 @@ use crate::graphql::RequestContext;
 const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 /// How often the server pings an idle connection.
 const KEEPALIVE: Duration = Duration::from_secs(20);
-/// Open websocket connections one user may hold on one server.
-pub const MAX_CONNECTIONS_PER_USER: usize = 10;
 /// The close code for a connection whose credentials no longer hold.
 pub const CLOSE_FORBIDDEN: u16 = 4403;
 /// The close code for a connection over its user's request rate.
 pub const CLOSE_TOO_MANY: u16 = 4429;
-
-/// Open connections per user id, shared by the server's connections.
-#[derive(Clone, Default)]
-pub struct OpenConnections(Arc<Mutex<HashMap<String, usize>>>);
-
-/// Counts a connection while it is open.
-struct Held(OpenConnections, String);
-
-impl Drop for Held {
-    fn drop(&mut self) {
-        let mut open = (self.0).0.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(n) = open.get_mut(&self.1) {
-            *n -= 1;
-            if *n == 0 {
-                open.remove(&self.1);
-            }
-        }
-    }
-}
-
-impl OpenConnections {
-    fn hold(&self, user: &str) -> Result<Held, Error> {
-        let mut open = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let n = open.entry(user.to_string()).or_default();
-        if *n >= MAX_CONNECTIONS_PER_USER {
-            return Err(Error::RateLimited {
-                message: format!(
-                    "at most {MAX_CONNECTIONS_PER_USER} live connections per user; close one first"
-                ),
-                retry_after_seconds: 5,
-            });
-        }
-        *n += 1;
-        Ok(Held(self.clone(), user.to_string()))
-    }
-}
 
 /// The subprotocol a client asked for, from `Sec-WebSocket-Protocol`.
 pub fn protocol(headers: &axum::http::HeaderMap) -> Option<WebSocketProtocols> {
@@ -116,7 +80,7 @@ async fn run(state: AppState, socket: WebSocket, protocol: WebSocketProtocols) {
                 let user = granted.borrow().as_ref().map(|g| g.user.clone());
                 if let Some(user) = user {
                     if is_operation(&data) {
-                        if let Err(e) = limiter.take(&super::graphql::user_key(&user), 1).await {
+                        if let Err(e) = limiter.take(&user_key(&user), 1).await {
                             let _ = over_tx.send(Some(e.to_string()));
                             return None;
                         }
@@ -203,18 +167,14 @@ struct Granted {
     expires_at: DateTime<Utc>,
     /// The user as the token claims them, and the role that applied.
     user: UserPrincipal,
-    role: agentmon_core::auth::Role,
+    role: Role,
 }
 
 impl Granted {
     /// Why the connection may no longer stay open, if it may not: access
     /// disabled, or a role other than the one it was opened with.
-    async fn revoked(
-        &self,
-        db: &agentmon_core::storage::db::Db,
-        presence: &crate::gate::Presence,
-    ) -> Result<Option<String>, Error> {
-        match crate::gate::membership(db, presence, self.user.clone()).await {
+    async fn revoked(&self, db: &Db, presence: &Presence) -> Result<Option<String>, Error> {
+        match membership(db, presence, self.user.clone()).await {
             Err(Error::Forbidden(message)) => Ok(Some(message)),
             Err(e) => Err(e),
             Ok(now) if now.role != self.role => {
@@ -246,7 +206,7 @@ async fn connection_init(
             )
             .to_graphql()
         })?;
-    let token = super::bearer(Some(header)).map_err(|e| e.to_graphql())?;
+    let token = bearer(Some(header)).map_err(|e| e.to_graphql())?;
     if agentmon_core::auth::ApiKeys::is_key(token) {
         return Err(Error::Forbidden(
             "API keys may only ingest; subscribe with a user token".into(),
@@ -258,7 +218,7 @@ async fn connection_init(
         .verify_with_expiry(token)
         .map_err(|e| e.to_graphql())?;
     let claimed = claimed.user().map_err(|e| e.to_graphql())?.clone();
-    let user = crate::gate::membership(&state.db, &state.presence, claimed.clone())
+    let user = membership(&state.db, &state.presence, claimed.clone())
         .await
         .map_err(|e| e.to_graphql())?;
     let principal = Principal::User(user.clone());

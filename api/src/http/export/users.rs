@@ -1,22 +1,22 @@
 //! `/export/users.csv?org=SLUG&from=YYYY-MM-DD&to=YYYY-MM-DD`: users with
-//! any event in the range, by runs then id, with their figures.
+//! any event in the range, by runs then id, with their figures (the ratios
+//! of [`Sums`](agentmon_core::metrics::kpis::Sums), empty without a
+//! denominator).
 
 use agentmon_core::auth::policy::Capability;
-use agentmon_core::storage::db::{set_org, Db};
-use agentmon_core::storage::models::rollup;
-use agentmon_core::storage::models::user;
-use agentmon_core::Error;
+use agentmon_core::storage::models::rollup::{self, UserSums};
+use agentmon_core::storage::models::user::{self, UserRow};
+use agentmon_core::Result;
 use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use chrono::NaiveDate;
-use diesel_async::AsyncConnection;
-use futures::FutureExt;
+use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
-use super::params::Params;
-use super::{authorize, encode, failure, stream_csv, PAGE};
-use crate::http::AppState;
+use super::download::{self, Download, Pages};
+use crate::graphql::ranges::check_days;
+use crate::http::state::AppState;
 
 const HEADER: [&str; 12] = [
     "user_id",
@@ -34,105 +34,87 @@ const HEADER: [&str; 12] = [
 ];
 
 pub async fn users_csv(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    let params = Params::parse(uri.query());
-    let parsed = params
-        .org()
-        .and_then(|o| Ok((o.to_string(), params.date("from")?, params.date("to")?)));
-    let checked = parsed.and_then(|(slug, from, to)| {
-        crate::graphql::ranges::check_days(from, to).map(|(from, to)| (slug, from, to))
-    });
-    let (slug, from, to) = match checked {
-        Ok(p) => p,
-        Err(e) => return failure(&e),
-    };
-    let (_, org) = match authorize(&state, &headers, &slug, Capability::People).await {
-        Ok(v) => v,
-        Err(response) => return response,
-    };
-    let db = state.db.clone();
-    stream_csv(
+    download::serve(
         &state,
-        &format!("{}-users.csv", org.slug),
-        &HEADER,
-        move |tx| {
-            async move {
-                if let Err(e) = pump(&db, org.id, from, to, &tx).await {
-                    tracing::error!(error = %e, "user export stopped");
-                    let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
-                }
-            }
-            .boxed()
+        &headers,
+        &uri,
+        Capability::People,
+        |params| check_days(params.date("from")?, params.date("to")?),
+        |_, org, (from, to)| async move {
+            let filename = format!("{}-users.csv", org.slug);
+            Ok(Download::csv(filename, &HEADER, Users { from, to }))
         },
     )
+    .await
+}
+
+/// The users active from `from` to `to` (days, both included).
+struct Users {
+    from: NaiveDate,
+    to: NaiveDate,
+}
+
+impl Pages for Users {
+    /// The runs and id of the last user of a page.
+    type Cursor = (i64, String);
+    /// A user's sums, with their profile when one is stored.
+    type Row = (UserSums, Option<UserRow>);
+    type Record = Vec<String>;
+
+    const NAME: &'static str = "user export";
+
+    async fn page(
+        &mut self,
+        conn: &mut AsyncPgConnection,
+        org_id: Uuid,
+        after: Option<&(i64, String)>,
+        limit: i64,
+    ) -> Result<Vec<Self::Row>> {
+        let after = after.map(|(runs, user)| (*runs, user.as_str()));
+        let order = "runs DESC, user_id ASC";
+        let rows =
+            rollup::user_sums(conn, org_id, None, self.from, self.to, order, after, limit).await?;
+        let ids: Vec<String> = rows.iter().map(|r| r.user_id.clone()).collect();
+        let profiles = user::by_ids(conn, org_id, &ids).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let profile = profiles.iter().find(|p| p.user_id == r.user_id).cloned();
+                (r, profile)
+            })
+            .collect())
+    }
+
+    fn cursor(&self, (last, _): &Self::Row) -> (i64, String) {
+        (last.sums().runs, last.user_id.clone())
+    }
+
+    fn record((r, profile): &Self::Row) -> Vec<String> {
+        let s = r.sums();
+        vec![
+            r.user_id.clone(),
+            profile
+                .as_ref()
+                .and_then(|p| p.email.clone())
+                .unwrap_or_default(),
+            profile
+                .as_ref()
+                .and_then(|p| p.name.clone())
+                .unwrap_or_default(),
+            s.sessions.to_string(),
+            s.runs.to_string(),
+            ratio(s.avg_runs_per_session()),
+            ratio(s.avg_active_time_ms()),
+            ratio(s.local_handoff_rate()),
+            ratio(s.post_handoff_iteration_rate()),
+            ratio(s.success_rate()),
+            s.cost_usd.normalize().to_string(),
+            s.total_tokens().to_string(),
+        ]
+    }
 }
 
 /// A ratio as a cell: empty when it has no denominator.
 fn ratio(value: Option<f64>) -> String {
     value.map(|v| v.to_string()).unwrap_or_default()
-}
-
-async fn pump(
-    db: &Db,
-    org_id: Uuid,
-    from: NaiveDate,
-    to: NaiveDate,
-    tx: &tokio::sync::mpsc::Sender<Result<axum::body::Bytes, std::io::Error>>,
-) -> Result<(), Error> {
-    let mut after: Option<(i64, String)> = None;
-    loop {
-        // A connection per page: a slow download holds none while it waits.
-        let mut conn = db.app().await?;
-        let (rows, profiles) = conn
-            .transaction::<_, Error, _>(async |c| {
-                set_org(c, org_id).await?;
-                let cursor = after.as_ref().map(|(r, u)| (*r, u.as_str()));
-                let rows = rollup::user_sums(
-                    c,
-                    org_id,
-                    None,
-                    from,
-                    to,
-                    "runs DESC, user_id ASC",
-                    cursor,
-                    PAGE,
-                )
-                .await?;
-                let ids: Vec<String> = rows.iter().map(|r| r.user_id.clone()).collect();
-                let profiles = user::by_ids(c, org_id, &ids).await?;
-                Ok((rows, profiles))
-            })
-            .await?;
-        let Some(last) = rows.last() else {
-            return Ok(());
-        };
-        drop(conn);
-        after = Some((last.sums().runs, last.user_id.clone()));
-        let records: Vec<Vec<String>> = rows
-            .iter()
-            .map(|r| {
-                let s = r.sums();
-                let profile = profiles.iter().find(|p| p.user_id == r.user_id);
-                vec![
-                    r.user_id.clone(),
-                    profile.and_then(|p| p.email.clone()).unwrap_or_default(),
-                    profile.and_then(|p| p.name.clone()).unwrap_or_default(),
-                    s.sessions.to_string(),
-                    s.runs.to_string(),
-                    ratio(s.avg_runs_per_session()),
-                    ratio(s.avg_active_time_ms()),
-                    ratio(s.local_handoff_rate()),
-                    ratio(s.post_handoff_iteration_rate()),
-                    ratio(s.success_rate()),
-                    s.cost_usd.normalize().to_string(),
-                    s.total_tokens().to_string(),
-                ]
-            })
-            .collect();
-        if tx.send(Ok(encode(&records))).await.is_err() {
-            return Ok(());
-        }
-        if (rows.len() as i64) < PAGE {
-            return Ok(());
-        }
-    }
 }

@@ -1,0 +1,222 @@
+//! The one way an export is served: its parameters are read (or 400), the
+//! asker is authorized in the org (401, 403, 404, 429), the export starts
+//! its [`Download`], and the download streams page by page while holding
+//! one of the server's export slots. A page is read on a connection of its
+//! own, in a transaction bound to the org, after the cursor of the page
+//! before; the stream ends on a short page or when the client goes away,
+//! and an error is logged and ends the stream.
+
+use std::future::Future;
+
+use agentmon_core::auth::policy::Capability;
+use agentmon_core::auth::UserPrincipal;
+use agentmon_core::storage::db::{set_org, Db};
+use agentmon_core::storage::models::org::Org;
+use agentmon_core::{Error, Result};
+use axum::body::{Body, Bytes};
+use axum::http::{header, HeaderMap, Uri};
+use axum::response::{IntoResponse, Response};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+use super::failure::failure;
+use super::params::Params;
+use super::records::{csv_header, Record};
+use crate::graphql::access;
+use crate::http::request::{authorization, bearer, user_key};
+use crate::http::state::{AppState, MAX_CONCURRENT_EXPORTS};
+
+/// Rows fetched per page while streaming.
+const PAGE: i64 = 500;
+
+/// The rows of one export, a page at a time, and what each row becomes.
+pub trait Pages: Send + Sync + 'static {
+    /// Where a page starts: the sort key of the last row before it.
+    type Cursor: Send + Sync;
+    /// A row as the page query reads it.
+    type Row: Send + Sync;
+    /// A row as the download writes it.
+    type Record: Record;
+
+    /// What the log calls this export when its stream stops on an error.
+    const NAME: &'static str;
+
+    /// At most `limit` rows of org `org_id` after `after` (from the first
+    /// when `None`), in the export's order; `conn` is in a transaction
+    /// bound to the org.
+    fn page(
+        &mut self,
+        conn: &mut AsyncPgConnection,
+        org_id: Uuid,
+        after: Option<&Self::Cursor>,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<Self::Row>>> + Send;
+
+    /// The cursor of the page after the one `last` ends.
+    fn cursor(&self, last: &Self::Row) -> Self::Cursor;
+
+    /// A row as a record of the download.
+    fn record(row: &Self::Row) -> Self::Record;
+}
+
+/// What an export streams once its asker may have it: a file name, its
+/// first bytes, then its pages.
+pub struct Download<P> {
+    filename: String,
+    head: Bytes,
+    pages: P,
+}
+
+impl<P: Pages> Download<P> {
+    /// `pages` as `filename`, after `head` (a profile line, say).
+    pub fn new(filename: String, head: Bytes, pages: P) -> Download<P> {
+        Download {
+            filename,
+            head,
+            pages,
+        }
+    }
+}
+
+impl<P: Pages<Record = Vec<String>>> Download<P> {
+    /// `pages` as the CSV file `filename`, after the header row `header`.
+    pub fn csv(filename: String, header: &[&str], pages: P) -> Download<P> {
+        Download::new(filename, csv_header(header), pages)
+    }
+}
+
+/// Serves an export: `?org=SLUG` and what `parse` reads of the rest of the
+/// query string; the asker's `capability` in that org; then the download
+/// `start` makes of who asks, the org and the parameters. Any error before
+/// the stream is the response.
+pub async fn serve<A, P, F>(
+    state: &AppState,
+    headers: &HeaderMap,
+    uri: &Uri,
+    capability: Capability,
+    parse: impl FnOnce(&Params) -> Result<A>,
+    start: impl FnOnce(UserPrincipal, Org, A) -> F,
+) -> Response
+where
+    P: Pages,
+    F: Future<Output = Result<Download<P>>>,
+{
+    let params = Params::parse(uri.query());
+    let asked = params
+        .org()
+        .and_then(|slug| Ok((slug.to_string(), parse(&params)?)));
+    let (slug, asked) = match asked {
+        Ok(asked) => asked,
+        Err(e) => return failure(&e),
+    };
+    let (viewer, org) = match authorize(state, headers, &slug, capability).await {
+        Ok(v) => v,
+        Err(e) => return failure(&e),
+    };
+    let org_id = org.id;
+    match start(viewer, org, asked).await {
+        Ok(download) => stream(state, org_id, download),
+        Err(e) => failure(&e),
+    }
+}
+
+/// Who asks, and for which org: 401, 403 or 404 otherwise (429 over their
+/// request rate).
+async fn authorize(
+    state: &AppState,
+    headers: &HeaderMap,
+    slug: &str,
+    capability: Capability,
+) -> Result<(UserPrincipal, Org)> {
+    let token = bearer(authorization(headers))?;
+    let (principal, _) = state.gate().principal(token).await?;
+    let viewer = principal.user()?.clone();
+    state.rates.requests.take(&user_key(&viewer), 1).await?;
+    let org = access::find_org(
+        &state.db,
+        &Default::default(),
+        &viewer,
+        slug,
+        capability,
+        access::Access::Export,
+    )
+    .await?;
+    Ok((viewer, org))
+}
+
+/// The download as a streaming response fed through a bounded channel,
+/// while holding one of the server's export slots.
+fn stream<P: Pages>(state: &AppState, org_id: Uuid, download: Download<P>) -> Response {
+    let Ok(slot) = state.exports.clone().try_acquire_owned() else {
+        return failure(&Error::RateLimited {
+            message: format!(
+                "this server streams at most {MAX_CONCURRENT_EXPORTS} exports at once; retry shortly"
+            ),
+            retry_after_seconds: 5,
+        });
+    };
+    let Download {
+        filename,
+        head,
+        mut pages,
+    } = download;
+    let (tx, rx) = mpsc::channel::<std::result::Result<Bytes, std::io::Error>>(4);
+    let db = state.db.clone();
+    tokio::spawn(async move {
+        if tx.send(Ok(head)).await.is_ok() {
+            if let Err(e) = pump(&db, org_id, &mut pages, &tx).await {
+                tracing::error!(error = %e, "{} stopped", P::NAME);
+                let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
+            }
+        }
+        drop(slot);
+    });
+    let body = futures::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    (
+        [
+            (header::CONTENT_TYPE, P::Record::CONTENT_TYPE.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        Body::from_stream(body),
+    )
+        .into_response()
+}
+
+/// Sends `pages` to `out` a page at a time, until a short page or until
+/// the client goes away.
+async fn pump<P: Pages>(
+    db: &Db,
+    org_id: Uuid,
+    pages: &mut P,
+    out: &mpsc::Sender<std::result::Result<Bytes, std::io::Error>>,
+) -> Result<()> {
+    let mut after: Option<P::Cursor> = None;
+    loop {
+        // A connection per page: a slow download holds none while it waits.
+        let mut conn = db.app().await?;
+        let rows = conn
+            .transaction::<_, Error, _>(async |c| {
+                set_org(c, org_id).await?;
+                pages.page(c, org_id, after.as_ref(), PAGE).await
+            })
+            .await?;
+        drop(conn);
+        let Some(last) = rows.last() else {
+            return Ok(());
+        };
+        after = Some(pages.cursor(last));
+        let records: Vec<P::Record> = rows.iter().map(P::record).collect();
+        if out.send(Ok(P::Record::encode(&records))).await.is_err() {
+            return Ok(()); // the client went away
+        }
+        if (rows.len() as i64) < PAGE {
+            return Ok(());
+        }
+    }
+}

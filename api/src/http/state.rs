@@ -1,0 +1,74 @@
+//! What every handler of one server shares: [`AppState`], with the schema,
+//! the database, the gate's parts, the open connections and the export
+//! slots.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use agentmon_core::auth::{ApiKeys, Authenticator};
+use agentmon_core::storage::db::Db;
+use tokio::sync::Semaphore;
+
+use super::assets;
+use super::connections::OpenConnections;
+use crate::gate::{Gate, Presence};
+use crate::graphql::{AppSchema, RateLimits, Services};
+
+/// Exports one server streams at once; more wait for `RATE_LIMITED`.
+pub const MAX_CONCURRENT_EXPORTS: usize = 4;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub schema: AppSchema,
+    pub auth: Authenticator,
+    pub db: Db,
+    /// Where the dashboard's files come from (the binary, or a folder).
+    pub web: assets::Source,
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// Producer API keys.
+    pub keys: ApiKeys,
+    /// Signed-in users seen, written now and then.
+    pub presence: Presence,
+    /// Open websocket connections per user.
+    pub connections: OpenConnections,
+    /// When set, `/metrics` answers only requests bearing it.
+    pub metrics_token: Option<secrecy::SecretString>,
+    /// Longest a request may take to produce its response.
+    pub request_timeout: Duration,
+    /// The rate limits (the same as the schema's).
+    pub rates: RateLimits,
+    /// Slots for CSV exports streaming at once.
+    pub exports: Arc<Semaphore>,
+}
+
+impl AppState {
+    /// A server over `services` (whose keys and rate limits it shares)
+    /// with the defaults: the dashboard from the binary, `/metrics` open,
+    /// 30 s per request, [`MAX_CONCURRENT_EXPORTS`] exports at once.
+    pub fn new(services: &Services, schema: AppSchema, auth: Authenticator) -> AppState {
+        AppState {
+            schema,
+            auth,
+            db: services.db.clone(),
+            web: assets::Source::Embedded,
+            metrics: crate::metrics::handle(),
+            keys: services.keys.clone(),
+            presence: Default::default(),
+            connections: Default::default(),
+            metrics_token: None,
+            request_timeout: Duration::from_secs(30),
+            rates: services.rates.clone(),
+            exports: Arc::new(Semaphore::new(MAX_CONCURRENT_EXPORTS)),
+        }
+    }
+
+    /// The gate over this server's verifier, keys, database and sightings.
+    pub fn gate(&self) -> Gate<'_> {
+        Gate {
+            auth: &self.auth,
+            keys: &self.keys,
+            db: &self.db,
+            presence: &self.presence,
+        }
+    }
+}
