@@ -144,7 +144,7 @@ pub async fn requeue_dead_letters(db: &Db, org: Option<Uuid>) -> Result<usize> {
             .await?;
             diesel::sql_query(format!(
                 "NOTIFY {}",
-                agentmon_core::storage::models::ingest::EVENTS_CHANNEL
+                agentmon_core::ingest::EVENTS_CHANNEL
             ))
             .execute(tx)
             .await?;

@@ -16,8 +16,8 @@ mod failure;
 
 use std::time::Duration;
 
+use agentmon_core::ingest::EVENTS_CHANNEL;
 use agentmon_core::storage::db::Db;
-use agentmon_core::storage::models::ingest::EVENTS_CHANNEL;
 use agentmon_core::Result;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use futures::StreamExt;
