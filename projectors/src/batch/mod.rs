@@ -2,7 +2,8 @@
 //! from claimed queue rows to the sessions they touch, each folded from
 //! its full stored history ([`folds`]), under the org and session locks
 //! ([`orgs`], [`crate::locks`]); then every projector runs on the folds
-//! ([`run`]). The worker, replay and retention all build on this.
+//! ([`run`]). The worker and replay build on this; retention and erasures
+//! take the same session locks.
 
 pub mod folds;
 pub mod orgs;
