@@ -11,6 +11,8 @@ use diesel::sql_types::{Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::epochs::touch_org;
+use crate::locks::hold_org;
 use crate::removal::{self, Events, Removed};
 
 /// Erases `user_id` from `org` and completes the erasure receipt of `job`.
@@ -23,7 +25,7 @@ pub async fn erase(
     // The org's projection is paused and its row held: no batch touches
     // the user's sessions meanwhile (a lock per session of a user with
     // thousands would exhaust the lock table).
-    removal::hold_org(tx, org).await?;
+    hold_org(tx, org).await?;
     #[derive(diesel::QueryableByName)]
     struct Done {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -86,7 +88,7 @@ pub async fn erase(
         .execute(tx)
         .await?;
     }
-    removal::touch_org(tx, org).await?;
+    touch_org(tx, org).await?;
     diesel::sql_query(
         "UPDATE erasures SET completed_at = now(), events = $3, sessions = $4, runs = $5
          WHERE org_id = $1 AND job_id = $2",

@@ -1,38 +1,38 @@
-//! Projectors turn the write-once event log into read models: one module
-//! per projector, one line in [`registry`] to register it. The [`worker`]
-//! claims queued events and runs every projector in the same transaction;
-//! [`replay`] rebuilds what projectors derived from the stored events.
+//! Projectors turn the write-once event log into read models. An event
+//! walks down these modules:
+//!
+//! 1. [`queue`]: ingest queues it; a batch claims it.
+//! 2. [`batch`]: the sessions it touches are locked and folded from all of
+//!    their stored events ([`fold`], pure), in one transaction.
+//! 3. [`Projector`]s ([`registry`]) turn the folds into the read models
+//!    (`read_models`; sums over sessions use the `additive` engine).
+//!
+//! Around that walk: [`replay`] rebuilds what projectors derived, and
+//! [`retention`] and [`erasure`] take sessions out (`removal`), holding
+//! the org and session locks (`locks`); [`jobs`] runs those as jobs, [`maintenance`]
+//! makes partitions and applies retention hourly, and the [`worker`] loop
+//! on top runs batches, jobs and maintenance.
 
-mod breakdowns;
-mod contributions;
+mod additive;
+pub mod batch;
 pub mod fold;
-mod handoffs;
+pub mod queue;
+mod read_models;
+
+mod epochs;
+mod locks;
 mod projector;
-mod rollups;
-mod runs;
-mod sessions;
+mod registry;
+mod removal;
 mod sql;
-mod users;
 
 pub mod erasure;
 pub mod jobs;
 pub mod maintenance;
-mod removal;
 pub mod replay;
 pub mod retention;
 pub mod worker;
 
 pub use projector::{Batch, Changes, Projector, ReplayScope};
+pub use registry::registry;
 pub use removal::Removed;
-
-/// Every projector, in the order they run within a batch.
-pub fn registry() -> Vec<Box<dyn Projector>> {
-    vec![
-        Box::new(sessions::SessionsProjector),
-        Box::new(runs::RunsProjector),
-        Box::new(handoffs::HandoffsProjector),
-        Box::new(users::UsersProjector),
-        Box::new(rollups::RollupsProjector),
-        Box::new(breakdowns::BreakdownsProjector),
-    ]
-}

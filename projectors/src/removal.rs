@@ -1,13 +1,16 @@
 //! Taking whole sessions out of the store: their share of the rollups,
-//! every read model row, their events and what refers to those events.
-//! Erasures and retention passes use it inside their own transactions,
-//! holding the sessions' locks, so that every figure a reader sees is exact.
+//! every read model row, their events and what refers to those events; then
+//! their users derived again from what is left. Erasures and retention
+//! passes use it inside their own transactions, holding the sessions'
+//! locks, so that every figure a reader sees is exact.
 
 use agentmon_core::Result;
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
+
+use crate::registry::registry;
 
 /// Which of the sessions' events go.
 #[derive(Debug, Clone, Copy)]
@@ -46,7 +49,7 @@ pub(crate) async fn remove_sessions(
     if sessions.is_empty() {
         return Ok(Removed::default());
     }
-    for projector in crate::registry() {
+    for projector in registry() {
         projector.remove_sessions(tx, org, sessions).await?;
     }
     for table in ["sessions", "runs", "handoffs"] {
@@ -172,50 +175,5 @@ pub(crate) async fn refresh_users(
     .bind::<Array<Text>, _>(users)
     .execute(tx)
     .await?;
-    Ok(())
-}
-
-/// Waits for the batches that took the org before its projection was
-/// paused: a moment's exclusive lock on its row, in a transaction of its
-/// own. Batches that come later see the pause and step back.
-pub(crate) async fn drain_org(conn: &mut AsyncPgConnection, org: Uuid) -> Result<()> {
-    use diesel_async::AsyncConnection;
-    conn.transaction::<_, agentmon_core::Error, _>(async |tx| {
-        diesel::sql_query("SELECT id FROM orgs WHERE id = $1 FOR UPDATE")
-            .bind::<SqlUuid, _>(org)
-            .execute(tx)
-            .await?;
-        Ok(())
-    })
-    .await
-}
-
-/// Holds the org's row for a rebuild or an erasure (`FOR NO KEY UPDATE`):
-/// retention passes (`FOR SHARE`) wait, while producers' inserts (whose
-/// foreign-key checks share the row) and every other org go on.
-pub(crate) async fn hold_org(tx: &mut AsyncPgConnection, org: Uuid) -> Result<()> {
-    diesel::sql_query("SELECT id FROM orgs WHERE id = $1 FOR NO KEY UPDATE")
-        .bind::<SqlUuid, _>(org)
-        .execute(tx)
-        .await?;
-    Ok(())
-}
-
-/// Shares the org's row for a retention transaction (`FOR SHARE`): a
-/// rebuild or erasure of the org goes first.
-pub(crate) async fn share_org(tx: &mut AsyncPgConnection, org: Uuid) -> Result<()> {
-    diesel::sql_query("SELECT id FROM orgs WHERE id = $1 FOR SHARE")
-        .bind::<SqlUuid, _>(org)
-        .execute(tx)
-        .await?;
-    Ok(())
-}
-
-/// Bumps the org's projection epoch: cached figures of it are stale.
-pub(crate) async fn touch_org(tx: &mut AsyncPgConnection, org: Uuid) -> Result<()> {
-    diesel::sql_query("UPDATE orgs SET projection_epoch = projection_epoch + 1 WHERE id = $1")
-        .bind::<SqlUuid, _>(org)
-        .execute(tx)
-        .await?;
     Ok(())
 }

@@ -1,18 +1,23 @@
 //! `agentmon replay`: forget what projectors derived for a scope and
-//! project it again from the stored events. The result equals a first
-//! projection. Dead letters can be put back on the queue.
+//! project it again from the stored events, in batches of sessions (see
+//! [`crate::batch`]). The result equals a first projection.
 
 use std::collections::BTreeSet;
 
 use agentmon_core::storage::db::Db;
 use agentmon_core::storage::models::event;
 use agentmon_core::{Error, Result};
-use diesel::sql_types::{Nullable, Uuid as SqlUuid};
+use diesel::sql_types::Uuid as SqlUuid;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::worker::{fold_sessions, run_projectors, Excluded, Locks};
-use crate::{Projector, ReplayScope};
+use crate::batch::{fold_sessions, run_projectors, Excluded, Locks};
+use crate::locks::hold_org;
+use crate::projector::{Projector, ReplayScope};
+
+/// Where dead letters went back on the queue before they had a module of
+/// their own; the API and the tests call them here.
+pub use crate::queue::requeue_dead_letters;
 
 /// Sessions re-projected per round within a replay.
 const SESSIONS_PER_ROUND: usize = 500;
@@ -97,7 +102,7 @@ pub async fn replay_org(
     org_id: Uuid,
     progress: &mut (dyn FnMut(f64) + Send),
 ) -> Result<(usize, usize)> {
-    crate::removal::hold_org(tx, org_id).await?;
+    hold_org(tx, org_id).await?;
     let scope = ReplayScope { org: Some(org_id) };
     for projector in projectors {
         projector.reset(tx, &scope).await?;
@@ -124,32 +129,4 @@ pub async fn replay_org(
         progress(done as f64 / sessions.len().max(1) as f64);
     }
     Ok((sessions.len(), events))
-}
-
-/// Puts dead letters (of one org, or all) back on the queue; returns how many.
-pub async fn requeue_dead_letters(db: &Db, org: Option<Uuid>) -> Result<usize> {
-    let mut conn = db.owner().await?;
-    let moved = conn
-        .transaction::<_, Error, _>(async |tx| {
-            let moved = diesel::sql_query(
-                "WITH back AS (
-                   DELETE FROM dead_letters WHERE $1::uuid IS NULL OR org_id = $1
-                   RETURNING org_id, event_id, occurred_at)
-                 INSERT INTO projection_queue (org_id, event_id, occurred_at)
-                 SELECT org_id, event_id, occurred_at FROM back
-                 ON CONFLICT (org_id, event_id) DO UPDATE SET attempts = 0, next_attempt_at = now()",
-            )
-            .bind::<Nullable<SqlUuid>, _>(org)
-            .execute(tx)
-            .await?;
-            diesel::sql_query(format!(
-                "NOTIFY {}",
-                agentmon_core::ingest::EVENTS_CHANNEL
-            ))
-            .execute(tx)
-            .await?;
-            Ok(moved)
-        })
-        .await?;
-    Ok(moved)
 }

@@ -1,7 +1,7 @@
 //! Handoffs of a session, and whether the user iterated after each: a user
 //! message or a new run at t with h < t ≤ h + 4 h.
 
-use agentmon_core::event::{EventType, HandoffTarget};
+use agentmon_core::event::{EventType, HandoffTarget, MessageRole};
 use agentmon_core::storage::models::event::StoredEvent;
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
@@ -31,7 +31,7 @@ pub fn fold_handoffs(sorted: &[&StoredEvent]) -> Vec<HandoffFold> {
         .filter_map(|h| {
             let target = h.payload.handoff.as_ref()?.target;
             let iterated = sorted.iter().any(|e| {
-                super::is_iteration(e)
+                is_iteration(e)
                     && e.occurred_at > h.occurred_at
                     && e.occurred_at <= h.occurred_at + ITERATION_WINDOW
             });
@@ -43,4 +43,17 @@ pub fn fold_handoffs(sorted: &[&StoredEvent]) -> Vec<HandoffFold> {
             })
         })
         .collect()
+}
+
+/// True for the events that count as the user iterating after a handoff.
+fn is_iteration(event: &StoredEvent) -> bool {
+    match event.event_type {
+        EventType::RunStarted => true,
+        EventType::MessageSent => event
+            .payload
+            .message
+            .as_ref()
+            .is_some_and(|m| m.role == MessageRole::User),
+        _ => false,
+    }
 }

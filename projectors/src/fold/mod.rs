@@ -2,25 +2,22 @@
 //! its stored events (SPEC section 3). Being a function of the set of
 //! events, it is the same whatever their arrival order or repetition.
 
+mod day;
 mod handoff;
 mod run;
 
 use std::collections::BTreeMap;
 
-use agentmon_core::event::{EventType, MessageRole, RunStatus};
+use agentmon_core::event::{EventType, RunStatus};
 use agentmon_core::storage::models::event::StoredEvent;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+pub use day::day_of;
 pub use handoff::HandoffFold;
 pub use run::RunFold;
-
-/// The calendar day of `at` in time zone `tz`.
-pub fn day_of(at: DateTime<Utc>, tz: Tz) -> NaiveDate {
-    at.with_timezone(&tz).date_naive()
-}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionFold {
@@ -119,18 +116,5 @@ impl SessionFold {
     /// A local handoff followed within 4 h by a user message or a new run.
     pub fn iterated_after_handoff(&self) -> bool {
         self.handoffs.iter().any(|h| h.is_local() && h.iterated)
-    }
-}
-
-/// True for the events that count as the user iterating after a handoff.
-fn is_iteration(event: &StoredEvent) -> bool {
-    match event.event_type {
-        EventType::RunStarted => true,
-        EventType::MessageSent => event
-            .payload
-            .message
-            .as_ref()
-            .is_some_and(|m| m.role == MessageRole::User),
-        _ => false,
     }
 }

@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 
-use super::day_of;
+use super::day::day_of;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunFold {

@@ -1,12 +1,14 @@
-//! What each session has added to a projector's sums, kept per session in a
-//! table of (org_id, session_id, contribution jsonb): a projector takes the
-//! old contribution back out before adding the new one, so a session
-//! re-folded any number of times counts once.
+//! The contributions table of an additive read model: what each session
+//! has added to the sums, kept per session as (org_id, session_id,
+//! contribution jsonb). The engine takes the old contribution back out
+//! before adding the new one, so a session re-folded any number of times
+//! counts once.
 
 use std::collections::HashMap;
 
 use agentmon_core::Result;
-use diesel::sql_types::{Array, Jsonb, Text, Uuid as SqlUuid};
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::sql_types::{Array, Jsonb, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -77,4 +79,46 @@ pub async fn store<C: Serialize>(
     let mut changes = Changes::default();
     changes.orgs.extend(changed.iter().map(|(o, _, _)| *o));
     Ok(changes)
+}
+
+/// Forgets the contributions of these sessions of `org`.
+pub async fn delete(
+    tx: &mut AsyncPgConnection,
+    table: &str,
+    org: Uuid,
+    sessions: &[String],
+) -> Result<()> {
+    diesel::sql_query(format!(
+        "DELETE FROM {table} WHERE org_id = $1 AND session_id = ANY($2)"
+    ))
+    .bind::<SqlUuid, _>(org)
+    .bind::<Array<Text>, _>(sessions)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// Trims the contributions of the org's sessions begun before `cutoff_at`
+/// (the first instant of `cutoff`, its first kept day) to the days from
+/// `cutoff` on, with `trim` (an expression of `c.contribution` and `$3`).
+pub async fn trim(
+    tx: &mut AsyncPgConnection,
+    table: &str,
+    trim: &str,
+    org: Uuid,
+    cutoff: NaiveDate,
+    cutoff_at: DateTime<Utc>,
+) -> Result<()> {
+    diesel::sql_query(format!(
+        "UPDATE {table} c SET contribution = {trim}
+         FROM sessions s
+         WHERE s.org_id = $1 AND s.started_at < $2
+           AND c.org_id = s.org_id AND c.session_id = s.session_id"
+    ))
+    .bind::<SqlUuid, _>(org)
+    .bind::<Timestamptz, _>(cutoff_at)
+    .bind::<Text, _>(cutoff.format("%Y-%m-%d").to_string())
+    .execute(tx)
+    .await?;
+    Ok(())
 }

@@ -1,6 +1,5 @@
 //! What one session contributes to the daily rollups: figures per day and
-//! duration-sketch buckets per day. A re-projection applies the difference
-//! between the new contribution and the stored old one.
+//! duration-sketch buckets per day.
 
 use std::collections::BTreeMap;
 
@@ -22,17 +21,17 @@ pub struct Contribution {
     pub durations: BTreeMap<NaiveDate, BTreeMap<i32, i64>>,
 }
 
-impl Contribution {
-    /// The contribution without the days before `cutoff` (an org's first
-    /// kept day): days past retention hold nothing.
-    pub fn since(mut self, cutoff: Option<NaiveDate>) -> Contribution {
+impl crate::additive::Contribution for Contribution {
+    fn since(mut self, cutoff: Option<NaiveDate>) -> Contribution {
         if let Some(cutoff) = cutoff {
             self.days = self.days.split_off(&cutoff);
             self.durations = self.durations.split_off(&cutoff);
         }
         self
     }
+}
 
+impl Contribution {
     pub fn of(session: &SessionFold) -> Contribution {
         let mut c = Contribution {
             user_id: session.user_id.clone(),

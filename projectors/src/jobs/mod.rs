@@ -13,19 +13,22 @@
 //! projection (`jobs.paused_org`) and hold its row: workers leave its queued
 //! events alone, and other orgs project as before.
 
+mod lock;
+mod work;
+
 use std::time::Duration;
 
 use agentmon_core::bus::Bus;
 use agentmon_core::storage::db::Db;
-use agentmon_core::storage::models::job::{self, Job, Kind};
+use agentmon_core::storage::models::job::{self, Job};
 use agentmon_core::{Error, Result};
-use diesel::sql_types::{Jsonb, Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Jsonb, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::retention::{self, Reclaim};
-use crate::{erasure, maintenance, replay};
+use lock::{try_lock, unlock};
+use work::work;
 
 /// Times a job is started before it is given up: faults of the moment
 /// queue it again, and so does a worker dying under it.
@@ -157,7 +160,7 @@ impl JobRunner {
         .await?;
         tracing::info!(job = %job.id, kind = %job.kind, org = ?job.org_slug, "job started");
         let (progress, writer) = self.progress_writer(job.id);
-        let outcome = self.work(conn, &job, &progress).await;
+        let outcome = work(conn, &job, &progress).await;
         drop(progress);
         let _ = writer.await;
         match outcome {
@@ -238,118 +241,4 @@ impl JobRunner {
         });
         (tx, writer)
     }
-
-    /// The job's own work; returns what it did, for `jobs.result`.
-    async fn work(
-        &self,
-        conn: &mut AsyncPgConnection,
-        job: &Job,
-        progress: &tokio::sync::watch::Sender<f64>,
-    ) -> Result<serde_json::Value> {
-        let mut report = |f: f64| {
-            let _ = progress.send(f);
-        };
-        match job.kind() {
-            Some(Kind::Replay) | Some(Kind::TimezoneChange) => {
-                let only = job.params.get("projector").and_then(|p| p.as_str());
-                let projectors = replay::select(crate::registry(), only)?;
-                let orgs = match job.org_id {
-                    Some(org) => vec![org],
-                    None => replay::all_orgs(conn).await?,
-                };
-                let (mut sessions, mut events) = (0, 0);
-                let n = orgs.len().max(1) as f64;
-                for (i, org) in orgs.iter().enumerate() {
-                    pause(conn, job.id, Some(*org)).await?;
-                    crate::removal::drain_org(conn, *org).await?;
-                    let mut within = |f: f64| report((i as f64 + f) / n);
-                    let (s, e) = conn
-                        .transaction::<_, Error, _>(async |tx| {
-                            replay::replay_org(tx, &projectors, *org, &mut within).await
-                        })
-                        .await?;
-                    sessions += s;
-                    events += e;
-                }
-                pause(conn, job.id, None).await?;
-                Ok(
-                    serde_json::json!({ "orgs": orgs.len(), "sessions": sessions, "events": events }),
-                )
-            }
-            Some(Kind::Retention) => {
-                maintenance::partitions(conn, chrono::Utc::now()).await?;
-                let done = retention::pass(
-                    conn,
-                    job.org_id,
-                    chrono::Utc::now(),
-                    Reclaim::DropPartitions,
-                    &mut report,
-                )
-                .await?;
-                Ok(serde_json::json!({
-                    "sessions": done.removed.sessions, "events": done.removed.events,
-                    "runs": done.removed.runs, "droppedPartitions": done.dropped,
-                }))
-            }
-            Some(Kind::Erasure) => {
-                let org = job
-                    .org_id
-                    .ok_or_else(|| Error::internal("an erasure job without an org"))?;
-                let user = job
-                    .params
-                    .get("userId")
-                    .and_then(|u| u.as_str())
-                    .ok_or_else(|| Error::internal("an erasure job without a user"))?
-                    .to_string();
-                let id = job.id;
-                pause(conn, job.id, Some(org)).await?;
-                crate::removal::drain_org(conn, org).await?;
-                let removed = conn
-                    .transaction::<_, Error, _>(async |tx| erasure::erase(tx, org, &user, id).await)
-                    .await?;
-                Ok(serde_json::json!({
-                    "events": removed.events, "sessions": removed.sessions, "runs": removed.runs,
-                }))
-            }
-            None => Err(Error::internal(format!(
-                "no runner knows jobs of kind {}",
-                job.kind
-            ))),
-        }
-    }
-}
-
-/// Says which org this job holds (its projection waits), or none.
-async fn pause(conn: &mut AsyncPgConnection, job: Uuid, org: Option<Uuid>) -> Result<()> {
-    diesel::sql_query("UPDATE jobs SET paused_org = $2 WHERE id = $1")
-        .bind::<SqlUuid, _>(job)
-        .bind::<Nullable<SqlUuid>, _>(org)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-/// The job's advisory lock, held on the runner's own connection while it
-/// runs the job: gone when that connection is.
-const LOCK_KEY: &str = "hashtextextended('agentmon.job.' || $1::text, 0)";
-
-async fn try_lock(conn: &mut AsyncPgConnection, job: Uuid) -> Result<bool> {
-    #[derive(diesel::QueryableByName)]
-    struct Got {
-        #[diesel(sql_type = diesel::sql_types::Bool)]
-        got: bool,
-    }
-    let got: Got = diesel::sql_query(format!("SELECT pg_try_advisory_lock({LOCK_KEY}) AS got"))
-        .bind::<SqlUuid, _>(job)
-        .get_result(conn)
-        .await?;
-    Ok(got.got)
-}
-
-async fn unlock(conn: &mut AsyncPgConnection, job: Uuid) -> Result<()> {
-    diesel::sql_query(format!("SELECT pg_advisory_unlock({LOCK_KEY})"))
-        .bind::<SqlUuid, _>(job)
-        .execute(conn)
-        .await?;
-    Ok(())
 }

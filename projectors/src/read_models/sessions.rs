@@ -10,8 +10,8 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::projector::{Batch, Changes, Projector, ReplayScope};
 use crate::sql::{delete_scope, write_rows};
-use crate::{Batch, Changes, Projector, ReplayScope};
 
 pub struct SessionsProjector;
 

@@ -119,9 +119,11 @@ impl Contribution {
             entries: map.into_iter().collect(),
         }
     }
+}
 
+impl crate::additive::Contribution for Contribution {
     /// Without the days before `cutoff` (an org's first kept day).
-    pub fn since(mut self, cutoff: Option<NaiveDate>) -> Contribution {
+    fn since(mut self, cutoff: Option<NaiveDate>) -> Contribution {
         if let Some(cutoff) = cutoff {
             self.entries.retain(|((_, day, _), _)| *day >= cutoff);
         }

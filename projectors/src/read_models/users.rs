@@ -13,8 +13,8 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::projector::{Batch, Changes, Projector, ReplayScope};
 use crate::sql::write_rows;
-use crate::{Batch, Changes, Projector, ReplayScope};
 
 pub struct UsersProjector;
 

@@ -1,22 +1,31 @@
 //! A failed event: retried later with exponential backoff, or moved to the
 //! dead letters with its error once it has used its attempts.
 
+use std::time::Duration;
+
 use agentmon_core::Result;
 use diesel::sql_types::{BigInt, Integer, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::WorkerConfig;
+/// How failed events are retried.
+#[derive(Debug, Clone, Copy)]
+pub struct Retry {
+    /// Failed attempts before an event becomes a dead letter.
+    pub max_attempts: i32,
+    /// First retry delay; doubles with each attempt (capped at 10 minutes).
+    pub backoff: Duration,
+}
 
 pub async fn record(
     conn: &mut AsyncPgConnection,
     org_id: Uuid,
     event_id: Uuid,
     error: &str,
-    config: &WorkerConfig,
+    retry: Retry,
 ) -> Result<()> {
-    let base_ms = i64::try_from(config.backoff.as_millis()).unwrap_or(1_000);
-    let max_attempts = config.max_attempts;
+    let base_ms = i64::try_from(retry.backoff.as_millis()).unwrap_or(1_000);
+    let max_attempts = retry.max_attempts;
     let error = error.to_string();
     conn.transaction::<_, agentmon_core::Error, _>(async |tx| {
         let moved = diesel::sql_query(

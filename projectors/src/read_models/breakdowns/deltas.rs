@@ -1,0 +1,69 @@
+//! The sums of a batch's differences to the breakdowns, by (org,
+//! dimension, day, value), and how they are written.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use agentmon_core::Result;
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use diesel_async::AsyncPgConnection;
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::contribution::{Contribution, Figures, Key};
+use crate::additive::increment::{figure_columns, increment_sql};
+use crate::sql::write_rows;
+
+#[derive(Serialize)]
+struct Row<'a> {
+    org_id: Uuid,
+    dimension: &'a str,
+    day: NaiveDate,
+    value: &'a str,
+    #[serde(flatten)]
+    figures: Figures,
+}
+
+static INCREMENT: LazyLock<String> = LazyLock::new(|| {
+    increment_sql(
+        "org_daily_breakdowns",
+        &[
+            ("org_id", "uuid"),
+            ("dimension", "text"),
+            ("day", "date"),
+            ("value", "text"),
+        ],
+        &figure_columns(&Figures::COLUMNS),
+        "",
+    )
+});
+
+/// The sums of a batch's differences, in key order.
+#[derive(Default)]
+pub struct Deltas(BTreeMap<(Uuid, Key), Figures>);
+
+#[async_trait]
+impl crate::additive::Deltas<Contribution> for Deltas {
+    fn add(&mut self, org: Uuid, c: &Contribution, sign: i64) {
+        for (key, f) in &c.entries {
+            self.0.entry((org, key.clone())).or_default().add(f, sign);
+        }
+    }
+
+    async fn write(mut self, tx: &mut AsyncPgConnection) -> Result<()> {
+        self.0.retain(|_, f| !f.is_zero());
+        let rows: Vec<Row> = self
+            .0
+            .iter()
+            .map(|((org_id, (dimension, day, value)), figures)| Row {
+                org_id: *org_id,
+                dimension,
+                day: *day,
+                value,
+                figures: *figures,
+            })
+            .collect();
+        write_rows(tx, &INCREMENT, &rows).await
+    }
+}

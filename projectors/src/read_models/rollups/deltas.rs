@@ -1,0 +1,229 @@
+//! The sums of a batch's differences to the rollups, and how they are
+//! written: figures per org day and per user day (the org's active users
+//! follow from its user days), duration-sketch buckets of both.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use agentmon_core::Result;
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use diesel::sql_types::{BigInt, Date, Jsonb, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::contribution::{Contribution, Figures};
+use crate::additive::increment::{figure_columns, increment_sql};
+use crate::sql::write_rows;
+
+#[derive(Serialize)]
+struct OrgDayRow {
+    org_id: Uuid,
+    day: NaiveDate,
+    active_users: i64,
+    #[serde(flatten)]
+    figures: Figures,
+}
+
+#[derive(Serialize)]
+struct UserDayRow<'a> {
+    org_id: Uuid,
+    user_id: &'a str,
+    day: NaiveDate,
+    #[serde(flatten)]
+    figures: Figures,
+}
+
+#[derive(Serialize)]
+struct BucketRow<'a> {
+    org_id: Uuid,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_id: Option<&'a str>,
+    day: NaiveDate,
+    bucket: i32,
+    count: i64,
+}
+
+#[derive(diesel::QueryableByName)]
+struct UserDayCount {
+    #[diesel(sql_type = SqlUuid)]
+    org_id: Uuid,
+    #[diesel(sql_type = Date)]
+    day: NaiveDate,
+    #[diesel(sql_type = BigInt)]
+    event_count: i64,
+    #[diesel(sql_type = BigInt)]
+    delta: i64,
+}
+
+static ORG_DAILY: LazyLock<String> = LazyLock::new(|| {
+    let sums: Vec<(&str, &str)> = [("active_users", "bigint")]
+        .into_iter()
+        .chain(figure_columns(&Figures::COLUMNS))
+        .collect();
+    increment_sql(
+        "org_daily",
+        &[("org_id", "uuid"), ("day", "date")],
+        &sums,
+        "",
+    )
+});
+static USER_DAILY: LazyLock<String> = LazyLock::new(|| {
+    increment_sql(
+        "user_daily",
+        &[("org_id", "uuid"), ("user_id", "text"), ("day", "date")],
+        &figure_columns(&Figures::COLUMNS),
+        "",
+    )
+});
+static ORG_DURATIONS: LazyLock<String> = LazyLock::new(|| {
+    increment_sql(
+        "org_daily_durations",
+        &[("org_id", "uuid"), ("day", "date"), ("bucket", "int")],
+        &[("count", "bigint")],
+        "",
+    )
+});
+static USER_DURATIONS: LazyLock<String> = LazyLock::new(|| {
+    increment_sql(
+        "user_daily_durations",
+        &[
+            ("org_id", "uuid"),
+            ("user_id", "text"),
+            ("day", "date"),
+            ("bucket", "int"),
+        ],
+        &[("count", "bigint")],
+        "",
+    )
+});
+
+/// The sums of a batch's differences, by key, in key order.
+#[derive(Default)]
+pub struct Deltas {
+    org_days: BTreeMap<(Uuid, NaiveDate), Figures>,
+    user_days: BTreeMap<(Uuid, String, NaiveDate), Figures>,
+    org_buckets: BTreeMap<(Uuid, NaiveDate, i32), i64>,
+    user_buckets: BTreeMap<(Uuid, String, NaiveDate, i32), i64>,
+}
+
+impl Deltas {
+    fn prune(&mut self) {
+        self.org_days.retain(|_, f| !f.is_zero());
+        self.user_days.retain(|_, f| !f.is_zero());
+        self.org_buckets.retain(|_, n| *n != 0);
+        self.user_buckets.retain(|_, n| *n != 0);
+    }
+}
+
+#[async_trait]
+impl crate::additive::Deltas<Contribution> for Deltas {
+    fn add(&mut self, org: Uuid, c: &Contribution, sign: i64) {
+        for (day, f) in &c.days {
+            self.org_days.entry((org, *day)).or_default().add(f, sign);
+            self.user_days
+                .entry((org, c.user_id.clone(), *day))
+                .or_default()
+                .add(f, sign);
+        }
+        for (day, buckets) in &c.durations {
+            for (bucket, n) in buckets {
+                *self.org_buckets.entry((org, *day, *bucket)).or_insert(0) += sign * n;
+                *self
+                    .user_buckets
+                    .entry((org, c.user_id.clone(), *day, *bucket))
+                    .or_insert(0) += sign * n;
+            }
+        }
+    }
+
+    async fn write(mut self, tx: &mut AsyncPgConnection) -> Result<()> {
+        self.prune();
+        write_sums(tx, &self).await
+    }
+}
+
+async fn write_sums(tx: &mut AsyncPgConnection, deltas: &Deltas) -> Result<()> {
+    // User days first: their event counts going from zero to positive (or
+    // back) are the org's active-user changes.
+    let user_rows: Vec<UserDayRow> = deltas
+        .user_days
+        .iter()
+        .map(|((org_id, user_id, day), figures)| UserDayRow {
+            org_id: *org_id,
+            user_id,
+            day: *day,
+            figures: *figures,
+        })
+        .collect();
+    let mut active: BTreeMap<(Uuid, NaiveDate), i64> = BTreeMap::new();
+    for chunk in user_rows.chunks(2_000) {
+        let json = serde_json::to_value(chunk).map_err(anyhow::Error::from)?;
+        let sql = format!(
+            "WITH written AS ({} RETURNING t.org_id, t.user_id, t.day, t.event_count) \
+             SELECT w.org_id, w.day, w.event_count, d.event_count AS delta FROM written w \
+             JOIN jsonb_to_recordset($1) AS d(org_id uuid, user_id text, day date, event_count bigint) \
+             ON d.org_id = w.org_id AND d.user_id = w.user_id AND d.day = w.day \
+             WHERE d.event_count <> 0",
+            *USER_DAILY
+        );
+        let counts: Vec<UserDayCount> = diesel::sql_query(sql)
+            .bind::<Jsonb, _>(json)
+            .load(tx)
+            .await?;
+        for c in counts {
+            let before = c.event_count - c.delta;
+            let change = match (before > 0, c.event_count > 0) {
+                (false, true) => 1,
+                (true, false) => -1,
+                _ => 0,
+            };
+            if change != 0 {
+                *active.entry((c.org_id, c.day)).or_insert(0) += change;
+            }
+        }
+    }
+
+    let mut org_keys: BTreeMap<(Uuid, NaiveDate), (i64, Figures)> =
+        deltas.org_days.iter().map(|(k, f)| (*k, (0, *f))).collect();
+    for (key, change) in active {
+        org_keys.entry(key).or_insert((0, Figures::default())).0 += change;
+    }
+    let org_rows: Vec<OrgDayRow> = org_keys
+        .into_iter()
+        .map(|((org_id, day), (active_users, figures))| OrgDayRow {
+            org_id,
+            day,
+            active_users,
+            figures,
+        })
+        .collect();
+    write_rows(tx, &ORG_DAILY, &org_rows).await?;
+
+    let org_buckets: Vec<BucketRow> = deltas
+        .org_buckets
+        .iter()
+        .map(|((org_id, day, bucket), count)| BucketRow {
+            org_id: *org_id,
+            user_id: None,
+            day: *day,
+            bucket: *bucket,
+            count: *count,
+        })
+        .collect();
+    write_rows(tx, &ORG_DURATIONS, &org_buckets).await?;
+    let user_buckets: Vec<BucketRow> = deltas
+        .user_buckets
+        .iter()
+        .map(|((org_id, user_id, day, bucket), count)| BucketRow {
+            org_id: *org_id,
+            user_id: Some(user_id),
+            day: *day,
+            bucket: *bucket,
+            count: *count,
+        })
+        .collect();
+    write_rows(tx, &USER_DURATIONS, &user_buckets).await?;
+    Ok(())
+}

@@ -1,0 +1,173 @@
+//! The worker, the loop on top of everything: it claims batches of queued
+//! events and projects each in one transaction ([`rounds`]), waking on
+//! `NOTIFY` and polling as a fallback (and listening again once the
+//! database is back); beside it run the job runner ([`crate::jobs`]) and,
+//! every hour, the maintenance ([`crate::maintenance`]). Any number of
+//! workers may run at once. Nothing below imports the loop.
+
+mod config;
+mod rounds;
+
+use std::time::Duration;
+
+use agentmon_core::ingest::EVENTS_CHANNEL;
+use agentmon_core::storage::db::Db;
+use agentmon_core::Result;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use futures::StreamExt;
+use tokio_util::sync::CancellationToken;
+
+use crate::jobs::JobRunner;
+use crate::maintenance;
+use crate::projector::{Changes, Projector};
+
+pub use config::WorkerConfig;
+pub use rounds::{Round, Rounds};
+
+/// How long to wait before listening again after LISTEN failed.
+const RELISTEN: Duration = Duration::from_secs(2);
+
+pub struct Worker {
+    db: Db,
+    /// Where to say what changed after each commit.
+    bus: Option<agentmon_core::bus::Bus>,
+    /// Where LISTEN connects (the owner's URL).
+    url: String,
+    config: WorkerConfig,
+    rounds: Rounds,
+}
+
+impl Worker {
+    pub fn new(
+        db: Db,
+        url: &str,
+        projectors: Vec<Box<dyn Projector>>,
+        config: WorkerConfig,
+    ) -> Self {
+        Worker {
+            rounds: Rounds::new(db.clone(), projectors, config.clone()),
+            db,
+            bus: None,
+            url: url.to_string(),
+            config,
+        }
+    }
+
+    /// Publishes each commit's changes on `bus` (for live updates).
+    pub fn with_bus(mut self, bus: agentmon_core::bus::Bus) -> Self {
+        self.bus = Some(bus);
+        self
+    }
+
+    async fn announce(&self, changes: &Changes) {
+        let Some(bus) = &self.bus else { return };
+        if changes.orgs.is_empty() {
+            return;
+        }
+        let change = agentmon_core::bus::Change {
+            id: uuid::Uuid::new_v4(),
+            orgs: changes.orgs.iter().copied().collect(),
+            sessions: changes.sessions.iter().cloned().collect(),
+        };
+        bus.publish(change).await;
+    }
+
+    /// Runs until `shutdown` is cancelled; the batch in hand is finished (or
+    /// rolled back) first.
+    pub async fn run(&self, shutdown: CancellationToken) -> Result<()> {
+        tracing::info!(batch_size = self.config.batch_size, "worker started");
+        let jobs = JobRunner::new(self.db.clone(), &self.url)
+            .with_bus(self.bus.clone())
+            .with_poll(self.config.poll_interval);
+        let jobs_stop = shutdown.clone();
+        let jobs = tokio::spawn(async move { jobs.run(jobs_stop).await });
+        let mut listener = self.listen().await;
+        let mut last_listen = tokio::time::Instant::now();
+        let mut next_maintenance = tokio::time::Instant::now();
+        while !shutdown.is_cancelled() {
+            if tokio::time::Instant::now() >= next_maintenance {
+                match maintenance::run(&self.db, chrono::Utc::now()).await {
+                    Ok(Some(months)) => tracing::info!(months, "maintenance: partitions ready"),
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = %e, "maintenance failed; trying again later"),
+                }
+                next_maintenance = tokio::time::Instant::now() + maintenance::EVERY;
+            }
+            if listener.is_none() && last_listen.elapsed() >= RELISTEN {
+                listener = self.listen().await;
+                last_listen = tokio::time::Instant::now();
+                if listener.is_some() {
+                    tracing::info!("listening for new events again");
+                }
+            }
+            match self.round().await {
+                Ok(round) if round.projected + round.failed > 0 => continue,
+                Ok(_) => {}
+                Err(e) if e.is_transient() => {
+                    tracing::warn!(error = %e, "worker round hit a transient fault; trying again")
+                }
+                Err(e) => tracing::error!(error = %e, "worker round failed"),
+            }
+            let wait = if listener.is_some() {
+                self.config.poll_interval
+            } else {
+                self.config.poll_interval.min(RELISTEN)
+            };
+            let notified = async {
+                match listener.as_mut() {
+                    Some(conn) => {
+                        let mut stream = std::pin::pin!(conn.notifications_stream());
+                        stream.next().await.is_some()
+                    }
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                got = notified => if !got {
+                    tracing::warn!("the LISTEN connection was lost; listening again");
+                    listener = self.listen().await;
+                    last_listen = tokio::time::Instant::now();
+                },
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+        let _ = jobs.await;
+        tracing::info!("worker stopped");
+        Ok(())
+    }
+
+    async fn listen(&self) -> Option<AsyncPgConnection> {
+        let mut conn = match AsyncPgConnection::establish(&self.url).await {
+            Ok(conn) => conn,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot LISTEN; polling only");
+                return None;
+            }
+        };
+        let listen = diesel::sql_query(format!("LISTEN {EVENTS_CHANNEL}"))
+            .execute(&mut conn)
+            .await;
+        listen.ok().map(|_| conn)
+    }
+
+    /// Projects until no event is ready; returns how many were projected.
+    pub async fn drain(&self) -> Result<usize> {
+        let mut total = 0;
+        loop {
+            let round = self.round().await?;
+            total += round.projected;
+            if round.projected + round.failed == 0 {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Claims one batch and projects it (see [`Rounds`]), then announces
+    /// what changed.
+    pub async fn round(&self) -> Result<Round> {
+        let round = self.rounds.round().await?;
+        self.announce(&round.changes).await;
+        Ok(round)
+    }
+}
