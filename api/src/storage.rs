@@ -5,6 +5,7 @@
 use agentmon_core::auth::JwtSettings;
 use agentmon_core::storage::db::embedded::{read_or_create_secret, EmbeddedPg};
 use agentmon_core::storage::db::{create_database_if_missing, migrate, Db, DbUrls, PoolSizes};
+use agentmon_core::storage::models::org::{self, Org};
 use anyhow::{bail, Context};
 use secrecy::ExposeSecret;
 
@@ -31,6 +32,17 @@ pub enum SecretFile {
 }
 
 impl Storage {
+    /// Org `slug` read with the operator's rights; `None` without a slug,
+    /// an error naming the slug when there is no such org.
+    pub async fn org(&self, slug: Option<&str>) -> anyhow::Result<Option<Org>> {
+        let Some(slug) = slug else { return Ok(None) };
+        let mut conn = self.db.owner().await?;
+        let found = org::by_slug(&mut conn, slug).await?;
+        Ok(Some(found.ok_or_else(|| {
+            anyhow::anyhow!("no org with slug {slug:?}")
+        })?))
+    }
+
     /// Connects (starting the embedded cluster when no URL is configured) and
     /// applies pending migrations.
     pub async fn open(args: &StorageArgs) -> anyhow::Result<Self> {

@@ -2,8 +2,8 @@
 //! walks down these modules:
 //!
 //! 1. [`queue`]: ingest queues it; a batch claims it.
-//! 2. [`batch`]: the sessions it touches are locked and folded from all of
-//!    their stored events ([`fold`], pure), in one transaction.
+//! 2. `batch`: the sessions it touches are locked and folded from all of
+//!    their stored events (`fold`, pure), in one transaction.
 //! 3. [`Projector`]s ([`registry`]) turn the folds into the read models
 //!    (`read_models`; sums over sessions use the `additive` engine).
 //!
@@ -14,8 +14,8 @@
 //! on top runs batches, jobs and maintenance.
 
 mod additive;
-pub mod batch;
-pub mod fold;
+mod batch;
+mod fold;
 pub mod queue;
 mod read_models;
 

@@ -15,10 +15,6 @@ use crate::batch::{fold_sessions, run_projectors, Excluded, Locks};
 use crate::locks::hold_org;
 use crate::projector::{Projector, ReplayScope};
 
-/// Where dead letters went back on the queue before they had a module of
-/// their own; the API and the tests call them here.
-pub use crate::queue::requeue_dead_letters;
-
 /// Sessions re-projected per round within a replay.
 const SESSIONS_PER_ROUND: usize = 500;
 

@@ -9,8 +9,8 @@ use agentmon_core::Result;
 
 use super::{audited, Audit, Scope};
 
-/// Asks for the erasure of `user_id` (checked by
-/// [`super::input::user_id`]) from `org`.
+/// Asks for the erasure of `user_id` from `org`; the caller has checked
+/// the id with [`super::input::user_id`].
 pub async fn erase_user(
     db: &Db,
     actor: &UserPrincipal,

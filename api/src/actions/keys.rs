@@ -27,16 +27,17 @@ fn entry(action: &'static str, key: &Key) -> Audit {
 }
 
 /// Creates a key named `name` (checked by [`super::input::name`]) that may
-/// ingest into `org`, or into every org without one.
+/// ingest into `org`, or into every org without one; in `scope` (an org
+/// admin's key in their org; the operator's on the platform).
 pub async fn create(
     db: &Db,
     keys: &ApiKeys,
     actor: &UserPrincipal,
+    scope: Scope<'_>,
     org: Option<&Org>,
     name: &str,
 ) -> Result<Created> {
     let secret = keys.generate();
-    let scope = org.map_or(Scope::Platform, Scope::Org);
     let key = audited!(db, actor, scope, |tx| {
         let new = NewKey {
             org_id: org.map(|o| o.id),

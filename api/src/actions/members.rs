@@ -16,34 +16,37 @@ use super::{audited, Audit, Scope};
 /// What changes of a member.
 #[derive(Clone, Copy)]
 pub enum Change {
-    /// MEMBER, MANAGER or ORG_ADMIN; never SUPPORT or SUPER_ADMIN.
-    Role(Role),
+    Role(Grant),
     Disabled(bool),
+}
+
+/// A role an org's admin may grant: MEMBER, MANAGER or ORG_ADMIN, never
+/// SUPPORT or SUPER_ADMIN. Only [`Grant::new`] makes one.
+#[derive(Clone, Copy)]
+pub struct Grant(Role);
+
+impl Grant {
+    pub fn new(role: Role) -> Result<Grant> {
+        if !matches!(role, Role::Member | Role::Manager | Role::OrgAdmin) {
+            return Err(Error::BadUserInput(format!(
+                "{} cannot be granted in an org; choose MEMBER, MANAGER or ORG_ADMIN",
+                role.as_str()
+            )));
+        }
+        Ok(Grant(role))
+    }
 }
 
 impl Change {
     fn audit(self, user_id: &str) -> Audit {
         let (action, detail) = match self {
-            Change::Role(role) => ("ROLE_SET", serde_json::json!({ "role": role.as_str() })),
+            Change::Role(Grant(role)) => {
+                ("ROLE_SET", serde_json::json!({ "role": role.as_str() }))
+            }
             Change::Disabled(true) => ("USER_DISABLED", serde_json::json!({})),
             Change::Disabled(false) => ("USER_ENABLED", serde_json::json!({})),
         };
         Audit::new(action, Some(user_id), detail)
-    }
-
-    /// What may be granted at all, before anyone is asked.
-    pub fn check(self) -> Result<()> {
-        match self {
-            Change::Role(role)
-                if !matches!(role, Role::Member | Role::Manager | Role::OrgAdmin) =>
-            {
-                Err(Error::BadUserInput(format!(
-                    "{} cannot be granted in an org; choose MEMBER, MANAGER or ORG_ADMIN",
-                    role.as_str()
-                )))
-            }
-            _ => Ok(()),
-        }
     }
 }
 
@@ -57,7 +60,6 @@ pub async fn change(
     user_id: &str,
     change: Change,
 ) -> Result<Option<UserRow>> {
-    change.check()?;
     if is_self(actor, org, user_id) {
         return Err(Error::Forbidden(
             "you may not change your own role or access; ask another admin".into(),
@@ -71,7 +73,7 @@ pub async fn change(
             )));
         }
         let (role, disabled) = match change {
-            Change::Role(role) => (Some(role), None),
+            Change::Role(Grant(role)) => (Some(role), None),
             Change::Disabled(disabled) => (None, Some(disabled)),
         };
         member::set(tx, org.id, user_id, role, disabled, &actor.sub).await?;

@@ -1,12 +1,13 @@
 //! What an administrator does: every action that changes state for an
 //! admin (keys, members, teams, orgs, erasure, replays, dead letters) is one
-//! function here, used by GraphQL, the command line and the exports alike.
+//! function here, used by GraphQL and the command line alike.
 //!
 //! Each runs through [`audited!`]: bind the transaction to the action's
 //! [`Scope`], act, and write the action's [`Audit`] entry in that same
-//! transaction, so an action is on record exactly when it took effect.
-//! Who may act is decided before (the GraphQL resolvers and the exports ask
-//! the policy; the command line is the operator).
+//! transaction, so an action is on record exactly when it took effect. The
+//! audited export of a person's data uses the same helper. Who may act is
+//! decided before (the GraphQL resolvers and the exports ask the policy;
+//! the command line is the operator).
 
 pub mod erasure;
 pub mod input;

@@ -13,40 +13,33 @@ use super::{audited, input, Audit, Scope};
 pub enum Change {
     /// A new team with this name (checked by [`input::name`]).
     Create(String),
-    /// The team's members become exactly these user ids.
-    Members(Uuid, Vec<String>),
+    /// The team's members become exactly these.
+    Members(Uuid, Members),
     Delete(Uuid),
 }
 
-impl Change {
-    /// Bounds on what a change may ask, before anyone is asked.
-    pub fn check(&self) -> Result<()> {
-        match self {
-            Change::Members(_, users) => check_members(users),
-            _ => Ok(()),
-        }
-    }
-}
-
 /// A team's members: at most [`MAX_MEMBERS`] user ids, each one that
-/// producers could send.
-pub fn check_members(users: &[String]) -> Result<()> {
-    if users.len() > MAX_MEMBERS {
-        return Err(Error::BadUserInput(format!(
-            "a team has at most {MAX_MEMBERS} members; this list has {}",
-            users.len()
-        )));
+/// producers could send. Only [`Members::new`] makes one.
+pub struct Members(Vec<String>);
+
+impl Members {
+    pub fn new(users: Vec<String>) -> Result<Members> {
+        if users.len() > MAX_MEMBERS {
+            return Err(Error::BadUserInput(format!(
+                "a team has at most {MAX_MEMBERS} members; this list has {}",
+                users.len()
+            )));
+        }
+        for user in &users {
+            input::user_id(user)?;
+        }
+        Ok(Members(users))
     }
-    for user in users {
-        input::user_id(user)?;
-    }
-    Ok(())
 }
 
 /// Applies `change` to `org`'s teams; the team as it is now (as it was,
 /// for a deletion).
 pub async fn apply(db: &Db, actor: &UserPrincipal, org: &Org, change: Change) -> Result<Team> {
-    change.check()?;
     let missing = |id| Error::NotFound(format!("org {:?} has no team {id}", org.slug));
     audited!(db, actor, Scope::Org(org), |tx| {
         let (team, action, detail) = match &change {
@@ -55,7 +48,7 @@ pub async fn apply(db: &Db, actor: &UserPrincipal, org: &Org, change: Change) ->
                 let detail = serde_json::json!({ "id": created.id });
                 (created, "TEAM_CREATED", detail)
             }
-            Change::Members(id, users) => {
+            Change::Members(id, Members(users)) => {
                 team::get(tx, org.id, *id)
                     .await?
                     .ok_or_else(|| missing(*id))?;

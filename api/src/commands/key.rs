@@ -4,10 +4,8 @@
 //! (or AGENTMON_JWT_SECRET).
 
 use agentmon_core::auth::ApiKeys;
-use agentmon_core::storage::models::org::{self, Org};
-use agentmon_core::Error;
 
-use crate::actions::{self, input, operator};
+use crate::actions::{self, input, operator, Scope};
 use crate::cli::{AuthArgs, KeyCommand, StorageArgs};
 use crate::storage::{jwt_settings, SecretFile, Storage};
 
@@ -34,12 +32,16 @@ async fn create(
     name: String,
 ) -> anyhow::Result<()> {
     let name = input::name("--name", &name, input::MAX_NAME_CHARS)?;
-    let org = match &org {
-        Some(slug) => Some(find_org(storage, slug).await?),
-        None => None,
-    };
-    let created =
-        actions::keys::create(&storage.db, keys, &operator(), org.as_ref(), &name).await?;
+    let org = storage.org(org.as_deref()).await?;
+    let created = actions::keys::create(
+        &storage.db,
+        keys,
+        &operator(),
+        Scope::Platform,
+        org.as_ref(),
+        &name,
+    )
+    .await?;
     eprintln!(
         "created API key {} ({:?}) for {}; the secret below is shown once:",
         created.key.0.id,
@@ -57,11 +59,4 @@ async fn revoke(storage: &Storage, id: uuid::Uuid) -> anyhow::Result<()> {
         key.0.id, key.0.name
     );
     Ok(())
-}
-
-/// Org `slug`, read with the operator's rights.
-async fn find_org(storage: &Storage, slug: &str) -> anyhow::Result<Org> {
-    let mut conn = storage.db.owner().await?;
-    let found = org::by_slug(&mut conn, slug).await?;
-    Ok(found.ok_or_else(|| Error::NotFound(format!("no org with slug {slug:?}")))?)
 }

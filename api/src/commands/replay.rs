@@ -1,6 +1,6 @@
 //! `agentmon replay`: rebuild read models, or requeue dead letters.
 
-use agentmon_core::storage::models::{job, org};
+use agentmon_core::storage::models::job;
 
 use crate::actions::{self, operator};
 use crate::cli::{ReplayArgs, StorageArgs};
@@ -14,14 +14,7 @@ pub async fn run(storage_args: &StorageArgs, args: ReplayArgs) -> anyhow::Result
 }
 
 async fn replay_with(storage: &Storage, args: &ReplayArgs) -> anyhow::Result<()> {
-    let org = match &args.org {
-        Some(slug) => {
-            let mut conn = storage.db.owner().await?;
-            let found = org::by_slug(&mut conn, slug).await?;
-            Some(found.ok_or_else(|| anyhow::anyhow!("no org with slug {slug:?}"))?)
-        }
-        None => None,
-    };
+    let org = storage.org(args.org.as_deref()).await?;
     if args.dead_letters {
         let n = actions::jobs::retry_dead_letters(&storage.db, &operator(), org.as_ref()).await?;
         println!("{n} dead letters put back on the queue; a running worker projects them");

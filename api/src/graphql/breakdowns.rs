@@ -2,6 +2,7 @@
 //! attribute keys an ORG_ADMIN chose for the org (`setBreakdownKeys`, up to
 //! five), top values plus "other", from the daily breakdown rollups.
 
+use agentmon_core::metrics::kpis::success_rate;
 use agentmon_core::storage::models::breakdown::{self, Row};
 use agentmon_core::storage::models::org::Org;
 use agentmon_core::Error;
@@ -51,8 +52,7 @@ impl BreakdownRow {
     }
     /// succeeded / (succeeded + failed); null when both are 0.
     async fn success_rate(&self) -> Option<f64> {
-        let decided = self.0.succeeded + self.0.failed;
-        (decided > 0).then(|| self.0.succeeded as f64 / decided as f64)
+        success_rate(self.0.succeeded, self.0.failed)
     }
     /// Decimal string, exact.
     async fn cost_usd(&self) -> String {

@@ -5,7 +5,7 @@
 //!
 //! A connection does not outlive its token: when it expires the server
 //! closes the socket with code 4403 and runs nothing sent after. A user
-//! holds at most [`MAX_CONNECTIONS_PER_USER`] connections per process.
+//! holds at most [`MAX_CONNECTIONS_PER_USER`](super::connections::MAX_CONNECTIONS_PER_USER) connections per process.
 
 use std::str::FromStr;
 use std::sync::atomic::AtomicUsize;
@@ -23,7 +23,6 @@ use chrono::{DateTime, Utc};
 use futures::{SinkExt, StreamExt};
 use tokio::sync::watch;
 
-pub use super::connections::MAX_CONNECTIONS_PER_USER;
 use super::request::{bearer, user_key};
 use super::state::AppState;
 use crate::gate::{membership, Presence};

@@ -90,7 +90,7 @@ impl Sums {
     /// Succeeded over finished runs that succeeded or failed (cancelled
     /// runs count in neither).
     pub fn success_rate(&self) -> Option<f64> {
-        ratio(self.succeeded, self.succeeded + self.failed)
+        success_rate(self.succeeded, self.failed)
     }
 
     pub fn avg_runs_per_session(&self) -> Option<f64> {
@@ -137,6 +137,12 @@ pub struct Kpis {
     pub duration_p95_ms: Option<f64>,
     pub duration_p99_ms: Option<f64>,
     pub failed_by_category: [i64; 4],
+}
+
+/// Succeeded over succeeded and failed runs; `None` when both are 0. The
+/// one formula of every success rate (org, user, breakdown row).
+pub fn success_rate(succeeded: i64, failed: i64) -> Option<f64> {
+    ratio(succeeded, succeeded + failed)
 }
 
 fn ratio(numerator: i64, denominator: i64) -> Option<f64> {

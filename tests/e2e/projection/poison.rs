@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use agentmon_projectors::replay::requeue_dead_letters;
+use agentmon_projectors::queue::requeue_dead_letters;
 use diesel_async::SimpleAsyncConnection;
 
 use crate::harness::{event, TestApp};

@@ -62,7 +62,8 @@ pub struct AuditConnection {
     pub page_info: PageInfo,
 }
 
-/// `first` (1 to 200) and `after` (a cursor of this list) as a page ask.
+/// `first` (a page of items, see `paging`) and `after` (a cursor of this
+/// list) as a page ask.
 fn page(first: Option<i32>, after: Option<String>) -> Result<(i64, Option<i64>), Error> {
     let first = page_size(List::Items, first)?;
     let after = after

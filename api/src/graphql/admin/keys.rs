@@ -10,7 +10,7 @@ use agentmon_core::Error;
 use async_graphql::{Context, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
-use crate::actions::{self, input};
+use crate::actions::{self, input, Scope};
 use crate::graphql::access::{authorize, find_org, in_org, Access};
 use crate::graphql::context::{db, GqlResult, RequestContext};
 
@@ -119,7 +119,14 @@ impl KeyMutation {
             }
         };
         let keys = ctx.data::<ApiKeys>()?;
-        let created = actions::keys::create(db, keys, viewer, found.as_ref(), &name)
+        let created = actions::keys::create(
+            db,
+            keys,
+            viewer,
+            found.as_ref().map_or(Scope::Platform, Scope::Org),
+            found.as_ref(),
+            &name,
+        )
             .await
             .gql()?;
         Ok(CreatedApiKey {

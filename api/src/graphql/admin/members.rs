@@ -12,7 +12,7 @@ use agentmon_core::storage::models::user;
 use async_graphql::{Context, Object};
 
 use crate::actions::input;
-use crate::actions::members::{self, Change};
+use crate::actions::members::{self, Change, Grant};
 use crate::graphql::access::{administered, authorize, in_org};
 use crate::graphql::context::{db, GqlResult};
 use crate::graphql::enums::RoleValue;
@@ -53,7 +53,8 @@ impl MemberMutation {
         user_id: String,
         role: RoleValue,
     ) -> async_graphql::Result<UserObject> {
-        change(ctx, &org, &user_id, Change::Role(Role::from(role))).await
+        let grant = Grant::new(Role::from(role)).gql()?;
+        change(ctx, &org, &user_id, Change::Role(grant)).await
     }
 
     /// ORG_ADMIN of the org or SUPER_ADMIN: a disabled user's requests to
@@ -76,7 +77,6 @@ async fn change(
     user_id: &str,
     change: Change,
 ) -> async_graphql::Result<UserObject> {
-    change.check().gql()?;
     let user_id = input::user_id(user_id).gql()?;
     let (viewer, found) = administered(ctx, slug).await?;
     let row = members::change(db(ctx)?, viewer, &found, user_id, change)

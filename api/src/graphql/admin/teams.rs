@@ -4,7 +4,7 @@
 use async_graphql::{Context, Object, ID};
 
 use crate::actions::input;
-use crate::actions::teams::{self, Change};
+use crate::actions::teams::{self, Change, Members};
 use crate::graphql::access::administered;
 use crate::graphql::context::{db, GqlResult};
 use crate::graphql::teams::{team_id, TeamObject};
@@ -34,9 +34,9 @@ impl TeamMutation {
         team: ID,
         user_ids: Vec<String>,
     ) -> async_graphql::Result<TeamObject> {
-        teams::check_members(&user_ids).gql()?;
+        let members = Members::new(user_ids).gql()?;
         let id = team_id(&team).gql()?;
-        administer(ctx, &org, Change::Members(id, user_ids)).await
+        administer(ctx, &org, Change::Members(id, members)).await
     }
 
     /// ORG_ADMIN of the org, or SUPER_ADMIN.

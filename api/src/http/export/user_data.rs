@@ -5,9 +5,8 @@
 
 use agentmon_core::auth::policy::Capability;
 use agentmon_core::auth::UserPrincipal;
-use agentmon_core::storage::db::set_org;
 use agentmon_core::storage::models::org::Org;
-use agentmon_core::storage::models::{audit, erasure};
+use agentmon_core::storage::models::erasure;
 use agentmon_core::{Error, Result};
 use axum::body::Bytes;
 use axum::extract::State;
@@ -15,11 +14,12 @@ use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz, Uuid as SqlUuid};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::download::{self, Download, Pages};
 use super::records::JsonLine;
+use crate::actions::{audited, Audit, Scope};
 use crate::http::state::AppState;
 
 pub async fn user_jsonl(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
@@ -51,24 +51,16 @@ async fn head(
     org: &Org,
     user_id: &str,
 ) -> Result<String> {
-    let mut conn = db.app().await?;
-    conn.transaction::<_, Error, _>(async |tx| {
-        set_org(tx, org.id).await?;
+    audited!(db, viewer, Scope::Org(org), |tx| {
         if !erasure::user_known(tx, org.id, user_id).await? {
             return Err(Error::NotFound(format!(
                 "org {:?} holds no data of user {user_id:?}",
                 org.slug
             )));
         }
-        let entry = audit::Action {
-            action: "USER_DATA_EXPORTED",
-            target: Some(user_id),
-            detail: serde_json::json!({}),
-        };
-        audit::record(tx, org.id, viewer, entry).await?;
-        profile(tx, &org.slug, org.id, user_id).await
+        let entry = Audit::new("USER_DATA_EXPORTED", Some(user_id), serde_json::json!({}));
+        (profile(tx, &org.slug, org.id, user_id).await?, entry)
     })
-    .await
 }
 
 /// A file name made of the id's letters, digits, `-` and `_`.
