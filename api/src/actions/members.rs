@@ -40,9 +40,7 @@ impl Grant {
 impl Change {
     fn audit(self, user_id: &str) -> Audit {
         let (action, detail) = match self {
-            Change::Role(Grant(role)) => {
-                ("ROLE_SET", serde_json::json!({ "role": role.as_str() }))
-            }
+            Change::Role(Grant(role)) => ("ROLE_SET", serde_json::json!({ "role": role.as_str() })),
             Change::Disabled(true) => ("USER_DISABLED", serde_json::json!({})),
             Change::Disabled(false) => ("USER_ENABLED", serde_json::json!({})),
         };

@@ -127,8 +127,8 @@ impl KeyMutation {
             found.as_ref(),
             &name,
         )
-            .await
-            .gql()?;
+        .await
+        .gql()?;
         Ok(CreatedApiKey {
             api_key: ApiKeyObject(created.key),
             secret: created.secret,

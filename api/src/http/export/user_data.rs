@@ -5,8 +5,8 @@
 
 use agentmon_core::auth::policy::Capability;
 use agentmon_core::auth::UserPrincipal;
-use agentmon_core::storage::models::org::Org;
 use agentmon_core::storage::models::erasure;
+use agentmon_core::storage::models::org::Org;
 use agentmon_core::{Error, Result};
 use axum::body::Bytes;
 use axum::extract::State;
