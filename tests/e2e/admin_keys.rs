@@ -219,3 +219,64 @@ async fn keys_are_refused_outside_the_callers_rights_with_what_to_fix() {
         "{listed}"
     );
 }
+
+#[tokio::test]
+async fn a_keys_last_use_is_recorded_when_the_server_flushes_it() {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    let admin = admin_of(&app, "acme", "boss");
+    let used = create(&app, &admin, Some("acme"), "busy").await;
+    let idle = create(&app, &admin, Some("acme"), "idle").await;
+    let secret = used["data"]["createApiKey"]["secret"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{used}"))
+        .to_string();
+    let before = chrono::Utc::now();
+    let body = app
+        .ingest_as(
+            &secret,
+            &[event("acme", "SESSION_STARTED").session("s1").build()],
+        )
+        .await;
+    assert_eq!(body["data"]["ingestEvents"]["accepted"], 1, "{body}");
+    let after = chrono::Utc::now();
+
+    // What the server does every few seconds, on the request login.
+    let mut conn = app.db.app().await.unwrap_or_else(|e| panic!("{e}"));
+    let flushed = app
+        .services
+        .keys
+        .flush_last_used(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(flushed, 1);
+
+    let listed = app
+        .graphql(
+            Some(&admin),
+            "{ org(slug: \"acme\") { apiKeys { name lastUsedAt } } }",
+            json!({}),
+        )
+        .await;
+    let keys = listed["data"]["org"]["apiKeys"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{listed}"));
+    let last_used = |name: &str| {
+        keys.iter()
+            .find(|k| k["name"] == name)
+            .unwrap_or_else(|| panic!("{listed}"))["lastUsedAt"]
+            .clone()
+    };
+    let at: chrono::DateTime<chrono::Utc> = last_used("busy")
+        .as_str()
+        .unwrap_or_else(|| panic!("no lastUsedAt: {listed}"))
+        .parse()
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Stored to the microsecond: the bounds allow for the truncation.
+    let slack = chrono::Duration::milliseconds(1);
+    assert!(
+        before - slack <= at && at <= after + slack,
+        "{before} <= {at} <= {after}"
+    );
+    assert_eq!(last_used("idle"), Value::Null, "{idle}");
+}

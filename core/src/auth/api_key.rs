@@ -157,13 +157,15 @@ impl ApiKeys {
             std::mem::take(&mut *self.used.lock().unwrap_or_else(|e| e.into_inner()))
                 .into_iter()
                 .collect();
-        let Some(at) = used.iter().map(|(_, at)| *at).max() else {
+        if used.is_empty() {
             return Ok(0);
-        };
-        let ids: Vec<Uuid> = used.iter().map(|(id, _)| *id).collect();
+        }
+        // Each key with its own last use: the function takes them as two
+        // arrays of the same length.
+        let (ids, ats): (Vec<Uuid>, Vec<DateTime<Utc>>) = used.into_iter().unzip();
         diesel::sql_query("SELECT api_keys_used($1, $2)")
             .bind::<Array<SqlUuid>, _>(&ids)
-            .bind::<Timestamptz, _>(at)
+            .bind::<Array<Timestamptz>, _>(&ats)
             .execute(conn)
             .await?;
         Ok(ids.len())
