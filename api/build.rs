@@ -7,6 +7,12 @@
 //! into `$OUT_DIR/vendor`, which `src/http/assets.rs` embeds: nothing else of
 //! `node_modules` reaches the binary or the network. The build fails with
 //! what to run when `npm ci --prefix web` has not been run.
+//!
+//! It also bundles the dashboard: esbuild (from `web/node_modules`) joins
+//! `web/app/main.js`, every module it imports and the libraries of the
+//! import map into one minified module, `$OUT_DIR/bundle/app.js`, which the
+//! binary serves in place of the sources (one request instead of sixty).
+//! The sources stay plain ES modules, served as they are with `--web-dir`.
 
 #![allow(clippy::expect_used)] // a build script reports by panicking
 
@@ -90,6 +96,52 @@ fn main() {
         "cargo:rustc-env=AGENTMON_VENDOR_VERSION={:012x}",
         hash.finish() & 0xffff_ffff_ffff
     );
+
+    let bundle = bundle(&web, &modules, &out.with_file_name("bundle"));
+    let mut hash = Fnv::default();
+    hash.write(&bundle);
+    println!(
+        "cargo:rustc-env=AGENTMON_BUNDLE_VERSION={:012x}",
+        hash.finish() & 0xffff_ffff_ffff
+    );
+}
+
+/// Bundles the dashboard into `dir/app.js` with esbuild; its bytes.
+fn bundle(web: &Path, modules: &Path, dir: &Path) -> Vec<u8> {
+    // The platform's own binary (npm installs only the one that fits), so
+    // the build needs no Node.js; npm's launcher otherwise.
+    let esbuild = std::fs::read_dir(modules.join("@esbuild"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|platform| platform.path().join("bin/esbuild"))
+        .find(|binary| binary.is_file())
+        .unwrap_or_else(|| modules.join(".bin/esbuild"));
+    if !esbuild.is_file() {
+        panic!(
+            "\n\nweb/node_modules/.bin/esbuild is missing: the agentmon binary carries the \
+             dashboard bundled.\nRun `npm ci --prefix web` in the repository, then build again.\n\n"
+        );
+    }
+    let _ = std::fs::remove_dir_all(dir);
+    let target = dir.join("app.js");
+    let status = std::process::Command::new(&esbuild)
+        .current_dir(web)
+        .args([
+            "app/main.js",
+            "--bundle",
+            "--format=esm",
+            "--minify",
+            "--target=es2022",
+            "--log-level=warning",
+        ])
+        .arg(format!("--outfile={}", target.display()))
+        .status()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", esbuild.display()));
+    if !status.success() {
+        panic!("esbuild could not bundle web/app/main.js ({status}); its messages are above");
+    }
+    std::fs::read(&target).unwrap_or_else(|e| panic!("cannot read {}: {e}", target.display()))
 }
 
 /// Paths under `/vendor/` that a page names.

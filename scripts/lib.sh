@@ -29,7 +29,7 @@ need_postgres() { [ -n "$(pg_bin)" ] || { echo "installing PostgreSQL server bin
 need_node() { command -v npm >/dev/null || { echo "installing Node.js and npm (apt-get install nodejs npm)"; apt_install nodejs npm; }; }
 need_web_libraries() {
   local web; web="$(cd "$(dirname "${BASH_SOURCE[0]}")/../web" && pwd)"
-  [ -d "$web/node_modules/preact" ] && [ -d "$web/node_modules/graphiql" ] && [ -d "$web/node_modules/playwright-core" ] \
+  [ -d "$web/node_modules/preact" ] && [ -d "$web/node_modules/graphiql" ] && [ -d "$web/node_modules/playwright-core" ] && [ -x "$web/node_modules/.bin/esbuild" ] \
     || { echo "installing the dashboard's browser libraries (npm ci --prefix web)"; npm ci --prefix "$web" --no-audit --no-fund; }
 }
 # A C compiler and linker: Rust links with it, and some crates compile C.

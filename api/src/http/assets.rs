@@ -26,6 +26,15 @@ struct Vendor;
 /// Changes whenever a library file changes: part of every library URL.
 pub const VENDOR_VERSION: &str = env!("AGENTMON_VENDOR_VERSION");
 
+/// The dashboard's modules and libraries bundled into one module, `app.js`
+/// (`build.rs`).
+#[derive(Embed)]
+#[folder = "$OUT_DIR/bundle/"]
+struct Bundle;
+
+/// Changes whenever the bundle changes: part of its URL.
+pub const BUNDLE_VERSION: &str = env!("AGENTMON_BUNDLE_VERSION");
+
 /// Where the dashboard's own files come from.
 #[derive(Debug, Clone, Default)]
 pub enum Source {
@@ -110,6 +119,12 @@ impl Source {
 pub fn vendor_file(path: &str) -> Option<Asset> {
     let path = clean(path)?;
     Vendor::get(&path).map(|f| embedded(&path, f))
+}
+
+/// A file of the bundled dashboard (`app.js`).
+pub fn bundle_file(path: &str) -> Option<Asset> {
+    let path = clean(path)?;
+    Bundle::get(&path).map(|f| embedded(&path, f))
 }
 
 /// Every library path the binary serves.

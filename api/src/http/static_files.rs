@@ -1,5 +1,6 @@
-//! The dashboard at `/`, GraphiQL at `/graphiql`, and the browser libraries
-//! at `/vendor/VERSION/…` (nothing is loaded from a CDN).
+//! The dashboard at `/`, GraphiQL at `/graphiql`, the browser libraries at
+//! `/vendor/VERSION/…` and the bundled dashboard at `/bundle/VERSION/app.js`
+//! (nothing is loaded from a CDN).
 //!
 //! Pages are sent with `no-cache` and a Content-Security-Policy whose nonce
 //! admits their inline import map; their library URLs carry the libraries'
@@ -12,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
-use super::assets::{self, Asset, VENDOR_VERSION};
+use super::assets::{self, Asset, BUNDLE_VERSION, VENDOR_VERSION};
 use super::state::AppState;
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -23,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(index))
         .route("/graphiql", get(graphiql))
         .route("/vendor/{*path}", get(vendor))
+        .route("/bundle/{*path}", get(bundle))
         .fallback(get(file))
 }
 
@@ -36,7 +38,7 @@ async fn graphiql(State(state): State<AppState>) -> Response {
 
 fn page(state: &AppState, name: &str) -> Response {
     match state.web.page_file(name) {
-        Some(asset) => html(&asset, &preloads(&state.web, &asset)),
+        Some(asset) => html(&asset, &entry(&state.web, &asset)),
         None => not_found(name),
     }
 }
@@ -44,13 +46,18 @@ fn page(state: &AppState, name: &str) -> Response {
 /// The dashboard's entry module.
 const ENTRY: &str = "<script type=\"module\" src=\"/app/main.js\">";
 
-/// For the page that loads the dashboard: a `modulepreload` link for each
-/// of its modules and the libraries of its import map, so the browser
-/// fetches them side by side instead of discovering them import by import.
-fn preloads(web: &assets::Source, asset: &Asset) -> String {
+/// What loads the dashboard in a page: from the binary, its bundle (one
+/// module); from a web directory (development), its entry module after a
+/// `modulepreload` link for each of its modules and the libraries of its
+/// import map, so the browser fetches them side by side instead of
+/// discovering them import by import.
+fn entry(web: &assets::Source, asset: &Asset) -> String {
     let page = String::from_utf8_lossy(&asset.bytes);
     if !page.contains(ENTRY) {
         return String::new();
+    }
+    if matches!(web, assets::Source::Embedded) {
+        return format!("<script type=\"module\" src=\"/bundle/{BUNDLE_VERSION}/app.js\">");
     }
     let libraries = page
         .split("\"/vendor/")
@@ -59,17 +66,30 @@ fn preloads(web: &assets::Source, asset: &Asset) -> String {
         .filter(|path| path.ends_with(".js"))
         .map(|path| format!("/vendor/{path}"));
     let modules = web.modules().into_iter().map(|path| format!("/{path}"));
-    libraries
+    let mut loads: String = libraries
         .chain(modules)
         .map(|href| format!("<link rel=\"modulepreload\" href=\"{href}\">\n  "))
-        .collect()
+        .collect();
+    loads.push_str(ENTRY);
+    loads
 }
 
 async fn file(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
     let path = uri.path();
     match state.web.page_file(path) {
-        Some(asset) if path.ends_with(".html") => html(&asset, &preloads(&state.web, &asset)),
+        Some(asset) if path.ends_with(".html") => html(&asset, &entry(&state.web, &asset)),
         Some(asset) => send(&headers, asset, REVALIDATE),
+        None => not_found(path),
+    }
+}
+
+async fn bundle(headers: HeaderMap, Path(path): Path<String>) -> Response {
+    let (cache, path) = match path.split_once('/') {
+        Some((version, rest)) if version == BUNDLE_VERSION => (IMMUTABLE, rest),
+        _ => (REVALIDATE, path.as_str()),
+    };
+    match assets::bundle_file(path) {
+        Some(asset) => send(&headers, asset, cache),
         None => not_found(path),
     }
 }
@@ -113,13 +133,13 @@ fn send(request: &HeaderMap, asset: Asset, cache: &'static str) -> Response {
         .into_response()
 }
 
-/// A page: its `preloads` before its entry module, its library URLs
+/// A page: its `entry` in place of the entry module, its library URLs
 /// versioned, its inline scripts admitted by a fresh nonce and nothing else
 /// inline.
-fn html(asset: &Asset, preloads: &str) -> Response {
+fn html(asset: &Asset, entry: &str) -> Response {
     let nonce = uuid::Uuid::new_v4().simple().to_string();
     let body = String::from_utf8_lossy(&asset.bytes)
-        .replace(ENTRY, &format!("{preloads}{ENTRY}"))
+        .replace(ENTRY, entry)
         .replace("\"/vendor/", &format!("\"/vendor/{VENDOR_VERSION}/"))
         .replace(
             "<script type=\"importmap\">",
