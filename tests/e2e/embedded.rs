@@ -219,34 +219,34 @@ async fn the_binary_alone_serves_the_dashboard_and_commands_agree_from_any_folde
     }
     let main = get(&format!("{base}/app/main.js")).await;
     assert_eq!(main.status(), 200);
-    // The dashboard's page lists every module it will import, so the browser
-    // fetches them side by side: each is served.
+    // The dashboard's page loads one module: the dashboard bundled with its
+    // libraries (versioned, kept for a year), not its sixty sources.
     let index = get(&format!("{base}/"))
         .await
         .text()
         .await
         .unwrap_or_default();
-    let preloads: Vec<&str> = index
-        .split("<link rel=\"modulepreload\" href=\"")
+    let scripts: Vec<&str> = index
+        .split("<script type=\"module\" src=\"")
         .skip(1)
         .filter_map(|rest| rest.split('"').next())
         .collect();
-    for module in ["/app/main.js", "/app/pages/overview.js", "/app/chart.js"] {
-        assert!(preloads.contains(&module), "{module} preloaded: {index}");
-    }
-    assert!(
-        preloads
-            .iter()
-            .any(|p| p.starts_with("/vendor/") && p.ends_with("/preact/dist/preact.module.js")),
-        "{index}"
+    assert_eq!(scripts.len(), 1, "{index}");
+    assert!(scripts[0].starts_with("/bundle/"), "{index}");
+    assert!(!index.contains("modulepreload"), "{index}");
+    let bundle = get(&format!("{base}{}", scripts[0])).await;
+    assert_eq!(bundle.status(), 200, "{}", scripts[0]);
+    assert_eq!(
+        bundle.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
     );
-    for module in &preloads {
-        assert_eq!(
-            get(&format!("{base}{module}")).await.status(),
-            200,
-            "{module}"
-        );
-    }
+    let code = bundle.text().await.unwrap_or_default();
+    // The overview's code and preact's are inside; nothing is left to import.
+    assert!(
+        code.contains("overview-ready"),
+        "the overview page is bundled"
+    );
+    assert!(!code.contains("from\"preact\"") && !code.contains("from \"preact\""));
     assert!(!index.contains("/tests/"), "{index}");
     assert_eq!(get(&format!("{base}/tests/suite.js")).await.status(), 404);
     assert_eq!(
