@@ -280,3 +280,56 @@ async fn a_keys_last_use_is_recorded_when_the_server_flushes_it() {
     );
     assert_eq!(last_used("idle"), Value::Null, "{idle}");
 }
+
+#[tokio::test]
+async fn a_suspended_org_gets_no_new_keys_but_its_admin_may_still_erase_a_person() {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    let admin = admin_of(&app, "acme", "boss");
+    let key = create(&app, &admin, Some("acme"), "before").await;
+    let secret = key["data"]["createApiKey"]["secret"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{key}"))
+        .to_string();
+    let body = app
+        .ingest_as(
+            &secret,
+            &[event("acme", "SESSION_STARTED")
+                .session("s1")
+                .user("ann")
+                .build()],
+        )
+        .await;
+    assert_eq!(body["data"]["ingestEvents"]["accepted"], 1, "{body}");
+    let suspended = app
+        .graphql(
+            Some(&app.super_admin()),
+            "mutation { updateOrg(slug: \"acme\", status: SUSPENDED) { status } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        suspended["data"]["updateOrg"]["status"], "SUSPENDED",
+        "{suspended}"
+    );
+
+    let refused = create(&app, &admin, Some("acme"), "after").await;
+    assert_eq!(error_code(&refused), "FORBIDDEN", "{refused}");
+    assert!(refused.to_string().contains("suspended"), "{refused}");
+    let refused = create(&app, &app.super_admin(), Some("acme"), "after").await;
+    assert_eq!(error_code(&refused), "FORBIDDEN", "{refused}");
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM api_keys WHERE name = 'after'")
+            .await,
+        0
+    );
+
+    let erased = app
+        .graphql(
+            Some(&admin),
+            "mutation { eraseUser(org: \"acme\", userId: \"ann\") { userId } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(erased["data"]["eraseUser"]["userId"], "ann", "{erased}");
+}

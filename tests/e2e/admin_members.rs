@@ -284,3 +284,48 @@ async fn every_action_leaves_one_entry_and_an_org_admin_reads_only_their_orgs() 
     // Nobody can change an entry through the request role.
     assert!(all.to_string().contains("API_KEY_CREATED"));
 }
+
+#[tokio::test]
+async fn who_may_do_what_is_read_by_the_orgs_admins_only() {
+    let app = seeded().await;
+    let admin = user(&app, "boss", Role::OrgAdmin);
+    app.graphql(
+        Some(&admin),
+        SET_ROLE,
+        json!({ "org": "acme", "user": "mia", "role": "MANAGER" }),
+    )
+    .await;
+    let support = app.token(MintRequest::User {
+        sub: "helpdesk".into(),
+        role: Role::Support,
+        org: None,
+    });
+    for field in ["role", "roleSetBy", "disabled", "lastSeenAt"] {
+        let query = format!("{{ org(slug: \"acme\") {{ user(id: \"mia\") {{ id {field} }} }} }}");
+        for (who, token) in [
+            ("a MANAGER", user(&app, "max", Role::Manager)),
+            ("SUPPORT", support.clone()),
+        ] {
+            let read = app.graphql(Some(&token), &query, json!({})).await;
+            assert_eq!(
+                error_code(&read),
+                "FORBIDDEN",
+                "{who} reads {field}: {read}"
+            );
+        }
+        let read = app.graphql(Some(&admin), &query, json!({})).await;
+        assert!(read["errors"].is_null(), "the admin reads {field}: {read}");
+    }
+    let read = app
+        .graphql(
+            Some(&admin),
+            "{ org(slug: \"acme\") { user(id: \"mia\") { role roleSetBy } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        read["data"]["org"]["user"],
+        json!({ "role": "MANAGER", "roleSetBy": "boss" }),
+        "{read}"
+    );
+}

@@ -116,4 +116,27 @@ async fn serve_demo_creates_fills_and_projects_demo_orgs() {
         printed.contains("/#token="),
         "serve --demo prints a sign-in link: {printed}"
     );
+    // A SUPER_ADMIN token printed where logs keep it lives a working day,
+    // not a week.
+    let token = printed
+        .split("/#token=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_default();
+    let claims: serde_json::Value = token
+        .split('.')
+        .nth(1)
+        .and_then(|part| {
+            use base64::Engine;
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(part)
+                .ok()
+        })
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_else(|| panic!("the link's token is a JWT: {token}"));
+    let lifetime = claims["exp"].as_i64().unwrap_or(i64::MAX) - chrono::Utc::now().timestamp();
+    assert!(
+        lifetime <= 8 * 3600,
+        "the demo link's token lives {lifetime} s: {claims}"
+    );
 }

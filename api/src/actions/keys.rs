@@ -3,7 +3,7 @@
 use agentmon_core::auth::{ApiKeys, UserPrincipal};
 use agentmon_core::storage::db::Db;
 use agentmon_core::storage::models::api_key::{self, Key, NewKey};
-use agentmon_core::storage::models::org::Org;
+use agentmon_core::storage::models::org::{Org, OrgStatus};
 use agentmon_core::{Error, Result};
 use uuid::Uuid;
 
@@ -28,7 +28,8 @@ fn entry(action: &'static str, key: &Key) -> Audit {
 
 /// Creates a key named `name` (checked by [`super::input::name`]) that may
 /// ingest into `org`, or into every org without one; in `scope` (an org
-/// admin's key in their org; the operator's on the platform).
+/// admin's key in their org; the operator's on the platform). A suspended
+/// org gets none: it accepts no events.
 pub async fn create(
     db: &Db,
     keys: &ApiKeys,
@@ -37,6 +38,13 @@ pub async fn create(
     org: Option<&Org>,
     name: &str,
 ) -> Result<Created> {
+    if let Some(org) = org.filter(|o| o.status() == OrgStatus::Suspended) {
+        return Err(Error::Forbidden(format!(
+            "org {:?} is suspended: it accepts no events, so it gets no new keys; a SUPER_ADMIN \
+             reactivates it with updateOrg(status: ACTIVE)",
+            org.slug
+        )));
+    }
     let secret = keys.generate();
     let key = audited!(db, actor, scope, |tx| {
         let new = NewKey {

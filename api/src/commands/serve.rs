@@ -125,6 +125,11 @@ async fn flush(state: &AppState) {
     }
 }
 
+/// How long the demo's sign-in link works: a working day. It is printed
+/// where log collectors may keep it, so it is short; `agentmon token`
+/// makes another.
+const DEMO_LINK_LIFETIME: std::time::Duration = std::time::Duration::from_secs(8 * 3600);
+
 /// The first lines a person sees: where the data lives, what the server
 /// uses, where to go, and how to get a token.
 fn print_start(
@@ -186,10 +191,14 @@ fn print_start(
                 role: Role::SuperAdmin,
                 org: None,
             },
-            std::time::Duration::from_secs(7 * 24 * 3600),
+            DEMO_LINK_LIFETIME,
         )?;
         println!("  sign in as the demo SUPER_ADMIN: {url}/#token={token}");
         println!("  GraphiQL, signed in:             {url}/graphiql#token={token}");
+        println!(
+            "  (these links sign in as SUPER_ADMIN for {} hours: keep them out of shared logs)",
+            DEMO_LINK_LIFETIME.as_secs() / 3600
+        );
     }
     println!("  a dashboard token: {env}{me} token --role SUPER_ADMIN");
     println!("  a producer key:    {env}{me} key create --org SLUG --name NAME");

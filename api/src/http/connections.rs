@@ -1,5 +1,7 @@
-//! The open websocket connections of one server, counted per user, so that
-//! a user holds at most [`MAX_CONNECTIONS_PER_USER`] at once.
+//! The open websocket connections of one server, counted per user of an
+//! org (the org and the token's subject: the same subject in another org
+//! is another user), so that a user holds at most
+//! [`MAX_CONNECTIONS_PER_USER`] at once.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -9,7 +11,8 @@ use agentmon_core::Error;
 /// Open websocket connections one user may hold on one server.
 pub const MAX_CONNECTIONS_PER_USER: usize = 10;
 
-/// Open connections per user id, shared by the server's connections.
+/// Open connections per user key (`org:subject`), shared by the server's
+/// connections.
 #[derive(Clone, Default)]
 pub struct OpenConnections(Arc<Mutex<HashMap<String, usize>>>);
 

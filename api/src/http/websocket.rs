@@ -223,7 +223,7 @@ async fn connection_init(
     let principal = Principal::User(user.clone());
     let held = state
         .connections
-        .hold(&principal.user().map_err(|e| e.to_graphql())?.sub)
+        .hold(&user_key(principal.user().map_err(|e| e.to_graphql())?))
         .map_err(|e| e.to_graphql())?;
     let _ = expiry.send(Some(Granted {
         expires_at,

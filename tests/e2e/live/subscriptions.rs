@@ -289,6 +289,34 @@ async fn a_user_holds_at_most_ten_connections() {
 }
 
 #[tokio::test]
+async fn the_same_subject_in_another_org_has_connections_of_its_own() {
+    let (app, addr) = app().await;
+    let of = |org: &str| {
+        app.token(MintRequest::User {
+            sub: "ann".into(),
+            role: Role::Member,
+            org: Some(org.into()),
+        })
+    };
+    let acme = of("acme");
+    let mut open = Vec::new();
+    for _ in 0..10 {
+        open.push(LiveClient::signed_in(&addr, &acme).await);
+    }
+    let (_, refused) =
+        LiveClient::connect(&addr, json!({ "Authorization": format!("Bearer {acme}") })).await;
+    assert_ne!(refused["type"], "connection_ack", "{refused}");
+    // Another org's "ann" is another person: her connection is taken.
+    let globex = of("globex");
+    let (_, answer) = LiveClient::connect(
+        &addr,
+        json!({ "Authorization": format!("Bearer {globex}") }),
+    )
+    .await;
+    assert_eq!(answer["type"], "connection_ack", "{answer}");
+}
+
+#[tokio::test]
 async fn a_message_over_64_kib_closes_the_connection() {
     let (app, addr) = app().await;
     let mut client = LiveClient::signed_in(&addr, &app.super_admin()).await;

@@ -1,13 +1,15 @@
 //! The fields of `User`: profile, role and access in the org, figures
 //! over a range, cost against the org's median user, and sessions.
 
+use agentmon_core::auth::policy::Capability;
+use agentmon_core::storage::models::member::Member;
 use agentmon_core::storage::models::rollup::{self, Scope};
 use async_graphql::{Context, Object};
 use chrono::{DateTime, Utc};
 
 use super::node::UserObject;
 use super::stats::UserStats;
-use crate::graphql::access::{authorize_user, in_org};
+use crate::graphql::access::{authorize, authorize_user, in_org};
 use crate::graphql::cached::{cached, org_key};
 use crate::graphql::context::GqlResult;
 use crate::graphql::enums::RoleValue;
@@ -17,6 +19,15 @@ use crate::graphql::sessions::filter::SessionFilterInput;
 use crate::graphql::sessions::list::{list_sessions, SessionConnection};
 use crate::graphql::sessions::order::SessionOrder;
 use crate::graphql::trends::{cost_trend, CostTrendPoint};
+
+impl UserObject {
+    /// The user's role and access in the org, for its admins only: who may
+    /// do what is theirs to read, not every manager's.
+    async fn membership(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Member>> {
+        authorize(ctx, &self.org, Capability::OrgAdmin).await?;
+        self.member(ctx).await
+    }
+}
 
 #[Object(name = "User")]
 impl UserObject {
@@ -30,10 +41,11 @@ impl UserObject {
         self.row.name.as_deref()
     }
     /// The role that applies in this org: the one set in agentmon, else
-    /// the one the user's last token claimed.
+    /// the one the user's last token claimed. ORG_ADMIN of the org and
+    /// SUPER_ADMIN, like `roleSetBy`, `disabled` and `lastSeenAt`.
     async fn role(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<RoleValue>> {
         Ok(self
-            .member(ctx)
+            .membership(ctx)
             .await?
             .and_then(|m| m.role())
             .map(Into::into))
@@ -41,21 +53,21 @@ impl UserObject {
     /// Who set `role` in agentmon; null when it comes from the token.
     async fn role_set_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
         Ok(self
-            .member(ctx)
+            .membership(ctx)
             .await?
             .filter(|m| m.role.is_some())
             .and_then(|m| m.set_by))
     }
     /// A disabled user's requests to this org are refused.
     async fn disabled(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
-        Ok(self.member(ctx).await?.is_some_and(|m| m.disabled))
+        Ok(self.membership(ctx).await?.is_some_and(|m| m.disabled))
     }
     /// Last signed-in request (written every few seconds).
     async fn last_seen_at(
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<DateTime<Utc>>> {
-        Ok(self.member(ctx).await?.and_then(|m| m.last_seen_at))
+        Ok(self.membership(ctx).await?.and_then(|m| m.last_seen_at))
     }
     async fn first_seen_at(&self) -> Option<DateTime<Utc>> {
         self.row.first_seen_at
