@@ -196,8 +196,9 @@ pub struct ServeArgs {
 /// Rate limits, shared by every replica through Redis when REDIS_URL is set.
 #[derive(Args, Debug, Clone)]
 pub struct RateArgs {
-    /// Events per second one producer may send into one org (a call of
-    /// 1,000 events always fits); over it, RATE_LIMITED with retryAfterSeconds.
+    /// Events per second one org takes from all its producers together (a
+    /// call of 1,000 events always fits); over it, RATE_LIMITED with
+    /// retryAfterSeconds.
     #[arg(long, env = "AGENTMON_INGEST_EVENTS_PER_SECOND", default_value_t = crate::graphql::INGEST_EVENTS_PER_SECOND, value_parser = clap::value_parser!(u32).range(1..))]
     pub ingest_events_per_second: u32,
     /// Requests per minute one signed-in user may make.

@@ -1,4 +1,5 @@
-//! Rate limits: a producer over its events per second in an org, or a user
+//! Rate limits: producers over their org's events per second (shared by
+//! all its keys), a producer sending calls with nothing to store, or a user
 //! over their requests per minute, gets RATE_LIMITED with
 //! retryAfterSeconds; the refused call stores nothing, and the same call
 //! sent again after the wait is accepted. With Redis, replicas share one
@@ -63,18 +64,16 @@ async fn a_producer_over_its_events_per_second_is_refused_and_loses_nothing() {
         "the refused call stored nothing"
     );
 
-    // Another producer of the same org has a budget of its own.
+    // Another producer of the same org shares the org's budget: more keys
+    // buy no more events.
     let other = producer_named("platform-b");
-    let other_body = app.ingest_as(&other, &calls("c", 10)).await;
-    assert_eq!(
-        other_body["data"]["ingestEvents"]["accepted"], 10,
-        "{other_body}"
-    );
+    let other_body = app.ingest_as(&other, &calls("c", 500)).await;
+    assert_eq!(error_code(&other_body), "RATE_LIMITED", "{other_body}");
 
     tokio::time::sleep(Duration::from_secs(wait)).await;
     let resent = app.ingest(&second).await;
     assert_eq!(resent["data"]["ingestEvents"]["accepted"], 500, "{resent}");
-    assert_eq!(app.count("SELECT count(*) AS n FROM events").await, 1_510);
+    assert_eq!(app.count("SELECT count(*) AS n FROM events").await, 1_500);
 
     let (_, metrics) = app
         .request(
@@ -131,4 +130,33 @@ async fn replicas_share_one_budget_through_redis() {
     let refused = two.ingest(&calls("b", 500)).await;
     assert_eq!(error_code(&refused), "RATE_LIMITED", "{refused}");
     assert_eq!(two.count("SELECT count(*) AS n FROM events").await, 0);
+}
+
+#[tokio::test]
+async fn calls_with_nothing_to_store_still_cost_the_producer() {
+    let app = TestApp::with_rates(1_000, 3, None).await;
+    app.create_org("acme", "UTC").await;
+    app.create_org("globex", "UTC").await;
+    let outside = vec![event("globex", "SESSION_STARTED").session("x").build()];
+    let mut refused = None;
+    for i in 0..10 {
+        // Empty calls and calls naming only an org outside the producer's
+        // scope (the harness's producer writes to acme only) store nothing.
+        let call = if i % 2 == 0 {
+            Vec::new()
+        } else {
+            outside.clone()
+        };
+        let body = app.ingest_as(&producer_named("noisy"), &call).await;
+        if error_code(&body) == "RATE_LIMITED" {
+            refused = Some(i);
+            break;
+        }
+    }
+    assert_eq!(refused, Some(3), "the fourth such call is refused");
+    // Its own org's events still go in: the org's budget is untouched.
+    let body = app
+        .ingest_as(&producer_named("noisy"), &calls("a", 5))
+        .await;
+    assert_eq!(body["data"]["ingestEvents"]["accepted"], 5, "{body}");
 }

@@ -61,10 +61,12 @@ fn count(n: usize) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 
-/// The call's events against the producer's budget in each org it may
-/// write to, before anything is stored: a refused call stores nothing.
-/// Events naming orgs outside the producer's scope spend no org's budget
-/// (they are rejected one by one).
+/// The call's events against the budget of each org they name, before
+/// anything is stored: a refused call stores nothing. An org's budget is
+/// shared by all its producers, so making more keys buys no more. A call
+/// with no event the producer may write (empty, or naming only orgs outside
+/// its scope, rejected one by one) still costs: one request of the
+/// producer's request budget.
 async fn take_budget(
     rates: &RateLimits,
     producer: &ProducerPrincipal,
@@ -76,11 +78,14 @@ async fn take_budget(
             *per_org.entry(event.org.as_str()).or_default() += 1;
         }
     }
+    if per_org.is_empty() {
+        return rates
+            .requests
+            .take(&format!("producer:{}", producer.id), 1)
+            .await;
+    }
     for (org, n) in per_org {
-        rates
-            .ingest
-            .take(&format!("{}:{org}", producer.id), n)
-            .await?;
+        rates.ingest.take(&format!("org:{org}"), n).await?;
     }
     Ok(())
 }

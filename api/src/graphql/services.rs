@@ -31,8 +31,9 @@ pub const INGEST_EVENTS_PER_SECOND: u32 = 20_000;
 pub const REQUESTS_PER_MINUTE: u32 = 3_000;
 
 impl RateLimits {
-    /// `events_per_second` per producer and org (a whole call of 1,000
-    /// events always fits the burst), `requests_per_minute` per user; in
+    /// `events_per_second` per org, whatever the producer (a whole call of
+    /// 1,000 events always fits the burst), `requests_per_minute` per user
+    /// (and per producer for calls with nothing to store); in
     /// Redis when `redis_url` is given, shared by every replica.
     pub fn new(
         events_per_second: u32,
