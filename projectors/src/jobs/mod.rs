@@ -94,7 +94,11 @@ impl JobRunner {
         Ok(n)
     }
 
-    /// Takes one job and runs it to its end; `None` when there is none to take.
+    /// Takes one job and runs it to its end; `None` when there is none to
+    /// take. Jobs of one org run in the order they were asked (a job over
+    /// every org waits for and holds up all of them); between orgs, the org
+    /// whose last job started longest ago (or never) goes first, so one org
+    /// asking for many rebuilds does not keep the others waiting.
     pub async fn run_next(&self) -> Result<Option<Job>> {
         let mut conn = AsyncPgConnection::establish(&self.url)
             .await
@@ -113,7 +117,10 @@ impl JobRunner {
                SELECT 1 FROM jobs e WHERE e.status IN ('QUEUED', 'RUNNING')
                  AND (e.created_at, e.id) < (j.created_at, j.id)
                  AND (e.org_id IS NULL OR j.org_id IS NULL OR e.org_id = j.org_id))
-             ORDER BY created_at, id LIMIT 20",
+             ORDER BY (SELECT max(x.started_at) FROM jobs x
+                        WHERE x.org_id IS NOT DISTINCT FROM j.org_id) ASC NULLS FIRST,
+                      created_at, id
+             LIMIT 20",
         )
         .load(&mut conn)
         .await?;

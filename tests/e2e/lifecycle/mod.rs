@@ -3,6 +3,7 @@
 
 mod dead_letters;
 mod erasure;
+mod job_fairness;
 mod jobs;
 mod retention;
 

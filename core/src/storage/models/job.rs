@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{BigInt, Double, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::OptionalExtension;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -100,12 +101,21 @@ pub struct NewJob<'a> {
     pub pause_now: bool,
 }
 
-/// Queues a job and wakes the runners (on commit).
+#[derive(diesel::QueryableByName)]
+struct Id {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+}
+
+/// Queues a job and wakes the runners (on commit). A rebuild of an org (a
+/// replay, a time-zone change, a retention pass) asked while the same kind
+/// of rebuild of that org is still queued, not started, joins it: the queued
+/// job takes the newer request (its `to`, a replay's same projector) and is
+/// returned, so repeated requests queue one rebuild, not one each. Erasures
+/// are never joined: each is a person's receipt.
 pub async fn create(conn: &mut AsyncPgConnection, new: NewJob<'_>) -> Result<Job> {
-    #[derive(diesel::QueryableByName)]
-    struct Id {
-        #[diesel(sql_type = SqlUuid)]
-        id: Uuid,
+    if let Some(joined) = join_queued(conn, &new).await? {
+        return Ok(joined);
     }
     let id: Id = diesel::sql_query(
         "INSERT INTO jobs (kind, org_id, params, created_by, paused_org) \
@@ -124,6 +134,39 @@ pub async fn create(conn: &mut AsyncPgConnection, new: NewJob<'_>) -> Result<Job
     by_id(conn, id.id)
         .await?
         .ok_or_else(|| crate::Error::internal("a job just queued cannot be read"))
+}
+
+/// The queued, not yet started rebuild of the same org and kind that `new`
+/// joins, updated to the newer request; `None` when there is none.
+async fn join_queued(conn: &mut AsyncPgConnection, new: &NewJob<'_>) -> Result<Option<Job>> {
+    let (Some(org), true) = (new.org_id, new.kind != Kind::Erasure) else {
+        return Ok(None);
+    };
+    // A replay joins one of the same projector; a change of time zone or
+    // retention keeps the queued job's `from` and takes the new `to`.
+    let joined: Option<Id> = diesel::sql_query(
+        "UPDATE jobs SET created_by = $3,
+                params = CASE WHEN kind = 'REPLAY' THEN params
+                              ELSE params || jsonb_build_object('to', $4::jsonb -> 'to') END,
+                paused_org = CASE WHEN $5 THEN org_id ELSE paused_org END
+          WHERE id = (SELECT id FROM jobs
+                       WHERE org_id = $1 AND kind = $2 AND status = 'QUEUED' AND attempts = 0
+                         AND (kind <> 'REPLAY' OR params = $4::jsonb)
+                       ORDER BY created_at, id LIMIT 1 FOR UPDATE)
+          RETURNING id",
+    )
+    .bind::<SqlUuid, _>(org)
+    .bind::<Text, _>(new.kind.as_str())
+    .bind::<Text, _>(new.created_by)
+    .bind::<Jsonb, _>(&new.params)
+    .bind::<diesel::sql_types::Bool, _>(new.pause_now)
+    .get_result(conn)
+    .await
+    .optional()?;
+    match joined {
+        Some(id) => by_id(conn, id.id).await,
+        None => Ok(None),
+    }
 }
 
 /// One job (that the connection may see).
