@@ -1,6 +1,7 @@
 //! Transport: body limits, malformed JSON, query limits, GET, request ids,
 //! health checks and the static GraphiQL.
 
+use agentmon_core::auth::Role;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use serde_json::json;
@@ -47,6 +48,41 @@ async fn a_query_deeper_than_the_limit_is_refused_before_it_runs() {
         .await;
     assert!(body["data"].is_null(), "{body}");
     assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+}
+
+#[tokio::test]
+async fn lists_nested_in_lists_count_their_items_against_the_complexity_limit() {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    let manager = app.user_token(Role::Manager, Some("acme"));
+    // Each of these asked alone is fine; nested, they would load thousands
+    // of full timelines, and are refused before anything runs.
+    let range = "range: {from: \"2026-01-01\", to: \"2026-12-31\"}";
+    for query in [
+        format!(
+            "{{ org(slug: \"acme\") {{ overview({range}) {{ topUsers(limit: 100) {{ user {{ \
+             sessions(first: 200) {{ edges {{ node {{ timeline {{ data }} }} }} }} }} }} }} }} }}"
+        ),
+        "{ org(slug: \"acme\") { teams { members { sessions(first: 200) { edges { node { \
+         runs { id } timeline { data } } } } } } } }"
+            .to_string(),
+    ] {
+        let body = app.graphql(Some(&manager), &query, json!({})).await;
+        assert!(body["data"].is_null(), "{body}");
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+        assert!(body.to_string().contains("complex"), "{body}");
+    }
+    let fine = app
+        .graphql(
+            Some(&manager),
+            &format!(
+                "{{ org(slug: \"acme\") {{ overview({range}) {{ topUsers(limit: 10) {{ user {{ id }} }} }} \
+                 teams {{ members {{ id }} }} }} }}"
+            ),
+            json!({}),
+        )
+        .await;
+    assert!(fine["errors"].is_null(), "{fine}");
 }
 
 #[tokio::test]

@@ -14,6 +14,7 @@ use super::admin::keys::ApiKeyObject;
 use super::admin::lifecycle::ErasureObject;
 use super::context::{db, GqlResult, RequestContext};
 use super::overview::OrgOverview;
+use super::paging::LISTED;
 use super::ranges::DateRange;
 use super::sessions::filter::SessionFilterInput;
 use super::sessions::list::{find_session, list_sessions, SessionConnection};
@@ -61,16 +62,19 @@ impl OrgObject {
 
     /// ORG_ADMIN of this org and SUPER_ADMIN: every user with a role in
     /// this org (signed in, or set here).
+    #[graphql(complexity = "LISTED * child_complexity")]
     async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UserObject>> {
         super::admin::members::of_org(ctx, &self.0).await
     }
 
     /// ORG_ADMIN of this org and SUPER_ADMIN: receipts of user erasures, newest first.
+    #[graphql(complexity = "LISTED * child_complexity")]
     async fn erasures(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ErasureObject>> {
         super::admin::lifecycle::of_org(ctx, &self.0).await
     }
 
     /// Every role that may read the org's overview.
+    #[graphql(complexity = "LISTED * child_complexity")]
     async fn teams(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TeamObject>> {
         teams::of_org(ctx, &self.0).await
     }
@@ -80,6 +84,7 @@ impl OrgObject {
     }
 
     /// ORG_ADMIN of this org and SUPER_ADMIN.
+    #[graphql(complexity = "LISTED * child_complexity")]
     async fn api_keys(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ApiKeyObject>> {
         super::admin::keys::of_org(ctx, &self.0).await
     }

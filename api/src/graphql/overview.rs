@@ -175,6 +175,7 @@ impl OrgOverview {
     }
 
     /// By runs, then cost.
+    #[graphql(complexity = "limit.unwrap_or(10).clamp(0, MAX_TOP) as usize * child_complexity")]
     async fn top_users(
         &self,
         ctx: &Context<'_>,

@@ -55,3 +55,9 @@ pub fn decode_cursor(cursor: &str) -> Result<serde_json::Value, Error> {
         .map_err(|_| bad())?;
     serde_json::from_slice(&bytes).map_err(|_| bad())
 }
+
+/// What a list without a page size (a team's members, an org's teams, a
+/// session's runs and events) counts for in a query's complexity: each of
+/// its items as many times, so that nesting lists in lists reaches the
+/// complexity limit before it reaches the database.
+pub const LISTED: usize = 50;

@@ -12,6 +12,7 @@ use async_graphql::{Context, Object, ID};
 use super::access::{authorize, in_org};
 use super::context::GqlResult;
 use super::overview::{OrgOverview, TeamRef};
+use super::paging::LISTED;
 use super::ranges::DateRange;
 use super::users::node::UserObject;
 use super::users::stats::{list_users, UserStatsConnection};
@@ -30,6 +31,7 @@ impl TeamObject {
         &self.team.name
     }
     /// MANAGER and up, as for other users.
+    #[graphql(complexity = "LISTED * child_complexity")]
     async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<UserObject>> {
         authorize(ctx, &self.org, Capability::People).await?;
         let (org_id, id) = (self.org.id, self.team.id);

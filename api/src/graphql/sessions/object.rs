@@ -12,6 +12,7 @@ use super::timeline::TimelineEvent;
 use crate::graphql::access::in_org;
 use crate::graphql::kpis::money;
 use crate::graphql::loaders::TitleLoader;
+use crate::graphql::paging::LISTED;
 use crate::graphql::users::node::UserObject;
 
 pub struct SessionObject {
@@ -83,12 +84,14 @@ impl SessionObject {
     async fn attributes(&self) -> async_graphql::Json<serde_json::Value> {
         async_graphql::Json(self.row.attributes.clone())
     }
+    #[graphql(complexity = "LISTED * child_complexity")]
     async fn runs(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<RunObject>> {
         let (org_id, id) = (self.org.id, self.row.session_id.as_str());
         let rows = in_org!(ctx, org_id, |tx| run::of_session(tx, org_id, id).await?)?;
         Ok(rows.into_iter().map(RunObject).collect())
     }
     /// Every stored event, by occurredAt then eventId.
+    #[graphql(complexity = "LISTED * child_complexity")]
     async fn timeline(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TimelineEvent>> {
         let (org_id, id) = (self.org.id, self.row.session_id.as_str());
         let events = in_org!(ctx, org_id, |tx| event::timeline(tx, org_id, id).await?)?;
