@@ -1,7 +1,9 @@
-//! The open websocket connections of one server, counted per user of an
-//! org (the org and the token's subject: the same subject in another org
-//! is another user), so that a user holds at most
-//! [`MAX_CONNECTIONS_PER_USER`] at once.
+//! What one user of an org holds open on one server, counted per user key
+//! (the org and the token's subject: the same subject in another org is
+//! another user): live websocket connections, at most
+//! [`MAX_CONNECTIONS_PER_USER`], and streaming exports, at most
+//! [`MAX_EXPORTS_PER_USER`], so that no user takes what other users and
+//! other orgs need.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -10,18 +12,24 @@ use agentmon_core::Error;
 
 /// Open websocket connections one user may hold on one server.
 pub const MAX_CONNECTIONS_PER_USER: usize = 10;
+/// Exports one user may stream from one server at once.
+pub const MAX_EXPORTS_PER_USER: usize = 2;
 
-/// Open connections per user key (`org:subject`), shared by the server's
-/// connections.
+/// What users hold open, at most `MAX` each, shared by the server.
 #[derive(Clone, Default)]
-pub struct OpenConnections(Arc<Mutex<HashMap<String, usize>>>);
+pub struct PerUser<const MAX: usize>(Arc<Mutex<HashMap<String, usize>>>);
 
-/// Counts a connection while it is open.
-pub struct Held(OpenConnections, String);
+/// Open websocket connections per user.
+pub type OpenConnections = PerUser<MAX_CONNECTIONS_PER_USER>;
+/// Streaming exports per user.
+pub type OpenExports = PerUser<MAX_EXPORTS_PER_USER>;
+
+/// Counts one held thing while it is open.
+pub struct Held(Arc<Mutex<HashMap<String, usize>>>, String);
 
 impl Drop for Held {
     fn drop(&mut self) {
-        let mut open = (self.0).0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut open = self.0.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(n) = open.get_mut(&self.1) {
             *n -= 1;
             if *n == 0 {
@@ -31,21 +39,19 @@ impl Drop for Held {
     }
 }
 
-impl OpenConnections {
-    /// One more connection of `user`, counted until the [`Held`] drops;
-    /// `RATE_LIMITED` when they hold the most already.
-    pub fn hold(&self, user: &str) -> Result<Held, Error> {
+impl<const MAX: usize> PerUser<MAX> {
+    /// One more for `user` (a user key), counted until the [`Held`] drops;
+    /// `RATE_LIMITED` saying "at most MAX {what}" when they hold the most.
+    pub fn hold(&self, user: &str, what: &str) -> Result<Held, Error> {
         let mut open = self.0.lock().unwrap_or_else(|e| e.into_inner());
         let n = open.entry(user.to_string()).or_default();
-        if *n >= MAX_CONNECTIONS_PER_USER {
+        if *n >= MAX {
             return Err(Error::RateLimited {
-                message: format!(
-                    "at most {MAX_CONNECTIONS_PER_USER} live connections per user; close one first"
-                ),
+                message: format!("at most {MAX} {what}"),
                 retry_after_seconds: 5,
             });
         }
         *n += 1;
-        Ok(Held(self.clone(), user.to_string()))
+        Ok(Held(self.0.clone(), user.to_string()))
     }
 }

@@ -10,12 +10,12 @@ use agentmon_core::storage::db::Db;
 use tokio::sync::Semaphore;
 
 use super::assets;
-use super::connections::OpenConnections;
+use super::connections::{OpenConnections, OpenExports};
 use crate::gate::{Gate, Presence};
 use crate::graphql::{AppSchema, RateLimits, Services};
 
 /// Exports one server streams at once; more wait for `RATE_LIMITED`.
-pub const MAX_CONCURRENT_EXPORTS: usize = 4;
+pub const MAX_CONCURRENT_EXPORTS: usize = 16;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -39,12 +39,15 @@ pub struct AppState {
     pub rates: RateLimits,
     /// Slots for CSV exports streaming at once.
     pub exports: Arc<Semaphore>,
+    /// Exports streaming per user.
+    pub exports_per_user: OpenExports,
 }
 
 impl AppState {
     /// A server over `services` (whose keys and rate limits it shares)
     /// with the defaults: the dashboard from the binary, `/metrics` open,
-    /// 30 s per request, [`MAX_CONCURRENT_EXPORTS`] exports at once.
+    /// 30 s per request, [`MAX_CONCURRENT_EXPORTS`] exports at once (and
+    /// a user's at most [`super::connections::MAX_EXPORTS_PER_USER`]).
     pub fn new(services: &Services, schema: AppSchema, auth: Authenticator) -> AppState {
         AppState {
             schema,
@@ -59,6 +62,7 @@ impl AppState {
             request_timeout: Duration::from_secs(30),
             rates: services.rates.clone(),
             exports: Arc::new(Semaphore::new(MAX_CONCURRENT_EXPORTS)),
+            exports_per_user: Default::default(),
         }
     }
 

@@ -223,7 +223,10 @@ async fn connection_init(
     let principal = Principal::User(user.clone());
     let held = state
         .connections
-        .hold(&user_key(principal.user().map_err(|e| e.to_graphql())?))
+        .hold(
+            &user_key(principal.user().map_err(|e| e.to_graphql())?),
+            "live connections per user; close one first",
+        )
         .map_err(|e| e.to_graphql())?;
     let _ = expiry.send(Some(Granted {
         expires_at,

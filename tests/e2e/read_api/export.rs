@@ -247,3 +247,78 @@ async fn a_server_streams_a_bounded_number_of_exports_at_once() {
     let (status, _) = get(&app, "/export/sessions.csv?org=acme", Some(&admin)).await;
     assert_eq!(status, StatusCode::OK, "a slot is free again");
 }
+
+#[tokio::test]
+async fn a_user_streams_at_most_two_exports_at_once_and_others_are_not_held_up() {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    // More pages than the stream buffers, so an unread download stays open.
+    for call in 0..4 {
+        let events: Vec<Value> = (0..1_000)
+            .map(|i| {
+                event("acme", "SESSION_STARTED")
+                    .session(&format!("s-{call}-{i}"))
+                    .user("ann")
+                    .build()
+            })
+            .collect();
+        let body = app.ingest(&events).await;
+        assert_eq!(body["data"]["ingestEvents"]["accepted"], 1_000, "{body}");
+    }
+    let admin = |sub: &str| {
+        app.token(MintRequest::User {
+            sub: sub.into(),
+            role: Role::OrgAdmin,
+            org: Some("acme".into()),
+        })
+    };
+    let export = |token: String| {
+        app.respond(
+            Request::get("/export/user.jsonl?org=acme&userId=ann")
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(Body::empty())
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+    };
+    let slow = admin("slow-reader");
+    let first = export(slow.clone()).await;
+    let second = export(slow.clone()).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    assert_eq!(second.status(), StatusCode::OK);
+    let third = export(slow.clone()).await;
+    assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS);
+    let body = axum::body::to_bytes(third.into_body(), usize::MAX)
+        .await
+        .unwrap_or_default();
+    assert!(
+        String::from_utf8_lossy(&body).contains("exports at once per user"),
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    // Another admin of the org is not held up by the slow reader.
+    let other = export(admin("colleague")).await;
+    assert_eq!(other.status(), StatusCode::OK);
+    let all = axum::body::to_bytes(other.into_body(), usize::MAX)
+        .await
+        .unwrap_or_default();
+    assert_eq!(
+        String::from_utf8_lossy(&all).lines().count(),
+        4_001,
+        "the profile and every event"
+    );
+    // A download given up frees its slot.
+    drop(first);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let again = export(slow.clone()).await;
+        if again.status() == StatusCode::OK {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the slot never came back"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    drop(second);
+}

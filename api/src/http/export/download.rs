@@ -1,7 +1,8 @@
 //! The one way an export is served: its parameters are read (or 400), the
 //! asker is authorized in the org (401, 403, 404, 429), the export starts
 //! its [`Download`], and the download streams page by page while holding
-//! one of the server's export slots. A page is read on a connection of its
+//! one of the server's export slots and one of the asker's (a user streams
+//! at most two at once, so a few slow readers cannot take every tenant's). A page is read on a connection of its
 //! own, in a transaction bound to the org, after the cursor of the page
 //! before; the stream ends on a short page or when the client goes away,
 //! and an error is logged and ends the stream.
@@ -24,6 +25,7 @@ use super::failure::failure;
 use super::params::Params;
 use super::records::{csv_header, Record};
 use crate::graphql::access;
+use crate::http::connections::Held;
 use crate::http::request::{authorization, bearer, user_key};
 use crate::http::state::{AppState, MAX_CONCURRENT_EXPORTS};
 
@@ -115,8 +117,15 @@ where
         Err(e) => return failure(&e),
     };
     let org_id = org.id;
+    let held = match state.exports_per_user.hold(
+        &user_key(&viewer),
+        "exports at once per user; let one finish first",
+    ) {
+        Ok(held) => held,
+        Err(e) => return failure(&e),
+    };
     match start(viewer, org, asked).await {
-        Ok(download) => stream(state, org_id, download),
+        Ok(download) => stream(state, org_id, download, held),
         Err(e) => failure(&e),
     }
 }
@@ -146,8 +155,8 @@ async fn authorize(
 }
 
 /// The download as a streaming response fed through a bounded channel,
-/// while holding one of the server's export slots.
-fn stream<P: Pages>(state: &AppState, org_id: Uuid, download: Download<P>) -> Response {
+/// while holding one of the server's export slots and one of the user's.
+fn stream<P: Pages>(state: &AppState, org_id: Uuid, download: Download<P>, held: Held) -> Response {
     let Ok(slot) = state.exports.clone().try_acquire_owned() else {
         return failure(&Error::RateLimited {
             message: format!(
@@ -170,7 +179,7 @@ fn stream<P: Pages>(state: &AppState, org_id: Uuid, download: Download<P>) -> Re
                 let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
             }
         }
-        drop(slot);
+        drop((slot, held));
     });
     let body = futures::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|item| (item, rx))
