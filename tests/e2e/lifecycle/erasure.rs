@@ -301,3 +301,52 @@ async fn a_failed_erasure_leaves_everything_and_runs_again_when_asked() {
     );
     assert_eq!(app.count(events).await, 0);
 }
+
+#[tokio::test]
+async fn an_erased_persons_model_and_attribute_values_leave_the_breakdowns() {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    let admin = app.user_token(Role::OrgAdmin, Some("acme"));
+    let keys = app
+        .graphql(
+            Some(&admin),
+            "mutation { setBreakdownKeys(org: \"acme\", keys: [\"repo\"]) { slug } }",
+            json!({}),
+        )
+        .await;
+    assert!(keys["errors"].is_null(), "{keys}");
+    app.run_jobs().await;
+    // Ann alone used her model and her repository; bob uses the shared ones.
+    let mut events = session("acme", "s-ann", "ann", days_ago(2), 1);
+    for e in &mut events {
+        if e["type"] == "RUN_STARTED" {
+            e["run"]["model"] = json!("ann-private-model");
+        }
+        if e["type"] == "SESSION_STARTED" {
+            e["attributes"]["repo"] = json!("ann-private-repo");
+        }
+    }
+    events.extend(session("acme", "s-bob", "bob", days_ago(2), 2));
+    ingest_all(&app, &events).await;
+    app.project_all().await;
+    let private = "SELECT count(*) AS n FROM org_daily_breakdowns \
+                   WHERE value IN ('ann-private-model', 'ann-private-repo')";
+    assert_eq!(app.count(private).await, 2, "both values broken down");
+
+    let body = app
+        .graphql(Some(&admin), ERASE, json!({ "u": "ann" }))
+        .await;
+    assert_eq!(body["data"]["eraseUser"]["userId"], "ann", "{body}");
+    assert_eq!(app.run_jobs().await, 1);
+    assert_eq!(
+        app.count(private).await,
+        0,
+        "no row keeps her values at zero"
+    );
+    assert!(
+        app.count("SELECT count(*) AS n FROM org_daily_breakdowns WHERE value = 'm-1'")
+            .await
+            > 0,
+        "bob's figures stay"
+    );
+}

@@ -52,6 +52,22 @@ impl Figures {
     pub fn is_zero(&self) -> bool {
         *self == Figures::default()
     }
+
+    /// Whether any figure goes down: a row it is added to may fall to zero.
+    pub fn has_negative(&self) -> bool {
+        [
+            self.sessions,
+            self.runs,
+            self.succeeded,
+            self.failed,
+            self.cancelled,
+            self.input_tokens,
+            self.output_tokens,
+        ]
+        .iter()
+        .any(|n| *n < 0)
+            || self.cost_usd.is_sign_negative()
+    }
 }
 
 /// (dimension, day, value): `model` or `attr:<key>`.

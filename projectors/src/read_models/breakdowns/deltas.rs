@@ -39,6 +39,22 @@ static INCREMENT: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// Rows the batch touched that now hold nothing: their value (a model, an
+/// attribute's value, perhaps an erased person's) is not kept at zero.
+static FORGET_EMPTY: LazyLock<String> = LazyLock::new(|| {
+    let empty: Vec<String> = Figures::COLUMNS
+        .iter()
+        .map(|c| format!("t.{c} = 0"))
+        .collect();
+    format!(
+        "DELETE FROM org_daily_breakdowns t USING jsonb_to_recordset($1) \
+           AS x(org_id uuid, dimension text, day date, value text) \
+         WHERE t.org_id = x.org_id AND t.dimension = x.dimension AND t.day = x.day \
+           AND t.value = x.value AND {}",
+        empty.join(" AND ")
+    )
+});
+
 /// The sums of a batch's differences, in key order.
 #[derive(Default)]
 pub struct Deltas(BTreeMap<(Uuid, Key), Figures>);
@@ -64,6 +80,12 @@ impl crate::additive::Deltas<Contribution> for Deltas {
                 figures: *figures,
             })
             .collect();
-        write_rows(tx, &INCREMENT, &rows).await
+        write_rows(tx, &INCREMENT, &rows).await?;
+        // Only a row that lost something can have fallen to zero.
+        let lost: Vec<&Row> = rows.iter().filter(|r| r.figures.has_negative()).collect();
+        if lost.is_empty() {
+            return Ok(());
+        }
+        write_rows(tx, &FORGET_EMPTY, &lost).await
     }
 }
