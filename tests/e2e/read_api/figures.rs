@@ -15,6 +15,14 @@ fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
 }
 
+/// Every day of `from..=to`: the points a daily series must have.
+fn days_of(from: &str, to: &str) -> Vec<NaiveDate> {
+    date(from)
+        .iter_days()
+        .take_while(|d| *d <= date(to))
+        .collect()
+}
+
 const RANGES: [(&str, &str); 3] = [
     ("2026-11-08", "2026-11-17"),
     ("2026-11-11", "2026-11-12"),
@@ -68,10 +76,7 @@ async fn org_overview_and_daily_match_the_raw_events() {
             let daily = overview["daily"]
                 .as_array()
                 .unwrap_or_else(|| panic!("{body}"));
-            let days: Vec<NaiveDate> = date(from)
-                .iter_days()
-                .take_while(|d| *d <= date(to))
-                .collect();
+            let days = days_of(from, to);
             assert_eq!(daily.len(), days.len(), "{context}: one point per day");
             for (point, day) in daily.iter().zip(days) {
                 assert_eq!(point["date"], json!(day.to_string()));
@@ -94,6 +99,7 @@ async fn user_stats_and_daily_match_the_raw_events() {
                  stats(range: {from: $from, to: $to}) { user { id } sessions runs avgRunsPerSession avgActiveTimeMs \
                  localHandoffRate postHandoffIterationRate successRate costUsd totalTokens } \
                  daily(range: {from: $from, to: $to}) { date kpis { activeUsers sessions runs costUsd } } } } }";
+    let mut checked = 0;
     for (org, _) in ORGS {
         for user in ["u0", "u1", "u2"] {
             for (from, to) in RANGES {
@@ -104,15 +110,19 @@ async fn user_stats_and_daily_match_the_raw_events() {
                         json!({"org": org, "user": user, "from": from, "to": to}),
                     )
                     .await;
-                let Some(found) = body["data"]["org"]["user"].as_object() else {
-                    continue;
-                };
                 let scope = Scope {
                     org: Some(org),
                     user: Some(user),
                     users: None,
                 };
                 let want = kpis(&exp, &events, &scope, date(from), date(to));
+                let Some(found) = body["data"]["org"]["user"].as_object() else {
+                    // Only a user who sent nothing to the org may be missing.
+                    assert_eq!(want["sessions"], json!(0), "{org}/{user} missing: {body}");
+                    assert_eq!(want["runs"], json!(0), "{org}/{user} missing: {body}");
+                    continue;
+                };
+                checked += 1;
                 let stats = &found["stats"];
                 let context = format!("{org}/{user} {from}..{to}");
                 assert_eq!(stats["user"]["id"], json!(user));
@@ -125,8 +135,13 @@ async fn user_stats_and_daily_match_the_raw_events() {
                     "successRate": want["successRate"], "costUsd": want["costUsd"], "totalTokens": tokens,
                 });
                 assert_kpis(stats, &as_stats, &context);
-                for point in found["daily"].as_array().into_iter().flatten() {
-                    let day = date(point["date"].as_str().unwrap_or_default());
+                let daily = found["daily"]
+                    .as_array()
+                    .unwrap_or_else(|| panic!("{context}: {body}"));
+                let days = days_of(from, to);
+                assert_eq!(daily.len(), days.len(), "{context}: one point per day");
+                for (point, day) in daily.iter().zip(days) {
+                    assert_eq!(point["date"], json!(day.to_string()), "{context}");
                     let want = kpis(&exp, &events, &scope, day, day);
                     let want = json!({"activeUsers": want["activeUsers"], "sessions": want["sessions"], "runs": want["runs"], "costUsd": want["costUsd"]});
                     assert_kpis(&point["kpis"], &want, &format!("{context} on {day}"));
@@ -134,6 +149,7 @@ async fn user_stats_and_daily_match_the_raw_events() {
             }
         }
     }
+    assert!(checked >= 2, "the seed's users were found in the orgs");
 }
 
 #[tokio::test]
@@ -163,8 +179,17 @@ async fn the_global_overview_sums_every_org_on_its_own_days() {
             &kpis(&exp, &events, &all, date(from), date(to)),
             &format!("global {from}..{to}"),
         );
-        for point in global["daily"].as_array().into_iter().flatten() {
-            let day = date(point["date"].as_str().unwrap_or_default());
+        let daily = global["daily"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{body}"));
+        let days = days_of(from, to);
+        assert_eq!(
+            daily.len(),
+            days.len(),
+            "global {from}..{to}: one point per day"
+        );
+        for (point, day) in daily.iter().zip(days) {
+            assert_eq!(point["date"], json!(day.to_string()));
             assert_kpis(
                 &point["kpis"],
                 &kpis(&exp, &events, &all, day, day),
@@ -252,11 +277,13 @@ async fn a_team_overview_matches_the_raw_events_of_its_members() {
             &kpis(&exp, &events, &scope, date(from), date(to)),
             &context,
         );
-        for point in team_node["overview"]["daily"]
+        let daily = team_node["overview"]["daily"]
             .as_array()
-            .unwrap_or_else(|| panic!("{body}"))
-        {
-            let day = date(point["date"].as_str().unwrap_or_default());
+            .unwrap_or_else(|| panic!("{body}"));
+        let days = days_of(from, to);
+        assert_eq!(daily.len(), days.len(), "{context}: one point per day");
+        for (point, day) in daily.iter().zip(days) {
+            assert_eq!(point["date"], json!(day.to_string()));
             assert_kpis(
                 &point["kpis"],
                 &kpis(&exp, &events, &scope, day, day),
@@ -273,6 +300,14 @@ async fn a_team_overview_matches_the_raw_events_of_its_members() {
             listed.iter().all(|u| members.iter().any(|m| m == u)),
             "{context}: only members listed"
         );
+        // Every member active in the range, no fewer.
+        let active = kpis(&exp, &events, &scope, date(from), date(to))["activeUsers"].clone();
+        assert_eq!(
+            json!(listed.len()),
+            active,
+            "{context}: every active member listed"
+        );
+        assert_eq!(team_node["users"]["totalCount"], active, "{context}");
     }
     // Sessions of the team's members only.
     let sessions = app
