@@ -209,6 +209,20 @@ async fn readers_during_an_erasure_see_the_figures_before_or_after_never_between
     let admin = app.user_token(Role::OrgAdmin, Some("acme"));
     let kpis = |body: Value| body["data"]["org"]["overview"]["kpis"].clone();
     let before = kpis(app.graphql(Some(&admin), KPIS, json!({})).await);
+    // The erasure's transaction takes at least half a second, so readers
+    // surely read while it is open.
+    let mut owner = app.db.owner().await.unwrap_or_else(|e| panic!("{e}"));
+    use diesel_async::SimpleAsyncConnection;
+    owner
+        .batch_execute(
+            "CREATE FUNCTION slow_bob() RETURNS trigger LANGUAGE plpgsql AS $$ \
+             BEGIN PERFORM pg_sleep(0.5); RETURN OLD; END $$; \
+             CREATE TRIGGER slow_bob BEFORE DELETE ON users FOR EACH ROW \
+             WHEN (OLD.user_id = 'bob') EXECUTE FUNCTION slow_bob();",
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    drop(owner);
 
     let body = app
         .graphql(Some(&admin), ERASE, json!({ "u": "bob" }))
@@ -226,6 +240,11 @@ async fn readers_during_an_erasure_see_the_figures_before_or_after_never_between
     let after = kpis(app.graphql(Some(&admin), KPIS, json!({})).await);
     assert_ne!(before, after);
     assert!(after["sessions"].as_i64() < before["sessions"].as_i64());
+    assert!(
+        seen.len() >= 3,
+        "readers read while the erasure ran: {}",
+        seen.len()
+    );
     for figure in seen {
         assert!(figure == before || figure == after, "in between: {figure}");
     }
