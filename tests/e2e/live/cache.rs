@@ -34,8 +34,34 @@ async fn a_cached_figure_changes_as_soon_as_new_events_are_projected() {
         !redis.keys("agentmon:v1:org:*").await.is_empty(),
         "the figure was cached in Redis"
     );
+    // Change the rollup under the cache, without a projection: a hit still
+    // answers the cached figure (a fresh computation would count 101 runs).
+    let tamper = |sql: &'static str| {
+        let db = app.db.clone();
+        async move {
+            use diesel_async::SimpleAsyncConnection;
+            let mut owner = db.owner().await.unwrap_or_else(|e| panic!("{e}"));
+            owner
+                .batch_execute(sql)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+    };
+    tamper("UPDATE org_daily SET runs = runs + 100").await;
     let again = app.graphql(Some(&admin), OVERVIEW, json!({})).await;
-    assert_eq!(again, first);
+    assert_eq!(again, first, "served from the cache");
+    let fresh = app
+        .graphql(
+            Some(&admin),
+            &OVERVIEW.replace("2026-11-01", "2026-10-01"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        fresh["data"]["org"]["overview"]["kpis"]["runs"], 101,
+        "a range not cached yet sees the change: {fresh}"
+    );
+    tamper("UPDATE org_daily SET runs = runs - 100").await;
 
     app.ingest(&[finished("r2", "2.25")]).await;
     app.project_all().await;
