@@ -124,6 +124,36 @@ fn key(field: &str, node: &Value) -> (Decimal, String) {
     (number, node["id"].as_str().unwrap_or_default().to_string())
 }
 
+/// The figure `field` of session `id`, worked out from [`SESSIONS`] as the
+/// seed writes them (a message a minute, a run started a minute after the
+/// last event and finished two minutes later), not read from the API.
+fn expected(field: &str, id: &str) -> Decimal {
+    let (_, _, start, runs, messages) = SESSIONS
+        .iter()
+        .find(|s| s.0 == id)
+        .copied()
+        .unwrap_or_else(|| panic!("no session {id}"));
+    let base = Utc
+        .with_ymd_and_hms(2026, 11, 20, 10, 0, 0)
+        .single()
+        .unwrap_or_default();
+    let micros =
+        |minutes: i64| Decimal::from((base + Duration::minutes(minutes)).timestamp_micros());
+    let count = |n: usize| Decimal::from(n as i64);
+    match field {
+        "LAST_ACTIVITY" => micros(start + messages as i64 + 3 * runs.len() as i64),
+        "STARTED" => micros(start),
+        "COST" => runs
+            .iter()
+            .map(|(cost, _)| cost.parse::<Decimal>().unwrap_or_default())
+            .sum(),
+        "RUNS" => count(runs.len()),
+        "FAILED_RUNS" => count(runs.iter().filter(|(_, failed)| *failed).count()),
+        "MESSAGES" => count(messages),
+        _ => count(runs.len() * 120_000),
+    }
+}
+
 #[tokio::test]
 async fn every_field_both_ways_walks_each_session_once_in_order() {
     let app = seeded().await;
@@ -145,6 +175,13 @@ async fn every_field_both_ways_walks_each_session_once_in_order() {
             )
             .await;
             let keys: Vec<_> = nodes.iter().map(|n| key(field, n)).collect();
+            for (value, id) in &keys {
+                assert_eq!(
+                    value.normalize(),
+                    expected(field, id).normalize(),
+                    "{field} of {id}"
+                );
+            }
             let mut sorted = keys.clone();
             sorted.sort();
             if direction == "DESC" {
