@@ -281,8 +281,40 @@ async fn every_action_leaves_one_entry_and_an_org_admin_reads_only_their_orgs() 
         .filter_map(|e| e["node"]["org"].as_str().map(str::to_string))
         .collect();
     assert_eq!(orgs.into_iter().collect::<Vec<_>>(), ["acme", "globex"]);
-    // Nobody can change an entry through the request role.
     assert!(all.to_string().contains("API_KEY_CREATED"));
+    // Nobody can change or remove an entry through the request login, even
+    // in a transaction bound to the entry's org.
+    use diesel_async::SimpleAsyncConnection;
+    let entries = "SELECT count(*) AS n FROM audit_log a JOIN orgs o ON o.id = a.org_id \
+                   WHERE o.slug = 'acme' AND a.action = 'USER_DISABLED' AND a.target = 'max'";
+    assert_eq!(app.count(entries).await, 1);
+    let org = app
+        .graphql(
+            Some(&app.super_admin()),
+            "{ org(slug: \"acme\") { id } }",
+            json!({}),
+        )
+        .await["data"]["org"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(!org.is_empty());
+    for statement in [
+        "UPDATE audit_log SET target = 'nobody' WHERE action = 'USER_DISABLED'",
+        "DELETE FROM audit_log WHERE action = 'USER_DISABLED'",
+    ] {
+        let mut conn = app.db.app().await.unwrap_or_else(|e| panic!("{e}"));
+        let bound =
+            format!("BEGIN; SELECT set_config('app.org_id', '{org}', true); {statement}; COMMIT;");
+        let refused = conn.batch_execute(&bound).await;
+        let error = refused.err().map(|e| e.to_string()).unwrap_or_default();
+        let _ = conn.batch_execute("ROLLBACK").await;
+        assert!(
+            error.contains("permission denied"),
+            "the request login may not run {statement:?}: {error:?}"
+        );
+    }
+    assert_eq!(app.count(entries).await, 1, "the entry is as it was");
 }
 
 #[tokio::test]
