@@ -78,9 +78,23 @@ async fn after_the_database_comes_back_the_worker_listens_again() {
         ))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    // It listens again within a few seconds; then an event is projected
-    // without waiting for the hour-long poll.
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // It listens again within a few seconds (a LISTEN connection is there
+    // again: a worker that only polled would have none); then an event is
+    // projected on NOTIFY, without waiting for the hour-long poll.
+    let deadline = Instant::now() + Duration::from_secs(8);
+    loop {
+        let listening = app
+            .count(
+                "SELECT count(*) AS n FROM pg_stat_activity \
+                 WHERE datname = current_database() AND query LIKE 'LISTEN agentmon_events%'",
+            )
+            .await;
+        if listening >= 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the worker never listened again");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     app.ingest(&[event("acme", "SESSION_STARTED").session("after").build()])
         .await;
     assert!(
