@@ -49,8 +49,21 @@ async fn a_subscriber_gets_the_update_of_a_projected_event() {
         update["payload"]["data"]["sessionUpdated"],
         json!({"org": "acme", "session": {"id": "s1", "messageCount": 1, "user": {"id": "u1"}}})
     );
-    // Only the session asked for.
-    assert!(client.next(Duration::from_millis(500)).await.is_none());
+    // Only the session asked for: another change of s2, then of s1, and the
+    // next message is s1's (an update of s2 would have come first).
+    app.ingest(&[message("s2", "u1")]).await;
+    app.project_all().await;
+    app.ingest(&[message("s1", "u1")]).await;
+    app.project_all().await;
+    let next = client
+        .next(Duration::from_secs(5))
+        .await
+        .unwrap_or_else(|| panic!("no update of s1"));
+    assert_eq!(
+        next["payload"]["data"]["sessionUpdated"]["session"],
+        json!({"id": "s1", "messageCount": 2, "user": {"id": "u1"}}),
+        "{next}"
+    );
 }
 
 #[tokio::test]
@@ -78,9 +91,19 @@ async fn a_member_gets_updates_of_their_own_sessions_only() {
         update["payload"]["data"]["sessionUpdated"]["session"]["id"], "alice-1",
         "{update}"
     );
-    assert!(
-        client.next(Duration::from_millis(500)).await.is_none(),
-        "bob's session is not sent"
+    // Bob's sessions are not sent: after another of his and another of
+    // hers, the next message is hers.
+    app.ingest(&[message("bob-2", "bob")]).await;
+    app.project_all().await;
+    app.ingest(&[message("alice-2", "alice")]).await;
+    app.project_all().await;
+    let next = client
+        .next(Duration::from_secs(5))
+        .await
+        .unwrap_or_else(|| panic!("no update of alice-2"));
+    assert_eq!(
+        next["payload"]["data"]["sessionUpdated"]["session"]["id"], "alice-2",
+        "bob's session is not sent: {next}"
     );
 
     client
