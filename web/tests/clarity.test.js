@@ -216,7 +216,12 @@ describe('figures that do not mislead', () => {
     await member.getByRole('link', { name: 'Me', exact: true }).click();
     await member.getByRole('heading', { level: 1 }).waitFor();
     await until(async () => (await member.getByRole('link', { name: 'Me', exact: true }).getAttribute('aria-current')) === 'page', '"Me" marked current');
-    assert.ok(number(await card(member, 'Sessions')) >= 0);
+    // Their Sessions card is their own count over the range the page shows.
+    assert.match(await member.evaluate(() => location.hash), /days=30/);
+    const [from, to] = [shift(today('UTC'), -29), today('UTC')];
+    const { org: mine } = await server.gql(admin, `query($id: String!, $r: DateRange!) { org(slug: "demo-1") {
+      user(id: $id) { stats(range: $r) { sessions } } } }`, { id, r: { from, to } });
+    assert.equal(number(await card(member, 'Sessions')), mine.user.stats.sessions);
   });
 
   test('GraphiQL keeps one tab across visits and the linked token for the session', async () => {

@@ -174,7 +174,9 @@ describe('data lifecycle', () => {
     assert.equal(await row.locator('time').first().getAttribute('datetime'), job.createdAt);
     assert.match(await row.textContent(), new RegExp(`Removed ${erasures[0].events.toLocaleString('en-US')} events`));
     const retention = page.locator('table.jobs tbody tr', { has: page.locator('th', { hasText: 'Retention' }) });
-    assert.ok((await retention.count()) >= 2, 'the two retention changes');
+    // The settings test changed the retention twice; the second change
+    // joins the first when that one has not started yet.
+    assert.ok((await retention.count()) >= 1, 'the retention changes');
     assert.match(await retention.first().textContent(), /demo-1.*Succeeded/);
     await page.getByRole('status').filter({ hasText: 'No job is queued or running.' }).waitFor();
     await expectAccessible(page, 'on the jobs page');

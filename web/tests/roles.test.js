@@ -165,4 +165,30 @@ describe('sign-in', () => {
     assert.match(await page.getByRole('alert').textContent(), /token/i);
     assert.equal(await kept(page), null);
   });
+
+  test('a sign-in link asks before it signs another person in over the one signed in', async () => {
+    const mine = server.token('MANAGER', { org: 'demo-1', sub: 'mo-manager' });
+    const theirs = server.token('MEMBER', { org: 'demo-1', sub: 'ola-member' });
+    const page = await signedIn(browser, server, mine, '/org/demo-1/overview?days=30');
+    await page.locator('.card').first().waitFor();
+    assert.equal(await kept(page), mine, 'a first link signs in without a question');
+    // A new load of the dashboard (another query string) with the other link.
+    const open = async (n) => {
+      await page.goto(`${server.url}/?visit=${n}#/org/demo-1/overview?days=30&token=${encodeURIComponent(theirs)}`);
+      await page.locator('.card').first().waitFor();
+    };
+    const asked = [];
+    page.once('dialog', (dialog) => {
+      asked.push(dialog.message());
+      dialog.dismiss();
+    });
+    await open(1);
+    assert.equal(asked.length, 1, 'the link asked');
+    assert.match(asked[0], /signs you in as ola-member \(MEMBER of demo-1\).*signed in as mo-manager \(MANAGER of demo-1\)/);
+    assert.equal(await kept(page), mine, 'declined: still signed in as before');
+    assert.ok(!(await page.evaluate(() => location.hash)).includes('token='), 'the token leaves the address');
+    page.once('dialog', (dialog) => dialog.accept());
+    await open(2);
+    assert.equal(await kept(page), theirs, 'accepted: the link signs in');
+  });
 });

@@ -4,9 +4,28 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withDashboard } from './suite.js';
-import { card, expectAccessible, shift, signedIn, today } from './browser.js';
+import { card, expectAccessible, number, shift, signedIn, today } from './browser.js';
 import { layoutProblems } from './layout.js';
-import { money } from '../app/format.js';
+
+/**
+ * Checks a cost as the page shows it against the exact decimal, worked out
+ * here rather than with the page's own formatter: "—" for none, else a
+ * dollar figure within half its last shown digit (cents from $1, four
+ * decimals below, two significant digits below $0.0001).
+ */
+function assertCost(shown, exact, what) {
+  if (exact == null) {
+    assert.equal(shown, '—', what);
+    return;
+  }
+  const value = Number(exact);
+  assert.ok(shown.startsWith(value < 0 ? '-$' : '$'), `${what}: ${shown}`);
+  const size = Math.abs(value);
+  const decimals = (shown.split('.')[1] ?? '').length;
+  const step = 10 ** -decimals;
+  assert.ok(Math.abs(Math.abs(number(shown)) - size) <= step / 2 + 1e-12, `${what}: ${shown} shown for ${exact}`);
+  if (size >= 1) assert.equal(decimals, 2, `${what}: cents from $1 (${shown})`);
+}
 
 let server;
 let browser;
@@ -41,7 +60,11 @@ describe('a user’s cost in context', () => {
 
     const rows = await numbers(page, MEDIAN);
     assert.equal(rows.length, 30);
-    assert.deepEqual(rows, user.costTrend.map((d) => [d.date, money(d.costUsd), d.orgMedianCostUsd == null ? '—' : money(d.orgMedianCostUsd)]));
+    assert.deepEqual(rows.map((r) => r[0]), user.costTrend.map((d) => d.date));
+    rows.forEach(([date, cost, median], i) => {
+      assertCost(cost, user.costTrend[i].costUsd, `cost on ${date}`);
+      assertCost(median, user.costTrend[i].orgMedianCostUsd, `median on ${date}`);
+    });
     const active = user.costTrend.filter((d) => d.active && d.orgMedianCostUsd != null);
     const above = active.filter((d) => Number(d.costUsd) > Number(d.orgMedianCostUsd)).length;
     assert.ok(active.length > 0, 'the demo user was active');
@@ -53,8 +76,10 @@ describe('a user’s cost in context', () => {
 
     // Cost per successful run: the range's cost over its succeeded runs; per day, the API's figure.
     const succeeded = user.daily.reduce((n, d) => n + d.kpis.succeededRuns, 0);
-    assert.equal(await card(page, 'Cost per successful run'), money((Number(user.stats.costUsd) / succeeded).toFixed(6)));
-    assert.deepEqual(await numbers(page, PER_RUN), user.daily.map((d) => [d.date, d.kpis.costPerSuccessfulRun == null ? '—' : money(d.kpis.costPerSuccessfulRun)]));
+    assertCost(await card(page, 'Cost per successful run'), (Number(user.stats.costUsd) / succeeded).toFixed(6), 'the card');
+    const perRun = await numbers(page, PER_RUN);
+    assert.deepEqual(perRun.map((r) => r[0]), user.daily.map((d) => d.date));
+    perRun.forEach(([date, cost], i) => assertCost(cost, user.daily[i].kpis.costPerSuccessfulRun, `per run on ${date}`));
 
     // The sessions lead with their repo, then the id.
     const labels = await page.locator('ul.user-sessions li a').evaluateAll((as) => as.map((a) => [a.querySelector('.repo')?.textContent ?? null, a.querySelector('.sid').textContent]));

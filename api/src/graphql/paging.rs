@@ -60,4 +60,4 @@ pub fn decode_cursor(cursor: &str) -> Result<serde_json::Value, Error> {
 /// session's runs and events) counts for in a query's complexity: each of
 /// its items as many times, so that nesting lists in lists reaches the
 /// complexity limit before it reaches the database.
-pub const LISTED: usize = 50;
+pub const LISTED: usize = 20;

@@ -84,23 +84,27 @@ async fn file(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Re
 }
 
 async fn bundle(headers: HeaderMap, Path(path): Path<String>) -> Response {
-    let (cache, path) = match path.split_once('/') {
-        Some((version, rest)) if version == BUNDLE_VERSION => (IMMUTABLE, rest),
-        _ => (REVALIDATE, path.as_str()),
-    };
-    match assets::bundle_file(path) {
-        Some(asset) => send(&headers, asset, cache),
-        None => not_found(path),
-    }
+    versioned(&headers, &path, BUNDLE_VERSION, assets::bundle_file)
 }
 
 async fn vendor(headers: HeaderMap, Path(path): Path<String>) -> Response {
+    versioned(&headers, &path, VENDOR_VERSION, assets::vendor_file)
+}
+
+/// A file under a versioned URL (`VERSION/path`): kept for a year when the
+/// version is this binary's, revalidated otherwise (an older page's URL).
+fn versioned(
+    headers: &HeaderMap,
+    path: &str,
+    current: &str,
+    file: fn(&str) -> Option<Asset>,
+) -> Response {
     let (cache, path) = match path.split_once('/') {
-        Some((version, rest)) if version == VENDOR_VERSION => (IMMUTABLE, rest),
-        _ => (REVALIDATE, path.as_str()),
+        Some((version, rest)) if version == current => (IMMUTABLE, rest),
+        _ => (REVALIDATE, path),
     };
-    match assets::vendor_file(path) {
-        Some(asset) => send(&headers, asset, cache),
+    match file(path) {
+        Some(asset) => send(headers, asset, cache),
         None => not_found(path),
     }
 }
