@@ -6,6 +6,7 @@
 // filter messages, figure definitions; GraphiQL keeps one tab and its token.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { withDashboard } from './suite.js';
 import { card, change, expectAccessible, newPage, number, shift, signedIn, today, until } from './browser.js';
 import { layoutProblems } from './layout.js';
@@ -80,6 +81,17 @@ describe('figures that do not mislead', () => {
 
   test('a one-day range of today shows no percentage change, and says why', async () => {
     const day = today('UTC');
+    // Just after midnight the demo has nothing today yet: a session now makes sure the day has figures.
+    const session = `today-${randomUUID()}`;
+    const at = new Date().toISOString();
+    const { ingestEvents } = await server.gql(server.ingestToken(),
+      'mutation($e: [EventInput!]!) { ingestEvents(events: $e) { accepted } }',
+      { e: [{ eventId: randomUUID(), org: 'demo-1', type: 'SESSION_STARTED', occurredAt: at, sessionId: session, userId: 'today-user' }] });
+    assert.equal(ingestEvents.accepted, 1);
+    await until(async () => {
+      const { org } = await server.gql(admin, 'query($r: DateRange!) { org(slug: "demo-1") { overview(range: $r) { kpis { sessions } } } }', { r: { from: day, to: day } });
+      return org.overview.kpis.sessions > 0;
+    }, 'today\'s session to be projected');
     const page = await signedIn(browser, server, admin, `/org/demo-1/overview?from=${day}&to=${day}`);
     await page.locator('.card').first().waitFor();
     for (const label of ['Active users', 'Runs', 'Success rate', 'Cost']) {

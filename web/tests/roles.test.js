@@ -87,7 +87,7 @@ describe('navigation by role', () => {
 
   test('a MEMBER opens their own page through "Me" and sees only their own sessions', async () => {
     const page = await signedIn(browser, server, tokenFor('MEMBER'), '/org/demo-1/overview?days=90');
-    await page.getByRole('link', { name: 'Me' }).click();
+    await page.getByRole('link', { name: 'Me', exact: true }).click();
     await page.waitForFunction((id) => location.hash.startsWith(`#/org/demo-1/users/${id}`), member.id);
     await page.getByRole('heading', { level: 1, name: member.name }).waitFor();
     const { org } = await server.gql(admin, `query($id: String!) { org(slug: "demo-1") { user(id: $id) {
