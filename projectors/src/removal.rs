@@ -52,7 +52,7 @@ pub(crate) async fn remove_sessions(
     for projector in registry() {
         projector.remove_sessions(tx, org, sessions).await?;
     }
-    for table in ["sessions", "runs", "handoffs"] {
+    for table in ["sessions", "runs", "handoffs", "session_folds", "run_folds"] {
         diesel::sql_query(format!(
             "DELETE FROM {table} WHERE org_id = $1 AND session_id = ANY($2)"
         ))

@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::batch::{fold_sessions, run_projectors, Excluded, Locks};
 use crate::locks::hold_org;
 use crate::projector::{Projector, ReplayScope};
+use crate::sql::delete_scope;
 
 /// Sessions re-projected per round within a replay.
 const SESSIONS_PER_ROUND: usize = 500;
@@ -90,7 +91,9 @@ pub async fn all_orgs(conn: &mut AsyncPgConnection) -> Result<Vec<Uuid>> {
 /// Replays one org inside the caller's transaction, holding the org's row
 /// (the job runner pauses its projection and lets batches in flight end
 /// first).
-/// Dead letters stay out of the folds, as in projection. Returns (sessions,
+/// Dead letters stay out of the folds, as in projection, and so do events
+/// still queued: the worker takes them in once the org is no longer held.
+/// Returns (sessions,
 /// events) re-projected; `progress` is told the fraction done.
 pub async fn replay_org(
     tx: &mut AsyncPgConnection,
@@ -102,6 +105,10 @@ pub async fn replay_org(
     let scope = ReplayScope { org: Some(org_id) };
     for projector in projectors {
         projector.reset(tx, &scope).await?;
+    }
+    // The fold states are made again from the history, with the folds.
+    for table in ["session_folds", "run_folds"] {
+        delete_scope(tx, table, scope.org).await?;
     }
     #[derive(diesel::QueryableByName)]
     struct Dead {

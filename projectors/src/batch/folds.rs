@@ -1,7 +1,9 @@
-//! The folds of a batch: lock the sessions, read every stored event of
-//! each (but those left out), fold each session.
+//! The folds of a batch: lock the sessions, then fold each. A session whose
+//! state is kept takes in the batch's new events and the runs they touch;
+//! a session without one (new, or replayed) is folded from its projected
+//! history. The states are kept for the next batch.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use agentmon_core::storage::models::event::{self, StoredEvent};
 use agentmon_core::Result;
@@ -10,7 +12,8 @@ use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use super::orgs::lock_orgs;
-use crate::fold::SessionFold;
+use super::states;
+use crate::fold::{Folded, HandoffFold, RunState, SessionFold, SessionState, ITERATION_WINDOW};
 use crate::locks::lock_sessions;
 use crate::projector::Batch;
 
@@ -29,17 +32,17 @@ pub enum Locks {
 }
 
 /// Locks the sessions (in key order, so workers cannot deadlock) unless the
-/// org is held, reads all their stored events but `excluded`, and folds
-/// each one. The batch's events are those of `new`, or with `None` every
-/// event read (a replay).
+/// org is held, and folds each one. With `new` (a worker's batch: its
+/// events, poison already left out) sessions with a kept state take in
+/// those only; with `None` (a replay) every session is folded from its
+/// history and the batch's events are that history.
 pub async fn fold_sessions(
     tx: &mut AsyncPgConnection,
-    new: Option<&HashSet<(Uuid, Uuid)>>,
+    new: Option<Vec<StoredEvent>>,
     excluded: &Excluded,
     sessions: &BTreeSet<(Uuid, String)>,
     locks: Locks,
 ) -> Result<Batch> {
-    let mut events = Vec::new();
     let orgs: Vec<Uuid> = sessions
         .iter()
         .map(|(o, _)| *o)
@@ -57,8 +60,20 @@ pub async fn fold_sessions(
         }
         lock_sessions(tx, sessions).await?;
     }
-
-    let mut folds = Vec::with_capacity(sessions.len());
+    let replay = new.is_none();
+    let mut new_by_org: BTreeMap<Uuid, Vec<StoredEvent>> = BTreeMap::new();
+    for e in new.into_iter().flatten() {
+        new_by_org.entry(e.org_id).or_default().push(e);
+    }
+    let mut batch = Batch {
+        events: Vec::new(),
+        timezones: orgs_held.iter().map(|(id, o)| (*id, o.tz)).collect(),
+        cutoffs: orgs_held
+            .iter()
+            .map(|(id, o)| (*id, o.first_kept_day))
+            .collect(),
+        sessions: Vec::with_capacity(sessions.len()),
+    };
     for org in &orgs {
         let tz = orgs_held.get(org).map(|o| o.tz).unwrap_or(Tz::UTC);
         let ids: Vec<String> = sessions
@@ -71,25 +86,134 @@ pub async fn fold_sessions(
             .filter(|(o, _)| o == org)
             .map(|(_, e)| *e)
             .collect();
-        let mut history: BTreeMap<String, Vec<StoredEvent>> = BTreeMap::new();
-        for e in event::of_sessions(tx, *org, &ids, &left_out).await? {
-            history.entry(e.session_id.clone()).or_default().push(e);
-        }
-        folds.extend(history.values().filter_map(|h| SessionFold::of(h, tz)));
-        events.extend(
-            history
-                .into_values()
-                .flatten()
-                .filter(|e| new.is_none_or(|new| new.contains(&(e.org_id, e.event_id)))),
-        );
-    }
-    Ok(Batch {
-        events,
-        timezones: orgs_held.iter().map(|(id, o)| (*id, o.tz)).collect(),
-        cutoffs: orgs_held
+        let mut kept = if replay {
+            HashMap::new()
+        } else {
+            states::load_sessions(tx, *org, &ids).await?
+        };
+        let mut folded = Folds::default();
+        let missing: Vec<String> = ids
             .iter()
-            .map(|(id, o)| (*id, o.first_kept_day))
-            .collect(),
-        sessions: folds,
-    })
+            .filter(|s| !kept.contains_key(*s))
+            .cloned()
+            .collect();
+        let history = from_scratch(tx, *org, &missing, &left_out, tz, &mut folded).await?;
+        let events = if replay {
+            history
+        } else {
+            new_by_org.remove(org).unwrap_or_default()
+        };
+        let incremental: Vec<&StoredEvent> = events
+            .iter()
+            .filter(|e| kept.contains_key(&e.session_id))
+            .collect();
+        take_new(tx, *org, &mut kept, &incremental, tz, &mut folded).await?;
+        states::store(tx, *org, &folded.states, &folded.runs).await?;
+        batch.sessions.extend(folded.sessions);
+        batch.events.extend(events);
+    }
+    Ok(batch)
+}
+
+/// What the folds of one org produce: the sessions for the projectors and
+/// the states to keep.
+#[derive(Default)]
+struct Folds {
+    sessions: Vec<SessionFold>,
+    states: BTreeMap<String, SessionState>,
+    runs: BTreeMap<(String, String), RunState>,
+}
+
+/// Folds these sessions from their projected history; returns the events read.
+async fn from_scratch(
+    tx: &mut AsyncPgConnection,
+    org: Uuid,
+    sessions: &[String],
+    left_out: &[Uuid],
+    tz: Tz,
+    folded: &mut Folds,
+) -> Result<Vec<StoredEvent>> {
+    if sessions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let events = event::of_sessions(tx, org, sessions, left_out).await?;
+    let mut history: BTreeMap<&str, Vec<&StoredEvent>> = BTreeMap::new();
+    for e in &events {
+        history.entry(&e.session_id).or_default().push(e);
+    }
+    for (session, events) in history {
+        let Some(f) = Folded::of(&events, tz) else {
+            continue;
+        };
+        for (run, state) in f.runs {
+            folded.runs.insert((session.to_string(), run), state);
+        }
+        folded.states.insert(session.to_string(), f.state);
+        folded.sessions.push(f.fold);
+    }
+    Ok(events)
+}
+
+/// Sessions with a kept state take in their new events.
+async fn take_new(
+    tx: &mut AsyncPgConnection,
+    org: Uuid,
+    kept: &mut HashMap<String, SessionState>,
+    events: &[&StoredEvent],
+    tz: Tz,
+    folded: &mut Folds,
+) -> Result<()> {
+    // Sessions of the batch whose new events were all left out fold as kept.
+    let mut by_session: BTreeMap<String, Vec<&StoredEvent>> =
+        kept.keys().map(|s| (s.clone(), Vec::new())).collect();
+    for e in events {
+        by_session.entry(e.session_id.clone()).or_default().push(e);
+    }
+    let touched: BTreeSet<(String, String)> = events
+        .iter()
+        .filter(|e| RunState::concerns(e))
+        .filter_map(|e| Some((e.session_id.clone(), e.run_id.clone()?)))
+        .collect();
+    let touched: Vec<(String, String)> = touched.into_iter().collect();
+    let mut runs = states::load_runs(tx, org, &touched).await?;
+    let handoffs: Vec<(String, Uuid, chrono::DateTime<chrono::Utc>)> = events
+        .iter()
+        .filter_map(|e| HandoffFold::of(e).map(|h| (e.session_id.clone(), h.event_id, h.at)))
+        .collect();
+    let iterated: HashSet<Uuid> = if handoffs.is_empty() {
+        HashSet::new()
+    } else {
+        event::iterated_handoffs(tx, org, &handoffs, ITERATION_WINDOW)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    for (session, new) in by_session {
+        let Some(mut state) = kept.remove(&session) else {
+            continue;
+        };
+        let mut session_runs: BTreeMap<String, RunState> = BTreeMap::new();
+        for e in &new {
+            if let Some(id) = e.run_id.as_ref().filter(|_| RunState::concerns(e)) {
+                let key = (session.clone(), id.clone());
+                if let Some(run) = runs.remove(&key) {
+                    session_runs.insert(id.clone(), run);
+                }
+            }
+        }
+        let changed = state.take(
+            &new,
+            &mut session_runs,
+            &|h| iterated.contains(&h.event_id),
+            tz,
+        );
+        for id in changed.keys() {
+            if let Some(run) = session_runs.remove(id) {
+                folded.runs.insert((session.clone(), id.clone()), run);
+            }
+        }
+        folded.sessions.push(state.fold(org, &session, tz, changed));
+        folded.states.insert(session, state);
+    }
+    Ok(())
 }

@@ -1,7 +1,7 @@
-//! A worker's batch: the sessions of the claimed events, folded and
+//! A worker's batch: the claimed events read, their sessions folded and
 //! projected.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use agentmon_core::storage::models::event;
 use agentmon_core::Result;
@@ -30,14 +30,20 @@ pub async fn project(
         by_org.entry(c.org_id).or_default().push(c);
     }
     let mut sessions = BTreeSet::new();
+    let mut new = Vec::with_capacity(claimed.len());
     for (org, rows) in &by_org {
-        let keys: Vec<(DateTime<Utc>, Uuid)> =
-            rows.iter().map(|r| (r.occurred_at, r.event_id)).collect();
-        for session in event::sessions_of_events(tx, *org, &keys).await? {
-            sessions.insert((*org, session));
+        // Events left out are not read: one the fold cannot read must not
+        // fail the batch that tries its session without it.
+        let keys: Vec<(DateTime<Utc>, Uuid)> = rows
+            .iter()
+            .filter(|r| !excluded.contains(&(r.org_id, r.event_id)))
+            .map(|r| (r.occurred_at, r.event_id))
+            .collect();
+        for e in event::by_keys(tx, *org, &keys).await? {
+            sessions.insert((*org, e.session_id.clone()));
+            new.push(e);
         }
     }
-    let new: HashSet<(Uuid, Uuid)> = claimed.iter().map(|c| (c.org_id, c.event_id)).collect();
-    let batch = fold_sessions(tx, Some(&new), excluded, &sessions, Locks::Sessions).await?;
+    let batch = fold_sessions(tx, Some(new), excluded, &sessions, Locks::Sessions).await?;
     run_projectors(tx, projectors, &batch).await
 }

@@ -1,23 +1,35 @@
-//! The pure part of projection: a session's read model computed from all of
-//! its stored events (SPEC section 3). Being a function of the set of
-//! events, it is the same whatever their arrival order or repetition.
+//! The pure part of projection: a session's read model from its events
+//! (SPEC section 3). Being a function of the set of events, it is the same
+//! whatever their arrival order.
+//!
+//! Projection keeps a [`SessionState`] per session and a [`RunState`] per
+//! run between batches, so that a batch takes in its new events and the
+//! runs they touch only ([`SessionState::take`]): a long session costs the
+//! same per event as a short one. [`SessionFold::of`] folds a whole history
+//! at once (a first projection without state, a replay).
 
 mod day;
 mod handoff;
 mod run;
+mod state;
+mod totals;
+
+#[cfg(test)]
+mod incremental_tests;
 
 use std::collections::BTreeMap;
 
-use agentmon_core::event::{EventType, RunStatus};
+use agentmon_core::event::RunStatus;
 use agentmon_core::storage::models::event::StoredEvent;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-pub use day::day_of;
-pub use handoff::HandoffFold;
-pub use run::RunFold;
+pub use handoff::{HandoffFold, ITERATION_WINDOW};
+pub use run::{RunFold, RunState};
+pub use state::SessionState;
+pub use totals::{RunFigures, RunTotals, NO_MODEL};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionFold {
@@ -30,82 +42,72 @@ pub struct SessionFold {
     pub day: NaiveDate,
     pub event_count: i64,
     pub message_count: i64,
+    /// The runs this batch changed (every run in a fold from scratch).
     pub runs: BTreeMap<String, RunFold>,
+    /// The sums over every run of the session.
+    pub totals: RunTotals,
     pub handoffs: Vec<HandoffFold>,
     pub attributes: serde_json::Map<String, serde_json::Value>,
     /// Events per day, in the org's time zone: the days the user was active.
     pub events_per_day: BTreeMap<NaiveDate, i64>,
 }
 
+/// A whole history folded: the session, the state to keep and every run's.
+pub struct Folded {
+    pub fold: SessionFold,
+    pub state: SessionState,
+    pub runs: BTreeMap<String, RunState>,
+}
+
+impl Folded {
+    /// Folds every event of one session, in any order; `None` without events.
+    pub fn of(events: &[&StoredEvent], tz: Tz) -> Option<Folded> {
+        let first = events.iter().min_by_key(|e| (e.occurred_at, e.event_id))?;
+        let mut state = SessionState::empty(first);
+        let mut runs = BTreeMap::new();
+        // Every event is here: no earlier work to look up.
+        let changed = state.take(events, &mut runs, &|_| false, tz);
+        let fold = state.fold(first.org_id, &first.session_id, tz, changed);
+        Some(Folded { fold, state, runs })
+    }
+}
+
 impl SessionFold {
     /// Folds the events of one session. `events` may come in any order.
     pub fn of(events: &[StoredEvent], tz: Tz) -> Option<SessionFold> {
-        let mut sorted: Vec<&StoredEvent> = events.iter().collect();
-        sorted.sort_by_key(|e| (e.occurred_at, e.event_id));
-        let first = *sorted.first()?;
-        let last = *sorted.last()?;
-
-        let mut attributes = serde_json::Map::new();
-        let mut events_per_day = BTreeMap::new();
-        let mut message_count = 0;
-        for event in &sorted {
-            if let Some(serde_json::Value::Object(attrs)) = &event.payload.attributes {
-                for (k, v) in attrs {
-                    attributes.insert(k.clone(), v.clone());
-                }
-            }
-            *events_per_day
-                .entry(day_of(event.occurred_at, tz))
-                .or_insert(0) += 1;
-            if event.event_type == EventType::MessageSent {
-                message_count += 1;
-            }
-        }
-        Some(SessionFold {
-            org_id: first.org_id,
-            session_id: first.session_id.clone(),
-            user_id: first.user_id.clone(),
-            started_at: first.occurred_at,
-            last_event_at: last.occurred_at,
-            day: day_of(first.occurred_at, tz),
-            event_count: sorted.len() as i64,
-            message_count,
-            runs: run::fold_runs(&sorted, tz),
-            handoffs: handoff::fold_handoffs(&sorted),
-            attributes,
-            events_per_day,
-        })
+        let refs: Vec<&StoredEvent> = events.iter().collect();
+        Folded::of(&refs, tz).map(|f| f.fold)
     }
 
     pub fn run_count(&self) -> i64 {
-        self.runs.len() as i64
-    }
-
-    fn finished(&self) -> impl Iterator<Item = &RunFold> {
-        self.runs
-            .values()
-            .filter(|r| r.status != RunStatus::Running)
+        self.totals.count
     }
 
     pub fn count_status(&self, status: RunStatus) -> i64 {
-        self.runs.values().filter(|r| r.status == status).count() as i64
+        let all = self.totals.all();
+        match status {
+            RunStatus::Running => self.totals.count - all.runs,
+            RunStatus::Succeeded => all.succeeded,
+            RunStatus::Failed => all.failed,
+            RunStatus::Cancelled => all.cancelled,
+        }
     }
 
     pub fn cost(&self) -> Decimal {
-        self.finished().map(|r| r.cost).sum()
+        self.totals.all().cost_usd
     }
 
     pub fn input_tokens(&self) -> i64 {
-        self.finished().map(|r| r.input_tokens).sum()
+        self.totals.all().input_tokens
     }
 
     pub fn output_tokens(&self) -> i64 {
-        self.finished().map(|r| r.output_tokens).sum()
+        self.totals.all().output_tokens
     }
 
     /// Sum of the durations of finished runs (a missing duration counts 0).
     pub fn active_time_ms(&self) -> i64 {
-        self.finished().filter_map(|r| r.duration_ms).sum()
+        self.totals.active_ms
     }
 
     /// At least one handoff to the user's own machine.

@@ -1,15 +1,21 @@
 //! Runs of a session: `RUNNING` until a `RUN_FINISHED` is stored; usage and
 //! outcome from the finish; the duration from the finish's `durationMs`,
 //! else finished − started when both exist.
+//!
+//! What a run's figures depend on is kept per run ([`RunState`]): its
+//! earliest start and its latest finish by (occurredAt, eventId). Either
+//! only moves one way whatever the order events come in, so a batch
+//! updates the runs it touches and no other.
 
-use std::collections::BTreeMap;
 use std::str::FromStr;
 
-use agentmon_core::event::{ErrorCategory, EventType, RunStatus};
+use agentmon_core::event::{ErrorCategory, EventType, RunInput, RunStatus};
 use agentmon_core::storage::models::event::StoredEvent;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use super::day::day_of;
 
@@ -30,82 +36,119 @@ pub struct RunFold {
     pub cost: Decimal,
 }
 
-/// `sorted` holds the session's events by (occurredAt, eventId).
-pub fn fold_runs(sorted: &[&StoredEvent], tz: Tz) -> BTreeMap<String, RunFold> {
-    let mut starts: BTreeMap<&str, &StoredEvent> = BTreeMap::new();
-    let mut finishes: BTreeMap<&str, &StoredEvent> = BTreeMap::new();
-    for event in sorted {
-        let Some(run_id) = event.run_id.as_deref() else {
-            continue;
-        };
+/// A value and the (occurredAt, eventId) of the event it came from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Stamped<T> {
+    pub at: DateTime<Utc>,
+    pub id: Uuid,
+    pub value: T,
+}
+
+impl<T> Stamped<T> {
+    pub fn of(event: &StoredEvent, value: T) -> Stamped<T> {
+        Stamped {
+            at: event.occurred_at,
+            id: event.event_id,
+            value,
+        }
+    }
+
+    pub fn key(&self) -> (DateTime<Utc>, Uuid) {
+        (self.at, self.id)
+    }
+
+    /// Keeps the earlier of what `slot` holds and `other`.
+    pub fn keep_earlier(slot: &mut Option<Stamped<T>>, other: Stamped<T>) {
+        if slot.as_ref().is_none_or(|s| other.key() < s.key()) {
+            *slot = Some(other);
+        }
+    }
+
+    /// Keeps the later of what `slot` holds and `other`.
+    pub fn keep_later(slot: &mut Option<Stamped<T>>, other: Stamped<T>) {
+        if slot.as_ref().is_none_or(|s| other.key() > s.key()) {
+            *slot = Some(other);
+        }
+    }
+}
+
+/// What a run's figures are made of: its earliest start (with the model it
+/// named) and its latest finish.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RunState {
+    pub start: Option<Stamped<Option<String>>>,
+    pub finish: Option<Stamped<RunInput>>,
+}
+
+impl RunState {
+    /// Takes in one event of the run; other kinds change nothing.
+    pub fn take(&mut self, event: &StoredEvent) {
         match event.event_type {
-            // The earliest start and the latest finish win (in sorted order).
             EventType::RunStarted => {
-                starts.entry(run_id).or_insert(event);
+                let model = event.payload.run.as_ref().and_then(|r| r.model.clone());
+                Stamped::keep_earlier(&mut self.start, Stamped::of(event, model));
             }
             EventType::RunFinished => {
-                finishes.insert(run_id, event);
+                let usage = event.payload.run.clone().unwrap_or_default();
+                Stamped::keep_later(&mut self.finish, Stamped::of(event, usage));
             }
             _ => {}
         }
     }
-    let ids: std::collections::BTreeSet<&str> =
-        starts.keys().chain(finishes.keys()).copied().collect();
-    ids.into_iter()
-        .map(|id| {
-            let run = fold_run(id, starts.get(id).copied(), finishes.get(id).copied(), tz);
-            (id.to_string(), run)
-        })
-        .collect()
-}
 
-fn fold_run(
-    id: &str,
-    start: Option<&StoredEvent>,
-    finish: Option<&StoredEvent>,
-    tz: Tz,
-) -> RunFold {
-    let started_at = start.map(|e| e.occurred_at);
-    let start_model = start
-        .and_then(|e| e.payload.run.as_ref())
-        .and_then(|r| r.model.clone());
-    let mut run = RunFold {
-        run_id: id.to_string(),
-        status: RunStatus::Running,
-        model: start_model.clone(),
-        started_at,
-        finished_at: None,
-        day: None,
-        duration_ms: None,
-        error_category: None,
-        error_message: None,
-        input_tokens: 0,
-        output_tokens: 0,
-        cost: Decimal::ZERO,
-    };
-    let Some(finish) = finish else { return run };
-    let usage = finish.payload.run.clone().unwrap_or_default();
-    run.status = usage.status.unwrap_or(RunStatus::Succeeded);
-    run.model = usage.model.clone().or(start_model);
-    run.finished_at = Some(finish.occurred_at);
-    run.day = Some(day_of(finish.occurred_at, tz));
-    // A finish stamped before its start yields 0, not a negative duration.
-    run.duration_ms = usage
-        .duration_ms
-        .map(i64::from)
-        .or_else(|| started_at.map(|s| (finish.occurred_at - s).num_milliseconds().max(0)));
-    if run.status == RunStatus::Failed {
-        run.error_category = Some(usage.error_category.unwrap_or(ErrorCategory::Other));
-        run.error_message = usage.error_message.clone();
+    /// Whether an event of this kind changes a run.
+    pub fn concerns(event: &StoredEvent) -> bool {
+        event.run_id.is_some()
+            && matches!(
+                event.event_type,
+                EventType::RunStarted | EventType::RunFinished
+            )
     }
-    run.input_tokens = usage.input_tokens.map(i64::from).unwrap_or(0);
-    run.output_tokens = usage.output_tokens.map(i64::from).unwrap_or(0);
-    // Validated at ingest; an unreadable cost counts as zero rather than
-    // blocking the session.
-    run.cost = usage
-        .cost_usd
-        .as_deref()
-        .and_then(|c| Decimal::from_str(c).ok())
-        .unwrap_or(Decimal::ZERO);
-    run
+
+    /// The run's figures.
+    pub fn fold(&self, id: &str, tz: Tz) -> RunFold {
+        let started_at = self.start.as_ref().map(|s| s.at);
+        let start_model = self.start.as_ref().and_then(|s| s.value.clone());
+        let mut run = RunFold {
+            run_id: id.to_string(),
+            status: RunStatus::Running,
+            model: start_model.clone(),
+            started_at,
+            finished_at: None,
+            day: None,
+            duration_ms: None,
+            error_category: None,
+            error_message: None,
+            input_tokens: 0,
+            output_tokens: 0,
+            cost: Decimal::ZERO,
+        };
+        let Some(finish) = &self.finish else {
+            return run;
+        };
+        let usage = &finish.value;
+        run.status = usage.status.unwrap_or(RunStatus::Succeeded);
+        run.model = usage.model.clone().or(start_model);
+        run.finished_at = Some(finish.at);
+        run.day = Some(day_of(finish.at, tz));
+        // A finish stamped before its start yields 0, not a negative duration.
+        run.duration_ms = usage
+            .duration_ms
+            .map(i64::from)
+            .or_else(|| started_at.map(|s| (finish.at - s).num_milliseconds().max(0)));
+        if run.status == RunStatus::Failed {
+            run.error_category = Some(usage.error_category.unwrap_or(ErrorCategory::Other));
+            run.error_message = usage.error_message.clone();
+        }
+        run.input_tokens = usage.input_tokens.map(i64::from).unwrap_or(0);
+        run.output_tokens = usage.output_tokens.map(i64::from).unwrap_or(0);
+        // Validated at ingest; an unreadable cost counts as zero rather than
+        // blocking the session.
+        run.cost = usage
+            .cost_usd
+            .as_deref()
+            .and_then(|c| Decimal::from_str(c).ok())
+            .unwrap_or(Decimal::ZERO);
+        run
+    }
 }

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::event::{EventType, HandoffInput, MessageInput, RunInput, UserProfileInput};
-use crate::storage::schema::{dead_letters, events};
+use crate::storage::schema::{dead_letters, events, projection_queue};
 
 #[derive(Queryable, Selectable, Debug, Clone)]
 #[diesel(table_name = events, check_for_backend(diesel::pg::Pg))]
@@ -75,36 +75,116 @@ fn convert(rows: Vec<EventRow>) -> QueryResult<Vec<StoredEvent>> {
     rows.into_iter().map(StoredEvent::try_from).collect()
 }
 
-/// The sessions of these events (occurrence time and id) of one org, each
-/// found by its primary key: a range of times with a list of ids would let
-/// the planner scan the whole range once per id when a batch spans a month.
-pub async fn sessions_of_events(
+/// The fold's columns of an event: without the message text (the fold
+/// counts messages, it does not read them).
+const FOLD_COLUMNS: &str = "e.org_id, e.occurred_at, e.event_id, e.event_type, e.session_id, \
+     e.user_id, e.run_id, e.payload #- '{message,text}' AS payload";
+
+#[derive(diesel::QueryableByName)]
+struct FoldRow {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    org_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    occurred_at: DateTime<Utc>,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    event_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    event_type: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    session_id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    user_id: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    run_id: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    payload: serde_json::Value,
+}
+
+fn folded(rows: Vec<FoldRow>) -> QueryResult<Vec<StoredEvent>> {
+    rows.into_iter()
+        .map(|r| {
+            let mut event = StoredEvent::try_from(EventRow {
+                org_id: r.org_id,
+                occurred_at: r.occurred_at,
+                event_id: r.event_id,
+                event_type: r.event_type,
+                session_id: r.session_id,
+                user_id: r.user_id,
+                run_id: r.run_id,
+                payload: r.payload,
+            })?;
+            event.raw = serde_json::Value::Null;
+            Ok(event)
+        })
+        .collect()
+}
+
+/// These events (occurrence time and id) of one org as the fold reads them,
+/// each found by its primary key: a range of times with a list of ids would
+/// let the planner scan the whole range once per id when a batch spans a
+/// month.
+pub async fn by_keys(
     conn: &mut AsyncPgConnection,
     org_id: Uuid,
     keys: &[(DateTime<Utc>, Uuid)],
-) -> QueryResult<Vec<String>> {
-    #[derive(diesel::QueryableByName)]
-    struct Session {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        session_id: String,
-    }
+) -> QueryResult<Vec<StoredEvent>> {
     let (ats, ids): (Vec<DateTime<Utc>>, Vec<Uuid>) = keys.iter().copied().unzip();
-    let rows: Vec<Session> = diesel::sql_query(
-        "SELECT DISTINCT e.session_id FROM unnest($2::timestamptz[], $3::uuid[]) AS k(at, id)
-         JOIN events e ON e.org_id = $1 AND e.occurred_at = k.at AND e.event_id = k.id",
-    )
+    let rows: Vec<FoldRow> = diesel::sql_query(format!(
+        "SELECT {FOLD_COLUMNS} FROM unnest($2::timestamptz[], $3::uuid[]) AS k(at, id)
+         JOIN events e ON e.org_id = $1 AND e.occurred_at = k.at AND e.event_id = k.id"
+    ))
     .bind::<diesel::sql_types::Uuid, _>(org_id)
     .bind::<diesel::sql_types::Array<diesel::sql_types::Timestamptz>, _>(&ats)
     .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&ids)
     .load(conn)
     .await?;
-    Ok(rows.into_iter().map(|r| r.session_id).collect())
+    folded(rows)
 }
 
-/// Every stored event of these sessions of one org that is not a dead
-/// letter nor one of `excluded`, by occurrence time then event id, as the
-/// fold needs them: without message texts (the fold counts messages, it
-/// does not read them) and without the raw payload of the timeline.
+/// Of these handoffs `(session, event id, time)` of one org, those followed
+/// within `window` by work already projected (a run started or a user
+/// message; not queued, not a dead letter): what a handoff new to its
+/// session's fold needs to know of the session's history.
+pub async fn iterated_handoffs(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    handoffs: &[(String, Uuid, DateTime<Utc>)],
+    window: chrono::Duration,
+) -> QueryResult<Vec<Uuid>> {
+    #[derive(diesel::QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        id: Uuid,
+    }
+    let sessions: Vec<&str> = handoffs.iter().map(|h| h.0.as_str()).collect();
+    let ids: Vec<Uuid> = handoffs.iter().map(|h| h.1).collect();
+    let ats: Vec<DateTime<Utc>> = handoffs.iter().map(|h| h.2).collect();
+    let rows: Vec<Id> = diesel::sql_query(
+        "SELECT h.id FROM unnest($2::text[], $3::uuid[], $4::timestamptz[]) AS h(session, id, at)
+         WHERE EXISTS (
+           SELECT 1 FROM events e
+           WHERE e.org_id = $1 AND e.session_id = h.session
+             AND e.occurred_at > h.at AND e.occurred_at <= h.at + $5 * interval '1 millisecond'
+             AND (e.event_type = 'RUN_STARTED'
+                  OR (e.event_type = 'MESSAGE_SENT' AND e.payload->'message'->>'role' = 'USER'))
+             AND NOT EXISTS (SELECT 1 FROM projection_queue q WHERE q.org_id = e.org_id AND q.event_id = e.event_id)
+             AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.org_id = e.org_id AND d.event_id = e.event_id))",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(org_id)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(&sessions)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&ids)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Timestamptz>, _>(&ats)
+    .bind::<diesel::sql_types::BigInt, _>(window.num_milliseconds())
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// Every projected event of these sessions of one org (stored, not
+/// waiting in the queue, not a dead letter) but those of `excluded`, by
+/// occurrence time then event id, as the fold reads them: a session's
+/// history, for a fold from scratch. Events still queued are taken in by
+/// their own batch.
 pub async fn of_sessions(
     conn: &mut AsyncPgConnection,
     org_id: Uuid,
@@ -121,6 +201,11 @@ pub async fn of_sessions(
             dead_letters::table
                 .filter(dead_letters::org_id.eq(events::org_id))
                 .filter(dead_letters::event_id.eq(events::event_id)),
+        )))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            projection_queue::table
+                .filter(projection_queue::org_id.eq(events::org_id))
+                .filter(projection_queue::event_id.eq(events::event_id)),
         )))
         .order((events::occurred_at, events::event_id))
         .select((

@@ -1,17 +1,16 @@
 //! What one session contributes to the breakdowns: run figures per
 //! (dimension, day, value), and the session itself on its start day.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use agentmon_core::event::RunStatus;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::fold::SessionFold;
+use crate::fold::{RunFigures, SessionFold, NO_MODEL};
 
 /// The value of a run without a model, or a session without the attribute.
-pub const NONE: &str = "(none)";
+pub const NONE: &str = NO_MODEL;
 
 /// Additive figures of one (dimension, day, value).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -93,42 +92,32 @@ impl Contribution {
             keys.iter()
                 .map(|k| (format!("attr:{k}"), Some(attribute(k)))),
         );
-        let models: BTreeSet<String> = session
-            .runs
-            .values()
-            .map(|r| r.model.clone().unwrap_or_else(|| NONE.into()))
-            .collect();
         for (dimension, value) in &dimensions {
             // The session counts once per value on its start day.
             let values: Vec<String> = match value {
                 Some(v) => vec![v.clone()],
-                None => models.iter().cloned().collect(),
+                None => session.totals.models.keys().cloned().collect(),
             };
             for v in values {
                 map.entry((dimension.clone(), session.day, v))
                     .or_default()
                     .sessions += 1;
             }
-            for run in session.runs.values() {
-                let Some(day) = run.day else { continue };
-                if run.status == RunStatus::Running {
-                    continue;
-                }
-                let v = match value {
-                    Some(v) => v.clone(),
-                    None => run.model.clone().unwrap_or_else(|| NONE.into()),
+            for (day, models) in &session.totals.days {
+                let by_value: Vec<(String, RunFigures)> = match value {
+                    Some(v) => vec![(v.clone(), RunFigures::sum(models.values()))],
+                    None => models.iter().map(|(m, f)| (m.clone(), *f)).collect(),
                 };
-                let f = map.entry((dimension.clone(), day, v)).or_default();
-                f.runs += 1;
-                match run.status {
-                    RunStatus::Succeeded => f.succeeded += 1,
-                    RunStatus::Failed => f.failed += 1,
-                    RunStatus::Cancelled => f.cancelled += 1,
-                    RunStatus::Running => {}
+                for (v, r) in by_value {
+                    let f = map.entry((dimension.clone(), *day, v)).or_default();
+                    f.runs += r.runs;
+                    f.succeeded += r.succeeded;
+                    f.failed += r.failed;
+                    f.cancelled += r.cancelled;
+                    f.cost_usd += r.cost_usd;
+                    f.input_tokens += r.input_tokens;
+                    f.output_tokens += r.output_tokens;
                 }
-                f.cost_usd += run.cost;
-                f.input_tokens += run.input_tokens;
-                f.output_tokens += run.output_tokens;
             }
         }
         Contribution {

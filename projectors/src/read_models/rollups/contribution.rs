@@ -3,12 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use agentmon_core::event::{ErrorCategory, RunStatus};
-use agentmon_core::metrics::sketch;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::fold::SessionFold;
+use crate::fold::{RunFigures, SessionFold};
 
 /// Additive figures of one day: the rollup columns.
 pub use agentmon_core::metrics::kpis::Sums as Figures;
@@ -46,38 +44,22 @@ impl Contribution {
         for (day, n) in &session.events_per_day {
             c.days.entry(*day).or_default().event_count += n;
         }
-        for run in session.runs.values() {
-            let Some(day) = run.day else { continue };
-            if run.status == RunStatus::Running {
-                continue;
-            }
-            let f = c.days.entry(day).or_default();
-            f.runs += 1;
-            match run.status {
-                RunStatus::Succeeded => f.succeeded += 1,
-                RunStatus::Failed => {
-                    f.failed += 1;
-                    match run.error_category.unwrap_or(ErrorCategory::Other) {
-                        ErrorCategory::Tool => f.failed_tool += 1,
-                        ErrorCategory::Model => f.failed_model += 1,
-                        ErrorCategory::Timeout => f.failed_timeout += 1,
-                        ErrorCategory::Other => f.failed_other += 1,
-                    }
-                }
-                RunStatus::Cancelled => f.cancelled += 1,
-                RunStatus::Running => {}
-            }
-            f.cost_usd += run.cost;
-            f.input_tokens += run.input_tokens;
-            f.output_tokens += run.output_tokens;
-            if let Some(ms) = run.duration_ms {
-                *c.durations
-                    .entry(day)
-                    .or_default()
-                    .entry(sketch::bucket(ms))
-                    .or_insert(0) += 1;
-            }
+        for (day, models) in &session.totals.days {
+            let r = RunFigures::sum(models.values());
+            let f = c.days.entry(*day).or_default();
+            f.runs += r.runs;
+            f.succeeded += r.succeeded;
+            f.failed += r.failed;
+            f.failed_tool += r.failed_tool;
+            f.failed_model += r.failed_model;
+            f.failed_timeout += r.failed_timeout;
+            f.failed_other += r.failed_other;
+            f.cancelled += r.cancelled;
+            f.cost_usd += r.cost_usd;
+            f.input_tokens += r.input_tokens;
+            f.output_tokens += r.output_tokens;
         }
+        c.durations = session.totals.durations.clone();
         c
     }
 }

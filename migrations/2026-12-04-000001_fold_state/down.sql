@@ -1,0 +1,2 @@
+DROP TABLE run_folds;
+DROP TABLE session_folds;

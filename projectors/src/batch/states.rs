@@ -1,0 +1,131 @@
+//! Where projection keeps its fold states between batches: one row per
+//! session (`session_folds`) and one per run (`run_folds`), read and
+//! written only for the sessions and runs a batch touches.
+
+use std::collections::{BTreeMap, HashMap};
+
+use agentmon_core::Result;
+use diesel::sql_types::{Array, Jsonb, Text, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::fold::{RunState, SessionState};
+use crate::sql::write_rows;
+
+fn decode<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T> {
+    Ok(serde_json::from_value(value).map_err(anyhow::Error::from)?)
+}
+
+/// The kept states of these sessions of `org`, by session id.
+pub async fn load_sessions(
+    tx: &mut AsyncPgConnection,
+    org: Uuid,
+    sessions: &[String],
+) -> Result<HashMap<String, SessionState>> {
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Text)]
+        session_id: String,
+        #[diesel(sql_type = Jsonb)]
+        state: serde_json::Value,
+    }
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT session_id, state FROM session_folds WHERE org_id = $1 AND session_id = ANY($2)",
+    )
+    .bind::<SqlUuid, _>(org)
+    .bind::<Array<Text>, _>(sessions)
+    .load(tx)
+    .await?;
+    rows.into_iter()
+        .map(|r| Ok((r.session_id, decode(r.state)?)))
+        .collect()
+}
+
+/// The kept states of these runs `(session, run)` of `org`.
+pub async fn load_runs(
+    tx: &mut AsyncPgConnection,
+    org: Uuid,
+    runs: &[(String, String)],
+) -> Result<HashMap<(String, String), RunState>> {
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Text)]
+        session_id: String,
+        #[diesel(sql_type = Text)]
+        run_id: String,
+        #[diesel(sql_type = Jsonb)]
+        state: serde_json::Value,
+    }
+    let (sessions, ids): (Vec<&str>, Vec<&str>) =
+        runs.iter().map(|(s, r)| (s.as_str(), r.as_str())).unzip();
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT f.session_id, f.run_id, f.state FROM unnest($2::text[], $3::text[]) AS k(s, r)
+         JOIN run_folds f ON f.org_id = $1 AND f.session_id = k.s AND f.run_id = k.r",
+    )
+    .bind::<SqlUuid, _>(org)
+    .bind::<Array<Text>, _>(&sessions)
+    .bind::<Array<Text>, _>(&ids)
+    .load(tx)
+    .await?;
+    rows.into_iter()
+        .map(|r| Ok(((r.session_id, r.run_id), decode(r.state)?)))
+        .collect()
+}
+
+#[derive(Serialize)]
+struct SessionRow<'a> {
+    org_id: Uuid,
+    session_id: &'a str,
+    state: &'a SessionState,
+}
+
+#[derive(Serialize)]
+struct RunRow<'a> {
+    org_id: Uuid,
+    session_id: &'a str,
+    run_id: &'a str,
+    state: &'a RunState,
+}
+
+/// Keeps these states, replacing what was kept.
+pub async fn store(
+    tx: &mut AsyncPgConnection,
+    org: Uuid,
+    sessions: &BTreeMap<String, SessionState>,
+    runs: &BTreeMap<(String, String), RunState>,
+) -> Result<()> {
+    let rows: Vec<SessionRow> = sessions
+        .iter()
+        .map(|(session_id, state)| SessionRow {
+            org_id: org,
+            session_id,
+            state,
+        })
+        .collect();
+    write_rows(
+        tx,
+        "INSERT INTO session_folds (org_id, session_id, state)
+         SELECT * FROM jsonb_to_recordset($1) AS x(org_id uuid, session_id text, state jsonb)
+         ON CONFLICT (org_id, session_id) DO UPDATE SET state = excluded.state",
+        &rows,
+    )
+    .await?;
+    let rows: Vec<RunRow> = runs
+        .iter()
+        .map(|((session_id, run_id), state)| RunRow {
+            org_id: org,
+            session_id,
+            run_id,
+            state,
+        })
+        .collect();
+    write_rows(
+        tx,
+        "INSERT INTO run_folds (org_id, session_id, run_id, state)
+         SELECT * FROM jsonb_to_recordset($1) AS x(org_id uuid, session_id text, run_id text, state jsonb)
+         ON CONFLICT (org_id, session_id, run_id) DO UPDATE SET state = excluded.state",
+        &rows,
+    )
+    .await
+}
