@@ -148,6 +148,9 @@ async fn delivery(
             handoff: None,
             attributes: None,
             user: None,
+            model_call: None,
+            tool: None,
+            code: None,
         };
         let outcome = ingest(&bench.db, &OrgScope::All, &[event], chrono::Utc::now()).await?;
         *sent_at.lock().await = Some(Instant::now());

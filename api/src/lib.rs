@@ -11,6 +11,8 @@ pub mod graphql;
 pub mod http;
 pub mod logging;
 pub mod metrics;
+pub mod otlp;
+pub mod produce;
 pub mod storage;
 
 pub use http::{router, AppState};

@@ -5,6 +5,7 @@ mod harness;
 
 mod admin_keys;
 mod admin_members;
+mod agents;
 mod auth;
 mod demo;
 mod docs;

@@ -16,6 +16,9 @@ pub enum EventType {
     RunFinished,
     SessionHandoff,
     SessionEnded,
+    ModelCall,
+    ToolCall,
+    CodeChange,
 }
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -41,6 +44,21 @@ pub enum ErrorCategory {
     Model,
     Timeout,
     Other,
+}
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "domain::ToolDecision")]
+pub enum ToolDecision {
+    Accepted,
+    Rejected,
+}
+
+/// Where a run's cost comes from.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum CostSource {
+    Reported,
+    Estimated,
+    Unpriced,
 }
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -75,6 +93,49 @@ pub struct EventInput {
     pub attributes: Option<Json<serde_json::Value>>,
     /// Optional profile of the user (email, name); the last write wins.
     pub user: Option<UserProfileInput>,
+    /// Required for MODEL_CALL.
+    pub model_call: Option<ModelCallInput>,
+    /// Required for TOOL_CALL.
+    pub tool: Option<ToolCallInput>,
+    /// Required for CODE_CHANGE.
+    pub code: Option<CodeChangeInput>,
+}
+
+/// One request to a model. runId, when present, ties it to a run of the session.
+#[derive(InputObject, Clone, Debug)]
+pub struct ModelCallInput {
+    pub model: String,
+    /// Input not read from or written to a cache.
+    pub input_tokens: Option<i32>,
+    /// Reasoning tokens included.
+    pub output_tokens: Option<i32>,
+    pub cache_read_tokens: Option<i32>,
+    pub cache_creation_tokens: Option<i32>,
+    /// As the producer reports it; absent: priced from the model price table.
+    pub cost_usd: Option<String>,
+    pub duration_ms: Option<i32>,
+    /// Set when the call failed for good (after the producer's retries).
+    pub error: Option<String>,
+    pub error_category: Option<ErrorCategory>,
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct ToolCallInput {
+    pub name: String,
+    /// Null: not run (e.g. rejected).
+    pub success: Option<bool>,
+    pub duration_ms: Option<i32>,
+    /// The permission decision, when one was made.
+    pub decision: Option<ToolDecision>,
+    pub error: Option<String>,
+}
+
+#[derive(InputObject, Clone, Debug)]
+pub struct CodeChangeInput {
+    pub lines_added: Option<i32>,
+    pub lines_removed: Option<i32>,
+    pub commits: Option<i32>,
+    pub pull_requests: Option<i32>,
 }
 
 #[derive(InputObject, Clone, Debug)]
@@ -141,6 +202,30 @@ impl From<EventInput> for domain::EventInput {
             user: e.user.map(|u| domain::UserProfileInput {
                 email: u.email,
                 name: u.name,
+            }),
+            model_call: e.model_call.map(|c| domain::ModelCallInput {
+                model: c.model,
+                input_tokens: c.input_tokens,
+                output_tokens: c.output_tokens,
+                cache_read_tokens: c.cache_read_tokens,
+                cache_creation_tokens: c.cache_creation_tokens,
+                cost_usd: c.cost_usd,
+                duration_ms: c.duration_ms,
+                error: c.error,
+                error_category: c.error_category.map(Into::into),
+            }),
+            tool: e.tool.map(|t| domain::ToolCallInput {
+                name: t.name,
+                success: t.success,
+                duration_ms: t.duration_ms,
+                decision: t.decision.map(Into::into),
+                error: t.error,
+            }),
+            code: e.code.map(|c| domain::CodeChangeInput {
+                lines_added: c.lines_added,
+                lines_removed: c.lines_removed,
+                commits: c.commits,
+                pull_requests: c.pull_requests,
             }),
         }
     }

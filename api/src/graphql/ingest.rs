@@ -3,18 +3,13 @@
 use agentmon_core::event::{EventInput, Rejection};
 
 use super::event_input;
-use agentmon_core::ingest::{ingest, IngestOutcome};
+use agentmon_core::ingest::IngestOutcome;
 use async_graphql::{Context, Object, SimpleObject};
 use uuid::Uuid;
 
-use std::collections::BTreeMap;
-
-use agentmon_core::auth::ProducerPrincipal;
-use agentmon_core::event::MAX_EVENTS_PER_CALL;
-use agentmon_core::Error;
-
 use super::context::{db, GqlResult, RequestContext};
 use super::RateLimits;
+use crate::produce::produce;
 
 #[derive(SimpleObject)]
 pub struct IngestResult {
@@ -61,35 +56,6 @@ fn count(n: usize) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 
-/// The call's events against the budget of each org they name, before
-/// anything is stored: a refused call stores nothing. An org's budget is
-/// shared by all its producers, so making more keys buys no more. A call
-/// with no event the producer may write (empty, or naming only orgs outside
-/// its scope, rejected one by one) still costs: one request of the
-/// producer's request budget.
-async fn take_budget(
-    rates: &RateLimits,
-    producer: &ProducerPrincipal,
-    events: &[EventInput],
-) -> Result<(), Error> {
-    let mut per_org: BTreeMap<&str, u32> = BTreeMap::new();
-    for event in events.iter().take(MAX_EVENTS_PER_CALL) {
-        if producer.scope.allows(&event.org) {
-            *per_org.entry(event.org.as_str()).or_default() += 1;
-        }
-    }
-    if per_org.is_empty() {
-        return rates
-            .requests
-            .take(&format!("producer:{}", producer.id), 1)
-            .await;
-    }
-    for (org, n) in per_org {
-        rates.ingest.take(&format!("org:{org}"), n).await?;
-    }
-    Ok(())
-}
-
 #[derive(Default)]
 pub struct IngestMutation;
 
@@ -103,16 +69,9 @@ impl IngestMutation {
     ) -> async_graphql::Result<IngestResult> {
         let events: Vec<EventInput> = events.into_iter().map(Into::into).collect();
         let producer = RequestContext::of(ctx)?.producer().gql()?;
-        take_budget(ctx.data::<RateLimits>()?, producer, &events)
+        let outcome = produce(db(ctx)?, ctx.data::<RateLimits>()?, producer, &events)
             .await
             .gql()?;
-        let outcome = ingest(db(ctx)?, &producer.scope, &events, chrono::Utc::now())
-            .await
-            .gql()?;
-        metrics::counter!("agentmon_ingested_events_total").increment(outcome.accepted as u64);
-        metrics::counter!("agentmon_duplicate_events_total").increment(outcome.duplicates as u64);
-        metrics::counter!("agentmon_rejected_events_total")
-            .increment(outcome.rejected.len() as u64);
         Ok(outcome.into())
     }
 }

@@ -81,6 +81,56 @@ impl KpisObject {
     async fn duration_p99_ms(&self) -> Option<f64> {
         self.0.duration_p99_ms
     }
+    /// Model calls (SPEC section 11), failed for good or not.
+    async fn model_calls(&self) -> i32 {
+        int(self.0.sums.model_calls)
+    }
+    /// Model calls that failed for good, after the producer's retries.
+    async fn failed_model_calls(&self) -> i32 {
+        int(self.0.sums.failed_model_calls)
+    }
+    async fn cache_read_tokens(&self) -> f64 {
+        self.0.sums.cache_read_tokens as f64
+    }
+    async fn cache_creation_tokens(&self) -> f64 {
+        self.0.sums.cache_creation_tokens as f64
+    }
+    /// Cache-read tokens over all input tokens (uncached, read and
+    /// created); null when all are 0.
+    async fn cache_hit_rate(&self) -> Option<f64> {
+        self.0.sums.cache_hit_rate()
+    }
+    /// The part of `costUsd` priced by agentmon, not reported by the producer.
+    async fn estimated_cost_usd(&self) -> String {
+        money(self.0.sums.estimated_cost_usd)
+    }
+    /// Model calls with neither a reported cost nor a price: counted at 0.
+    async fn unpriced_model_calls(&self) -> i32 {
+        int(self.0.sums.unpriced_model_calls)
+    }
+    async fn tool_calls(&self) -> i32 {
+        int(self.0.sums.tool_calls)
+    }
+    /// Tool calls that ran and did not succeed.
+    async fn failed_tool_calls(&self) -> i32 {
+        int(self.0.sums.failed_tool_calls)
+    }
+    /// Tool calls whose permission was refused.
+    async fn rejected_tool_calls(&self) -> i32 {
+        int(self.0.sums.rejected_tool_calls)
+    }
+    async fn lines_added(&self) -> f64 {
+        self.0.sums.lines_added as f64
+    }
+    async fn lines_removed(&self) -> f64 {
+        self.0.sums.lines_removed as f64
+    }
+    async fn commits(&self) -> i32 {
+        int(self.0.sums.commits)
+    }
+    async fn pull_requests(&self) -> i32 {
+        int(self.0.sums.pull_requests)
+    }
     /// Failed runs by category, all four in enum order, zeros included.
     async fn errors_by_category(&self) -> Vec<FailureCount> {
         [

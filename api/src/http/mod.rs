@@ -10,7 +10,8 @@
 //!   with `connections` counting each user's open ones;
 //! - `export`: the CSV and JSON-lines downloads;
 //! - `health`: `/healthz`, `/readyz`, `/metrics`;
-//! - `static_files` and `assets`: the dashboard and GraphiQL.
+//! - `static_files` and `assets`: the dashboard and GraphiQL;
+//! - the OpenTelemetry receiver's routes come from [`crate::otlp`].
 
 pub mod assets;
 mod connections;
@@ -65,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .route("/export/sessions.csv", get(export::sessions_csv))
         .route("/export/users.csv", get(export::users_csv))
         .route("/export/user.jsonl", get(export::user_jsonl))
+        .merge(crate::otlp::routes())
         .merge(static_files::routes())
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(

@@ -6,6 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::agents::{CodeChangeInput, ModelCallInput, ToolCallInput};
+
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum EventType {
@@ -15,6 +17,9 @@ pub enum EventType {
     RunFinished,
     SessionHandoff,
     SessionEnded,
+    ModelCall,
+    ToolCall,
+    CodeChange,
 }
 
 impl EventType {
@@ -26,6 +31,9 @@ impl EventType {
             EventType::RunFinished => "RUN_FINISHED",
             EventType::SessionHandoff => "SESSION_HANDOFF",
             EventType::SessionEnded => "SESSION_ENDED",
+            EventType::ModelCall => "MODEL_CALL",
+            EventType::ToolCall => "TOOL_CALL",
+            EventType::CodeChange => "CODE_CHANGE",
         }
     }
 }
@@ -138,6 +146,15 @@ pub struct EventInput {
     /// Optional profile of the user (email, name); the last write wins.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<UserProfileInput>,
+    /// Required for MODEL_CALL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_call: Option<ModelCallInput>,
+    /// Required for TOOL_CALL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool: Option<ToolCallInput>,
+    /// Required for CODE_CHANGE.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<CodeChangeInput>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -202,6 +219,9 @@ impl EventInput {
         put("handoff", serde_json::to_value(&self.handoff));
         put("attributes", serde_json::to_value(&self.attributes));
         put("user", serde_json::to_value(&self.user));
+        put("modelCall", serde_json::to_value(&self.model_call));
+        put("tool", serde_json::to_value(&self.tool));
+        put("code", serde_json::to_value(&self.code));
         serde_json::Value::Object(payload)
     }
 }

@@ -61,6 +61,17 @@ pub fn validate(event: &EventInput, now: DateTime<Utc>) -> Result<(), String> {
         EventType::SessionHandoff if event.handoff.is_none() => {
             return Err("handoff is required for SESSION_HANDOFF: give handoff { target }".into());
         }
+        EventType::ModelCall if event.model_call.is_none() => {
+            return Err("modelCall is required for MODEL_CALL: give modelCall { model, inputTokens, outputTokens, … }".into());
+        }
+        EventType::ToolCall if event.tool.is_none() => {
+            return Err(
+                "tool is required for TOOL_CALL: give tool { name, success, decision, … }".into(),
+            );
+        }
+        EventType::CodeChange if event.code.is_none() => {
+            return Err("code is required for CODE_CHANGE: give code { linesAdded, linesRemoved, commits, pullRequests }".into());
+        }
         _ => {}
     }
     if event.event_type == EventType::RunFinished {
@@ -82,14 +93,7 @@ pub fn validate(event: &EventInput, now: DateTime<Utc>) -> Result<(), String> {
         non_negative("run.inputTokens", run.input_tokens)?;
         non_negative("run.outputTokens", run.output_tokens)?;
         non_negative("run.durationMs", run.duration_ms)?;
-        if let Some(cost) = &run.cost_usd {
-            if !COST.is_match(cost) {
-                return Err(format!(
-                    "run.costUsd must be a non-negative decimal string with at most 9 fractional \
-                     digits, such as \"0.001234\"; got {cost:?}"
-                ));
-            }
-        }
+        check_cost("run.costUsd", run.cost_usd.as_deref())?;
         max_chars("run.model", run.model.as_deref(), MAX_ID_CHARS)?;
         max_chars(
             "run.errorMessage",
@@ -100,6 +104,7 @@ pub fn validate(event: &EventInput, now: DateTime<Utc>) -> Result<(), String> {
     if let Some(message) = &event.message {
         max_chars("message.text", message.text.as_deref(), MAX_TEXT_CHARS)?;
     }
+    check_agent_parts(event)?;
     if let Some(user) = &event.user {
         max_chars("user.email", user.email.as_deref(), MAX_ID_CHARS)?;
         max_chars("user.name", user.name.as_deref(), MAX_ID_CHARS)?;
@@ -149,6 +154,46 @@ fn no_nul_character(event: &EventInput) -> Result<(), String> {
             "{field} holds a NUL character (\\u0000), which cannot be stored; remove it"
         )),
         None => Ok(()),
+    }
+}
+
+/// The parts of MODEL_CALL, TOOL_CALL and CODE_CHANGE events.
+fn check_agent_parts(event: &EventInput) -> Result<(), String> {
+    if let Some(call) = &event.model_call {
+        check_id("modelCall.model", Some(&call.model))?;
+        non_negative("modelCall.inputTokens", call.input_tokens)?;
+        non_negative("modelCall.outputTokens", call.output_tokens)?;
+        non_negative("modelCall.cacheReadTokens", call.cache_read_tokens)?;
+        non_negative("modelCall.cacheCreationTokens", call.cache_creation_tokens)?;
+        non_negative("modelCall.durationMs", call.duration_ms)?;
+        check_cost("modelCall.costUsd", call.cost_usd.as_deref())?;
+        max_chars(
+            "modelCall.error",
+            call.error.as_deref(),
+            MAX_SHORT_TEXT_CHARS,
+        )?;
+    }
+    if let Some(tool) = &event.tool {
+        check_id("tool.name", Some(&tool.name))?;
+        non_negative("tool.durationMs", tool.duration_ms)?;
+        max_chars("tool.error", tool.error.as_deref(), MAX_SHORT_TEXT_CHARS)?;
+    }
+    if let Some(code) = &event.code {
+        non_negative("code.linesAdded", code.lines_added)?;
+        non_negative("code.linesRemoved", code.lines_removed)?;
+        non_negative("code.commits", code.commits)?;
+        non_negative("code.pullRequests", code.pull_requests)?;
+    }
+    Ok(())
+}
+
+fn check_cost(field: &str, cost: Option<&str>) -> Result<(), String> {
+    match cost {
+        Some(cost) if !COST.is_match(cost) => Err(format!(
+            "{field} must be a non-negative decimal string with at most 9 fractional \
+             digits, such as \"0.001234\"; got {cost:?}"
+        )),
+        _ => Ok(()),
     }
 }
 

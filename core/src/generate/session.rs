@@ -78,6 +78,9 @@ pub fn generate(
         handoff: None,
         attributes: None,
         user: None,
+        model_call: None,
+        tool: None,
+        code: None,
     };
 
     let mut events = Vec::new();

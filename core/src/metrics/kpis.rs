@@ -10,6 +10,7 @@ use super::sketch;
 /// and `user_daily`): what a session contributes to its days, and their
 /// sums over a range for an org, a user or every org.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Sums {
     pub event_count: i64,
     pub sessions: i64,
@@ -28,11 +29,25 @@ pub struct Sums {
     pub failed_model: i64,
     pub failed_timeout: i64,
     pub failed_other: i64,
+    pub model_calls: i64,
+    pub failed_model_calls: i64,
+    pub cache_read_tokens: i64,
+    pub cache_creation_tokens: i64,
+    /// The part of `cost_usd` priced by agentmon.
+    pub estimated_cost_usd: Decimal,
+    pub unpriced_model_calls: i64,
+    pub tool_calls: i64,
+    pub failed_tool_calls: i64,
+    pub rejected_tool_calls: i64,
+    pub lines_added: i64,
+    pub lines_removed: i64,
+    pub commits: i64,
+    pub pull_requests: i64,
 }
 
 impl Sums {
     /// The rollup columns, in the order of the fields.
-    pub const COLUMNS: [&'static str; 17] = [
+    pub const COLUMNS: [&'static str; 30] = [
         "event_count",
         "sessions",
         "session_runs",
@@ -50,7 +65,23 @@ impl Sums {
         "failed_model",
         "failed_timeout",
         "failed_other",
+        "model_calls",
+        "failed_model_calls",
+        "cache_read_tokens",
+        "cache_creation_tokens",
+        "estimated_cost_usd",
+        "unpriced_model_calls",
+        "tool_calls",
+        "failed_tool_calls",
+        "rejected_tool_calls",
+        "lines_added",
+        "lines_removed",
+        "commits",
+        "pull_requests",
     ];
+
+    /// The columns that hold money (numeric); every other one is a count.
+    pub const MONEY: [&'static str; 2] = ["cost_usd", "estimated_cost_usd"];
 
     /// Failed runs by category: TOOL, MODEL, TIMEOUT, OTHER.
     pub fn failed_by_category(&self) -> [i64; 4] {
@@ -81,6 +112,19 @@ impl Sums {
         self.failed_model += sign * other.failed_model;
         self.failed_timeout += sign * other.failed_timeout;
         self.failed_other += sign * other.failed_other;
+        self.model_calls += sign * other.model_calls;
+        self.failed_model_calls += sign * other.failed_model_calls;
+        self.cache_read_tokens += sign * other.cache_read_tokens;
+        self.cache_creation_tokens += sign * other.cache_creation_tokens;
+        self.estimated_cost_usd += Decimal::from(sign) * other.estimated_cost_usd;
+        self.unpriced_model_calls += sign * other.unpriced_model_calls;
+        self.tool_calls += sign * other.tool_calls;
+        self.failed_tool_calls += sign * other.failed_tool_calls;
+        self.rejected_tool_calls += sign * other.rejected_tool_calls;
+        self.lines_added += sign * other.lines_added;
+        self.lines_removed += sign * other.lines_removed;
+        self.commits += sign * other.commits;
+        self.pull_requests += sign * other.pull_requests;
     }
 
     pub fn is_zero(&self) -> bool {
@@ -112,6 +156,15 @@ impl Sums {
         ratio(self.iterated, self.handed_off)
     }
 
+    /// Tokens read from a cache over all input tokens (uncached, read and
+    /// written); `None` when there are none.
+    pub fn cache_hit_rate(&self) -> Option<f64> {
+        ratio(
+            self.cache_read_tokens,
+            self.input_tokens + self.cache_read_tokens + self.cache_creation_tokens,
+        )
+    }
+
     pub fn total_tokens(&self) -> i64 {
         self.input_tokens + self.output_tokens
     }
@@ -137,6 +190,9 @@ pub struct Kpis {
     pub duration_p95_ms: Option<f64>,
     pub duration_p99_ms: Option<f64>,
     pub failed_by_category: [i64; 4],
+    /// The sums these figures come from: model calls, tools and code
+    /// (SPEC section 11) are read from here.
+    pub sums: Sums,
 }
 
 /// Succeeded over succeeded and failed runs; `None` when both are 0. The
@@ -180,6 +236,7 @@ impl Kpis {
             duration_p95_ms: sketch::quantile(buckets, 0.95),
             duration_p99_ms: sketch::quantile(buckets, 0.99),
             failed_by_category: sums.failed_by_category(),
+            sums: *sums,
         }
     }
 }

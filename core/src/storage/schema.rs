@@ -152,6 +152,8 @@ diesel::table! {
 }
 
 diesel::table! {
+    // Also: agent, model_calls, … pull_requests (migration 2026-12-04-000002), read
+    // with SQL: a table! of more than 32 columns would need a larger diesel feature.
     sessions (org_id, session_id) {
         org_id -> Uuid,
         session_id -> Text,
@@ -193,6 +195,12 @@ diesel::table! {
         input_tokens -> Int8,
         output_tokens -> Int8,
         cost_usd -> Numeric,
+        model_calls -> Int4,
+        failed_model_calls -> Int4,
+        cache_read_tokens -> Int8,
+        cache_creation_tokens -> Int8,
+        tool_calls -> Int4,
+        cost_source -> Text,
     }
 }
 

@@ -28,7 +28,7 @@ pub fn increment_sql(
     )
 }
 
-/// Figure columns with their SQL types: `cost_usd` is numeric, every
+/// Figure columns with their SQL types: money (`…cost_usd`) is numeric, every
 /// other figure a count.
 pub fn figure_columns(columns: &[&'static str]) -> Vec<(&'static str, &'static str)> {
     columns
@@ -36,7 +36,7 @@ pub fn figure_columns(columns: &[&'static str]) -> Vec<(&'static str, &'static s
         .map(|c| {
             (
                 *c,
-                if *c == "cost_usd" {
+                if c.ends_with("cost_usd") {
                     "numeric"
                 } else {
                     "bigint"

@@ -6,8 +6,8 @@
 use std::collections::{BTreeMap, HashSet};
 
 use agentmon_core::event::{
-    ErrorCategory, EventType, HandoffInput, HandoffTarget, MessageInput, MessageRole, RunInput,
-    RunStatus,
+    CodeChangeInput, ErrorCategory, EventType, HandoffInput, HandoffTarget, MessageInput,
+    MessageRole, ModelCallInput, RunInput, RunStatus, ToolCallInput, ToolDecision,
 };
 use agentmon_core::storage::models::event::{Payload, StoredEvent};
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -27,7 +27,7 @@ fn stored(i: usize, spec: &Spec) -> StoredEvent {
     let base: DateTime<Utc> = Utc.with_ymd_and_hms(2026, 3, 29, 0, 30, 0).unwrap();
     let mut payload = Payload::default();
     let run_id = Some(format!("r{}", run % 5));
-    let (event_type, run_id) = match kind % 6 {
+    let (event_type, run_id) = match kind % 9 {
         0 => (EventType::SessionStarted, None),
         1 => {
             let role = if detail % 2 == 0 {
@@ -77,6 +77,44 @@ fn stored(i: usize, spec: &Spec) -> StoredEvent {
             };
             payload.handoff = Some(HandoffInput { target });
             (EventType::SessionHandoff, None)
+        }
+        6 => {
+            payload.model_call = Some(ModelCallInput {
+                model: format!("m{}", detail % 3),
+                input_tokens: Some(i32::from(detail)),
+                output_tokens: Some(i32::from(detail % 7)),
+                cache_read_tokens: (detail % 2 == 0).then_some(i32::from(detail) * 2),
+                cache_creation_tokens: Some(i32::from(detail % 5)),
+                cost_usd: (detail % 4 != 0).then(|| format!("0.{:0>4}", detail)),
+                duration_ms: Some(i32::from(detail)),
+                error: (detail % 9 == 0).then(|| "overloaded".into()),
+                error_category: None,
+            });
+            // Some calls belong to no run.
+            (EventType::ModelCall, run_id.filter(|_| detail % 3 != 0))
+        }
+        7 => {
+            payload.tool = Some(ToolCallInput {
+                name: format!("t{}", detail % 2),
+                success: [None, Some(true), Some(false)][usize::from(detail % 3)],
+                duration_ms: Some(i32::from(detail)),
+                decision: [
+                    None,
+                    Some(ToolDecision::Accepted),
+                    Some(ToolDecision::Rejected),
+                ][usize::from(detail % 3)],
+                error: None,
+            });
+            (EventType::ToolCall, run_id.filter(|_| detail % 2 == 0))
+        }
+        8 => {
+            payload.code = Some(CodeChangeInput {
+                lines_added: Some(i32::from(detail)),
+                lines_removed: Some(i32::from(detail % 11)),
+                commits: Some(i32::from(detail % 2)),
+                pull_requests: Some(i32::from(detail % 3 == 0)),
+            });
+            (EventType::CodeChange, None)
         }
         _ => (EventType::MessageSent, None),
     };
@@ -141,7 +179,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
     #[test]
     fn taking_batches_in_any_order_equals_folding_everything(
-        specs in prop::collection::vec((0u8..6, 0i64..2_880, 0u8..5, 0u8..3, prop::option::of((0u8..3, 0u8..4)), 0u16..400), 1..60),
+        specs in prop::collection::vec((0u8..9, 0i64..2_880, 0u8..5, 0u8..3, prop::option::of((0u8..3, 0u8..4)), 0u16..400), 1..60),
         order in any::<prop::sample::Index>(),
         resend in prop::collection::vec(any::<prop::sample::Index>(), 0..10),
         cuts in prop::collection::vec(1usize..8, 1..30),

@@ -8,6 +8,7 @@
 //! same per event as a short one. [`SessionFold::of`] folds a whole history
 //! at once (a first projection without state, a replay).
 
+mod agents;
 mod day;
 mod handoff;
 mod run;
@@ -108,6 +109,12 @@ impl SessionFold {
     /// Sum of the durations of finished runs (a missing duration counts 0).
     pub fn active_time_ms(&self) -> i64 {
         self.totals.active_ms
+    }
+
+    /// The producing agent: the attribute `agent` (the OpenTelemetry
+    /// receiver sets it from `service.name`).
+    pub fn agent(&self) -> Option<&str> {
+        self.attributes.get("agent").and_then(|v| v.as_str())
     }
 
     /// At least one handoff to the user's own machine.

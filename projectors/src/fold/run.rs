@@ -17,7 +17,9 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::agents;
 use super::day::day_of;
+use super::totals::RunFigures;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunFold {
@@ -31,9 +33,27 @@ pub struct RunFold {
     pub duration_ms: Option<i64>,
     pub error_category: Option<ErrorCategory>,
     pub error_message: Option<String>,
+    /// Usage: from the run's model calls when it has any, else from its finish.
     pub input_tokens: i64,
     pub output_tokens: i64,
     pub cost: Decimal,
+    /// The sums of the run's model calls.
+    pub calls: RunFigures,
+    pub tool_calls: i64,
+}
+
+impl RunFold {
+    /// `UNPRICED` when a call had neither a reported cost nor a price,
+    /// `ESTIMATED` when agentmon priced a part, else `REPORTED`.
+    pub fn cost_source(&self) -> &'static str {
+        if self.calls.unpriced_model_calls > 0 {
+            "UNPRICED"
+        } else if !self.calls.estimated_cost_usd.is_zero() {
+            "ESTIMATED"
+        } else {
+            "REPORTED"
+        }
+    }
 }
 
 /// A value and the (occurredAt, eventId) of the event it came from.
@@ -78,6 +98,9 @@ impl<T> Stamped<T> {
 pub struct RunState {
     pub start: Option<Stamped<Option<String>>>,
     pub finish: Option<Stamped<RunInput>>,
+    /// The sums of its model calls, and its tool calls.
+    #[serde(default)]
+    pub calls: RunFigures,
 }
 
 impl RunState {
@@ -92,8 +115,23 @@ impl RunState {
                 let usage = event.payload.run.clone().unwrap_or_default();
                 Stamped::keep_later(&mut self.finish, Stamped::of(event, usage));
             }
+            EventType::ModelCall => {
+                if let Some(call) = &event.payload.model_call {
+                    self.calls.add(&agents::of_call(call), 1);
+                }
+            }
+            EventType::ToolCall => {
+                if let Some(tool) = &event.payload.tool {
+                    self.calls.add(&agents::of_tool(tool), 1);
+                }
+            }
             _ => {}
         }
+    }
+
+    /// Whether the run has begun or ended: calls alone make no run.
+    pub fn exists(&self) -> bool {
+        self.start.is_some() || self.finish.is_some()
     }
 
     /// Whether an event of this kind changes a run.
@@ -101,7 +139,10 @@ impl RunState {
         event.run_id.is_some()
             && matches!(
                 event.event_type,
-                EventType::RunStarted | EventType::RunFinished
+                EventType::RunStarted
+                    | EventType::RunFinished
+                    | EventType::ModelCall
+                    | EventType::ToolCall
             )
     }
 
@@ -119,9 +160,11 @@ impl RunState {
             duration_ms: None,
             error_category: None,
             error_message: None,
-            input_tokens: 0,
-            output_tokens: 0,
-            cost: Decimal::ZERO,
+            input_tokens: self.calls.input_tokens,
+            output_tokens: self.calls.output_tokens,
+            cost: self.calls.cost_usd,
+            calls: self.calls,
+            tool_calls: self.calls.tool_calls,
         };
         let Some(finish) = &self.finish else {
             return run;
@@ -139,6 +182,10 @@ impl RunState {
         if run.status == RunStatus::Failed {
             run.error_category = Some(usage.error_category.unwrap_or(ErrorCategory::Other));
             run.error_message = usage.error_message.clone();
+        }
+        if self.calls.model_calls > 0 {
+            // Usage comes from the calls: the finish's is not counted twice.
+            return run;
         }
         run.input_tokens = usage.input_tokens.map(i64::from).unwrap_or(0);
         run.output_tokens = usage.output_tokens.map(i64::from).unwrap_or(0);

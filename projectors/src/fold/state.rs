@@ -11,6 +11,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::agents;
 use super::day::day_of;
 use super::handoff::{take_handoffs, HandoffFold};
 use super::run::{RunFold, RunState, Stamped};
@@ -85,6 +86,7 @@ impl SessionState {
                     }
                 }
             }
+            self.take_agent_parts(event, tz);
             if let Some(id) = event
                 .run_id
                 .as_deref()
@@ -97,17 +99,46 @@ impl SessionState {
         let mut changed = BTreeMap::new();
         for (id, run_events) in touched {
             let state = runs.entry(id.to_string()).or_default();
-            if state.start.is_some() || state.finish.is_some() {
+            if state.exists() {
                 self.totals.add(&state.fold(id, tz), -1);
             }
             for event in run_events {
                 state.take(event);
             }
-            let run = state.fold(id, tz);
-            self.totals.add(&run, 1);
-            changed.insert(id.to_string(), run);
+            // Calls of a run not yet started count for the session alone.
+            if state.exists() {
+                let run = state.fold(id, tz);
+                self.totals.add(&run, 1);
+                changed.insert(id.to_string(), run);
+            }
         }
         changed
+    }
+
+    /// A model call's usage counts on its day under its model, whatever its
+    /// run; tool calls and code changes on their day.
+    fn take_agent_parts(&mut self, event: &StoredEvent, tz: Tz) {
+        let day = day_of(event.occurred_at, tz);
+        let p = &event.payload;
+        match event.event_type {
+            EventType::ModelCall => {
+                if let Some(call) = &p.model_call {
+                    self.totals
+                        .add_on(day, Some(&call.model), &agents::of_call(call));
+                }
+            }
+            EventType::ToolCall => {
+                if let Some(tool) = &p.tool {
+                    self.totals.add_on(day, None, &agents::of_tool(tool));
+                }
+            }
+            EventType::CodeChange => {
+                if let Some(code) = &p.code {
+                    self.totals.add_on(day, None, &agents::of_code(code));
+                }
+            }
+            _ => {}
+        }
     }
 
     /// The session as the projectors see it, with `runs` the runs that changed.

@@ -15,8 +15,10 @@ use super::run::RunFold;
 /// The model of a run that names none.
 pub const NO_MODEL: &str = "(none)";
 
-/// Figures of the finished runs of one (day, model).
+/// Additive figures of one (day, model): finished runs, and model calls;
+/// of one day: tool calls and code changes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RunFigures {
     pub runs: i64,
     pub succeeded: i64,
@@ -29,6 +31,19 @@ pub struct RunFigures {
     pub cost_usd: Decimal,
     pub input_tokens: i64,
     pub output_tokens: i64,
+    pub model_calls: i64,
+    pub failed_model_calls: i64,
+    pub cache_read_tokens: i64,
+    pub cache_creation_tokens: i64,
+    pub estimated_cost_usd: Decimal,
+    pub unpriced_model_calls: i64,
+    pub tool_calls: i64,
+    pub failed_tool_calls: i64,
+    pub rejected_tool_calls: i64,
+    pub lines_added: i64,
+    pub lines_removed: i64,
+    pub commits: i64,
+    pub pull_requests: i64,
 }
 
 impl RunFigures {
@@ -45,16 +60,35 @@ impl RunFigures {
         self.cost_usd = (self.cost_usd + Decimal::from(sign) * other.cost_usd).normalize();
         self.input_tokens += sign * other.input_tokens;
         self.output_tokens += sign * other.output_tokens;
+        self.model_calls += sign * other.model_calls;
+        self.failed_model_calls += sign * other.failed_model_calls;
+        self.cache_read_tokens += sign * other.cache_read_tokens;
+        self.cache_creation_tokens += sign * other.cache_creation_tokens;
+        self.estimated_cost_usd =
+            (self.estimated_cost_usd + Decimal::from(sign) * other.estimated_cost_usd).normalize();
+        self.unpriced_model_calls += sign * other.unpriced_model_calls;
+        self.tool_calls += sign * other.tool_calls;
+        self.failed_tool_calls += sign * other.failed_tool_calls;
+        self.rejected_tool_calls += sign * other.rejected_tool_calls;
+        self.lines_added += sign * other.lines_added;
+        self.lines_removed += sign * other.lines_removed;
+        self.commits += sign * other.commits;
+        self.pull_requests += sign * other.pull_requests;
     }
 
+    /// What a finished run adds on the day it finished: its outcome, and its
+    /// usage when it has no model calls (a run with calls takes its usage
+    /// from them, each on its own day).
     fn of(run: &RunFold) -> RunFigures {
         let mut f = RunFigures {
             runs: 1,
-            cost_usd: run.cost,
-            input_tokens: run.input_tokens,
-            output_tokens: run.output_tokens,
             ..RunFigures::default()
         };
+        if run.calls.model_calls == 0 {
+            f.cost_usd = run.cost;
+            f.input_tokens = run.input_tokens;
+            f.output_tokens = run.output_tokens;
+        }
         match run.status {
             RunStatus::Succeeded => f.succeeded = 1,
             RunStatus::Failed => {
@@ -99,6 +133,9 @@ pub struct RunTotals {
     pub durations: BTreeMap<NaiveDate, BTreeMap<i32, i64>>,
     /// Sum of the durations of finished runs (a missing one counts 0).
     pub active_ms: i64,
+    /// Tool calls and code changes per day.
+    #[serde(default)]
+    pub activity: BTreeMap<NaiveDate, RunFigures>,
 }
 
 impl RunTotals {
@@ -128,9 +165,50 @@ impl RunTotals {
         }
     }
 
-    /// The figures of the finished runs, all days and models together.
+    /// Adds one model call (its usage, on its own day, under its model),
+    /// or a tool call or code change (on its day).
+    pub fn add_on(&mut self, day: NaiveDate, model: Option<&str>, figures: &RunFigures) {
+        let slot = match model {
+            Some(m) => self
+                .days
+                .entry(day)
+                .or_default()
+                .entry(m.to_string())
+                .or_default(),
+            None => self.activity.entry(day).or_default(),
+        };
+        slot.add(figures, 1);
+    }
+
+    /// Every figure, all days and models together: finished runs, model
+    /// calls, tools and code.
     pub fn all(&self) -> RunFigures {
-        RunFigures::sum(self.days.values().flat_map(|m| m.values()))
+        RunFigures::sum(
+            self.days
+                .values()
+                .flat_map(|m| m.values())
+                .chain(self.activity.values()),
+        )
+    }
+
+    /// The figures of one day, all models together, tools and code included.
+    pub fn on(&self, day: NaiveDate) -> RunFigures {
+        RunFigures::sum(
+            self.days
+                .get(&day)
+                .into_iter()
+                .flat_map(|m| m.values())
+                .chain(self.activity.get(&day)),
+        )
+    }
+
+    /// Every day with a figure.
+    pub fn day_keys(&self) -> std::collections::BTreeSet<NaiveDate> {
+        self.days
+            .keys()
+            .chain(self.activity.keys())
+            .copied()
+            .collect()
     }
 }
 

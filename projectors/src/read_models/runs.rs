@@ -32,21 +32,33 @@ struct Row<'a> {
     input_tokens: i64,
     output_tokens: i64,
     cost_usd: Decimal,
+    model_calls: i64,
+    failed_model_calls: i64,
+    cache_read_tokens: i64,
+    cache_creation_tokens: i64,
+    tool_calls: i64,
+    cost_source: &'static str,
 }
 
 const UPSERT: &str = "
 INSERT INTO runs AS r (org_id, run_id, session_id, user_id, status, model, started_at, finished_at,
-  day, duration_ms, error_category, error_message, input_tokens, output_tokens, cost_usd)
+  day, duration_ms, error_category, error_message, input_tokens, output_tokens, cost_usd,
+  model_calls, failed_model_calls, cache_read_tokens, cache_creation_tokens, tool_calls, cost_source)
 SELECT * FROM jsonb_to_recordset($1) AS x(org_id uuid, run_id text, session_id text, user_id text,
   status text, model text, started_at timestamptz, finished_at timestamptz, day date,
   duration_ms bigint, error_category text, error_message text, input_tokens bigint,
-  output_tokens bigint, cost_usd numeric)
+  output_tokens bigint, cost_usd numeric, model_calls int, failed_model_calls int,
+  cache_read_tokens bigint, cache_creation_tokens bigint, tool_calls int, cost_source text)
 ON CONFLICT (org_id, run_id) DO UPDATE SET
   session_id = excluded.session_id, user_id = excluded.user_id, status = excluded.status,
   model = excluded.model, started_at = excluded.started_at, finished_at = excluded.finished_at,
   day = excluded.day, duration_ms = excluded.duration_ms, error_category = excluded.error_category,
   error_message = excluded.error_message, input_tokens = excluded.input_tokens,
-  output_tokens = excluded.output_tokens, cost_usd = excluded.cost_usd";
+  output_tokens = excluded.output_tokens, cost_usd = excluded.cost_usd,
+  model_calls = excluded.model_calls, failed_model_calls = excluded.failed_model_calls,
+  cache_read_tokens = excluded.cache_read_tokens,
+  cache_creation_tokens = excluded.cache_creation_tokens, tool_calls = excluded.tool_calls,
+  cost_source = excluded.cost_source";
 
 #[async_trait]
 impl Projector for RunsProjector {
@@ -57,7 +69,10 @@ impl Projector for RunsProjector {
     fn interested_in(&self, event: &StoredEvent) -> bool {
         matches!(
             event.event_type,
-            EventType::RunStarted | EventType::RunFinished
+            EventType::RunStarted
+                | EventType::RunFinished
+                | EventType::ModelCall
+                | EventType::ToolCall
         )
     }
 
@@ -82,6 +97,12 @@ impl Projector for RunsProjector {
                     input_tokens: r.input_tokens,
                     output_tokens: r.output_tokens,
                     cost_usd: r.cost,
+                    model_calls: r.calls.model_calls,
+                    failed_model_calls: r.calls.failed_model_calls,
+                    cache_read_tokens: r.calls.cache_read_tokens,
+                    cache_creation_tokens: r.calls.cache_creation_tokens,
+                    tool_calls: r.calls.tool_calls,
+                    cost_source: r.cost_source(),
                 })
             })
             .collect();

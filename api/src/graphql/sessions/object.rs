@@ -80,6 +80,32 @@ impl SessionObject {
     async fn iterated_after_handoff(&self) -> bool {
         self.row.iterated_after_handoff
     }
+    /// The producing agent, e.g. "claude-code", "codex": the attribute
+    /// `agent`, which the OpenTelemetry receiver sets from `service.name`.
+    async fn agent(&self) -> Option<&str> {
+        self.row.agent.as_deref()
+    }
+    async fn model_calls(&self) -> i32 {
+        self.row.model_calls
+    }
+    async fn cache_read_tokens(&self) -> f64 {
+        self.row.cache_read_tokens as f64
+    }
+    async fn cache_creation_tokens(&self) -> f64 {
+        self.row.cache_creation_tokens as f64
+    }
+    async fn tool_calls(&self) -> i32 {
+        self.row.tool_calls
+    }
+    async fn failed_tool_calls(&self) -> i32 {
+        self.row.failed_tool_calls
+    }
+    async fn lines_added(&self) -> f64 {
+        self.row.lines_added as f64
+    }
+    async fn lines_removed(&self) -> f64 {
+        self.row.lines_removed as f64
+    }
     /// Merged attributes of its events, last write wins.
     async fn attributes(&self) -> async_graphql::Json<serde_json::Value> {
         async_graphql::Json(self.row.attributes.clone())

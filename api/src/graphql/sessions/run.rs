@@ -44,7 +44,29 @@ impl RunObject {
     async fn output_tokens(&self) -> f64 {
         self.0.output_tokens as f64
     }
+    /// From the run's model calls when it has any, else as its finish reported.
     async fn cost_usd(&self) -> String {
         money(self.0.cost_usd)
+    }
+    async fn model_calls(&self) -> i32 {
+        self.0.model_calls
+    }
+    async fn cache_read_tokens(&self) -> f64 {
+        self.0.cache_read_tokens as f64
+    }
+    async fn cache_creation_tokens(&self) -> f64 {
+        self.0.cache_creation_tokens as f64
+    }
+    async fn tool_calls(&self) -> i32 {
+        self.0.tool_calls
+    }
+    /// ESTIMATED when any part was priced by agentmon, UNPRICED when any
+    /// part could not be.
+    async fn cost_source(&self) -> gql::CostSource {
+        match self.0.cost_source.as_str() {
+            "ESTIMATED" => gql::CostSource::Estimated,
+            "UNPRICED" => gql::CostSource::Unpriced,
+            _ => gql::CostSource::Reported,
+        }
     }
 }

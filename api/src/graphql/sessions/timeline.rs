@@ -1,6 +1,8 @@
 //! A session's timeline: every stored event, with one line a person reads.
 
-use agentmon_core::event::{ErrorCategory, EventType, HandoffTarget, MessageRole, RunStatus};
+use agentmon_core::event::{
+    ErrorCategory, EventType, HandoffTarget, MessageRole, RunStatus, ToolDecision,
+};
 use agentmon_core::storage::models::event::StoredEvent;
 use async_graphql::SimpleObject;
 use chrono::{DateTime, Utc};
@@ -110,7 +112,69 @@ fn summary(e: &StoredEvent) -> String {
             Some(HandoffTarget::Local) => "Handed off to the user's machine".into(),
             _ => "Handed off elsewhere".into(),
         },
+        EventType::ModelCall => model_call(e),
+        EventType::ToolCall => tool_call(e),
+        EventType::CodeChange => {
+            let Some(c) = e.payload.code.as_ref() else {
+                return "Code changed".into();
+            };
+            let n = |v: Option<i32>| v.unwrap_or(0);
+            let mut parts = vec![format!(
+                "+{} −{} lines",
+                n(c.lines_added),
+                n(c.lines_removed)
+            )];
+            if n(c.commits) > 0 {
+                parts.push(format!("{} commit(s)", n(c.commits)));
+            }
+            if n(c.pull_requests) > 0 {
+                parts.push(format!("{} pull request(s)", n(c.pull_requests)));
+            }
+            format!("Code: {}", parts.join(", "))
+        }
     }
+}
+
+fn model_call(e: &StoredEvent) -> String {
+    let Some(c) = e.payload.model_call.as_ref() else {
+        return "Model call".into();
+    };
+    let n = |v: Option<i32>| v.unwrap_or(0);
+    let mut line = format!(
+        "{} call: {} in, {} out, {} cache read, {} cache written",
+        c.model,
+        n(c.input_tokens),
+        n(c.output_tokens),
+        n(c.cache_read_tokens),
+        n(c.cache_creation_tokens)
+    );
+    if let Some(cost) = c.cost_usd.as_deref() {
+        line.push_str(&format!(", ${}", readable_cost(cost)));
+    }
+    if let Some(error) = c.error.as_deref() {
+        line.push_str(&format!(
+            "; failed: {}",
+            error.chars().take(120).collect::<String>()
+        ));
+    }
+    line
+}
+
+fn tool_call(e: &StoredEvent) -> String {
+    let Some(t) = e.payload.tool.as_ref() else {
+        return "Tool call".into();
+    };
+    let outcome = match (t.decision, t.success) {
+        (Some(ToolDecision::Rejected), _) => "rejected".to_string(),
+        (_, Some(true)) => "succeeded".into(),
+        (_, Some(false)) => "failed".into(),
+        (_, None) => "not run".into(),
+    };
+    let mut line = format!("Tool {} {outcome}", t.name);
+    if let Some(ms) = t.duration_ms {
+        line.push_str(&format!(" in {}", readable_duration(ms)));
+    }
+    line
 }
 
 #[cfg(test)]

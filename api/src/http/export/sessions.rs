@@ -19,7 +19,7 @@ use super::download::{self, Download, Pages};
 use super::params::Params;
 use crate::http::state::AppState;
 
-const HEADER: [&str; 16] = [
+const HEADER: [&str; 24] = [
     "session_id",
     "user_id",
     "started_at",
@@ -36,6 +36,14 @@ const HEADER: [&str; 16] = [
     "handed_off",
     "iterated_after_handoff",
     "attributes",
+    "agent",
+    "model_calls",
+    "cache_read_tokens",
+    "cache_creation_tokens",
+    "tool_calls",
+    "failed_tool_calls",
+    "lines_added",
+    "lines_removed",
 ];
 
 pub async fn sessions_csv(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
@@ -127,6 +135,14 @@ impl Pages for Sessions {
             r.handed_off.to_string(),
             r.iterated_after_handoff.to_string(),
             r.attributes.to_string(),
+            r.agent.clone().unwrap_or_default(),
+            r.model_calls.to_string(),
+            r.cache_read_tokens.to_string(),
+            r.cache_creation_tokens.to_string(),
+            r.tool_calls.to_string(),
+            r.failed_tool_calls.to_string(),
+            r.lines_added.to_string(),
+            r.lines_removed.to_string(),
         ]
     }
 }

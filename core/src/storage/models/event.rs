@@ -6,7 +6,10 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::event::{EventType, HandoffInput, MessageInput, RunInput, UserProfileInput};
+use crate::event::{
+    CodeChangeInput, EventType, HandoffInput, MessageInput, ModelCallInput, RunInput,
+    ToolCallInput, UserProfileInput,
+};
 use crate::storage::schema::{dead_letters, events, projection_queue};
 
 #[derive(Queryable, Selectable, Debug, Clone)]
@@ -30,6 +33,10 @@ pub struct Payload {
     pub handoff: Option<HandoffInput>,
     pub attributes: Option<serde_json::Value>,
     pub user: Option<UserProfileInput>,
+    #[serde(rename = "modelCall")]
+    pub model_call: Option<ModelCallInput>,
+    pub tool: Option<ToolCallInput>,
+    pub code: Option<CodeChangeInput>,
 }
 
 #[derive(Debug, Clone)]

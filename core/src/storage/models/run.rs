@@ -23,6 +23,11 @@ pub struct RunRow {
     pub input_tokens: i64,
     pub output_tokens: i64,
     pub cost_usd: Decimal,
+    pub model_calls: i32,
+    pub cache_read_tokens: i64,
+    pub cache_creation_tokens: i64,
+    pub tool_calls: i32,
+    pub cost_source: String,
 }
 
 /// The runs of a session, by start (or finish) time then id.

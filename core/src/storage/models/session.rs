@@ -51,6 +51,22 @@ pub struct SessionRow {
     pub iterated_after_handoff: bool,
     #[diesel(sql_type = Jsonb)]
     pub attributes: serde_json::Value,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub agent: Option<String>,
+    #[diesel(sql_type = Int4)]
+    pub model_calls: i32,
+    #[diesel(sql_type = Int8)]
+    pub cache_read_tokens: i64,
+    #[diesel(sql_type = Int8)]
+    pub cache_creation_tokens: i64,
+    #[diesel(sql_type = Int4)]
+    pub tool_calls: i32,
+    #[diesel(sql_type = Int4)]
+    pub failed_tool_calls: i32,
+    #[diesel(sql_type = Int8)]
+    pub lines_added: i64,
+    #[diesel(sql_type = Int8)]
+    pub lines_removed: i64,
     /// Where the row stands in its walk (its last activity as of the walk's start).
     #[diesel(sql_type = Timestamptz)]
     pub key_at: DateTime<Utc>,
@@ -59,7 +75,9 @@ pub struct SessionRow {
 pub(super) const COLUMNS: &str =
     "s.session_id, s.user_id, s.started_at, s.last_event_at, s.day, s.message_count, \
   s.run_count, s.succeeded_runs, s.failed_runs, s.cancelled_runs, s.cost_usd, s.input_tokens, \
-  s.output_tokens, s.active_time_ms, s.handed_off, s.iterated_after_handoff, s.attributes";
+  s.output_tokens, s.active_time_ms, s.handed_off, s.iterated_after_handoff, s.attributes, \
+  s.agent, s.model_calls, s.cache_read_tokens, s.cache_creation_tokens, s.tool_calls, \
+  s.failed_tool_calls, s.lines_added, s.lines_removed";
 
 /// How far before a walk's start a projection may have begun and still
 /// not be visible to the walk's first page (a transaction in flight).

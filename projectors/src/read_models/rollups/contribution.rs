@@ -44,22 +44,38 @@ impl Contribution {
         for (day, n) in &session.events_per_day {
             c.days.entry(*day).or_default().event_count += n;
         }
-        for (day, models) in &session.totals.days {
-            let r = RunFigures::sum(models.values());
-            let f = c.days.entry(*day).or_default();
-            f.runs += r.runs;
-            f.succeeded += r.succeeded;
-            f.failed += r.failed;
-            f.failed_tool += r.failed_tool;
-            f.failed_model += r.failed_model;
-            f.failed_timeout += r.failed_timeout;
-            f.failed_other += r.failed_other;
-            f.cancelled += r.cancelled;
-            f.cost_usd += r.cost_usd;
-            f.input_tokens += r.input_tokens;
-            f.output_tokens += r.output_tokens;
+        for day in session.totals.day_keys() {
+            take_in(c.days.entry(day).or_default(), &session.totals.on(day));
         }
         c.durations = session.totals.durations.clone();
         c
     }
+}
+
+/// Adds a day's run, call, tool and code figures to its rollup figures.
+fn take_in(f: &mut Figures, r: &RunFigures) {
+    f.runs += r.runs;
+    f.succeeded += r.succeeded;
+    f.failed += r.failed;
+    f.failed_tool += r.failed_tool;
+    f.failed_model += r.failed_model;
+    f.failed_timeout += r.failed_timeout;
+    f.failed_other += r.failed_other;
+    f.cancelled += r.cancelled;
+    f.cost_usd += r.cost_usd;
+    f.input_tokens += r.input_tokens;
+    f.output_tokens += r.output_tokens;
+    f.model_calls += r.model_calls;
+    f.failed_model_calls += r.failed_model_calls;
+    f.cache_read_tokens += r.cache_read_tokens;
+    f.cache_creation_tokens += r.cache_creation_tokens;
+    f.estimated_cost_usd += r.estimated_cost_usd;
+    f.unpriced_model_calls += r.unpriced_model_calls;
+    f.tool_calls += r.tool_calls;
+    f.failed_tool_calls += r.failed_tool_calls;
+    f.rejected_tool_calls += r.rejected_tool_calls;
+    f.lines_added += r.lines_added;
+    f.lines_removed += r.lines_removed;
+    f.commits += r.commits;
+    f.pull_requests += r.pull_requests;
 }

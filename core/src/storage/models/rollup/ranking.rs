@@ -12,24 +12,30 @@ use crate::metrics::kpis::Sums;
 use super::scope::{team_members, Scope};
 use super::sums::{active_users, SumsRow, SUMS};
 
-/// Per-user sums over a range, for user lists.
 #[derive(diesel::QueryableByName, Debug)]
-pub struct UserSums {
+struct UserSumsRow {
     #[diesel(sql_type = Text)]
-    pub user_id: String,
+    user_id: String,
     #[diesel(embed)]
     sums: SumsRow,
 }
 
+/// Per-user sums over a range, for user lists.
+#[derive(Debug, Clone)]
+pub struct UserSums {
+    pub user_id: String,
+    sums: Sums,
+}
+
 impl UserSums {
     pub fn sums(&self) -> Sums {
-        Sums::from(&self.sums)
+        self.sums
     }
 }
 
 /// Users of an org (of one of its teams, when `team` is given) with any
 /// event in the range, ordered by `order` (an SQL ORDER BY over the sums
-/// and `user_id`), after `after`, at most `limit`.
+/// and `user_id`: `runs`, `cost_usd`), after `after`, at most `limit`.
 #[allow(clippy::too_many_arguments)]
 pub async fn user_sums(
     conn: &mut AsyncPgConnection,
@@ -43,13 +49,15 @@ pub async fn user_sums(
 ) -> QueryResult<Vec<UserSums>> {
     let members = team_members(7);
     let sql = format!(
-        "SELECT * FROM (SELECT user_id, {SUMS} FROM user_daily WHERE day BETWEEN $1 AND $2 AND org_id = $3 \
+        "SELECT * FROM (SELECT user_id, sum(runs) AS runs, sum(cost_usd) AS cost_usd, {sums} \
+         FROM user_daily WHERE day BETWEEN $1 AND $2 AND org_id = $3 \
          AND ($7::uuid IS NULL OR {members}) \
          GROUP BY user_id HAVING sum(event_count) > 0) u \
          WHERE $4::bigint IS NULL OR runs < $4 OR (runs = $4 AND user_id > $5) \
-         ORDER BY {order} LIMIT $6"
+         ORDER BY {order} LIMIT $6",
+        sums = *SUMS
     );
-    diesel::sql_query(sql)
+    let rows: Vec<UserSumsRow> = diesel::sql_query(sql)
         .bind::<Date, _>(from)
         .bind::<Date, _>(to)
         .bind::<SqlUuid, _>(org)
@@ -58,7 +66,15 @@ pub async fn user_sums(
         .bind::<BigInt, _>(limit)
         .bind::<diesel::sql_types::Nullable<SqlUuid>, _>(team)
         .load(conn)
-        .await
+        .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(UserSums {
+                sums: r.sums.sums()?,
+                user_id: r.user_id,
+            })
+        })
+        .collect()
 }
 
 /// How many users of an org (or of one of its teams) had any event in the range.

@@ -2,87 +2,44 @@
 //! range of days, for any scope.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use chrono::NaiveDate;
-use diesel::sql_types::{BigInt, Date, Integer, Numeric, Text, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Date, Integer, Jsonb, Text, Uuid as SqlUuid};
 use diesel::{QueryResult, QueryableByName};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use rust_decimal::Decimal;
 
 use crate::metrics::kpis::{Kpis, Sums};
 
 use super::scope::Scope;
 
-pub(super) const SUMS: &str = "coalesce(sum(event_count), 0)::bigint AS event_count, \
-  coalesce(sum(sessions), 0)::bigint AS sessions, coalesce(sum(session_runs), 0)::bigint AS session_runs, \
-  coalesce(sum(session_active_ms), 0)::bigint AS session_active_ms, \
-  coalesce(sum(handed_off), 0)::bigint AS handed_off, coalesce(sum(iterated), 0)::bigint AS iterated, \
-  coalesce(sum(runs), 0)::bigint AS runs, coalesce(sum(succeeded), 0)::bigint AS succeeded, \
-  coalesce(sum(failed), 0)::bigint AS failed, coalesce(sum(cancelled), 0)::bigint AS cancelled, \
-  coalesce(sum(cost_usd), 0) AS cost_usd, coalesce(sum(input_tokens), 0)::bigint AS input_tokens, \
-  coalesce(sum(output_tokens), 0)::bigint AS output_tokens, \
-  coalesce(sum(failed_tool), 0)::bigint AS failed_tool, coalesce(sum(failed_model), 0)::bigint AS failed_model, \
-  coalesce(sum(failed_timeout), 0)::bigint AS failed_timeout, coalesce(sum(failed_other), 0)::bigint AS failed_other";
+/// The sum of every rollup column over the rows selected, as one JSON
+/// object named `sums` (money as text, exact).
+pub(super) static SUMS: LazyLock<String> = LazyLock::new(|| {
+    let pairs: Vec<String> = Sums::COLUMNS
+        .iter()
+        .map(|c| {
+            if Sums::MONEY.contains(c) {
+                format!("'{c}', coalesce(sum({c}), 0)::text")
+            } else {
+                format!("'{c}', coalesce(sum({c}), 0)::bigint")
+            }
+        })
+        .collect();
+    format!("json_build_object({})::jsonb AS sums", pairs.join(", "))
+});
 
 #[derive(diesel::QueryableByName, Debug)]
 pub struct SumsRow {
-    #[diesel(sql_type = BigInt)]
-    event_count: i64,
-    #[diesel(sql_type = BigInt)]
-    sessions: i64,
-    #[diesel(sql_type = BigInt)]
-    session_runs: i64,
-    #[diesel(sql_type = BigInt)]
-    session_active_ms: i64,
-    #[diesel(sql_type = BigInt)]
-    handed_off: i64,
-    #[diesel(sql_type = BigInt)]
-    iterated: i64,
-    #[diesel(sql_type = BigInt)]
-    runs: i64,
-    #[diesel(sql_type = BigInt)]
-    succeeded: i64,
-    #[diesel(sql_type = BigInt)]
-    failed: i64,
-    #[diesel(sql_type = BigInt)]
-    cancelled: i64,
-    #[diesel(sql_type = Numeric)]
-    cost_usd: Decimal,
-    #[diesel(sql_type = BigInt)]
-    input_tokens: i64,
-    #[diesel(sql_type = BigInt)]
-    output_tokens: i64,
-    #[diesel(sql_type = BigInt)]
-    failed_tool: i64,
-    #[diesel(sql_type = BigInt)]
-    failed_model: i64,
-    #[diesel(sql_type = BigInt)]
-    failed_timeout: i64,
-    #[diesel(sql_type = BigInt)]
-    failed_other: i64,
+    #[diesel(sql_type = Jsonb)]
+    sums: serde_json::Value,
 }
 
-impl From<&SumsRow> for Sums {
-    fn from(r: &SumsRow) -> Sums {
-        Sums {
-            event_count: r.event_count,
-            sessions: r.sessions,
-            session_runs: r.session_runs,
-            session_active_ms: r.session_active_ms,
-            handed_off: r.handed_off,
-            iterated: r.iterated,
-            runs: r.runs,
-            succeeded: r.succeeded,
-            failed: r.failed,
-            cancelled: r.cancelled,
-            cost_usd: r.cost_usd,
-            input_tokens: r.input_tokens,
-            output_tokens: r.output_tokens,
-            failed_tool: r.failed_tool,
-            failed_model: r.failed_model,
-            failed_timeout: r.failed_timeout,
-            failed_other: r.failed_other,
-        }
+impl SumsRow {
+    pub(super) fn sums(&self) -> QueryResult<Sums> {
+        serde_json::from_value(self.sums.clone()).map_err(|e| {
+            diesel::result::Error::DeserializationError(format!("rollup sums: {e}").into())
+        })
     }
 }
 
@@ -111,12 +68,13 @@ pub async fn sums(
     to: NaiveDate,
 ) -> QueryResult<Sums> {
     let sql = format!(
-        "SELECT {SUMS} FROM {} WHERE {}",
+        "SELECT {} FROM {} WHERE {}",
+        *SUMS,
         scope.daily_table(),
         scope.filter()
     );
     let row: SumsRow = bound!(sql, scope, from, to).get_result(conn).await?;
-    Ok(Sums::from(&row))
+    row.sums()
 }
 
 #[derive(diesel::QueryableByName)]
@@ -242,15 +200,16 @@ pub async fn daily(
         _ => "coalesce(sum(active_users), 0)::bigint",
     };
     let sql = format!(
-        "SELECT day, {active} AS active, {SUMS} FROM {} WHERE {} GROUP BY day",
+        "SELECT day, {active} AS active, {} FROM {} WHERE {} GROUP BY day",
+        *SUMS,
         scope.daily_table(),
         scope.filter()
     );
     let rows: Vec<DayRow> = bound!(sql, scope, from, to).load(conn).await?;
     let mut by_day: BTreeMap<NaiveDate, (i64, Sums)> = rows
         .iter()
-        .map(|r| (r.day, (r.active, Sums::from(&r.sums))))
-        .collect();
+        .map(|r| Ok((r.day, (r.active, r.sums.sums()?))))
+        .collect::<QueryResult<_>>()?;
     let mut buckets: BTreeMap<NaiveDate, Vec<(i32, i64)>> = BTreeMap::new();
     for b in buckets_by_day(conn, scope, from, to).await? {
         buckets.entry(b.day).or_default().push((b.bucket, b.count));

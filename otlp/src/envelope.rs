@@ -1,0 +1,191 @@
+//! What every agentmon event made from a record needs, read the same way
+//! for every agent (SPEC section 11): the org, the session, the user and
+//! their email, the agent, the session attributes, the time, and an event
+//! id derived from what identifies the record, so that a resent export is
+//! a duplicate.
+
+use agentmon_core::event::{EventInput, EventType, UserProfileInput};
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::attrs::Attrs;
+
+/// The namespace of agentmon's record-derived event ids (UUIDv5).
+const NAMESPACE: Uuid = Uuid::from_u128(0x6167_656e_746d_6f6e_2d6f_746c_702d_0001);
+
+/// Keys that say where the telemetry comes from rather than what the
+/// session is about: not session attributes.
+const NOT_SESSION: [&str; 12] = [
+    "service.",
+    "host.",
+    "os.",
+    "process.",
+    "telemetry.",
+    "terminal.",
+    "event.",
+    "session.id",
+    "user.",
+    "enduser.",
+    "agentmon.",
+    "otel.",
+];
+
+/// Where a batch's records go: the org of the key, or of each resource's
+/// `agentmon.org` for keys without one.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub org: Option<&'a str>,
+}
+
+/// A record's place: everything an event of it carries besides its kind.
+#[derive(Debug, Clone)]
+pub struct Envelope {
+    pub org: String,
+    pub session: String,
+    pub user: String,
+    pub email: Option<String>,
+    pub agent: Option<String>,
+    pub at: DateTime<Utc>,
+    /// The session attributes this record names.
+    pub attributes: Map<String, Value>,
+    /// What identifies the record, for its events' ids.
+    pub identity: String,
+}
+
+/// Why a record could not be placed in a session.
+pub type Unplaced = &'static str;
+
+impl Envelope {
+    /// Reads a record's place from its resource's and its own attributes
+    /// (the record's win). `times` are the record's time and observed time
+    /// in Unix nanoseconds (0: absent).
+    pub fn read(
+        target: Target<'_>,
+        resource: &Attrs,
+        record: &Attrs,
+        times: [u64; 2],
+        identity: String,
+    ) -> Result<Envelope, Unplaced> {
+        let all = resource.over(record);
+        let org = target
+            .org
+            .map(str::to_string)
+            .or_else(|| all.str("agentmon.org"))
+            .ok_or("no org: use a key of one org, or set the resource attribute agentmon.org")?;
+        let session = all
+            .first(&["session.id", "gen_ai.conversation.id", "conversation.id"])
+            .ok_or("no session: the record has no session.id, gen_ai.conversation.id or conversation.id")?;
+        let email = all.str("user.email");
+        let user = all
+            .first(&[
+                "enduser.id",
+                "user.email",
+                "user.account_uuid",
+                "user.account_id",
+                "user.id",
+            ])
+            .unwrap_or_else(|| "unknown".into());
+        let agent = resource.str("service.name");
+        let at = times
+            .into_iter()
+            .find(|t| *t > 0)
+            .map(from_nanos)
+            .or_else(|| {
+                all.str("event.timestamp")
+                    .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+                    .map(|t| t.with_timezone(&Utc))
+            })
+            .ok_or(
+                "no time: the record has no timeUnixNano, observedTimeUnixNano or event.timestamp",
+            )?;
+        // Within what an event's attributes may hold: 64 keys of at most
+        // 128 characters, text of at most 1,024.
+        let mut attributes: Map<String, Value> = resource
+            .0
+            .iter()
+            .filter(|(k, v)| is_session_attribute(k) && is_scalar(v) && k.chars().count() <= 128)
+            .take(63)
+            .map(|(k, v)| match v {
+                Value::String(s) => (k.clone(), Value::String(s.chars().take(1_024).collect())),
+                v => (k.clone(), v.clone()),
+            })
+            .collect();
+        if let Some(agent) = &agent {
+            attributes.insert("agent".into(), Value::String(agent.clone()));
+        }
+        Ok(Envelope {
+            org,
+            session: clip(&session),
+            user: clip(&user),
+            email,
+            agent,
+            at,
+            attributes,
+            identity,
+        })
+    }
+
+    /// An event of `kind` from this record; `part` tells apart the events
+    /// one record makes.
+    pub fn event(&self, kind: EventType, part: &str) -> EventInput {
+        EventInput {
+            event_id: Uuid::new_v5(
+                &NAMESPACE,
+                format!("{}\u{1f}{part}", self.identity).as_bytes(),
+            ),
+            org: self.org.clone(),
+            event_type: kind,
+            occurred_at: self.at,
+            session_id: self.session.clone(),
+            user_id: self.user.clone(),
+            run_id: None,
+            message: None,
+            run: None,
+            handoff: None,
+            attributes: (!self.attributes.is_empty())
+                .then(|| Value::Object(self.attributes.clone())),
+            user: self.email.as_ref().map(|email| UserProfileInput {
+                email: Some(email.clone()),
+                name: None,
+            }),
+            model_call: None,
+            tool: None,
+            code: None,
+        }
+    }
+}
+
+fn is_session_attribute(key: &str) -> bool {
+    !NOT_SESSION.iter().any(|p| {
+        if p.ends_with('.') {
+            key.starts_with(p)
+        } else {
+            key == *p
+        }
+    })
+}
+
+fn is_scalar(v: &Value) -> bool {
+    matches!(v, Value::String(_) | Value::Number(_) | Value::Bool(_))
+}
+
+/// Ids longer than agentmon takes are cut (on a character boundary).
+fn clip(id: &str) -> String {
+    id.chars().take(256).collect()
+}
+
+pub fn from_nanos(nanos: u64) -> DateTime<Utc> {
+    let secs = (nanos / 1_000_000_000) as i64;
+    let sub = (nanos % 1_000_000_000) as u32;
+    Utc.timestamp_opt(secs, sub).single().unwrap_or_default()
+}
+
+/// A canonical text of a record: its scope, times, body and attributes,
+/// the same for the same record however it was encoded.
+pub fn identity(parts: &[&str], attrs: &Attrs) -> String {
+    let mut text = parts.join("\u{1f}");
+    text.push('\u{1f}');
+    text.push_str(&Value::Object(attrs.0.clone().into_iter().collect()).to_string());
+    text
+}

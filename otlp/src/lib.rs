@@ -1,0 +1,42 @@
+//! The agents' own OpenTelemetry read as agentmon events (SPEC section 11):
+//! OTLP logs of Claude Code and Codex, Claude Code's code metrics, and
+//! GenAI semantic-convention spans. Pure: the receiver decodes, this maps,
+//! ingest stores. Each event id is derived from the record it comes from,
+//! so an export sent twice stores nothing new.
+
+pub mod attrs;
+mod claude;
+mod codex;
+pub mod envelope;
+mod genai;
+mod logs;
+mod metrics;
+
+pub use envelope::Target;
+pub use genai::map as traces;
+pub use logs::map as logs;
+pub use metrics::map as metrics;
+
+use agentmon_core::event::EventInput;
+
+/// What a batch of records became.
+#[derive(Debug, Default)]
+pub struct Mapped {
+    pub events: Vec<EventInput>,
+    /// Records that could not be placed in a session, and why (the first
+    /// reason of each kind).
+    pub rejected: u64,
+    pub reasons: Vec<&'static str>,
+    /// Records that carry nothing agentmon counts (startup events, unknown
+    /// names, other spans): not an error.
+    pub ignored: u64,
+}
+
+impl Mapped {
+    fn unplaced(&mut self, why: &'static str) {
+        self.rejected += 1;
+        if !self.reasons.contains(&why) {
+            self.reasons.push(why);
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! What model calls, tool calls and code changes add (SPEC section 11).
+
+use std::str::FromStr;
+
+use agentmon_core::event::{CodeChangeInput, ModelCallInput, ToolCallInput, ToolDecision};
+use rust_decimal::Decimal;
+
+use super::totals::RunFigures;
+
+/// One model call: its tokens by kind and its cost as reported; a call
+/// with no cost counts 0 and as unpriced.
+pub fn of_call(call: &ModelCallInput) -> RunFigures {
+    let tokens = |n: Option<i32>| n.map(i64::from).unwrap_or(0);
+    // Validated at ingest; an unreadable cost counts as none.
+    let cost = call
+        .cost_usd
+        .as_deref()
+        .and_then(|c| Decimal::from_str(c).ok());
+    RunFigures {
+        model_calls: 1,
+        failed_model_calls: i64::from(call.error.is_some() || call.error_category.is_some()),
+        input_tokens: tokens(call.input_tokens),
+        output_tokens: tokens(call.output_tokens),
+        cache_read_tokens: tokens(call.cache_read_tokens),
+        cache_creation_tokens: tokens(call.cache_creation_tokens),
+        cost_usd: cost.unwrap_or(Decimal::ZERO),
+        unpriced_model_calls: i64::from(cost.is_none()),
+        ..RunFigures::default()
+    }
+}
+
+/// One tool call: failed when it ran and did not succeed; rejected when
+/// the permission was refused.
+pub fn of_tool(tool: &ToolCallInput) -> RunFigures {
+    RunFigures {
+        tool_calls: 1,
+        failed_tool_calls: i64::from(tool.success == Some(false)),
+        rejected_tool_calls: i64::from(tool.decision == Some(ToolDecision::Rejected)),
+        ..RunFigures::default()
+    }
+}
+
+/// One code change.
+pub fn of_code(code: &CodeChangeInput) -> RunFigures {
+    let n = |v: Option<i32>| v.map(i64::from).unwrap_or(0);
+    RunFigures {
+        lines_added: n(code.lines_added),
+        lines_removed: n(code.lines_removed),
+        commits: n(code.commits),
+        pull_requests: n(code.pull_requests),
+        ..RunFigures::default()
+    }
+}
