@@ -2,4 +2,5 @@
 //! whole pipeline.
 
 mod ingest;
+mod otlp;
 mod reference;

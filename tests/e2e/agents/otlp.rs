@@ -1,0 +1,405 @@
+//! The OpenTelemetry receiver against what real agents sent: exports that
+//! Claude Code and Codex made (run offline against a scripted model API,
+//! kept in `tests/fixtures/otlp`) posted as they were sent. The figures
+//! agentmon shows equal what the agent itself reported at the end of its
+//! run; the same exports sent again change nothing; bodies it cannot take
+//! get the OTLP answers and store nothing.
+
+use std::path::{Path, PathBuf};
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
+
+use crate::harness::TestApp;
+
+fn fixtures(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/otlp")
+        .join(name)
+}
+
+/// The agent's own account of the run: the last JSON line of its output
+/// that carries usage.
+fn reported(name: &str) -> Value {
+    let text = std::fs::read_to_string(fixtures(name).join("agent-output.txt")).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| !v["usage"].is_null())
+        .last()
+        .unwrap_or_default()
+}
+
+async fn key_of(app: &TestApp, org: &str) -> String {
+    let body = app
+        .graphql(
+            Some(&app.super_admin()),
+            "mutation($org: String, $name: String!) { createApiKey(org: $org, name: $name) { secret } }",
+            json!({ "org": org, "name": "agents" }),
+        )
+        .await;
+    body["data"]["createApiKey"]["secret"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_string()
+}
+
+/// Posts one recorded export as it was sent.
+async fn post(app: &TestApp, key: &str, file: &Path) -> (StatusCode, Vec<u8>) {
+    let name = file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let signal = ["logs", "metrics", "traces"]
+        .into_iter()
+        .find(|s| name.contains(s))
+        .unwrap_or("logs");
+    let kind = if name.contains(".json") {
+        "application/json"
+    } else {
+        "application/x-protobuf"
+    };
+    let mut request = Request::post(format!("/otlp/v1/{signal}"))
+        .header(header::CONTENT_TYPE, kind)
+        .header("x-api-key", key);
+    if name.ends_with(".gz") {
+        request = request.header(header::CONTENT_ENCODING, "gzip");
+    }
+    let body = std::fs::read(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    let response = app
+        .respond(
+            request
+                .body(Body::from(body))
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+        .await;
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap_or_default();
+    (status, bytes.to_vec())
+}
+
+/// Posts every recorded export of `name` in the order it was sent.
+async fn replay_exports(app: &TestApp, key: &str, name: &str) {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(fixtures(name))
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("00"))
+        })
+        .collect();
+    files.sort();
+    for file in files {
+        let (status, body) = post(app, key, &file).await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "{}: {}",
+            file.display(),
+            String::from_utf8_lossy(&body)
+        );
+    }
+}
+
+async fn session(app: &TestApp, id: &str) -> Value {
+    let body = app
+        .graphql(
+            Some(&app.super_admin()),
+            "query($id: String!) { org(slug: \"acme\") { session(id: $id) { agent user { id } attributes \
+             modelCalls inputTokens outputTokens cacheReadTokens cacheCreationTokens costUsd toolCalls \
+             failedToolCalls runCount messageCount runs { id modelCalls costUsd } } \
+             overview(range: {from: \"2026-01-01\", to: \"2027-12-31\"}) { kpis { rejectedToolCalls toolCalls failedModelCalls modelCalls } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    body["data"]["org"].clone()
+}
+
+fn dec(v: &Value) -> Decimal {
+    match v {
+        Value::String(s) => s.parse().unwrap_or(Decimal::MIN),
+        Value::Number(n) => n.to_string().parse().unwrap_or(Decimal::MIN),
+        _ => Decimal::MIN,
+    }
+}
+
+/// A Claude Code run, its figures against its own final report.
+async fn check_claude(name: &str) -> (TestApp, String, Value) {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    let key = key_of(&app, "acme").await;
+    replay_exports(&app, &key, name).await;
+    app.project_all().await;
+    let agent = reported(name);
+    let id = agent["session_id"].as_str().unwrap_or_default().to_string();
+    let org = session(&app, &id).await;
+    let s = &org["session"];
+    assert!(!s.is_null(), "{name}: session {id} not found");
+    let usage = &agent["usage"];
+    assert_eq!(s["agent"], "claude-code");
+    assert_eq!(
+        s["user"]["id"], "dev-42",
+        "enduser.id from OTEL_RESOURCE_ATTRIBUTES"
+    );
+    assert_eq!(s["attributes"]["repository"], "acme/widgets");
+    assert_eq!(
+        s["inputTokens"].as_f64(),
+        usage["input_tokens"].as_f64(),
+        "{name}: {s}"
+    );
+    assert_eq!(
+        s["outputTokens"].as_f64(),
+        usage["output_tokens"].as_f64(),
+        "{name}: {s}"
+    );
+    assert_eq!(
+        s["cacheReadTokens"].as_f64(),
+        usage["cache_read_input_tokens"].as_f64(),
+        "{name}: {s}"
+    );
+    assert_eq!(
+        s["cacheCreationTokens"].as_f64(),
+        usage["cache_creation_input_tokens"].as_f64(),
+        "{name}: {s}"
+    );
+    assert_eq!(
+        dec(&s["costUsd"]),
+        dec(&agent["total_cost_usd"]),
+        "{name}: the cost the agent reported"
+    );
+    assert_eq!(s["runCount"], 1, "one prompt, one run: {s}");
+    (app, key, org)
+}
+
+#[tokio::test]
+async fn claude_code_logs_and_metrics_in_json_equal_what_claude_code_reported() {
+    let (app, key, org) = check_claude("claude-basic-json").await;
+    let s = &org["session"];
+    // One Bash use, accepted and run.
+    assert_eq!(s["toolCalls"], 1, "{s}");
+    assert_eq!(s["failedToolCalls"], 0, "{s}");
+    let calls = s["modelCalls"].as_i64().unwrap_or_default();
+    assert_eq!(calls, 2, "two requests to the model: {s}");
+    // Sent again: nothing changes.
+    replay_exports(&app, &key, "claude-basic-json").await;
+    app.project_all().await;
+    let id = reported("claude-basic-json")["session_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(
+        session(&app, &id).await,
+        org,
+        "a resent export is a duplicate"
+    );
+}
+
+#[tokio::test]
+async fn claude_code_protobuf_with_gzip_and_spans_counts_the_same_and_spans_do_not_count_twice() {
+    check_claude("claude-basic-protobuf-spans-gzip").await;
+}
+
+#[tokio::test]
+async fn a_rejected_tool_use_is_a_rejected_tool_call() {
+    let (_, _, org) = check_claude("claude-reject-json-spans").await;
+    assert_eq!(org["overview"]["kpis"]["rejectedToolCalls"], 1, "{org}");
+}
+
+#[tokio::test]
+async fn a_model_call_that_failed_for_good_is_a_failed_call() {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    let key = key_of(&app, "acme").await;
+    replay_exports(&app, &key, "claude-fail-json-spans").await;
+    app.project_all().await;
+    let id = reported("claude-fail-json-spans")["session_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let org = session(&app, &id).await;
+    assert_eq!(org["overview"]["kpis"]["failedModelCalls"], 1, "{org}");
+    assert_eq!(org["overview"]["kpis"]["modelCalls"], 1, "{org}");
+    assert_eq!(dec(&org["session"]["costUsd"]), Decimal::ZERO);
+}
+
+#[tokio::test]
+async fn codex_protobuf_logs_give_its_tokens_with_cached_input_taken_out() {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    let key = key_of(&app, "acme").await;
+    replay_exports(&app, &key, "codex-basic-protobuf").await;
+    app.project_all().await;
+    let text = std::fs::read_to_string(fixtures("codex-basic-protobuf").join("agent-output.txt"))
+        .unwrap_or_default();
+    let thread = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["type"] == "thread.started")
+        .unwrap_or_default();
+    let usage = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| !v["usage"].is_null())
+        .last()
+        .unwrap_or_default()["usage"]
+        .clone();
+    let id = thread["thread_id"].as_str().unwrap_or_default().to_string();
+    let org = session(&app, &id).await;
+    let s = &org["session"];
+    assert_eq!(s["agent"], "codex_exec", "{s}");
+    let input = usage["input_tokens"].as_i64().unwrap_or(-1);
+    let cached = usage["cached_input_tokens"].as_i64().unwrap_or(-1);
+    assert_eq!(
+        s["inputTokens"].as_f64(),
+        Some((input - cached) as f64),
+        "{s} vs {usage}"
+    );
+    assert_eq!(s["cacheReadTokens"].as_f64(), Some(cached as f64), "{s}");
+    assert_eq!(
+        s["outputTokens"].as_f64(),
+        usage["output_tokens"].as_f64(),
+        "{s}"
+    );
+    assert_eq!(s["toolCalls"], 1, "{s}");
+}
+
+#[tokio::test]
+async fn bodies_the_receiver_cannot_take_get_the_otlp_answers_and_store_nothing() {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    let key = key_of(&app, "acme").await;
+    let send = |kind: &'static str,
+                encoding: Option<&'static str>,
+                auth: Option<String>,
+                body: Vec<u8>| {
+        let mut r = Request::post("/otlp/v1/logs").header(header::CONTENT_TYPE, kind);
+        if let Some(e) = encoding {
+            r = r.header(header::CONTENT_ENCODING, e);
+        }
+        if let Some(a) = auth {
+            r = r.header(header::AUTHORIZATION, a);
+        }
+        r.body(Body::from(body)).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let good =
+        std::fs::read(fixtures("claude-basic-json").join("0001-logs.json")).unwrap_or_default();
+    let bearer = Some(format!("Bearer {key}"));
+    let cases = [
+        (
+            send("application/json", None, None, good.clone()),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            send(
+                "application/json",
+                None,
+                Some("Bearer amk_not_a_key_at_all_0000000000000000000000".into()),
+                good.clone(),
+            ),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            send(
+                "application/json",
+                None,
+                Some(format!("Bearer {}", app.super_admin())),
+                good.clone(),
+            ),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            send("text/plain", None, bearer.clone(), good.clone()),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        (
+            send(
+                "application/json",
+                None,
+                bearer.clone(),
+                b"{\"resourceLogs\": 7}".to_vec(),
+            ),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            send(
+                "application/x-protobuf",
+                None,
+                bearer.clone(),
+                vec![0xff, 0xff, 0xff, 0x0f],
+            ),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            send(
+                "application/json",
+                Some("gzip"),
+                bearer.clone(),
+                good.clone(),
+            ),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            send("application/json", Some("br"), bearer.clone(), good.clone()),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+    ];
+    for (request, want) in cases {
+        let (status, body) = app.request(request).await;
+        assert_eq!(status, want, "{body}");
+        // A Status that says why, in the request's encoding.
+        let says = match &body {
+            Value::String(protobuf) => protobuf.contains("not an OTLP protobuf message"),
+            json => json["message"].as_str().is_some_and(|m| m.len() > 10),
+        };
+        assert!(says, "a Status body that says why: {body}");
+    }
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM events").await,
+        0,
+        "nothing stored"
+    );
+    // A record without a session is dropped and said so, the others kept.
+    let mut doc: Value = serde_json::from_slice(&good).unwrap_or_default();
+    let records = doc["resourceLogs"][0]["scopeLogs"][0]["logRecords"]
+        .as_array_mut()
+        .map(|r| {
+            let prompt = r
+                .iter_mut()
+                .find(|r| r["body"]["stringValue"] == "claude_code.user_prompt");
+            for a in prompt
+                .and_then(|p| p["attributes"].as_array_mut())
+                .into_iter()
+                .flatten()
+            {
+                if a["key"] == "session.id" {
+                    a["key"] = json!("not.session");
+                }
+            }
+            r.len()
+        });
+    let (status, body) = app
+        .request(send(
+            "application/json",
+            None,
+            bearer,
+            serde_json::to_vec(&doc).unwrap_or_default(),
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["partialSuccess"]["rejectedLogRecords"], 1,
+        "{body} of {records:?}"
+    );
+    assert!(
+        body["partialSuccess"]["errorMessage"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("no session"),
+        "{body}"
+    );
+}
