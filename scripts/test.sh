@@ -2,7 +2,8 @@
 # Runs every test of agentmon. The tests start their own PostgreSQL (an
 # embedded cluster on a free port, shared by the run) and their own
 # redis-server processes; the browser tests (web/tests) drive Debian's
-# Chromium against `agentmon serve --demo`. This script installs what they
+# Chromium against `agentmon serve --demo`; the real agents' CLIs
+# (tests/agents) send their telemetry to agentmon. This script installs what they
 # need when it is missing, and stops the PostgreSQL cluster at the end.
 #
 #   scripts/test.sh [extra arguments for cargo nextest run]
@@ -38,4 +39,10 @@ fi
 echo "== browser tests (web/tests)"
 cargo build --quiet --bin agentmon
 AGENTMON_BIN="$CARGO_TARGET_DIR/debug/agentmon" npm test --prefix web || status=$?
+
+# The real agents (Claude Code, Codex; installed from npm into
+# AGENT_CLI_DIR on first run) against a fake model API, their telemetry
+# sent to agentmon, every figure checked against what they reported.
+echo "== real agents (tests/agents)"
+AGENTMON_BIN="$CARGO_TARGET_DIR/debug/agentmon" tests/agents/check.sh || status=$?
 exit "$status"

@@ -121,6 +121,10 @@ pub struct WorkerArgs {
     /// attempt is spent).
     #[arg(long, env = "AGENTMON_WORKER_LOCK_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
     pub lock_timeout: std::time::Duration,
+    /// How long a run of a source that sends no end (Claude Code's logs)
+    /// may stay quiet before it ends at its last event.
+    #[arg(long, env = "AGENTMON_RUN_IDLE", default_value = "10m", value_parser = humantime::parse_duration)]
+    pub run_idle: std::time::Duration,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -162,6 +166,10 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "AGENTMON_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+    /// Address to take OpenTelemetry over gRPC on (e.g. 0.0.0.0:4317);
+    /// none when unset. OTLP over HTTP is always at /otlp/v1/… of --listen.
+    #[arg(long, env = "AGENTMON_OTLP_GRPC_LISTEN")]
+    pub otlp_grpc_listen: Option<SocketAddr>,
     /// Do not run the projection worker in this process.
     #[arg(long, env = "AGENTMON_NO_WORKER")]
     pub no_worker: bool,
@@ -283,6 +291,7 @@ impl WorkerArgs {
             max_attempts: self.max_attempts.max(1),
             backoff: self.backoff,
             lock_timeout: self.lock_timeout,
+            run_idle: self.run_idle,
             ..Default::default()
         }
     }

@@ -1,2 +1,3 @@
+DROP TABLE open_runs;
 DROP TABLE run_folds;
 DROP TABLE session_folds;

@@ -27,3 +27,17 @@ BEGIN
   END LOOP;
 END
 $$;
+
+-- Runs of sources that send no end and are not ended yet, by their last
+-- event: the worker ends those quiet for AGENTMON_RUN_IDLE.
+CREATE TABLE open_runs (
+  org_id uuid NOT NULL,
+  session_id text NOT NULL,
+  run_id text NOT NULL,
+  last_at timestamptz NOT NULL,
+  PRIMARY KEY (org_id, session_id, run_id)
+);
+CREATE INDEX open_runs_by_quiet ON open_runs (last_at);
+ALTER TABLE open_runs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON open_runs USING (org_id = current_org_id())
+  WITH CHECK (org_id = current_org_id());

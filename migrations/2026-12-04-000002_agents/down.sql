@@ -1,3 +1,4 @@
+DROP TABLE tool_contributions, org_daily_tool_durations, org_daily_tools;
 ALTER TABLE runs DROP COLUMN model_calls, DROP COLUMN failed_model_calls,
   DROP COLUMN cache_read_tokens, DROP COLUMN cache_creation_tokens, DROP COLUMN tool_calls,
   DROP COLUMN cost_source;

@@ -47,3 +47,42 @@ ALTER TABLE runs
   ADD COLUMN tool_calls integer NOT NULL DEFAULT 0,
   ADD COLUMN cost_source text NOT NULL DEFAULT 'REPORTED'
     CHECK (cost_source IN ('REPORTED', 'ESTIMATED', 'UNPRICED'));
+
+-- Tool calls per day and tool, with the durations' sketch, exact like the
+-- rollups; what each session last contributed.
+CREATE TABLE org_daily_tools (
+  org_id uuid NOT NULL,
+  day date NOT NULL,
+  tool text NOT NULL,
+  calls bigint NOT NULL DEFAULT 0,
+  failed bigint NOT NULL DEFAULT 0,
+  accepted bigint NOT NULL DEFAULT 0,
+  rejected bigint NOT NULL DEFAULT 0,
+  PRIMARY KEY (org_id, day, tool)
+);
+CREATE TABLE org_daily_tool_durations (
+  org_id uuid NOT NULL,
+  day date NOT NULL,
+  tool text NOT NULL,
+  bucket integer NOT NULL,
+  count bigint NOT NULL DEFAULT 0,
+  PRIMARY KEY (org_id, day, tool, bucket)
+);
+CREATE TABLE tool_contributions (
+  org_id uuid NOT NULL,
+  session_id text NOT NULL,
+  contribution jsonb NOT NULL,
+  PRIMARY KEY (org_id, session_id)
+);
+DO $$
+DECLARE t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['org_daily_tools', 'org_daily_tool_durations', 'tool_contributions']
+  LOOP
+    EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+    EXECUTE format('CREATE POLICY tenant_isolation ON %I USING (org_id = current_org_id()) '
+                   'WITH CHECK (org_id = current_org_id())', t);
+    EXECUTE format('GRANT SELECT ON %I TO agentmon_app', t);
+  END LOOP;
+END
+$$;

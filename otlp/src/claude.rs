@@ -25,7 +25,11 @@ pub fn events(name: &str, env: &Envelope, a: &Attrs, accepted_uses: &[String]) -
     match name {
         "user_prompt" => {
             let mut start = env.event(EventType::RunStarted, "run");
-            start.run = Some(RunInput::default());
+            // Claude Code logs no end: the next prompt, or a quiet spell, ends it.
+            start.run = Some(RunInput {
+                ends_implicitly: Some(true),
+                ..RunInput::default()
+            });
             let mut message = env.event(EventType::MessageSent, "message");
             message.message = Some(MessageInput {
                 role: MessageRole::User,

@@ -17,6 +17,7 @@ mod additive;
 mod batch;
 mod fold;
 pub mod queue;
+pub mod quiet;
 mod read_models;
 
 mod epochs;

@@ -4,7 +4,7 @@
 
 use crate::additive::AdditiveProjector;
 use crate::projector::Projector;
-use crate::read_models::{breakdowns, handoffs, rollups, runs, sessions, users};
+use crate::read_models::{breakdowns, handoffs, rollups, runs, sessions, tools, users};
 
 /// Every projector, in the order they run within a batch.
 pub fn registry() -> Vec<Box<dyn Projector>> {
@@ -15,5 +15,6 @@ pub fn registry() -> Vec<Box<dyn Projector>> {
         Box::new(users::UsersProjector),
         Box::new(AdditiveProjector(rollups::Rollups)),
         Box::new(AdditiveProjector(breakdowns::Breakdowns)),
+        Box::new(AdditiveProjector(tools::Tools)),
     ]
 }

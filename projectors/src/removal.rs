@@ -52,7 +52,14 @@ pub(crate) async fn remove_sessions(
     for projector in registry() {
         projector.remove_sessions(tx, org, sessions).await?;
     }
-    for table in ["sessions", "runs", "handoffs", "session_folds", "run_folds"] {
+    for table in [
+        "sessions",
+        "runs",
+        "handoffs",
+        "session_folds",
+        "run_folds",
+        "open_runs",
+    ] {
         diesel::sql_query(format!(
             "DELETE FROM {table} WHERE org_id = $1 AND session_id = ANY($2)"
         ))

@@ -107,7 +107,7 @@ pub async fn replay_org(
         projector.reset(tx, &scope).await?;
     }
     // The fold states are made again from the history, with the folds.
-    for table in ["session_folds", "run_folds"] {
+    for table in ["session_folds", "run_folds", "open_runs"] {
         delete_scope(tx, table, scope.org).await?;
     }
     #[derive(diesel::QueryableByName)]

@@ -81,12 +81,13 @@ describe('figures that do not mislead', () => {
 
   test('a one-day range of today shows no percentage change, and says why', async () => {
     const day = today('UTC');
-    // Just after midnight the demo has nothing today yet: a session now makes sure the day has figures.
+    // Just after midnight the demo has nothing today yet: a session now makes sure the day has figures
+    // (with a repo, as the demo's sessions have: it leads the sessions list afterwards).
     const session = `today-${randomUUID()}`;
     const at = new Date().toISOString();
     const { ingestEvents } = await server.gql(server.ingestToken(),
       'mutation($e: [EventInput!]!) { ingestEvents(events: $e) { accepted } }',
-      { e: [{ eventId: randomUUID(), org: 'demo-1', type: 'SESSION_STARTED', occurredAt: at, sessionId: session, userId: 'today-user' }] });
+      { e: [{ eventId: randomUUID(), org: 'demo-1', type: 'SESSION_STARTED', occurredAt: at, sessionId: session, userId: 'today-user', attributes: { repo: 'today' } }] });
     assert.equal(ingestEvents.accepted, 1);
     await until(async () => {
       const { org } = await server.gql(admin, 'query($r: DateRange!) { org(slug: "demo-1") { overview(range: $r) { kpis { sessions } } } }', { r: { from: day, to: day } });

@@ -82,6 +82,21 @@ async fn serve(
         });
     }
 
+    let grpc = match args.otlp_grpc_listen {
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen for OTLP/gRPC on {addr}"))?;
+            tracing::info!(addr = %listener.local_addr()?, "OTLP/gRPC is listening");
+            let state = state.clone();
+            Some(tokio::spawn(crate::otlp::serve_grpc(
+                state,
+                listener,
+                shutdown_signal(),
+            )))
+        }
+        None => None,
+    };
     let flusher = tokio::spawn(flush_every(state.clone(), FLUSH_EVERY));
     tracing::info!(%url, "agentmon is listening");
     print_start(storage_args, auth_args, storage, &state, &url, args, &auth)?;
@@ -90,6 +105,9 @@ async fn serve(
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("stopped accepting requests; in-flight requests finished");
+    if let Some(grpc) = grpc {
+        grpc.await??;
+    }
     flusher.abort();
     flush(&state_for_flush).await;
     stop_worker.cancel();

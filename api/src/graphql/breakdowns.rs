@@ -23,6 +23,9 @@ pub enum BreakdownBy {
     /// The value of one of the org's breakdown keys in each session's
     /// attributes (sessions without it: "(none)").
     Attribute,
+    /// The producing agent: the OpenTelemetry `service.name`, or the
+    /// session attribute "agent" (sessions without one: "(none)").
+    Agent,
 }
 
 pub struct BreakdownRow(pub Row);
@@ -96,9 +99,10 @@ pub async fn breakdown(
     let keys = in_org!(ctx, org_id, |tx| breakdown::keys(tx, org_id).await?)?;
     let dimension = match (by, &key) {
         (BreakdownBy::Model, None) => "model".to_string(),
-        (BreakdownBy::Model, Some(_)) => {
+        (BreakdownBy::Agent, None) => "agent".to_string(),
+        (BreakdownBy::Model | BreakdownBy::Agent, Some(_)) => {
             return Err(Error::BadUserInput(
-                "a MODEL breakdown takes no key; give key with ATTRIBUTE".into(),
+                "a MODEL or AGENT breakdown takes no key; give key with ATTRIBUTE".into(),
             ))
             .gql()
         }

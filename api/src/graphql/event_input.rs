@@ -194,6 +194,7 @@ impl From<EventInput> for domain::EventInput {
                 output_tokens: r.output_tokens,
                 cost_usd: r.cost_usd,
                 duration_ms: r.duration_ms,
+                ends_implicitly: None,
             }),
             handoff: e.handoff.map(|h| domain::HandoffInput {
                 target: h.target.into(),

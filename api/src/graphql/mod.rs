@@ -21,6 +21,7 @@ mod scalars;
 pub mod services;
 pub mod sessions;
 mod teams;
+mod tools;
 mod trends;
 mod users;
 mod viewer;

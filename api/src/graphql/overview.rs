@@ -153,6 +153,21 @@ impl OrgOverview {
         .await
     }
 
+    /// The range's tool calls by tool, most used first (of the whole org).
+    async fn tools(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 10)] top: Option<i32>,
+    ) -> async_graphql::Result<Vec<super::tools::ToolUsage>> {
+        if self.team.is_some() {
+            return Err(agentmon_core::Error::BadUserInput(
+                "tools are of the whole org; ask the org's overview, not a team's".into(),
+            )
+            .into());
+        }
+        super::tools::tools(ctx, &self.org, self.from, self.to, top.unwrap_or(10)).await
+    }
+
     /// One point per hour of a range of one or two days (in the org's time
     /// zone), empty hours included: what a chart of a short range draws.
     async fn hourly(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<HourlyPointObject>> {

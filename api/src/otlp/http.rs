@@ -1,7 +1,7 @@
 //! The OTLP/HTTP routes, one handler for the three signals.
 
-use agentmon_core::event::MAX_EVENTS_PER_CALL;
-use axum::extract::State;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::post;
@@ -12,9 +12,9 @@ use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequ
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 
 use super::body::{decode, inflate, Format, Refusal};
+use super::store::store;
 use super::{answer, auth, Signal};
-use crate::http::AppState;
-use crate::produce::produce;
+use crate::http::{AppState, MAX_BODY_BYTES};
 
 /// `/otlp/v1/logs`, `/otlp/v1/traces`, `/otlp/v1/metrics`: so that
 /// `OTEL_EXPORTER_OTLP_ENDPOINT=http://host:port/otlp` works.
@@ -32,18 +32,30 @@ pub fn routes() -> Router<AppState> {
             "/otlp/v1/metrics",
             post(|s, h, b| export(Signal::Metrics, s, h, b)),
         )
+        // The size is checked in `export`, so that a body too large gets
+        // an OTLP answer rather than the server's plain one.
+        .layer(DefaultBodyLimit::disable())
 }
 
 async fn export(
     signal: Signal,
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Response {
     let format = match Format::of(&headers) {
         Ok(format) => format,
         // The answer of an unknown encoding is JSON, the readable one.
         Err(refusal) => return answer::refused(Format::Json, refusal),
+    };
+    let body: Bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(body) => body,
+        Err(_) => {
+            let too_large = Refusal::TooLarge(format!(
+                "the body is over {MAX_BODY_BYTES} bytes as sent (or could not be read): send smaller batches"
+            ));
+            return answer::refused(format, too_large);
+        }
     };
     let producer = match auth::producer(&state, &headers).await {
         Ok(p) => p,
@@ -55,24 +67,10 @@ async fn export(
         Ok(mapped) => mapped,
         Err(refusal) => return answer::refused(format, refusal),
     };
-    let mut rejected = mapped.rejected as i64;
-    let mut reasons: Vec<String> = mapped.reasons.iter().map(|r| r.to_string()).collect();
-    for call in mapped.events.chunks(MAX_EVENTS_PER_CALL) {
-        match produce(&state.db, &state.rates, &producer, call).await {
-            Ok(outcome) => {
-                rejected += outcome.rejected.len() as i64;
-                for r in outcome.rejected {
-                    let reason = format!("{}: {}", r.code, r.message);
-                    if !reasons.contains(&reason) && reasons.len() < 5 {
-                        reasons.push(reason);
-                    }
-                }
-            }
-            // Calls already stored stay stored: sent again, they are duplicates.
-            Err(e) => return answer::failed(format, e),
-        }
+    match store(&state, &producer, mapped).await {
+        Ok(dropped) => answer::success(signal, format, dropped.count, dropped.reason()),
+        Err(e) => answer::failed(format, e),
     }
-    answer::success(signal, format, rejected, reasons.join("; "))
 }
 
 fn map(

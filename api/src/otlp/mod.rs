@@ -1,5 +1,6 @@
 //! The OpenTelemetry receiver: OTLP/HTTP at `/otlp/v1/{logs,traces,metrics}`
-//! (protobuf or JSON, gzip or not). A request is read ([`body`]), its
+//! (protobuf or JSON, gzip or not), and OTLP/gRPC on an address of its own
+//! ([`grpc`]). A request is read ([`body`]), its
 //! sender's key checked ([`auth`]), its records mapped to events by
 //! `agentmon_otlp`, and the events stored as `ingestEvents` stores them
 //! ([`crate::produce`]); the answer follows the OTLP specification
@@ -8,8 +9,11 @@
 mod answer;
 mod auth;
 mod body;
+mod grpc;
 mod http;
+mod store;
 
+pub use grpc::serve as serve_grpc;
 pub use http::routes;
 
 /// The three OTLP signals.

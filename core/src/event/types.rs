@@ -187,6 +187,11 @@ pub struct RunInput {
     /// If absent: finished.occurredAt - started.occurredAt.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<i32>,
+    /// RUN_STARTED of a source that sends no end (the OpenTelemetry
+    /// receiver sets it): the run ends at its last event once its session
+    /// has a later run, or after a quiet spell. Not part of the GraphQL input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_implicitly: Option<bool>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -154,6 +154,7 @@ pub fn generate(
             )),
             // Some producers leave the duration to be derived from the times.
             duration_ms: rng.random_bool(0.9).then_some(duration_ms),
+            ends_implicitly: None,
         });
         events.push(finished);
         events.push(message(

@@ -169,11 +169,16 @@ async fn take_new(
     for e in events {
         by_session.entry(e.session_id.clone()).or_default().push(e);
     }
-    let touched: BTreeSet<(String, String)> = events
+    // The runs the events touch, and the open implicit runs of their
+    // sessions, which a later start ends.
+    let mut touched: BTreeSet<(String, String)> = events
         .iter()
         .filter(|e| RunState::concerns(e))
         .filter_map(|e| Some((e.session_id.clone(), e.run_id.clone()?)))
         .collect();
+    for (session, state) in kept.iter() {
+        touched.extend(state.open.iter().map(|r| (session.clone(), r.clone())));
+    }
     let touched: Vec<(String, String)> = touched.into_iter().collect();
     let mut runs = states::load_runs(tx, org, &touched).await?;
     let handoffs: Vec<(String, Uuid, chrono::DateTime<chrono::Utc>)> = events
@@ -193,12 +198,15 @@ async fn take_new(
             continue;
         };
         let mut session_runs: BTreeMap<String, RunState> = BTreeMap::new();
-        for e in &new {
-            if let Some(id) = e.run_id.as_ref().filter(|_| RunState::concerns(e)) {
-                let key = (session.clone(), id.clone());
-                if let Some(run) = runs.remove(&key) {
-                    session_runs.insert(id.clone(), run);
-                }
+        let ids = new
+            .iter()
+            .filter(|e| RunState::concerns(e))
+            .filter_map(|e| e.run_id.clone())
+            .chain(state.open.iter().cloned())
+            .collect::<Vec<_>>();
+        for id in ids {
+            if let Some(run) = runs.remove(&(session.clone(), id.clone())) {
+                session_runs.insert(id, run);
             }
         }
         let changed = state.take(
@@ -207,10 +215,9 @@ async fn take_new(
             &|h| iterated.contains(&h.event_id),
             tz,
         );
-        for id in changed.keys() {
-            if let Some(run) = session_runs.remove(id) {
-                folded.runs.insert((session.clone(), id.clone()), run);
-            }
+        // Every run the batch looked at is kept as it now stands.
+        for (id, run) in session_runs {
+            folded.runs.insert((session.clone(), id), run);
         }
         folded.sessions.push(state.fold(org, &session, tz, changed));
         folded.states.insert(session, state);

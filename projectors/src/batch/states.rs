@@ -127,5 +127,38 @@ pub async fn store(
          ON CONFLICT (org_id, session_id, run_id) DO UPDATE SET state = excluded.state",
         &rows,
     )
+    .await?;
+    // Implicit runs not yet ended, by their last event, for the worker
+    // that ends the quiet ones.
+    #[derive(Serialize)]
+    struct OpenRow<'a> {
+        org_id: Uuid,
+        session_id: &'a str,
+        run_id: &'a str,
+        last_at: Option<chrono::DateTime<chrono::Utc>>,
+        open: bool,
+    }
+    let open: Vec<OpenRow> = runs
+        .iter()
+        .map(|((session_id, run_id), state)| OpenRow {
+            org_id: org,
+            session_id,
+            run_id,
+            last_at: state.last_at,
+            open: state.open(),
+        })
+        .collect();
+    write_rows(
+        tx,
+        "WITH x AS (SELECT * FROM jsonb_to_recordset($1)
+                      AS x(org_id uuid, session_id text, run_id text, last_at timestamptz, open boolean)),
+         gone AS (DELETE FROM open_runs q USING x
+                  WHERE NOT x.open AND q.org_id = x.org_id AND q.session_id = x.session_id
+                    AND q.run_id = x.run_id)
+         INSERT INTO open_runs (org_id, session_id, run_id, last_at)
+         SELECT org_id, session_id, run_id, last_at FROM x WHERE x.open AND x.last_at IS NOT NULL
+         ON CONFLICT (org_id, session_id, run_id) DO UPDATE SET last_at = excluded.last_at",
+        &open,
+    )
     .await
 }

@@ -41,6 +41,8 @@ fn stored(i: usize, spec: &Spec) -> StoredEvent {
         2 => {
             payload.run = Some(RunInput {
                 model: (detail % 3 != 0).then(|| format!("m{}", detail % 3)),
+                // Runs of sources that send no end, ended by a later start.
+                ends_implicitly: (detail % 2 == 0).then_some(true),
                 ..RunInput::default()
             });
             (EventType::RunStarted, run_id)
@@ -66,6 +68,7 @@ fn stored(i: usize, spec: &Spec) -> StoredEvent {
                     width = usize::from(detail % 4) + 2
                 )),
                 duration_ms: (detail % 3 == 1).then_some(i32::from(detail) * 100),
+                ends_implicitly: None,
             });
             (EventType::RunFinished, run_id)
         }

@@ -30,7 +30,7 @@ use uuid::Uuid;
 pub use handoff::{HandoffFold, ITERATION_WINDOW};
 pub use run::{RunFold, RunState};
 pub use state::SessionState;
-pub use totals::{RunFigures, RunTotals, NO_MODEL};
+pub use totals::{RunFigures, RunTotals, ToolFigures, NO_MODEL};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionFold {

@@ -101,14 +101,29 @@ pub struct RunState {
     /// The sums of its model calls, and its tool calls.
     #[serde(default)]
     pub calls: RunFigures,
+    /// Its source sends no end (see [`RunInput::ends_implicitly`]).
+    #[serde(default)]
+    pub implicit: bool,
+    /// A later run of its session started: an implicit run has ended.
+    #[serde(default)]
+    pub superseded: bool,
+    /// The time of its latest event.
+    #[serde(default)]
+    pub last_at: Option<DateTime<Utc>>,
+    /// Its latest model call, with the category of its failure for good.
+    #[serde(default)]
+    pub last_call: Option<Stamped<Option<ErrorCategory>>>,
 }
 
 impl RunState {
     /// Takes in one event of the run; other kinds change nothing.
     pub fn take(&mut self, event: &StoredEvent) {
+        self.last_at = self.last_at.max(Some(event.occurred_at));
         match event.event_type {
             EventType::RunStarted => {
-                let model = event.payload.run.as_ref().and_then(|r| r.model.clone());
+                let run = event.payload.run.as_ref();
+                self.implicit |= run.and_then(|r| r.ends_implicitly) == Some(true);
+                let model = run.and_then(|r| r.model.clone());
                 Stamped::keep_earlier(&mut self.start, Stamped::of(event, model));
             }
             EventType::RunFinished => {
@@ -118,6 +133,9 @@ impl RunState {
             EventType::ModelCall => {
                 if let Some(call) = &event.payload.model_call {
                     self.calls.add(&agents::of_call(call), 1);
+                    let failed = (call.error.is_some() || call.error_category.is_some())
+                        .then(|| call.error_category.unwrap_or(ErrorCategory::Model));
+                    Stamped::keep_later(&mut self.last_call, Stamped::of(event, failed));
                 }
             }
             EventType::ToolCall => {
@@ -143,6 +161,7 @@ impl RunState {
                     | EventType::RunFinished
                     | EventType::ModelCall
                     | EventType::ToolCall
+                    | EventType::MessageSent
             )
     }
 
@@ -167,7 +186,7 @@ impl RunState {
             tool_calls: self.calls.tool_calls,
         };
         let Some(finish) = &self.finish else {
-            return run;
+            return self.implicit_end(run, tz);
         };
         let usage = &finish.value;
         run.status = usage.status.unwrap_or(RunStatus::Succeeded);
@@ -197,5 +216,42 @@ impl RunState {
             .and_then(|c| Decimal::from_str(c).ok())
             .unwrap_or(Decimal::ZERO);
         run
+    }
+
+    /// An implicit run whose session has a later run ended at its last
+    /// event: FAILED when its last model call failed for good, else
+    /// SUCCEEDED.
+    fn implicit_end(&self, mut run: RunFold, tz: Tz) -> RunFold {
+        let (true, true, Some(end)) = (self.implicit, self.superseded, self.last_at) else {
+            return run;
+        };
+        match self.last_call.as_ref().and_then(|c| c.value) {
+            Some(category) => {
+                run.status = RunStatus::Failed;
+                run.error_category = Some(category);
+                run.error_message = Some("its last model call failed".into());
+            }
+            None => run.status = RunStatus::Succeeded,
+        }
+        run.finished_at = Some(end);
+        run.day = Some(day_of(end, tz));
+        run.duration_ms = run.started_at.map(|s| (end - s).num_milliseconds().max(0));
+        run
+    }
+
+    /// Whether this run is implicit, still open, and a run of its session
+    /// that started at `latest_start` ends it.
+    pub fn superseded_by(&self, latest_start: Option<DateTime<Utc>>) -> bool {
+        self.implicit
+            && self
+                .start
+                .as_ref()
+                .zip(latest_start)
+                .is_some_and(|(s, latest)| latest > s.at)
+    }
+
+    /// Whether this run is implicit and not yet ended.
+    pub fn open(&self) -> bool {
+        self.implicit && !self.superseded && self.finish.is_none()
     }
 }

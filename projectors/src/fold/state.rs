@@ -2,7 +2,7 @@
 //! small whatever the session's length: a batch takes in only its new
 //! events, and the runs they touch, never the session's history.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use agentmon_core::event::EventType;
 use agentmon_core::storage::models::event::StoredEvent;
@@ -31,6 +31,12 @@ pub struct SessionState {
     pub events_per_day: BTreeMap<NaiveDate, i64>,
     pub handoffs: Vec<HandoffFold>,
     pub totals: RunTotals,
+    /// The latest start of any of its runs.
+    #[serde(default)]
+    pub latest_start: Option<DateTime<Utc>>,
+    /// Implicit runs not yet ended: a later start ends them.
+    #[serde(default)]
+    pub open: BTreeSet<String>,
 }
 
 impl SessionState {
@@ -45,12 +51,15 @@ impl SessionState {
             events_per_day: BTreeMap::new(),
             handoffs: Vec::new(),
             totals: RunTotals::default(),
+            latest_start: None,
+            open: BTreeSet::new(),
         }
     }
 
     /// Takes in events not taken before, in any order. `runs` holds the
-    /// state of each run they touch that is already known (and receives
-    /// the new ones); `earlier_iteration` tells whether work already taken
+    /// state of each run they touch that is already known, and of each
+    /// run in [`SessionState::open`] (and receives the new ones, and every
+    /// state to keep); `earlier_iteration` tells whether work already taken
     /// in falls in a new handoff's window. Returns the runs that changed.
     pub fn take(
         &mut self,
@@ -74,6 +83,9 @@ impl SessionState {
             if event.event_type == EventType::MessageSent {
                 self.message_count += 1;
             }
+            if event.event_type == EventType::RunStarted {
+                self.latest_start = self.latest_start.max(Some(event.occurred_at));
+            }
             if let Some(serde_json::Value::Object(attrs)) = &event.payload.attributes {
                 for (k, v) in attrs {
                     let value = Stamped::of(event, v.clone());
@@ -96,20 +108,40 @@ impl SessionState {
             }
         }
         take_handoffs(&mut self.handoffs, events, earlier_iteration);
+        // Open implicit runs may end by a later start (`runs` holds them).
+        let open: Vec<String> = self.open.iter().cloned().collect();
+        for id in &open {
+            touched.entry(id.as_str()).or_default();
+        }
         let mut changed = BTreeMap::new();
         for (id, run_events) in touched {
-            let state = runs.entry(id.to_string()).or_default();
-            if state.exists() {
-                self.totals.add(&state.fold(id, tz), -1);
+            if run_events.is_empty() && !runs.contains_key(id) {
+                continue; // an open run the caller did not load
             }
+            let state = runs.entry(id.to_string()).or_default();
+            let before = state.exists().then(|| state.fold(id, tz));
             for event in run_events {
                 state.take(event);
             }
+            if state.superseded_by(self.latest_start) {
+                state.superseded = true;
+            }
+            if state.open() {
+                self.open.insert(id.to_string());
+            } else {
+                self.open.remove(id);
+            }
             // Calls of a run not yet started count for the session alone.
-            if state.exists() {
-                let run = state.fold(id, tz);
-                self.totals.add(&run, 1);
-                changed.insert(id.to_string(), run);
+            let after = state.exists().then(|| state.fold(id, tz));
+            if before == after {
+                continue;
+            }
+            if let Some(before) = &before {
+                self.totals.add(before, -1);
+            }
+            if let Some(after) = after {
+                self.totals.add(&after, 1);
+                changed.insert(id.to_string(), after);
             }
         }
         changed
@@ -130,6 +162,7 @@ impl SessionState {
             EventType::ToolCall => {
                 if let Some(tool) = &p.tool {
                     self.totals.add_on(day, None, &agents::of_tool(tool));
+                    self.totals.add_tool(day, tool);
                 }
             }
             EventType::CodeChange => {

@@ -136,6 +136,33 @@ pub struct RunTotals {
     /// Tool calls and code changes per day.
     #[serde(default)]
     pub activity: BTreeMap<NaiveDate, RunFigures>,
+    /// Tool calls per day and tool.
+    #[serde(default)]
+    pub tools: BTreeMap<NaiveDate, BTreeMap<String, ToolFigures>>,
+}
+
+/// The calls of one tool on one day.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ToolFigures {
+    pub calls: i64,
+    pub failed: i64,
+    pub accepted: i64,
+    pub rejected: i64,
+    /// Calls with a duration per sketch bucket.
+    pub durations: BTreeMap<i32, i64>,
+}
+
+impl ToolFigures {
+    pub fn add(&mut self, other: &ToolFigures, sign: i64) {
+        self.calls += sign * other.calls;
+        self.failed += sign * other.failed;
+        self.accepted += sign * other.accepted;
+        self.rejected += sign * other.rejected;
+        for (bucket, n) in &other.durations {
+            bump(&mut self.durations, *bucket, sign * n);
+        }
+    }
 }
 
 impl RunTotals {
@@ -178,6 +205,27 @@ impl RunTotals {
             None => self.activity.entry(day).or_default(),
         };
         slot.add(figures, 1);
+    }
+
+    /// Adds one tool call on its day.
+    pub fn add_tool(&mut self, day: NaiveDate, tool: &agentmon_core::event::ToolCallInput) {
+        use agentmon_core::event::ToolDecision;
+        let mut f = ToolFigures {
+            calls: 1,
+            failed: i64::from(tool.success == Some(false)),
+            accepted: i64::from(tool.decision == Some(ToolDecision::Accepted)),
+            rejected: i64::from(tool.decision == Some(ToolDecision::Rejected)),
+            durations: BTreeMap::new(),
+        };
+        if let Some(ms) = tool.duration_ms {
+            f.durations.insert(sketch::bucket(i64::from(ms)), 1);
+        }
+        self.tools
+            .entry(day)
+            .or_default()
+            .entry(tool.name.clone())
+            .or_default()
+            .add(&f, 1);
     }
 
     /// Every figure, all days and models together: finished runs, model

@@ -1,6 +1,6 @@
 //! The read models, the end of an event's walk: one projector each, every
 //! one a function of the folded sessions of a batch. Sessions, runs,
-//! handoffs and users are upserted rows; rollups and breakdowns are sums
+//! handoffs and users are upserted rows; rollups, breakdowns and tools are sums
 //! kept by the additive engine ([`crate::additive`]).
 
 pub mod breakdowns;
@@ -8,4 +8,5 @@ pub mod handoffs;
 pub mod rollups;
 pub mod runs;
 pub mod sessions;
+pub mod tools;
 pub mod users;

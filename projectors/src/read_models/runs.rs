@@ -1,6 +1,6 @@
 //! The runs read model: status, model, times, duration, outcome and usage.
 
-use agentmon_core::event::{ErrorCategory, EventType, RunStatus};
+use agentmon_core::event::{ErrorCategory, RunStatus};
 use agentmon_core::storage::models::event::StoredEvent;
 use agentmon_core::Result;
 use async_trait::async_trait;
@@ -66,14 +66,10 @@ impl Projector for RunsProjector {
         "runs"
     }
 
+    /// Events of a run change it, and a run's start may end an implicit
+    /// run before it.
     fn interested_in(&self, event: &StoredEvent) -> bool {
-        matches!(
-            event.event_type,
-            EventType::RunStarted
-                | EventType::RunFinished
-                | EventType::ModelCall
-                | EventType::ToolCall
-        )
+        event.run_id.is_some()
     }
 
     async fn apply(&self, tx: &mut AsyncPgConnection, batch: &Batch) -> Result<Changes> {

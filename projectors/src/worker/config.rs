@@ -17,6 +17,9 @@ pub struct WorkerConfig {
     /// Longest wait for a lock (a session another worker projects, an org
     /// a replay holds) before the batch is tried again later.
     pub lock_timeout: Duration,
+    /// How long an implicit run (its source sends no end) may stay quiet
+    /// before it ends at its last event (`AGENTMON_RUN_IDLE`).
+    pub run_idle: Duration,
 }
 
 impl Default for WorkerConfig {
@@ -27,6 +30,7 @@ impl Default for WorkerConfig {
             backoff: Duration::from_secs(1),
             poll_interval: Duration::from_secs(1),
             lock_timeout: Duration::from_secs(10),
+            run_idle: Duration::from_secs(600),
         }
     }
 }

@@ -20,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 use crate::jobs::JobRunner;
 use crate::maintenance;
 use crate::projector::{Changes, Projector};
+use crate::quiet;
 
 pub use config::WorkerConfig;
 pub use rounds::{Round, Rounds};
@@ -84,7 +85,20 @@ impl Worker {
         let mut listener = self.listen().await;
         let mut last_listen = tokio::time::Instant::now();
         let mut next_maintenance = tokio::time::Instant::now();
+        let mut next_idle_check = tokio::time::Instant::now();
         while !shutdown.is_cancelled() {
+            if tokio::time::Instant::now() >= next_idle_check {
+                match quiet::end_quiet_runs(&self.db, self.config.run_idle, chrono::Utc::now())
+                    .await
+                {
+                    Ok(0) => {}
+                    Ok(ended) => tracing::info!(ended, "quiet runs ended at their last event"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "ending quiet runs failed; trying again later")
+                    }
+                }
+                next_idle_check = tokio::time::Instant::now() + quiet::EVERY;
+            }
             if tokio::time::Instant::now() >= next_maintenance {
                 match maintenance::run(&self.db, chrono::Utc::now()).await {
                     Ok(Some(months)) => tracing::info!(months, "maintenance: partitions ready"),

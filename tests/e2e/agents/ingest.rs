@@ -40,10 +40,10 @@ fn of(session: &str, kind: &str, minute: u32, key: &str, value: Value) -> Value 
 fn session(s: &str) -> Vec<Value> {
     vec![
         of(s, "RUN_STARTED", 0, "run", json!({"model": "claude-x"})),
-        call(s, Some("r1"), 1, json!({"model": "claude-x", "inputTokens": 100, "outputTokens": 50,
+        call(s, Some(&format!("{s}-r1")), 1, json!({"model": "claude-x", "inputTokens": 100, "outputTokens": 50,
             "cacheReadTokens": 1000, "cacheCreationTokens": 200, "costUsd": "0.0125", "durationMs": 900})),
-        call(s, Some("r1"), 2, json!({"model": "claude-haiku", "inputTokens": 10, "outputTokens": 5, "costUsd": "0.0003"})),
-        call(s, Some("r1"), 3, json!({"model": "claude-x", "inputTokens": 7, "error": "overloaded", "errorCategory": "MODEL"})),
+        call(s, Some(&format!("{s}-r1")), 2, json!({"model": "claude-haiku", "inputTokens": 10, "outputTokens": 5, "costUsd": "0.0003"})),
+        call(s, Some(&format!("{s}-r1")), 3, json!({"model": "claude-x", "inputTokens": 7, "error": "overloaded", "errorCategory": "MODEL"})),
         of(s, "RUN_FINISHED", 4, "run", json!({"status": "SUCCEEDED", "inputTokens": 999_999, "outputTokens": 999, "costUsd": "9.99"})),
         of(s, "RUN_STARTED", 5, "run", json!({"model": "claude-x"})),
         of(s, "RUN_FINISHED", 6, "run", json!({"status": "FAILED", "errorCategory": "TOOL", "inputTokens": 40, "outputTokens": 20, "costUsd": "0.5"})),
@@ -56,14 +56,14 @@ fn session(s: &str) -> Vec<Value> {
     ]
     .into_iter()
     .map(|mut e| {
-        // Runs by order: the first two events' run is r1, the next two r2.
+        // Runs by time: before minute 5 the session's first run, then its second.
         let kind = e["type"].as_str().unwrap_or_default().to_string();
         if kind.starts_with("RUN_") {
             let minute = e["occurredAt"].as_str().unwrap_or_default()[14..16].to_string();
-            e["runId"] = json!(if minute.as_str() < "05" { "r1" } else { "r2" });
+            e["runId"] = json!(if minute.as_str() < "05" { format!("{s}-r1") } else { format!("{s}-r2") });
         }
         if kind == "TOOL_CALL" && e["tool"]["name"] == "Bash" && e["tool"]["success"] == true {
-            e["runId"] = json!("r1");
+            e["runId"] = json!(format!("{s}-r1"));
         }
         e
     })
@@ -170,10 +170,10 @@ async fn calls_tools_and_code_count_once_and_a_run_with_calls_takes_usage_from_t
     let runs = s["runs"].as_array().cloned().unwrap_or_default();
     let r1 = runs
         .iter()
-        .find(|r| r["id"] == "r1")
+        .find(|r| r["id"] == "s1-r1")
         .cloned()
         .unwrap_or_default();
-    let calls = run_calls(&events, "r1");
+    let calls = run_calls(&events, "s1-r1");
     assert_eq!(r1["modelCalls"], calls.model_calls, "{r1}");
     assert_eq!(
         r1["inputTokens"].as_f64(),
@@ -193,7 +193,7 @@ async fn calls_tools_and_code_count_once_and_a_run_with_calls_takes_usage_from_t
     );
     let r2 = runs
         .iter()
-        .find(|r| r["id"] == "r2")
+        .find(|r| r["id"] == "s1-r2")
         .cloned()
         .unwrap_or_default();
     assert_eq!(r2["modelCalls"], 0);
@@ -251,10 +251,14 @@ async fn calls_arriving_before_and_after_their_run_in_any_batches_give_the_same_
         .as_array()
         .into_iter()
         .flatten()
-        .find(|r| r["id"] == "r1")
+        .find(|r| r["id"] == "s2-r1")
         .cloned()
         .unwrap_or_default();
-    assert_eq!(dec(&r1["costUsd"]), run_calls(&events, "r1").cost, "{r1}");
+    assert_eq!(
+        dec(&r1["costUsd"]),
+        run_calls(&events, "s2-r1").cost,
+        "{r1}"
+    );
 }
 
 #[tokio::test]
@@ -296,5 +300,99 @@ async fn a_malformed_call_tool_or_code_is_refused_alone_naming_its_field() {
         assert_eq!(rejected.len(), 1, "{message}: {body}");
         let text = rejected[0]["message"].as_str().unwrap_or_default();
         assert!(text.starts_with(message), "{message}: {text}");
+    }
+}
+
+#[tokio::test]
+async fn tools_are_listed_by_calls_and_cost_is_broken_down_by_agent() {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    let mut events = session("s1");
+    let mut other = session("s2");
+    for (list, agent) in [(&mut events, "claude-code"), (&mut other, "codex")] {
+        list[0]["attributes"] = json!({ "agent": agent });
+    }
+    let all: Vec<Value> = events.iter().chain(other.iter()).cloned().collect();
+    app.seed(&all).await;
+    let body = app
+        .graphql(
+            Some(&app.super_admin()),
+            "{ org(slug: \"acme\") { overview(range: {from: \"2026-11-20\", to: \"2026-11-20\"}) { \
+             tools { name calls failed accepted rejected durationP95Ms } \
+             breakdown(by: AGENT) { rows { value costUsd } } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let overview = &body["data"]["org"]["overview"];
+    // From the events as sent: per tool name, its calls, failures, decisions.
+    let mut want: Vec<(String, i64, i64, i64, i64)> = Vec::new();
+    for e in all.iter().filter(|e| e["type"] == "TOOL_CALL") {
+        let t = &e["tool"];
+        let name = t["name"].as_str().unwrap_or_default().to_string();
+        let i = match want.iter().position(|w| w.0 == name) {
+            Some(i) => i,
+            None => {
+                want.push((name, 0, 0, 0, 0));
+                want.len() - 1
+            }
+        };
+        want[i].1 += 1;
+        want[i].2 += i64::from(t["success"] == false);
+        want[i].3 += i64::from(t["decision"] == "ACCEPTED");
+        want[i].4 += i64::from(t["decision"] == "REJECTED");
+    }
+    want.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let got: Vec<(String, i64, i64, i64, i64)> = overview["tools"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| {
+            let n = |k: &str| t[k].as_i64().unwrap_or(-1);
+            (
+                t["name"].as_str().unwrap_or_default().to_string(),
+                n("calls"),
+                n("failed"),
+                n("accepted"),
+                n("rejected"),
+            )
+        })
+        .collect();
+    assert_eq!(got, want, "{overview}");
+    // Bash ran four times, twice with a duration (120 ms): p95 is 120 ms
+    // within the sketch's precision; Edit never ran.
+    let bash = overview["tools"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|t| t["name"] == "Bash")
+        .cloned()
+        .unwrap_or_default();
+    let p95 = bash["durationP95Ms"].as_f64().unwrap_or(-1.0);
+    assert!((p95 - 120.0).abs() <= 120.0 * 0.02, "Bash p95 {p95}");
+    let edit = overview["tools"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|t| t["name"] == "Edit")
+        .cloned()
+        .unwrap_or_default();
+    assert!(edit["durationP95Ms"].is_null(), "{edit}");
+    // Cost by agent: each agent's session cost, computed from its events.
+    let rows = overview["breakdown"]["rows"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for (agent, list) in [("claude-code", &events), ("codex", &other)] {
+        let row = rows
+            .iter()
+            .find(|r| r["value"] == agent)
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(
+            dec(&row["costUsd"]),
+            figures(list).cost,
+            "{agent}: {rows:?}"
+        );
     }
 }

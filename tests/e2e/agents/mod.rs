@@ -1,6 +1,8 @@
 //! Model calls, tool calls and code changes (SPEC section 11) through the
 //! whole pipeline.
 
+mod grpc;
 mod ingest;
 mod otlp;
 mod reference;
+mod runs;

@@ -22,16 +22,16 @@ fn fixtures(name: &str) -> PathBuf {
 
 /// The agent's own account of the run: the last JSON line of its output
 /// that carries usage.
-fn reported(name: &str) -> Value {
+pub fn reported(name: &str) -> Value {
     let text = std::fs::read_to_string(fixtures(name).join("agent-output.txt")).unwrap_or_default();
     text.lines()
+        .rev()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|v| !v["usage"].is_null())
-        .last()
+        .find(|v| !v["usage"].is_null())
         .unwrap_or_default()
 }
 
-async fn key_of(app: &TestApp, org: &str) -> String {
+pub async fn key_of(app: &TestApp, org: &str) -> String {
     let body = app
         .graphql(
             Some(&app.super_admin()),
@@ -82,7 +82,7 @@ async fn post(app: &TestApp, key: &str, file: &Path) -> (StatusCode, Vec<u8>) {
 }
 
 /// Posts every recorded export of `name` in the order it was sent.
-async fn replay_exports(app: &TestApp, key: &str, name: &str) {
+pub async fn replay_exports(app: &TestApp, key: &str, name: &str) {
     let mut files: Vec<PathBuf> = std::fs::read_dir(fixtures(name))
         .unwrap_or_else(|e| panic!("{name}: {e}"))
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -243,9 +243,9 @@ async fn codex_protobuf_logs_give_its_tokens_with_cached_input_taken_out() {
         .unwrap_or_default();
     let usage = text
         .lines()
+        .rev()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|v| !v["usage"].is_null())
-        .last()
+        .find(|v| !v["usage"].is_null())
         .unwrap_or_default()["usage"]
         .clone();
     let id = thread["thread_id"].as_str().unwrap_or_default().to_string();

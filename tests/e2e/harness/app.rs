@@ -27,6 +27,8 @@ pub struct TestApp {
     /// The export slots of the app's server.
     pub exports: std::sync::Arc<tokio::sync::Semaphore>,
     router: Router,
+    /// What the server's handlers share (for the OTLP/gRPC listener).
+    state: AppState,
     /// A second server over the same database, with caches of its own.
     replica: Router,
     /// Declared last: dropped after the pools, it drops the database.
@@ -136,7 +138,8 @@ impl TestApp {
                 connections: Default::default(),
                 ..state.clone()
             }),
-            router: router(state),
+            router: router(state.clone()),
+            state,
             db,
             auth,
             _test_db: test_db,
@@ -160,9 +163,25 @@ impl TestApp {
                 backoff: std::time::Duration::from_millis(10),
                 poll_interval: std::time::Duration::from_millis(50),
                 lock_timeout: std::time::Duration::from_millis(300),
+                ..Default::default()
             },
         );
         worker.with_bus(self.services.bus.clone())
+    }
+
+    /// Serves OTLP/gRPC on a free loopback port; returns "http://127.0.0.1:PORT".
+    #[allow(dead_code)]
+    pub async fn listen_grpc(&self) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+        tokio::spawn(agentmon_api::otlp::serve_grpc(
+            self.state.clone(),
+            listener,
+            std::future::pending(),
+        ));
+        format!("http://{addr}")
     }
 
     /// Serves the app on a free loopback port (for websocket clients);

@@ -18,4 +18,5 @@ pub mod session;
 pub mod session_order;
 mod sql;
 pub mod team;
+pub mod tool;
 pub mod user;

@@ -79,7 +79,8 @@ pub struct Contribution {
 }
 
 impl Contribution {
-    /// The session's share, for the model dimension and each of `keys`.
+    /// The session's share, for the model and agent dimensions and each of
+    /// `keys`.
     pub fn of(session: &SessionFold, keys: &[String]) -> Contribution {
         let mut map: BTreeMap<Key, Figures> = BTreeMap::new();
         let attribute = |key: &str| match session.attributes.get(key) {
@@ -87,7 +88,11 @@ impl Contribution {
             Some(serde_json::Value::String(s)) => s.clone(),
             Some(other) => other.to_string(),
         };
-        let mut dimensions: Vec<(String, Option<String>)> = vec![("model".into(), None)];
+        // The producing agent is always broken down, like the model.
+        let mut dimensions: Vec<(String, Option<String>)> = vec![
+            ("model".into(), None),
+            ("agent".into(), Some(attribute("agent"))),
+        ];
         dimensions.extend(
             keys.iter()
                 .map(|k| (format!("attr:{k}"), Some(attribute(k)))),

@@ -1,0 +1,149 @@
+//! OTLP/gRPC: the three collector services on their own address
+//! (`AGENTMON_OTLP_GRPC_LISTEN`), gzip accepted, the same credentials,
+//! mapping and storing as OTLP/HTTP, errors as gRPC statuses
+//! (UNAUTHENTICATED, PERMISSION_DENIED, RESOURCE_EXHAUSTED, UNAVAILABLE).
+
+use agentmon_core::Error;
+use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::{
+    LogsService, LogsServiceServer,
+};
+use opentelemetry_proto::tonic::collector::logs::v1::{
+    ExportLogsPartialSuccess, ExportLogsServiceRequest, ExportLogsServiceResponse,
+};
+use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::{
+    MetricsService, MetricsServiceServer,
+};
+use opentelemetry_proto::tonic::collector::metrics::v1::{
+    ExportMetricsPartialSuccess, ExportMetricsServiceRequest, ExportMetricsServiceResponse,
+};
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
+    TraceService, TraceServiceServer,
+};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
+use tonic::codec::CompressionEncoding;
+use tonic::{Request, Response, Status};
+
+use super::auth;
+use super::body::MAX_INFLATED_BYTES;
+use super::store::{store, Dropped};
+use crate::http::AppState;
+
+#[derive(Clone)]
+struct Receiver(AppState);
+
+fn status(error: Error) -> Status {
+    match error {
+        Error::Unauthenticated(m) => Status::unauthenticated(m),
+        Error::Forbidden(m) => Status::permission_denied(m),
+        Error::BadUserInput(m) | Error::NotFound(m) => Status::invalid_argument(m),
+        Error::RateLimited { message, .. } => Status::resource_exhausted(message),
+        Error::Unavailable(m) => Status::unavailable(m),
+        Error::Internal(e) => {
+            tracing::error!(error = %e, "OTLP export failed");
+            Status::unavailable("the export could not be stored now; send it again later")
+        }
+    }
+}
+
+impl Receiver {
+    /// Maps and stores one export of the request's producer.
+    async fn take<M>(
+        &self,
+        request: Request<M>,
+        map: fn(&M, agentmon_otlp::Target<'_>) -> agentmon_otlp::Mapped,
+    ) -> Result<Dropped, Status> {
+        let headers = request.metadata().clone().into_headers();
+        let producer = auth::producer(&self.0, &headers).await.map_err(status)?;
+        let mapped = map(
+            request.get_ref(),
+            agentmon_otlp::Target {
+                org: auth::single_org(&producer),
+            },
+        );
+        store(&self.0, &producer, mapped).await.map_err(status)
+    }
+}
+
+fn partial(d: &Dropped) -> Option<(i64, String)> {
+    (d.count > 0 || !d.reasons.is_empty()).then(|| (d.count, d.reason()))
+}
+
+#[tonic::async_trait]
+impl LogsService for Receiver {
+    async fn export(
+        &self,
+        request: Request<ExportLogsServiceRequest>,
+    ) -> Result<Response<ExportLogsServiceResponse>, Status> {
+        let d = self.take(request, agentmon_otlp::logs).await?;
+        Ok(Response::new(ExportLogsServiceResponse {
+            partial_success: partial(&d).map(|(n, m)| ExportLogsPartialSuccess {
+                rejected_log_records: n,
+                error_message: m,
+            }),
+        }))
+    }
+}
+
+#[tonic::async_trait]
+impl TraceService for Receiver {
+    async fn export(
+        &self,
+        request: Request<ExportTraceServiceRequest>,
+    ) -> Result<Response<ExportTraceServiceResponse>, Status> {
+        let d = self.take(request, agentmon_otlp::traces).await?;
+        Ok(Response::new(ExportTraceServiceResponse {
+            partial_success: partial(&d).map(|(n, m)| ExportTracePartialSuccess {
+                rejected_spans: n,
+                error_message: m,
+            }),
+        }))
+    }
+}
+
+#[tonic::async_trait]
+impl MetricsService for Receiver {
+    async fn export(
+        &self,
+        request: Request<ExportMetricsServiceRequest>,
+    ) -> Result<Response<ExportMetricsServiceResponse>, Status> {
+        let d = self.take(request, agentmon_otlp::metrics).await?;
+        Ok(Response::new(ExportMetricsServiceResponse {
+            partial_success: partial(&d).map(|(n, m)| ExportMetricsPartialSuccess {
+                rejected_data_points: n,
+                error_message: m,
+            }),
+        }))
+    }
+}
+
+/// Serves OTLP/gRPC on `listener` until `shutdown` completes.
+pub async fn serve(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let receiver = Receiver(state);
+    let limit = MAX_INFLATED_BYTES as usize;
+    let incoming = tonic::transport::server::TcpIncoming::from(listener);
+    tonic::transport::Server::builder()
+        .add_service(
+            LogsServiceServer::new(receiver.clone())
+                .accept_compressed(CompressionEncoding::Gzip)
+                .max_decoding_message_size(limit),
+        )
+        .add_service(
+            TraceServiceServer::new(receiver.clone())
+                .accept_compressed(CompressionEncoding::Gzip)
+                .max_decoding_message_size(limit),
+        )
+        .add_service(
+            MetricsServiceServer::new(receiver)
+                .accept_compressed(CompressionEncoding::Gzip)
+                .max_decoding_message_size(limit),
+        )
+        .serve_with_incoming_shutdown(incoming, shutdown)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,48 @@
+//! Storing what an export became, the same for HTTP and gRPC: in calls of
+//! at most 1,000 events through the producer path of `ingestEvents`
+//! (atomic per call, rate-limited, the RLS-bound role), counting what was
+//! dropped and why.
+
+use agentmon_core::auth::ProducerPrincipal;
+use agentmon_core::event::MAX_EVENTS_PER_CALL;
+use agentmon_core::Error;
+
+use crate::http::AppState;
+use crate::produce::produce;
+
+/// Records or events dropped, and the reasons (at most five).
+#[derive(Debug, Default)]
+pub struct Dropped {
+    pub count: i64,
+    pub reasons: Vec<String>,
+}
+
+impl Dropped {
+    pub fn reason(&self) -> String {
+        self.reasons.join("; ")
+    }
+}
+
+/// Stores the mapped events. Calls stored before an error stay stored:
+/// the export sent again finds them duplicates.
+pub async fn store(
+    state: &AppState,
+    producer: &ProducerPrincipal,
+    mapped: agentmon_otlp::Mapped,
+) -> Result<Dropped, Error> {
+    let mut dropped = Dropped {
+        count: mapped.rejected as i64,
+        reasons: mapped.reasons.iter().map(|r| r.to_string()).collect(),
+    };
+    for call in mapped.events.chunks(MAX_EVENTS_PER_CALL) {
+        let outcome = produce(&state.db, &state.rates, producer, call).await?;
+        dropped.count += outcome.rejected.len() as i64;
+        for r in outcome.rejected {
+            let reason = format!("{}: {}", r.code, r.message);
+            if !dropped.reasons.contains(&reason) && dropped.reasons.len() < 5 {
+                dropped.reasons.push(reason);
+            }
+        }
+    }
+    Ok(dropped)
+}

@@ -1,0 +1,635 @@
+#!/usr/bin/env node
+// Acceptance check of agentmon's OpenTelemetry receiver with the real agent
+// CLIs (see check.sh, which installs them and calls this).
+//
+// Starts `agentmon serve` on a free loopback port with its own data
+// directory (embedded PostgreSQL), creates the org `agents` and a producer
+// API key for it, then runs each scenario with run-claude.sh / run-codex.sh:
+// the real CLI against the scripted fake model API, its OTLP export pointed
+// at agentmon's /otlp (OTLP_ENDPOINT; through the tap below unless
+// CHECK_TAP=0), with the key as `x-api-key` or `Authorization: Bearer`
+// (each scenario says which). Once agentmon has projected, it reads the
+// session and the org's KPIs over GraphQL (as a SUPER_ADMIN) and compares
+// each figure with what the CLI printed (Claude: its --output-format json
+// result; Codex: its --json events) and with the sum of what the fake
+// answered (its requests.jsonl). One line per check; exit 1 on any FAIL.
+//
+// The exports pass through a tap on the way: a pass-through proxy that
+// forwards each request to agentmon byte for byte and returns agentmon's
+// answer unchanged, noting the encoding and credential header the CLI used
+// and the records agentmon's answer says it rejected (OTLP partial success).
+// CHECK_TAP=0 points the CLIs straight at agentmon instead (those checks are
+// then skipped; agentmon's own log still shows each export's status). With
+// the tap, each scenario's exports are then sent to agentmon a second time,
+// as a retrying exporter would: nothing new may be stored and no figure may
+// change (CHECK_RESEND=0 skips that).
+//
+// Env: AGENTMON_BIN (required by check.sh), AGENT_CLI_DIR (default
+// /var/tmp/agent-clis), CHECK_ONLY=regex (scenario ids), CHECK_KEEP=1 to
+// keep the work directory (it is always kept when a check fails),
+// CHECK_SETTLE_SECONDS (default 15): how long to wait for the figures.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import {
+  chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync,
+} from 'node:fs';
+import http from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const HERE = import.meta.dirname;
+const ROOT = resolve(HERE, '../..');
+const BIN = resolve(process.env.AGENTMON_BIN ?? join(ROOT, 'target', 'debug', 'agentmon'));
+const CLI_DIR = process.env.AGENT_CLI_DIR ?? '/var/tmp/agent-clis';
+const SETTLE_MS = Number(process.env.CHECK_SETTLE_SECONDS ?? 15) * 1000;
+const SECRET = 'agents-check-secret-that-is-long-enough-for-hs256';
+const ORG = 'agents';
+const RANGE = '{from: "2026-01-01", to: "2027-12-31"}';
+const KPIS = ['modelCalls', 'failedModelCalls', 'unpricedModelCalls', 'toolCalls', 'failedToolCalls', 'rejectedToolCalls', 'linesAdded', 'linesRemoved', 'commits'];
+
+// What each scenario is and how its telemetry reaches agentmon. `lines` and
+// `commits`: what Claude Code's own metrics count for the fake's tool uses
+// (a file written counts its lines split on "\n", the last empty one too;
+// an edit counts its line diff).
+const SCENARIOS = [
+  { id: 'claude-basic-json', agent: 'claude', scenario: 'basic', proto: 'json', spans: 'nospans', auth: 'x-api-key' },
+  { id: 'claude-basic-protobuf-gzip-spans', agent: 'claude', scenario: 'basic', proto: 'protobuf', spans: 'spans', tag: 'gzip', gzip: true, auth: 'bearer' },
+  { id: 'claude-reject-json', agent: 'claude', scenario: 'reject', proto: 'json', spans: 'nospans', auth: 'x-api-key' },
+  { id: 'claude-fail-json', agent: 'claude', scenario: 'fail', proto: 'json', spans: 'spans', auth: 'x-api-key', exit: 1 },
+  { id: 'claude-retry-json', agent: 'claude', scenario: 'retry', proto: 'json', spans: 'nospans', auth: 'x-api-key' },
+  { id: 'claude-two-prompts-json', agent: 'claude', scenario: 'two-prompts', proto: 'json', spans: 'nospans', auth: 'x-api-key', second: 'Now say something else.' },
+  { id: 'claude-write-json', agent: 'claude', scenario: 'write', proto: 'json', spans: 'nospans', auth: 'bearer', lines: [5, 2] },
+  { id: 'claude-commit-json', agent: 'claude', scenario: 'commit', proto: 'json', spans: 'nospans', auth: 'x-api-key', lines: [3, 0], commits: 1 },
+  { id: 'codex-basic-json', agent: 'codex', scenario: 'basic', proto: 'json', spans: 'nospans', auth: 'x-api-key' },
+  { id: 'codex-basic-protobuf', agent: 'codex', scenario: 'basic', proto: 'protobuf', spans: 'nospans', auth: 'bearer' },
+  { id: 'codex-retry-json', agent: 'codex', scenario: 'retry', proto: 'json', spans: 'nospans', auth: 'x-api-key' },
+];
+
+const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+const outcomes = [];
+let failures = 0;
+
+function report(scenario, what, actual, expected, source) {
+  const same = typeof expected === 'function' ? expected(actual) : equal(actual, expected);
+  if (!same) failures += 1;
+  outcomes.push({ scenario, what, same });
+  const shown = (v) => (v === undefined ? 'missing' : JSON.stringify(v));
+  const line = same
+    ? `ok   ${scenario}: ${what} = ${shown(actual)}${source ? ` (${source})` : ''}`
+    : `FAIL ${scenario}: ${what}: got ${shown(actual)}, expected ${typeof expected === 'function' ? source : `${shown(expected)}${source ? ` (${source})` : ''}`}`;
+  console.log(line);
+  return same;
+}
+
+function info(scenario, text) {
+  console.log(`info ${scenario}: ${text}`);
+}
+
+function equal(a, b) {
+  if (typeof a === 'number' || typeof b === 'number') return Number(a) === Number(b);
+  return a === b;
+}
+
+function freePort() {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+}
+
+// ---------------------------------------------------------------- agentmon
+
+async function startAgentmon(work) {
+  const dataDir = join(work, 'agentmon');
+  execFileSync('mkdir', ['-p', dataDir]);
+  // The embedded PostgreSQL runs as `postgres` when this runs as root.
+  chmodSync(work, 0o755);
+  chmodSync(dataDir, 0o755);
+  const env = {
+    ...process.env,
+    AGENTMON_DATA_DIR: dataDir,
+    AGENTMON_JWT_SECRET: SECRET,
+    AGENTMON_LOG_FORMAT: 'json',
+    RUST_LOG: 'info',
+  };
+  for (const k of ['DATABASE_URL', 'DATABASE_APP_URL', 'REDIS_URL', 'AGENTMON_DEMO', 'AGENTMON_WEB_DIR', 'AGENTMON_METRICS_TOKEN', 'AGENTMON_JWKS']) delete env[k];
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const logFile = join(work, 'agentmon.log');
+  const fd = openSync(logFile, 'a');
+  const child = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`], { env, cwd: dataDir, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  let failed = null;
+  child.once('error', (e) => { failed = e; });
+  const exited = new Promise((done) => child.once('exit', done));
+  const run = (...args) => execFileSync(BIN, args, { env, cwd: dataDir, stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
+  const stopCluster = () => {
+    if (!existsSync(join(dataDir, 'pg', 'postmaster.pid'))) return;
+    const versions = (() => { try { return readdirSync('/usr/lib/postgresql').sort().reverse(); } catch { return []; } })();
+    const pgCtl = ['pg_ctl', ...versions.map((v) => `/usr/lib/postgresql/${v}/bin/pg_ctl`)]
+      .find((p) => spawnSync(p, ['--version']).status === 0);
+    if (!pgCtl) return;
+    const args = ['stop', '-D', join(dataDir, 'pg'), '-m', 'immediate', '-w'];
+    if (process.getuid?.() === 0) spawnSync('runuser', ['-u', 'postgres', '--', pgCtl, ...args]);
+    else spawnSync(pgCtl, args);
+  };
+  const server = {
+    url,
+    logFile,
+    run,
+    async stop() {
+      if (child.exitCode == null && child.signalCode == null) {
+        child.kill('SIGTERM');
+        const stopped = await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)]);
+        if (!stopped) child.kill('SIGKILL');
+      }
+      stopCluster();
+    },
+    kill() {
+      if (child.exitCode == null) child.kill('SIGKILL');
+      stopCluster();
+    },
+  };
+  for (let i = 0; i < 600; i += 1) {
+    if (failed) throw new Error(`cannot run ${BIN}: ${failed.message}`);
+    if (child.exitCode != null) break;
+    const ready = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+    if (ready) return server;
+    await sleep(100);
+  }
+  server.kill();
+  throw new Error(`agentmon did not get ready; its log:\n${readFileSync(logFile, 'utf8').slice(-5000)}`);
+}
+
+// ---------------------------------------------------------------- the tap
+
+/** A pass-through proxy to `target` that notes what each export was and what agentmon answered. */
+function startTap(target) {
+  const seen = [];
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const auth = req.headers['x-api-key'] ? 'x-api-key'
+        : /^Bearer \S/.test(req.headers.authorization ?? '') ? 'bearer' : `none (${req.headers.authorization ?? 'no Authorization'})`;
+      const note = {
+        path: req.url,
+        method: req.method,
+        headers: Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'connection'].includes(k))),
+        body,
+        encoding: `${(req.headers['content-type'] ?? '-').split(';')[0]}${req.headers['content-encoding'] ? ` ${req.headers['content-encoding']}` : ''}`,
+        auth,
+      };
+      send(target, note).then((answer) => {
+        seen.push({ ...note, status: answer.status, ...partialSuccess(answer.bytes, answer.headers['content-type']) });
+        res.writeHead(answer.status, answer.headers);
+        res.end(answer.bytes);
+      }, (error) => {
+        seen.push({ ...note, status: 502, message: error.message });
+        res.writeHead(502);
+        res.end();
+      });
+    });
+  });
+  return new Promise((done) => server.listen(0, '127.0.0.1', () => done({
+    url: `http://127.0.0.1:${server.address().port}`,
+    seen,
+    close: () => server.close(),
+  })));
+}
+
+/** Sends one noted request to `target` as it came; resolves with the answer. */
+function send(target, { method, path, headers, body }) {
+  return new Promise((done, fail) => {
+    const up = http.request(`${target}${path}`, { method, headers: { ...headers, host: new URL(target).host } }, (answer) => {
+      const out = [];
+      answer.on('data', (c) => out.push(c));
+      answer.on('end', () => done({ status: answer.statusCode, headers: answer.headers, bytes: Buffer.concat(out) }));
+      answer.on('error', fail);
+    });
+    up.on('error', fail);
+    up.end(body);
+  });
+}
+
+/** The records an OTLP answer says were rejected, and why (JSON or protobuf). */
+function partialSuccess(bytes, type = '') {
+  if (!bytes.length) return { rejected: 0 };
+  if (type.includes('json')) {
+    try {
+      const p = JSON.parse(bytes.toString('utf8')).partialSuccess ?? {};
+      const n = p.rejectedLogRecords ?? p.rejectedSpans ?? p.rejectedDataPoints ?? 0;
+      return { rejected: Number(n), message: p.errorMessage ?? '' };
+    } catch {
+      return { rejected: 0, message: `unreadable answer: ${bytes.toString('utf8').slice(0, 200)}` };
+    }
+  }
+  // Export*ServiceResponse { partial_success = 1 { rejected = 1 (varint); error_message = 2 } }
+  const fields = (buf) => {
+    const out = {};
+    let i = 0;
+    const varint = () => {
+      let v = 0n;
+      let shift = 0n;
+      for (;;) {
+        const b = buf[i++];
+        v |= BigInt(b & 0x7f) << shift;
+        shift += 7n;
+        if (!(b & 0x80) || i >= buf.length) return v;
+      }
+    };
+    while (i < buf.length) {
+      const tag = Number(varint());
+      const [field, wire] = [tag >> 3, tag & 7];
+      if (wire === 0) out[field] = varint();
+      else if (wire === 2) {
+        const len = Number(varint());
+        out[field] = buf.subarray(i, i + len);
+        i += len;
+      } else break;
+    }
+    return out;
+  };
+  const partial = fields(bytes)[1];
+  if (!partial) return { rejected: 0 };
+  const p = fields(partial);
+  return { rejected: Number(p[1] ?? 0n), message: p[2] ? p[2].toString('utf8') : '' };
+}
+
+async function gql(server, token, query) {
+  const response = await fetch(`${server.url}/graphql`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query }),
+  });
+  const body = await response.json();
+  if (body.errors) throw new Error(`GraphQL: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+async function projection(server) {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const read = (name) => Number(text.match(new RegExp(`^${name} (\\d+)`, 'm'))?.[1] ?? 0);
+  return {
+    ingested: read('agentmon_ingested_events_total'),
+    projected: read('agentmon_projected_events_total'),
+    dead: read('agentmon_dead_letters'),
+    duplicates: read('agentmon_duplicate_events_total'),
+  };
+}
+
+async function read(server, token, sessionId) {
+  const data = await gql(server, token, `{ org(slug: ${JSON.stringify(ORG)}) {
+    session(id: ${JSON.stringify(sessionId)}) { agent user { id } title messageCount attributes inputTokens outputTokens cacheReadTokens
+      cacheCreationTokens costUsd modelCalls toolCalls failedToolCalls runCount linesAdded linesRemoved }
+    overview(range: ${RANGE}) { kpis { ${KPIS.join(' ')} } } } }`);
+  return { session: data.org.session, kpis: data.org.overview.kpis };
+}
+
+/** The OTLP requests agentmon served since `from` (a byte offset of its log): status by signal. */
+function otlpRequests(logFile, from) {
+  const text = readFileSync(logFile).subarray(from).toString('utf8');
+  const requests = [];
+  for (const line of text.split('\n')) {
+    if (!line.includes('/otlp/')) continue;
+    let entry;
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    const flat = {};
+    const walk = (o) => {
+      for (const [k, v] of Object.entries(o ?? {})) {
+        if (v && typeof v === 'object') walk(v);
+        else if (!(k in flat)) flat[k] = v;
+      }
+    };
+    walk(entry);
+    if (typeof flat.path === 'string' && flat.path.startsWith('/otlp/') && flat.status != null) {
+      requests.push({ path: flat.path, status: Number(flat.status) });
+    }
+  }
+  return requests;
+}
+
+// ---------------------------------------------------------------- the CLIs
+
+function runScenario(s, work, endpoint, key) {
+  const script = join(HERE, s.agent === 'claude' ? 'run-claude.sh' : 'run-codex.sh');
+  const env = {
+    ...process.env,
+    AGENT_CAPTURE_ROOT: join(work, 'runs'),
+    AGENT_CLI_DIR: CLI_DIR,
+    SKIP_SETUP: '1',
+    OTLP_ENDPOINT: endpoint,
+    TAG: s.tag ?? '',
+  };
+  if (s.agent === 'claude') {
+    // Claude Code does not percent-decode OTEL_EXPORTER_OTLP_HEADERS: a
+    // literal space after Bearer.
+    env.OTLP_HEADERS = s.auth === 'bearer' ? `Authorization=Bearer ${key}` : `x-api-key=${key}`;
+    env.EXTRA_ENV = s.gzip ? 'OTEL_EXPORTER_OTLP_COMPRESSION=gzip' : '';
+    env.SECOND_PROMPT = s.second ?? '';
+  } else {
+    env.OTLP_HEADERS_TOML = s.auth === 'bearer' ? `"Authorization" = "Bearer ${key}"` : `"x-api-key" = "${key}"`;
+  }
+  const out = join(work, 'runs', `${s.agent}-${s.scenario}-${s.proto}${s.spans === 'spans' ? '-spans' : ''}${s.tag ? `-${s.tag}` : ''}`);
+  return new Promise((done) => {
+    const child = spawn('bash', [script, s.scenario, s.proto, s.spans], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    child.stdout.on('data', (c) => { log += c; });
+    child.stderr.on('data', (c) => { log += c; });
+    child.once('exit', (code) => done({ out, code, log }));
+  });
+}
+
+function jsonl(file) {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).flatMap((l) => {
+    try {
+      return [JSON.parse(l)];
+    } catch {
+      return [];
+    }
+  });
+}
+
+const sum = (list, f) => list.reduce((n, x) => n + (f(x) ?? 0), 0);
+
+/** What the CLI and the fake say the session must show: [field, value, source] triples. */
+function expectations(s, out) {
+  const answers = jsonl(join(out, 'requests.jsonl'));
+  const exitCode = Number(readFileSync(join(out, 'exit_code'), 'utf8').trim());
+  const stdout = readFileSync(join(out, 'stdout'), 'utf8');
+  const prompt = readFileSync(join(out, 'prompt'), 'utf8');
+  const e = { exitCode, session: [], kpis: {}, notes: [], title: prompt };
+  const [added, removed] = s.lines ?? [0, 0];
+  if (s.agent === 'claude') {
+    // One result per invocation: the prompt, and with `second` a --continue.
+    const results = ['stdout', 'stdout.2'].filter((f) => existsSync(join(out, f))).map((f) => {
+      try {
+        return JSON.parse(readFileSync(join(out, f), 'utf8'));
+      } catch {
+        throw new Error(`Claude Code printed no JSON result in ${f} (exit ${exitCode}); see ${out}/${f} and stderr`);
+      }
+    });
+    const result = results.at(-1);
+    const calls = answers.filter((a) => a.method === 'POST' && a.url.split('?')[0] === '/v1/messages');
+    const ok = calls.filter((a) => a.status === 200 && a.usage);
+    const errors = calls.filter((a) => a.status >= 400);
+    const uses = ok.flatMap((a) => a.tool_uses ?? []);
+    const failedForGood = results.filter((r) => r.is_error && r.api_error_status != null).length;
+    const usage = (k) => sum(results, (r) => r.usage?.[k]);
+    const ids = [...new Set(results.map((r) => r.session_id))];
+    if (ids.length > 1) throw new Error(`--continue changed the session id: ${ids.join(', ')}`);
+    e.id = result.session_id;
+    e.agent = 'claude-code';
+    e.attributes = { agent: e.agent, repository: 'acme/widgets', 'team.id': 'platform' };
+    const texts = ok.filter((a) => a.text).length;
+    e.session.push(
+      ['messageCount', results.length + texts, `${results.length} prompt(s) + the fake's ${texts} answers with text`],
+      ['inputTokens', usage('input_tokens'), 'CLI usage.input_tokens'],
+      ['inputTokens', sum(ok, (a) => a.usage.input_tokens), `sum of the fake's ${ok.length} answers`],
+      ['outputTokens', usage('output_tokens'), 'CLI usage.output_tokens'],
+      ['outputTokens', sum(ok, (a) => a.usage.output_tokens), 'fake'],
+      ['cacheReadTokens', usage('cache_read_input_tokens'), 'CLI usage.cache_read_input_tokens'],
+      ['cacheReadTokens', sum(ok, (a) => a.usage.cache_read_input_tokens), 'fake'],
+      ['cacheCreationTokens', usage('cache_creation_input_tokens'), 'CLI usage.cache_creation_input_tokens'],
+      ['cacheCreationTokens', sum(ok, (a) => a.usage.cache_creation_input_tokens), 'fake'],
+      // A --continue prints the session's total so far, not its own part.
+      ['costUsd', result.total_cost_usd, `CLI total_cost_usd${results.length > 1 ? ' of the last invocation (the session\'s total)' : ''}, to 9 decimals`],
+      ['modelCalls', ok.length + failedForGood, `the fake's ${ok.length} answers + ${failedForGood} failed for good`],
+      ['toolCalls', uses.length, `tool uses the fake asked for: ${uses.map((t) => t.name).join(', ') || 'none'}`],
+      ['failedToolCalls', 0, 'every tool use ran fine or was refused'],
+      ['runCount', results.length, 'one per prompt'],
+      ['linesAdded', added, "Claude Code's count of the fake's edits"],
+      ['linesRemoved', removed, "Claude Code's count of the fake's edits"],
+    );
+    e.kpis = {
+      modelCalls: ok.length + failedForGood,
+      failedModelCalls: failedForGood,
+      unpricedModelCalls: 0,
+      toolCalls: uses.length,
+      failedToolCalls: 0,
+      rejectedToolCalls: sum(results, (r) => r.permission_denials?.length),
+      linesAdded: added,
+      linesRemoved: removed,
+      commits: s.commits ?? 0,
+    };
+    e.kpiSources = {
+      failedModelCalls: `CLI is_error=${results.map((r) => r.is_error)}, api_error_status=${results.map((r) => r.api_error_status)}`,
+      rejectedToolCalls: 'CLI permission_denials',
+      unpricedModelCalls: 'Claude Code reports every call\'s cost; an api_error costs 0',
+    };
+    if (errors.length) e.notes.push(`the fake answered ${errors.length} error(s) (${errors.map((a) => a.answer).join(', ')}); ${failedForGood} call(s) failed for good, the rest were retried`);
+  } else {
+    const events = stdout.split('\n').filter(Boolean).flatMap((l) => {
+      try {
+        return [JSON.parse(l)];
+      } catch {
+        return [];
+      }
+    });
+    const thread = events.find((x) => x.type === 'thread.started');
+    if (!thread) throw new Error(`Codex printed no thread.started (exit ${exitCode}); see ${out}/stdout and stderr`);
+    const turns = events.filter((x) => x.type === 'turn.completed');
+    const commands = events.filter((x) => x.type === 'item.completed' && x.item?.type === 'command_execution');
+    const calls = answers.filter((a) => a.method === 'POST' && /\/responses\/?$/.test(a.url.split('?')[0]));
+    const ok = calls.filter((a) => a.status === 200 && a.usage);
+    const input = sum(turns, (t) => t.usage.input_tokens);
+    const cached = sum(turns, (t) => t.usage.cached_input_tokens);
+    const written = sum(turns, (t) => t.usage.cache_write_input_tokens);
+    e.id = thread.thread_id;
+    e.agent = 'codex_exec';
+    e.attributes = { agent: e.agent, repository: 'acme/widgets', 'team.id': 'platform', env: 'agentmon-test' };
+    e.session.push(
+      // Codex logs its prompt, not its answers.
+      ['messageCount', 1, 'the prompt'],
+      ['inputTokens', input - cached - written, 'CLI input_tokens - cached_input_tokens - cache_write_input_tokens'],
+      ['inputTokens', sum(ok, (a) => a.usage.input_tokens - a.usage.cached_tokens), `sum of the fake's ${ok.length} answers, input - cached`],
+      ['outputTokens', sum(turns, (t) => t.usage.output_tokens), 'CLI output_tokens'],
+      ['outputTokens', sum(ok, (a) => a.usage.output_tokens), 'fake'],
+      ['cacheReadTokens', cached, 'CLI cached_input_tokens'],
+      ['cacheReadTokens', sum(ok, (a) => a.usage.cached_tokens), 'fake'],
+      ['cacheCreationTokens', written, 'CLI cache_write_input_tokens'],
+      ['modelCalls', ok.length, "the fake's answers"],
+      ['toolCalls', commands.length, 'CLI command_execution items'],
+      ['toolCalls', sum(ok, (a) => a.shell?.length), 'shell calls the fake asked for'],
+      ['failedToolCalls', commands.filter((c) => c.item.exit_code !== 0).length, 'CLI commands with exit_code != 0'],
+      // Codex names no turn on its log events: its calls count for the session only.
+      ['runCount', 0, `Codex logs carry no turn; the CLI reported ${turns.length}`],
+    );
+    e.kpis = {
+      modelCalls: ok.length,
+      failedModelCalls: 0,
+      unpricedModelCalls: ok.length,
+      toolCalls: commands.length,
+      failedToolCalls: commands.filter((c) => c.item.exit_code !== 0).length,
+      rejectedToolCalls: 0,
+      linesAdded: 0,
+      linesRemoved: 0,
+      commits: 0,
+    };
+    e.kpiSources = { unpricedModelCalls: 'Codex reports no cost' };
+    const errors = calls.filter((a) => a.status >= 400);
+    if (errors.length) e.notes.push(`the fake answered ${errors.length} error(s) (${errors.map((a) => a.answer).join(', ')}), which Codex retried`);
+  }
+  return e;
+}
+
+/** Compares agentmon's figures with the expectations; `print` reports each check. */
+function compare(s, e, figures, before, print) {
+  const checks = [];
+  const add = (what, actual, expected, source) => checks.push({ what, actual, expected, source });
+  const { session, kpis } = figures;
+  add('session found', session != null, true, `id ${e.id}`);
+  if (session) {
+    add('session.agent', session.agent, e.agent, 'service.name');
+    add('session.user', session.user?.id, 'dev-42', 'enduser.id');
+    add('session.title', session.title, e.title, 'the prompt');
+    const attrs = session.attributes ?? {};
+    const picked = Object.fromEntries(Object.keys(e.attributes).map((k) => [k, attrs[k]]));
+    add('session.attributes', JSON.stringify(picked), JSON.stringify(e.attributes), 'OTEL_RESOURCE_ATTRIBUTES and service.name');
+    const foreign = Object.keys(attrs).filter((k) => /^(service|host|os|process|telemetry|terminal|event|user|enduser|agentmon|otel)\./.test(k) || k === 'session.id');
+    add('session.attributes left out', foreign.join(', ') || 'none', 'none', 'keys that say where telemetry comes from');
+    for (const [field, value, source] of e.session) {
+      if (field === 'costUsd') {
+        const nine = (v) => (v == null ? v : Number(v).toFixed(9));
+        add('session.costUsd', nine(session.costUsd), nine(value), source);
+      } else {
+        add(`session.${field}`, session[field], value, source);
+      }
+    }
+  }
+  for (const k of KPIS) {
+    const delta = kpis[k] - before[k];
+    add(`kpis.${k} (change)`, delta, e.kpis[k], e.kpiSources[k] ?? 'as the session');
+  }
+  const pass = checks.every((c) => equal(c.actual, c.expected));
+  if (print) for (const c of checks) report(s.id, c.what, c.actual, c.expected, c.source);
+  return pass;
+}
+
+/** Sends a scenario's exports again: agentmon must store nothing new and show the same figures. */
+async function resend(s, server, token, e, exports, figures) {
+  const p0 = await projection(server);
+  const statuses = [];
+  for (const x of exports) statuses.push((await send(server.url, x)).status);
+  let p1 = await projection(server);
+  for (let i = 0; i < 40 && p1.projected < p1.ingested; i += 1) {
+    await sleep(100);
+    p1 = await projection(server);
+  }
+  const again = await read(server, token, e.id);
+  report(s.id, `resent ${exports.length} exports: answers`, [...new Set(statuses)].join(', '), '200', 'the same as the first time');
+  report(s.id, 'resent: events stored', p1.ingested - p0.ingested, 0, `all ${p1.duplicates - p0.duplicates} duplicates`);
+  const changed = [];
+  for (const part of ['session', 'kpis']) {
+    for (const [k, v] of Object.entries(figures[part] ?? {})) {
+      if (JSON.stringify(v) !== JSON.stringify(again[part]?.[k])) changed.push(`${part}.${k} ${JSON.stringify(v)} -> ${JSON.stringify(again[part]?.[k])}`);
+    }
+  }
+  report(s.id, 'resent: figures changed', changed.join('; ') || 'none', 'none', 'session and KPIs as before');
+}
+
+// ---------------------------------------------------------------- main
+
+async function main() {
+  const only = process.env.CHECK_ONLY ? new RegExp(process.env.CHECK_ONLY) : null;
+  const scenarios = SCENARIOS.filter((s) => !only || only.test(s.id));
+  const work = mkdtempSync(join(tmpdir(), 'agentmon-agents-'));
+  const started = Date.now();
+  console.log(`agentmon: ${BIN}; CLIs: ${CLI_DIR}; work: ${work}`);
+  const server = await startAgentmon(work);
+  const cleanup = () => server.kill();
+  process.once('exit', cleanup);
+  for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => { cleanup(); process.exit(130); });
+  try {
+    server.run('org', 'create', ORG, '--name', 'Agents');
+    const key = server.run('key', 'create', '--org', ORG, '--name', 'agent CLIs').split('\n').pop().trim();
+    const token = server.run('token', '--role', 'SUPER_ADMIN', '--sub', 'agents-check', '--ttl', '1h');
+    const tap = process.env.CHECK_TAP === '0' ? null : await startTap(server.url);
+    const endpoint = `${tap?.url ?? server.url}/otlp`;
+    console.log(`agentmon ready on ${server.url} in ${((Date.now() - started) / 1000).toFixed(1)}s; org ${ORG}, key ${key.slice(0, 8)}…`);
+
+    for (const s of scenarios) {
+      const t0 = Date.now();
+      const before = (await read(server, token, '-')).kpis;
+      const logFrom = readFileSync(server.logFile).length;
+      const tapFrom = tap?.seen.length ?? 0;
+      const run = await runScenario(s, work, endpoint, key);
+      const ran = ((Date.now() - t0) / 1000).toFixed(1);
+      let e;
+      try {
+        e = expectations(s, run.out);
+      } catch (error) {
+        report(s.id, 'the CLI ran', false, true, `${error.message}\n${run.log}`);
+        continue;
+      }
+      // Wait until agentmon has projected what it took and the figures agree
+      // (or the time is up): then print every check once.
+      const deadline = Date.now() + SETTLE_MS;
+      let figures;
+      for (;;) {
+        const p = await projection(server);
+        figures = await read(server, token, e.id);
+        if (p.projected >= p.ingested && compare(s, e, figures, before, false)) break;
+        if (Date.now() > deadline) break;
+        await sleep(250);
+      }
+      const settled = ((Date.now() - t0) / 1000).toFixed(1);
+      console.log(`---- ${s.id}: CLI ran in ${ran}s, figures read at ${settled}s (session ${e.id})`);
+      report(s.id, 'CLI exit code', e.exitCode, s.exit ?? 0, 'the scenario');
+      const requests = otlpRequests(server.logFile, logFrom);
+      const bySignal = {};
+      for (const r of requests) {
+        const k = `${r.path.split('/').pop()} ${r.status}`;
+        bySignal[k] = (bySignal[k] ?? 0) + 1;
+      }
+      const served = Object.entries(bySignal).map(([k, n]) => `${k} x${n}`).sort().join(', ') || 'no export';
+      report(s.id, 'exports agentmon served', served,
+        () => requests.length > 0 && requests.every((r) => r.status === 200), 'each one 200 (its log)');
+      if (tap) {
+        const exports = tap.seen.slice(tapFrom);
+        const kinds = (f) => [...new Set(exports.map(f))].join(', ') || 'no export';
+        const encoding = `${s.proto === 'json' ? 'application/json' : 'application/x-protobuf'}${s.gzip ? ' gzip' : ''}`;
+        report(s.id, 'export encoding', kinds((x) => x.encoding), encoding, `OTEL protocol ${s.proto}${s.gzip ? ', gzip' : ''}`);
+        report(s.id, 'credential header', kinds((x) => x.auth), s.auth, 'the key as configured');
+        const rejected = exports.filter((x) => x.rejected > 0 || x.status !== 200);
+        report(s.id, 'records agentmon rejected', sum(exports, (x) => x.rejected),
+          0, rejected.length ? `none; agentmon answered ${JSON.stringify(rejected.map(({ body, headers, ...x }) => x))}` : 'OTLP partial success');
+        compare(s, e, figures, before, true);
+        if (process.env.CHECK_RESEND !== '0') await resend(s, server, token, e, exports, figures);
+      } else {
+        compare(s, e, figures, before, true);
+      }
+      for (const note of e.notes) info(s.id, note);
+      if (figures.session && s.agent === 'codex') info(s.id, `costUsd ${figures.session.costUsd} (Codex reports no cost)`);
+    }
+    const p = await projection(server);
+    report('agentmon', 'dead letters', p.dead, 0, '/metrics');
+    tap?.close();
+  } finally {
+    await server.stop();
+    process.off('exit', cleanup);
+    // Its data directory (the PostgreSQL cluster) is not worth keeping.
+    rmSync(join(work, 'agentmon'), { recursive: true, force: true });
+  }
+  const total = ((Date.now() - started) / 1000).toFixed(0);
+  const passed = outcomes.filter((r) => r.same).length;
+  console.log(`\n${passed} ok, ${failures} FAIL, ${scenarios.length} scenarios in ${total}s`);
+  if (failures || process.env.CHECK_KEEP === '1') console.log(`kept ${work} (CLI runs in runs/, agentmon's log in agentmon.log)`);
+  else rmSync(work, { recursive: true, force: true });
+  process.exit(failures ? 1 : 0);
+}
+
+main().catch((error) => {
+  console.error(`FAIL ${error.stack ?? error}`);
+  process.exit(1);
+});

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Acceptance check of agentmon's OpenTelemetry receiver with the real Claude
+# Code and Codex CLIs, offline: each CLI talks to a scripted fake of its model
+# API and exports its telemetry to a real `agentmon serve` (embedded
+# PostgreSQL, free port, throwaway data directory); the sessions, model
+# calls, tool calls and code changes agentmon shows over GraphQL are compared
+# with what the CLI printed and what the fake answered. One line per check;
+# exits non-zero on any failure. See check.mjs for the scenarios.
+#
+# Env:
+#   AGENTMON_BIN   the agentmon binary (default: target/debug/agentmon); not built here
+#   AGENT_CLI_DIR  where the CLIs are installed when missing (default /var/tmp/agent-clis);
+#                  CLAUDE_CODE_VERSION / CODEX_VERSION pin them (see setup.sh)
+#   CHECK_ONLY     a regex of scenario ids to run (e.g. 'codex'); CHECK_KEEP=1 keeps the work dir
+# Needs: Node.js >= 20.11, npm (first run only), PostgreSQL 15+ server binaries
+# (initdb, pg_ctl, as agentmon's embedded cluster needs), git, bash, timeout.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+export AGENTMON_BIN=${AGENTMON_BIN:-$ROOT/target/debug/agentmon}
+export AGENT_CLI_DIR=${AGENT_CLI_DIR:-/var/tmp/agent-clis}
+
+if [ ! -x "$AGENTMON_BIN" ]; then
+  echo "FAIL no agentmon binary at $AGENTMON_BIN: build it (cargo build) or set AGENTMON_BIN" >&2
+  exit 2
+fi
+if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=11)?0:1)' 2>/dev/null; then
+  echo "FAIL Node.js 20.11 or newer is needed (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 2
+fi
+
+# The CLIs, installed once (about 800 MB on disk); the OTLP decoder the
+# capture harness uses is not needed here.
+AGENT_SETUP_TOOLS=0 bash "$HERE/setup.sh"
+
+exec node "$HERE/check.mjs"

@@ -1,0 +1,102 @@
+//! OTLP/gRPC with the OpenTelemetry project's own generated client: the
+//! export Claude Code sent over HTTP, sent over gRPC (gzip), lands the same
+//! figures; a wrong key is UNAUTHENTICATED and stores nothing.
+
+use std::io::Read;
+
+use opentelemetry_proto::tonic::collector::logs::v1::logs_service_client::LogsServiceClient;
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+use prost::Message;
+use serde_json::json;
+use tonic::codec::CompressionEncoding;
+
+use super::otlp::{key_of, reported};
+use crate::harness::TestApp;
+
+fn recorded_logs() -> ExportLogsServiceRequest {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/otlp/claude-basic-protobuf-spans-gzip/0002-logs.pb.gz");
+    let gz = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut raw = Vec::new();
+    flate2::read::GzDecoder::new(gz.as_slice())
+        .read_to_end(&mut raw)
+        .unwrap_or_else(|e| panic!("{e}"));
+    ExportLogsServiceRequest::decode(raw.as_slice()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn with_key(
+    export: ExportLogsServiceRequest,
+    key: &str,
+) -> tonic::Request<ExportLogsServiceRequest> {
+    let mut request = tonic::Request::new(export);
+    request
+        .metadata_mut()
+        .insert("x-api-key", key.parse().unwrap_or_else(|e| panic!("{e}")));
+    request
+}
+
+#[tokio::test]
+async fn claude_code_logs_over_grpc_land_the_figures_claude_code_reported() {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    let key = key_of(&app, "acme").await;
+    let url = app.listen_grpc().await;
+    let mut client = LogsServiceClient::connect(url)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .send_compressed(CompressionEncoding::Gzip);
+
+    let refused = client
+        .export(with_key(
+            recorded_logs(),
+            "amk_wrong_wrong_wrong_wrong_wrong_wrong_wrong0",
+        ))
+        .await
+        .err()
+        .map(|s| s.code());
+    assert_eq!(refused, Some(tonic::Code::Unauthenticated));
+    assert_eq!(app.count("SELECT count(*) AS n FROM events").await, 0);
+
+    let answer = client
+        .export(with_key(recorded_logs(), &key))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_inner();
+    assert!(answer.partial_success.is_none(), "{answer:?}");
+    app.project_all().await;
+    let agent = reported("claude-basic-protobuf-spans-gzip");
+    let body = app
+        .graphql(
+            Some(&app.super_admin()),
+            "query($id: String!) { org(slug: \"acme\") { session(id: $id) { inputTokens outputTokens cacheReadTokens cacheCreationTokens costUsd } } }",
+            json!({ "id": agent["session_id"] }),
+        )
+        .await;
+    let s = &body["data"]["org"]["session"];
+    let usage = &agent["usage"];
+    assert_eq!(
+        s["inputTokens"].as_f64(),
+        usage["input_tokens"].as_f64(),
+        "{body}"
+    );
+    assert_eq!(
+        s["outputTokens"].as_f64(),
+        usage["output_tokens"].as_f64(),
+        "{body}"
+    );
+    assert_eq!(
+        s["cacheReadTokens"].as_f64(),
+        usage["cache_read_input_tokens"].as_f64(),
+        "{body}"
+    );
+    assert_eq!(
+        s["cacheCreationTokens"].as_f64(),
+        usage["cache_creation_input_tokens"].as_f64(),
+        "{body}"
+    );
+    assert_eq!(
+        s["costUsd"].as_str().and_then(|c| c.parse::<f64>().ok()),
+        agent["total_cost_usd"].as_f64(),
+        "{body}"
+    );
+}
