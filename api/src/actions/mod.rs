@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod keys;
 pub mod members;
 pub mod orgs;
+pub mod prices;
 pub mod teams;
 
 use agentmon_core::auth::{Role, UserPrincipal};

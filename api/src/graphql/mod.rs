@@ -41,6 +41,7 @@ pub struct QueryRoot(
     orgs::OrgQuery,
     global::GlobalQuery,
     admin::AdminQuery,
+    admin::prices::PriceQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -50,6 +51,7 @@ pub struct MutationRoot(
     admin::orgs::OrgMutation,
     admin::AdminMutation,
     admin::breakdown_keys::BreakdownMutation,
+    admin::prices::PriceMutation,
 );
 
 /// Depth and complexity a query may have before it is refused unexecuted.

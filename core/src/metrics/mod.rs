@@ -1,4 +1,5 @@
 //! Metric maths shared by the projectors and the read API.
 
 pub mod kpis;
+pub mod pricing;
 pub mod sketch;

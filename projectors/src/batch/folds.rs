@@ -5,7 +5,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
+use agentmon_core::metrics::pricing::PriceTable;
 use agentmon_core::storage::models::event::{self, StoredEvent};
+use agentmon_core::storage::models::price;
 use agentmon_core::Result;
 use chrono_tz::Tz;
 use diesel_async::AsyncPgConnection;
@@ -97,7 +99,9 @@ pub async fn fold_sessions(
             .filter(|s| !kept.contains_key(*s))
             .cloned()
             .collect();
-        let history = from_scratch(tx, *org, &missing, &left_out, tz, &mut folded).await?;
+        let prices = price::table(tx, *org).await?;
+        let history =
+            from_scratch(tx, *org, &missing, &left_out, (tz, &prices), &mut folded).await?;
         let events = if replay {
             history
         } else {
@@ -107,7 +111,15 @@ pub async fn fold_sessions(
             .iter()
             .filter(|e| kept.contains_key(&e.session_id))
             .collect();
-        take_new(tx, *org, &mut kept, &incremental, tz, &mut folded).await?;
+        take_new(
+            tx,
+            *org,
+            &mut kept,
+            &incremental,
+            (tz, &prices),
+            &mut folded,
+        )
+        .await?;
         states::store(tx, *org, &folded.states, &folded.runs).await?;
         batch.sessions.extend(folded.sessions);
         batch.events.extend(events);
@@ -130,7 +142,7 @@ async fn from_scratch(
     org: Uuid,
     sessions: &[String],
     left_out: &[Uuid],
-    tz: Tz,
+    (tz, prices): (Tz, &PriceTable),
     folded: &mut Folds,
 ) -> Result<Vec<StoredEvent>> {
     if sessions.is_empty() {
@@ -142,7 +154,7 @@ async fn from_scratch(
         history.entry(&e.session_id).or_default().push(e);
     }
     for (session, events) in history {
-        let Some(f) = Folded::of(&events, tz) else {
+        let Some(f) = Folded::of(&events, tz, prices) else {
             continue;
         };
         for (run, state) in f.runs {
@@ -160,7 +172,7 @@ async fn take_new(
     org: Uuid,
     kept: &mut HashMap<String, SessionState>,
     events: &[&StoredEvent],
-    tz: Tz,
+    (tz, prices): (Tz, &PriceTable),
     folded: &mut Folds,
 ) -> Result<()> {
     // Sessions of the batch whose new events were all left out fold as kept.
@@ -214,6 +226,7 @@ async fn take_new(
             &mut session_runs,
             &|h| iterated.contains(&h.event_id),
             tz,
+            prices,
         );
         // Every run the batch looked at is kept as it now stands.
         for (id, run) in session_runs {

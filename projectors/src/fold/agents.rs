@@ -3,30 +3,47 @@
 use std::str::FromStr;
 
 use agentmon_core::event::{CodeChangeInput, ModelCallInput, ToolCallInput, ToolDecision};
+use agentmon_core::metrics::pricing::{PriceTable, Tokens};
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::totals::RunFigures;
 
-/// One model call: its tokens by kind and its cost as reported; a call
-/// with no cost counts 0 and as unpriced.
-pub fn of_call(call: &ModelCallInput) -> RunFigures {
+/// One model call at `at`: its tokens by kind and its cost as reported,
+/// else estimated from the price valid then; a call with neither counts 0
+/// and as unpriced.
+pub fn of_call(call: &ModelCallInput, at: DateTime<Utc>, prices: &PriceTable) -> RunFigures {
     let tokens = |n: Option<i32>| n.map(i64::from).unwrap_or(0);
-    // Validated at ingest; an unreadable cost counts as none.
-    let cost = call
-        .cost_usd
-        .as_deref()
-        .and_then(|c| Decimal::from_str(c).ok());
-    RunFigures {
+    let mut f = RunFigures {
         model_calls: 1,
         failed_model_calls: i64::from(call.error.is_some() || call.error_category.is_some()),
         input_tokens: tokens(call.input_tokens),
         output_tokens: tokens(call.output_tokens),
         cache_read_tokens: tokens(call.cache_read_tokens),
         cache_creation_tokens: tokens(call.cache_creation_tokens),
-        cost_usd: cost.unwrap_or(Decimal::ZERO),
-        unpriced_model_calls: i64::from(cost.is_none()),
         ..RunFigures::default()
+    };
+    // Validated at ingest; an unreadable cost counts as none.
+    let reported = call
+        .cost_usd
+        .as_deref()
+        .and_then(|c| Decimal::from_str(c).ok());
+    match (reported, prices.price_of(&call.model, at)) {
+        (Some(cost), _) => f.cost_usd = cost,
+        (None, Some(price)) => {
+            let estimate = price.cost(Tokens {
+                input: f.input_tokens,
+                output: f.output_tokens,
+                cache_read: f.cache_read_tokens,
+                cache_creation: f.cache_creation_tokens,
+            });
+            f.cost_usd = estimate;
+            f.estimated_cost_usd = estimate;
+            f.estimated_model_calls = 1;
+        }
+        (None, None) => f.unpriced_model_calls = 1,
     }
+    f
 }
 
 /// One tool call: failed when it ran and did not succeed; rejected when

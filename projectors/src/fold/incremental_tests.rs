@@ -9,10 +9,12 @@ use agentmon_core::event::{
     CodeChangeInput, ErrorCategory, EventType, HandoffInput, HandoffTarget, MessageInput,
     MessageRole, ModelCallInput, RunInput, RunStatus, ToolCallInput, ToolDecision,
 };
+use agentmon_core::metrics::pricing::{Price, PriceTable};
 use agentmon_core::storage::models::event::{Payload, StoredEvent};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use chrono_tz::Tz;
 use proptest::prelude::*;
+use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::{Folded, HandoffFold, RunState, SessionFold, SessionState};
@@ -140,6 +142,25 @@ fn stored(i: usize, spec: &Spec) -> StoredEvent {
     }
 }
 
+/// Prices for some of the generated models, one changing mid-stream, so
+/// that calls without a cost are estimated.
+fn prices() -> PriceTable {
+    let price = |model: &str, hour: u32, input: i64| Price {
+        id: Uuid::from_u128(u128::from(hour)),
+        org_id: None,
+        model: model.into(),
+        valid_from: Utc.with_ymd_and_hms(2026, 3, 29, hour, 0, 0).unwrap(),
+        input: Decimal::from(input),
+        output: Decimal::new(15, 1),
+        cache_read: Decimal::new(3, 2),
+        cache_creation: Decimal::new(375, 2),
+    };
+    PriceTable {
+        org: vec![price("m1", 0, 3)],
+        platform: vec![price("m*", 0, 1), price("m*", 12, 2)],
+    }
+}
+
 /// What the projectors end up with after every batch of an incremental
 /// fold: the last session fold with the latest version of every run, and
 /// the state kept.
@@ -153,7 +174,7 @@ fn incremental(batches: &[Vec<&StoredEvent>], tz: Tz) -> (SessionFold, SessionSt
         taken.extend(batch.iter().copied());
         let fold = match state.as_mut() {
             None => {
-                let f = Folded::of(batch, tz).expect("a first batch has events");
+                let f = Folded::of(batch, tz, &prices()).expect("a first batch has events");
                 runs = f.runs;
                 state = Some(f.state);
                 f.fold
@@ -166,7 +187,7 @@ fn incremental(batches: &[Vec<&StoredEvent>], tz: Tz) -> (SessionFold, SessionSt
                         .iter()
                         .any(|e| super::handoff::is_iteration(e) && h.window_holds(e.occurred_at))
                 };
-                let changed = s.take(batch, &mut runs, &earlier, tz);
+                let changed = s.take(batch, &mut runs, &earlier, tz, &prices());
                 s.fold(ORG, "s", tz, changed)
             }
         };
@@ -217,7 +238,7 @@ proptest! {
             rest = tail;
         }
 
-        let whole = Folded::of(&events.iter().collect::<Vec<_>>(), tz).expect("events");
+        let whole = Folded::of(&events.iter().collect::<Vec<_>>(), tz, &prices()).expect("events");
         let (fold, state) = incremental(&batches, tz);
         prop_assert_eq!(&fold, &whole.fold);
         prop_assert_eq!(
@@ -232,7 +253,7 @@ fn a_handoff_taken_after_the_work_that_follows_it_is_iterated() {
     let tz = Tz::UTC;
     let handoff = stored(0, &(4, 10, 0, 0, None, 1));
     let message = stored(1, &(1, 20, 0, 0, None, 0));
-    let whole = Folded::of(&[&handoff, &message], tz).expect("events");
+    let whole = Folded::of(&[&handoff, &message], tz, &prices()).expect("events");
     assert!(whole.fold.iterated_after_handoff());
     let (fold, _) = incremental(&[vec![&message], vec![&handoff]], tz);
     assert!(fold.iterated_after_handoff(), "the store's answer marks it");

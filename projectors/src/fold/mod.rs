@@ -21,6 +21,7 @@ mod incremental_tests;
 use std::collections::BTreeMap;
 
 use agentmon_core::event::RunStatus;
+use agentmon_core::metrics::pricing::PriceTable;
 use agentmon_core::storage::models::event::StoredEvent;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -61,13 +62,14 @@ pub struct Folded {
 }
 
 impl Folded {
-    /// Folds every event of one session, in any order; `None` without events.
-    pub fn of(events: &[&StoredEvent], tz: Tz) -> Option<Folded> {
+    /// Folds every event of one session, in any order, its calls priced
+    /// from `prices`; `None` without events.
+    pub fn of(events: &[&StoredEvent], tz: Tz, prices: &PriceTable) -> Option<Folded> {
         let first = events.iter().min_by_key(|e| (e.occurred_at, e.event_id))?;
         let mut state = SessionState::empty(first);
         let mut runs = BTreeMap::new();
         // Every event is here: no earlier work to look up.
-        let changed = state.take(events, &mut runs, &|_| false, tz);
+        let changed = state.take(events, &mut runs, &|_| false, tz, prices);
         let fold = state.fold(first.org_id, &first.session_id, tz, changed);
         Some(Folded { fold, state, runs })
     }
@@ -77,7 +79,7 @@ impl SessionFold {
     /// Folds the events of one session. `events` may come in any order.
     pub fn of(events: &[StoredEvent], tz: Tz) -> Option<SessionFold> {
         let refs: Vec<&StoredEvent> = events.iter().collect();
-        Folded::of(&refs, tz).map(|f| f.fold)
+        Folded::of(&refs, tz, &PriceTable::default()).map(|f| f.fold)
     }
 
     pub fn run_count(&self) -> i64 {

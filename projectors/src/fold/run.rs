@@ -10,6 +10,7 @@
 use std::str::FromStr;
 
 use agentmon_core::event::{ErrorCategory, EventType, RunInput, RunStatus};
+use agentmon_core::metrics::pricing::PriceTable;
 use agentmon_core::storage::models::event::StoredEvent;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -48,7 +49,7 @@ impl RunFold {
     pub fn cost_source(&self) -> &'static str {
         if self.calls.unpriced_model_calls > 0 {
             "UNPRICED"
-        } else if !self.calls.estimated_cost_usd.is_zero() {
+        } else if self.calls.estimated_model_calls > 0 {
             "ESTIMATED"
         } else {
             "REPORTED"
@@ -117,7 +118,7 @@ pub struct RunState {
 
 impl RunState {
     /// Takes in one event of the run; other kinds change nothing.
-    pub fn take(&mut self, event: &StoredEvent) {
+    pub fn take(&mut self, event: &StoredEvent, prices: &PriceTable) {
         self.last_at = self.last_at.max(Some(event.occurred_at));
         match event.event_type {
             EventType::RunStarted => {
@@ -132,7 +133,8 @@ impl RunState {
             }
             EventType::ModelCall => {
                 if let Some(call) = &event.payload.model_call {
-                    self.calls.add(&agents::of_call(call), 1);
+                    let figures = agents::of_call(call, event.occurred_at, prices);
+                    self.calls.add(&figures, 1);
                     let failed = (call.error.is_some() || call.error_category.is_some())
                         .then(|| call.error_category.unwrap_or(ErrorCategory::Model));
                     Stamped::keep_later(&mut self.last_call, Stamped::of(event, failed));

@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use agentmon_core::event::EventType;
+use agentmon_core::metrics::pricing::PriceTable;
 use agentmon_core::storage::models::event::StoredEvent;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -67,6 +68,7 @@ impl SessionState {
         runs: &mut BTreeMap<String, RunState>,
         earlier_iteration: &dyn Fn(&HandoffFold) -> bool,
         tz: Tz,
+        prices: &PriceTable,
     ) -> BTreeMap<String, RunFold> {
         let mut touched: BTreeMap<&str, Vec<&StoredEvent>> = BTreeMap::new();
         for event in events {
@@ -98,7 +100,7 @@ impl SessionState {
                     }
                 }
             }
-            self.take_agent_parts(event, tz);
+            self.take_agent_parts(event, tz, prices);
             if let Some(id) = event
                 .run_id
                 .as_deref()
@@ -121,7 +123,7 @@ impl SessionState {
             let state = runs.entry(id.to_string()).or_default();
             let before = state.exists().then(|| state.fold(id, tz));
             for event in run_events {
-                state.take(event);
+                state.take(event, prices);
             }
             if state.superseded_by(self.latest_start) {
                 state.superseded = true;
@@ -149,14 +151,14 @@ impl SessionState {
 
     /// A model call's usage counts on its day under its model, whatever its
     /// run; tool calls and code changes on their day.
-    fn take_agent_parts(&mut self, event: &StoredEvent, tz: Tz) {
+    fn take_agent_parts(&mut self, event: &StoredEvent, tz: Tz, prices: &PriceTable) {
         let day = day_of(event.occurred_at, tz);
         let p = &event.payload;
         match event.event_type {
             EventType::ModelCall => {
                 if let Some(call) = &p.model_call {
-                    self.totals
-                        .add_on(day, Some(&call.model), &agents::of_call(call));
+                    let figures = agents::of_call(call, event.occurred_at, prices);
+                    self.totals.add_on(day, Some(&call.model), &figures);
                 }
             }
             EventType::ToolCall => {

@@ -36,6 +36,8 @@ pub struct RunFigures {
     pub cache_read_tokens: i64,
     pub cache_creation_tokens: i64,
     pub estimated_cost_usd: Decimal,
+    /// Model calls priced by agentmon.
+    pub estimated_model_calls: i64,
     pub unpriced_model_calls: i64,
     pub tool_calls: i64,
     pub failed_tool_calls: i64,
@@ -66,6 +68,7 @@ impl RunFigures {
         self.cache_creation_tokens += sign * other.cache_creation_tokens;
         self.estimated_cost_usd =
             (self.estimated_cost_usd + Decimal::from(sign) * other.estimated_cost_usd).normalize();
+        self.estimated_model_calls += sign * other.estimated_model_calls;
         self.unpriced_model_calls += sign * other.unpriced_model_calls;
         self.tool_calls += sign * other.tool_calls;
         self.failed_tool_calls += sign * other.failed_tool_calls;

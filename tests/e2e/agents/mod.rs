@@ -4,5 +4,6 @@
 mod grpc;
 mod ingest;
 mod otlp;
+mod prices;
 mod reference;
 mod runs;

@@ -12,6 +12,7 @@ pub mod keys;
 pub mod lifecycle;
 pub mod members;
 pub mod orgs;
+pub mod prices;
 pub mod teams;
 
 use async_graphql::MergedObject;

@@ -12,6 +12,7 @@ pub mod hourly;
 pub mod job;
 pub mod member;
 pub mod org;
+pub mod price;
 pub mod rollup;
 pub mod run;
 pub mod session;
