@@ -24,13 +24,24 @@
 // as a retrying exporter would: nothing new may be stored and no figure may
 // change (CHECK_RESEND=0 skips that).
 //
+// The `genai-spans-*` scenarios are no agent CLI: genai-spans.mjs makes
+// GenAI semantic-convention spans of one conversation (two traces: a run
+// with two chat spans, one failed, and a tool call; a failed run with a
+// failed tool call) with the OpenTelemetry JavaScript SDK and exports them
+// with its own OTLP trace exporters: OTLP/HTTP protobuf (gzip), OTLP/HTTP
+// JSON, OTLP/gRPC (gzip, on agentmon's --otlp-grpc-listen; not through the
+// tap, which speaks HTTP/1.1). The session, its runs and the KPIs are
+// compared with the spans the SDK exported, and at the end the three
+// exporters' figures with each other.
+//
 // Env: AGENTMON_BIN (required by check.sh), AGENT_CLI_DIR (default
-// /var/tmp/agent-clis), CHECK_ONLY=regex (scenario ids), CHECK_KEEP=1 to
+// /var/tmp/agent-clis), AGENT_OTEL_DIR (the OpenTelemetry JS SDK, default
+// AGENT_CLI_DIR/otel-js), CHECK_ONLY=regex (scenario ids), CHECK_KEEP=1 to
 // keep the work directory (it is always kept when a check fails),
 // CHECK_SETTLE_SECONDS (default 15): how long to wait for the figures.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
-  chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync,
+  chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync,
 } from 'node:fs';
 import http from 'node:http';
 import { createServer } from 'node:net';
@@ -41,10 +52,14 @@ const HERE = import.meta.dirname;
 const ROOT = resolve(HERE, '../..');
 const BIN = resolve(process.env.AGENTMON_BIN ?? join(ROOT, 'target', 'debug', 'agentmon'));
 const CLI_DIR = process.env.AGENT_CLI_DIR ?? '/var/tmp/agent-clis';
+const OTEL_DIR = process.env.AGENT_OTEL_DIR ?? join(CLI_DIR, 'otel-js');
 const SETTLE_MS = Number(process.env.CHECK_SETTLE_SECONDS ?? 15) * 1000;
 const SECRET = 'agents-check-secret-that-is-long-enough-for-hs256';
 const ORG = 'agents';
 const RANGE = '{from: "2026-01-01", to: "2027-12-31"}';
+// Read for the GenAI-span scenarios only: the runs of Claude Code's logs end
+// when agentmon's idle timer says so, which may fall between two reads.
+const RUN_KPIS = ['runs', 'succeededRuns', 'failedRuns'];
 const KPIS = ['modelCalls', 'failedModelCalls', 'unpricedModelCalls', 'toolCalls', 'failedToolCalls', 'rejectedToolCalls', 'linesAdded', 'linesRemoved', 'commits'];
 
 // What each scenario is and how its telemetry reaches agentmon. `lines` and
@@ -63,6 +78,10 @@ const SCENARIOS = [
   { id: 'codex-basic-json', agent: 'codex', scenario: 'basic', proto: 'json', spans: 'nospans', auth: 'x-api-key' },
   { id: 'codex-basic-protobuf', agent: 'codex', scenario: 'basic', proto: 'protobuf', spans: 'nospans', auth: 'bearer' },
   { id: 'codex-retry-json', agent: 'codex', scenario: 'retry', proto: 'json', spans: 'nospans', auth: 'x-api-key' },
+  // genai-spans.mjs: the OpenTelemetry JS SDK's exporters, one conversation each.
+  { id: 'genai-spans-otlp-proto', agent: 'genai', exporter: 'proto', proto: 'protobuf', gzip: true, processor: 'batch', auth: 'x-api-key' },
+  { id: 'genai-spans-otlp-json', agent: 'genai', exporter: 'json', proto: 'json', processor: 'simple', auth: 'bearer' },
+  { id: 'genai-spans-otlp-grpc', agent: 'genai', exporter: 'grpc', proto: 'grpc', gzip: true, processor: 'batch', auth: 'bearer' },
 ];
 
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
@@ -118,10 +137,12 @@ async function startAgentmon(work) {
   };
   for (const k of ['DATABASE_URL', 'DATABASE_APP_URL', 'REDIS_URL', 'AGENTMON_DEMO', 'AGENTMON_WEB_DIR', 'AGENTMON_METRICS_TOKEN', 'AGENTMON_JWKS']) delete env[k];
   const port = await freePort();
+  const grpcPort = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const logFile = join(work, 'agentmon.log');
   const fd = openSync(logFile, 'a');
-  const child = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`], { env, cwd: dataDir, stdio: ['ignore', fd, fd] });
+  const child = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--otlp-grpc-listen', `127.0.0.1:${grpcPort}`],
+    { env, cwd: dataDir, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   let failed = null;
   child.once('error', (e) => { failed = e; });
@@ -139,6 +160,7 @@ async function startAgentmon(work) {
   };
   const server = {
     url,
+    grpcUrl: `http://127.0.0.1:${grpcPort}`,
     logFile,
     run,
     async stop() {
@@ -283,11 +305,13 @@ async function projection(server) {
   };
 }
 
-async function read(server, token, sessionId) {
+/** A session's figures and the org's KPIs; `runs`: its runs and the run KPIs too. */
+async function read(server, token, sessionId, runs = false) {
+  const more = runs ? 'succeededRuns failedRuns runs { id status model durationMs errorMessage modelCalls toolCalls inputTokens outputTokens }' : '';
   const data = await gql(server, token, `{ org(slug: ${JSON.stringify(ORG)}) {
     session(id: ${JSON.stringify(sessionId)}) { agent user { id } title messageCount attributes inputTokens outputTokens cacheReadTokens
-      cacheCreationTokens costUsd modelCalls toolCalls failedToolCalls runCount linesAdded linesRemoved }
-    overview(range: ${RANGE}) { kpis { ${KPIS.join(' ')} } } } }`);
+      cacheCreationTokens costUsd modelCalls toolCalls failedToolCalls runCount linesAdded linesRemoved ${more} }
+    overview(range: ${RANGE}) { kpis { ${[...KPIS, ...(runs ? RUN_KPIS : [])].join(' ')} } } } }`);
   return { session: data.org.session, kpis: data.org.overview.kpis };
 }
 
@@ -320,7 +344,8 @@ function otlpRequests(logFile, from) {
 
 // ---------------------------------------------------------------- the CLIs
 
-function runScenario(s, work, endpoint, key) {
+function runScenario(s, work, endpoint, key, grpcUrl) {
+  if (s.agent === 'genai') return runSpans(s, work, endpoint, key, grpcUrl);
   const script = join(HERE, s.agent === 'claude' ? 'run-claude.sh' : 'run-codex.sh');
   const env = {
     ...process.env,
@@ -349,6 +374,30 @@ function runScenario(s, work, endpoint, key) {
   });
 }
 
+/** genai-spans.mjs with the scenario's exporter: HTTP ones to `endpoint` (the tap), gRPC to agentmon. */
+function runSpans(s, work, endpoint, key, grpcUrl) {
+  const out = join(work, 'runs', s.id);
+  mkdirSync(out, { recursive: true });
+  const env = { ...process.env, AGENT_OTEL_DIR: OTEL_DIR };
+  // The SDK reads OTEL_* (sampler, limits, exporter headers): none of the caller's.
+  for (const k of Object.keys(env)) if (k.startsWith('OTEL_')) delete env[k];
+  const args = [join(HERE, 'genai-spans.mjs'), '--exporter', s.exporter, '--url', s.exporter === 'grpc' ? grpcUrl : endpoint,
+    '--key', key, '--auth', s.auth, '--processor', s.processor, '--out', out, ...(s.gzip ? ['--gzip'] : [])];
+  return new Promise((done) => {
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let log = '';
+    child.stdout.on('data', (c) => { log += c; });
+    child.stderr.on('data', (c) => { log += c; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      writeFileSync(join(out, 'exit_code'), `${code ?? signal}\n`);
+      writeFileSync(join(out, 'log'), log);
+      done({ out, code, log });
+    });
+  });
+}
+
 function jsonl(file) {
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8').split('\n').filter(Boolean).flatMap((l) => {
@@ -364,6 +413,7 @@ const sum = (list, f) => list.reduce((n, x) => n + (f(x) ?? 0), 0);
 
 /** What the CLI and the fake say the session must show: [field, value, source] triples. */
 function expectations(s, out) {
+  if (s.agent === 'genai') return spanExpectations(s, out);
   const answers = jsonl(join(out, 'requests.jsonl'));
   const exitCode = Number(readFileSync(join(out, 'exit_code'), 'utf8').trim());
   const stdout = readFileSync(join(out, 'stdout'), 'utf8');
@@ -483,6 +533,94 @@ function expectations(s, out) {
   return e;
 }
 
+/** What the spans genai-spans.mjs exported (its result.json) say the session must show. */
+function spanExpectations(s, out) {
+  const exitCode = Number(readFileSync(join(out, 'exit_code'), 'utf8').trim());
+  let r;
+  try {
+    r = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
+  } catch {
+    throw new Error(`genai-spans.mjs wrote no result.json (exit ${exitCode}); see ${out}/log`);
+  }
+  const op = (x) => x.attributes['gen_ai.operation.name'];
+  const failed = (x) => x.status === 'ERROR';
+  const n = (x, k) => Number(x.attributes[k] ?? 0);
+  const read = (x) => n(x, 'gen_ai.usage.cache_read.input_tokens');
+  const written = (x) => n(x, 'gen_ai.usage.cache_write.input_tokens') + n(x, 'gen_ai.usage.cache_creation.input_tokens');
+  const input = (x) => n(x, 'gen_ai.usage.input_tokens') - read(x) - written(x);
+  const output = (x) => n(x, 'gen_ai.usage.output_tokens');
+  const chats = r.spans.filter((x) => op(x) === 'chat');
+  const tools = r.spans.filter((x) => op(x) === 'execute_tool');
+  const agents = r.spans.filter((x) => op(x) === 'invoke_agent');
+  const models = [...new Set(chats.map((x) => x.attributes['gen_ai.response.model'] ?? x.attributes['gen_ai.request.model']))];
+  const e = {
+    exitCode,
+    session: [],
+    kpis: {},
+    notes: [],
+    title: null,
+    titleSource: 'no message on GenAI spans',
+    id: r.conversation,
+    agent: r.service,
+    attributes: { agent: r.service, repository: 'acme/widgets', 'team.id': 'platform' },
+    attributesSource: 'the SDK resource and service.name',
+    result: r,
+  };
+  e.session.push(
+    ['messageCount', 0, 'GenAI spans carry no message'],
+    ['inputTokens', sum(chats, input), `${chats.length} chat spans: input_tokens - cache_read - cache_write/cache_creation`],
+    ['outputTokens', sum(chats, output), 'chat spans: output_tokens'],
+    ['cacheReadTokens', sum(chats, read), 'chat spans: cache_read.input_tokens'],
+    ['cacheCreationTokens', sum(chats, written), 'chat spans: cache_write / cache_creation.input_tokens'],
+    ['costUsd', 0, `no price for ${models.join(', ')}`],
+    ['modelCalls', chats.length, 'chat spans'],
+    ['toolCalls', tools.length, 'execute_tool spans'],
+    ['failedToolCalls', tools.filter(failed).length, 'execute_tool spans with status ERROR'],
+    ['runCount', agents.length, 'invoke_agent spans, one per trace'],
+    ['succeededRuns', agents.filter((x) => !failed(x)).length, 'invoke_agent spans with no ERROR'],
+    ['failedRuns', agents.filter(failed).length, 'invoke_agent spans with status ERROR'],
+    ['linesAdded', 0, 'spans count no lines'],
+    ['linesRemoved', 0, 'spans count no lines'],
+  );
+  // One run per trace, its figures from its spans; in the order the runs ended.
+  e.runs = agents.map((a) => {
+    const of = (list) => list.filter((x) => x.traceId === a.traceId);
+    return {
+      id: `trace-${a.traceId}`,
+      status: failed(a) ? 'FAILED' : 'SUCCEEDED',
+      model: a.attributes['gen_ai.response.model'] ?? a.attributes['gen_ai.request.model'] ?? null,
+      durationMs: a.durationMs,
+      errorMessage: failed(a) ? (a.attributes['error.type'] ?? a.statusMessage ?? 'error') : null,
+      modelCalls: of(chats).length,
+      toolCalls: of(tools).length,
+      inputTokens: sum(of(chats), input),
+      outputTokens: sum(of(chats), output),
+    };
+  });
+  e.kpis = {
+    modelCalls: chats.length,
+    failedModelCalls: chats.filter(failed).length,
+    unpricedModelCalls: chats.length,
+    toolCalls: tools.length,
+    failedToolCalls: tools.filter(failed).length,
+    rejectedToolCalls: 0,
+    linesAdded: 0,
+    linesRemoved: 0,
+    commits: 0,
+    runs: agents.length,
+    succeededRuns: agents.filter((x) => !failed(x)).length,
+    failedRuns: agents.filter(failed).length,
+  };
+  e.kpiSources = {
+    failedModelCalls: 'chat spans with status ERROR',
+    unpricedModelCalls: `no price for ${models.join(', ')}`,
+    runs: 'invoke_agent spans',
+    succeededRuns: 'invoke_agent spans with no ERROR',
+    failedRuns: 'invoke_agent spans with status ERROR',
+  };
+  return e;
+}
+
 /** Compares agentmon's figures with the expectations; `print` reports each check. */
 function compare(s, e, figures, before, print) {
   const checks = [];
@@ -492,10 +630,10 @@ function compare(s, e, figures, before, print) {
   if (session) {
     add('session.agent', session.agent, e.agent, 'service.name');
     add('session.user', session.user?.id, 'dev-42', 'enduser.id');
-    add('session.title', session.title, e.title, 'the prompt');
+    add('session.title', session.title, e.title, e.titleSource ?? 'the prompt');
     const attrs = session.attributes ?? {};
     const picked = Object.fromEntries(Object.keys(e.attributes).map((k) => [k, attrs[k]]));
-    add('session.attributes', JSON.stringify(picked), JSON.stringify(e.attributes), 'OTEL_RESOURCE_ATTRIBUTES and service.name');
+    add('session.attributes', JSON.stringify(picked), JSON.stringify(e.attributes), e.attributesSource ?? 'OTEL_RESOURCE_ATTRIBUTES and service.name');
     const foreign = Object.keys(attrs).filter((k) => /^(service|host|os|process|telemetry|terminal|event|user|enduser|agentmon|otel)\./.test(k) || k === 'session.id');
     add('session.attributes left out', foreign.join(', ') || 'none', 'none', 'keys that say where telemetry comes from');
     for (const [field, value, source] of e.session) {
@@ -506,8 +644,18 @@ function compare(s, e, figures, before, print) {
         add(`session.${field}`, session[field], value, source);
       }
     }
+    if (e.runs) {
+      const runs = [...(session.runs ?? [])].sort((a, b) => a.id.localeCompare(b.id));
+      add('session.runs status', JSON.stringify(runs.map((r) => r.status).sort()), JSON.stringify(e.runs.map((r) => r.status).sort()), 'invoke_agent spans: status ERROR is FAILED');
+      add('session.runs ids', runs.map((r) => r.id).join(', '), e.runs.map((r) => r.id).sort().join(', '), 'trace-<traceId> of each trace');
+      for (const want of e.runs) {
+        const got = runs.find((r) => r.id === want.id);
+        const picked = got && Object.fromEntries(Object.keys(want).map((k) => [k, got[k]]));
+        add(`run ${want.id.slice(0, 14)}…`, JSON.stringify(picked), JSON.stringify(want), 'its spans');
+      }
+    }
   }
-  for (const k of KPIS) {
+  for (const k of Object.keys(e.kpis)) {
     const delta = kpis[k] - before[k];
     add(`kpis.${k} (change)`, delta, e.kpis[k], e.kpiSources[k] ?? 'as the session');
   }
@@ -526,7 +674,7 @@ async function resend(s, server, token, e, exports, figures) {
     await sleep(100);
     p1 = await projection(server);
   }
-  const again = await read(server, token, e.id);
+  const again = await read(server, token, e.id, s.agent === 'genai');
   report(s.id, `resent ${exports.length} exports: answers`, [...new Set(statuses)].join(', '), '200', 'the same as the first time');
   report(s.id, 'resent: events stored', p1.ingested - p0.ingested, 0, `all ${p1.duplicates - p0.duplicates} duplicates`);
   const changed = [];
@@ -536,6 +684,40 @@ async function resend(s, server, token, e, exports, figures) {
     }
   }
   report(s.id, 'resent: figures changed', changed.join('; ') || 'none', 'none', 'session and KPIs as before');
+}
+
+/** The GenAI-span scenarios' figures, one exporter against the other: the same but for ids. */
+function sameFigures(landed) {
+  if (landed.length < 2) return;
+  // path -> value, whatever order GraphQL answered the fields in.
+  const flat = (v, path = '', out = {}) => {
+    if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) flat(x, path ? `${path}.${k}` : k, out);
+    else out[path] = v;
+    return out;
+  };
+  const shape = ({ e, figures, before }) => {
+    const { runs, ...session } = figures.session;
+    const byTrace = Object.fromEntries((runs ?? []).map((r) => [r.id, r]));
+    return flat({
+      session,
+      // Runs in the order the script ended them, without their ids.
+      runs: e.runs.map((want) => {
+        const { id, ...rest } = byTrace[want.id] ?? {};
+        return rest;
+      }),
+      kpis: Object.fromEntries(Object.keys(e.kpis).map((k) => [k, figures.kpis[k] - before[k]])),
+    });
+  };
+  const [first, ...others] = landed;
+  const base = shape(first);
+  const differences = others.flatMap((x) => {
+    const mine = shape(x);
+    return [...new Set([...Object.keys(base), ...Object.keys(mine)])]
+      .filter((k) => JSON.stringify(base[k]) !== JSON.stringify(mine[k]))
+      .map((k) => `${x.s.exporter} ${k} ${JSON.stringify(mine[k])} (${first.s.exporter}: ${JSON.stringify(base[k])})`);
+  });
+  report('genai-spans', `the same figures from the ${landed.map((x) => x.s.exporter).join(', ')} exporters`,
+    differences.join('; ') || 'same', 'same', `${Object.keys(base).length} figures of the session, its runs and the KPI changes`);
 }
 
 // ---------------------------------------------------------------- main
@@ -558,18 +740,20 @@ async function main() {
     const endpoint = `${tap?.url ?? server.url}/otlp`;
     console.log(`agentmon ready on ${server.url} in ${((Date.now() - started) / 1000).toFixed(1)}s; org ${ORG}, key ${key.slice(0, 8)}…`);
 
+    const landed = [];
     for (const s of scenarios) {
       const t0 = Date.now();
-      const before = (await read(server, token, '-')).kpis;
+      const spans = s.agent === 'genai';
+      const before = (await read(server, token, '-', spans)).kpis;
       const logFrom = readFileSync(server.logFile).length;
       const tapFrom = tap?.seen.length ?? 0;
-      const run = await runScenario(s, work, endpoint, key);
+      const run = await runScenario(s, work, endpoint, key, server.grpcUrl);
       const ran = ((Date.now() - t0) / 1000).toFixed(1);
       let e;
       try {
         e = expectations(s, run.out);
       } catch (error) {
-        report(s.id, 'the CLI ran', false, true, `${error.message}\n${run.log}`);
+        report(s.id, spans ? 'genai-spans.mjs ran' : 'the CLI ran', false, true, `${error.message}\n${run.log}`);
         continue;
       }
       // Wait until agentmon has projected what it took and the figures agree
@@ -578,14 +762,23 @@ async function main() {
       let figures;
       for (;;) {
         const p = await projection(server);
-        figures = await read(server, token, e.id);
+        figures = await read(server, token, e.id, spans);
         if (p.projected >= p.ingested && compare(s, e, figures, before, false)) break;
         if (Date.now() > deadline) break;
         await sleep(250);
       }
       const settled = ((Date.now() - t0) / 1000).toFixed(1);
-      console.log(`---- ${s.id}: CLI ran in ${ran}s, figures read at ${settled}s (session ${e.id})`);
-      report(s.id, 'CLI exit code', e.exitCode, s.exit ?? 0, 'the scenario');
+      console.log(`---- ${s.id}: ${spans ? 'spans exported' : 'CLI ran'} in ${ran}s, figures read at ${settled}s (session ${e.id})`);
+      report(s.id, spans ? 'genai-spans.mjs exit code' : 'CLI exit code', e.exitCode, s.exit ?? 0, 'the scenario');
+      if (spans) {
+        const r = e.result;
+        info(s.id, `${Object.entries(r.versions).map(([p, v]) => `${p}@${v}`).join(', ')}; ${r.processor} span processor, flushed in ${r.flushMs} ms`);
+        const results = r.exports.map((x) => `${x.code}${x.error ? ` (${x.error})` : ''}`);
+        report(s.id, 'SDK exports', `${r.spans.length} spans in ${r.exports.length} exports: ${[...new Set(results)].join(', ')}`,
+          () => r.exports.length > 0 && r.exports.every((x) => x.code === 'SUCCESS') && sum(r.exports, (x) => x.spans) === r.made,
+          `each one SUCCESS (the exporter's own result), all ${r.made} spans made`);
+        report(s.id, 'SDK warnings and errors', [...r.diagnostics, ...r.flushErrors].join(' | ') || 'none', 'none', 'diag: a partial success or a failed export would show here');
+      }
       const requests = otlpRequests(server.logFile, logFrom);
       const bySignal = {};
       for (const r of requests) {
@@ -593,13 +786,16 @@ async function main() {
         bySignal[k] = (bySignal[k] ?? 0) + 1;
       }
       const served = Object.entries(bySignal).map(([k, n]) => `${k} x${n}`).sort().join(', ') || 'no export';
-      report(s.id, 'exports agentmon served', served,
-        () => requests.length > 0 && requests.every((r) => r.status === 200), 'each one 200 (its log)');
-      if (tap) {
+      // agentmon logs its HTTP requests, not its gRPC calls.
+      if (s.proto !== 'grpc') {
+        report(s.id, 'exports agentmon served', served,
+          () => requests.length > 0 && requests.every((r) => r.status === 200), 'each one 200 (its log)');
+      }
+      if (tap && s.proto !== 'grpc') {
         const exports = tap.seen.slice(tapFrom);
         const kinds = (f) => [...new Set(exports.map(f))].join(', ') || 'no export';
         const encoding = `${s.proto === 'json' ? 'application/json' : 'application/x-protobuf'}${s.gzip ? ' gzip' : ''}`;
-        report(s.id, 'export encoding', kinds((x) => x.encoding), encoding, `OTEL protocol ${s.proto}${s.gzip ? ', gzip' : ''}`);
+        report(s.id, 'export encoding', kinds((x) => x.encoding), encoding, `${spans ? `the ${s.exporter} exporter` : `OTEL protocol ${s.proto}`}${s.gzip ? ', gzip' : ''}`);
         report(s.id, 'credential header', kinds((x) => x.auth), s.auth, 'the key as configured');
         const rejected = exports.filter((x) => x.rejected > 0 || x.status !== 200);
         report(s.id, 'records agentmon rejected', sum(exports, (x) => x.rejected),
@@ -610,8 +806,10 @@ async function main() {
         compare(s, e, figures, before, true);
       }
       for (const note of e.notes) info(s.id, note);
+      if (spans && figures.session) landed.push({ s, e, figures, before });
       if (figures.session && s.agent === 'codex') info(s.id, `costUsd ${figures.session.costUsd} (Codex reports no cost)`);
     }
+    sameFigures(landed);
     const p = await projection(server);
     report('agentmon', 'dead letters', p.dead, 0, '/metrics');
     tap?.close();

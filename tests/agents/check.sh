@@ -5,12 +5,16 @@
 # PostgreSQL, free port, throwaway data directory); the sessions, model
 # calls, tool calls and code changes agentmon shows over GraphQL are compared
 # with what the CLI printed and what the fake answered. One line per check;
-# exits non-zero on any failure. See check.mjs for the scenarios.
+# exits non-zero on any failure. GenAI spans sent by the OpenTelemetry JS
+# SDK's OTLP/HTTP (protobuf, JSON) and OTLP/gRPC exporters are checked the
+# same way (genai-spans.mjs). See check.mjs for the scenarios.
 #
 # Env:
 #   AGENTMON_BIN   the agentmon binary (default: target/debug/agentmon); not built here
 #   AGENT_CLI_DIR  where the CLIs are installed when missing (default /var/tmp/agent-clis);
 #                  CLAUDE_CODE_VERSION / CODEX_VERSION pin them (see setup.sh)
+#   AGENT_OTEL_DIR where the OpenTelemetry JS SDK goes (default $AGENT_CLI_DIR/otel-js;
+#                  pinned in otel-js/package.json)
 #   CHECK_ONLY     a regex of scenario ids to run (e.g. 'codex'); CHECK_KEEP=1 keeps the work dir
 # Needs: Node.js >= 20.11, npm (first run only), PostgreSQL 15+ server binaries
 # (initdb, pg_ctl, as agentmon's embedded cluster needs), git, bash, timeout.
@@ -29,8 +33,8 @@ if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.
   exit 2
 fi
 
-# The CLIs, installed once (about 800 MB on disk); the OTLP decoder the
-# capture harness uses is not needed here.
+# The CLIs (about 800 MB on disk) and the OpenTelemetry JS SDK (about 40 MB),
+# installed once; the OTLP decoder the capture harness uses is not needed here.
 AGENT_SETUP_TOOLS=0 bash "$HERE/setup.sh"
 
 exec node "$HERE/check.mjs"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the real agent CLIs and the protobuf decoder used by otlp-capture.mjs.
+# Installs the real agent CLIs, the OpenTelemetry JS SDK used by
+# genai-spans.mjs and the protobuf decoder used by otlp-capture.mjs.
 # Idempotent; versions can be pinned with CLAUDE_CODE_VERSION / CODEX_VERSION.
 # AGENT_SETUP_TOOLS=0 skips the decoder (check.sh does not capture).
 set -euo pipefail
@@ -25,6 +26,16 @@ NATIVE="$CLI_DIR/node_modules/@anthropic-ai/claude-code-linux-x64/claude"
 if [ -f "$NATIVE" ] && [ "$(stat -c %s "$CC/bin/claude.exe")" -lt 1000000 ]; then
   (cd "$CC" && node install.cjs >&2) || cp "$NATIVE" "$CC/bin/claude.exe"
 fi
+# The OpenTelemetry JS SDK and its OTLP trace exporters for genai-spans.mjs,
+# as pinned in otel-js/package.json (about 40 MB).
+HERE=$(cd "$(dirname "$0")" && pwd)
+OTEL_DIR=${AGENT_OTEL_DIR:-$CLI_DIR/otel-js}
+if ! cmp -s "$HERE/otel-js/package.json" "$OTEL_DIR/package.json" ||
+   [ ! -f "$OTEL_DIR/node_modules/@opentelemetry/exporter-trace-otlp-grpc/package.json" ]; then
+  mkdir -p "$OTEL_DIR"
+  cp "$HERE/otel-js/package.json" "$OTEL_DIR/package.json"
+  (cd "$OTEL_DIR" && npm install --no-audit --no-fund >&2)
+fi
 if [ "${AGENT_SETUP_TOOLS:-1}" != 0 ] &&
    [ ! -f "$TOOLS_DIR/node_modules/otlp-proto-root/build/src/generated/root.js" ]; then
   # 0.52.x of @opentelemetry/otlp-transformer still ships the protobufjs
@@ -35,3 +46,4 @@ if [ "${AGENT_SETUP_TOOLS:-1}" != 0 ] &&
 fi
 echo "claude: $("$CLI_DIR/node_modules/.bin/claude" --version)" >&2
 echo "codex:  $("$CLI_DIR/node_modules/.bin/codex" --version)" >&2
+echo "otel-js: $(node -p "require('$OTEL_DIR/node_modules/@opentelemetry/sdk-trace-base/package.json').version") (sdk-trace-base)" >&2
