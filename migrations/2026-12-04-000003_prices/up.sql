@@ -18,7 +18,10 @@ CREATE UNIQUE INDEX model_prices_one_per_moment
 
 -- An org reads its own prices and the platform's, and writes only its own.
 ALTER TABLE model_prices ENABLE ROW LEVEL SECURITY;
-CREATE POLICY org_and_platform ON model_prices
-  USING (org_id IS NULL OR org_id = current_org_id())
-  WITH CHECK (org_id = current_org_id());
+CREATE POLICY read_own_and_platform ON model_prices FOR SELECT
+  USING (org_id IS NULL OR org_id = current_org_id());
+CREATE POLICY insert_own ON model_prices FOR INSERT WITH CHECK (org_id = current_org_id());
+CREATE POLICY update_own ON model_prices FOR UPDATE
+  USING (org_id = current_org_id()) WITH CHECK (org_id = current_org_id());
+CREATE POLICY delete_own ON model_prices FOR DELETE USING (org_id = current_org_id());
 GRANT SELECT, INSERT, UPDATE, DELETE ON model_prices TO agentmon_app;

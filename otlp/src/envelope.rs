@@ -76,7 +76,7 @@ impl Envelope {
         let session = all
             .first(&["session.id", "gen_ai.conversation.id", "conversation.id"])
             .ok_or("no session: the record has no session.id, gen_ai.conversation.id or conversation.id")?;
-        let email = all.str("user.email");
+        let email = all.str("user.email").map(|e| clip(&e));
         let user = all
             .first(&[
                 "enduser.id",
@@ -104,10 +104,19 @@ impl Envelope {
         let mut attributes: Map<String, Value> = resource
             .0
             .iter()
-            .filter(|(k, v)| is_session_attribute(k) && is_scalar(v) && k.chars().count() <= 128)
+            .filter(|(k, v)| {
+                is_session_attribute(k)
+                    && is_scalar(v)
+                    && !k.is_empty()
+                    && k.chars().count() <= 128
+                    && !k.contains('\0')
+            })
             .take(63)
             .map(|(k, v)| match v {
-                Value::String(s) => (k.clone(), Value::String(s.chars().take(1_024).collect())),
+                Value::String(s) => (
+                    k.clone(),
+                    Value::String(s.chars().filter(|c| *c != '\0').take(1_024).collect()),
+                ),
                 v => (k.clone(), v.clone()),
             })
             .collect();
@@ -170,9 +179,10 @@ fn is_scalar(v: &Value) -> bool {
     matches!(v, Value::String(_) | Value::Number(_) | Value::Bool(_))
 }
 
-/// Ids longer than agentmon takes are cut (on a character boundary).
-fn clip(id: &str) -> String {
-    id.chars().take(256).collect()
+/// Ids longer than agentmon takes are cut (on a character boundary), and
+/// NUL characters, which cannot be stored, dropped.
+pub fn clip(id: &str) -> String {
+    id.chars().filter(|c| *c != '\0').take(256).collect()
 }
 
 pub fn from_nanos(nanos: u64) -> DateTime<Utc> {

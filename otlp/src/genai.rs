@@ -20,6 +20,8 @@ use crate::Mapped;
 
 /// Agents whose spans repeat their log events.
 const LOGGED_AGENTS: [&str; 3] = ["claude-code", "codex_exec", "codex"];
+/// The span names of those agents, however their service is named.
+const LOGGED_PREFIXES: [&str; 2] = ["claude_code.", "codex."];
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -178,7 +180,7 @@ pub fn map(request: &ExportTraceServiceRequest, target: Target<'_>) -> Mapped {
             }
         }
     }
-    out
+    out.tidy()
 }
 
 enum Kind {
@@ -188,6 +190,11 @@ enum Kind {
 }
 
 fn kind_of(span: &Span, a: &Attrs) -> Option<Kind> {
+    // Claude Code's and Codex's spans repeat their log events, whatever
+    // service name they run under.
+    if LOGGED_PREFIXES.iter().any(|p| span.name.starts_with(p)) {
+        return None;
+    }
     let operation = a
         .str("gen_ai.operation.name")
         .unwrap_or_else(|| span.name.split(' ').next().unwrap_or_default().to_string());

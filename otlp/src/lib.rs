@@ -7,6 +7,7 @@
 pub mod attrs;
 mod claude;
 mod codex;
+pub mod count;
 pub mod envelope;
 mod genai;
 mod logs;
@@ -33,6 +34,34 @@ pub struct Mapped {
 }
 
 impl Mapped {
+    /// Within what an event may hold: names cut to 256 characters, texts
+    /// to what ingest takes, NUL characters (which cannot be stored) gone.
+    fn tidy(mut self) -> Mapped {
+        let text = |t: &mut Option<String>, max: usize| {
+            if let Some(s) = t {
+                *s = s.chars().filter(|c| *c != '\0').take(max).collect();
+            }
+        };
+        for e in &mut self.events {
+            if let Some(c) = &mut e.model_call {
+                c.model = envelope::clip(&c.model);
+                text(&mut c.error, 10_000);
+            }
+            if let Some(t) = &mut e.tool {
+                t.name = envelope::clip(&t.name);
+                text(&mut t.error, 10_000);
+            }
+            if let Some(m) = &mut e.message {
+                text(&mut m.text, 100_000);
+            }
+            if let Some(r) = &mut e.run {
+                r.model = r.model.as_deref().map(envelope::clip);
+                text(&mut r.error_message, 10_000);
+            }
+        }
+        self
+    }
+
     fn unplaced(&mut self, why: &'static str) {
         self.rejected += 1;
         if !self.reasons.contains(&why) {

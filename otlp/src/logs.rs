@@ -65,7 +65,7 @@ pub fn map(request: &ExportLogsServiceRequest, target: Target<'_>) -> Mapped {
             }
         }
     }
-    out
+    out.tidy()
 }
 
 enum Agent {

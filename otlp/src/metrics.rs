@@ -89,7 +89,7 @@ pub fn map(request: &ExportMetricsServiceRequest, target: Target<'_>) -> Mapped 
             }
         }
     }
-    out
+    out.tidy()
 }
 
 #[derive(Clone, Copy)]

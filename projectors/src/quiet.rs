@@ -66,8 +66,23 @@ pub async fn end_quiet_runs(db: &Db, idle: Duration, now: DateTime<Utc>) -> Resu
         return Ok(0);
     }
     let outcome = ingest(db, &OrgScope::All, &events, now).await?;
+    // A refused end (a suspended org, a run past retention) is not tried
+    // again: left, it would come back every look and hold up the others.
+    let mut conn = db.owner().await?;
     for r in &outcome.rejected {
         tracing::warn!(code = r.code, message = %r.message, "a quiet run's end was refused");
+        let Some(q) = quiet.get(r.index) else {
+            continue;
+        };
+        diesel::sql_query(
+            "DELETE FROM open_runs q USING orgs o WHERE o.id = q.org_id AND o.slug = $1 \
+             AND q.session_id = $2 AND q.run_id = $3",
+        )
+        .bind::<Text, _>(&q.org)
+        .bind::<Text, _>(&q.session_id)
+        .bind::<Text, _>(&q.run_id)
+        .execute(&mut conn)
+        .await?;
     }
     Ok(outcome.accepted)
 }

@@ -104,6 +104,8 @@ pub(crate) async fn remove_sessions(
              WHERE org_id = $1 AND session_id = ANY($2) AND occurred_at >= $3
                AND NOT EXISTS (SELECT 1 FROM projection_queue q
                                WHERE q.org_id = events.org_id AND q.event_id = events.event_id)
+               AND NOT EXISTS (SELECT 1 FROM dead_letters d
+                               WHERE d.org_id = events.org_id AND d.event_id = events.event_id)
              ON CONFLICT (org_id, event_id) DO NOTHING",
         )
         .bind::<SqlUuid, _>(org)

@@ -9,7 +9,11 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
 /// Largest body once inflated: a bomb of zeros stops here.
-pub const MAX_INFLATED_BYTES: u64 = 64 * 1024 * 1024;
+pub const MAX_INFLATED_BYTES: u64 = 16 * 1024 * 1024;
+/// Most records (log records, spans, data points) one export may hold: a
+/// real export holds a few thousand; tiny records decode to far more
+/// memory than they take on the wire.
+pub const MAX_RECORDS: usize = 100_000;
 
 /// How a body is encoded, and how the answer is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,7 +1,8 @@
 //! OTLP/gRPC: the three collector services on their own address
 //! (`AGENTMON_OTLP_GRPC_LISTEN`), gzip accepted, the same credentials,
 //! mapping and storing as OTLP/HTTP, errors as gRPC statuses
-//! (UNAUTHENTICATED, PERMISSION_DENIED, RESOURCE_EXHAUSTED, UNAVAILABLE).
+//! (UNAUTHENTICATED, PERMISSION_DENIED, UNAVAILABLE for the rate limit and
+//! storage, which exporters retry). Messages are limited to 16 MiB.
 
 use agentmon_core::Error;
 use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::{
@@ -26,7 +27,7 @@ use tonic::codec::CompressionEncoding;
 use tonic::{Request, Response, Status};
 
 use super::auth;
-use super::body::MAX_INFLATED_BYTES;
+use super::body::{MAX_INFLATED_BYTES, MAX_RECORDS};
 use super::store::{store, Dropped};
 use crate::http::AppState;
 
@@ -38,7 +39,9 @@ fn status(error: Error) -> Status {
         Error::Unauthenticated(m) => Status::unauthenticated(m),
         Error::Forbidden(m) => Status::permission_denied(m),
         Error::BadUserInput(m) | Error::NotFound(m) => Status::invalid_argument(m),
-        Error::RateLimited { message, .. } => Status::resource_exhausted(message),
+        // UNAVAILABLE, which exporters retry with backoff: RESOURCE_EXHAUSTED
+        // without retry information makes them drop the export.
+        Error::RateLimited { message, .. } => Status::unavailable(message),
         Error::Unavailable(m) => Status::unavailable(m),
         Error::Internal(e) => {
             tracing::error!(error = %e, "OTLP export failed");
@@ -47,21 +50,40 @@ fn status(error: Error) -> Status {
     }
 }
 
+/// How a signal's export is counted and mapped.
+type Reading<M> = (
+    fn(&M) -> usize,
+    fn(&M, agentmon_otlp::Target<'_>) -> agentmon_otlp::Mapped,
+);
+
 impl Receiver {
     /// Maps and stores one export of the request's producer.
-    async fn take<M>(
+    async fn take<M: Send + 'static>(
         &self,
         request: Request<M>,
-        map: fn(&M, agentmon_otlp::Target<'_>) -> agentmon_otlp::Mapped,
+        (count, map): Reading<M>,
     ) -> Result<Dropped, Status> {
         let headers = request.metadata().clone().into_headers();
         let producer = auth::producer(&self.0, &headers).await.map_err(status)?;
-        let mapped = map(
-            request.get_ref(),
-            agentmon_otlp::Target {
-                org: auth::single_org(&producer),
-            },
-        );
+        let org = auth::single_org(&producer).map(str::to_string);
+        let export = request.into_inner();
+        let records = count(&export);
+        if records > MAX_RECORDS {
+            return Err(Status::invalid_argument(format!(
+                "the export holds {records} records; at most {MAX_RECORDS} are taken at once: send smaller batches"
+            )));
+        }
+        // Mapping is CPU work: off the async threads.
+        let mapped = tokio::task::spawn_blocking(move || {
+            map(
+                &export,
+                agentmon_otlp::Target {
+                    org: org.as_deref(),
+                },
+            )
+        })
+        .await
+        .map_err(|e| Status::internal(format!("OTLP mapping: {e}")))?;
         store(&self.0, &producer, mapped).await.map_err(status)
     }
 }
@@ -76,7 +98,9 @@ impl LogsService for Receiver {
         &self,
         request: Request<ExportLogsServiceRequest>,
     ) -> Result<Response<ExportLogsServiceResponse>, Status> {
-        let d = self.take(request, agentmon_otlp::logs).await?;
+        let d = self
+            .take(request, (agentmon_otlp::count::logs, agentmon_otlp::logs))
+            .await?;
         Ok(Response::new(ExportLogsServiceResponse {
             partial_success: partial(&d).map(|(n, m)| ExportLogsPartialSuccess {
                 rejected_log_records: n,
@@ -92,7 +116,12 @@ impl TraceService for Receiver {
         &self,
         request: Request<ExportTraceServiceRequest>,
     ) -> Result<Response<ExportTraceServiceResponse>, Status> {
-        let d = self.take(request, agentmon_otlp::traces).await?;
+        let d = self
+            .take(
+                request,
+                (agentmon_otlp::count::traces, agentmon_otlp::traces),
+            )
+            .await?;
         Ok(Response::new(ExportTraceServiceResponse {
             partial_success: partial(&d).map(|(n, m)| ExportTracePartialSuccess {
                 rejected_spans: n,
@@ -108,7 +137,12 @@ impl MetricsService for Receiver {
         &self,
         request: Request<ExportMetricsServiceRequest>,
     ) -> Result<Response<ExportMetricsServiceResponse>, Status> {
-        let d = self.take(request, agentmon_otlp::metrics).await?;
+        let d = self
+            .take(
+                request,
+                (agentmon_otlp::count::metrics, agentmon_otlp::metrics),
+            )
+            .await?;
         Ok(Response::new(ExportMetricsServiceResponse {
             partial_success: partial(&d).map(|(n, m)| ExportMetricsPartialSuccess {
                 rejected_data_points: n,
@@ -128,6 +162,8 @@ pub async fn serve(
     let limit = MAX_INFLATED_BYTES as usize;
     let incoming = tonic::transport::server::TcpIncoming::from(listener);
     tonic::transport::Server::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .concurrency_limit_per_connection(32)
         .add_service(
             LogsServiceServer::new(receiver.clone())
                 .accept_compressed(CompressionEncoding::Gzip)

@@ -11,7 +11,7 @@ use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 
-use super::body::{decode, inflate, Format, Refusal};
+use super::body::{decode, inflate, Format, Refusal, MAX_RECORDS};
 use super::store::store;
 use super::{answer, auth, Signal};
 use crate::http::{AppState, MAX_BODY_BYTES};
@@ -61,11 +61,20 @@ async fn export(
         Ok(p) => p,
         Err(e) => return answer::failed(format, e),
     };
-    let mapped = match inflate(&headers, body)
-        .and_then(|raw| map(signal, format, &raw, auth::single_org(&producer)))
-    {
-        Ok(mapped) => mapped,
-        Err(refusal) => return answer::refused(format, refusal),
+    // Inflating, decoding and mapping are CPU work: off the async threads.
+    let org = auth::single_org(&producer).map(str::to_string);
+    let work = tokio::task::spawn_blocking(move || {
+        inflate(&headers, body).and_then(|raw| map(signal, format, &raw, org.as_deref()))
+    });
+    let mapped = match work.await {
+        Ok(Ok(mapped)) => mapped,
+        Ok(Err(refusal)) => return answer::refused(format, refusal),
+        Err(e) => {
+            return answer::failed(
+                format,
+                agentmon_core::Error::internal(format!("OTLP mapping: {e}")),
+            )
+        }
     };
     match store(&state, &producer, mapped).await {
         Ok(dropped) => answer::success(signal, format, dropped.count, dropped.reason()),
@@ -80,15 +89,31 @@ fn map(
     org: Option<&str>,
 ) -> Result<agentmon_otlp::Mapped, Refusal> {
     let target = agentmon_otlp::Target { org };
-    Ok(match signal {
+    match signal {
         Signal::Logs => {
-            agentmon_otlp::logs(&decode::<ExportLogsServiceRequest>(format, raw)?, target)
+            let r = decode::<ExportLogsServiceRequest>(format, raw)?;
+            within(agentmon_otlp::count::logs(&r))?;
+            Ok(agentmon_otlp::logs(&r, target))
         }
         Signal::Traces => {
-            agentmon_otlp::traces(&decode::<ExportTraceServiceRequest>(format, raw)?, target)
+            let r = decode::<ExportTraceServiceRequest>(format, raw)?;
+            within(agentmon_otlp::count::traces(&r))?;
+            Ok(agentmon_otlp::traces(&r, target))
         }
         Signal::Metrics => {
-            agentmon_otlp::metrics(&decode::<ExportMetricsServiceRequest>(format, raw)?, target)
+            let r = decode::<ExportMetricsServiceRequest>(format, raw)?;
+            within(agentmon_otlp::count::metrics(&r))?;
+            Ok(agentmon_otlp::metrics(&r, target))
         }
-    })
+    }
+}
+
+/// An export of `records` records, refused past [`MAX_RECORDS`].
+pub fn within(records: usize) -> Result<(), Refusal> {
+    if records > MAX_RECORDS {
+        return Err(Refusal::TooLarge(format!(
+            "the export holds {records} records; at most {MAX_RECORDS} are taken at once: send smaller batches"
+        )));
+    }
+    Ok(())
 }

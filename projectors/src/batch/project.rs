@@ -32,13 +32,20 @@ pub async fn project(
     let mut sessions = BTreeSet::new();
     let mut new = Vec::with_capacity(claimed.len());
     for (org, rows) in &by_org {
-        // Events left out are not read: one the fold cannot read must not
-        // fail the batch that tries its session without it.
-        let keys: Vec<(DateTime<Utc>, Uuid)> = rows
+        // Events left out are not read (one the fold cannot read must not
+        // fail the batch that tries its session without it), but their
+        // sessions are folded all the same, as they stand.
+        let (left_out, keys): (Vec<&&Claimed>, Vec<&&Claimed>) = rows
             .iter()
-            .filter(|r| !excluded.contains(&(r.org_id, r.event_id)))
-            .map(|r| (r.occurred_at, r.event_id))
-            .collect();
+            .partition(|r| excluded.contains(&(r.org_id, r.event_id)));
+        let key = |r: &&&Claimed| (r.occurred_at, r.event_id);
+        let left_out: Vec<(DateTime<Utc>, Uuid)> = left_out.iter().map(key).collect();
+        if !left_out.is_empty() {
+            for session in event::sessions_of_events(tx, *org, &left_out).await? {
+                sessions.insert((*org, session));
+            }
+        }
+        let keys: Vec<(DateTime<Utc>, Uuid)> = keys.iter().map(key).collect();
         for e in event::by_keys(tx, *org, &keys).await? {
             sessions.insert((*org, e.session_id.clone()));
             new.push(e);

@@ -37,9 +37,18 @@ pub async fn load_sessions(
     .bind::<Array<Text>, _>(sessions)
     .load(tx)
     .await?;
-    rows.into_iter()
-        .map(|r| Ok((r.session_id, decode(r.state)?)))
-        .collect()
+    // A state that cannot be read is as good as none: the session is
+    // folded from its history again.
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| match decode(r.state) {
+            Ok(state) => Some((r.session_id, state)),
+            Err(e) => {
+                tracing::warn!(session = %r.session_id, error = %e, "a kept fold state cannot be read; folding the session from its history");
+                None
+            }
+        })
+        .collect())
 }
 
 /// The kept states of these runs `(session, run)` of `org`.
@@ -145,7 +154,9 @@ pub async fn store(
             session_id,
             run_id,
             last_at: state.last_at,
-            open: state.open(),
+            open: sessions
+                .get(session_id)
+                .is_some_and(|s| s.open.contains(run_id)),
         })
         .collect();
     write_rows(

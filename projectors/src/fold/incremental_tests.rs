@@ -38,7 +38,8 @@ fn stored(i: usize, spec: &Spec) -> StoredEvent {
                 MessageRole::Agent
             };
             payload.message = Some(MessageInput { role, text: None });
-            (EventType::MessageSent, None)
+            // Some messages name their run: they move its last event.
+            (EventType::MessageSent, run_id.filter(|_| detail % 5 == 0))
         }
         2 => {
             payload.run = Some(RunInput {
@@ -85,7 +86,12 @@ fn stored(i: usize, spec: &Spec) -> StoredEvent {
         }
         6 => {
             payload.model_call = Some(ModelCallInput {
-                model: format!("m{}", detail % 3),
+                // "z" has no price: those calls without a cost are unpriced.
+                model: if detail % 5 == 0 {
+                    "z".into()
+                } else {
+                    format!("m{}", detail % 3)
+                },
                 input_tokens: Some(i32::from(detail)),
                 output_tokens: Some(i32::from(detail % 7)),
                 cache_read_tokens: (detail % 2 == 0).then_some(i32::from(detail) * 2),
@@ -93,7 +99,7 @@ fn stored(i: usize, spec: &Spec) -> StoredEvent {
                 cost_usd: (detail % 4 != 0).then(|| format!("0.{:0>4}", detail)),
                 duration_ms: Some(i32::from(detail)),
                 error: (detail % 9 == 0).then(|| "overloaded".into()),
-                error_category: None,
+                error_category: (detail % 7 == 0).then_some(ErrorCategory::Timeout),
             });
             // Some calls belong to no run.
             (EventType::ModelCall, run_id.filter(|_| detail % 3 != 0))
@@ -164,7 +170,10 @@ fn prices() -> PriceTable {
 /// What the projectors end up with after every batch of an incremental
 /// fold: the last session fold with the latest version of every run, and
 /// the state kept.
-fn incremental(batches: &[Vec<&StoredEvent>], tz: Tz) -> (SessionFold, SessionState) {
+fn incremental(
+    batches: &[Vec<&StoredEvent>],
+    tz: Tz,
+) -> (SessionFold, SessionState, BTreeMap<String, RunState>) {
     let mut state: Option<SessionState> = None;
     let mut runs: BTreeMap<String, RunState> = BTreeMap::new();
     let mut seen_runs = BTreeMap::new();
@@ -187,7 +196,20 @@ fn incremental(batches: &[Vec<&StoredEvent>], tz: Tz) -> (SessionFold, SessionSt
                         .iter()
                         .any(|e| super::handoff::is_iteration(e) && h.window_holds(e.occurred_at))
                 };
-                let changed = s.take(batch, &mut runs, &earlier, tz, &prices());
+                // As projection does: only the runs the batch touches and
+                // the open ones are loaded.
+                let ids: std::collections::BTreeSet<String> = batch
+                    .iter()
+                    .filter(|e| RunState::concerns(e))
+                    .filter_map(|e| e.run_id.clone())
+                    .chain(s.open.iter().cloned())
+                    .collect();
+                let mut loaded: BTreeMap<String, RunState> = ids
+                    .iter()
+                    .filter_map(|id| runs.remove(id).map(|r| (id.clone(), r)))
+                    .collect();
+                let changed = s.take(batch, &mut loaded, &earlier, tz, &prices());
+                runs.extend(loaded);
                 s.fold(ORG, "s", tz, changed)
             }
         };
@@ -196,7 +218,7 @@ fn incremental(batches: &[Vec<&StoredEvent>], tz: Tz) -> (SessionFold, SessionSt
     }
     let mut fold = last.expect("at least one batch");
     fold.runs = seen_runs;
-    (fold, state.expect("folded"))
+    (fold, state.expect("folded"), runs)
 }
 
 proptest! {
@@ -239,11 +261,15 @@ proptest! {
         }
 
         let whole = Folded::of(&events.iter().collect::<Vec<_>>(), tz, &prices()).expect("events");
-        let (fold, state) = incremental(&batches, tz);
+        let (fold, state, runs) = incremental(&batches, tz);
         prop_assert_eq!(&fold, &whole.fold);
         prop_assert_eq!(
             serde_json::to_value(&state).unwrap(),
             serde_json::to_value(&whole.state).unwrap()
+        );
+        prop_assert_eq!(
+            serde_json::to_value(&runs).unwrap(),
+            serde_json::to_value(&whole.runs).unwrap()
         );
     }
 }
@@ -255,6 +281,6 @@ fn a_handoff_taken_after_the_work_that_follows_it_is_iterated() {
     let message = stored(1, &(1, 20, 0, 0, None, 0));
     let whole = Folded::of(&[&handoff, &message], tz, &prices()).expect("events");
     assert!(whole.fold.iterated_after_handoff());
-    let (fold, _) = incremental(&[vec![&message], vec![&handoff]], tz);
+    let (fold, _, _) = incremental(&[vec![&message], vec![&handoff]], tz);
     assert!(fold.iterated_after_handoff(), "the store's answer marks it");
 }

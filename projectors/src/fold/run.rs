@@ -105,9 +105,6 @@ pub struct RunState {
     /// Its source sends no end (see [`RunInput::ends_implicitly`]).
     #[serde(default)]
     pub implicit: bool,
-    /// A later run of its session started: an implicit run has ended.
-    #[serde(default)]
-    pub superseded: bool,
     /// The time of its latest event.
     #[serde(default)]
     pub last_at: Option<DateTime<Utc>>,
@@ -168,7 +165,9 @@ impl RunState {
     }
 
     /// The run's figures.
-    pub fn fold(&self, id: &str, tz: Tz) -> RunFold {
+    /// `latest_start` is the latest start of any run of its session: a
+    /// later one ends an implicit run.
+    pub fn fold(&self, id: &str, tz: Tz, latest_start: Option<DateTime<Utc>>) -> RunFold {
         let started_at = self.start.as_ref().map(|s| s.at);
         let start_model = self.start.as_ref().and_then(|s| s.value.clone());
         let mut run = RunFold {
@@ -188,7 +187,7 @@ impl RunState {
             tool_calls: self.calls.tool_calls,
         };
         let Some(finish) = &self.finish else {
-            return self.implicit_end(run, tz);
+            return self.implicit_end(run, tz, latest_start);
         };
         let usage = &finish.value;
         run.status = usage.status.unwrap_or(RunStatus::Succeeded);
@@ -223,8 +222,13 @@ impl RunState {
     /// An implicit run whose session has a later run ended at its last
     /// event: FAILED when its last model call failed for good, else
     /// SUCCEEDED.
-    fn implicit_end(&self, mut run: RunFold, tz: Tz) -> RunFold {
-        let (true, true, Some(end)) = (self.implicit, self.superseded, self.last_at) else {
+    fn implicit_end(
+        &self,
+        mut run: RunFold,
+        tz: Tz,
+        latest_start: Option<DateTime<Utc>>,
+    ) -> RunFold {
+        let (true, Some(end)) = (self.superseded_by(latest_start), self.last_at) else {
             return run;
         };
         match self.last_call.as_ref().and_then(|c| c.value) {
@@ -253,7 +257,7 @@ impl RunState {
     }
 
     /// Whether this run is implicit and not yet ended.
-    pub fn open(&self) -> bool {
-        self.implicit && !self.superseded && self.finish.is_none()
+    pub fn open(&self, latest_start: Option<DateTime<Utc>>) -> bool {
+        self.implicit && self.finish.is_none() && !self.superseded_by(latest_start)
     }
 }

@@ -71,6 +71,8 @@ impl SessionState {
         prices: &PriceTable,
     ) -> BTreeMap<String, RunFold> {
         let mut touched: BTreeMap<&str, Vec<&StoredEvent>> = BTreeMap::new();
+        // What the runs' figures were folded with until now.
+        let previous_start = self.latest_start;
         for event in events {
             let stamped = Stamped::of(event, event.user_id.clone());
             if stamped.key() < self.first.key() {
@@ -121,20 +123,19 @@ impl SessionState {
                 continue; // an open run the caller did not load
             }
             let state = runs.entry(id.to_string()).or_default();
-            let before = state.exists().then(|| state.fold(id, tz));
+            let before = state.exists().then(|| state.fold(id, tz, previous_start));
             for event in run_events {
                 state.take(event, prices);
             }
-            if state.superseded_by(self.latest_start) {
-                state.superseded = true;
-            }
-            if state.open() {
+            if state.open(self.latest_start) {
                 self.open.insert(id.to_string());
             } else {
                 self.open.remove(id);
             }
             // Calls of a run not yet started count for the session alone.
-            let after = state.exists().then(|| state.fold(id, tz));
+            let after = state
+                .exists()
+                .then(|| state.fold(id, tz, self.latest_start));
             if before == after {
                 continue;
             }

@@ -127,7 +127,7 @@ fn folded(rows: Vec<FoldRow>) -> QueryResult<Vec<StoredEvent>> {
 }
 
 /// These events (occurrence time and id) of one org as the fold reads them,
-/// each found by its primary key: a range of times with a list of ids would
+/// dead letters left out, each found by its primary key: a range of times with a list of ids would
 /// let the planner scan the whole range once per id when a batch spans a
 /// month.
 pub async fn by_keys(
@@ -138,7 +138,8 @@ pub async fn by_keys(
     let (ats, ids): (Vec<DateTime<Utc>>, Vec<Uuid>) = keys.iter().copied().unzip();
     let rows: Vec<FoldRow> = diesel::sql_query(format!(
         "SELECT {FOLD_COLUMNS} FROM unnest($2::timestamptz[], $3::uuid[]) AS k(at, id)
-         JOIN events e ON e.org_id = $1 AND e.occurred_at = k.at AND e.event_id = k.id"
+         JOIN events e ON e.org_id = $1 AND e.occurred_at = k.at AND e.event_id = k.id
+         WHERE NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.org_id = e.org_id AND d.event_id = e.event_id)"
     ))
     .bind::<diesel::sql_types::Uuid, _>(org_id)
     .bind::<diesel::sql_types::Array<diesel::sql_types::Timestamptz>, _>(&ats)
@@ -146,6 +147,32 @@ pub async fn by_keys(
     .load(conn)
     .await?;
     folded(rows)
+}
+
+/// The sessions of these events (occurrence time and id) of one org, read
+/// without their payloads (an event the fold cannot read still names its
+/// session).
+pub async fn sessions_of_events(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    keys: &[(DateTime<Utc>, Uuid)],
+) -> QueryResult<Vec<String>> {
+    #[derive(diesel::QueryableByName)]
+    struct Session {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        session_id: String,
+    }
+    let (ats, ids): (Vec<DateTime<Utc>>, Vec<Uuid>) = keys.iter().copied().unzip();
+    let rows: Vec<Session> = diesel::sql_query(
+        "SELECT DISTINCT e.session_id FROM unnest($2::timestamptz[], $3::uuid[]) AS k(at, id)
+         JOIN events e ON e.org_id = $1 AND e.occurred_at = k.at AND e.event_id = k.id",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(org_id)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Timestamptz>, _>(&ats)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&ids)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.session_id).collect())
 }
 
 /// Of these handoffs `(session, event id, time)` of one org, those followed
