@@ -19,7 +19,7 @@ use crate::envelope::{identity, Envelope, Target};
 use crate::Mapped;
 
 /// Agents whose spans repeat their log events.
-const LOGGED_AGENTS: [&str; 3] = ["claude-code", "codex_exec", "codex"];
+const LOGGED_AGENTS: [&str; 4] = ["claude-code", "codex_exec", "codex", "gemini-cli"];
 /// The span names of those agents, however their service is named.
 const LOGGED_PREFIXES: [&str; 2] = ["claude_code.", "codex."];
 

@@ -1,5 +1,5 @@
 //! The agents' own OpenTelemetry read as agentmon events (SPEC section 11):
-//! OTLP logs of Claude Code and Codex, Claude Code's code metrics, and
+//! OTLP logs of Claude Code, Codex and Gemini CLI, Claude Code's code metrics, and
 //! GenAI semantic-convention spans. Pure: the receiver decodes, this maps,
 //! ingest stores. Each event id is derived from the record it comes from,
 //! so an export sent twice stores nothing new.
@@ -9,6 +9,7 @@ mod claude;
 mod codex;
 pub mod count;
 pub mod envelope;
+mod gemini;
 mod genai;
 mod logs;
 mod metrics;

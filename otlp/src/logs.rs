@@ -6,7 +6,7 @@ use opentelemetry_proto::tonic::common::v1::any_value;
 
 use crate::attrs::Attrs;
 use crate::envelope::{identity, Envelope, Target};
-use crate::{claude, codex, Mapped};
+use crate::{claude, codex, gemini, Mapped};
 
 pub fn map(request: &ExportLogsServiceRequest, target: Target<'_>) -> Mapped {
     let mut out = Mapped::default();
@@ -60,6 +60,7 @@ pub fn map(request: &ExportLogsServiceRequest, target: Target<'_>) -> Mapped {
                 let events = match agent {
                     Agent::Claude => claude::events(short, &env, attrs, &accepted),
                     Agent::Codex => codex::events(short, &env, attrs),
+                    Agent::Gemini => gemini::events(short, &env, attrs),
                 };
                 out.events.extend(events);
             }
@@ -71,6 +72,7 @@ pub fn map(request: &ExportLogsServiceRequest, target: Target<'_>) -> Mapped {
 enum Agent {
     Claude,
     Codex,
+    Gemini,
 }
 
 /// The record's event name: its `event.name`, else a text body.
@@ -90,6 +92,9 @@ fn agent_of(name: &str) -> Option<(Agent, &str)> {
     }
     if let Some(short) = name.strip_prefix("codex.") {
         return Some((Agent::Codex, short));
+    }
+    if let Some(short) = name.strip_prefix("gemini_cli.") {
+        return Some((Agent::Gemini, short));
     }
     const CLAUDE: [&str; 6] = [
         "user_prompt",

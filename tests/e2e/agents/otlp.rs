@@ -403,3 +403,77 @@ async fn bodies_the_receiver_cannot_take_get_the_otlp_answers_and_store_nothing(
         "{body}"
     );
 }
+
+/// The session id Gemini CLI put on its resource in a recorded export.
+fn gemini_session(name: &str) -> String {
+    let logs = std::fs::read_to_string(fixtures(name).join("0002-logs.json")).unwrap_or_default();
+    let doc: Value = serde_json::from_str(&logs).unwrap_or_default();
+    doc["resourceLogs"][0]["resource"]["attributes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|a| a["key"] == "session.id")
+        .and_then(|a| a["value"]["stringValue"].as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test]
+async fn gemini_cli_logs_give_every_model_call_the_router_included_as_gemini_reported() {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    let key = key_of(&app, "acme").await;
+    replay_exports(&app, &key, "gemini-basic-http").await;
+    app.project_all().await;
+    let stats = reported_stats("gemini-basic-http");
+    // Gemini's own account, per model: prompt (cached included), cached,
+    // candidates and thoughts (both output).
+    let (mut input, mut cached, mut output, mut requests) = (0, 0, 0, 0);
+    for m in stats["models"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(_, m)| m)
+    {
+        let t = &m["tokens"];
+        let n = |k: &str| t[k].as_i64().unwrap_or(0);
+        input += n("prompt") - n("cached");
+        cached += n("cached");
+        output += n("candidates") + n("thoughts");
+        requests += m["api"]["totalRequests"].as_i64().unwrap_or(0);
+    }
+    let org = session(&app, &gemini_session("gemini-basic-http")).await;
+    let s = &org["session"];
+    assert_eq!(s["agent"], "gemini-cli", "{s}");
+    assert_eq!(s["inputTokens"].as_f64(), Some(input as f64), "{s}");
+    assert_eq!(s["cacheReadTokens"].as_f64(), Some(cached as f64), "{s}");
+    assert_eq!(s["outputTokens"].as_f64(), Some(output as f64), "{s}");
+    assert_eq!(
+        s["modelCalls"].as_i64(),
+        Some(requests),
+        "the router's call counts: {s}"
+    );
+    assert_eq!(s["toolCalls"], stats["tools"]["totalCalls"], "{s}");
+    assert_eq!(
+        org["overview"]["kpis"]["modelCalls"].as_i64(),
+        Some(requests),
+        "spans are not counted again: {org}"
+    );
+}
+
+#[tokio::test]
+async fn a_gemini_call_refused_for_good_is_a_failed_call() {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    let key = key_of(&app, "acme").await;
+    replay_exports(&app, &key, "gemini-fail-400-http-spans-text").await;
+    app.project_all().await;
+    let org = session(&app, &gemini_session("gemini-fail-400-http-spans-text")).await;
+    assert_eq!(org["overview"]["kpis"]["failedModelCalls"], 1, "{org}");
+}
+
+/// Gemini CLI's `stats` from its JSON output.
+fn reported_stats(name: &str) -> Value {
+    let text = std::fs::read_to_string(fixtures(name).join("agent-output.txt")).unwrap_or_default();
+    serde_json::from_str::<Value>(&text).unwrap_or_default()["stats"].clone()
+}
