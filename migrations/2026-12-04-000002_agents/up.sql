@@ -86,3 +86,9 @@ BEGIN
   END LOOP;
 END
 $$;
+
+-- The breakdowns gain the agent dimension: existing orgs are broken down
+-- again by a job each (new orgs start with it).
+INSERT INTO jobs (kind, org_id, params, created_by)
+SELECT 'REPLAY', id, '{"projector": "breakdowns", "reason": "agent dimension"}'::jsonb, 'migration'
+FROM orgs;

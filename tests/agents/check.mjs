@@ -4,15 +4,18 @@
 //
 // Starts `agentmon serve` on a free loopback port with its own data
 // directory (embedded PostgreSQL), creates the org `agents` and a producer
-// API key for it, then runs each scenario with run-claude.sh / run-codex.sh:
+// API key for it, then runs each scenario with run-claude.sh / run-codex.sh /
+// run-gemini.sh:
 // the real CLI against the scripted fake model API, its OTLP export pointed
 // at agentmon's /otlp (OTLP_ENDPOINT; through the tap below unless
 // CHECK_TAP=0), with the key as `x-api-key` or `Authorization: Bearer`
 // (each scenario says which). Once agentmon has projected, it reads the
 // session and the org's KPIs over GraphQL (as a SUPER_ADMIN) and compares
 // each figure with what the CLI printed (Claude: its --output-format json
-// result; Codex: its --json events) and with the sum of what the fake
-// answered (its requests.jsonl). One line per check; exit 1 on any FAIL.
+// result; Codex: its --json events; Gemini CLI: its --output-format json
+// stats) and with the sum of what the fake answered (its requests.jsonl).
+// One line per check; exit 1 on any FAIL. Gemini CLI's OTLP/gRPC export goes
+// straight to agentmon's --otlp-grpc-listen, past the tap.
 //
 // The exports pass through a tap on the way: a pass-through proxy that
 // forwards each request to agentmon byte for byte and returns agentmon's
@@ -78,6 +81,15 @@ const SCENARIOS = [
   { id: 'codex-basic-json', agent: 'codex', scenario: 'basic', proto: 'json', spans: 'nospans', auth: 'x-api-key' },
   { id: 'codex-basic-protobuf', agent: 'codex', scenario: 'basic', proto: 'protobuf', spans: 'nospans', auth: 'bearer' },
   { id: 'codex-retry-json', agent: 'codex', scenario: 'retry', proto: 'json', spans: 'nospans', auth: 'x-api-key' },
+  // Gemini CLI: its "http" protocol is OTLP/HTTP JSON, "grpc" OTLP/gRPC with
+  // gzip (straight to agentmon's --otlp-grpc-listen: the tap speaks
+  // HTTP/1.1); the key in OTEL_EXPORTER_OTLP_HEADERS, which its exporters
+  // honour. A failed run exports nothing with --output-format json (the CLI
+  // exits first), so fail-400 runs with the text output.
+  { id: 'gemini-basic-json', agent: 'gemini', scenario: 'basic', proto: 'json', spans: 'nospans', auth: 'x-api-key' },
+  { id: 'gemini-basic-grpc', agent: 'gemini', scenario: 'basic', proto: 'grpc', spans: 'nospans', gzip: true, auth: 'bearer' },
+  { id: 'gemini-write-json', agent: 'gemini', scenario: 'write', proto: 'json', spans: 'nospans', auth: 'bearer' },
+  { id: 'gemini-fail-400-json-text', agent: 'gemini', scenario: 'fail-400', proto: 'json', spans: 'nospans', auth: 'x-api-key', output: 'text', tag: 'text', exit: 1 },
   // genai-spans.mjs: the OpenTelemetry JS SDK's exporters, one conversation each.
   { id: 'genai-spans-otlp-proto', agent: 'genai', exporter: 'proto', proto: 'protobuf', gzip: true, processor: 'batch', auth: 'x-api-key' },
   { id: 'genai-spans-otlp-json', agent: 'genai', exporter: 'json', proto: 'json', processor: 'simple', auth: 'bearer' },
@@ -305,13 +317,17 @@ async function projection(server) {
   };
 }
 
-/** A session's figures and the org's KPIs; `runs`: its runs and the run KPIs too. */
+/**
+ * A session's figures and the org's KPIs; `runs`: its runs and the run KPIs
+ * too; `'status'`: its runs' ids and status only.
+ */
 async function read(server, token, sessionId, runs = false) {
-  const more = runs ? 'succeededRuns failedRuns runs { id status model durationMs errorMessage modelCalls toolCalls inputTokens outputTokens }' : '';
+  const more = runs === 'status' ? 'runs { id status }'
+    : runs ? 'succeededRuns failedRuns runs { id status model durationMs errorMessage modelCalls toolCalls inputTokens outputTokens }' : '';
   const data = await gql(server, token, `{ org(slug: ${JSON.stringify(ORG)}) {
     session(id: ${JSON.stringify(sessionId)}) { agent user { id } title messageCount attributes inputTokens outputTokens cacheReadTokens
       cacheCreationTokens costUsd modelCalls toolCalls failedToolCalls runCount linesAdded linesRemoved ${more} }
-    overview(range: ${RANGE}) { kpis { ${[...KPIS, ...(runs ? RUN_KPIS : [])].join(' ')} } } } }`);
+    overview(range: ${RANGE}) { kpis { ${[...KPIS, ...(runs === true ? RUN_KPIS : [])].join(' ')} } } } }`);
   return { session: data.org.session, kpis: data.org.overview.kpis };
 }
 
@@ -346,7 +362,7 @@ function otlpRequests(logFile, from) {
 
 function runScenario(s, work, endpoint, key, grpcUrl) {
   if (s.agent === 'genai') return runSpans(s, work, endpoint, key, grpcUrl);
-  const script = join(HERE, s.agent === 'claude' ? 'run-claude.sh' : 'run-codex.sh');
+  const script = join(HERE, `run-${s.agent}.sh`);
   const env = {
     ...process.env,
     AGENT_CAPTURE_ROOT: join(work, 'runs'),
@@ -361,12 +377,19 @@ function runScenario(s, work, endpoint, key, grpcUrl) {
     env.OTLP_HEADERS = s.auth === 'bearer' ? `Authorization=Bearer ${key}` : `x-api-key=${key}`;
     env.EXTRA_ENV = s.gzip ? 'OTEL_EXPORTER_OTLP_COMPRESSION=gzip' : '';
     env.SECOND_PROMPT = s.second ?? '';
+  } else if (s.agent === 'gemini') {
+    // Its OpenTelemetry JS exporters percent-decode the header values.
+    env.OTLP_HEADERS = s.auth === 'bearer' ? `Authorization=Bearer%20${key}` : `x-api-key=${key}`;
+    if (s.proto === 'grpc') env.OTLP_ENDPOINT = grpcUrl;
+    env.OUTPUT_FORMAT = s.output ?? 'json';
   } else {
     env.OTLP_HEADERS_TOML = s.auth === 'bearer' ? `"Authorization" = "Bearer ${key}"` : `"x-api-key" = "${key}"`;
   }
-  const out = join(work, 'runs', `${s.agent}-${s.scenario}-${s.proto}${s.spans === 'spans' ? '-spans' : ''}${s.tag ? `-${s.tag}` : ''}`);
+  // run-gemini.sh calls OTLP/HTTP JSON "http".
+  const proto = s.agent === 'gemini' && s.proto === 'json' ? 'http' : s.proto;
+  const out = join(work, 'runs', `${s.agent}-${s.scenario}-${proto}${s.spans === 'spans' ? '-spans' : ''}${s.tag ? `-${s.tag}` : ''}`);
   return new Promise((done) => {
-    const child = spawn('bash', [script, s.scenario, s.proto, s.spans], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', [script, s.scenario, proto, s.spans], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
     child.stdout.on('data', (c) => { log += c; });
     child.stderr.on('data', (c) => { log += c; });
@@ -414,6 +437,7 @@ const sum = (list, f) => list.reduce((n, x) => n + (f(x) ?? 0), 0);
 /** What the CLI and the fake say the session must show: [field, value, source] triples. */
 function expectations(s, out) {
   if (s.agent === 'genai') return spanExpectations(s, out);
+  if (s.agent === 'gemini') return geminiExpectations(s, out);
   const answers = jsonl(join(out, 'requests.jsonl'));
   const exitCode = Number(readFileSync(join(out, 'exit_code'), 'utf8').trim());
   const stdout = readFileSync(join(out, 'stdout'), 'utf8');
@@ -533,6 +557,93 @@ function expectations(s, out) {
   return e;
 }
 
+/**
+ * Gemini CLI: its --output-format json result (`session_id`, `stats` per
+ * model and of the tools) and the fake's answers. With the text output
+ * (fail-400) there are no stats: the session id is the one of the chat the
+ * CLI recorded under ~/.gemini/tmp, the figures are the fake's.
+ */
+function geminiExpectations(s, out) {
+  const answers = jsonl(join(out, 'requests.jsonl'));
+  const exitCode = Number(readFileSync(join(out, 'exit_code'), 'utf8').trim());
+  const prompt = readFileSync(join(out, 'prompt'), 'utf8');
+  let result = null;
+  if ((s.output ?? 'json') === 'json') {
+    try {
+      result = JSON.parse(readFileSync(join(out, 'stdout'), 'utf8'));
+    } catch {
+      throw new Error(`Gemini CLI printed no JSON result (exit ${exitCode}); see ${out}/stdout and stderr`);
+    }
+  }
+  const chats = (() => {
+    const tmp = join(out, 'home', '.gemini', 'tmp');
+    if (!existsSync(tmp)) return [];
+    return readdirSync(tmp).flatMap((project) => {
+      const dir = join(tmp, project, 'chats');
+      return existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith('session-')).map((f) => join(dir, f)) : [];
+    });
+  })();
+  const chatIds = [...new Set(chats.map((f) => jsonl(f)[0]?.sessionId).filter(Boolean))];
+  const id = result?.session_id ?? (chatIds.length === 1 ? chatIds[0] : null);
+  if (!id) throw new Error(`no session id: no JSON result and ${chatIds.length} recorded chats (exit ${exitCode}); see ${out}`);
+  const calls = answers.filter((a) => a.method === 'generateContent' || a.method === 'streamGenerateContent');
+  const ok = calls.filter((a) => a.status === 200 && a.usage);
+  // Refused for good: a 4xx other than 429 (429 and 5xx the CLI retries).
+  const refused = calls.filter((a) => a.status >= 400 && a.status < 500 && a.status !== 429);
+  const u = (a, k) => a.usage[k] ?? 0;
+  const models = Object.values(result?.stats?.models ?? {});
+  const tools = result?.stats?.tools;
+  const stat = (f) => sum(models, f);
+  const asked = ok.flatMap((a) => a.calls ?? []);
+  const e = {
+    exitCode,
+    session: [],
+    kpis: {},
+    notes: [],
+    title: prompt,
+    id,
+    agent: 'gemini-cli',
+    attributes: { agent: 'gemini-cli', repository: 'acme/widgets', 'team.id': 'platform' },
+    result,
+  };
+  const fromCli = result != null;
+  const cli = (field, value, source) => { if (fromCli) e.session.push([field, value, source]); };
+  e.session.push(['messageCount', 1, 'the prompt (gemini_cli.user_prompt); Gemini CLI logs no answer as a message']);
+  cli('inputTokens', stat((m) => m.tokens.prompt - m.tokens.cached), `CLI stats: sum over ${models.length} models of prompt - cached`);
+  e.session.push(['inputTokens', sum(ok, (a) => u(a, 'promptTokenCount') - u(a, 'cachedContentTokenCount')), `sum of the fake's ${ok.length} answers, prompt - cached`]);
+  cli('outputTokens', stat((m) => m.tokens.candidates + m.tokens.thoughts), 'CLI stats: candidates + thoughts');
+  e.session.push(['outputTokens', sum(ok, (a) => u(a, 'candidatesTokenCount') + u(a, 'thoughtsTokenCount')), 'fake: candidates + thoughts']);
+  cli('cacheReadTokens', stat((m) => m.tokens.cached), 'CLI stats: cached');
+  e.session.push(['cacheReadTokens', sum(ok, (a) => u(a, 'cachedContentTokenCount')), 'fake: cachedContentTokenCount']);
+  e.session.push(['cacheCreationTokens', 0, 'Gemini reports no cache writes']);
+  cli('modelCalls', stat((m) => m.api.totalRequests), 'CLI stats: sum of api.totalRequests (the model router\'s included)');
+  e.session.push(['modelCalls', ok.length + refused.length, `the fake's ${ok.length} answers + ${refused.length} refused for good`]);
+  cli('toolCalls', tools?.totalCalls, 'CLI stats: tools.totalCalls');
+  e.session.push(['toolCalls', asked.length, `function calls the fake asked for: ${asked.map((c) => c.name).join(', ') || 'none'}`]);
+  e.session.push(['failedToolCalls', fromCli ? tools.totalFail : 0, fromCli ? 'CLI stats: tools.totalFail' : 'no tool ran']);
+  e.session.push(['runCount', 1, 'prompt_id is the session id in Gemini CLI 0.61: one run']);
+  // Its run ends when agentmon's idle timer says so (or a later prompt): no later than that.
+  e.runStatus = { id, allowed: ['RUNNING', 'SUCCEEDED'] };
+  e.kpis = {
+    modelCalls: ok.length + refused.length,
+    failedModelCalls: refused.length,
+    unpricedModelCalls: ok.length,
+    toolCalls: asked.length,
+    failedToolCalls: fromCli ? tools.totalFail : 0,
+    rejectedToolCalls: fromCli ? tools.totalDecisions?.reject ?? 0 : 0,
+  };
+  e.kpiSources = {
+    modelCalls: `the fake's ${ok.length} answers + ${refused.length} refused${fromCli ? `; CLI stats: ${stat((m) => m.api.totalRequests)} requests` : ''}`,
+    failedModelCalls: `the fake's 4xx answers other than 429: ${refused.map((a) => a.answer).join(', ') || 'none'}`,
+    unpricedModelCalls: 'Gemini reports no cost and no price is set (a refused call costs 0)',
+    rejectedToolCalls: fromCli ? 'CLI stats: tools.totalDecisions.reject' : 'no tool ran',
+  };
+  const errors = calls.filter((a) => a.status >= 400);
+  if (errors.length) e.notes.push(`the fake answered ${errors.length} error(s) (${errors.map((a) => a.answer).join(', ')}); ${refused.length} refused for good`);
+  if (chatIds.length && !chatIds.includes(id)) e.notes.push(`the recorded chat names session ${chatIds.join(', ')}, the result ${id}`);
+  return e;
+}
+
 /** What the spans genai-spans.mjs exported (its result.json) say the session must show. */
 function spanExpectations(s, out) {
   const exitCode = Number(readFileSync(join(out, 'exit_code'), 'utf8').trim());
@@ -644,6 +755,12 @@ function compare(s, e, figures, before, print) {
         add(`session.${field}`, session[field], value, source);
       }
     }
+    if (e.runStatus) {
+      const { id, allowed } = e.runStatus;
+      const runs = session.runs ?? [];
+      add('session.runs', runs.map((r) => `${r.id} ${r.status}`).join(', ') || 'none',
+        () => runs.length === 1 && runs[0].id === id && allowed.includes(runs[0].status), `one run, ${id} (prompt_id), ${allowed.join(' or ')}`);
+    }
     if (e.runs) {
       const runs = [...(session.runs ?? [])].sort((a, b) => a.id.localeCompare(b.id));
       add('session.runs status', JSON.stringify(runs.map((r) => r.status).sort()), JSON.stringify(e.runs.map((r) => r.status).sort()), 'invoke_agent spans: status ERROR is FAILED');
@@ -659,7 +776,7 @@ function compare(s, e, figures, before, print) {
     const delta = kpis[k] - before[k];
     add(`kpis.${k} (change)`, delta, e.kpis[k], e.kpiSources[k] ?? 'as the session');
   }
-  const pass = checks.every((c) => equal(c.actual, c.expected));
+  const pass = checks.every((c) => (typeof c.expected === 'function' ? c.expected(c.actual) : equal(c.actual, c.expected)));
   if (print) for (const c of checks) report(s.id, c.what, c.actual, c.expected, c.source);
   return pass;
 }
@@ -674,7 +791,7 @@ async function resend(s, server, token, e, exports, figures) {
     await sleep(100);
     p1 = await projection(server);
   }
-  const again = await read(server, token, e.id, s.agent === 'genai');
+  const again = await read(server, token, e.id, runsOf(s));
   report(s.id, `resent ${exports.length} exports: answers`, [...new Set(statuses)].join(', '), '200', 'the same as the first time');
   report(s.id, 'resent: events stored', p1.ingested - p0.ingested, 0, `all ${p1.duplicates - p0.duplicates} duplicates`);
   const changed = [];
@@ -722,6 +839,9 @@ function sameFigures(landed) {
 
 // ---------------------------------------------------------------- main
 
+/** What `read` fetches of a scenario's runs: all for GenAI spans, the status for Gemini CLI. */
+const runsOf = (s) => (s.agent === 'genai' ? true : s.agent === 'gemini' ? 'status' : false);
+
 async function main() {
   const only = process.env.CHECK_ONLY ? new RegExp(process.env.CHECK_ONLY) : null;
   const scenarios = SCENARIOS.filter((s) => !only || only.test(s.id));
@@ -744,7 +864,7 @@ async function main() {
     for (const s of scenarios) {
       const t0 = Date.now();
       const spans = s.agent === 'genai';
-      const before = (await read(server, token, '-', spans)).kpis;
+      const before = (await read(server, token, '-', runsOf(s))).kpis;
       const logFrom = readFileSync(server.logFile).length;
       const tapFrom = tap?.seen.length ?? 0;
       const run = await runScenario(s, work, endpoint, key, server.grpcUrl);
@@ -762,7 +882,7 @@ async function main() {
       let figures;
       for (;;) {
         const p = await projection(server);
-        figures = await read(server, token, e.id, spans);
+        figures = await read(server, token, e.id, runsOf(s));
         if (p.projected >= p.ingested && compare(s, e, figures, before, false)) break;
         if (Date.now() > deadline) break;
         await sleep(250);
@@ -770,6 +890,13 @@ async function main() {
       const settled = ((Date.now() - t0) / 1000).toFixed(1);
       console.log(`---- ${s.id}: ${spans ? 'spans exported' : 'CLI ran'} in ${ran}s, figures read at ${settled}s (session ${e.id})`);
       report(s.id, spans ? 'genai-spans.mjs exit code' : 'CLI exit code', e.exitCode, s.exit ?? 0, 'the scenario');
+      if (s.agent === 'gemini') {
+        // A failed export (refused, or no connection) ends up in "Error shutting down SDK: …".
+        const stderr = existsSync(join(run.out, 'stderr')) ? readFileSync(join(run.out, 'stderr'), 'utf8') : '';
+        const errors = stderr.split('\n').filter((l) => /Error shutting down SDK|OTLPExporterError|Failed to export/i.test(l));
+        report(s.id, 'CLI telemetry errors', errors.join(' | ').slice(0, 500) || 'none', 'none', 'its stderr');
+        if (s.proto === 'grpc') info(s.id, 'OTLP/gRPC goes straight to agentmon: encoding, credential header, partial success and resending are not checked');
+      }
       if (spans) {
         const r = e.result;
         info(s.id, `${Object.entries(r.versions).map(([p, v]) => `${p}@${v}`).join(', ')}; ${r.processor} span processor, flushed in ${r.flushMs} ms`);
@@ -808,6 +935,11 @@ async function main() {
       for (const note of e.notes) info(s.id, note);
       if (spans && figures.session) landed.push({ s, e, figures, before });
       if (figures.session && s.agent === 'codex') info(s.id, `costUsd ${figures.session.costUsd} (Codex reports no cost)`);
+      if (figures.session && s.agent === 'gemini') {
+        const files = e.result?.stats?.files;
+        info(s.id, `costUsd ${figures.session.costUsd} (Gemini reports no cost); lines ${figures.session.linesAdded}+/${figures.session.linesRemoved}- `
+          + `(the CLI's stats: ${files ? `${files.totalLinesAdded}+/${files.totalLinesRemoved}-` : 'none'}; agentmon maps no lines from Gemini CLI)`);
+      }
     }
     sameFigures(landed);
     const p = await projection(server);

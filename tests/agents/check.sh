@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Acceptance check of agentmon's OpenTelemetry receiver with the real Claude
-# Code and Codex CLIs, offline: each CLI talks to a scripted fake of its model
+# Code, Codex and Gemini CLIs, offline: each CLI talks to a scripted fake of its model
 # API and exports its telemetry to a real `agentmon serve` (embedded
 # PostgreSQL, free port, throwaway data directory); the sessions, model
 # calls, tool calls and code changes agentmon shows over GraphQL are compared
@@ -12,7 +12,7 @@
 # Env:
 #   AGENTMON_BIN   the agentmon binary (default: target/debug/agentmon); not built here
 #   AGENT_CLI_DIR  where the CLIs are installed when missing (default /var/tmp/agent-clis);
-#                  CLAUDE_CODE_VERSION / CODEX_VERSION pin them (see setup.sh)
+#                  CLAUDE_CODE_VERSION / CODEX_VERSION / GEMINI_CLI_VERSION pin them (see setup.sh)
 #   AGENT_OTEL_DIR where the OpenTelemetry JS SDK goes (default $AGENT_CLI_DIR/otel-js;
 #                  pinned in otel-js/package.json)
 #   CHECK_ONLY     a regex of scenario ids to run (e.g. 'codex'); CHECK_KEEP=1 keeps the work dir
@@ -33,7 +33,7 @@ if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.
   exit 2
 fi
 
-# The CLIs (about 800 MB on disk) and the OpenTelemetry JS SDK (about 40 MB),
+# The CLIs (about 900 MB on disk) and the OpenTelemetry JS SDK (about 40 MB),
 # installed once; the OTLP decoder the capture harness uses is not needed here.
 AGENT_SETUP_TOOLS=0 bash "$HERE/setup.sh"
 

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs the real agent CLIs, the OpenTelemetry JS SDK used by
 # genai-spans.mjs and the protobuf decoder used by otlp-capture.mjs.
-# Idempotent; versions can be pinned with CLAUDE_CODE_VERSION / CODEX_VERSION.
+# Idempotent; versions can be pinned with CLAUDE_CODE_VERSION / CODEX_VERSION /
+# GEMINI_CLI_VERSION (Gemini CLI goes in its own prefix, $CLI_DIR/gemini).
 # AGENT_SETUP_TOOLS=0 skips the decoder (check.sh does not capture).
 set -euo pipefail
 CLI_DIR=${AGENT_CLI_DIR:-/var/tmp/agent-clis}
 TOOLS_DIR=${AGENT_TOOLS_DIR:-/var/tmp/agent-tools}
 CLAUDE_CODE_VERSION=${CLAUDE_CODE_VERSION:-2.1.332}
 CODEX_VERSION=${CODEX_VERSION:-0.171.0}
+GEMINI_CLI_VERSION=${GEMINI_CLI_VERSION:-0.61.0}
 
 want() { # $1 = package dir, $2 = version
   [ -f "$1/package.json" ] && grep -q "\"version\": \"$2\"" "$1/package.json"
@@ -25,6 +27,13 @@ CC="$CLI_DIR/node_modules/@anthropic-ai/claude-code"
 NATIVE="$CLI_DIR/node_modules/@anthropic-ai/claude-code-linux-x64/claude"
 if [ -f "$NATIVE" ] && [ "$(stat -c %s "$CC/bin/claude.exe")" -lt 1000000 ]; then
   (cd "$CC" && node install.cjs >&2) || cp "$NATIVE" "$CC/bin/claude.exe"
+fi
+# Gemini CLI in a prefix of its own (as run-gemini.sh expects it; about 100 MB
+# on disk).
+GEMINI_DIR="$CLI_DIR/gemini"
+if ! want "$GEMINI_DIR/node_modules/@google/gemini-cli" "$GEMINI_CLI_VERSION"; then
+  mkdir -p "$GEMINI_DIR"
+  npm install --no-audit --no-fund --prefix "$GEMINI_DIR" "@google/gemini-cli@$GEMINI_CLI_VERSION" >&2
 fi
 # The OpenTelemetry JS SDK and its OTLP trace exporters for genai-spans.mjs,
 # as pinned in otel-js/package.json (about 40 MB).
@@ -46,4 +55,5 @@ if [ "${AGENT_SETUP_TOOLS:-1}" != 0 ] &&
 fi
 echo "claude: $("$CLI_DIR/node_modules/.bin/claude" --version)" >&2
 echo "codex:  $("$CLI_DIR/node_modules/.bin/codex" --version)" >&2
+echo "gemini: $(node -p "require('$GEMINI_DIR/node_modules/@google/gemini-cli/package.json').version")" >&2
 echo "otel-js: $(node -p "require('$OTEL_DIR/node_modules/@opentelemetry/sdk-trace-base/package.json').version") (sdk-trace-base)" >&2
