@@ -32,6 +32,17 @@ export function costPerSuccessOf({ costUsd, succeededRuns }) {
   return `${money(costUsd)} ÷ ${count(succeededRuns)} succeeded runs.`;
 }
 
+/**
+ * "Of which estimated $4.20": the part of the cost agentmon priced from the
+ * model price table, and the model calls it could not price; null when neither.
+ */
+export function estimatedOf({ estimatedCostUsd, unpricedModelCalls }) {
+  const parts = [];
+  if (estimatedCostUsd != null && Number(estimatedCostUsd) > 0) parts.push(`Of which estimated ${money(estimatedCostUsd)} (priced from the model prices).`);
+  if (unpricedModelCalls > 0) parts.push(`${count(unpricedModelCalls)} model ${unpricedModelCalls === 1 ? 'call' : 'calls'} unpriced (counted at $0).`);
+  return parts.join(' ') || null;
+}
+
 /** "40 of 212 sessions handed off": the rate's numerator, rounded back from rate × sessions. */
 export function handoffOf(rate, sessions) {
   if (rate == null || !sessions) return null;

@@ -22,6 +22,16 @@ export function money(decimal) {
   return `${value < 0 ? '-' : ''}$${size.toLocaleString(undefined, options)}`;
 }
 
+/**
+ * A price from an exact decimal string, every digit kept, at least two
+ * decimals: "3" reads "$3.00", "0.075" "$0.075", "1250.5" "$1,250.50".
+ */
+export function exactMoney(decimal) {
+  if (decimal == null) return '—';
+  const [whole, fraction = ''] = String(decimal).replace(/^-/, '').split('.');
+  return `${String(decimal).startsWith('-') ? '-' : ''}$${number.format(BigInt(whole || '0'))}.${fraction.padEnd(2, '0')}`;
+}
+
 /** Compares names the way people sort them: "Ada 2" before "Ada 11", case and accents aside. */
 export const byName = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' }).compare;
 

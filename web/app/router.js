@@ -94,8 +94,13 @@ export function timeRange(range, timeZone) {
 }
 
 /** The instant a local date begins in `timeZone`, as an ISO string. */
-function zonedStart(date, timeZone) {
-  const guess = Date.parse(`${date}T00:00:00Z`);
+const zonedStart = (date, timeZone) => zonedInstant(`${date}T00:00`, timeZone);
+
+/** The instant of a local date and time ("2026-03-01T14:30") in `timeZone`, as an ISO string; null if it is not one. */
+export function zonedInstant(local, timeZone) {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(local ?? '')) return null;
+  const guess = Date.parse(`${local.length === 16 ? `${local}:00` : local}Z`);
+  if (Number.isNaN(guess)) return null;
   const offset = (at) => {
     const parts = Object.fromEntries(
       new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
@@ -106,6 +111,16 @@ function zonedStart(date, timeZone) {
   };
   const first = guess - offset(guess);
   return new Date(guess - offset(first)).toISOString();
+}
+
+/** The local date and time now in `timeZone`, to the minute, as a datetime-local input takes it ("2026-03-01T14:30"). */
+export function nowIn(timeZone = 'UTC') {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
+      .formatToParts(new Date())
+      .map((p) => [p.type, p.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
 }
 
 function shift(date, days) {

@@ -55,7 +55,7 @@ async function signedInOnce(user) {
 /** Waits until the admin page has loaded (its tabs shown, no skeleton left). */
 async function loaded(page) {
   await page.getByRole('navigation', { name: 'Admin' }).waitFor();
-  await page.locator('main .skeleton').waitFor({ state: 'detached' });
+  await page.locator('main .skeleton').first().waitFor({ state: 'detached' }); // the first of any: none is left
 }
 
 const dialog = (page) => page.getByRole('dialog');

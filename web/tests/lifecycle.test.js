@@ -41,7 +41,7 @@ withDashboard(async (s, b) => {
 /** Waits until the page has loaded (its tabs shown, no skeleton left). */
 async function loaded(page, tabs = 'Admin') {
   await page.getByRole('navigation', { name: tabs }).waitFor();
-  await page.locator('main .skeleton').waitFor({ state: 'detached' });
+  await page.locator('main .skeleton').first().waitFor({ state: 'detached' }); // the first of any: none is left
 }
 
 const dialog = (page) => page.getByRole('dialog');

@@ -1,7 +1,8 @@
 // The org's settings: name, time zone and retention (updateOrg); a retention
 // out of range is refused beside its field, the server says what else it
 // refuses. A new retention is applied by a background job. Suspending an org
-// is on the Fleet page (SUPER_ADMIN). The breakdown keys have their own form.
+// is on the Fleet page (SUPER_ADMIN). The breakdown keys and the model
+// prices have their own forms.
 import { useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { gql } from '../api.js';
@@ -9,6 +10,7 @@ import { orgOf, orgsChanged, useQuery } from '../query.js';
 import { href } from '../router.js';
 import { pending, timeZones } from '../parts.js';
 import { BreakdownKeys } from './admin-breakdown-keys.js';
+import { ModelPrices } from './admin-prices.js';
 
 const QUERY = `query($org: String!) { org(slug: $org) { slug name timezone retentionDays status } }`;
 const MIN_DAYS = 1;
@@ -72,7 +74,8 @@ export function Settings({ org, viewer }) {
     <p class="good form-note" role="status">${state.saved ? savedNote(state.saved, viewer) : ''}</p>
     <p class="muted">Status: ${now.status === 'SUSPENDED' ? 'suspended (producers’ events are refused)' : 'active'}.
       ${viewer.role === 'SUPER_ADMIN' ? html` Suspend or reactivate it on the <a href=${href(['global'])}>Fleet</a> page.` : ' A SUPER_ADMIN suspends or reactivates orgs.'}</p>
-    <${BreakdownKeys} org=${org} />`;
+    <${BreakdownKeys} org=${org} />
+    <${ModelPrices} org=${org} role=${viewer.role} />`;
 }
 
 /** What saving did: a new retention is applied by a background job. */

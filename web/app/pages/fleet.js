@@ -1,15 +1,21 @@
 // The Fleet pages (SUPER_ADMIN): the overview of every org, the background
-// jobs and the dead letters, as tabs; one module each.
+// jobs, the dead letters and the platform's model prices, as tabs; one
+// module each.
 import { html } from '../html.js';
 import { href, rangeParams } from '../router.js';
 import { Global } from './global.js';
 import { Jobs } from './fleet-jobs.js';
 import { DeadLetters } from './fleet-dead-letters.js';
+import { ModelPrices } from './admin-prices.js';
+
+/** The platform's default model prices, which every org inherits. */
+const Prices = ({ tabs }) => html`<h1>Fleet</h1>${tabs}<${ModelPrices} org=${null} role="SUPER_ADMIN" headingLevel=${2} />`;
 
 const TABS = [
   ['overview', 'Overview', Global],
   ['jobs', 'Jobs', Jobs],
   ['dead-letters', 'Dead letters', DeadLetters],
+  ['prices', 'Prices', Prices],
 ];
 
 /** The tab's name for the page title. */

@@ -18,9 +18,9 @@ import { WEEKS_FROM } from './overview-trends.js';
 import { Breakdowns } from './overview-breakdowns.js';
 import { TopUsers } from './overview-top-users.js';
 import { compare, count, duration, money, percent, tokens } from '../format.js';
-import { costPerSuccessOf, handoffOf, iterationOf, successOf } from '../definitions.js';
+import { costPerSuccessOf, estimatedOf, handoffOf, iterationOf, successOf } from '../definitions.js';
 
-const KPIS = `activeUsers sessions runs succeededRuns failedRuns cancelledRuns successRate costUsd costPerSuccessfulRun inputTokens
+const KPIS = `activeUsers sessions runs succeededRuns failedRuns cancelledRuns successRate costUsd estimatedCostUsd unpricedModelCalls costPerSuccessfulRun inputTokens
   outputTokens durationP95Ms localHandoffRate postHandoffIterationRate errorsByCategory { category count }`;
 const DAILY = `activeUsers runs succeededRuns failedRuns cancelledRuns successRate costUsd costPerSuccessfulRun inputTokens outputTokens durationP50Ms durationP95Ms`;
 const HOURLY = `at runs succeededRuns failedRuns costUsd`;
@@ -108,7 +108,7 @@ export function Overview({ org, route, viewer }) {
       <${Card} label="Runs" value=${count(k.runs)} change=${vs(k.runs, b.runs, { better: 'up' })}
         detail=${`${count(k.succeededRuns)} succeeded, ${count(k.failedRuns)} failed, ${count(k.cancelledRuns)} cancelled.`} />
       <${Card} label="Success rate" value=${percent(k.successRate)} change=${vs(k.successRate, b.successRate, { points: true, better: 'up' })} detail=${successOf(k)} />
-      <${Card} label="Cost" value=${money(k.costUsd)} change=${vs(Number(k.costUsd), Number(b.costUsd), { better: 'down' })} />
+      <${Card} label="Cost" value=${money(k.costUsd)} change=${vs(Number(k.costUsd), Number(b.costUsd), { better: 'down' })} detail=${estimatedOf(k)} />
       <${Card} label="Cost per successful run" value=${money(k.costPerSuccessfulRun)}
         change=${vs(decimal(k.costPerSuccessfulRun), decimal(b.costPerSuccessfulRun), { better: 'down' })} detail=${costPerSuccessOf(k)} />
       <${Card} label="Tokens" value=${tokens(tokensNow)} change=${vs(tokensNow, tokensBefore)}
