@@ -76,9 +76,21 @@ async fn export(
             )
         }
     };
-    match store(&state, &producer, mapped).await {
-        Ok(dropped) => answer::success(signal, format, dropped.count, dropped.reason()),
-        Err(e) => answer::failed(format, e),
+    // Before the server's own timeout (a 408, which exporters do not
+    // retry): a 503 they retry; calls stored already are duplicates then.
+    let deadline = state
+        .request_timeout
+        .saturating_sub(std::time::Duration::from_secs(1))
+        .max(std::time::Duration::from_millis(500));
+    match tokio::time::timeout(deadline, store(&state, &producer, mapped)).await {
+        Ok(Ok(dropped)) => answer::success(signal, format, dropped.count, dropped.reason()),
+        Ok(Err(e)) => answer::failed(format, e),
+        Err(_) => answer::failed(
+            format,
+            agentmon_core::Error::Unavailable(
+                "the export could not be stored in time; send it again (what was stored already counts once)".into(),
+            ),
+        ),
     }
 }
 

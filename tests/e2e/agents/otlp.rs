@@ -477,3 +477,38 @@ fn reported_stats(name: &str) -> Value {
     let text = std::fs::read_to_string(fixtures(name).join("agent-output.txt")).unwrap_or_default();
     serde_json::from_str::<Value>(&text).unwrap_or_default()["stats"].clone()
 }
+
+#[tokio::test]
+async fn an_export_that_cannot_be_stored_in_time_gets_a_503_to_retry_not_a_408() {
+    use diesel_async::{AsyncConnection, RunQueryDsl};
+    use tower::ServiceExt;
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    let key = key_of(&app, "acme").await;
+    let router = app.router_with_timeout(std::time::Duration::from_secs(3));
+    let body =
+        std::fs::read(fixtures("claude-basic-json").join("0001-logs.json")).unwrap_or_default();
+    let request = Request::post("/otlp/v1/logs")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("x-api-key", &key)
+        .body(Body::from(body))
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Storage stalls: another transaction holds the event ledger.
+    let mut owner = app.db.owner().await.unwrap_or_else(|e| panic!("{e}"));
+    let (status, retry) = owner
+        .transaction::<_, diesel::result::Error, _>(async |tx| {
+            diesel::sql_query("LOCK TABLE event_keys IN ACCESS EXCLUSIVE MODE")
+                .execute(tx)
+                .await?;
+            let response = router
+                .oneshot(request)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let retry = response.headers().get(header::RETRY_AFTER).cloned();
+            Ok((response.status(), retry))
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(retry.is_some(), "with Retry-After");
+}

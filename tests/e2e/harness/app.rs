@@ -169,6 +169,15 @@ impl TestApp {
         worker.with_bus(self.services.bus.clone())
     }
 
+    /// The app's server with another request timeout.
+    #[allow(dead_code)]
+    pub fn router_with_timeout(&self, timeout: std::time::Duration) -> Router {
+        router(AppState {
+            request_timeout: timeout,
+            ..self.state.clone()
+        })
+    }
+
     /// Serves OTLP/gRPC on a free loopback port; returns "http://127.0.0.1:PORT".
     #[allow(dead_code)]
     pub async fn listen_grpc(&self) -> String {
