@@ -6,18 +6,10 @@
 use agentmon_core::Error;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use opentelemetry_proto::tonic::collector::logs::v1::{
-    ExportLogsPartialSuccess, ExportLogsServiceResponse,
-};
-use opentelemetry_proto::tonic::collector::metrics::v1::{
-    ExportMetricsPartialSuccess, ExportMetricsServiceResponse,
-};
-use opentelemetry_proto::tonic::collector::trace::v1::{
-    ExportTracePartialSuccess, ExportTraceServiceResponse,
-};
 use prost::Message;
 
 use super::body::{Format, Refusal};
+use super::store::Dropped;
 use super::Signal;
 
 /// `google.rpc.Status`: the body of an OTLP error.
@@ -46,40 +38,12 @@ fn encoded<M: Message + serde::Serialize>(
         .into_response()
 }
 
-/// Success: `rejected` records were dropped, for `reason`.
-pub fn success(signal: Signal, format: Format, rejected: i64, reason: String) -> Response {
-    let partial = (rejected > 0 || !reason.is_empty()).then_some(());
+/// Success, saying what was dropped.
+pub fn success(signal: Signal, format: Format, dropped: &Dropped) -> Response {
     match signal {
-        Signal::Logs => encoded(
-            format,
-            StatusCode::OK,
-            &ExportLogsServiceResponse {
-                partial_success: partial.map(|_| ExportLogsPartialSuccess {
-                    rejected_log_records: rejected,
-                    error_message: reason,
-                }),
-            },
-        ),
-        Signal::Traces => encoded(
-            format,
-            StatusCode::OK,
-            &ExportTraceServiceResponse {
-                partial_success: partial.map(|_| ExportTracePartialSuccess {
-                    rejected_spans: rejected,
-                    error_message: reason,
-                }),
-            },
-        ),
-        Signal::Metrics => encoded(
-            format,
-            StatusCode::OK,
-            &ExportMetricsServiceResponse {
-                partial_success: partial.map(|_| ExportMetricsPartialSuccess {
-                    rejected_data_points: rejected,
-                    error_message: reason,
-                }),
-            },
-        ),
+        Signal::Logs => encoded(format, StatusCode::OK, &dropped.logs()),
+        Signal::Traces => encoded(format, StatusCode::OK, &dropped.traces()),
+        Signal::Metrics => encoded(format, StatusCode::OK, &dropped.metrics()),
     }
 }
 

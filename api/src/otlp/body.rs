@@ -101,3 +101,13 @@ pub fn decode<M: prost::Message + Default + DeserializeOwned>(
             .map_err(|e| Refusal::Malformed(format!("the body is not an OTLP JSON message: {e}"))),
     }
 }
+
+/// An export of `records` records, refused past [`MAX_RECORDS`].
+pub fn within(records: usize) -> Result<(), Refusal> {
+    if records > MAX_RECORDS {
+        return Err(Refusal::TooLarge(format!(
+            "the export holds {records} records; at most {MAX_RECORDS} are taken at once: send smaller batches"
+        )));
+    }
+    Ok(())
+}

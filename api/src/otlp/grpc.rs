@@ -9,25 +9,25 @@ use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::{
     LogsService, LogsServiceServer,
 };
 use opentelemetry_proto::tonic::collector::logs::v1::{
-    ExportLogsPartialSuccess, ExportLogsServiceRequest, ExportLogsServiceResponse,
+    ExportLogsServiceRequest, ExportLogsServiceResponse,
 };
 use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::{
     MetricsService, MetricsServiceServer,
 };
 use opentelemetry_proto::tonic::collector::metrics::v1::{
-    ExportMetricsPartialSuccess, ExportMetricsServiceRequest, ExportMetricsServiceResponse,
+    ExportMetricsServiceRequest, ExportMetricsServiceResponse,
 };
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
     TraceService, TraceServiceServer,
 };
 use opentelemetry_proto::tonic::collector::trace::v1::{
-    ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
+    ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
 use tonic::codec::CompressionEncoding;
 use tonic::{Request, Response, Status};
 
 use super::auth;
-use super::body::{MAX_INFLATED_BYTES, MAX_RECORDS};
+use super::body::{within, Refusal, MAX_INFLATED_BYTES};
 use super::store::{store, Dropped};
 use crate::http::AppState;
 
@@ -67,11 +67,8 @@ impl Receiver {
         let producer = auth::producer(&self.0, &headers).await.map_err(status)?;
         let org = auth::single_org(&producer).map(str::to_string);
         let export = request.into_inner();
-        let records = count(&export);
-        if records > MAX_RECORDS {
-            return Err(Status::invalid_argument(format!(
-                "the export holds {records} records; at most {MAX_RECORDS} are taken at once: send smaller batches"
-            )));
+        if let Err(Refusal::TooLarge(m)) = within(count(&export)) {
+            return Err(Status::invalid_argument(m));
         }
         // Mapping is CPU work: off the async threads.
         let mapped = tokio::task::spawn_blocking(move || {
@@ -88,10 +85,6 @@ impl Receiver {
     }
 }
 
-fn partial(d: &Dropped) -> Option<(i64, String)> {
-    (d.count > 0 || !d.reasons.is_empty()).then(|| (d.count, d.reason()))
-}
-
 #[tonic::async_trait]
 impl LogsService for Receiver {
     async fn export(
@@ -101,12 +94,7 @@ impl LogsService for Receiver {
         let d = self
             .take(request, (agentmon_otlp::count::logs, agentmon_otlp::logs))
             .await?;
-        Ok(Response::new(ExportLogsServiceResponse {
-            partial_success: partial(&d).map(|(n, m)| ExportLogsPartialSuccess {
-                rejected_log_records: n,
-                error_message: m,
-            }),
-        }))
+        Ok(Response::new(d.logs()))
     }
 }
 
@@ -122,12 +110,7 @@ impl TraceService for Receiver {
                 (agentmon_otlp::count::traces, agentmon_otlp::traces),
             )
             .await?;
-        Ok(Response::new(ExportTraceServiceResponse {
-            partial_success: partial(&d).map(|(n, m)| ExportTracePartialSuccess {
-                rejected_spans: n,
-                error_message: m,
-            }),
-        }))
+        Ok(Response::new(d.traces()))
     }
 }
 
@@ -143,12 +126,7 @@ impl MetricsService for Receiver {
                 (agentmon_otlp::count::metrics, agentmon_otlp::metrics),
             )
             .await?;
-        Ok(Response::new(ExportMetricsServiceResponse {
-            partial_success: partial(&d).map(|(n, m)| ExportMetricsPartialSuccess {
-                rejected_data_points: n,
-                error_message: m,
-            }),
-        }))
+        Ok(Response::new(d.metrics()))
     }
 }
 

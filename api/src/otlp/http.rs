@@ -11,7 +11,7 @@ use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 
-use super::body::{decode, inflate, Format, Refusal, MAX_RECORDS};
+use super::body::{decode, inflate, within, Format, Refusal};
 use super::store::store;
 use super::{answer, auth, Signal};
 use crate::http::{AppState, MAX_BODY_BYTES};
@@ -83,7 +83,7 @@ async fn export(
         .saturating_sub(std::time::Duration::from_secs(1))
         .max(std::time::Duration::from_millis(500));
     match tokio::time::timeout(deadline, store(&state, &producer, mapped)).await {
-        Ok(Ok(dropped)) => answer::success(signal, format, dropped.count, dropped.reason()),
+        Ok(Ok(dropped)) => answer::success(signal, format, &dropped),
         Ok(Err(e)) => answer::failed(format, e),
         Err(_) => answer::failed(
             format,
@@ -118,14 +118,4 @@ fn map(
             Ok(agentmon_otlp::metrics(&r, target))
         }
     }
-}
-
-/// An export of `records` records, refused past [`MAX_RECORDS`].
-pub fn within(records: usize) -> Result<(), Refusal> {
-    if records > MAX_RECORDS {
-        return Err(Refusal::TooLarge(format!(
-            "the export holds {records} records; at most {MAX_RECORDS} are taken at once: send smaller batches"
-        )));
-    }
-    Ok(())
 }

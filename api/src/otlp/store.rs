@@ -7,6 +7,16 @@ use agentmon_core::auth::ProducerPrincipal;
 use agentmon_core::event::MAX_EVENTS_PER_CALL;
 use agentmon_core::Error;
 
+use opentelemetry_proto::tonic::collector::logs::v1::{
+    ExportLogsPartialSuccess, ExportLogsServiceResponse,
+};
+use opentelemetry_proto::tonic::collector::metrics::v1::{
+    ExportMetricsPartialSuccess, ExportMetricsServiceResponse,
+};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTracePartialSuccess, ExportTraceServiceResponse,
+};
+
 use crate::http::AppState;
 use crate::produce::produce;
 
@@ -18,8 +28,37 @@ pub struct Dropped {
 }
 
 impl Dropped {
-    pub fn reason(&self) -> String {
-        self.reasons.join("; ")
+    /// What the answer's `partial_success` says: none when nothing was
+    /// dropped.
+    fn partial(&self) -> Option<(i64, String)> {
+        (self.count > 0 || !self.reasons.is_empty()).then(|| (self.count, self.reasons.join("; ")))
+    }
+
+    pub fn logs(&self) -> ExportLogsServiceResponse {
+        ExportLogsServiceResponse {
+            partial_success: self.partial().map(|(n, m)| ExportLogsPartialSuccess {
+                rejected_log_records: n,
+                error_message: m,
+            }),
+        }
+    }
+
+    pub fn traces(&self) -> ExportTraceServiceResponse {
+        ExportTraceServiceResponse {
+            partial_success: self.partial().map(|(n, m)| ExportTracePartialSuccess {
+                rejected_spans: n,
+                error_message: m,
+            }),
+        }
+    }
+
+    pub fn metrics(&self) -> ExportMetricsServiceResponse {
+        ExportMetricsServiceResponse {
+            partial_success: self.partial().map(|(n, m)| ExportMetricsPartialSuccess {
+                rejected_data_points: n,
+                error_message: m,
+            }),
+        }
     }
 }
 
