@@ -19,10 +19,7 @@ const CALL: usize = 50;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let n: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(100_000);
+    let n = common::size_arg(100_000);
     let plan = Plan {
         orgs: 1,
         users: 120,

@@ -11,7 +11,7 @@ mod common;
 use std::time::Instant;
 
 use agentmon_api::graphql::{self, Limits};
-use agentmon_api::{router, AppState};
+use agentmon_api::AppState;
 use agentmon_core::auth::MintRequest;
 use agentmon_core::event::EventInput;
 use agentmon_core::generate::Plan;
@@ -20,10 +20,7 @@ use serde_json::json;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let total: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(100_000);
+    let total = common::size_arg(100_000);
     let plan = Plan {
         orgs: 4,
         users: 80,
@@ -71,9 +68,7 @@ async fn main() -> anyhow::Result<()> {
         graphql::build(Some(services.clone()), Limits::default()),
         auth,
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let endpoint = format!("http://{}/graphql", listener.local_addr()?);
-    tokio::spawn(async move { axum::serve(listener, router(state)).await });
+    let endpoint = format!("http://{}/graphql", common::serve(state).await?);
 
     println!("ingest benchmark: {total} events per measurement, 1,000-event calls, embedded PostgreSQL 127.0.0.1:{}", pg.port());
     let (one, four) = first_half.split_at(total / 2);

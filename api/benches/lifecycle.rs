@@ -94,10 +94,7 @@ async fn main() -> anyhow::Result<()> {
         ))
         .with_writer(std::io::stderr)
         .init();
-    let users: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(3_000);
+    let users = common::size_arg(3_000);
     let four_back = Utc::now() - chrono::Months::new(4);
     let month = Utc
         .with_ymd_and_hms(four_back.year(), four_back.month(), 1, 0, 0, 0)

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use agentmon_api::graphql::{self, Limits, Services};
-use agentmon_api::{router, AppState};
+use agentmon_api::AppState;
 use agentmon_core::auth::{MintRequest, OrgScope, Role};
 use agentmon_core::event::{EventInput, EventType, MessageInput, MessageRole};
 use agentmon_core::generate::Plan;
@@ -68,9 +68,7 @@ async fn main() -> anyhow::Result<()> {
     )?;
     let schema = graphql::build(Some(services.clone()), Limits::default());
     let state = AppState::new(&services, schema.clone(), auth);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?.to_string();
-    tokio::spawn(async move { axum::serve(listener, router(state)).await });
+    let addr = common::serve(state).await?;
 
     println!(
         "live benchmark: {} events projected, one process, in-process bus and cache",

@@ -12,7 +12,7 @@ use std::io::Write;
 use std::time::Instant;
 
 use agentmon_api::graphql::{self, Limits};
-use agentmon_api::{router, AppState};
+use agentmon_api::AppState;
 use agentmon_core::auth::MintRequest;
 use agentmon_core::generate::Plan;
 use futures::StreamExt;
@@ -214,10 +214,7 @@ async fn send_graphql(
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let n: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(40_000);
+    let n = common::size_arg(40_000);
     let plan = Plan {
         orgs: 2,
         users: 10,
@@ -252,9 +249,7 @@ async fn main() -> anyhow::Result<()> {
         graphql::build(Some(services.clone()), Limits::default()),
         auth,
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(async move { axum::serve(listener, router(state)).await });
+    let base = format!("http://{}", common::serve(state).await?);
 
     println!("OTLP benchmark: {n} Claude Code api_request records per measurement in {PER_EXPORT}-record exports, \
               against the same events through ingestEvents (1,000-event calls), embedded PostgreSQL 127.0.0.1:{}", pg.port());

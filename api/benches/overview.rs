@@ -42,10 +42,7 @@ FROM finished";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let users: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(1_020);
+    let users = common::size_arg(1_020);
     let plan = Plan {
         orgs: 1,
         users,

@@ -118,3 +118,19 @@ pub fn authenticator() -> Authenticator {
 pub fn keys() -> agentmon_core::auth::ApiKeys {
     agentmon_core::auth::ApiKeys::new([7; 32])
 }
+
+/// The first number among the bench's arguments, else `default`.
+pub fn size_arg(default: usize) -> usize {
+    std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Serves `state` on a free loopback port; returns "127.0.0.1:PORT".
+pub async fn serve(state: agentmon_api::AppState) -> anyhow::Result<String> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?.to_string();
+    tokio::spawn(async move { axum::serve(listener, agentmon_api::router(state)).await });
+    Ok(addr)
+}
