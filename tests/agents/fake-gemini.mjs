@@ -29,16 +29,8 @@
 //        [--log requests.jsonl] [--cwd DIR]   (DIR replaces ${CWD} in call args)
 
 import http from 'node:http';
-import fs from 'node:fs';
+import { args, loadScenario, log, listen, subst } from './fake-common.mjs';
 
-const args = {};
-for (let i = 2; i < process.argv.length; i++) {
-  const a = process.argv[i];
-  if (a.startsWith('--')) {
-    const v = process.argv[i + 1] && !process.argv[i + 1].startsWith('--') ? process.argv[++i] : 'true';
-    args[a.slice(2)] = v;
-  }
-}
 
 const U = (promptTokenCount, candidatesTokenCount, cachedContentTokenCount = 0, thoughtsTokenCount = 0) => ({
   promptTokenCount,
@@ -99,32 +91,15 @@ export const SCENARIOS = {
 const DEFAULT_SIDE = { text: 'ok', usage: U(12, 1) };
 const STATUS = { 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 429: 'RESOURCE_EXHAUSTED', 500: 'INTERNAL', 503: 'UNAVAILABLE' };
 
-function loadScenario(name) {
-  if (!name) name = 'basic';
-  if (SCENARIOS[name]) return structuredClone(SCENARIOS[name]);
-  return JSON.parse(fs.readFileSync(name, 'utf8'));
-}
-
-function subst(v, cwd) {
-  if (typeof v === 'string') return v.replaceAll('${CWD}', cwd);
-  if (Array.isArray(v)) return v.map((x) => subst(x, cwd));
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, subst(x, cwd)]));
-  return v;
-}
-
 function main() {
-  const scenario = loadScenario(args.scenario);
+  const scenario = loadScenario(SCENARIOS, args.scenario || 'basic');
   const cwd = args.cwd || process.cwd();
   const steps = subst(scenario.steps, cwd);
   const side = scenario.side || DEFAULT_SIDE;
-  const logFile = args.log;
   let stepIdx = 0;
   let errIdx = 0;
   let reqSeq = 0;
 
-  const log = (o) => {
-    if (logFile) fs.appendFileSync(logFile, JSON.stringify(o) + '\n');
-  };
 
   const server = http.createServer((req, res) => {
     const chunks = [];
@@ -239,14 +214,7 @@ function main() {
     });
   });
 
-  server.listen(Number(args.port || 0), '127.0.0.1', () => {
-    const port = server.address().port;
-    if (args['port-file']) fs.writeFileSync(args['port-file'], String(port));
-    console.error(`[fake-gemini] scenario=${args.scenario || 'basic'} listening on http://127.0.0.1:${port}`);
-  });
-  const stop = () => server.close(() => process.exit(0));
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  listen(server, 'fake-gemini');
 }
 
 function modelInfo(name) {

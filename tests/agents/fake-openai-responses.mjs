@@ -22,16 +22,9 @@
 //        [--port-file F] [--log requests.jsonl]
 
 import http from 'node:http';
+import { args, loadScenario, log, listen } from './fake-common.mjs';
 import fs from 'node:fs';
 
-const args = {};
-for (let i = 2; i < process.argv.length; i++) {
-  const a = process.argv[i];
-  if (a.startsWith('--')) {
-    const v = process.argv[i + 1] && !process.argv[i + 1].startsWith('--') ? process.argv[++i] : 'true';
-    args[a.slice(2)] = v;
-  }
-}
 
 const U = (input_tokens, cached_tokens, output_tokens, reasoning_tokens) => ({
   input_tokens,
@@ -72,12 +65,6 @@ export const SCENARIOS = {
   },
 };
 
-function loadScenario(name) {
-  if (!name) name = 'basic';
-  if (SCENARIOS[name]) return structuredClone(SCENARIOS[name]);
-  return JSON.parse(fs.readFileSync(name, 'utf8'));
-}
-
 function toolNames(body) {
   return (body.tools || []).map((t) => t.name || t.type);
 }
@@ -96,12 +83,11 @@ function shellCall(body, command, callId) {
 }
 
 function main() {
-  const scenario = loadScenario(args.scenario);
+  const scenario = loadScenario(SCENARIOS, args.scenario || 'basic');
   const steps = scenario.steps;
   let stepIdx = 0;
   let errIdx = 0;
   let seq = 0;
-  const log = (o) => args.log && fs.appendFileSync(args.log, JSON.stringify(o) + '\n');
 
   const server = http.createServer((req, res) => {
     const chunks = [];
@@ -155,14 +141,7 @@ function main() {
     });
   });
 
-  server.listen(Number(args.port || 0), '127.0.0.1', () => {
-    const port = server.address().port;
-    if (args['port-file']) fs.writeFileSync(args['port-file'], String(port));
-    console.error(`[fake-openai] scenario=${args.scenario || 'basic'} listening on http://127.0.0.1:${port}`);
-  });
-  const stop = () => server.close(() => process.exit(0));
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  listen(server, 'fake-openai');
 }
 
 function pick(o, keys) {
