@@ -63,28 +63,9 @@ PROMPT=${PROMPT:-"Run echo hi in the shell and tell me what it printed."}
 printf '%s' "$PROMPT" > "$OUT/prompt"
 cd "$OUT/work"
 START=$(date +%s)
-env -i \
-  PATH="$PATH" HOME="$OUT/home" TERM=dumb LANG=C.UTF-8 SHELL=/bin/bash USER=root \
-  IS_SANDBOX=1 \
-  ANTHROPIC_BASE_URL="http://127.0.0.1:$FAKE_PORT" \
-  ANTHROPIC_API_KEY=sk-ant-fake-key \
-  CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 DISABLE_AUTOUPDATER=1 DISABLE_ERROR_REPORTING=1 \
-  HTTPS_PROXY="http://127.0.0.1:$PROXY_PORT" HTTP_PROXY="http://127.0.0.1:$PROXY_PORT" \
-  NO_PROXY=127.0.0.1,localhost \
-  CLAUDE_CODE_ENABLE_TELEMETRY=1 \
-  OTEL_LOGS_EXPORTER=otlp OTEL_METRICS_EXPORTER=otlp \
-  OTEL_EXPORTER_OTLP_PROTOCOL=$OTEL_PROTO \
-  OTEL_EXPORTER_OTLP_ENDPOINT="$OTLP_BASE" \
-  OTEL_METRIC_EXPORT_INTERVAL=1000 OTEL_LOGS_EXPORT_INTERVAL=500 \
-  OTEL_RESOURCE_ATTRIBUTES="team.id=platform,repository=acme/widgets,enduser.id=dev-42" \
-  ${OTLP_HEADERS:+"OTEL_EXPORTER_OTLP_HEADERS=$OTLP_HEADERS"} \
-  "${SPAN_ENV[@]}" "${CONTENT_ENV[@]}" "${RETRIES[@]}" ${EXTRA_ENV:-} \
-  timeout 180 "$CLI_DIR/node_modules/.bin/claude" -p "$PROMPT" "${PERMS[@]}" \
-    --output-format json ${CLAUDE_EXTRA_ARGS:-} \
-  >"$OUT/stdout" 2>"$OUT/stderr"
-RC=$?
-if [ -n "${SECOND_PROMPT:-}" ] && [ "$RC" = 0 ]; then
-  # A second prompt in the same conversation (--continue), as a later run.
+# Runs the CLI offline with its telemetry on: claude ARGS... (stdout, stderr files first).
+claude_offline() {
+  local out=$1 err=$2; shift 2
   env -i \
     PATH="$PATH" HOME="$OUT/home" TERM=dumb LANG=C.UTF-8 SHELL=/bin/bash USER=root \
     IS_SANDBOX=1 \
@@ -101,9 +82,15 @@ if [ -n "${SECOND_PROMPT:-}" ] && [ "$RC" = 0 ]; then
     OTEL_RESOURCE_ATTRIBUTES="team.id=platform,repository=acme/widgets,enduser.id=dev-42" \
     ${OTLP_HEADERS:+"OTEL_EXPORTER_OTLP_HEADERS=$OTLP_HEADERS"} \
     "${SPAN_ENV[@]}" "${CONTENT_ENV[@]}" "${RETRIES[@]}" ${EXTRA_ENV:-} \
-    timeout 180 "$CLI_DIR/node_modules/.bin/claude" -p "$SECOND_PROMPT" --continue "${PERMS[@]}" \
+    timeout 180 "$CLI_DIR/node_modules/.bin/claude" "$@" "${PERMS[@]}" \
       --output-format json ${CLAUDE_EXTRA_ARGS:-} \
-    >"$OUT/stdout.2" 2>"$OUT/stderr.2"
+    >"$out" 2>"$err"
+}
+claude_offline "$OUT/stdout" "$OUT/stderr" -p "$PROMPT"
+RC=$?
+if [ -n "${SECOND_PROMPT:-}" ] && [ "$RC" = 0 ]; then
+  # A second prompt in the same conversation (--continue), as a later run.
+  claude_offline "$OUT/stdout.2" "$OUT/stderr.2" -p "$SECOND_PROMPT" --continue
   RC=$?
 fi
 echo "$RC" > "$OUT/exit_code"
