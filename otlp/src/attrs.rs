@@ -49,13 +49,6 @@ impl Attrs {
         )
     }
 
-    /// `self` with `other`'s keys over it.
-    pub fn over(&self, other: &Attrs) -> Attrs {
-        let mut all = self.0.clone();
-        all.extend(other.0.iter().map(|(k, v)| (k.clone(), v.clone())));
-        Attrs(all)
-    }
-
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.0.get(key).filter(|v| !v.is_null())
     }

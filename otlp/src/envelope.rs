@@ -56,51 +56,20 @@ pub struct Envelope {
 /// Why a record could not be placed in a session.
 pub type Unplaced = &'static str;
 
-impl Envelope {
-    /// Reads a record's place from its resource's and its own attributes
-    /// (the record's win). `times` are the record's time and observed time
-    /// in Unix nanoseconds (0: absent).
-    pub fn read(
-        target: Target<'_>,
-        resource: &Attrs,
-        record: &Attrs,
-        times: [u64; 2],
-        identity: String,
-    ) -> Result<Envelope, Unplaced> {
-        let all = resource.over(record);
-        let org = target
-            .org
-            .map(str::to_string)
-            .or_else(|| all.str("agentmon.org"))
-            .ok_or("no org: use a key of one org, or set the resource attribute agentmon.org")?;
-        let session = all
-            .first(&["session.id", "gen_ai.conversation.id", "conversation.id"])
-            .ok_or("no session: the record has no session.id, gen_ai.conversation.id or conversation.id")?;
-        let email = all.str("user.email").map(|e| clip(&e));
-        let user = all
-            .first(&[
-                "enduser.id",
-                "user.email",
-                "user.account_uuid",
-                "user.account_id",
-                "user.id",
-            ])
-            .unwrap_or_else(|| "unknown".into());
+/// What every record of one resource shares, read once per resource: its
+/// attributes, the session attributes they make and the agent.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub attrs: Attrs,
+    /// Within what an event's attributes may hold: 64 keys of at most 128
+    /// characters, text of at most 1,024.
+    attributes: Map<String, Value>,
+    agent: Option<String>,
+}
+
+impl Origin {
+    pub fn of(resource: Attrs) -> Origin {
         let agent = resource.str("service.name");
-        let at = times
-            .into_iter()
-            .find(|t| *t > 0)
-            .map(from_nanos)
-            .or_else(|| {
-                all.str("event.timestamp")
-                    .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
-                    .map(|t| t.with_timezone(&Utc))
-            })
-            .ok_or(
-                "no time: the record has no timeUnixNano, observedTimeUnixNano or event.timestamp",
-            )?;
-        // Within what an event's attributes may hold: 64 keys of at most
-        // 128 characters, text of at most 1,024.
         let mut attributes: Map<String, Value> = resource
             .0
             .iter()
@@ -123,14 +92,63 @@ impl Envelope {
         if let Some(agent) = &agent {
             attributes.insert("agent".into(), Value::String(agent.clone()));
         }
+        Origin {
+            attrs: resource,
+            attributes,
+            agent,
+        }
+    }
+}
+
+impl Envelope {
+    /// Reads a record's place from its own attributes, then its resource's.
+    /// `times` are the record's time and observed time in Unix nanoseconds
+    /// (0: absent).
+    pub fn read(
+        target: Target<'_>,
+        origin: &Origin,
+        record: &Attrs,
+        times: [u64; 2],
+        identity: String,
+    ) -> Result<Envelope, Unplaced> {
+        let first = |keys: &[&str]| record.first(keys).or_else(|| origin.attrs.first(keys));
+        let org = target
+            .org
+            .map(str::to_string)
+            .or_else(|| first(&["agentmon.org"]))
+            .ok_or("no org: use a key of one org, or set the resource attribute agentmon.org")?;
+        let session = first(&["session.id", "gen_ai.conversation.id", "conversation.id"]).ok_or(
+            "no session: the record has no session.id, gen_ai.conversation.id or conversation.id",
+        )?;
+        let email = first(&["user.email"]).map(|e| clip(&e));
+        let user = first(&[
+            "enduser.id",
+            "user.email",
+            "user.account_uuid",
+            "user.account_id",
+            "user.id",
+        ])
+        .unwrap_or_else(|| "unknown".into());
+        let at = times
+            .into_iter()
+            .find(|t| *t > 0)
+            .map(from_nanos)
+            .or_else(|| {
+                first(&["event.timestamp"])
+                    .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+                    .map(|t| t.with_timezone(&Utc))
+            })
+            .ok_or(
+                "no time: the record has no timeUnixNano, observedTimeUnixNano or event.timestamp",
+            )?;
         Ok(Envelope {
             org,
             session: clip(&session),
             user: clip(&user),
             email,
-            agent,
+            agent: origin.agent.clone(),
             at,
-            attributes,
+            attributes: origin.attributes.clone(),
             identity,
         })
     }

@@ -15,7 +15,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::trace::v1::{status::StatusCode, Span};
 
 use crate::attrs::Attrs;
-use crate::envelope::{identity, Envelope, Target};
+use crate::envelope::{identity, Envelope, Origin, Target};
 use crate::Mapped;
 
 /// Agents whose spans repeat their log events.
@@ -41,7 +41,9 @@ pub fn map(request: &ExportTraceServiceRequest, target: Target<'_>) -> Mapped {
             .flat_map(|ss| ss.spans.iter())
             .map(|s| (s, Attrs::of(&s.attributes)))
             .collect();
-        if resource
+        let origin = Origin::of(resource);
+        if origin
+            .attrs
             .str("service.name")
             .is_some_and(|n| LOGGED_AGENTS.contains(&n.as_str()))
         {
@@ -77,7 +79,7 @@ pub fn map(request: &ExportTraceServiceRequest, target: Target<'_>) -> Mapped {
             );
             let env = match Envelope::read(
                 target,
-                &resource,
+                &origin,
                 &attrs,
                 [span.end_time_unix_nano, span.start_time_unix_nano],
                 id,

@@ -60,6 +60,26 @@ impl Mapped {
                 text(&mut r.error_message, 10_000);
             }
         }
+        // A session's attributes (the resource's) are the same on every
+        // record: stored once per session and export, on its latest event
+        // (the fold keeps each attribute as the latest event set it).
+        let mut latest: std::collections::HashMap<
+            (&str, &str),
+            (chrono::DateTime<chrono::Utc>, uuid::Uuid),
+        > = std::collections::HashMap::new();
+        for e in &self.events {
+            let key = (e.org.as_str(), e.session_id.as_str());
+            let stamp = (e.occurred_at, e.event_id);
+            let slot = latest.entry(key).or_insert(stamp);
+            *slot = (*slot).max(stamp);
+        }
+        let keep: std::collections::HashSet<uuid::Uuid> =
+            latest.into_values().map(|(_, id)| id).collect();
+        for e in &mut self.events {
+            if !keep.contains(&e.event_id) {
+                e.attributes = None;
+            }
+        }
         self
     }
 

@@ -5,7 +5,7 @@ use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value;
 
 use crate::attrs::Attrs;
-use crate::envelope::{identity, Envelope, Target};
+use crate::envelope::{identity, Envelope, Origin, Target};
 use crate::{claude, codex, gemini, Mapped};
 
 pub fn map(request: &ExportLogsServiceRequest, target: Target<'_>) -> Mapped {
@@ -16,6 +16,7 @@ pub fn map(request: &ExportLogsServiceRequest, target: Target<'_>) -> Mapped {
             .as_ref()
             .map(|r| Attrs::of(&r.attributes))
             .unwrap_or_default();
+        let origin = Origin::of(resource);
         for sl in &rl.scope_logs {
             let scope = sl.scope.as_ref().map(|s| s.name.as_str()).unwrap_or("");
             let named: Vec<(String, Attrs, &_)> = sl
@@ -46,7 +47,7 @@ pub fn map(request: &ExportLogsServiceRequest, target: Target<'_>) -> Mapped {
                 );
                 let env = match Envelope::read(
                     target,
-                    &resource,
+                    &origin,
                     attrs,
                     [record.time_unix_nano, record.observed_time_unix_nano],
                     id,

@@ -9,7 +9,7 @@ use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequ
 use opentelemetry_proto::tonic::metrics::v1::{metric, number_data_point, AggregationTemporality};
 
 use crate::attrs::Attrs;
-use crate::envelope::{identity, Envelope, Target};
+use crate::envelope::{identity, Envelope, Origin, Target};
 use crate::Mapped;
 
 pub fn map(request: &ExportMetricsServiceRequest, target: Target<'_>) -> Mapped {
@@ -20,6 +20,7 @@ pub fn map(request: &ExportMetricsServiceRequest, target: Target<'_>) -> Mapped 
             .as_ref()
             .map(|r| Attrs::of(&r.attributes))
             .unwrap_or_default();
+        let origin = Origin::of(resource);
         for sm in &rm.scope_metrics {
             for m in &sm.metrics {
                 let field = match m.name.as_str() {
@@ -60,7 +61,7 @@ pub fn map(request: &ExportMetricsServiceRequest, target: Target<'_>) -> Mapped 
                     );
                     let env = match Envelope::read(
                         target,
-                        &resource,
+                        &origin,
                         &attrs,
                         [point.time_unix_nano, 0],
                         id,
