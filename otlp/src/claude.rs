@@ -54,6 +54,7 @@ pub fn events(name: &str, env: &Envelope, a: &Attrs, accepted_uses: &[String]) -
                 duration_ms: a.count("duration_ms"),
                 error: None,
                 error_category: None,
+                attempt: None,
             });
             vec![with_run(call)]
         }

@@ -2,11 +2,14 @@
 //! the `response.completed` event that carries usage is a model call (its
 //! input count includes cached tokens, which are taken out; output includes
 //! reasoning); a tool result is a tool call, a refused decision a rejected
-//! one. Codex reports no cost, and no turn on its logs: its calls count for
-//! their session.
+//! one; a failed attempt marks its run's latest call failed (Codex logs
+//! attempts, not requests). Codex reports no cost, and no turn on its logs: a prompt starts a
+//! run that ends with the next prompt or a quiet spell, and the events
+//! after it join it when stored (they name no run themselves).
 
 use agentmon_core::event::{
-    EventInput, EventType, MessageInput, MessageRole, ModelCallInput, ToolCallInput, ToolDecision,
+    ErrorCategory, EventInput, EventType, MessageInput, MessageRole, ModelCallInput, RunInput,
+    ToolCallInput, ToolDecision,
 };
 
 use crate::attrs::Attrs;
@@ -15,16 +18,27 @@ use crate::envelope::Envelope;
 pub fn events(name: &str, env: &Envelope, a: &Attrs) -> Vec<EventInput> {
     match name {
         "user_prompt" => {
+            let mut start = env.event(EventType::RunStarted, "run");
+            let run = Some(start.event_id.to_string());
+            start.run_id = run.clone();
+            start.run = Some(RunInput {
+                ends_implicitly: Some(true),
+                ..RunInput::default()
+            });
             let mut message = env.event(EventType::MessageSent, "message");
+            message.run_id = run;
             message.message = Some(MessageInput {
                 role: MessageRole::User,
                 text: a
                     .str("prompt")
                     .filter(|t| t != "[REDACTED]" && t != "<REDACTED>"),
             });
-            vec![message]
+            vec![start, message]
         }
-        "sse_event" if a.str("event.kind").as_deref() == Some("response.completed") => {
+        "sse_event"
+            if a.str("event.kind").as_deref() == Some("response.completed")
+                && a.str("error.message").is_none() =>
+        {
             let Some(input) = a.int("input_token_count") else {
                 return Vec::new(); // the first of the two carries no usage
             };
@@ -44,15 +58,57 @@ pub fn events(name: &str, env: &Envelope, a: &Attrs) -> Vec<EventInput> {
                 duration_ms: a.count("duration_ms"),
                 error: None,
                 error_category: None,
+                attempt: None,
             });
             vec![call]
         }
+        // Codex logs every attempt, and nothing when a request fails for
+        // good: a failed attempt (an HTTP error, or a stream that failed)
+        // stands as its run's latest call, so a run that ends on one ends
+        // FAILED; a later success replaces it.
+        "api_request" | "websocket_request" | "sse_event" => {
+            let failed_stream = matches!(
+                a.str("event.kind").as_deref(),
+                Some("response.failed" | "response.completed")
+            );
+            if name == "sse_event" && !failed_stream {
+                return Vec::new();
+            }
+            let Some(error) = a.str("error.message").filter(|e| !e.is_empty()) else {
+                return Vec::new();
+            };
+            let timeout = {
+                let e = error.to_ascii_lowercase();
+                e.contains("timeout") || e.contains("timed out")
+            };
+            let mut attempt = env.event(EventType::ModelCall, "attempt");
+            attempt.model_call = Some(ModelCallInput {
+                model: a
+                    .first(&["model", "slug"])
+                    .unwrap_or_else(|| "unknown".into()),
+                cost_usd: Some("0".into()),
+                duration_ms: a.count("duration_ms"),
+                error: Some(error.chars().take(1_000).collect()),
+                error_category: Some(if timeout {
+                    ErrorCategory::Timeout
+                } else {
+                    ErrorCategory::Model
+                }),
+                attempt: Some(true),
+                ..ModelCallInput::default()
+            });
+            vec![attempt]
+        }
         "tool_decision" => {
+            // Spellings across versions: denied, denied_with_network_policy_deny,
+            // abort, timedout / timed_out; approved* runs the tool.
             let refused = a.str("decision").is_some_and(|d| {
-                matches!(
-                    d.to_ascii_lowercase().as_str(),
-                    "denied" | "abort" | "rejected" | "reject"
-                )
+                let d = d.to_ascii_lowercase();
+                d.starts_with("denied")
+                    || matches!(
+                        d.as_str(),
+                        "abort" | "timedout" | "timed_out" | "rejected" | "reject"
+                    )
             });
             if !refused {
                 return Vec::new();

@@ -56,6 +56,7 @@ pub fn events(name: &str, env: &Envelope, a: &Attrs) -> Vec<EventInput> {
                 duration_ms: a.count("duration_ms"),
                 error: None,
                 error_category: None,
+                attempt: None,
             });
             vec![with_run(call)]
         }

@@ -162,6 +162,7 @@ pub fn map(request: &ExportTraceServiceRequest, target: Target<'_>) -> Mapped {
                         duration_ms: duration,
                         error: failed.then(error),
                         error_category: failed.then_some(ErrorCategory::Model),
+                        attempt: None,
                     });
                     out.events.push(call);
                 }

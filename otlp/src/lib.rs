@@ -32,6 +32,11 @@ pub struct Mapped {
     /// Records that carry nothing agentmon counts (startup events, unknown
     /// names, other spans): not an error.
     pub ignored: u64,
+    /// Events (indices into `events`) of a source that names no run on
+    /// them (Codex CLI): each joins the run its session started latest at
+    /// or before it, which may be in an earlier export
+    /// (`agentmon_core::ingest::join_current_runs`).
+    pub joining: Vec<usize>,
 }
 
 impl Mapped {

@@ -60,7 +60,15 @@ pub fn map(request: &ExportLogsServiceRequest, target: Target<'_>) -> Mapped {
                 };
                 let events = match agent {
                     Agent::Claude => claude::events(short, &env, attrs, &accepted),
-                    Agent::Codex => codex::events(short, &env, attrs),
+                    Agent::Codex => {
+                        let events = codex::events(short, &env, attrs);
+                        let first = out.events.len();
+                        out.joining.extend(
+                            (first..first + events.len())
+                                .filter(|&k| events[k - first].run_id.is_none()),
+                        );
+                        events
+                    }
                     Agent::Gemini => gemini::events(short, &env, attrs),
                 };
                 out.events.extend(events);

@@ -214,6 +214,7 @@ impl From<EventInput> for domain::EventInput {
                 duration_ms: c.duration_ms,
                 error: c.error,
                 error_category: c.error_category.map(Into::into),
+                attempt: None,
             }),
             tool: e.tool.map(|t| domain::ToolCallInput {
                 name: t.name,

@@ -5,6 +5,7 @@
 
 use agentmon_core::auth::ProducerPrincipal;
 use agentmon_core::event::MAX_EVENTS_PER_CALL;
+use agentmon_core::ingest::join_current_runs;
 use agentmon_core::Error;
 
 use opentelemetry_proto::tonic::collector::logs::v1::{
@@ -67,8 +68,15 @@ impl Dropped {
 pub async fn store(
     state: &AppState,
     producer: &ProducerPrincipal,
-    mapped: agentmon_otlp::Mapped,
+    mut mapped: agentmon_otlp::Mapped,
 ) -> Result<Dropped, Error> {
+    join_current_runs(
+        &state.db,
+        &producer.scope,
+        &mut mapped.events,
+        &mapped.joining,
+    )
+    .await?;
     let mut dropped = Dropped {
         count: mapped.rejected as i64,
         reasons: mapped.reasons.iter().map(|r| r.to_string()).collect(),

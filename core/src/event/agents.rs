@@ -33,6 +33,20 @@ pub struct ModelCallInput {
     pub error: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_category: Option<ErrorCategory>,
+    /// One attempt of a request the agent may still retry (Codex CLI logs
+    /// each attempt with its error, and nothing when a request fails for
+    /// good): not a call of its own and not a failure; it only stands as
+    /// its run's latest call, so a run whose last attempt failed ends
+    /// FAILED. Not part of the GraphQL input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt: Option<bool>,
+}
+
+impl ModelCallInput {
+    /// Whether this is a call of its own (see [`ModelCallInput::attempt`]).
+    pub fn counts(&self) -> bool {
+        self.attempt != Some(true)
+    }
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,10 +5,12 @@
 
 mod batch;
 mod claims;
+mod current_run;
 mod outcome;
 mod rules;
 mod store;
 
 pub use batch::ingest;
+pub use current_run::join_current_runs;
 pub use outcome::IngestOutcome;
 pub use store::EVENTS_CHANNEL;

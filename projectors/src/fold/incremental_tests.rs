@@ -100,6 +100,8 @@ fn stored(i: usize, spec: &Spec) -> StoredEvent {
                 duration_ms: Some(i32::from(detail)),
                 error: (detail % 9 == 0).then(|| "overloaded".into()),
                 error_category: (detail % 7 == 0).then_some(ErrorCategory::Timeout),
+                // Some are attempts that may be retried (Codex CLI).
+                attempt: (detail % 11 == 0).then_some(true),
             });
             // Some calls belong to no run.
             (EventType::ModelCall, run_id.filter(|_| detail % 3 != 0))

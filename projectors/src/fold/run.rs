@@ -130,8 +130,10 @@ impl RunState {
             }
             EventType::ModelCall => {
                 if let Some(call) = &event.payload.model_call {
-                    let figures = agents::of_call(call, event.occurred_at, prices);
-                    self.calls.add(&figures, 1);
+                    if call.counts() {
+                        let figures = agents::of_call(call, event.occurred_at, prices);
+                        self.calls.add(&figures, 1);
+                    }
                     let failed = (call.error.is_some() || call.error_category.is_some())
                         .then(|| call.error_category.unwrap_or(ErrorCategory::Model));
                     Stamped::keep_later(&mut self.last_call, Stamped::of(event, failed));

@@ -157,7 +157,7 @@ impl SessionState {
         let p = &event.payload;
         match event.event_type {
             EventType::ModelCall => {
-                if let Some(call) = &p.model_call {
+                if let Some(call) = p.model_call.as_ref().filter(|c| c.counts()) {
                     let figures = agents::of_call(call, event.occurred_at, prices);
                     self.totals.add_on(day, Some(&call.model), &figures);
                 }

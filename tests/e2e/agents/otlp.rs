@@ -111,7 +111,7 @@ async fn session(app: &TestApp, id: &str) -> Value {
             Some(&app.super_admin()),
             "query($id: String!) { org(slug: \"acme\") { session(id: $id) { agent user { id } attributes \
              modelCalls inputTokens outputTokens cacheReadTokens cacheCreationTokens costUsd toolCalls \
-             failedToolCalls runCount messageCount runs { id modelCalls costUsd } } \
+             failedToolCalls runCount messageCount runs { id status errorCategory modelCalls costUsd inputTokens } } \
              overview(range: {from: \"2026-01-01\", to: \"2027-12-31\"}) { kpis { rejectedToolCalls toolCalls failedModelCalls modelCalls } } } }",
             json!({ "id": id }),
         )
@@ -266,6 +266,53 @@ async fn codex_protobuf_logs_give_its_tokens_with_cached_input_taken_out() {
         "{s}"
     );
     assert_eq!(s["toolCalls"], 1, "{s}");
+    // Codex names no turn on its logs: the prompt starts a run and what
+    // follows joins it, though each came in an export of its own.
+    let turns = text.matches("\"turn.completed\"").count();
+    assert_eq!(turns, 1, "the CLI's own account: {text}");
+    assert_eq!(s["runCount"], 1, "{s}");
+    let run = &s["runs"][0];
+    assert_eq!(run["modelCalls"], s["modelCalls"], "{s}");
+    assert_eq!(run["inputTokens"], s["inputTokens"], "{s}");
+    assert_eq!(run["status"], "RUNNING", "no later prompt, not yet quiet");
+    assert_eq!(super::runs::end_quiet(&app).await, 1);
+    let after = session(&app, &id).await;
+    assert_eq!(after["session"]["runs"][0]["status"], "SUCCEEDED", "{after}");
+    assert_eq!(after["overview"]["kpis"]["failedModelCalls"], 0, "{after}");
+}
+
+#[tokio::test]
+async fn a_codex_request_that_failed_for_good_fails_its_run_and_its_retries_count_for_nothing() {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    let key = key_of(&app, "acme").await;
+    replay_exports(&app, &key, "codex-fail-json").await;
+    app.project_all().await;
+    let text = std::fs::read_to_string(fixtures("codex-fail-json").join("agent-output.txt"))
+        .unwrap_or_default();
+    // The CLI's own account: four attempts answered 500, then the turn failed.
+    assert!(text.contains("\"turn.failed\""), "{text}");
+    let thread = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["type"] == "thread.started")
+        .unwrap_or_default();
+    let id = thread["thread_id"].as_str().unwrap_or_default().to_string();
+    let org = session(&app, &id).await;
+    let s = &org["session"];
+    assert_eq!(s["runCount"], 1, "{s}");
+    assert_eq!(s["modelCalls"], 0, "attempts are not calls: {s}");
+    assert_eq!(s["runs"][0]["status"], "RUNNING", "{s}");
+    assert_eq!(super::runs::end_quiet(&app).await, 1);
+    let after = session(&app, &id).await;
+    let run = &after["session"]["runs"][0];
+    assert_eq!(run["status"], "FAILED", "{after}");
+    assert_eq!(run["errorCategory"], "MODEL", "{after}");
+    assert_eq!(after["overview"]["kpis"]["modelCalls"], 0, "{after}");
+    // The same exports again change nothing.
+    replay_exports(&app, &key, "codex-fail-json").await;
+    app.project_all().await;
+    assert_eq!(session(&app, &id).await, after);
 }
 
 #[tokio::test]

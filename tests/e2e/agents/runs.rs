@@ -44,7 +44,7 @@ async fn last_event_of(app: &TestApp, session: &str, run: &str) -> String {
         .unwrap_or_default()
 }
 
-async fn end_quiet(app: &TestApp) -> usize {
+pub(super) async fn end_quiet(app: &TestApp) -> usize {
     let ended = agentmon_projectors::quiet::end_quiet_runs(
         &app.db,
         Duration::ZERO,

@@ -139,6 +139,14 @@ fn model_call(e: &StoredEvent) -> String {
     let Some(c) = e.payload.model_call.as_ref() else {
         return "Model call".into();
     };
+    if !c.counts() {
+        let error = c.error.as_deref().unwrap_or("no error");
+        return format!(
+            "{} request attempt failed: {}",
+            c.model,
+            error.chars().take(120).collect::<String>()
+        );
+    }
     let n = |v: Option<i32>| v.unwrap_or(0);
     let mut line = format!(
         "{} call: {} in, {} out, {} cache read, {} cache written",
