@@ -11,11 +11,13 @@ use std::sync::{Arc, Mutex};
 
 use agentmon_core::auth::{ApiKeys, Authenticator, Principal, Role, UserPrincipal};
 use agentmon_core::storage::db::{set_org, Db};
-use agentmon_core::storage::models::{member, org};
+use agentmon_core::storage::models::member;
 use agentmon_core::Error;
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
 use uuid::Uuid;
+
+use crate::members::{MemberCache, Membership};
 
 /// One user of one org.
 type Who = (Uuid, String);
@@ -81,6 +83,7 @@ pub struct Gate<'a> {
     pub keys: &'a ApiKeys,
     pub db: &'a Db,
     pub presence: &'a Presence,
+    pub members: &'a MemberCache,
 }
 
 impl Gate<'_> {
@@ -97,7 +100,7 @@ impl Gate<'_> {
         let (principal, expires_at) = self.auth.verify_with_expiry(token)?;
         let principal = match principal {
             Principal::User(user) => {
-                Principal::User(membership(self.db, self.presence, user).await?)
+                Principal::User(membership(self.db, self.presence, self.members, user).await?)
             }
             producer => producer,
         };
@@ -111,6 +114,7 @@ impl Gate<'_> {
 pub async fn membership(
     db: &Db,
     presence: &Presence,
+    members: &MemberCache,
     mut user: UserPrincipal,
 ) -> Result<UserPrincipal, Error> {
     // SUPPORT and SUPER_ADMIN are the platform's, not an org's: an org's
@@ -121,23 +125,21 @@ pub async fn membership(
     let Some(slug) = user.org.clone() else {
         return Ok(user);
     };
-    let mut conn = db.app().await?;
-    let Some(found) = org::by_slug(&mut conn, &slug).await? else {
+    let Membership::Of {
+        org,
+        role,
+        disabled,
+    } = members.get(db, &slug, &user.sub).await?
+    else {
         return Ok(user); // reads of a missing org answer NOT_FOUND later
     };
-    let member = conn
-        .transaction::<_, Error, _>(async |tx| {
-            set_org(tx, found.id).await?;
-            Ok(member::get(tx, found.id, &user.sub).await?)
-        })
-        .await?;
-    if member.as_ref().is_some_and(|m| m.disabled) {
+    if disabled {
         return Err(Error::Forbidden(format!(
             "your access to org {slug:?} was disabled by an org admin"
         )));
     }
-    presence.saw(found.id, &user);
-    if let Some(role) = member.and_then(|m| m.set_role()) {
+    presence.saw(org, &user);
+    if let Some(role) = role {
         user.role = role;
     }
     Ok(user)

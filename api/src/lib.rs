@@ -10,6 +10,7 @@ pub mod gate;
 pub mod graphql;
 pub mod http;
 pub mod logging;
+pub mod members;
 pub mod metrics;
 pub mod otlp;
 pub mod produce;

@@ -168,6 +168,7 @@ pub fn services(
         bus,
         rates,
         keys,
+        members: Default::default(),
     })
 }
 

@@ -72,6 +72,67 @@ async fn a_member_promoted_to_manager_sees_top_users_on_the_next_request() {
 }
 
 #[tokio::test]
+async fn another_server_sees_a_role_change_and_a_disabled_user_within_its_member_cache_ttl() {
+    let app = seeded().await;
+    let mia = user(&app, "mia", Role::Member);
+    let admin = user(&app, "boss", Role::OrgAdmin);
+    let role_on_replica = async || {
+        let me = app
+            .graphql_on_replica(&mia, "{ me { role } }", json!({}))
+            .await;
+        me["data"]["me"]["role"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| error_code(&me).to_string())
+    };
+    // The replica reads (and remembers) mia as a MEMBER.
+    assert_eq!(role_on_replica().await, "MEMBER");
+
+    let changed = std::time::Instant::now();
+    let set = app
+        .graphql(
+            Some(&admin),
+            SET_ROLE,
+            json!({ "org": "acme", "user": "mia", "role": "MANAGER" }),
+        )
+        .await;
+    assert!(set["errors"].is_null(), "{set}");
+    let here = app.graphql(Some(&mia), "{ me { role } }", json!({})).await;
+    assert_eq!(
+        here["data"]["me"]["role"], "MANAGER",
+        "at once where it changed: {here}"
+    );
+    let ttl = agentmon_api::members::MEMBER_CACHE_TTL + Duration::from_millis(500);
+    let mut seen = role_on_replica().await;
+    while seen != "MANAGER" && changed.elapsed() < ttl {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        seen = role_on_replica().await;
+    }
+    assert_eq!(seen, "MANAGER", "the replica within {ttl:?}");
+
+    let disabled = std::time::Instant::now();
+    let off = app
+        .graphql(
+            Some(&admin),
+            SET_DISABLED,
+            json!({ "org": "acme", "user": "mia", "off": true }),
+        )
+        .await;
+    assert!(off["errors"].is_null(), "{off}");
+    assert_eq!(
+        error_code(&app.graphql(Some(&mia), "{ me { role } }", json!({})).await),
+        "FORBIDDEN",
+        "at once where it changed"
+    );
+    let mut seen = role_on_replica().await;
+    while seen != "FORBIDDEN" && disabled.elapsed() < ttl {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        seen = role_on_replica().await;
+    }
+    assert_eq!(seen, "FORBIDDEN", "the replica within {ttl:?}");
+}
+
+#[tokio::test]
 async fn a_disabled_user_is_refused_at_the_next_request_and_their_live_connection_ends() {
     let app = seeded().await;
     let addr = app.listen().await;

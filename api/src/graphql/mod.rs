@@ -87,7 +87,8 @@ pub fn build(services: Option<Services>, limits: Limits) -> AppSchema {
             .data(services.cache)
             .data(services.bus)
             .data(services.rates)
-            .data(services.keys);
+            .data(services.keys)
+            .data(services.members);
     }
     builder.finish()
 }

@@ -16,6 +16,8 @@ pub struct Services {
     pub bus: Bus,
     pub rates: RateLimits,
     pub keys: agentmon_core::auth::ApiKeys,
+    /// Memberships read by the gate, forgotten when an admin changes one.
+    pub members: crate::members::MemberCache,
 }
 
 /// Events per second a producer may send into an org; requests per
@@ -73,6 +75,7 @@ impl Services {
             bus: Bus::local(),
             rates: RateLimits::defaults(),
             keys,
+            members: Default::default(),
         }
     }
 }

@@ -13,6 +13,7 @@ use super::assets;
 use super::connections::{OpenConnections, OpenExports};
 use crate::gate::{Gate, Presence};
 use crate::graphql::{AppSchema, RateLimits, Services};
+use crate::members::MemberCache;
 
 /// Exports one server streams at once; more wait for `RATE_LIMITED`.
 pub const MAX_CONCURRENT_EXPORTS: usize = 16;
@@ -29,6 +30,8 @@ pub struct AppState {
     pub keys: ApiKeys,
     /// Signed-in users seen, written now and then.
     pub presence: Presence,
+    /// Memberships the gate read (the same as the schema's).
+    pub members: MemberCache,
     /// Open websocket connections per user.
     pub connections: OpenConnections,
     /// When set, `/metrics` answers only requests bearing it.
@@ -57,6 +60,7 @@ impl AppState {
             metrics: crate::metrics::handle(),
             keys: services.keys.clone(),
             presence: Default::default(),
+            members: services.members.clone(),
             connections: Default::default(),
             metrics_token: None,
             request_timeout: Duration::from_secs(30),
@@ -73,6 +77,7 @@ impl AppState {
             keys: &self.keys,
             db: &self.db,
             presence: &self.presence,
+            members: &self.members,
         }
     }
 }

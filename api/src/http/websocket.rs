@@ -29,6 +29,7 @@ use crate::gate::{membership, Presence};
 use crate::graphql::errors::ToGraphql;
 use crate::graphql::live::Connection;
 use crate::graphql::RequestContext;
+use crate::members::MemberCache;
 
 /// Largest message a client may send.
 const MAX_MESSAGE_BYTES: usize = 64 * 1024;
@@ -89,7 +90,11 @@ async fn run(state: AppState, socket: WebSocket, protocol: WebSocketProtocols) {
             }
         });
     let schema = state.schema.clone();
-    let (db, presence) = (state.db.clone(), state.presence.clone());
+    let (db, presence, members) = (
+        state.db.clone(),
+        state.presence.clone(),
+        state.members.clone(),
+    );
     let mut recheck = tokio::time::interval(RECHECK);
     let messages = async_graphql::http::WebSocket::new(schema, input, protocol)
         .on_connection_init(move |payload| connection_init(state, payload, expiry_tx))
@@ -127,7 +132,7 @@ async fn run(state: AppState, socket: WebSocket, protocol: WebSocketProtocols) {
             changed = expiry.changed(), if initialising => initialising = changed.is_ok(),
             _ = recheck.tick(), if granted.is_some() => {
                 let Some(granted) = &granted else { continue };
-                match granted.revoked(&db, &presence).await {
+                match granted.revoked(&db, &presence, &members).await {
                     Ok(None) => failed_checks = 0,
                     Ok(Some(reason)) => {
                         let close = CloseFrame { code: CLOSE_FORBIDDEN, reason: reason.into() };
@@ -172,8 +177,13 @@ struct Granted {
 impl Granted {
     /// Why the connection may no longer stay open, if it may not: access
     /// disabled, or a role other than the one it was opened with.
-    async fn revoked(&self, db: &Db, presence: &Presence) -> Result<Option<String>, Error> {
-        match membership(db, presence, self.user.clone()).await {
+    async fn revoked(
+        &self,
+        db: &Db,
+        presence: &Presence,
+        members: &MemberCache,
+    ) -> Result<Option<String>, Error> {
+        match membership(db, presence, members, self.user.clone()).await {
             Err(Error::Forbidden(message)) => Ok(Some(message)),
             Err(e) => Err(e),
             Ok(now) if now.role != self.role => {
@@ -217,7 +227,7 @@ async fn connection_init(
         .verify_with_expiry(token)
         .map_err(|e| e.to_graphql())?;
     let claimed = claimed.user().map_err(|e| e.to_graphql())?.clone();
-    let user = membership(&state.db, &state.presence, claimed.clone())
+    let user = membership(&state.db, &state.presence, &state.members, claimed.clone())
         .await
         .map_err(|e| e.to_graphql())?;
     let principal = Principal::User(user.clone());

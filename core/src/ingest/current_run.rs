@@ -18,6 +18,11 @@ use crate::storage::models::org;
 use crate::storage::schema::events as ev;
 use crate::{Error, Result};
 
+/// An org's slug and a session id.
+type SessionKey = (String, String);
+/// When a run started, and its id.
+type Start = (DateTime<Utc>, String);
+
 /// Gives each of `joining` (indices into `events`) without a run id the run
 /// its session started latest at or before it, if there is one. Events of
 /// orgs outside `scope` or unknown are left as they are (ingest refuses
@@ -28,7 +33,7 @@ pub async fn join_current_runs(
     events: &mut [EventInput],
     joining: &[usize],
 ) -> Result<()> {
-    let mut sessions: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+    let mut sessions: BTreeMap<SessionKey, Vec<usize>> = BTreeMap::new();
     for &i in joining {
         let e = &events[i];
         if e.run_id.is_none() && scope.allows(&e.org) {
@@ -41,7 +46,7 @@ pub async fn join_current_runs(
     if sessions.is_empty() {
         return Ok(());
     }
-    let mut starts: HashMap<(String, String), Vec<(DateTime<Utc>, String)>> = HashMap::new();
+    let mut starts: HashMap<SessionKey, Vec<Start>> = HashMap::new();
     for e in events.iter() {
         if let (EventType::RunStarted, Some(run)) = (e.event_type, &e.run_id) {
             let key = (e.org.clone(), e.session_id.clone());
@@ -66,7 +71,9 @@ pub async fn join_current_runs(
             continue;
         };
         let times = members.iter().map(|&i| events[i].occurred_at);
-        let (first, last) = (times.clone().min().unwrap(), times.max().unwrap());
+        let (Some(first), Some(last)) = (times.clone().min(), times.max()) else {
+            continue;
+        };
         let stored = conn
             .transaction::<_, Error, _>(async |conn| {
                 set_org(conn, org_id).await?;
@@ -97,7 +104,7 @@ async fn stored_starts(
     session: &str,
     first: DateTime<Utc>,
     last: DateTime<Utc>,
-) -> diesel::QueryResult<Vec<(DateTime<Utc>, String)>> {
+) -> diesel::QueryResult<Vec<Start>> {
     let of_session = || {
         ev::table
             .filter(ev::org_id.eq(org_id))

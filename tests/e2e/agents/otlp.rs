@@ -277,7 +277,10 @@ async fn codex_protobuf_logs_give_its_tokens_with_cached_input_taken_out() {
     assert_eq!(run["status"], "RUNNING", "no later prompt, not yet quiet");
     assert_eq!(super::runs::end_quiet(&app).await, 1);
     let after = session(&app, &id).await;
-    assert_eq!(after["session"]["runs"][0]["status"], "SUCCEEDED", "{after}");
+    assert_eq!(
+        after["session"]["runs"][0]["status"], "SUCCEEDED",
+        "{after}"
+    );
     assert_eq!(after["overview"]["kpis"]["failedModelCalls"], 0, "{after}");
 }
 

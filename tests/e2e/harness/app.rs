@@ -106,6 +106,7 @@ impl TestApp {
                     bus,
                     rates: graphql::RateLimits::defaults(),
                     keys: keys.clone(),
+                    members: Default::default(),
                 }
             }
             None => graphql::Services::local(db.clone(), keys.clone()),
@@ -135,6 +136,7 @@ impl TestApp {
             replica: router(AppState {
                 keys: ApiKeys::new(key_secret),
                 presence: Default::default(),
+                members: Default::default(),
                 connections: Default::default(),
                 ..state.clone()
             }),
@@ -348,10 +350,18 @@ impl TestApp {
 
     /// `ingest_as` on the second server (the replica).
     pub async fn ingest_on_replica(&self, token: &str, events: &[Value]) -> Value {
-        let body = json!({
-            "query": "mutation($events: [EventInput!]!) { ingestEvents(events: $events) { accepted rejected { code } } }",
-            "variables": { "events": events },
-        });
+        self.graphql_on_replica(
+            token,
+            "mutation($events: [EventInput!]!) { ingestEvents(events: $events) { accepted rejected { code } } }",
+            json!({ "events": events }),
+        )
+        .await
+    }
+
+    /// A GraphQL request to the second server (the replica), which keeps
+    /// its own keys, sightings and memberships.
+    pub async fn graphql_on_replica(&self, token: &str, query: &str, variables: Value) -> Value {
+        let body = json!({ "query": query, "variables": variables });
         let response = self
             .replica
             .clone()

@@ -17,6 +17,7 @@ use crate::graphql::access::{administered, authorize, in_org};
 use crate::graphql::context::{db, GqlResult};
 use crate::graphql::enums::RoleValue;
 use crate::graphql::users::node::UserObject;
+use crate::members::MemberCache;
 
 /// Every user with a role in the org (signed in, or set here), with their
 /// profiles.
@@ -82,6 +83,9 @@ async fn change(
     let row = members::change(db(ctx)?, viewer, &found, user_id, change)
         .await
         .gql()?;
+    ctx.data::<MemberCache>()?
+        .forget(&found.slug, user_id)
+        .await;
     Ok(match row {
         Some(row) => UserObject { org: found, row },
         None => UserObject::bare(found, user_id),
