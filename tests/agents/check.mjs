@@ -81,6 +81,14 @@ const SCENARIOS = [
   { id: 'codex-basic-json', agent: 'codex', scenario: 'basic', proto: 'json', spans: 'nospans', auth: 'x-api-key' },
   { id: 'codex-basic-protobuf', agent: 'codex', scenario: 'basic', proto: 'protobuf', spans: 'nospans', auth: 'bearer' },
   { id: 'codex-retry-json', agent: 'codex', scenario: 'retry', proto: 'json', spans: 'nospans', auth: 'x-api-key' },
+  // A second prompt with `codex exec resume --last`: the same session, a second run.
+  { id: 'codex-two-prompts-json', agent: 'codex', scenario: 'two-prompts', proto: 'json', spans: 'nospans', auth: 'bearer', second: 'Now say something else.' },
+  // Every request answered 500 (one retry): the turn fails, the CLI exits 1.
+  // Its run is RUNNING here, with no model call (attempts are not calls);
+  // that it ends FAILED (errorCategory MODEL) once quiet is checked by the
+  // Rust test a_codex_request_that_failed_for_good_fails_its_run_and_its_retries_count_for_nothing
+  // (tests/e2e/agents/otlp.rs), which can end it at once.
+  { id: 'codex-fail-protobuf', agent: 'codex', scenario: 'fail', proto: 'protobuf', spans: 'nospans', auth: 'x-api-key', exit: 1 },
   // Gemini CLI: its "http" protocol is OTLP/HTTP JSON, "grpc" OTLP/gRPC with
   // gzip (straight to agentmon's --otlp-grpc-listen: the tap speaks
   // HTTP/1.1); the key in OTEL_EXPORTER_OTLP_HEADERS, which its exporters
@@ -319,10 +327,12 @@ async function projection(server) {
 
 /**
  * A session's figures and the org's KPIs; `runs`: its runs and the run KPIs
- * too; `'status'`: its runs' ids and status only.
+ * too; `'status'`: its runs' ids and status only; `'codex'`: its runs' ids,
+ * status, start, error category, calls and tokens.
  */
 async function read(server, token, sessionId, runs = false) {
   const more = runs === 'status' ? 'runs { id status }'
+    : runs === 'codex' ? 'runs { id status startedAt errorCategory modelCalls inputTokens outputTokens cacheReadTokens toolCalls }'
     : runs ? 'succeededRuns failedRuns runs { id status model durationMs errorMessage modelCalls toolCalls inputTokens outputTokens }' : '';
   const data = await gql(server, token, `{ org(slug: ${JSON.stringify(ORG)}) {
     session(id: ${JSON.stringify(sessionId)}) { agent user { id } title messageCount attributes inputTokens outputTokens cacheReadTokens
@@ -384,6 +394,7 @@ function runScenario(s, work, endpoint, key, grpcUrl) {
     env.OUTPUT_FORMAT = s.output ?? 'json';
   } else {
     env.OTLP_HEADERS_TOML = s.auth === 'bearer' ? `"Authorization" = "Bearer ${key}"` : `"x-api-key" = "${key}"`;
+    env.SECOND_PROMPT = s.second ?? '';
   }
   // run-gemini.sh calls OTLP/HTTP JSON "http".
   const proto = s.agent === 'gemini' && s.proto === 'json' ? 'http' : s.proto;
@@ -503,56 +514,123 @@ function expectations(s, out) {
     };
     if (errors.length) e.notes.push(`the fake answered ${errors.length} error(s) (${errors.map((a) => a.answer).join(', ')}); ${failedForGood} call(s) failed for good, the rest were retried`);
   } else {
-    const events = stdout.split('\n').filter(Boolean).flatMap((l) => {
+    // One --json event stream per invocation: the prompt, and with `second`
+    // a `codex exec resume --last`.
+    const files = ['stdout', 'stdout.2'].filter((f) => existsSync(join(out, f)));
+    const events = files.flatMap((f) => readFileSync(join(out, f), 'utf8').split('\n').filter(Boolean).flatMap((l) => {
       try {
         return [JSON.parse(l)];
       } catch {
         return [];
       }
-    });
-    const thread = events.find((x) => x.type === 'thread.started');
-    if (!thread) throw new Error(`Codex printed no thread.started (exit ${exitCode}); see ${out}/stdout and stderr`);
-    const turns = events.filter((x) => x.type === 'turn.completed');
-    const commands = events.filter((x) => x.type === 'item.completed' && x.item?.type === 'command_execution');
+    }));
+    const threads = events.filter((x) => x.type === 'thread.started');
+    if (!threads.length) throw new Error(`Codex printed no thread.started (exit ${exitCode}); see ${out}/stdout and stderr`);
+    // The CLI's turns in order, each with its commands: turn.started up to
+    // its turn.completed or turn.failed.
+    const turns = [];
+    let open = null;
+    for (const x of events) {
+      if (x.type === 'turn.started') open = { commands: [], end: null };
+      else if (x.type === 'item.completed' && x.item?.type === 'command_execution') open?.commands.push(x);
+      else if ((x.type === 'turn.completed' || x.type === 'turn.failed') && open) {
+        open.end = x;
+        turns.push(open);
+        open = null;
+      }
+    }
+    // turn.completed.usage is the thread's total so far (a resumed session's
+    // turn reports the earlier turns' tokens too; turn.failed reports none):
+    // a turn's own usage is the step from the total before it.
+    const keys = ['input_tokens', 'cached_input_tokens', 'cache_write_input_tokens', 'output_tokens'];
+    let total = Object.fromEntries(keys.map((k) => [k, 0]));
+    for (const t of turns) {
+      const now = t.end.type === 'turn.completed' ? Object.fromEntries(keys.map((k) => [k, t.end.usage?.[k] ?? 0])) : total;
+      t.usage = Object.fromEntries(keys.map((k) => [k, now[k] - total[k]]));
+      total = now;
+    }
+    const commands = turns.flatMap((t) => t.commands);
     const calls = answers.filter((a) => a.method === 'POST' && /\/responses\/?$/.test(a.url.split('?')[0]));
     const ok = calls.filter((a) => a.status === 200 && a.usage);
-    const input = sum(turns, (t) => t.usage.input_tokens);
-    const cached = sum(turns, (t) => t.usage.cached_input_tokens);
-    const written = sum(turns, (t) => t.usage.cache_write_input_tokens);
-    e.id = thread.thread_id;
+    // The fake's requests by turn: x-codex-turn-metadata names the turn_id,
+    // in the order the turns first asked.
+    const turnOf = (a) => {
+      try {
+        return JSON.parse(a.headers?.['x-codex-turn-metadata'] ?? 'null')?.turn_id ?? 'none';
+      } catch {
+        return 'unreadable';
+      }
+    };
+    const asked = [];
+    for (const a of calls) {
+      const id = turnOf(a);
+      let group = asked.find((g) => g.id === id);
+      if (!group) asked.push(group = { id, calls: [] });
+      group.calls.push(a);
+    }
+    for (const g of asked) g.ok = g.calls.filter((a) => a.status === 200 && a.usage);
+    const input = total.input_tokens;
+    const cached = total.cached_input_tokens;
+    const written = total.cache_write_input_tokens;
+    e.id = threads[0].thread_id;
     e.agent = 'codex_exec';
     e.attributes = { agent: e.agent, repository: 'acme/widgets', 'team.id': 'platform', env: 'agentmon-test' };
+    const failedTools = commands.filter((c) => c.item.exit_code !== 0).length;
+    const ended = turns.map((t) => t.end.type.replace('turn.', '')).join(', ') || 'none';
     e.session.push(
-      // Codex logs its prompt, not its answers.
-      ['messageCount', 1, 'the prompt'],
-      ['inputTokens', input - cached - written, 'CLI input_tokens - cached_input_tokens - cache_write_input_tokens'],
+      // Codex logs its prompts, not its answers.
+      ['messageCount', files.length, `${files.length} prompt(s)`],
+      ['inputTokens', input - cached - written, `CLI input_tokens - cached_input_tokens - cache_write_input_tokens${files.length > 1 ? ' of the last turn.completed (the thread\'s total)' : ''}`],
       ['inputTokens', sum(ok, (a) => a.usage.input_tokens - a.usage.cached_tokens), `sum of the fake's ${ok.length} answers, input - cached`],
-      ['outputTokens', sum(turns, (t) => t.usage.output_tokens), 'CLI output_tokens'],
+      ['outputTokens', total.output_tokens, 'CLI output_tokens'],
       ['outputTokens', sum(ok, (a) => a.usage.output_tokens), 'fake'],
       ['cacheReadTokens', cached, 'CLI cached_input_tokens'],
       ['cacheReadTokens', sum(ok, (a) => a.usage.cached_tokens), 'fake'],
       ['cacheCreationTokens', written, 'CLI cache_write_input_tokens'],
-      ['modelCalls', ok.length, "the fake's answers"],
+      ['modelCalls', ok.length, "the fake's answers (a failed attempt is no call)"],
       ['toolCalls', commands.length, 'CLI command_execution items'],
       ['toolCalls', sum(ok, (a) => a.shell?.length), 'shell calls the fake asked for'],
-      ['failedToolCalls', commands.filter((c) => c.item.exit_code !== 0).length, 'CLI commands with exit_code != 0'],
-      // Codex names no turn on its log events: its calls count for the session only.
-      ['runCount', 0, `Codex logs carry no turn; the CLI reported ${turns.length}`],
+      ['failedToolCalls', failedTools, 'CLI commands with exit_code != 0'],
+      // Each codex.user_prompt starts a run; the events after it join it.
+      ['runCount', turns.length, `the CLI's turns: ${ended}`],
     );
+    e.checks = [
+      ['thread id of each invocation', [...new Set(threads.map((t) => t.thread_id))].join(', '), e.id,
+        `thread.started of ${files.length} invocation(s)${files.length > 1 ? ': resume --last keeps the session' : ''}`],
+      ["the fake's turns", asked.length, turns.length, `turn_id of x-codex-turn-metadata: ${asked.map((g) => `${g.id.slice(-12)} x${g.calls.length}`).join(', ') || 'no request'}; as many as the CLI's turns`],
+      ['usage by turn: the CLI', JSON.stringify(turns.map((t) => [t.usage.input_tokens - t.usage.cached_input_tokens, t.usage.output_tokens, t.usage.cached_input_tokens])),
+        JSON.stringify(asked.map((g) => [sum(g.ok, (a) => a.usage.input_tokens - a.usage.cached_tokens), sum(g.ok, (a) => a.usage.output_tokens), sum(g.ok, (a) => a.usage.cached_tokens)])),
+        "[input - cached, output, cached] of each turn, as the fake's answers to it"],
+    ];
+    // Its runs in the order they started, one per turn: every one but the
+    // last ended by the next prompt, the last still RUNNING (agentmon's
+    // idle timer, AGENTMON_RUN_IDLE, has not ended it yet).
+    e.runsInOrder = turns.map((t, i) => ({
+      status: i < turns.length - 1 ? 'SUCCEEDED' : 'RUNNING',
+      modelCalls: asked[i]?.ok.length ?? 0,
+      inputTokens: t.usage.input_tokens - t.usage.cached_input_tokens - t.usage.cache_write_input_tokens,
+      outputTokens: t.usage.output_tokens,
+      cacheReadTokens: t.usage.cached_input_tokens,
+      toolCalls: t.commands.length,
+    }));
+    e.runsSource = (i) => `turn ${i + 1} (${turns[i]?.end.type}): the fake's answers to it, its usage${i > 0 ? ' less the total before it' : ''}, its commands; ${i < turns.length - 1 ? 'ended by the next prompt' : 'no later prompt, not yet quiet'}`;
     e.kpis = {
       modelCalls: ok.length,
       failedModelCalls: 0,
       unpricedModelCalls: ok.length,
       toolCalls: commands.length,
-      failedToolCalls: commands.filter((c) => c.item.exit_code !== 0).length,
+      failedToolCalls: failedTools,
       rejectedToolCalls: 0,
       linesAdded: 0,
       linesRemoved: 0,
       commits: 0,
     };
-    e.kpiSources = { unpricedModelCalls: 'Codex reports no cost' };
+    e.kpiSources = {
+      unpricedModelCalls: 'Codex reports no cost',
+      failedModelCalls: `a failed request attempt (${calls.filter((a) => a.status >= 400).length} here) is no call: it marks its run's latest call failed`,
+    };
     const errors = calls.filter((a) => a.status >= 400);
-    if (errors.length) e.notes.push(`the fake answered ${errors.length} error(s) (${errors.map((a) => a.answer).join(', ')}), which Codex retried`);
+    if (errors.length) e.notes.push(`the fake answered ${errors.length} error(s) (${errors.map((a) => a.answer).join(', ')}), which Codex retried${turns.some((t) => t.end.type === 'turn.failed') ? ' until the turn failed' : ''}`);
   }
   return e;
 }
@@ -738,6 +816,7 @@ function compare(s, e, figures, before, print) {
   const add = (what, actual, expected, source) => checks.push({ what, actual, expected, source });
   const { session, kpis } = figures;
   add('session found', session != null, true, `id ${e.id}`);
+  for (const [what, actual, expected, source] of e.checks ?? []) add(what, actual, expected, source);
   if (session) {
     add('session.agent', session.agent, e.agent, 'service.name');
     add('session.user', session.user?.id, 'dev-42', 'enduser.id');
@@ -760,6 +839,19 @@ function compare(s, e, figures, before, print) {
       const runs = session.runs ?? [];
       add('session.runs', runs.map((r) => `${r.id} ${r.status}`).join(', ') || 'none',
         () => runs.length === 1 && runs[0].id === id && allowed.includes(runs[0].status), `one run, ${id} (prompt_id), ${allowed.join(' or ')}`);
+    }
+    if (e.runsInOrder) {
+      const runs = [...(session.runs ?? [])].sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt));
+      const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+      add('session.runs ids', runs.map((r) => r.id).join(', ') || 'none',
+        () => runs.length === e.runsInOrder.length && runs.every((r) => uuid.test(r.id)) && new Set(runs.map((r) => r.id)).size === runs.length,
+        `${e.runsInOrder.length} distinct UUIDs (one per codex.user_prompt)`);
+      e.runsInOrder.forEach((want, i) => {
+        const got = runs[i];
+        const picked = got && Object.fromEntries(Object.keys(want).map((k) => [k, got[k]]));
+        add(`run ${i + 1} of ${e.runsInOrder.length} by startedAt`, JSON.stringify(picked), JSON.stringify(want), e.runsSource(i));
+      });
+      add('sum of the runs\' modelCalls', sum(runs, (r) => r.modelCalls), session.modelCalls, 'session.modelCalls: every call joined a run');
     }
     if (e.runs) {
       const runs = [...(session.runs ?? [])].sort((a, b) => a.id.localeCompare(b.id));
@@ -839,8 +931,8 @@ function sameFigures(landed) {
 
 // ---------------------------------------------------------------- main
 
-/** What `read` fetches of a scenario's runs: all for GenAI spans, the status for Gemini CLI. */
-const runsOf = (s) => (s.agent === 'genai' ? true : s.agent === 'gemini' ? 'status' : false);
+/** What `read` fetches of a scenario's runs: all for GenAI spans, the status for Gemini CLI, calls and tokens for Codex. */
+const runsOf = (s) => ({ genai: true, gemini: 'status', codex: 'codex' })[s.agent] ?? false;
 
 async function main() {
   const only = process.env.CHECK_ONLY ? new RegExp(process.env.CHECK_ONLY) : null;
@@ -934,7 +1026,10 @@ async function main() {
       }
       for (const note of e.notes) info(s.id, note);
       if (spans && figures.session) landed.push({ s, e, figures, before });
-      if (figures.session && s.agent === 'codex') info(s.id, `costUsd ${figures.session.costUsd} (Codex reports no cost)`);
+      if (figures.session && s.agent === 'codex') {
+        info(s.id, `costUsd ${figures.session.costUsd} (Codex reports no cost); runs: ${(figures.session.runs ?? [])
+          .map((r) => `${r.status}${r.errorCategory ? ` (errorCategory ${r.errorCategory})` : ''}`).join(', ') || 'none'}`);
+      }
       if (figures.session && s.agent === 'gemini') {
         const files = e.result?.stats?.files;
         info(s.id, `costUsd ${figures.session.costUsd} (Gemini reports no cost); lines ${figures.session.linesAdded}+/${figures.session.linesRemoved}- `

@@ -18,6 +18,8 @@
 // The --log has one line per request: what was asked, and for each response
 // completed its `usage` (as in the step) and `shell` commands (check.mjs sums them).
 //
+// Scenarios: basic, two-prompts, retry, fail, fail-400, failed-event (SCENARIOS).
+//
 // Usage: node fake-openai-responses.mjs --scenario NAME|FILE.json [--port 0]
 //        [--port-file F] [--log requests.jsonl]
 
@@ -38,6 +40,16 @@ export const SCENARIOS = {
     steps: [
       { reasoning: 'Need to run echo.', shell: 'echo hi', usage: U(1201, 1024, 57, 32) },
       { text: 'The command printed: hi', usage: U(1302, 1152, 21, 8) },
+    ],
+  },
+  // The basic flow answers the first prompt; the third step answers a second
+  // prompt in the same session (run-codex.sh with SECOND_PROMPT: `codex exec
+  // resume --last`) with text and its own usage.
+  'two-prompts': {
+    steps: [
+      { reasoning: 'Need to run echo.', shell: 'echo hi', usage: U(1201, 1024, 57, 32) },
+      { text: 'The command printed: hi', usage: U(1302, 1152, 21, 8) },
+      { text: 'Second answer.', usage: U(1400, 1280, 12, 4) },
     ],
   },
   // Two errors answered first (retried), then the basic flow.

@@ -4,10 +4,14 @@
 #
 #   run-codex.sh [SCENARIO] [json|protobuf] [spans|nospans]
 #
-# SCENARIO: basic | retry | fail | fail-400 | failed-event | path/to/scenario.json
+# SCENARIO: basic | two-prompts | retry | fail | fail-400 | failed-event | path/to/scenario.json
 # Leaves everything in $AGENT_CAPTURE_ROOT/codex-<scenario>-<proto>[-spans]/ :
 #   otlp/ (raw + decoded), requests.jsonl, codex-home/config.toml, stdout, stderr, summary.json
+#   (stdout.2, stderr.2 of the second prompt with SECOND_PROMPT)
 # Env: CONTENT=0 sets otel.log_user_prompt=false; CODEX_EXTRA_ARGS; TAG=suffix;
+#      SECOND_PROMPT='...' runs the CLI again with `codex exec resume --last`
+#      (the same session, CODEX_HOME and flags) when the first one exited 0
+#      (scenario two-prompts);
 #      CODEX_MODEL (default gpt-5.1-codex); GZIP is not configurable in Codex;
 #      OTLP_ENDPOINT=http://host:port/otlp to export there instead of to a
 #      capture server (check.sh: a real agentmon), with OTLP_HEADERS_TOML the
@@ -81,20 +85,33 @@ PROMPT=${PROMPT:-"Run echo hi in the shell and tell me what it printed."}
 printf '%s' "$PROMPT" > "$OUT/prompt"
 cd "$OUT/work"
 START=$(date +%s)
-env -i \
-  PATH="$PATH" HOME="$OUT/home" TERM=dumb LANG=C.UTF-8 SHELL=/bin/bash USER=root \
-  CODEX_HOME="$OUT/codex-home" \
-  FAKE_OPENAI_API_KEY=sk-fake-openai \
-  HTTPS_PROXY="http://127.0.0.1:$PROXY_PORT" HTTP_PROXY="http://127.0.0.1:$PROXY_PORT" \
-  NO_PROXY=127.0.0.1,localhost \
-  OTEL_RESOURCE_ATTRIBUTES="team.id=platform,repository=acme/widgets,enduser.id=dev-42" \
-  OTEL_BLRP_SCHEDULE_DELAY=${OTEL_BLRP_SCHEDULE_DELAY:-10} OTEL_BSP_SCHEDULE_DELAY=${OTEL_BSP_SCHEDULE_DELAY:-10} \
-  OTEL_METRIC_EXPORT_INTERVAL=${OTEL_METRIC_EXPORT_INTERVAL:-1000} \
-  RUST_LOG="${RUST_LOG:-warn}" ${EXTRA_ENV:-} \
-  timeout 180 "$CLI_DIR/node_modules/.bin/codex" exec --skip-git-repo-check \
-    --dangerously-bypass-approvals-and-sandbox --json ${CODEX_EXTRA_ARGS:-} "$PROMPT" \
-  </dev/null >"$OUT/stdout" 2>"$OUT/stderr"
+# Runs `codex exec [SUBCOMMAND...]` offline with its telemetry on:
+# codex_offline STDOUT STDERR PROMPT [SUBCOMMAND ARGS...].
+codex_offline() {
+  local out=$1 err=$2 prompt=$3; shift 3
+  env -i \
+    PATH="$PATH" HOME="$OUT/home" TERM=dumb LANG=C.UTF-8 SHELL=/bin/bash USER=root \
+    CODEX_HOME="$OUT/codex-home" \
+    FAKE_OPENAI_API_KEY=sk-fake-openai \
+    HTTPS_PROXY="http://127.0.0.1:$PROXY_PORT" HTTP_PROXY="http://127.0.0.1:$PROXY_PORT" \
+    NO_PROXY=127.0.0.1,localhost \
+    OTEL_RESOURCE_ATTRIBUTES="team.id=platform,repository=acme/widgets,enduser.id=dev-42" \
+    OTEL_BLRP_SCHEDULE_DELAY=${OTEL_BLRP_SCHEDULE_DELAY:-10} OTEL_BSP_SCHEDULE_DELAY=${OTEL_BSP_SCHEDULE_DELAY:-10} \
+    OTEL_METRIC_EXPORT_INTERVAL=${OTEL_METRIC_EXPORT_INTERVAL:-1000} \
+    RUST_LOG="${RUST_LOG:-warn}" ${EXTRA_ENV:-} \
+    timeout 180 "$CLI_DIR/node_modules/.bin/codex" exec "$@" --skip-git-repo-check \
+      --dangerously-bypass-approvals-and-sandbox --json ${CODEX_EXTRA_ARGS:-} "$prompt" \
+    </dev/null >"$out" 2>"$err"
+}
+codex_offline "$OUT/stdout" "$OUT/stderr" "$PROMPT"
 RC=$?
+if [ -n "${SECOND_PROMPT:-}" ] && [ "$RC" = 0 ]; then
+  # A second prompt in the same session (the newest one recorded under
+  # CODEX_HOME for this directory), as a later turn.
+  printf '%s' "$SECOND_PROMPT" > "$OUT/prompt.2"
+  codex_offline "$OUT/stdout.2" "$OUT/stderr.2" "$SECOND_PROMPT" resume --last
+  RC=$?
+fi
 echo "$RC" > "$OUT/exit_code"
 echo "codex $NAME/$PROTO/$SPANS: exit $RC in $(( $(date +%s) - START ))s -> $OUT"
 if [ -z "${OTLP_ENDPOINT:-}" ]; then
