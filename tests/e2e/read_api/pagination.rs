@@ -277,3 +277,94 @@ async fn the_org_says_when_its_newest_projected_event_happened() {
         .ok();
     assert_eq!(answered, Some(newest));
 }
+
+const EVENTS_PAGE: &str = "query($first: Int, $after: String) { org(slug: \"acme\") { session(id: \"long\") { \
+  events(first: $first, after: $after) { pageInfo { hasNextPage endCursor } edges { cursor node { eventId occurredAt } } } } } }";
+
+#[tokio::test]
+async fn a_long_session_is_read_a_page_at_a_time_every_event_once_in_timeline_order() {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    let base = Utc
+        .with_ymd_and_hms(2026, 11, 1, 0, 0, 0)
+        .single()
+        .unwrap_or_default();
+    // 45 events, several sharing a time: the order is by time, then id.
+    let mut expected: Vec<(chrono::DateTime<Utc>, uuid::Uuid)> = (0..45)
+        .map(|i| (base + Duration::seconds(i / 3), uuid::Uuid::new_v4()))
+        .collect();
+    let events: Vec<Value> = expected
+        .iter()
+        .enumerate()
+        .map(|(i, (at, id))| {
+            let kind = if i == 0 {
+                "SESSION_STARTED"
+            } else {
+                "MESSAGE_SENT"
+            };
+            let e = event("acme", kind).session("long").id(*id).at(*at);
+            if i == 0 {
+                e.build()
+            } else {
+                e.set(
+                    "message",
+                    json!({ "role": "USER", "text": format!("m{i}") }),
+                )
+                .build()
+            }
+        })
+        .collect();
+    let body = app.ingest(&events).await;
+    assert_eq!(body["data"]["ingestEvents"]["accepted"], 45, "{body}");
+    app.project_all().await;
+    expected.sort();
+
+    let token = app.super_admin();
+    let mut got = Vec::new();
+    let mut after = Value::Null;
+    let mut pages = 0;
+    loop {
+        let body = app
+            .graphql(
+                Some(&token),
+                EVENTS_PAGE,
+                json!({ "first": 7, "after": after }),
+            )
+            .await;
+        let page = &body["data"]["org"]["session"]["events"];
+        let edges = page["edges"].as_array().unwrap_or_else(|| panic!("{body}"));
+        assert!(edges.len() <= 7, "{body}");
+        for edge in edges {
+            let id = edge["node"]["eventId"].as_str().unwrap_or_default();
+            got.push(uuid::Uuid::parse_str(id).unwrap_or_else(|e| panic!("{id}: {e}")));
+        }
+        pages += 1;
+        if page["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+        assert!(pages < 20, "the walk ends");
+    }
+    assert_eq!(pages, 7, "45 events in pages of 7");
+    let want: Vec<uuid::Uuid> = expected.iter().map(|(_, id)| *id).collect();
+    assert_eq!(got, want, "every event once, by time then id");
+
+    for (first, after) in [
+        (json!(0), Value::Null),
+        (json!(201), Value::Null),
+        (json!(5), json!("not-a-cursor")),
+    ] {
+        let body = app
+            .graphql(
+                Some(&token),
+                EVENTS_PAGE,
+                json!({ "first": first, "after": after }),
+            )
+            .await;
+        assert_eq!(
+            error_code(&body),
+            "BAD_USER_INPUT",
+            "first {first}, after {after}: {body}"
+        );
+    }
+}

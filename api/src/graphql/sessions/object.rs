@@ -8,11 +8,12 @@ use async_graphql::{Context, Object};
 use chrono::{DateTime, Utc};
 
 use super::run::RunObject;
-use super::timeline::TimelineEvent;
+use super::timeline::{self, TimelineConnection, TimelineEvent};
 use crate::graphql::access::in_org;
+use crate::graphql::context::GqlResult;
 use crate::graphql::kpis::money;
 use crate::graphql::loaders::TitleLoader;
-use crate::graphql::paging::LISTED;
+use crate::graphql::paging::{page_size, List, LISTED};
 use crate::graphql::users::node::UserObject;
 
 pub struct SessionObject {
@@ -116,11 +117,35 @@ impl SessionObject {
         let rows = in_org!(ctx, org_id, |tx| run::of_session(tx, org_id, id).await?)?;
         Ok(rows.into_iter().map(RunObject).collect())
     }
-    /// Every stored event, by occurredAt then eventId.
+    /// Every stored event, by occurredAt then eventId. A long session
+    /// (an agent's own telemetry makes thousands) is read in pages with
+    /// `events`.
     #[graphql(complexity = "LISTED * child_complexity")]
     async fn timeline(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TimelineEvent>> {
         let (org_id, id) = (self.org.id, self.row.session_id.as_str());
         let events = in_org!(ctx, org_id, |tx| event::timeline(tx, org_id, id).await?)?;
         Ok(events.into_iter().map(TimelineEvent::from).collect())
+    }
+    /// The timeline a page at a time (at most 200 events), by occurredAt
+    /// then eventId; `after` is a page's `endCursor`.
+    #[graphql(complexity = "first.unwrap_or(50).max(0) as usize * child_complexity")]
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 50)] first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<TimelineConnection> {
+        let first = page_size(List::Items, first).gql()?;
+        let after = timeline::position(after).gql()?;
+        let (org_id, id) = (self.org.id, self.row.session_id.as_str());
+        let events = in_org!(ctx, org_id, |tx| event::timeline_page(
+            tx,
+            org_id,
+            id,
+            after,
+            first + 1
+        )
+        .await?)?;
+        Ok(timeline::connection(events, first))
     }
 }

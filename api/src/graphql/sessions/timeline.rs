@@ -8,7 +8,10 @@ use async_graphql::SimpleObject;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use agentmon_core::Error;
+
 use crate::graphql::event_input as gql;
+use crate::graphql::paging::{decode_cursor, encode_cursor, PageInfo};
 
 #[derive(SimpleObject)]
 pub struct TimelineEvent {
@@ -206,5 +209,63 @@ mod tests {
         assert_eq!(readable_duration(5_400_000), "1.5 h");
         assert_eq!(readable_duration(59_960), "1.0 min");
         assert_eq!(readable_duration(3_597_000), "1.0 h");
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct TimelineEdge {
+    pub cursor: String,
+    pub node: TimelineEvent,
+}
+
+/// A page of a session's timeline.
+#[derive(SimpleObject)]
+pub struct TimelineConnection {
+    pub edges: Vec<TimelineEdge>,
+    pub page_info: PageInfo,
+}
+
+/// The position a cursor of this list holds: an event's time and id.
+pub fn position(after: Option<String>) -> Result<Option<(DateTime<Utc>, Uuid)>, Error> {
+    let Some(after) = after else {
+        return Ok(None);
+    };
+    let value = decode_cursor(&after)?;
+    let bad = || Error::BadUserInput("after is not a cursor of this session's events".into());
+    let at = value["at"]
+        .as_str()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .ok_or_else(bad)?;
+    let id = value["id"]
+        .as_str()
+        .and_then(|i| Uuid::parse_str(i).ok())
+        .ok_or_else(bad)?;
+    Ok(Some((at.with_timezone(&Utc), id)))
+}
+
+/// A page of at most `first` of `events` (one more was read, to tell
+/// whether there is a next page).
+pub fn connection(mut events: Vec<StoredEvent>, first: i64) -> TimelineConnection {
+    let more = events.len() as i64 > first;
+    events.truncate(usize::try_from(first).unwrap_or(0));
+    let cursor = |e: &StoredEvent| {
+        encode_cursor(&serde_json::json!({
+            "at": e.occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            "id": e.event_id,
+        }))
+    };
+    let end_cursor = events.last().map(cursor);
+    TimelineConnection {
+        edges: events
+            .into_iter()
+            .map(|e| TimelineEdge {
+                cursor: cursor(&e),
+                node: TimelineEvent::from(e),
+            })
+            .collect(),
+        page_info: PageInfo {
+            has_next_page: more,
+            end_cursor,
+        },
     }
 }

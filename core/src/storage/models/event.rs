@@ -293,6 +293,35 @@ pub async fn timeline(
     convert(rows)
 }
 
+/// A page of a session's events in timeline order: at most `limit`, after
+/// the event at (`after.0`, `after.1`) when given.
+pub async fn timeline_page(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    session: &str,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> QueryResult<Vec<StoredEvent>> {
+    let mut query = events::table
+        .filter(events::org_id.eq(org_id))
+        .filter(events::session_id.eq(session))
+        .into_boxed();
+    if let Some((at, id)) = after {
+        query = query.filter(
+            events::occurred_at
+                .gt(at)
+                .or(events::occurred_at.eq(at).and(events::event_id.gt(id))),
+        );
+    }
+    let rows = query
+        .order((events::occurred_at, events::event_id))
+        .limit(limit)
+        .select(EventRow::as_select())
+        .load(conn)
+        .await?;
+    convert(rows)
+}
+
 /// Longest title a session gets from its first user message, in characters.
 pub const TITLE_CHARS: usize = 120;
 
