@@ -44,6 +44,9 @@ pub struct AppState {
     pub exports: Arc<Semaphore>,
     /// Exports streaming per user.
     pub exports_per_user: OpenExports,
+    /// How long an export waits for a client that reads nothing before it
+    /// ends the download and gives back its slots.
+    pub export_stall: Duration,
 }
 
 impl AppState {
@@ -67,6 +70,7 @@ impl AppState {
             rates: services.rates.clone(),
             exports: Arc::new(Semaphore::new(MAX_CONCURRENT_EXPORTS)),
             exports_per_user: Default::default(),
+            export_stall: Duration::from_secs(60),
         }
     }
 

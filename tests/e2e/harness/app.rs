@@ -180,6 +180,16 @@ impl TestApp {
         })
     }
 
+    /// The app's server with another wait for export clients that read
+    /// nothing.
+    #[allow(dead_code)]
+    pub fn router_with_export_stall(&self, stall: std::time::Duration) -> Router {
+        router(AppState {
+            export_stall: stall,
+            ..self.state.clone()
+        })
+    }
+
     /// Serves OTLP/gRPC on a free loopback port; returns "http://127.0.0.1:PORT".
     #[allow(dead_code)]
     pub async fn listen_grpc(&self) -> String {

@@ -5,6 +5,7 @@ use agentmon_core::auth::{MintRequest, Role};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use serde_json::{json, Value};
+use tower::ServiceExt;
 
 use crate::harness::{event, TestApp};
 
@@ -320,5 +321,74 @@ async fn a_user_streams_at_most_two_exports_at_once_and_others_are_not_held_up()
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+    drop(second);
+}
+
+#[tokio::test]
+async fn a_download_whose_client_reads_nothing_is_aborted_and_gives_back_its_slots() {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    // More pages than the stream buffers, so an unread download blocks.
+    for call in 0..4 {
+        let events: Vec<Value> = (0..1_000)
+            .map(|i| {
+                event("acme", "SESSION_STARTED")
+                    .session(&format!("s-{call}-{i}"))
+                    .user("ann")
+                    .build()
+            })
+            .collect();
+        let body = app.ingest(&events).await;
+        assert_eq!(body["data"]["ingestEvents"]["accepted"], 1_000, "{body}");
+    }
+    let stall = std::time::Duration::from_millis(500);
+    let server = app.router_with_export_stall(stall);
+    let token = app.token(MintRequest::User {
+        sub: "slow-reader".into(),
+        role: Role::OrgAdmin,
+        org: Some("acme".into()),
+    });
+    let export = || {
+        server.clone().oneshot(
+            Request::get("/export/user.jsonl?org=acme&userId=ann")
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(Body::empty())
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+    };
+    // Two downloads the client never reads take the user's two slots.
+    let first = export().await.unwrap_or_else(|e| panic!("{e}"));
+    let second = export().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(first.status(), StatusCode::OK);
+    assert_eq!(second.status(), StatusCode::OK);
+    let refused = export().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    // Once they have stalled for longer than the server waits, their
+    // slots are free again, though the client still holds both responses.
+    let deadline = std::time::Instant::now() + stall * 10;
+    let third = loop {
+        let again = export().await.unwrap_or_else(|e| panic!("{e}"));
+        if again.status() == StatusCode::OK {
+            break again;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the stalled downloads kept their slots"
+        );
+        tokio::time::sleep(stall / 5).await;
+    };
+    // A stalled download, read at last, ends with an error: never as if
+    // the file were complete.
+    let read = axum::body::to_bytes(first.into_body(), usize::MAX).await;
+    assert!(read.is_err(), "the body ended cleanly after a stall");
+    // A download read at once is whole.
+    let all = axum::body::to_bytes(third.into_body(), usize::MAX)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        String::from_utf8_lossy(&all).lines().count(),
+        4_001,
+        "the profile and every event"
+    );
     drop(second);
 }

@@ -4,10 +4,15 @@
 //! one of the server's export slots and one of the asker's (a user streams
 //! at most two at once, so a few slow readers cannot take every tenant's). A page is read on a connection of its
 //! own, in a transaction bound to the org, after the cursor of the page
-//! before; the stream ends on a short page or when the client goes away,
-//! and an error is logged and ends the stream.
+//! before; the stream ends on a short page or when the client goes away.
+//! An error, or a client that takes nothing for `AppState::export_stall`,
+//! is logged and aborts the response (never ended as if complete), and the
+//! slots are given back at once.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 use agentmon_core::auth::policy::Capability;
 use agentmon_core::auth::UserPrincipal;
@@ -170,19 +175,36 @@ fn stream<P: Pages>(state: &AppState, org_id: Uuid, download: Download<P>, held:
         head,
         mut pages,
     } = download;
-    let (tx, rx) = mpsc::channel::<std::result::Result<Bytes, std::io::Error>>(4);
-    let db = state.db.clone();
+    let (tx, rx) = mpsc::channel::<Bytes>(4);
+    let (db, stall) = (state.db.clone(), state.export_stall);
+    // Set before the channel closes when the export did not end well: the
+    // body then ends with an error, which aborts the response.
+    let aborted = Arc::new(AtomicBool::new(false));
+    let abort = aborted.clone();
     tokio::spawn(async move {
-        if tx.send(Ok(head)).await.is_ok() {
-            if let Err(e) = pump(&db, org_id, &mut pages, &tx).await {
-                tracing::error!(error = %e, "{} stopped", P::NAME);
-                let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
+        let sent = Sender { out: &tx, stall };
+        let done = match sent.send(head).await {
+            Ok(true) => pump(&db, org_id, &mut pages, &sent).await,
+            other => other.map(|_| ()),
+        };
+        if let Err(e) = done {
+            tracing::warn!(error = %e, "{} stopped", P::NAME);
+            abort.store(true, Ordering::SeqCst);
+        }
+        drop((tx, slot, held));
+    });
+    let body = futures::stream::unfold(Some(rx), move |rx| {
+        let aborted = aborted.clone();
+        async move {
+            let mut rx = rx?;
+            match rx.recv().await {
+                Some(bytes) => Some((Ok(bytes), Some(rx))),
+                None if aborted.load(Ordering::SeqCst) => {
+                    Some((Err(std::io::Error::other("the export stopped")), None))
+                }
+                None => None,
             }
         }
-        drop((slot, held));
-    });
-    let body = futures::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
     });
     (
         [
@@ -197,14 +219,29 @@ fn stream<P: Pages>(state: &AppState, org_id: Uuid, download: Download<P>, held:
         .into_response()
 }
 
+/// The download's side of the channel: a client that takes nothing for
+/// `stall` ends it.
+struct Sender<'a> {
+    out: &'a mpsc::Sender<Bytes>,
+    stall: Duration,
+}
+
+impl Sender<'_> {
+    /// `false` when the client went away.
+    async fn send(&self, bytes: Bytes) -> Result<bool> {
+        match tokio::time::timeout(self.stall, self.out.send(bytes)).await {
+            Ok(sent) => Ok(sent.is_ok()),
+            Err(_) => Err(Error::Unavailable(format!(
+                "the client read nothing for {} s",
+                self.stall.as_secs_f64()
+            ))),
+        }
+    }
+}
+
 /// Sends `pages` to `out` a page at a time, until a short page or until
 /// the client goes away.
-async fn pump<P: Pages>(
-    db: &Db,
-    org_id: Uuid,
-    pages: &mut P,
-    out: &mpsc::Sender<std::result::Result<Bytes, std::io::Error>>,
-) -> Result<()> {
+async fn pump<P: Pages>(db: &Db, org_id: Uuid, pages: &mut P, out: &Sender<'_>) -> Result<()> {
     let mut after: Option<P::Cursor> = None;
     loop {
         // A connection per page: a slow download holds none while it waits.
@@ -221,7 +258,7 @@ async fn pump<P: Pages>(
         };
         after = Some(pages.cursor(last));
         let records: Vec<P::Record> = rows.iter().map(P::record).collect();
-        if out.send(Ok(P::Record::encode(&records))).await.is_err() {
+        if !out.send(P::Record::encode(&records)).await? {
             return Ok(()); // the client went away
         }
         if (rows.len() as i64) < PAGE {
