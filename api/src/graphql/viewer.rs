@@ -1,18 +1,34 @@
-//! `me`: who the token says the caller is.
+//! `me`: who the token says the caller is. Their org is read only when
+//! asked for.
 
 use super::enums::RoleValue;
 use agentmon_core::storage::models::org;
-use async_graphql::{Context, Object, SimpleObject};
+use async_graphql::{Context, Object};
 
 use super::context::{db, GqlResult, RequestContext};
 use super::orgs::OrgObject;
 
-#[derive(SimpleObject)]
-#[graphql(name = "Viewer")]
 pub struct Viewer {
-    pub user_id: String,
-    pub role: RoleValue,
-    pub org: Option<OrgObject>,
+    user_id: String,
+    role: RoleValue,
+    org: Option<String>,
+}
+
+#[Object(name = "Viewer")]
+impl Viewer {
+    async fn user_id(&self) -> &str {
+        &self.user_id
+    }
+    async fn role(&self) -> RoleValue {
+        self.role
+    }
+    async fn org(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<OrgObject>> {
+        let Some(slug) = &self.org else {
+            return Ok(None);
+        };
+        let mut conn = db(ctx)?.app().await.gql()?;
+        Ok(org::by_slug(&mut conn, slug).await.gql()?.map(OrgObject))
+    }
 }
 
 #[derive(Default)]
@@ -23,17 +39,10 @@ impl ViewerQuery {
     /// The caller, from their token.
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Viewer> {
         let user = RequestContext::of(ctx)?.user().gql()?;
-        let org = match &user.org {
-            Some(slug) => {
-                let mut conn = db(ctx)?.app().await.gql()?;
-                org::by_slug(&mut conn, slug).await.gql()?.map(OrgObject)
-            }
-            None => None,
-        };
         Ok(Viewer {
             user_id: user.sub.clone(),
             role: user.role.into(),
-            org,
+            org: user.org.clone(),
         })
     }
 }
