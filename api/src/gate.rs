@@ -7,6 +7,7 @@
 //! server lends it what it holds as a [`Gate`].
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 use agentmon_core::auth::{ApiKeys, Authenticator, Principal, Role, UserPrincipal};
@@ -18,6 +19,7 @@ use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
 use crate::members::{MemberCache, Membership};
+use crate::refusals::KeyRefusals;
 
 /// One user of one org.
 type Who = (Uuid, String);
@@ -84,6 +86,9 @@ pub struct Gate<'a> {
     pub db: &'a Db,
     pub presence: &'a Presence,
     pub members: &'a MemberCache,
+    pub refusals: &'a KeyRefusals,
+    /// The address the request came from, when the server knows it.
+    pub peer: Option<IpAddr>,
 }
 
 impl Gate<'_> {
@@ -94,8 +99,12 @@ impl Gate<'_> {
         token: &str,
     ) -> Result<(Principal, Option<DateTime<Utc>>), Error> {
         if ApiKeys::is_key(token) {
-            let producer = self.keys.verify(self.db, token).await?;
-            return Ok((Principal::Producer(producer), None));
+            self.refusals.check(self.peer).await?;
+            let verified = self.keys.verify(self.db, token).await;
+            if let Err(Error::Unauthenticated(_)) = verified {
+                self.refusals.count(self.peer).await;
+            }
+            return Ok((Principal::Producer(verified?), None));
         }
         let (principal, expires_at) = self.auth.verify_with_expiry(token)?;
         let principal = match principal {

@@ -333,3 +333,53 @@ async fn a_suspended_org_gets_no_new_keys_but_its_admin_may_still_erase_a_person
         .await;
     assert_eq!(erased["data"]["eraseUser"]["userId"], "ann", "{erased}");
 }
+
+#[tokio::test]
+async fn an_address_that_presents_many_unknown_keys_gets_no_more_key_checks_for_a_while() {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    let admin = admin_of(&app, "acme", "boss");
+    let good = create(&app, &admin, Some("acme"), "good").await["data"]["createApiKey"]["secret"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let url = format!("http://{}/otlp/v1/logs", app.listen().await);
+    let client = reqwest::Client::new();
+    let send = |key: String| {
+        client
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("x-api-key", key)
+            .body(r#"{"resourceLogs":[]}"#)
+            .send()
+    };
+    // The known key works from this address.
+    let ok = send(good.clone()).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(ok.status(), 200);
+    let limit = agentmon_api::refusals::MAX_REFUSED_KEYS;
+    for i in 0..limit {
+        let unknown = format!("amk_{:0>43}", i);
+        let r = send(unknown).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.status(), 401, "unknown key {i}");
+    }
+    // The next one is refused before any lookup, with when to retry.
+    let r = send(format!("amk_{:0>43}", "x"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status(), 429);
+    let retry = r
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    assert!(retry.is_some_and(|s| s > 0 && s <= 60), "{retry:?}");
+    // The same server still takes the known key from another client (the
+    // in-process requests carry no address of their own).
+    let body = app
+        .ingest_as(
+            &good,
+            &[event("acme", "SESSION_STARTED").session("s1").build()],
+        )
+        .await;
+    assert_eq!(body["data"]["ingestEvents"]["accepted"], 1, "{body}");
+}

@@ -101,7 +101,8 @@ async fn serve(
     tracing::info!(%url, "agentmon is listening");
     print_start(storage_args, auth_args, storage, &state, &url, args, &auth)?;
     let state_for_flush = state.clone();
-    axum::serve(listener, router(state))
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("stopped accepting requests; in-flight requests finished");

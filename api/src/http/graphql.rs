@@ -16,13 +16,20 @@ use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use super::request::{bearer, request_id, user_key};
+use std::net::IpAddr;
+
+use super::request::{bearer, peer_ip, request_id, user_key, Peer};
 use super::state::AppState;
 use super::websocket;
 use crate::graphql::errors::{complete_errors, ToGraphql};
 use crate::graphql::RequestContext;
 
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    peer: Peer,
+    body: Bytes,
+) -> Response {
     let request = match serde_json::from_slice(&body) {
         Ok(BatchRequest::Single(request)) => request,
         // One operation per request: a batch would multiply the limits on
@@ -46,13 +53,20 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
             )
         }
     };
-    execute(&state, &headers, BatchRequest::Single(request)).await
+    execute(
+        &state,
+        &headers,
+        peer_ip(&peer),
+        BatchRequest::Single(request),
+    )
+    .await
 }
 
 pub async fn get(
     State(state): State<AppState>,
     headers: HeaderMap,
     uri: Uri,
+    peer: Peer,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
     if let (Ok(upgrade), Some(protocol)) = (upgrade, websocket::protocol(&headers)) {
@@ -75,7 +89,13 @@ pub async fn get(
             "BAD_USER_INPUT",
         );
     }
-    execute(&state, &headers, BatchRequest::Single(request)).await
+    execute(
+        &state,
+        &headers,
+        peer_ip(&peer),
+        BatchRequest::Single(request),
+    )
+    .await
 }
 
 pub async fn sdl(State(state): State<AppState>) -> impl IntoResponse {
@@ -85,9 +105,14 @@ pub async fn sdl(State(state): State<AppState>) -> impl IntoResponse {
     )
 }
 
-async fn execute(state: &AppState, headers: &HeaderMap, batch: BatchRequest) -> Response {
+async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: Option<IpAddr>,
+    batch: BatchRequest,
+) -> Response {
     let request_id = request_id(headers).to_string();
-    let principal = match principal(state, headers).await {
+    let principal = match principal(state, headers, peer).await {
         Ok(principal) => principal,
         Err(e) => {
             let mut response = GqlResponse::from_errors(vec![e
@@ -123,13 +148,17 @@ async fn execute(state: &AppState, headers: &HeaderMap, batch: BatchRequest) -> 
 
 /// No header: an anonymous request (fields that need a viewer say so). A
 /// header with a bad token fails the whole request.
-async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Option<Principal>, Error> {
+async fn principal(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: Option<IpAddr>,
+) -> Result<Option<Principal>, Error> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };
     let token = bearer(value.to_str().ok())?;
     state
-        .gate()
+        .gate(peer)
         .principal(token)
         .await
         .map(|(principal, _)| Some(principal))

@@ -23,7 +23,7 @@ mod state;
 mod static_files;
 pub mod websocket;
 
-pub use request::{bearer, REQUEST_ID};
+pub use request::{bearer, peer_ip, Peer, REQUEST_ID};
 pub use state::{AppState, MAX_CONCURRENT_EXPORTS};
 
 use std::time::Duration;

@@ -45,3 +45,12 @@ pub fn bearer(value: Option<&str>) -> Result<&str, Error> {
 pub fn user_key(user: &UserPrincipal) -> String {
     format!("{}:{}", user.org.as_deref().unwrap_or("*"), user.sub)
 }
+
+/// The address a request came from, when the server was started with it
+/// (`agentmon serve`; not in-process tests).
+pub type Peer = Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>;
+
+/// The IP address of `peer`.
+pub fn peer_ip(peer: &Peer) -> Option<std::net::IpAddr> {
+    peer.as_ref().map(|p| p.0 .0.ip())
+}

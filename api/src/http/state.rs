@@ -2,6 +2,7 @@
 //! the database, the gate's parts, the open connections and the export
 //! slots.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,6 +15,7 @@ use super::connections::{OpenConnections, OpenExports};
 use crate::gate::{Gate, Presence};
 use crate::graphql::{AppSchema, RateLimits, Services};
 use crate::members::MemberCache;
+use crate::refusals::KeyRefusals;
 
 /// Exports one server streams at once; more wait for `RATE_LIMITED`.
 pub const MAX_CONCURRENT_EXPORTS: usize = 16;
@@ -32,6 +34,8 @@ pub struct AppState {
     pub presence: Presence,
     /// Memberships the gate read (the same as the schema's).
     pub members: MemberCache,
+    /// Addresses that presented unknown API keys.
+    pub refusals: KeyRefusals,
     /// Open websocket connections per user.
     pub connections: OpenConnections,
     /// When set, `/metrics` answers only requests bearing it.
@@ -64,6 +68,7 @@ impl AppState {
             keys: services.keys.clone(),
             presence: Default::default(),
             members: services.members.clone(),
+            refusals: Default::default(),
             connections: Default::default(),
             metrics_token: None,
             request_timeout: Duration::from_secs(30),
@@ -74,14 +79,17 @@ impl AppState {
         }
     }
 
-    /// The gate over this server's verifier, keys, database and sightings.
-    pub fn gate(&self) -> Gate<'_> {
+    /// The gate over this server's verifier, keys, database and sightings,
+    /// for a request from `peer`.
+    pub fn gate(&self, peer: Option<IpAddr>) -> Gate<'_> {
         Gate {
             auth: &self.auth,
             keys: &self.keys,
             db: &self.db,
             presence: &self.presence,
             members: &self.members,
+            refusals: &self.refusals,
+            peer,
         }
     }
 }

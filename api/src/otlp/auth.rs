@@ -3,13 +3,19 @@
 //! let one set).
 
 use agentmon_core::auth::{OrgScope, Principal, ProducerPrincipal};
+use std::net::IpAddr;
+
 use agentmon_core::Error;
 use axum::http::HeaderMap;
 
 use crate::http::{bearer, AppState};
 
 /// The producer behind the request's credential.
-pub async fn producer(state: &AppState, headers: &HeaderMap) -> Result<ProducerPrincipal, Error> {
+pub async fn producer(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: Option<IpAddr>,
+) -> Result<ProducerPrincipal, Error> {
     let key = headers
         .get("x-api-key")
         .and_then(|v| v.to_str().ok())
@@ -29,7 +35,7 @@ pub async fn producer(state: &AppState, headers: &HeaderMap) -> Result<ProducerP
             )
         })?,
     };
-    match state.gate().principal(token).await?.0 {
+    match state.gate(peer).principal(token).await?.0 {
         Principal::Producer(producer) => Ok(producer),
         Principal::User(_) => Err(Error::Forbidden(
             "a user's token cannot send telemetry: use a producer API key or an ingest token"

@@ -64,7 +64,10 @@ impl Receiver {
         (count, map): Reading<M>,
     ) -> Result<Dropped, Status> {
         let headers = request.metadata().clone().into_headers();
-        let producer = auth::producer(&self.0, &headers).await.map_err(status)?;
+        let peer = request.remote_addr().map(|a| a.ip());
+        let producer = auth::producer(&self.0, &headers, peer)
+            .await
+            .map_err(status)?;
         let org = auth::single_org(&producer).map(str::to_string);
         let export = request.into_inner();
         if let Err(Refusal::TooLarge(m)) = within(count(&export)) {

@@ -6,6 +6,8 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
+
+use crate::http::{peer_ip, Peer};
 use bytes::Bytes;
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
@@ -22,15 +24,15 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/otlp/v1/logs",
-            post(|s, h, b| export(Signal::Logs, s, h, b)),
+            post(|s, h, p, b| export(Signal::Logs, s, h, p, b)),
         )
         .route(
             "/otlp/v1/traces",
-            post(|s, h, b| export(Signal::Traces, s, h, b)),
+            post(|s, h, p, b| export(Signal::Traces, s, h, p, b)),
         )
         .route(
             "/otlp/v1/metrics",
-            post(|s, h, b| export(Signal::Metrics, s, h, b)),
+            post(|s, h, p, b| export(Signal::Metrics, s, h, p, b)),
         )
         // The size is checked in `export`, so that a body too large gets
         // an OTLP answer rather than the server's plain one.
@@ -41,6 +43,7 @@ async fn export(
     signal: Signal,
     State(state): State<AppState>,
     headers: HeaderMap,
+    peer: Peer,
     body: Body,
 ) -> Response {
     let format = match Format::of(&headers) {
@@ -57,7 +60,7 @@ async fn export(
             return answer::refused(format, too_large);
         }
     };
-    let producer = match auth::producer(&state, &headers).await {
+    let producer = match auth::producer(&state, &headers, peer_ip(&peer)).await {
         Ok(p) => p,
         Err(e) => return answer::failed(format, e),
     };

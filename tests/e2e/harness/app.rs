@@ -180,6 +180,16 @@ impl TestApp {
         })
     }
 
+    /// The app's server with the dashboard's own files read from `dir` on
+    /// every request (`agentmon serve --web-dir DIR`).
+    #[allow(dead_code)]
+    pub fn router_with_web_dir(&self, dir: &std::path::Path) -> Router {
+        router(AppState {
+            web: agentmon_api::http::assets::Source::Dir(dir.to_path_buf()),
+            ..self.state.clone()
+        })
+    }
+
     /// The app's server with another wait for export clients that read
     /// nothing.
     #[allow(dead_code)]
@@ -215,8 +225,11 @@ impl TestApp {
             .local_addr()
             .unwrap_or_else(|e| panic!("{e}"))
             .to_string();
-        let router = self.router.clone();
-        tokio::spawn(async move { axum::serve(listener, router).await });
+        let app = self
+            .router
+            .clone()
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, app).await });
         addr
     }
 

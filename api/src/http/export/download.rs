@@ -144,7 +144,13 @@ async fn authorize(
     capability: Capability,
 ) -> Result<(UserPrincipal, Org)> {
     let token = bearer(authorization(headers))?;
-    let (principal, _) = state.gate().principal(token).await?;
+    if agentmon_core::auth::ApiKeys::is_key(token) {
+        // Refused before any lookup: a key costs nothing here.
+        return Err(Error::Forbidden(
+            "API keys may only ingest; export with a user token".into(),
+        ));
+    }
+    let (principal, _) = state.gate(None).principal(token).await?;
     let viewer = principal.user()?.clone();
     state.rates.requests.take(&user_key(&viewer), 1).await?;
     let org = access::find_org(
