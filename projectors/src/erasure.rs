@@ -6,6 +6,7 @@
 //! rollup and sketch go; the ids of their events stay in the idempotency
 //! ledger (ids only), so a resent event counts as a duplicate.
 
+use agentmon_core::storage::models::erasure;
 use agentmon_core::Result;
 use diesel::sql_types::{Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -65,7 +66,11 @@ pub async fn erase(
     .bind::<Text, _>(user_id)
     .load(tx)
     .await?;
-    let sessions: Vec<String> = owned.into_iter().map(|s| s.session_id).collect();
+    let mut sessions: Vec<String> = owned.into_iter().map(|s| s.session_id).collect();
+    // And what retention removed but left the events of, for now.
+    sessions.extend(erasure::leftover_sessions(tx, org, user_id, chrono::Utc::now()).await?);
+    sessions.sort();
+    sessions.dedup();
     let removed = removal::remove_sessions(tx, org, &sessions, Events::All).await?;
     // Whatever is left of the user: rows that now hold zeros, the profile,
     // team memberships. Access settings (org_members) stay: an erased user

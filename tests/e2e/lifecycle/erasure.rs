@@ -369,3 +369,84 @@ async fn an_erased_persons_model_and_attribute_values_leave_the_breakdowns() {
         "bob's figures stay"
     );
 }
+
+#[tokio::test]
+async fn events_retention_left_behind_are_exported_and_erased_with_their_user() {
+    use diesel_async::SimpleAsyncConnection;
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    let mut events = session("acme", "old", "ann", days_ago(65), 3);
+    events.extend(session("acme", "new", "ann", days_ago(1), 4));
+    events.extend(session("acme", "bobs", "bob", days_ago(65), 5));
+    ingest_all(&app, &events).await;
+    app.project_all().await;
+    let ann_events = events.iter().filter(|e| e["userId"] == "ann").count() as i64;
+    let bob_events = events.iter().filter(|e| e["userId"] == "bob").count() as i64;
+
+    // Retention of 30 days while the old month is busy: its sessions go,
+    // the partition drop is postponed, and their events stay behind.
+    let old_month = days_ago(65).format("events_%Ym%m").to_string();
+    let mut holder = app.db.owner().await.unwrap_or_else(|e| panic!("{e}"));
+    holder
+        .batch_execute(&format!(
+            "BEGIN; LOCK TABLE {old_month} IN ACCESS SHARE MODE"
+        ))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let admin = app.user_token(Role::OrgAdmin, Some("acme"));
+    let body = app
+        .graphql(
+            Some(&admin),
+            "mutation { updateOrg(slug: \"acme\", retentionDays: 30) { retentionDays } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(body["data"]["updateOrg"]["retentionDays"], 30, "{body}");
+    app.run_jobs().await;
+    holder
+        .batch_execute("COMMIT")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let stored = "SELECT count(*) AS n FROM events WHERE user_id = 'ann'";
+    let owned = "SELECT count(*) AS n FROM session_owners WHERE user_id = 'ann'";
+    assert_eq!(
+        app.count(stored).await,
+        ann_events,
+        "the old events stayed behind"
+    );
+    assert_eq!(
+        app.count(owned).await,
+        1,
+        "only the new session is still owned"
+    );
+
+    // The export holds every stored event of the user.
+    let (status, body) = export(&app, &admin, "ann").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body.lines().count() as i64 - 1, ann_events, "{body}");
+
+    // Erasure takes them all, and counts them on the receipt.
+    let body = app
+        .graphql(Some(&admin), ERASE, json!({ "u": "ann" }))
+        .await;
+    assert!(body["data"]["eraseUser"]["id"].is_string(), "{body}");
+    app.run_jobs().await;
+    assert_eq!(app.count(stored).await, 0, "nothing of ann is left");
+    let receipt = app
+        .graphql(
+            Some(&admin),
+            "{ org(slug: \"acme\") { erasures { userId events completedAt } } }",
+            json!({}),
+        )
+        .await;
+    let done = &receipt["data"]["org"]["erasures"][0];
+    assert_eq!(done["userId"], "ann", "{receipt}");
+    assert_eq!(done["events"], ann_events, "{receipt}");
+    assert!(done["completedAt"].is_string(), "{receipt}");
+    // Bob's leftovers are bob's: untouched.
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM events WHERE user_id = 'bob'")
+            .await,
+        bob_events
+    );
+}

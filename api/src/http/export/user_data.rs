@@ -173,7 +173,8 @@ impl Pages for Events {
     }
 }
 
-/// The sessions `user_id` owns in the org.
+/// The sessions `user_id` owns in the org, and those of their events
+/// retention left behind.
 async fn owned_sessions(
     conn: &mut AsyncPgConnection,
     org_id: Uuid,
@@ -191,5 +192,9 @@ async fn owned_sessions(
     .bind::<Text, _>(user_id)
     .load(conn)
     .await?;
-    Ok(rows.into_iter().map(|s| s.session_id).collect())
+    let mut sessions: Vec<String> = rows.into_iter().map(|s| s.session_id).collect();
+    // And sessions retention removed whose events wait for their month to
+    // be dropped: still the user's data.
+    sessions.extend(erasure::leftover_sessions(conn, org_id, user_id, chrono::Utc::now()).await?);
+    Ok(sessions)
 }

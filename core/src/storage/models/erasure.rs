@@ -7,6 +7,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::storage::models::job::{self, Kind, NewJob};
+use crate::storage::models::org::{first_kept_day, start_of_day};
 use crate::{Error, Result};
 
 #[derive(diesel::QueryableByName, Debug, Clone)]
@@ -55,7 +56,55 @@ pub async fn by_job(conn: &mut AsyncPgConnection, job_id: Uuid) -> Result<Option
     Ok(rows.pop())
 }
 
-/// Whether the org holds anything of the user: a profile, a session or an event.
+/// Sessions of `user_id` that retention removed while their events wait
+/// for their month's partition to be dropped (a drop postponed because the
+/// month was busy): events older than the org's cutoff whose session has no
+/// owner left. Erasure and the user's export reach them through these.
+pub async fn leftover_sessions(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>> {
+    #[derive(diesel::QueryableByName)]
+    struct Settings {
+        #[diesel(sql_type = Text)]
+        timezone: String,
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        retention_days: i32,
+    }
+    let Some(org) = diesel::sql_query("SELECT timezone, retention_days FROM orgs WHERE id = $1")
+        .bind::<SqlUuid, _>(org_id)
+        .load::<Settings>(conn)
+        .await?
+        .pop()
+    else {
+        return Ok(Vec::new());
+    };
+    let tz: chrono_tz::Tz = org.timezone.parse().unwrap_or(chrono_tz::Tz::UTC);
+    let cutoff = start_of_day(first_kept_day(now, tz, org.retention_days), tz);
+    #[derive(diesel::QueryableByName)]
+    struct Session {
+        #[diesel(sql_type = Text)]
+        session_id: String,
+    }
+    let rows: Vec<Session> = diesel::sql_query(
+        "SELECT DISTINCT e.session_id FROM events e
+         WHERE e.org_id = $1 AND e.user_id = $2 AND e.occurred_at < $3
+           AND NOT EXISTS (SELECT 1 FROM session_owners o
+                           WHERE o.org_id = e.org_id AND o.session_id = e.session_id)
+         ORDER BY 1",
+    )
+    .bind::<SqlUuid, _>(org_id)
+    .bind::<Text, _>(user_id)
+    .bind::<Timestamptz, _>(cutoff)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|s| s.session_id).collect())
+}
+
+/// Whether the org holds anything of the user: a profile, a session, or
+/// events retention left behind.
 pub async fn user_known(conn: &mut AsyncPgConnection, org_id: Uuid, user_id: &str) -> Result<bool> {
     #[derive(diesel::QueryableByName)]
     struct Known {
@@ -70,7 +119,10 @@ pub async fn user_known(conn: &mut AsyncPgConnection, org_id: Uuid, user_id: &st
     .bind::<Text, _>(user_id)
     .get_result(conn)
     .await?;
-    Ok(row.known)
+    Ok(row.known
+        || !leftover_sessions(conn, org_id, user_id, Utc::now())
+            .await?
+            .is_empty())
 }
 
 /// Asks for a user's erasure: the receipt and the job that fills it, in the
