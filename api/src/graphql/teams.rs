@@ -3,7 +3,7 @@
 //! users, over its current members from their own rollups and sketches —
 //! exact like the org's.
 
-use agentmon_core::auth::policy::Capability;
+use agentmon_core::auth::policy::{self, Capability};
 use agentmon_core::storage::models::org::Org;
 use agentmon_core::storage::models::team::{self, Team};
 use agentmon_core::Error;
@@ -11,6 +11,7 @@ use async_graphql::{Context, Object, ID};
 
 use super::access::{authorize, in_org};
 use super::context::GqlResult;
+use super::errors::ToGraphql;
 use super::overview::{OrgOverview, TeamRef};
 use super::paging::LISTED;
 use super::ranges::DateRange;
@@ -42,13 +43,26 @@ impl TeamObject {
         }
         Ok(users)
     }
-    /// Figures over the team's current members.
+    /// Figures over the team's current members. A team with one member
+    /// besides the viewer shows that person's figures: like other users'
+    /// figures, MANAGER and up only.
     async fn overview(
         &self,
         ctx: &Context<'_>,
         range: DateRange,
     ) -> async_graphql::Result<OrgOverview> {
-        authorize(ctx, &self.org, Capability::OrgOverview).await?;
+        let viewer = authorize(ctx, &self.org, Capability::OrgOverview).await?;
+        if !policy::allows(viewer, Capability::People, Some(&self.org.slug)) {
+            let (org_id, id) = (self.org.id, self.team.id);
+            let members = in_org!(ctx, org_id, |tx| team::members(tx, org_id, id).await?)?;
+            if members.iter().filter(|m| **m != viewer.sub).count() == 1 {
+                return Err(Error::Forbidden(format!(
+                    "team {:?} has one member besides you: their figures are for MANAGER and up",
+                    self.team.name
+                ))
+                .to_graphql());
+            }
+        }
         let (from, to) = range.days().gql()?;
         Ok(OrgOverview {
             org: self.org.clone(),

@@ -350,3 +350,103 @@ async fn every_administrative_mutation_answers_exactly_the_roles_allowed() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_team_of_one_other_person_shows_its_figures_to_managers_and_up_only() {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    app.seed(&[
+        event("acme", "SESSION_STARTED")
+            .session("a1")
+            .user("alice")
+            .build(),
+        event("acme", "SESSION_STARTED")
+            .session("b1")
+            .user("bob")
+            .build(),
+        event("acme", "SESSION_STARTED")
+            .session("c1")
+            .user("carol")
+            .build(),
+    ])
+    .await;
+    let admin = app.user_token(Role::OrgAdmin, Some("acme"));
+    let team = |name: &'static str, members: Vec<&'static str>| {
+        let admin = admin.clone();
+        let app = &app;
+        async move {
+            let made = app
+                .graphql(
+                    Some(&admin),
+                    r#"mutation($n: String!) { createTeam(org: "acme", name: $n) { id } }"#,
+                    json!({ "n": name }),
+                )
+                .await;
+            let id = made["data"]["createTeam"]["id"].clone();
+            let set = app
+                .graphql(
+                    Some(&admin),
+                    r#"mutation($t: ID!, $u: [String!]!) { setTeamMembers(org: "acme", team: $t, userIds: $u) { id } }"#,
+                    json!({ "t": id, "u": members }),
+                )
+                .await;
+            assert!(set["errors"].is_null(), "{set}");
+            id
+        }
+    };
+    let solo = team("solo", vec!["bob"]).await;
+    let pair = team("pair", vec!["alice", "bob"]).await;
+    let trio = team("trio", vec!["alice", "bob", "carol"]).await;
+    let overview = |token: String, id: Value| {
+        let app = &app;
+        async move {
+            app.graphql(
+                Some(&token),
+                r#"query($t: ID!) { org(slug: "acme") { team(id: $t) { overview(range: {from: "2026-01-01", to: "2027-12-31"}) { kpis { sessions } } } } }"#,
+                json!({ "t": id }),
+            )
+            .await
+        }
+    };
+    let member = |sub: &str| {
+        app.token(MintRequest::User {
+            sub: sub.into(),
+            role: Role::Member,
+            org: Some("acme".into()),
+        })
+    };
+    // Bob alone: his figures. Alice (a MEMBER) may not read them through
+    // the team; bob may read his own; a MANAGER may.
+    assert_eq!(
+        error_code(&overview(member("alice"), solo.clone()).await),
+        "FORBIDDEN"
+    );
+    let own = overview(member("bob"), solo.clone()).await;
+    assert_eq!(
+        own["data"]["org"]["team"]["overview"]["kpis"]["sessions"], 1,
+        "{own}"
+    );
+    let manager = app.user_token(Role::Manager, Some("acme"));
+    let seen = overview(manager, solo).await;
+    assert_eq!(
+        seen["data"]["org"]["team"]["overview"]["kpis"]["sessions"], 1,
+        "{seen}"
+    );
+    // Alice and bob: for alice, the team less herself is bob alone.
+    assert_eq!(
+        error_code(&overview(member("alice"), pair.clone()).await),
+        "FORBIDDEN"
+    );
+    // For carol, outside it, the pair is two people.
+    let two = overview(member("carol"), pair).await;
+    assert_eq!(
+        two["data"]["org"]["team"]["overview"]["kpis"]["sessions"], 2,
+        "{two}"
+    );
+    // Three people: no one person's figures for anyone.
+    let many = overview(member("alice"), trio).await;
+    assert_eq!(
+        many["data"]["org"]["team"]["overview"]["kpis"]["sessions"], 3,
+        "{many}"
+    );
+}
