@@ -77,9 +77,17 @@ async fn run(state: AppState, socket: WebSocket, protocol: WebSocketProtocols) {
                     Ok(m @ (Message::Text(_) | Message::Binary(_))) => m.into_data(),
                     _ => return None,
                 };
-                let user = granted.borrow().as_ref().map(|g| g.user.clone());
-                if let Some(user) = user {
+                let granted = granted
+                    .borrow()
+                    .as_ref()
+                    .map(|g| (g.user.clone(), g.expires_at));
+                if let Some((user, expires_at)) = granted {
                     if is_operation(&data) {
+                        // Past its token's expiry an operation runs no
+                        // more, even before the connection is closed.
+                        if Utc::now() >= expires_at {
+                            return None;
+                        }
                         if let Err(e) = limiter.take(&user_key(&user), 1).await {
                             let _ = over_tx.send(Some(e.to_string()));
                             return None;

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use agentmon_core::bus::{Bus, Change};
 use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio::net::TcpStream;
@@ -58,6 +59,45 @@ impl LiveClient {
     pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
         self.send(json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } }))
             .await;
+    }
+
+    /// Publishes `change` on `bus` (with a fresh id each time), again every
+    /// 500 ms, until this connection receives a message, and returns that
+    /// message. A subscription hears only what is published after it is
+    /// registered, so its answer is the positive sign that it is: no guess
+    /// at how long registering takes. The change must name something the
+    /// subscription answers for (an existing session of its org). Copies of
+    /// the answer, to earlier probes, may still follow: skip them with
+    /// [`LiveClient::next_besides`].
+    pub async fn probe(&mut self, bus: &Bus, change: &Change) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            bus.publish(Change {
+                id: uuid::Uuid::new_v4(),
+                ..change.clone()
+            })
+            .await;
+            if let Some(answer) = self.next(Duration::from_millis(500)).await {
+                return answer;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no answer to any probe: the subscription never became active"
+            );
+        }
+    }
+
+    /// The next message that is not a copy of one of `seen` (answers to
+    /// probes, say), or None on timeout or close.
+    pub async fn next_besides(&mut self, seen: &[&Value], wait: Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let message = self.next(left).await?;
+            if !seen.iter().any(|s| **s == message) {
+                return Some(message);
+            }
+        }
     }
 
     /// The next protocol message other than pings, or None on timeout or close.

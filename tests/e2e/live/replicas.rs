@@ -58,7 +58,9 @@ async fn wait_ready(addr: &str) {
 async fn a_subscriber_on_one_replica_gets_an_event_ingested_through_another() {
     let redis = TestRedis::start().await;
     let app = TestApp::new().await;
-    app.create_org("acme", "UTC").await;
+    let acme = app.create_org("acme", "UTC").await;
+    let acme = uuid::Uuid::parse_str(acme["id"].as_str().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}: {acme}"));
     let free =
         || agentmon_core::storage::db::embedded::free_port().unwrap_or_else(|e| panic!("{e}"));
     let (first, second) = (
@@ -73,11 +75,41 @@ async fn a_subscriber_on_one_replica_gets_an_event_ingested_through_another() {
     wait_ready(&first).await;
     wait_ready(&second).await;
 
+    // s1 is there, without messages, so that a probe has an answer.
+    app.ingest(&[event("acme", "SESSION_STARTED").session("s1").build()])
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while app
+        .count("SELECT count(*) AS n FROM sessions WHERE session_id = 's1'")
+        .await
+        == 0
+    {
+        assert!(Instant::now() < deadline, "the worker never projected s1");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
     let mut client = LiveClient::signed_in(&second, &app.super_admin()).await;
     client
         .subscribe("1", "subscription { sessionUpdated(org: \"acme\", sessionId: \"s1\") { session { id messageCount } } }", json!({}))
         .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Subscribed, and the second replica hears Redis, once a change
+    // published on Redis is answered on it.
+    let redis_bus = agentmon_core::bus::Bus::redis(&redis.url).unwrap_or_else(|e| panic!("{e}"));
+    let probe = client
+        .probe(
+            &redis_bus,
+            &agentmon_core::bus::Change {
+                id: uuid::Uuid::new_v4(),
+                orgs: vec![acme],
+                sessions: vec![(acme, "s1".to_string())],
+            },
+        )
+        .await;
+    assert_eq!(
+        probe["payload"]["data"]["sessionUpdated"]["session"],
+        json!({"id": "s1", "messageCount": 0}),
+        "{probe}"
+    );
 
     let query = "mutation($e: [EventInput!]!) { ingestEvents(events: $e) { accepted } }";
     let events = [event("acme", "MESSAGE_SENT")
@@ -97,7 +129,7 @@ async fn a_subscriber_on_one_replica_gets_an_event_ingested_through_another() {
     assert_eq!(body["data"]["ingestEvents"]["accepted"], 1, "{body}");
 
     let update = client
-        .next(Duration::from_secs(10))
+        .next_besides(&[&probe], Duration::from_secs(10))
         .await
         .unwrap_or_else(|| panic!("no update on the second replica"));
     assert_eq!(

@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use agentmon_core::auth::{MintRequest, Role};
+use agentmon_core::bus::Change;
 use serde_json::{json, Value};
+use uuid::Uuid;
 
 use crate::harness::live::LiveClient;
 use crate::harness::{event, TestApp};
@@ -19,6 +21,28 @@ async fn app() -> (TestApp, String) {
     (app, addr)
 }
 
+/// The id of org `slug`, as the bus names orgs.
+async fn org_id(app: &TestApp, slug: &str) -> Uuid {
+    let body = app
+        .graphql(
+            Some(&app.super_admin()),
+            "query($slug: String!) { org(slug: $slug) { id } }",
+            json!({ "slug": slug }),
+        )
+        .await;
+    Uuid::parse_str(body["data"]["org"]["id"].as_str().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+/// A change of `sessions` of `org`, as the worker would announce it.
+fn change(org: Uuid, sessions: &[&str]) -> Change {
+    Change {
+        id: Uuid::new_v4(),
+        orgs: vec![org],
+        sessions: sessions.iter().map(|s| (org, s.to_string())).collect(),
+    }
+}
+
 fn message(session: &str, user: &str) -> Value {
     event("acme", "MESSAGE_SENT")
         .session(session)
@@ -30,17 +54,29 @@ fn message(session: &str, user: &str) -> Value {
 #[tokio::test]
 async fn a_subscriber_gets_the_update_of_a_projected_event() {
     let (app, addr) = app().await;
+    let acme = org_id(&app, "acme").await;
+    // s1 is there, without messages, so that a probe has an answer.
+    app.seed(&[event("acme", "SESSION_STARTED").session("s1").build()])
+        .await;
     let mut client = LiveClient::signed_in(&addr, &app.super_admin()).await;
     client
         .subscribe("1", SESSION_UPDATED, json!({"org": "acme", "id": "s1"}))
         .await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Subscribed once a change published on the bus is answered.
+    let probe = client
+        .probe(&app.services.bus, &change(acme, &["s1"]))
+        .await;
+    assert_eq!(
+        probe["payload"]["data"]["sessionUpdated"]["session"],
+        json!({"id": "s1", "messageCount": 0, "user": {"id": "u1"}}),
+        "{probe}"
+    );
 
     app.ingest(&[message("s1", "u1"), message("s2", "u1")])
         .await;
     app.project_all().await;
     let update = client
-        .next(Duration::from_secs(5))
+        .next_besides(&[&probe], Duration::from_secs(5))
         .await
         .unwrap_or_else(|| panic!("no update"));
     assert_eq!(update["type"], "next", "{update}");
@@ -50,13 +86,15 @@ async fn a_subscriber_gets_the_update_of_a_projected_event() {
         json!({"org": "acme", "session": {"id": "s1", "messageCount": 1, "user": {"id": "u1"}}})
     );
     // Only the session asked for: another change of s2, then of s1, and the
-    // next message is s1's (an update of s2 would have come first).
+    // next message is s1's (an update of s2 would have come first). The
+    // positive message on the same connection is what makes "no update of
+    // s2" mean something. (Copies of answers already read are not news.)
     app.ingest(&[message("s2", "u1")]).await;
     app.project_all().await;
     app.ingest(&[message("s1", "u1")]).await;
     app.project_all().await;
     let next = client
-        .next(Duration::from_secs(5))
+        .next_besides(&[&probe, &update], Duration::from_secs(5))
         .await
         .unwrap_or_else(|| panic!("no update of s1"));
     assert_eq!(
@@ -74,17 +112,30 @@ async fn a_member_gets_updates_of_their_own_sessions_only() {
         role: Role::Member,
         org: Some("acme".into()),
     });
+    let acme = org_id(&app, "acme").await;
+    // One session of hers already, for the probe: no later event touches it.
+    app.seed(&[event("acme", "SESSION_STARTED")
+        .session("alice-0")
+        .user("alice")
+        .build()])
+        .await;
     let mut client = LiveClient::signed_in(&addr, &member).await;
     client
         .subscribe("all", SESSION_UPDATED, json!({"org": "acme"}))
         .await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let probe = client
+        .probe(&app.services.bus, &change(acme, &["alice-0"]))
+        .await;
+    assert_eq!(
+        probe["payload"]["data"]["sessionUpdated"]["session"]["id"], "alice-0",
+        "{probe}"
+    );
 
     app.ingest(&[message("bob-1", "bob"), message("alice-1", "alice")])
         .await;
     app.project_all().await;
     let update = client
-        .next(Duration::from_secs(5))
+        .next_besides(&[&probe], Duration::from_secs(5))
         .await
         .unwrap_or_else(|| panic!("no update"));
     assert_eq!(
@@ -98,7 +149,7 @@ async fn a_member_gets_updates_of_their_own_sessions_only() {
     app.ingest(&[message("alice-2", "alice")]).await;
     app.project_all().await;
     let next = client
-        .next(Duration::from_secs(5))
+        .next_besides(&[&probe, &update], Duration::from_secs(5))
         .await
         .unwrap_or_else(|| panic!("no update of alice-2"));
     assert_eq!(
@@ -110,7 +161,7 @@ async fn a_member_gets_updates_of_their_own_sessions_only() {
         .subscribe("other-org", SESSION_UPDATED, json!({"org": "globex"}))
         .await;
     let refused = client
-        .next(Duration::from_secs(5))
+        .next_besides(&[&probe, &update, &next], Duration::from_secs(5))
         .await
         .unwrap_or_default();
     assert_eq!(error_code(&refused), "FORBIDDEN", "{refused}");
@@ -119,11 +170,18 @@ async fn a_member_gets_updates_of_their_own_sessions_only() {
 #[tokio::test]
 async fn kpis_updates_are_coalesced_under_a_burst() {
     let (app, addr) = app().await;
+    let acme = org_id(&app, "acme").await;
     let mut client = LiveClient::signed_in(&addr, &app.super_admin()).await;
     client
         .subscribe("k", "subscription { orgKpisUpdated(org: \"acme\", range: {from: \"2026-11-01\", to: \"2026-11-30\"}) { sessions } }", json!({}))
         .await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    let probe = client.probe(&app.services.bus, &change(acme, &[])).await;
+    assert_eq!(
+        probe["payload"]["data"]["orgKpisUpdated"]["sessions"], 0,
+        "{probe}"
+    );
+    // From the probe's answer on: its tick counts against the interval too,
+    // so at most one message per second since then.
     let started = std::time::Instant::now();
     for i in 0..10 {
         app.ingest(&[event("acme", "SESSION_STARTED")
@@ -135,8 +193,13 @@ async fn kpis_updates_are_coalesced_under_a_burst() {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
     }
+    // Until the message that has every session (not until a silence).
     let mut received = vec![];
-    while let Some(m) = client.next(Duration::from_millis(2_500)).await {
+    while received.last() != Some(&10) {
+        let m = client
+            .next_besides(&[&probe], Duration::from_secs(10))
+            .await
+            .unwrap_or_else(|| panic!("no message with every session: {received:?}"));
         received.push(
             m["payload"]["data"]["orgKpisUpdated"]["sessions"]
                 .as_i64()
@@ -144,16 +207,10 @@ async fn kpis_updates_are_coalesced_under_a_burst() {
         );
     }
     let seconds = started.elapsed().as_secs_f64();
-    assert!(!received.is_empty());
     assert!(
         received.len() as f64 <= seconds + 1.0,
         "{} messages in {seconds:.1} s: {received:?}",
         received.len()
-    );
-    assert_eq!(
-        received.last(),
-        Some(&10),
-        "the last message has every session: {received:?}"
     );
 }
 
@@ -236,8 +293,17 @@ async fn a_query_sent_over_a_websocket_after_its_token_expired_is_not_run() {
     };
     let short = app
         .auth
-        .mint(&request, Duration::from_secs(2))
+        .mint(&request, Duration::from_secs(3))
         .unwrap_or_else(|e| panic!("{e}"));
+    // The instant the server holds the connection to (exp, whole seconds):
+    // what the test waits for, instead of a guess at how long that is.
+    let (_, expires_at) = app
+        .auth
+        .verify_with_expiry(&short)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let until = |at: chrono::DateTime<chrono::Utc>| {
+        tokio::time::sleep((at - chrono::Utc::now()).to_std().unwrap_or_default())
+    };
     let mut client = LiveClient::signed_in(&addr, &short).await;
     // Before expiry a query over the socket runs.
     client.subscribe("q1", "{ orgs { slug } }", json!({})).await;
@@ -246,11 +312,26 @@ async fn a_query_sent_over_a_websocket_after_its_token_expired_is_not_run() {
         .await
         .unwrap_or_default();
     assert_eq!(answer["type"], "next", "{answer}");
-    tokio::time::sleep(Duration::from_millis(3_200)).await;
+    // It still runs one half second before expiry: the connection is live
+    // until then, so that nothing runs after is the expiry's doing.
+    until(expires_at - chrono::Duration::milliseconds(500)).await;
+    client.subscribe("q2", "{ orgs { slug } }", json!({})).await;
+    let live = loop {
+        let message = client
+            .next(Duration::from_secs(2))
+            .await
+            .unwrap_or_default();
+        if message["id"] != "q1" {
+            break message;
+        }
+    };
+    assert_eq!(live["id"], "q2", "{live}");
+    assert_eq!(live["type"], "next", "{live}");
     // After it: a mutation would have run with the old principal.
+    until(expires_at + chrono::Duration::milliseconds(500)).await;
     client
         .subscribe(
-            "q2",
+            "q3",
             "mutation { createOrg(slug: \"late\", name: \"Late\") { slug } }",
             json!({}),
         )
@@ -263,11 +344,17 @@ async fn a_query_sent_over_a_websocket_after_its_token_expired_is_not_run() {
             break;
         }
     }
-    assert!(seen.iter().all(|m| m["id"] != "q2"), "{seen:?}");
+    assert!(seen.iter().all(|m| m["id"] != "q3"), "{seen:?}");
     assert_eq!(
         seen.last().map(|m| m["code"].clone()),
         Some(json!(4403)),
         "{seen:?}"
+    );
+    assert!(
+        seen.last()
+            .and_then(|m| m["reason"].as_str())
+            .is_some_and(|r| r.contains("expired")),
+        "closed for the expiry: {seen:?}"
     );
     assert_eq!(
         app.count("SELECT count(*) AS n FROM orgs WHERE slug = 'late'")
@@ -306,9 +393,24 @@ async fn a_user_holds_at_most_ten_connections() {
     let (_, refused) =
         LiveClient::connect(&addr, json!({ "Authorization": format!("Bearer {token}") })).await;
     assert_ne!(refused["type"], "connection_ack", "{refused}");
+    // Once one is closed, a new one is taken: tried until it is (the
+    // server frees the place when it sees the close), not after a pause.
     drop(open.pop());
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let _again = LiveClient::signed_in(&addr, &token).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let (again, answer) =
+            LiveClient::connect(&addr, json!({ "Authorization": format!("Bearer {token}") })).await;
+        if answer["type"] == "connection_ack" {
+            open.push(again);
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the closed connection's place was never freed: {answer}"
+        );
+        drop(again);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 #[tokio::test]
@@ -348,9 +450,17 @@ async fn a_message_over_64_kib_closes_the_connection() {
         "a".repeat(100 * 1024)
     );
     client.subscribe("big", &huge, json!({})).await;
-    let answer = client.next(Duration::from_secs(5)).await;
+    // Closed: a close frame, or the stream ending before the wait is over.
+    // Silence until the timeout is not a close.
+    let wait = Duration::from_secs(10);
+    let started = tokio::time::Instant::now();
+    let answer = client.next(wait).await;
+    let ended_early = started.elapsed() < wait;
     assert!(
-        answer.as_ref().is_none_or(|m| m["type"] == "closed"),
-        "the server must drop the connection, not answer: {answer:?}"
+        match &answer {
+            Some(m) => m["type"] == "closed",
+            None => ended_early,
+        },
+        "the server must drop the connection, not answer nor wait: {answer:?}"
     );
 }
