@@ -92,7 +92,9 @@ describe('admin pages', () => {
     assert.ok(!(await page.content()).includes(secret), 'the secret is shown only once');
     const row = page.locator('tbody tr', { hasText: name });
     assert.match(await row.textContent(), /Active/);
-    assert.ok(secret.startsWith((await row.locator('code').textContent()).replace('…', '')), 'the row shows the secret’s prefix');
+    const prefix = (await row.locator('code').textContent()).replace(/…$/, '');
+    assert.equal(prefix.length, 12, `a prefix of 12 characters: ${prefix}`);
+    assert.ok(secret.startsWith(prefix), 'the row shows the secret’s prefix');
 
     // The confirmation: focus on Cancel, Escape closes it and gives focus back.
     const revoke = page.getByRole('button', { name: `Revoke key ${name}` });
@@ -177,7 +179,11 @@ describe('admin pages', () => {
     assert.match(await page.locator('tbody tr').first().textContent(), new RegExp(`${member.id}.*role: MANAGER`));
     await page.getByLabel('Action').selectOption('');
     await page.getByLabel('Actor').selectOption(admin.id);
-    await until(async () => (await page.locator('tbody tr').allTextContents()).every((t) => t.includes(admin.id)), 'only the admin’s entries');
+    await page.waitForFunction((id) => location.hash.includes(`actor=${encodeURIComponent(id)}`), admin.id);
+    await until(async () => {
+      const entries = await page.locator('tbody tr').allTextContents();
+      return entries.length > 0 && entries.every((t) => t.includes(admin.id));
+    }, 'only the admin’s entries');
     await expectAccessible(page, 'on the audit log');
   });
 

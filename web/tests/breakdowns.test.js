@@ -6,7 +6,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withDashboard } from './suite.js';
-import { expectAccessible, number, shift, signedIn, today, until } from './browser.js';
+import { chartsDrawn, expectAccessible, number, shift, signedIn, today, until } from './browser.js';
 import { layoutProblems } from './layout.js';
 
 let server;
@@ -181,7 +181,7 @@ describe('breakdowns and drill-downs', () => {
     await page.goto(`${server.url}/#/org/demo-1/overview?days=30`);
     const chart = page.locator('.chart', { hasText: 'Runs per day by outcome' });
     const plot = chart.locator('[role="img"]');
-    await page.waitForFunction(() => [...document.querySelectorAll('.chart [role="img"]')].every((el) => el.uplot));
+    await chartsDrawn(page);
     await plot.focus();
     await page.keyboard.press('ArrowLeft');
     const day = shift(today('UTC'), -1);
@@ -195,7 +195,7 @@ describe('breakdowns and drill-downs', () => {
 
     // Mouse: a click on the middle of the plot opens the day under the pointer.
     await page.goBack();
-    await page.waitForFunction(() => [...document.querySelectorAll('.chart [role="img"]')].every((el) => el.uplot));
+    await chartsDrawn(page);
     const over = page.locator('.chart', { hasText: 'Cost per day' }).locator('.u-over');
     const box = await over.boundingBox();
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
@@ -207,7 +207,7 @@ describe('breakdowns and drill-downs', () => {
     const day = shift(today('UTC'), -2);
     const page = await signedIn(browser, server, admin, `/org/demo-1/overview?from=${day}&to=${day}`);
     await page.locator('.chart', { hasText: 'Runs per hour by outcome' }).waitFor();
-    await page.waitForFunction(() => [...document.querySelectorAll('.chart [role="img"]')].every((el) => el.uplot));
+    await chartsDrawn(page);
     const start = Date.parse(`${day}T00:00:00Z`) / 1000;
     const charts = await page.locator('.chart').evaluateAll((all) => all.map((chart) => {
       const plot = chart.querySelector('[role="img"]').uplot;
@@ -222,6 +222,7 @@ describe('breakdowns and drill-downs', () => {
     for (const c of hourly) assert.equal(c.x.length, 24, `${c.title}: 24 hours`);
     const rate = charts.find((c) => c.title.startsWith('Success rate'));
     assert.deepEqual(rate.y, { min: 0, max: 100 });
+    assert.ok(rate.values[0].some((v) => v != null), 'the day has hours with a rate');
     assert.ok(rate.values[0].every((v) => v == null || (v >= 0 && v <= 100)), 'every hourly rate is within 0–100 %');
     // The numbers are the API's hours.
     const runs = page.locator('.chart', { hasText: 'Runs per hour by outcome' });

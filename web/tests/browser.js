@@ -66,6 +66,14 @@ export async function until(check, what, timeout = 10_000) {
   }
 }
 
+/** Resolves once the page has charts and every one of them is drawn (an empty page does not count). */
+export function chartsDrawn(page) {
+  return page.waitForFunction(() => {
+    const plots = [...document.querySelectorAll('.chart [role="img"]')];
+    return plots.length > 0 && plots.every((el) => el.uplot);
+  });
+}
+
 /** The text of the KPI card labelled `label`. */
 export async function card(page, label) {
   const value = page.locator('.card', { has: page.locator('.label', { hasText: new RegExp(`^${label}$`) }) }).locator('.value');

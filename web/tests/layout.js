@@ -10,6 +10,8 @@ export function layoutProblems(page, selector) {
   return page.evaluate((selector) => {
     const problems = [];
     const tables = [...document.querySelectorAll(selector)];
+    // Nothing measured is not a layout without problems.
+    if (!tables.length) problems.push(`no table matches ${selector}`);
     for (const table of tables) {
       for (const box of [table, table.closest('.scroll')].filter(Boolean)) {
         if (box.scrollWidth > box.clientWidth + 1) problems.push(`${box.className || 'table'} scrolls sideways by ${box.scrollWidth - box.clientWidth}px`);

@@ -75,6 +75,7 @@ describe('pages show the figures the API gives', () => {
     assert.equal(success.text, points(k.successRate, b.successRate));
     if (success.text !== 'no change') assert.equal(success.tone, tone(k.successRate, b.successRate, 'up'), 'a higher success rate is good');
     const cost = await change(page, 'Cost');
+    assert.equal(cost.text, relative(Number(k.costUsd), Number(b.costUsd)));
     if (cost.text !== 'no change') assert.equal(cost.tone, tone(Number(k.costUsd), Number(b.costUsd), 'down'), 'a higher cost is bad');
 
     const failures = k.errorsByCategory.filter((f) => f.count > 0).sort((x, y) => y.count - x.count);
@@ -139,7 +140,7 @@ describe('pages show the figures the API gives', () => {
     const page = await signedIn(browser, server, admin, `/org/demo-2/sessions?from=${shift(t, -365)}&to=${shift(t, 1)}`);
     await page.locator('table.sessions tbody tr').first().waitFor();
     const { org } = await server.gql(admin, `{ org(slug: "demo-2") { sessions(first: 25) { totalCount
-      edges { node { id messageCount runCount failedRuns costUsd activeTimeMs handedOff timeline { eventId } runs { id } } } } } }`);
+      edges { node { id messageCount runCount failedRuns costUsd activeTimeMs handedOff iteratedAfterHandoff timeline { eventId } runs { id } } } } } }`);
     assert.equal(number(await page.locator('h1 small').textContent()), org.sessions.totalCount);
     const ids = await page.locator('table.sessions tbody tr td:first-child .sid').allTextContents();
     assert.deepEqual(ids, org.sessions.edges.map((e) => e.node.id));
@@ -152,7 +153,7 @@ describe('pages show the figures the API gives', () => {
     assert.equal(await card(page, 'Runs'), `${first.runCount} (${first.failedRuns} failed)`);
     closeCost(await card(page, 'Cost'), first.costUsd);
     closeDuration(await card(page, 'Active time'), first.activeTimeMs);
-    assert.equal((await card(page, 'Handoff')) === 'none', !first.handedOff);
+    assert.equal(await card(page, 'Handoff'), first.handedOff ? (first.iteratedAfterHandoff ? 'local, iterated' : 'local') : 'none');
     assert.equal(await page.locator('.timeline li').count(), first.timeline.length);
     assert.equal(await page.locator('section[aria-label="Runs"] tbody tr').count(), first.runs.length);
     await page.locator('section[aria-label="Runs"] summary').first().click();
@@ -180,7 +181,10 @@ describe('pages show the figures the API gives', () => {
     // Finding narrows the table to matching users.
     const name = (await page.locator('tbody tr').first().locator('td a').textContent()).trim();
     await page.getByLabel('Find').fill(name);
-    await page.waitForFunction((n) => [...document.querySelectorAll('tbody tr td:first-child')].every((td) => td.textContent.includes(n)), name);
+    await page.waitForFunction((n) => {
+      const cells = [...document.querySelectorAll('tbody tr td:first-child')];
+      return cells.length > 0 && cells.every((td) => td.textContent.includes(n));
+    }, name);
 
     const user = org.users.edges.find((e) => (e.node.user.name ?? e.node.user.id) === name).node;
     await page.getByRole('link', { name, exact: true }).click();

@@ -4,7 +4,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withDashboard } from './suite.js';
-import { card, expectAccessible, newPage, number, signedIn } from './browser.js';
+import { card, expectAccessible, newPage, number, shift, signedIn, today } from './browser.js';
 
 let server;
 let browser;
@@ -90,10 +90,12 @@ describe('navigation by role', () => {
     await page.getByRole('link', { name: 'Me', exact: true }).click();
     await page.waitForFunction((id) => location.hash.startsWith(`#/org/demo-1/users/${id}`), member.id);
     await page.getByRole('heading', { level: 1, name: member.name }).waitFor();
-    const { org } = await server.gql(admin, `query($id: String!) { org(slug: "demo-1") { user(id: $id) {
-      stats(range: {from: "2020-01-01", to: "2030-01-01"}) { sessions } } } }`, { id: member.id });
-    assert.ok(number(await card(page, 'Sessions')) > 0);
-    assert.ok(number(await card(page, 'Sessions')) <= org.user.stats.sessions);
+    // Their Sessions card is their own count over the range the page shows (the last 90 days; demo-1 is in UTC).
+    assert.match(await page.evaluate(() => location.hash), /days=90/);
+    const { org } = await server.gql(admin, `query($id: String!, $r: DateRange!) { org(slug: "demo-1") { user(id: $id) {
+      stats(range: $r) { sessions } } } }`, { id: member.id, r: { from: shift(today('UTC'), -89), to: today('UTC') } });
+    assert.ok(org.user.stats.sessions > 0, 'the member has sessions in the range');
+    assert.equal(number(await card(page, 'Sessions')), org.user.stats.sessions);
 
     await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Sessions' }).click();
     await page.locator('table.sessions tbody tr').first().waitFor();
@@ -150,12 +152,43 @@ describe('sign-in', () => {
   test('a token that expires while the dashboard is open leads to sign-in with the reason', async () => {
     const page = await signedIn(browser, server, server.token('MANAGER', { org: 'demo-1' }), '/org/demo-1/overview?days=30');
     await page.locator('.card').first().waitFor();
+    // Every GraphQL request from here on is counted when sent, and again once the dashboard has
+    // read its answer and acted on it: a task after the body is read, then two frames and a task,
+    // by when what it rendered has run its effects (Preact runs them after the next frame).
+    await page.evaluate(() => {
+      window.graphql = { sent: 0, handled: 0 };
+      const send = window.fetch;
+      window.fetch = async (...args) => {
+        const counted = String(args[0]).endsWith('/graphql');
+        if (counted) window.graphql.sent += 1;
+        const done = () => setTimeout(() => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(() => { window.graphql.handled += 1; }))));
+        let response;
+        try {
+          response = await send(...args);
+        } catch (error) {
+          if (counted) done();
+          throw error;
+        }
+        if (counted) {
+          const json = response.json.bind(response);
+          response.json = () => {
+            const body = json();
+            body.then(done, done);
+            return body;
+          };
+        }
+        return response;
+      };
+    });
     await page.evaluate((expired) => localStorage.setItem('agentmon.token', expired), server.expiredToken('MANAGER', 'demo-1'));
     await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Sessions' }).click();
     await signInHeading(page).waitFor();
     assert.match(await page.getByRole('alert').textContent(), /expired/);
-    await page.waitForTimeout(500);
+    // Signed out, the dashboard sends nothing more: once every request sent with the expired token
+    // has been answered and handled, nothing is left that could move the page away from sign-in.
+    await page.waitForFunction(() => window.graphql.sent > 0 && window.graphql.handled === window.graphql.sent);
     assert.match(await page.evaluate(() => location.hash), /^#\/signin/, 'the sign-in page stays');
+    assert.equal(await signInHeading(page).count(), 1);
     assert.equal(await kept(page), null);
   });
 

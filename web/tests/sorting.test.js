@@ -192,8 +192,23 @@ describe('user suggestions', () => {
     await page.locator('h1 small', { hasText: 'in all' }).waitFor();
     const field = page.getByLabel('User');
     assert.equal(await field.getAttribute('role'), null);
+    // The page counts the user searches it sends.
+    await page.evaluate(() => {
+      window.searches = 0;
+      const send = window.fetch;
+      window.fetch = (...args) => {
+        if (String(args[1]?.body).includes('userSearch')) window.searches += 1;
+        return send(...args);
+      };
+    });
     await field.pressSequentially('ada');
-    await page.waitForTimeout(400);
+    assert.equal(await field.inputValue(), 'ada');
+    // A search would start PAUSE_MS after the last key; a timer of that length started after the last
+    // key runs after it (timers of equal delay run in order), so by then a search would have been sent.
+    const [, pause] = (await readFile(new URL('../app/user-search.js', import.meta.url), 'utf8')).match(/const PAUSE_MS = (\d+);/) ?? [];
+    assert.ok(Number(pause) > 0, 'user-search.js says how long typing pauses before a search');
+    await page.evaluate((ms) => new Promise((done) => setTimeout(done, ms)), Number(pause));
+    assert.equal(await page.evaluate(() => window.searches), 0, 'no user search sent');
     assert.equal(await page.getByRole('listbox').count(), 0);
     assert.equal(await page.locator('.error').count(), 0, 'no FORBIDDEN search');
   });

@@ -78,11 +78,13 @@ describe('a user’s cost in context', () => {
     const succeeded = user.daily.reduce((n, d) => n + d.kpis.succeededRuns, 0);
     assertCost(await card(page, 'Cost per successful run'), (Number(user.stats.costUsd) / succeeded).toFixed(6), 'the card');
     const perRun = await numbers(page, PER_RUN);
+    assert.equal(perRun.length, 30);
     assert.deepEqual(perRun.map((r) => r[0]), user.daily.map((d) => d.date));
     perRun.forEach(([date, cost], i) => assertCost(cost, user.daily[i].kpis.costPerSuccessfulRun, `per run on ${date}`));
 
     // The sessions lead with their repo, then the id.
     const labels = await page.locator('ul.user-sessions li a').evaluateAll((as) => as.map((a) => [a.querySelector('.repo')?.textContent ?? null, a.querySelector('.sid').textContent]));
+    assert.ok(labels.length > 0, 'the user has sessions in the range');
     assert.deepEqual(labels, user.sessions.edges.map(({ node }) => [node.attributes.repo ?? null, node.id]));
     await expectAccessible(page, 'on a user with the cost charts');
   });
@@ -109,7 +111,9 @@ describe('user pages at phone width', () => {
       const page = await signedIn(browser, server, manager, `/org/demo-1/users/${USER}?days=30`, options);
       await page.locator('figcaption', { hasText: MEDIAN }).waitFor();
       await page.locator('ul.user-sessions li').first().waitFor();
-      for (const summary of await page.locator('.chart summary').all()) await summary.click();
+      const summaries = await page.locator('.chart summary').all();
+      assert.ok(summaries.length > 0, 'the charts have their numbers tables');
+      for (const summary of summaries) await summary.click();
       assert.deepEqual(await layoutProblems(page, '.chart table'), [], `a user at 390 px, ${colorScheme}`);
       // Each session line stays inside the screen, its parts one under the other, not over each other.
       const lines = await page.locator('ul.user-sessions li').evaluateAll((lis) => lis.map((li) => {
