@@ -49,13 +49,15 @@ impl MemberCache {
     /// `user`'s membership of org `slug`, read on the RLS-bound role when
     /// not remembered.
     pub async fn get(&self, db: &Db, slug: &str, user: &str) -> Result<Membership, Error> {
-        let key = (slug.to_string(), user.to_string());
-        if let Some(known) = self.0.get(&key).await {
-            return Ok(known);
-        }
-        let read = read(db, slug, user).await?;
-        self.0.insert(key, read.clone()).await;
-        Ok(read)
+        // Concurrent requests of one user (each of their live connections
+        // rechecks every 2 s) wait for one read rather than each making it.
+        self.0
+            .try_get_with((slug.to_string(), user.to_string()), read(db, slug, user))
+            .await
+            .map_err(|e| match &*e {
+                Error::Forbidden(m) => Error::Forbidden(m.clone()),
+                other => Error::Unavailable(other.to_string()),
+            })
     }
 
     /// Forgets what this server read of `user` in org `slug`: the next

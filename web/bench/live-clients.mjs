@@ -31,6 +31,7 @@ const SUBSCRIPTION = `subscription($org: String!) { sessionUpdated(org: $org) { 
 const received = new Map();
 const warm = new Set();
 let subscribed = 0;
+let closed = 0;
 
 function connect(i) {
   return new Promise((resolve, reject) => {
@@ -58,7 +59,11 @@ function connect(i) {
         reject(new Error(`connection ${i}: ${data}`));
       }
     });
-    ws.on('close', (code, reason) => reject(new Error(`connection ${i} closed: ${code} ${reason}`)));
+    ws.on('close', (code, reason) => {
+      closed += 1;
+      if (closed === 1 || closed % 1000 === 0) console.error(`${closed} connection(s) closed by the server, the last: ${code} ${reason}`);
+      reject(new Error(`connection ${i} closed: ${code} ${reason}`));
+    });
     ws.on('error', reject);
   });
 }
