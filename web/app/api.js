@@ -11,6 +11,18 @@ export class ApiError extends Error {
 }
 
 export async function gql(query, variables = {}) {
+  const { data, errors } = await gqlAnswer(query, variables);
+  if (errors.length) throw errorOf(errors[0]);
+  return data;
+}
+
+/**
+ * The whole answer, `{ data, errors }`, for a query whose fields may fail
+ * one by one (a team whose figures the viewer may not see beside those it
+ * may): the caller reads `errors` by their `path`. Throws as `gql` does
+ * when there is no data at all.
+ */
+export async function gqlAnswer(query, variables = {}) {
   // Signed out (maybe a moment ago, by another request): the first reason stands.
   if (!token()) throw new ApiError('You are signed out.', 'UNAUTHENTICATED');
   let response;
@@ -24,17 +36,21 @@ export async function gql(query, variables = {}) {
     throw new ApiError('The server cannot be reached. Check your connection and retry.', 'UNAVAILABLE');
   }
   const body = await response.json().catch(() => ({}));
-  const error = body.errors?.[0];
-  if (error) {
-    const code = error.extensions?.code ?? 'INTERNAL';
-    if (code === 'UNAUTHENTICATED') backToSignIn(error.message);
-    throw new ApiError(error.message, code);
+  const errors = body.errors ?? [];
+  const refused = errors.find((e) => e.extensions?.code === 'UNAUTHENTICATED');
+  if (refused) {
+    backToSignIn(refused.message);
+    throw errorOf(refused);
   }
+  if (errors.length && !body.data) throw errorOf(errors[0]);
   if (!response.ok || !body.data) {
     throw new ApiError(`The server answered ${response.status} ${response.statusText}. Retry in a moment.`, 'UNAVAILABLE');
   }
-  return body.data;
+  return { data: body.data, errors };
 }
+
+/** A GraphQL error as an ApiError. */
+export const errorOf = (error) => new ApiError(error.message, error.extensions?.code ?? 'INTERNAL');
 
 /** Asks the server whether the token still holds; gql sends the viewer to sign-in if not. */
 function checkToken() {

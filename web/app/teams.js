@@ -3,7 +3,7 @@
 // the team's name for a page's heading.
 import { useEffect } from 'preact/hooks';
 import { html } from './html.js';
-import { ApiError, gql } from './api.js';
+import { ApiError, errorOf, gql } from './api.js';
 import { orgOf, useLoad, useQuery } from './query.js';
 import { href } from './router.js';
 import { byName } from './format.js';
@@ -25,6 +25,21 @@ export function teamIn(org, id) {
   if (!org.team) throw new ApiError(`There is no team "${id}" in ${org.slug ?? 'this org'} any more. Choose another in the Team selector.`, 'NOT_FOUND');
   return org.team;
 }
+
+/**
+ * The refusal (FORBIDDEN) of a field at `path` (or below it) in an
+ * answer's `errors`, as an ApiError, or null. A MEMBER may not see the
+ * figures of a team that has one member besides them: they would be that
+ * person's figures.
+ */
+export function refusedAt(errors, path) {
+  const error = errors.find((e) => e.extensions?.code === 'FORBIDDEN' && path.every((step, i) => e.path?.[i] === step));
+  return error ? errorOf(error) : null;
+}
+
+/** Why a team's figures are hidden, in a few words (the server's reason if it is another one). */
+export const hiddenBecause = (error) =>
+  /one member besides you/i.test(error.message) ? 'one member besides you — for managers and up' : error.message;
 
 /** The chosen team's `{ id, name }` (null for the whole org), for a page's heading. */
 export function useTeam(slug, id) {

@@ -4,14 +4,17 @@
 // (hourly for one or two days), failures by category, top users (for roles
 // that see people), breakdowns by model and attribute; the same for one
 // team (`team=<id>`, without breakdowns), and the org's teams side by side.
+// A team whose figures the viewer may not see (a MEMBER, a team of one
+// member besides them) gets its name and why instead.
 // Once its cards and charts are drawn it marks `overview-ready` (a
 // performance mark, from navigation start) for the ready-time test.
 import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
-import { orgOf, useQuery } from '../query.js';
+import { errorOf, gqlAnswer } from '../api.js';
+import { orgOf, useLoad, useQuery } from '../query.js';
 import { href, lengthOf, previous, rangeOf, rangeParams, todayIn } from '../router.js';
 import { Card, Change, Empty, pending, StaleNote } from '../parts.js';
-import { teamIn, teamOf } from '../teams.js';
+import { refusedAt, teamIn, teamOf } from '../teams.js';
 import { TeamsCompare } from './overview-teams.js';
 import { OverviewCharts, hourlyRange } from './overview-charts.js';
 import { WEEKS_FROM } from './overview-trends.js';
@@ -60,6 +63,33 @@ function useReadyMark(key) {
   return key != null && ready === key;
 }
 
+/**
+ * The team of an answer to TEAM_QUERY; `{ id, name, refused }` when the
+ * server refuses its figures to the viewer.
+ */
+function teamFigures({ data, errors }, slug, id) {
+  if (!data.org && errors.length) throw errorOf(errors[0]);
+  const team = teamIn(orgOf(data, slug), id);
+  const refused = refusedAt(errors, ['org', 'team']);
+  if (refused && !(team.now && team.before)) return { id: team.id, name: team.name, refused };
+  if (errors.length) throw errorOf(errors[0]);
+  return team;
+}
+
+/** Why a team's figures are hidden from the viewer, and where to look instead. */
+function Hidden({ org, route, viewer, team }) {
+  const one = /one member besides you/i.test(team.refused.message);
+  const whole = href(['org', org.slug, 'overview'], rangeParams(route.params));
+  const own = href(['org', org.slug, 'users', viewer.userId], rangeParams(route.params));
+  return html`<div class="notice" role="note" aria-labelledby="hidden-figures">
+    <h2 id="hidden-figures">The figures of ${team.name} are hidden from you</h2>
+    <p>${one
+      ? html`${team.name} has one member besides you, so its figures would be that person’s own. Other people’s figures are for managers and up.`
+      : team.refused.message}</p>
+    <p>See <a href=${whole}>the figures of the whole of ${org.name}</a>, or <a href=${own}>your own figures</a>.</p>
+  </div>`;
+}
+
 /** Whether a period has data on at least half of its days: enough to compare with. */
 const enoughData = (daily, days) => daily.filter((d) => d.kpis.activeUsers > 0 || d.kpis.sessions > 0 || d.kpis.runs > 0).length >= Math.ceil(days / 2);
 
@@ -69,7 +99,7 @@ export function Overview({ org, route, viewer }) {
   const team = teamOf(route.params);
   const variables = { org: org.slug, range, before: previous(range), people, hourly: hourlyRange(range), weekly: lengthOf(range) >= WEEKS_FROM };
   const result = team
-    ? useQuery(TEAM_QUERY, { ...variables, team }, (d) => teamIn(orgOf(d, org.slug), team))
+    ? useLoad({ ...variables, team }, () => gqlAnswer(TEAM_QUERY, { ...variables, team }).then((answer) => teamFigures(answer, org.slug, team)))
     : useQuery(QUERY, variables, (d) => orgOf(d, org.slug)); // one hook either way
   const span = `${range.from} – ${range.to} (${org.timezone})`;
   const heading = team
@@ -79,6 +109,7 @@ export function Overview({ org, route, viewer }) {
   const waiting = pending(result, heading);
   if (waiting) return waiting;
   const data = result.data;
+  if (data.refused) return html`${heading}<${Hidden} org=${org} route=${route} viewer=${viewer} team=${data} />`;
   const comparison = team || !ready ? null : html`<${TeamsCompare} org=${org} route=${route} range=${range} />`;
   const breakdowns = team || !ready ? null : html`<${Breakdowns} org=${org} route=${route} range=${range} viewer=${viewer} />`;
   const k = data.now.kpis;
@@ -101,7 +132,7 @@ export function Overview({ org, route, viewer }) {
     ${heading}
     <${StaleNote} error=${result.error} />
     <p class="hint">Sessions count on the day they started, runs on the day they finished, active users on every day with an event${team ? ' (the team’s current members only)' : ''}. Hover or focus a figure for its definition.</p>
-    ${member ? html`<p class="notice">These are the figures of the whole of ${org.name}. The Sessions list and your own page show only your own sessions.</p>` : null}
+    ${member ? html`<p class="notice">These are the figures of ${team ? `the members of ${data.name} together` : `the whole of ${org.name}`}. The Sessions list and your own page show only your own sessions.</p>` : null}
     <section class="cards" aria-label="Key figures">
       <${Card} label="Active users" value=${count(k.activeUsers)} change=${vs(k.activeUsers, b.activeUsers, { better: 'up' })} />
       <${Card} label="Sessions" value=${count(k.sessions)} change=${vs(k.sessions, b.sessions, { better: 'up' })} />
