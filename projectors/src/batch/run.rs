@@ -29,7 +29,13 @@ pub async fn run_projectors(
                 agentmon_core::Error::internal(format!("projector {} panicked", projector.name()))
             })?
             .map_err(|e| {
-                agentmon_core::Error::internal(format!("projector {}: {e}", projector.name()))
+                // A fault of the moment stays one (it spends no attempt);
+                // anything else is named after its projector.
+                if e.is_transient() {
+                    e
+                } else {
+                    agentmon_core::Error::internal(format!("projector {}: {e}", projector.name()))
+                }
             })?;
         changes.merge(applied);
     }
