@@ -51,6 +51,10 @@ pub struct AppState {
     /// How long an export waits for a client that reads nothing before it
     /// ends the download and gives back its slots.
     pub export_stall: Duration,
+    /// How often live connections are pinged, and how long one may wait
+    /// before its `connection_init`.
+    pub live_ping: Duration,
+    pub live_init_timeout: Duration,
 }
 
 impl AppState {
@@ -76,6 +80,8 @@ impl AppState {
             exports: Arc::new(Semaphore::new(MAX_CONCURRENT_EXPORTS)),
             exports_per_user: Default::default(),
             export_stall: Duration::from_secs(60),
+            live_ping: super::websocket::PING,
+            live_init_timeout: super::websocket::INIT_TIMEOUT,
         }
     }
 

@@ -8,7 +8,7 @@
 //! holds at most [`MAX_CONNECTIONS_PER_USER`](super::connections::MAX_CONNECTIONS_PER_USER) connections per process.
 
 use std::str::FromStr;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,8 +33,12 @@ use crate::members::MemberCache;
 
 /// Largest message a client may send.
 const MAX_MESSAGE_BYTES: usize = 64 * 1024;
-/// How often the server pings an idle connection.
-const KEEPALIVE: Duration = Duration::from_secs(20);
+/// How often the server pings a connection by default (a websocket ping
+/// frame, which browsers and websocket libraries answer by themselves); one
+/// that has sent nothing, not even a pong, for two of these is closed as gone.
+pub const PING: Duration = Duration::from_secs(20);
+/// How long a connection may stay open without `connection_init`, by default.
+pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The close code for a connection whose credentials no longer hold.
 pub const CLOSE_FORBIDDEN: u16 = 4403;
 /// The close code for a connection over its user's request rate.
@@ -68,10 +72,14 @@ async fn run(state: AppState, socket: WebSocket, protocol: WebSocketProtocols) {
     // requests per minute; over the limit, the connection closes.
     let (over_tx, mut over) = watch::channel(None::<String>);
     let (granted, limiter) = (expiry.clone(), state.rates.requests.clone());
+    // When the client was last heard from, in ms since the epoch.
+    let heard = Arc::new(AtomicI64::new(Utc::now().timestamp_millis()));
+    let heard_in = heard.clone();
     let input = stream
         .take_while(|message| futures::future::ready(message.is_ok()))
         .filter_map(move |message| {
             let (granted, limiter, over_tx) = (granted.clone(), limiter.clone(), over_tx.clone());
+            heard_in.store(Utc::now().timestamp_millis(), Ordering::Relaxed);
             async move {
                 let data = match message {
                     Ok(m @ (Message::Text(_) | Message::Binary(_))) => m.into_data(),
@@ -104,9 +112,15 @@ async fn run(state: AppState, socket: WebSocket, protocol: WebSocketProtocols) {
         state.members.clone(),
     );
     let mut recheck = tokio::time::interval(RECHECK);
+    let every = state.live_ping;
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    let init_deadline = tokio::time::sleep(state.live_init_timeout);
+    futures::pin_mut!(init_deadline);
+    // No idle timeout on the client's messages: most graphql-ws clients
+    // send none while they wait for updates. The server's pings find the
+    // connections that are gone.
     let messages = async_graphql::http::WebSocket::new(schema, input, protocol)
-        .on_connection_init(move |payload| connection_init(state, payload, expiry_tx))
-        .keepalive_timeout(KEEPALIVE);
+        .on_connection_init(move |payload| connection_init(state, payload, expiry_tx));
     futures::pin_mut!(messages);
     let mut initialising = true;
     let mut failed_checks = 0;
@@ -138,6 +152,20 @@ async fn run(state: AppState, socket: WebSocket, protocol: WebSocketProtocols) {
                 break;
             }
             changed = expiry.changed(), if initialising => initialising = changed.is_ok(),
+            _ = &mut init_deadline, if granted.is_none() => {
+                let close = CloseFrame { code: 4408, reason: "Connection initialisation timeout".into() };
+                let _ = sink.send(Message::Close(Some(close))).await;
+                break;
+            }
+            _ = ping.tick() => {
+                let silent = Utc::now().timestamp_millis() - heard.load(Ordering::Relaxed);
+                if silent > 2 * every.as_millis() as i64 {
+                    break; // nothing back, not even a pong: the client is gone
+                }
+                if sink.send(Message::Ping(Default::default())).await.is_err() {
+                    break;
+                }
+            }
             _ = recheck.tick(), if granted.is_some() => {
                 let Some(granted) = &granted else { continue };
                 match granted.revoked(&db, &presence, &members).await {

@@ -215,6 +215,31 @@ impl TestApp {
         format!("http://{addr}")
     }
 
+    /// Serves the app, with live connections pinged every `ping` and given
+    /// `init` for their `connection_init`, on a free loopback port.
+    #[allow(dead_code)]
+    pub async fn listen_with_live(
+        &self,
+        ping: std::time::Duration,
+        init: std::time::Duration,
+    ) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let addr = listener
+            .local_addr()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .to_string();
+        let app = router(AppState {
+            live_ping: ping,
+            live_init_timeout: init,
+            ..self.state.clone()
+        })
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        addr
+    }
+
     /// Serves the app on a free loopback port (for websocket clients);
     /// returns "127.0.0.1:PORT".
     pub async fn listen(&self) -> String {

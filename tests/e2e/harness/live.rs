@@ -49,6 +49,29 @@ impl LiveClient {
         client
     }
 
+    /// Waits `wait` without reading the connection: it answers no ping
+    /// meanwhile, as a client that is gone would not.
+    pub async fn deaf_for(&mut self, wait: Duration) {
+        tokio::time::sleep(wait).await;
+    }
+
+    /// A connection opened without `connection_init`.
+    pub async fn silent(addr: &str) -> LiveClient {
+        let mut request = format!("ws://{addr}/graphql")
+            .into_client_request()
+            .unwrap_or_else(|e| panic!("{e}"));
+        request.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            "graphql-transport-ws"
+                .parse()
+                .unwrap_or_else(|e| panic!("{e}")),
+        );
+        let (ws, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        LiveClient { ws }
+    }
+
     pub async fn send(&mut self, message: Value) {
         self.ws
             .send(Message::Text(message.to_string().into()))

@@ -464,3 +464,52 @@ async fn a_message_over_64_kib_closes_the_connection() {
         "the server must drop the connection, not answer nor wait: {answer:?}"
     );
 }
+
+#[tokio::test]
+async fn a_quiet_subscriber_stays_connected_while_one_that_is_gone_is_closed() {
+    let (app, _) = app().await;
+    let acme = org_id(&app, "acme").await;
+    app.seed(&[event("acme", "SESSION_STARTED").session("s1").build()])
+        .await;
+    let ping = Duration::from_millis(200);
+    let addr = app.listen_with_live(ping, Duration::from_millis(300)).await;
+    // A client that sends nothing after subscribing, as graphql-ws clients
+    // do while they wait, but answers pings: still there many pings later.
+    let mut quiet = LiveClient::signed_in(&addr, &app.super_admin()).await;
+    quiet
+        .subscribe("1", SESSION_UPDATED, json!({"org": "acme", "id": "s1"}))
+        .await;
+    let probe = quiet.probe(&app.services.bus, &change(acme, &["s1"])).await;
+    assert_eq!(probe["type"], "next", "{probe}");
+    let until = tokio::time::Instant::now() + ping * 10;
+    while tokio::time::Instant::now() < until {
+        // Reading answers the server's pings; nothing else arrives.
+        if let Some(m) = quiet.next_besides(&[&probe], ping).await {
+            panic!("a quiet subscriber got {m}");
+        }
+    }
+    app.ingest(&[message("s1", "u1")]).await;
+    app.project_all().await;
+    let update = quiet
+        .next_besides(&[&probe], Duration::from_secs(5))
+        .await
+        .unwrap_or_else(|| panic!("the quiet subscriber was dropped"));
+    assert_eq!(update["type"], "next", "{update}");
+
+    // A client that stops reading answers no ping: closed as gone.
+    let mut gone = LiveClient::signed_in(&addr, &app.super_admin()).await;
+    gone.deaf_for(ping * 4).await;
+    let closed = gone.next(Duration::from_secs(2)).await;
+    assert!(
+        closed.is_none() || closed.as_ref().is_some_and(|m| m["type"] == "closed"),
+        "{closed:?}"
+    );
+
+    // A connection that never sends connection_init is closed with 4408.
+    let mut silent = LiveClient::silent(&addr).await;
+    let closed = silent
+        .next(Duration::from_secs(3))
+        .await
+        .unwrap_or_else(|| panic!("still open"));
+    assert_eq!(closed["code"], 4408, "{closed}");
+}
