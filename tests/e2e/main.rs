@@ -7,6 +7,7 @@ mod admin_keys;
 mod admin_members;
 mod agents;
 mod auth;
+mod claims;
 mod demo;
 mod docs;
 mod embedded;
