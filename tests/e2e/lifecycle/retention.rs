@@ -2,13 +2,20 @@
 //! its figures then equal a fresh computation from the events that remain,
 //! and a month past every org's retention stops being a partition.
 
+use std::collections::BTreeMap;
+
 use agentmon_core::auth::Role;
-use chrono::{Datelike, Duration, Utc};
+use agentmon_core::storage::models::org::{first_kept_day, start_of_day};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
 use serde_json::{json, Value};
 
 use super::{days_ago, ingest_all, session};
 use crate::harness::read_models::{assert_same, snapshot};
 use crate::harness::{error_code, event, TestApp};
+use crate::projection::model::expected;
+use crate::projection::stream::{stream, Ev, ORGS};
+use crate::projection::verify::verify;
 
 const DAILY: &str = "query($from: Date!, $to: Date!) { org(slug: \"acme\") {
   overview(range: { from: $from, to: $to }) { daily { date kpis { sessions runs activeUsers costUsd } } } } }";
@@ -178,4 +185,116 @@ async fn setting_retention_to_30_days_removes_older_data_and_leaves_exact_figure
             .is_some_and(|d| d.contains(&json!(old_month))),
         "{job}"
     );
+}
+
+/// The first and last instant of each session.
+/// Each (org, session)'s first and last event.
+type Spans = BTreeMap<(&'static str, String), (DateTime<Utc>, DateTime<Utc>)>;
+
+fn spans(events: &[Ev]) -> Spans {
+    let mut out: Spans = BTreeMap::new();
+    for e in events {
+        let span = out
+            .entry((e.org, e.session.clone()))
+            .or_insert((e.at, e.at));
+        span.0 = span.0.min(e.at);
+        span.1 = span.1.max(e.at);
+    }
+    out
+}
+
+#[tokio::test]
+async fn after_retention_every_figure_is_the_independent_fold_of_the_kept_sessions() {
+    let app = TestApp::new().await;
+    for (slug, tz) in ORGS {
+        app.create_org(slug, tz).await;
+    }
+    // Each org's first kept day and its first instant with 30 days of
+    // retention, in its time zone (one of them half an hour off UTC).
+    let now = Utc::now();
+    let cutoffs: BTreeMap<&'static str, (NaiveDate, DateTime<Utc>)> = ORGS
+        .iter()
+        .map(|(slug, tz)| {
+            let tz: Tz = tz.parse().unwrap_or(Tz::UTC);
+            let day = first_kept_day(now, tz, 30);
+            (*slug, (day, start_of_day(day, tz)))
+        })
+        .collect();
+
+    // Random streams moved by whole days (so that they keep their times of
+    // day) to span the 31st to the 27th day ago: the cutoffs fall among
+    // their sessions.
+    let mut events: Vec<Ev> = (800..806).flat_map(stream).collect();
+    let first = events
+        .iter()
+        .map(|e| e.at)
+        .min()
+        .unwrap_or_else(|| panic!("no events"));
+    let target = now.date_naive() - Duration::days(31);
+    let shift = Duration::days(target.signed_duration_since(first.date_naive()).num_days());
+    for e in &mut events {
+        e.at += shift;
+    }
+    // In each org one session straddles its cutoff: begun before, going on
+    // after, so it stays whole while its early days go. (Moved by whole
+    // milliseconds, as events carry them.)
+    for (org, (_, cutoff)) in &cutoffs {
+        let mut moved = None;
+        for ((o, session), (first, last)) in spans(&events) {
+            let half = Duration::seconds((last - first).num_seconds() / 2);
+            if o == *org && half > Duration::zero() {
+                moved = Some((session, *cutoff - first - half));
+                break;
+            }
+        }
+        let (session, by) = moved.unwrap_or_else(|| panic!("no session of {org} to move"));
+        for e in &mut events {
+            if e.org == *org && e.session == session {
+                e.at += by;
+            }
+        }
+    }
+    let json: Vec<Value> = events.iter().map(Ev::json).collect();
+    ingest_all(&app, &json).await;
+    app.project_all().await;
+
+    for (slug, _) in ORGS {
+        let admin = app.user_token(Role::OrgAdmin, Some(slug));
+        let body = app
+            .graphql(
+                Some(&admin),
+                "mutation($org: String!) { updateOrg(slug: $org, retentionDays: 30) { retentionDays } }",
+                json!({ "org": slug }),
+            )
+            .await;
+        assert_eq!(body["data"]["updateOrg"]["retentionDays"], 30, "{body}");
+        assert_eq!(app.run_jobs().await, 1, "{slug}");
+    }
+    app.project_all().await;
+
+    // What remains: the sessions whose last event is at or after their
+    // org's cutoff, whole; no day before the first kept day.
+    let span_of = spans(&events);
+    let remaining: Vec<Ev> = events
+        .iter()
+        .filter(|e| span_of[&(e.org, e.session.clone())].1 >= cutoffs[&e.org].1)
+        .cloned()
+        .collect();
+    assert!(remaining.len() < events.len(), "some sessions go");
+    for (org, (_, cutoff)) in &cutoffs {
+        assert!(
+            remaining.iter().any(|e| e.org == *org && e.at < *cutoff),
+            "a kept session of {org} begins before its cutoff"
+        );
+    }
+    let first_kept: BTreeMap<String, NaiveDate> = cutoffs
+        .iter()
+        .map(|(org, (day, _))| (org.to_string(), *day))
+        .collect();
+    verify(
+        &app,
+        &expected(&remaining).without_days_before(&first_kept),
+        "after retention of 30 days",
+    )
+    .await;
 }

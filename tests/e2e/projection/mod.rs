@@ -10,5 +10,5 @@ mod replay;
 pub mod stream;
 mod timezone;
 mod users;
-mod verify;
+pub mod verify;
 mod workers;

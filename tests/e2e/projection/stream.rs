@@ -1,5 +1,6 @@
 //! Random event streams with the edge cases of SPEC section 3: runs finished
-//! before they started, missing starts, missing durations, handoffs
+//! before they started, missing starts, missing durations, runs started or
+//! finished twice (other eventIds, the same instant now and then), handoffs
 //! followed by work exactly at and just past 4 hours, sessions that cross
 //! midnight in a non-UTC org (one with a half-hour offset).
 
@@ -165,10 +166,19 @@ fn session_events(
         let started_at = t + Duration::milliseconds(rng.random_range(1..5_000));
         let has_start = rng.random_bool(0.8);
         if has_start {
-            let mut s = Ev::new(org, "RUN_STARTED", started_at, session, user);
-            s.run = Some(run_id.clone());
-            s.model = Some(["m-a", "m-b"][rng.random_range(0..2)]);
-            out.push(s);
+            out.push(run_started(rng, org, session, user, &run_id, started_at));
+            // Now and then a second start (another eventId), before or
+            // after the first: the earliest counts.
+            if rng.random_bool(0.15) {
+                let ms = rng.random_range(1..90_000);
+                let at = if rng.random_bool(0.5) {
+                    started_at - Duration::milliseconds(ms)
+                } else {
+                    started_at + Duration::milliseconds(ms)
+                };
+                out.push(run_started(rng, org, session, user, &run_id, at));
+                t = t.max(at);
+            }
         }
         if rng.random_bool(0.85) {
             let finished_at = if rng.random_bool(0.1) {
@@ -177,21 +187,20 @@ fn session_events(
             } else {
                 started_at + Duration::milliseconds(rng.random_range(1..3_000_000))
             };
-            let mut f = Ev::new(org, "RUN_FINISHED", finished_at, session, user);
-            f.run = Some(run_id);
-            let status = ["SUCCEEDED", "FAILED", "CANCELLED"][rng.random_range(0..3)];
-            f.status = Some(status);
-            if status == "FAILED" && rng.random_bool(0.7) {
-                f.category = Some(["TOOL", "MODEL", "TIMEOUT", "OTHER"][rng.random_range(0..4)]);
-            }
-            f.input = rng.random_bool(0.9).then(|| rng.random_range(0..100_000));
-            f.output = rng.random_bool(0.9).then(|| rng.random_range(0..20_000));
-            f.cost_nanos = rng
-                .random_bool(0.9)
-                .then(|| rng.random_range(0..5_000_000_000));
-            f.duration = rng.random_bool(0.6).then(|| rng.random_range(0..2_000_000));
-            out.push(f);
+            out.push(run_finished(rng, org, session, user, &run_id, finished_at));
             t = t.max(finished_at);
+            // Now and then a second finish (another eventId, other
+            // figures), at the same instant (the eventId decides), before
+            // or after: the latest counts, and finishes are never added.
+            if rng.random_bool(0.15) {
+                let at = match rng.random_range(0..3) {
+                    0 => finished_at,
+                    1 => finished_at + Duration::milliseconds(rng.random_range(1..600_000)),
+                    _ => finished_at - Duration::milliseconds(rng.random_range(1..600_000)),
+                };
+                out.push(run_finished(rng, org, session, user, &run_id, at));
+                t = t.max(at);
+            }
         }
     }
     if rng.random_bool(0.6) {
@@ -228,6 +237,48 @@ fn session_events(
         ));
     }
     out
+}
+
+fn run_started(
+    rng: &mut StdRng,
+    org: &'static str,
+    session: &str,
+    user: &str,
+    run_id: &str,
+    at: DateTime<Utc>,
+) -> Ev {
+    let mut s = Ev::new(org, "RUN_STARTED", at, session, user);
+    s.run = Some(run_id.into());
+    s.model = Some(["m-a", "m-b"][rng.random_range(0..2)]);
+    s
+}
+
+fn run_finished(
+    rng: &mut StdRng,
+    org: &'static str,
+    session: &str,
+    user: &str,
+    run_id: &str,
+    at: DateTime<Utc>,
+) -> Ev {
+    let mut f = Ev::new(org, "RUN_FINISHED", at, session, user);
+    f.run = Some(run_id.into());
+    let status = ["SUCCEEDED", "FAILED", "CANCELLED"][rng.random_range(0..3)];
+    f.status = Some(status);
+    if status == "FAILED" && rng.random_bool(0.7) {
+        f.category = Some(["TOOL", "MODEL", "TIMEOUT", "OTHER"][rng.random_range(0..4)]);
+    }
+    f.input = rng.random_bool(0.9).then(|| rng.random_range(0..100_000));
+    f.output = rng.random_bool(0.9).then(|| rng.random_range(0..20_000));
+    f.cost_nanos = rng
+        .random_bool(0.9)
+        .then(|| rng.random_range(0..5_000_000_000));
+    f.duration = rng.random_bool(0.6).then(|| rng.random_range(0..2_000_000));
+    // Now and then the finish names a model: it wins over the start's.
+    if rng.random_bool(0.2) {
+        f.model = Some(["m-a", "m-b", "m-c"][rng.random_range(0..3)]);
+    }
+    f
 }
 
 fn attrs(rng: &mut StdRng) -> Map<String, Value> {

@@ -83,7 +83,7 @@ fn nonzero(rows: Vec<Value>) -> Vec<Value> {
         .filter(|r| {
             r.as_object().is_some_and(|o| {
                 o.iter().any(|(k, v)| {
-                    !["org", "user", "day"].contains(&k.as_str())
+                    !["org", "user", "day", "dimension", "value"].contains(&k.as_str())
                         && v != &json!(0)
                         && v != &json!([0, 0, 0, 0])
                 })
@@ -97,9 +97,10 @@ pub async fn verify(app: &TestApp, exp: &Expected, context: &str) {
         app,
         "'org', o.slug, 'session', t.session_id, 'user', t.user_id, \
          'started_ms', (extract(epoch from t.started_at) * 1000)::bigint, \
-         'last_ms', (extract(epoch from t.last_event_at) * 1000)::bigint, \
+         'last_ms', (extract(epoch from t.last_event_at) * 1000)::bigint, 'day', t.day, \
+         'event_count', t.event_count, \
          'message_count', t.message_count, 'run_count', t.run_count, 'succeeded', t.succeeded_runs, \
-         'failed', t.failed_runs, 'cost_nanos', (t.cost_usd * 1000000000)::bigint, 'input', t.input_tokens, \
+         'failed', t.failed_runs, 'cancelled', t.cancelled_runs, 'cost_nanos', (t.cost_usd * 1000000000)::bigint, 'input', t.input_tokens, \
          'output', t.output_tokens, 'active_ms', t.active_time_ms, 'handed_off', t.handed_off, \
          'iterated', t.iterated_after_handoff, 'attributes', t.attributes",
         "sessions t JOIN orgs o ON o.id = t.org_id",
@@ -112,8 +113,9 @@ pub async fn verify(app: &TestApp, exp: &Expected, context: &str) {
             json!({
                 "org": org, "session": id, "user": s.user,
                 "started_ms": s.started_at.timestamp_millis(), "last_ms": s.last_event_at.timestamp_millis(),
+                "day": s.day, "event_count": s.event_count,
                 "message_count": s.message_count, "run_count": s.run_count, "succeeded": s.succeeded,
-                "failed": s.failed, "cost_nanos": s.cost_nanos, "input": s.input, "output": s.output,
+                "failed": s.failed, "cancelled": s.cancelled, "cost_nanos": s.cost_nanos, "input": s.input, "output": s.output,
                 "active_ms": s.active_ms, "handed_off": s.handed_off, "iterated": s.iterated,
                 "attributes": s.attributes,
             })
@@ -128,7 +130,11 @@ pub async fn verify(app: &TestApp, exp: &Expected, context: &str) {
 
     let got = rows(
         app,
-        "'org', o.slug, 'run', t.run_id, 'status', t.status, 'duration', t.duration_ms, 'day', t.day, \
+        "'org', o.slug, 'run', t.run_id, 'session', t.session_id, 'user', t.user_id, \
+         'status', t.status, 'category', t.error_category, 'model', t.model, \
+         'started_ms', (extract(epoch from t.started_at) * 1000)::bigint, \
+         'finished_ms', (extract(epoch from t.finished_at) * 1000)::bigint, \
+         'duration', t.duration_ms, 'day', t.day, \
          'cost_nanos', (t.cost_usd * 1000000000)::bigint, 'input', t.input_tokens, 'output', t.output_tokens",
         "runs t JOIN orgs o ON o.id = t.org_id",
     )
@@ -138,7 +144,11 @@ pub async fn verify(app: &TestApp, exp: &Expected, context: &str) {
         .iter()
         .map(|((org, id), r)| {
             json!({
-                "org": org, "run": id, "status": r.status, "duration": r.duration, "day": r.day,
+                "org": org, "run": id, "session": r.session, "user": r.user,
+                "status": r.status, "category": r.category, "model": r.model,
+                "started_ms": r.started_at.map(|t| t.timestamp_millis()),
+                "finished_ms": r.finished_at.map(|t| t.timestamp_millis()),
+                "duration": r.duration, "day": r.day,
                 "cost_nanos": r.cost_nanos, "input": r.input, "output": r.output,
             })
         })
@@ -148,6 +158,62 @@ pub async fn verify(app: &TestApp, exp: &Expected, context: &str) {
         context,
         keyed(got, &["org", "run"]),
         keyed(want, &["org", "run"]),
+    );
+
+    // Whether work followed within 4 h is compared for LOCAL handoffs: SPEC
+    // starts no iteration window from another target.
+    let got = rows(
+        app,
+        "'org', o.slug, 'event', t.event_id, 'session', t.session_id, 'user', t.user_id, \
+         'at_ms', (extract(epoch from t.at) * 1000)::bigint, 'target', t.target, \
+         'iterated', CASE WHEN t.target = 'LOCAL' THEN t.iterated END",
+        "handoffs t JOIN orgs o ON o.id = t.org_id",
+    )
+    .await;
+    let want: Vec<Value> = exp
+        .handoffs
+        .iter()
+        .map(|((org, id), h)| {
+            json!({
+                "org": org, "event": id, "session": h.session, "user": h.user,
+                "at_ms": h.at.timestamp_millis(), "target": h.target,
+                "iterated": (h.target == "LOCAL").then_some(h.iterated),
+            })
+        })
+        .collect();
+    assert_maps(
+        "handoff",
+        context,
+        keyed(got, &["org", "event"]),
+        keyed(want, &["org", "event"]),
+    );
+
+    // Users with events: first seen and last active. A row without either
+    // (a user whose events went) holds no figure.
+    let got = rows(
+        app,
+        "'org', o.slug, 'user', t.user_id, \
+         'first_ms', (extract(epoch from t.first_seen_at) * 1000)::bigint, \
+         'last_ms', (extract(epoch from t.last_active_at) * 1000)::bigint",
+        "users t JOIN orgs o ON o.id = t.org_id \
+         WHERE t.first_seen_at IS NOT NULL OR t.last_active_at IS NOT NULL",
+    )
+    .await;
+    let want: Vec<Value> = exp
+        .users
+        .iter()
+        .map(|((org, user), (first, last))| {
+            json!({
+                "org": org, "user": user,
+                "first_ms": first.timestamp_millis(), "last_ms": last.timestamp_millis(),
+            })
+        })
+        .collect();
+    assert_maps(
+        "user",
+        context,
+        keyed(got, &["org", "user"]),
+        keyed(want, &["org", "user"]),
     );
 
     let got = nonzero(
@@ -202,27 +268,102 @@ pub async fn verify(app: &TestApp, exp: &Expected, context: &str) {
         keyed(want, &["org", "user", "day"]),
     );
 
-    for (org, durations) in &exp.durations {
-        let buckets: Vec<(i32, i64)> = rows(
+    // The dimensions every org has (no test here sets breakdown keys).
+    let got = nonzero(
+        rows(
             app,
-            "'bucket', t.bucket, 'count', t.count",
-            &format!("org_daily_durations t JOIN orgs o ON o.id = t.org_id WHERE o.slug = '{org}'"),
+            "'org', o.slug, 'dimension', t.dimension, 'day', t.day, 'value', t.value, \
+             'sessions', t.sessions, 'runs', t.runs, 'succeeded', t.succeeded, 'failed', t.failed, \
+             'cancelled', t.cancelled, 'cost_nanos', (t.cost_usd * 1000000000)::bigint, \
+             'input', t.input_tokens, 'output', t.output_tokens",
+            "org_daily_breakdowns t JOIN orgs o ON o.id = t.org_id \
+             WHERE t.dimension IN ('model', 'agent')",
         )
-        .await
+        .await,
+    );
+    let want: Vec<Value> = exp
+        .breakdowns
         .iter()
-        .map(|r| {
-            (
-                r["bucket"].as_i64().unwrap_or(0) as i32,
-                r["count"].as_i64().unwrap_or(0),
-            )
+        .map(|((org, dimension, day, value), b)| {
+            json!({
+                "org": org, "dimension": dimension, "day": day, "value": value,
+                "sessions": b.sessions, "runs": b.runs, "succeeded": b.succeeded,
+                "failed": b.failed, "cancelled": b.cancelled, "cost_nanos": b.cost_nanos,
+                "input": b.input, "output": b.output,
+            })
         })
         .collect();
+    assert_maps(
+        "breakdown",
+        context,
+        keyed(got, &["org", "dimension", "day", "value"]),
+        keyed(want, &["org", "dimension", "day", "value"]),
+    );
+
+    durations(
+        app,
+        context,
+        "o.slug",
+        "org_daily_durations",
+        &exp.durations,
+    )
+    .await;
+    let by_user: BTreeMap<String, Vec<i64>> = exp
+        .user_durations
+        .iter()
+        .map(|((org, user), d)| (format!("{org}/{user}"), d.clone()))
+        .collect();
+    durations(
+        app,
+        context,
+        "o.slug || '/' || t.user_id",
+        "user_daily_durations",
+        &by_user,
+    )
+    .await;
+}
+
+/// The sketches of `table`, all days together per `key`: as many durations
+/// as expected, and percentiles within the sketch's accuracy of the nearest
+/// rank. A key without expected durations has none.
+async fn durations(
+    app: &TestApp,
+    context: &str,
+    key: &str,
+    table: &str,
+    want: &BTreeMap<String, Vec<i64>>,
+) {
+    let mut got: BTreeMap<String, Vec<(i32, i64)>> = BTreeMap::new();
+    for r in rows(
+        app,
+        &format!("'key', {key}, 'bucket', t.bucket, 'count', t.count"),
+        &format!("{table} t JOIN orgs o ON o.id = t.org_id"),
+    )
+    .await
+    {
+        got.entry(r["key"].as_str().unwrap_or_default().to_string())
+            .or_default()
+            .push((
+                r["bucket"].as_i64().unwrap_or(0) as i32,
+                r["count"].as_i64().unwrap_or(0),
+            ));
+    }
+    for (k, buckets) in &got {
+        let n: i64 = buckets.iter().map(|(_, c)| (*c).max(0)).sum();
+        let expected = want.get(k).map_or(0, Vec::len);
+        assert_eq!(
+            n as usize, expected,
+            "{context}: {table} {k}: durations counted"
+        );
+    }
+    for (k, values) in want {
+        let buckets = got.get(k).cloned().unwrap_or_default();
         for p in [0.5, 0.95, 0.99] {
-            let want = nearest_rank(durations, p).unwrap_or(f64::NAN);
-            let got = sketch::quantile(&buckets, p).unwrap_or(f64::NAN);
+            let exact = nearest_rank(values, p).unwrap_or(f64::NAN);
+            let sketched = sketch::quantile(&buckets, p).unwrap_or(f64::NAN);
             assert!(
-                (got - want).abs() <= want * sketch::RELATIVE_ACCURACY + 1e-9,
-                "{context}: {org} p{p}: sketch {got} vs nearest rank {want}"
+                (sketched - exact).abs() <= exact * sketch::RELATIVE_ACCURACY + 1e-9,
+                "{context}: {table} {k} p{p}: sketch {sketched} vs nearest rank {exact}"
             );
         }
     }
