@@ -43,7 +43,9 @@ function connect(i) {
     ws.on('message', (data) => {
       const at = nowUs();
       const message = JSON.parse(data);
-      if (message.type === 'connection_ack') {
+      if (message.type === 'ping') {
+        ws.send(JSON.stringify({ type: 'pong' }));
+      } else if (message.type === 'connection_ack') {
         ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: SUBSCRIPTION, variables: { org } } }));
         subscribed += 1;
         resolve(ws);
