@@ -99,7 +99,11 @@ impl Gate<'_> {
         token: &str,
     ) -> Result<(Principal, Option<DateTime<Utc>>), Error> {
         if ApiKeys::is_key(token) {
-            self.refusals.check(self.peer).await?;
+            // Keys known valid pass; an address that keeps presenting
+            // unknown ones gets no more lookups for a while.
+            if !self.keys.known_valid(token).await {
+                self.refusals.check(self.peer).await?;
+            }
             let verified = self.keys.verify(self.db, token).await;
             if let Err(Error::Unauthenticated(_)) = verified {
                 self.refusals.count(self.peer).await;

@@ -5,6 +5,8 @@
 //! this server is forgotten at once; other replicas see it within the TTL,
 //! as they see a revoked key.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use agentmon_core::auth::Role;
@@ -32,16 +34,22 @@ pub enum Membership {
 
 /// Memberships by (org slug, user).
 #[derive(Clone)]
-pub struct MemberCache(moka::future::Cache<(String, String), Membership>);
+pub struct MemberCache {
+    known: moka::future::Cache<(String, String), Membership>,
+    /// Bumped by every [`MemberCache::forget`]: a read that began before
+    /// a change is not kept after it.
+    changes: Arc<AtomicU64>,
+}
 
 impl Default for MemberCache {
     fn default() -> Self {
-        MemberCache(
-            moka::future::Cache::builder()
+        MemberCache {
+            known: moka::future::Cache::builder()
                 .max_capacity(100_000)
                 .time_to_live(MEMBER_CACHE_TTL)
                 .build(),
-        )
+            changes: Default::default(),
+        }
     }
 }
 
@@ -49,21 +57,28 @@ impl MemberCache {
     /// `user`'s membership of org `slug`, read on the RLS-bound role when
     /// not remembered.
     pub async fn get(&self, db: &Db, slug: &str, user: &str) -> Result<Membership, Error> {
+        let key = (slug.to_string(), user.to_string());
+        let before = self.changes.load(Ordering::SeqCst);
         // Concurrent requests of one user (each of their live connections
         // rechecks every 2 s) wait for one read rather than each making it.
-        self.0
-            .try_get_with((slug.to_string(), user.to_string()), read(db, slug, user))
+        let found = self
+            .known
+            .try_get_with(key.clone(), read(db, slug, user))
             .await
-            .map_err(|e| match &*e {
-                Error::Forbidden(m) => Error::Forbidden(m.clone()),
-                other => Error::Unavailable(other.to_string()),
-            })
+            .map_err(|e| e.again())?;
+        if self.changes.load(Ordering::SeqCst) == before {
+            return Ok(found);
+        }
+        // A change was made meanwhile: what was read may predate it.
+        self.known.invalidate(&key).await;
+        read(db, slug, user).await
     }
 
     /// Forgets what this server read of `user` in org `slug`: the next
     /// request reads it again.
     pub async fn forget(&self, slug: &str, user: &str) {
-        self.0
+        self.changes.fetch_add(1, Ordering::SeqCst);
+        self.known
             .invalidate(&(slug.to_string(), user.to_string()))
             .await;
     }

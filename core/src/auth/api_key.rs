@@ -70,6 +70,17 @@ impl ApiKeys {
         token.starts_with(SECRET_PREFIX)
     }
 
+    /// Whether this server verified `secret` as a valid key moments ago
+    /// (no lookup): such a key is never held up by another client's refusals.
+    pub async fn known_valid(&self, secret: &str) -> bool {
+        well_formed(secret)
+            && self
+                .cache
+                .get(&self.hash(secret))
+                .await
+                .is_some_and(|found| found.is_some())
+    }
+
     fn hash(&self, secret: &str) -> Vec<u8> {
         let mut mac = Hmac::<Sha256>::new_from_slice(self.key.as_slice())
             .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"));

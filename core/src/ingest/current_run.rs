@@ -18,8 +18,13 @@ use crate::storage::models::org;
 use crate::storage::schema::events as ev;
 use crate::{Error, Result};
 
+/// Sessions one call looks runs up for.
+pub const MAX_JOINED_SESSIONS: usize = 1_000;
+
 /// An org's slug and a session id.
 type SessionKey = (String, String);
+/// A session and the first and last time of its joining events.
+type Span<'a> = (&'a String, DateTime<Utc>, DateTime<Utc>);
 /// When a run started, and its id.
 type Start = (DateTime<Utc>, String);
 
@@ -37,10 +42,12 @@ pub async fn join_current_runs(
     for &i in joining {
         let e = &events[i];
         if e.run_id.is_none() && scope.allows(&e.org) {
-            sessions
-                .entry((e.org.clone(), e.session_id.clone()))
-                .or_default()
-                .push(i);
+            let key = (e.org.clone(), e.session_id.clone());
+            // Bounded work per export: events of sessions past the first
+            // MAX_JOINED_SESSIONS are stored without a run.
+            if sessions.len() < MAX_JOINED_SESSIONS || sessions.contains_key(&key) {
+                sessions.entry(key).or_default().push(i);
+            }
         }
     }
     if sessions.is_empty() {
@@ -66,24 +73,38 @@ pub async fn join_current_runs(
         .into_iter()
         .map(|o| (o.slug, o.id))
         .collect();
+    // One transaction per org, bound to it, for all its sessions' starts.
+    let mut stored: HashMap<SessionKey, Vec<Start>> = HashMap::new();
+    let mut by_org: BTreeMap<&str, Vec<Span<'_>>> = BTreeMap::new();
     for ((slug, session), members) in &sessions {
+        let times = members.iter().map(|&i| events[i].occurred_at);
+        if let (Some(first), Some(last)) = (times.clone().min(), times.max()) {
+            by_org
+                .entry(slug.as_str())
+                .or_default()
+                .push((session, first, last));
+        }
+    }
+    for (slug, wanted) in by_org {
         let Some(&org_id) = ids.get(slug) else {
             continue;
         };
-        let times = members.iter().map(|&i| events[i].occurred_at);
-        let (Some(first), Some(last)) = (times.clone().min(), times.max()) else {
-            continue;
-        };
-        let stored = conn
+        let found = conn
             .transaction::<_, Error, _>(async |conn| {
                 set_org(conn, org_id).await?;
-                Ok(stored_starts(conn, org_id, session, first, last).await?)
+                let mut found = Vec::with_capacity(wanted.len());
+                for (session, first, last) in &wanted {
+                    let starts = stored_starts(conn, org_id, session, *first, *last).await?;
+                    found.push(((slug.to_string(), (*session).clone()), starts));
+                }
+                Ok(found)
             })
             .await?;
-        let mut known = starts
-            .remove(&(slug.clone(), session.clone()))
-            .unwrap_or_default();
-        known.extend(stored);
+        stored.extend(found);
+    }
+    for (key, members) in &sessions {
+        let mut known = starts.remove(key).unwrap_or_default();
+        known.extend(stored.remove(key).unwrap_or_default());
         for &i in members {
             let at = events[i].occurred_at;
             events[i].run_id = known
