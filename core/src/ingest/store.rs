@@ -45,14 +45,25 @@ pub(super) async fn store_org_batch(
     set_org(conn, org_id).await?;
 
     let ids: Vec<Uuid> = group.iter().map(|&i| events[i].event_id).collect();
-    let known: HashSet<Uuid> = event_keys::table
-        .filter(event_keys::org_id.eq(org_id))
-        .filter(event_keys::event_id.eq_any(&ids))
-        .select(event_keys::event_id)
-        .load(conn)
-        .await?
-        .into_iter()
-        .collect();
+    // Each id looked up in the ledger's key: `event_id = ANY($ids)` was
+    // planned as a scan testing every row against the whole array when the
+    // table's statistics lagged behind a burst of ingest.
+    #[derive(diesel::QueryableByName)]
+    struct Known {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        event_id: Uuid,
+    }
+    let known: HashSet<Uuid> = diesel::sql_query(
+        "SELECT k.id AS event_id FROM unnest($2::uuid[]) AS k(id)
+         WHERE EXISTS (SELECT 1 FROM event_keys e WHERE e.org_id = $1 AND e.event_id = k.id)",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(org_id)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&ids)
+    .load::<Known>(conn)
+    .await?
+    .into_iter()
+    .map(|k| k.event_id)
+    .collect();
     let fresh: Vec<usize> = group
         .iter()
         .copied()
