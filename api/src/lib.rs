@@ -14,6 +14,7 @@ pub mod members;
 pub mod metrics;
 pub mod otlp;
 pub mod produce;
+pub mod rate_limits;
 pub mod refusals;
 pub mod storage;
 

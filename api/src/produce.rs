@@ -10,7 +10,7 @@ use agentmon_core::ingest::{ingest, IngestOutcome};
 use agentmon_core::storage::db::Db;
 use agentmon_core::Error;
 
-use crate::graphql::RateLimits;
+use crate::rate_limits::RateLimits;
 
 /// The call's events against the budget of each org they name, before
 /// anything is stored: a refused call stores nothing. An org's budget is

@@ -28,9 +28,10 @@ mod viewer;
 
 use async_graphql::{MergedObject, Schema};
 
+pub use crate::rate_limits::{RateLimits, INGEST_EVENTS_PER_SECOND, REQUESTS_PER_MINUTE};
 pub use access::record_in_org;
 pub use context::{GqlResult, RequestContext};
-pub use services::{RateLimits, Services, INGEST_EVENTS_PER_SECOND, REQUESTS_PER_MINUTE};
+pub use services::Services;
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, live::SubscriptionRoot>;
 

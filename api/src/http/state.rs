@@ -57,6 +57,15 @@ pub struct AppState {
     pub live_init_timeout: Duration,
 }
 
+/// How often the server pings a live connection by default (a websocket
+/// ping frame, which browsers and websocket libraries answer by themselves);
+/// one that has sent nothing, not even a pong, for two of these is closed as
+/// gone.
+pub const LIVE_PING: Duration = Duration::from_secs(20);
+/// How long a live connection may stay open without `connection_init`, by
+/// default.
+pub const LIVE_INIT_TIMEOUT: Duration = Duration::from_secs(10);
+
 impl AppState {
     /// A server over `services` (whose keys and rate limits it shares)
     /// with the defaults: the dashboard from the binary, `/metrics` open,
@@ -80,8 +89,8 @@ impl AppState {
             exports: Arc::new(Semaphore::new(MAX_CONCURRENT_EXPORTS)),
             exports_per_user: Default::default(),
             export_stall: Duration::from_secs(60),
-            live_ping: super::websocket::PING,
-            live_init_timeout: super::websocket::INIT_TIMEOUT,
+            live_ping: LIVE_PING,
+            live_init_timeout: LIVE_INIT_TIMEOUT,
         }
     }
 

@@ -35,12 +35,6 @@ use crate::members::MemberCache;
 const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 /// How much is read from a connection at once.
 const READ_BUFFER_BYTES: usize = 4 * 1024;
-/// How often the server pings a connection by default (a websocket ping
-/// frame, which browsers and websocket libraries answer by themselves); one
-/// that has sent nothing, not even a pong, for two of these is closed as gone.
-pub const PING: Duration = Duration::from_secs(20);
-/// How long a connection may stay open without `connection_init`, by default.
-pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The close code for a connection whose credentials no longer hold.
 pub const CLOSE_FORBIDDEN: u16 = 4403;
 /// The close code for a connection over its user's request rate.

@@ -7,7 +7,7 @@ use agentmon_core::metrics::pricing::{PriceTable, Tokens};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use super::totals::RunFigures;
+use super::figures::RunFigures;
 
 /// One model call at `at`: its tokens by kind and its cost as reported,
 /// else estimated from the price valid then; a call with neither counts 0

@@ -10,6 +10,7 @@
 
 mod agents;
 mod day;
+mod figures;
 mod handoff;
 mod run;
 mod state;
@@ -28,10 +29,11 @@ use chrono_tz::Tz;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+pub use figures::RunFigures;
 pub use handoff::{HandoffFold, ITERATION_WINDOW};
 pub use run::{RunFold, RunState};
 pub use state::SessionState;
-pub use totals::{RunFigures, RunTotals, ToolFigures, NO_MODEL};
+pub use totals::{RunTotals, ToolFigures, NO_MODEL};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionFold {

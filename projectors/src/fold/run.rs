@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use super::agents;
 use super::day::day_of;
-use super::totals::RunFigures;
+use super::figures::RunFigures;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunFold {

@@ -7,121 +7,13 @@ use std::collections::BTreeMap;
 use agentmon_core::event::{ErrorCategory, RunStatus};
 use agentmon_core::metrics::sketch;
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::figures::RunFigures;
 use super::run::RunFold;
 
 /// The model of a run that names none.
 pub const NO_MODEL: &str = "(none)";
-
-/// Additive figures of one (day, model): finished runs, and model calls;
-/// of one day: tool calls and code changes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct RunFigures {
-    pub runs: i64,
-    pub succeeded: i64,
-    pub failed: i64,
-    pub failed_tool: i64,
-    pub failed_model: i64,
-    pub failed_timeout: i64,
-    pub failed_other: i64,
-    pub cancelled: i64,
-    pub cost_usd: Decimal,
-    pub input_tokens: i64,
-    pub output_tokens: i64,
-    pub model_calls: i64,
-    pub failed_model_calls: i64,
-    pub cache_read_tokens: i64,
-    pub cache_creation_tokens: i64,
-    pub estimated_cost_usd: Decimal,
-    /// Model calls priced by agentmon.
-    pub estimated_model_calls: i64,
-    pub unpriced_model_calls: i64,
-    pub tool_calls: i64,
-    pub failed_tool_calls: i64,
-    pub rejected_tool_calls: i64,
-    pub lines_added: i64,
-    pub lines_removed: i64,
-    pub commits: i64,
-    pub pull_requests: i64,
-}
-
-impl RunFigures {
-    pub fn add(&mut self, other: &RunFigures, sign: i64) {
-        self.runs += sign * other.runs;
-        self.succeeded += sign * other.succeeded;
-        self.failed += sign * other.failed;
-        self.failed_tool += sign * other.failed_tool;
-        self.failed_model += sign * other.failed_model;
-        self.failed_timeout += sign * other.failed_timeout;
-        self.failed_other += sign * other.failed_other;
-        self.cancelled += sign * other.cancelled;
-        // Normalized, so that sums reached by different paths read alike.
-        self.cost_usd = (self.cost_usd + Decimal::from(sign) * other.cost_usd).normalize();
-        self.input_tokens += sign * other.input_tokens;
-        self.output_tokens += sign * other.output_tokens;
-        self.model_calls += sign * other.model_calls;
-        self.failed_model_calls += sign * other.failed_model_calls;
-        self.cache_read_tokens += sign * other.cache_read_tokens;
-        self.cache_creation_tokens += sign * other.cache_creation_tokens;
-        self.estimated_cost_usd =
-            (self.estimated_cost_usd + Decimal::from(sign) * other.estimated_cost_usd).normalize();
-        self.estimated_model_calls += sign * other.estimated_model_calls;
-        self.unpriced_model_calls += sign * other.unpriced_model_calls;
-        self.tool_calls += sign * other.tool_calls;
-        self.failed_tool_calls += sign * other.failed_tool_calls;
-        self.rejected_tool_calls += sign * other.rejected_tool_calls;
-        self.lines_added += sign * other.lines_added;
-        self.lines_removed += sign * other.lines_removed;
-        self.commits += sign * other.commits;
-        self.pull_requests += sign * other.pull_requests;
-    }
-
-    /// What a finished run adds on the day it finished: its outcome, and its
-    /// usage when it has no model calls (a run with calls takes its usage
-    /// from them, each on its own day).
-    fn of(run: &RunFold) -> RunFigures {
-        let mut f = RunFigures {
-            runs: 1,
-            ..RunFigures::default()
-        };
-        if run.calls.model_calls == 0 {
-            f.cost_usd = run.cost;
-            f.input_tokens = run.input_tokens;
-            f.output_tokens = run.output_tokens;
-        }
-        match run.status {
-            RunStatus::Succeeded => f.succeeded = 1,
-            RunStatus::Failed => {
-                f.failed = 1;
-                match run.error_category.unwrap_or(ErrorCategory::Other) {
-                    ErrorCategory::Tool => f.failed_tool = 1,
-                    ErrorCategory::Model => f.failed_model = 1,
-                    ErrorCategory::Timeout => f.failed_timeout = 1,
-                    ErrorCategory::Other => f.failed_other = 1,
-                }
-            }
-            RunStatus::Cancelled => f.cancelled = 1,
-            RunStatus::Running => {}
-        }
-        f
-    }
-
-    /// The sum of several figures.
-    pub fn sum<'a>(figures: impl IntoIterator<Item = &'a RunFigures>) -> RunFigures {
-        let mut sum = RunFigures::default();
-        for f in figures {
-            sum.add(f, 1);
-        }
-        sum
-    }
-
-    fn is_zero(&self) -> bool {
-        *self == RunFigures::default()
-    }
-}
 
 /// The sums over every run of a session.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -180,7 +72,7 @@ impl RunTotals {
         }
         let figures = self.days.entry(day).or_default();
         let f = figures.entry(model).or_default();
-        f.add(&RunFigures::of(run), sign);
+        f.add(&of_run(run), sign);
         figures.retain(|_, f| !f.is_zero());
         if figures.is_empty() {
             self.days.remove(&day);
@@ -269,4 +161,34 @@ fn bump<K: Ord + Clone>(map: &mut BTreeMap<K, i64>, key: K, by: i64) {
     if *n == 0 {
         map.remove(&key);
     }
+}
+
+/// What a finished run adds on the day it finished: its outcome, and its
+/// usage when it has no model calls (a run with calls takes its usage
+/// from them, each on its own day).
+fn of_run(run: &RunFold) -> RunFigures {
+    let mut f = RunFigures {
+        runs: 1,
+        ..RunFigures::default()
+    };
+    if run.calls.model_calls == 0 {
+        f.cost_usd = run.cost;
+        f.input_tokens = run.input_tokens;
+        f.output_tokens = run.output_tokens;
+    }
+    match run.status {
+        RunStatus::Succeeded => f.succeeded = 1,
+        RunStatus::Failed => {
+            f.failed = 1;
+            match run.error_category.unwrap_or(ErrorCategory::Other) {
+                ErrorCategory::Tool => f.failed_tool = 1,
+                ErrorCategory::Model => f.failed_model = 1,
+                ErrorCategory::Timeout => f.failed_timeout = 1,
+                ErrorCategory::Other => f.failed_other = 1,
+            }
+        }
+        RunStatus::Cancelled => f.cancelled = 1,
+        RunStatus::Running => {}
+    }
+    f
 }
