@@ -6,12 +6,13 @@
 //! Startup events and unknown names make nothing.
 
 use agentmon_core::event::{
-    ErrorCategory, EventInput, EventType, MessageInput, MessageRole, ModelCallInput, RunInput,
-    ToolCallInput, ToolDecision,
+    EventInput, EventType, MessageInput, MessageRole, ModelCallInput, RunInput, ToolCallInput,
+    ToolDecision,
 };
 
 use crate::attrs::Attrs;
 use crate::envelope::Envelope;
+use crate::failure::failed_call;
 
 /// Texts Claude Code sends in place of a prompt it was told not to log.
 const REDACTED: [&str; 2] = ["<REDACTED>", "[REDACTED]"];
@@ -62,22 +63,12 @@ pub fn events(name: &str, env: &Envelope, a: &Attrs, accepted_uses: &[String]) -
             let error = a
                 .str("error")
                 .unwrap_or_else(|| "the model API failed".into());
-            let timeout = error.to_ascii_lowercase().contains("timeout")
-                || error.to_ascii_lowercase().contains("timed out");
             let mut call = env.event(EventType::ModelCall, "call");
-            call.model_call = Some(ModelCallInput {
-                model: a.str("model").unwrap_or_else(|| "unknown".into()),
-                // Nothing is billed for a failed request.
-                cost_usd: Some("0".into()),
-                duration_ms: a.count("duration_ms"),
-                error: Some(error.chars().take(1_000).collect()),
-                error_category: Some(if timeout {
-                    ErrorCategory::Timeout
-                } else {
-                    ErrorCategory::Model
-                }),
-                ..ModelCallInput::default()
-            });
+            call.model_call = Some(failed_call(
+                a.str("model").unwrap_or_else(|| "unknown".into()),
+                &error,
+                a.count("duration_ms"),
+            ));
             vec![with_run(call)]
         }
         "tool_decision" => {

@@ -8,12 +8,13 @@
 //! after it join it when stored (they name no run themselves).
 
 use agentmon_core::event::{
-    ErrorCategory, EventInput, EventType, MessageInput, MessageRole, ModelCallInput, RunInput,
-    ToolCallInput, ToolDecision,
+    EventInput, EventType, MessageInput, MessageRole, ModelCallInput, RunInput, ToolCallInput,
+    ToolDecision,
 };
 
 use crate::attrs::Attrs;
 use crate::envelope::Envelope;
+use crate::failure::failed_call;
 
 pub fn events(name: &str, env: &Envelope, a: &Attrs) -> Vec<EventInput> {
     match name {
@@ -77,25 +78,15 @@ pub fn events(name: &str, env: &Envelope, a: &Attrs) -> Vec<EventInput> {
             let Some(error) = a.str("error.message").filter(|e| !e.is_empty()) else {
                 return Vec::new();
             };
-            let timeout = {
-                let e = error.to_ascii_lowercase();
-                e.contains("timeout") || e.contains("timed out")
-            };
             let mut attempt = env.event(EventType::ModelCall, "attempt");
             attempt.model_call = Some(ModelCallInput {
-                model: a
-                    .first(&["model", "slug"])
-                    .unwrap_or_else(|| "unknown".into()),
-                cost_usd: Some("0".into()),
-                duration_ms: a.count("duration_ms"),
-                error: Some(error.chars().take(1_000).collect()),
-                error_category: Some(if timeout {
-                    ErrorCategory::Timeout
-                } else {
-                    ErrorCategory::Model
-                }),
                 attempt: Some(true),
-                ..ModelCallInput::default()
+                ..failed_call(
+                    a.first(&["model", "slug"])
+                        .unwrap_or_else(|| "unknown".into()),
+                    &error,
+                    a.count("duration_ms"),
+                )
             });
             vec![attempt]
         }

@@ -8,12 +8,13 @@
 //! calls again and are not counted.
 
 use agentmon_core::event::{
-    ErrorCategory, EventInput, EventType, MessageInput, MessageRole, ModelCallInput, RunInput,
-    ToolCallInput, ToolDecision,
+    EventInput, EventType, MessageInput, MessageRole, ModelCallInput, RunInput, ToolCallInput,
+    ToolDecision,
 };
 
 use crate::attrs::Attrs;
 use crate::envelope::Envelope;
+use crate::failure::failed_call;
 
 pub fn events(name: &str, env: &Envelope, a: &Attrs) -> Vec<EventInput> {
     let run = a.str("prompt_id");
@@ -68,23 +69,13 @@ pub fn events(name: &str, env: &Envelope, a: &Attrs) -> Vec<EventInput> {
             let error = a
                 .first(&["error.message", "error"])
                 .unwrap_or_else(|| "the model API failed".into());
-            let lower = error.to_ascii_lowercase();
-            let timeout = lower.contains("timeout") || lower.contains("deadline");
             let mut call = env.event(EventType::ModelCall, "call");
-            call.model_call = Some(ModelCallInput {
-                model: a
-                    .first(&["model", "model_name"])
+            call.model_call = Some(failed_call(
+                a.first(&["model", "model_name"])
                     .unwrap_or_else(|| "unknown".into()),
-                cost_usd: Some("0".into()),
-                duration_ms: a.count("duration_ms"),
-                error: Some(error.chars().take(1_000).collect()),
-                error_category: Some(if timeout {
-                    ErrorCategory::Timeout
-                } else {
-                    ErrorCategory::Model
-                }),
-                ..ModelCallInput::default()
-            });
+                &error,
+                a.count("duration_ms"),
+            ));
             vec![with_run(call)]
         }
         "tool_call" => {

@@ -9,6 +9,7 @@ mod claude;
 mod codex;
 pub mod count;
 pub mod envelope;
+mod failure;
 mod gemini;
 mod genai;
 mod logs;
