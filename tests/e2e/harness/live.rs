@@ -18,19 +18,7 @@ impl LiveClient {
     /// Connects to `ws://addr/graphql` and sends `connection_init` with
     /// `payload`; returns the client and the server's first answer.
     pub async fn connect(addr: &str, payload: Value) -> (LiveClient, Value) {
-        let mut request = format!("ws://{addr}/graphql")
-            .into_client_request()
-            .unwrap_or_else(|e| panic!("{e}"));
-        request.headers_mut().insert(
-            "Sec-WebSocket-Protocol",
-            "graphql-transport-ws"
-                .parse()
-                .unwrap_or_else(|e| panic!("{e}")),
-        );
-        let (ws, _) = tokio_tungstenite::connect_async(request)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        let mut client = LiveClient { ws };
+        let mut client = LiveClient::silent(addr).await;
         client
             .send(json!({ "type": "connection_init", "payload": payload }))
             .await;
@@ -53,6 +41,19 @@ impl LiveClient {
     /// meanwhile, as a client that is gone would not.
     pub async fn deaf_for(&mut self, wait: Duration) {
         tokio::time::sleep(wait).await;
+    }
+
+    /// Whether the server ends the connection (a close frame, or the
+    /// stream's end) within `wait`; false when it is still open then.
+    pub async fn closed_within(&mut self, wait: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.ws.next()).await {
+                Err(_) => return false,
+                Ok(None | Some(Err(_)) | Some(Ok(Message::Close(_)))) => return true,
+                Ok(Some(Ok(_))) => continue,
+            }
+        }
     }
 
     /// A connection opened without `connection_init`.

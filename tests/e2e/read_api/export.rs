@@ -249,11 +249,9 @@ async fn a_server_streams_a_bounded_number_of_exports_at_once() {
     assert_eq!(status, StatusCode::OK, "a slot is free again");
 }
 
-#[tokio::test]
-async fn a_user_streams_at_most_two_exports_at_once_and_others_are_not_held_up() {
-    let app = TestApp::new().await;
-    app.create_org("acme", "UTC").await;
-    // More pages than the stream buffers, so an unread download stays open.
+/// 4,000 sessions of ann: more pages than an export's stream buffers, so
+/// a download its client does not read stays open.
+async fn many_sessions_of_ann(app: &TestApp) {
     for call in 0..4 {
         let events: Vec<Value> = (0..1_000)
             .map(|i| {
@@ -266,6 +264,13 @@ async fn a_user_streams_at_most_two_exports_at_once_and_others_are_not_held_up()
         let body = app.ingest(&events).await;
         assert_eq!(body["data"]["ingestEvents"]["accepted"], 1_000, "{body}");
     }
+}
+
+#[tokio::test]
+async fn a_user_streams_at_most_two_exports_at_once_and_others_are_not_held_up() {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    many_sessions_of_ann(&app).await;
     let admin = |sub: &str| {
         app.token(MintRequest::User {
             sub: sub.into(),
@@ -328,19 +333,7 @@ async fn a_user_streams_at_most_two_exports_at_once_and_others_are_not_held_up()
 async fn a_download_whose_client_reads_nothing_is_aborted_and_gives_back_its_slots() {
     let app = TestApp::new().await;
     app.create_org("acme", "UTC").await;
-    // More pages than the stream buffers, so an unread download blocks.
-    for call in 0..4 {
-        let events: Vec<Value> = (0..1_000)
-            .map(|i| {
-                event("acme", "SESSION_STARTED")
-                    .session(&format!("s-{call}-{i}"))
-                    .user("ann")
-                    .build()
-            })
-            .collect();
-        let body = app.ingest(&events).await;
-        assert_eq!(body["data"]["ingestEvents"]["accepted"], 1_000, "{body}");
-    }
+    many_sessions_of_ann(&app).await;
     let stall = std::time::Duration::from_millis(500);
     let server = app.router_with_export_stall(stall);
     let token = app.token(MintRequest::User {
