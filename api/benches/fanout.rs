@@ -17,7 +17,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use agentmon_api::graphql::{self, Limits, Services};
 use agentmon_api::AppState;
 use agentmon_core::auth::{MintRequest, OrgScope, Role};
-use agentmon_core::event::{EventInput, EventType, MessageInput, MessageRole};
 use agentmon_core::generate::Plan;
 use agentmon_core::ingest::ingest;
 use agentmon_projectors::worker::{Worker, WorkerConfig};
@@ -165,26 +164,7 @@ async fn rounds(
 
 /// Commits one event of `session`; when, in microseconds since the epoch.
 async fn send(bench: &common::Bench, org: &str, session: &str) -> anyhow::Result<u128> {
-    let event = EventInput {
-        event_id: uuid::Uuid::new_v4(),
-        org: org.to_string(),
-        event_type: EventType::MessageSent,
-        occurred_at: chrono::Utc::now(),
-        session_id: session.to_string(),
-        user_id: "fanout-user".into(),
-        run_id: None,
-        message: Some(MessageInput {
-            role: MessageRole::User,
-            text: Some(session.to_string()),
-        }),
-        run: None,
-        handoff: None,
-        attributes: None,
-        user: None,
-        model_call: None,
-        tool: None,
-        code: None,
-    };
+    let event = common::message(org, session, "fanout-user", session.to_string());
     let outcome = ingest(&bench.db, &OrgScope::All, &[event], chrono::Utc::now()).await?;
     anyhow::ensure!(outcome.accepted == 1, "{outcome:?}");
     Ok(SystemTime::now().duration_since(UNIX_EPOCH)?.as_micros())

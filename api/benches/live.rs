@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use agentmon_api::graphql::{self, Limits, Services};
 use agentmon_api::AppState;
 use agentmon_core::auth::{MintRequest, OrgScope, Role};
-use agentmon_core::event::{EventInput, EventType, MessageInput, MessageRole};
+use agentmon_core::event::EventInput;
 use agentmon_core::generate::Plan;
 use agentmon_core::ingest::ingest;
 use agentmon_projectors::worker::{Worker, WorkerConfig};
@@ -130,26 +130,7 @@ async fn delivery(
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     for round in 0..ROUNDS {
-        let event = EventInput {
-            event_id: uuid::Uuid::new_v4(),
-            org: org.to_string(),
-            event_type: EventType::MessageSent,
-            occurred_at: chrono::Utc::now(),
-            session_id: session.clone(),
-            user_id: "live-user".into(),
-            run_id: None,
-            message: Some(MessageInput {
-                role: MessageRole::User,
-                text: Some(format!("round {round}")),
-            }),
-            run: None,
-            handoff: None,
-            attributes: None,
-            user: None,
-            model_call: None,
-            tool: None,
-            code: None,
-        };
+        let event = common::message(org, &session, "live-user", format!("round {round}"));
         let outcome = ingest(&bench.db, &OrgScope::All, &[event], chrono::Utc::now()).await?;
         *sent_at.lock().await = Some(Instant::now());
         anyhow::ensure!(outcome.accepted == 1);

@@ -134,3 +134,28 @@ pub async fn serve(state: agentmon_api::AppState) -> anyhow::Result<String> {
     tokio::spawn(async move { axum::serve(listener, agentmon_api::router(state)).await });
     Ok(addr)
 }
+
+/// A user's message in `session` of `org`, occurring now.
+pub fn message(org: &str, session: &str, user: &str, text: String) -> EventInput {
+    use agentmon_core::event::{EventType, MessageInput, MessageRole};
+    EventInput {
+        event_id: uuid::Uuid::new_v4(),
+        org: org.to_string(),
+        event_type: EventType::MessageSent,
+        occurred_at: chrono::Utc::now(),
+        session_id: session.to_string(),
+        user_id: user.to_string(),
+        run_id: None,
+        message: Some(MessageInput {
+            role: MessageRole::User,
+            text: Some(text),
+        }),
+        run: None,
+        handoff: None,
+        attributes: None,
+        user: None,
+        model_call: None,
+        tool: None,
+        code: None,
+    }
+}
