@@ -84,7 +84,7 @@ pub async fn erase(
     .bind::<Text, _>(user_id)
     .execute(tx)
     .await?;
-    for table in ["user_daily", "user_daily_durations", "users"] {
+    for table in ["user_daily", "user_weekly", "user_daily_durations", "users"] {
         diesel::sql_query(format!(
             "DELETE FROM {table} WHERE org_id = $1 AND user_id = $2"
         ))

@@ -3,12 +3,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use diesel::prelude::*;
+use diesel::sql_types::{Array, Text, Uuid as SqlUuid};
+use diesel::{QueryResult, QueryableByName};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::event::EventInput;
-use crate::storage::schema::{run_owners, session_owners};
 use crate::Result;
 
 /// A session belongs to the user of its first stored event. Claims the
@@ -26,31 +26,8 @@ pub(super) async fn claim_sessions<'e>(
             .entry(events[i].session_id.as_str())
             .or_insert(events[i].user_id.as_str());
     }
-    diesel::insert_into(session_owners::table)
-        .values(
-            claims
-                .iter()
-                .map(|(s, u)| {
-                    (
-                        session_owners::org_id.eq(org_id),
-                        session_owners::session_id.eq(*s),
-                        session_owners::user_id.eq(*u),
-                    )
-                })
-                .collect::<Vec<_>>(),
-        )
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
-    let sessions: Vec<&str> = claims.keys().copied().collect();
-    Ok(session_owners::table
-        .filter(session_owners::org_id.eq(org_id))
-        .filter(session_owners::session_id.eq_any(&sessions))
-        .select((session_owners::session_id, session_owners::user_id))
-        .load::<(String, String)>(conn)
-        .await?
-        .into_iter()
-        .collect())
+    let (sessions, users): (Vec<&str>, Vec<&str>) = claims.into_iter().unzip();
+    Ok(claim(conn, CLAIM_SESSIONS, org_id, &sessions, &users).await?)
 }
 
 /// A run belongs to the session of its first stored event: claims the runs
@@ -71,29 +48,74 @@ pub(super) async fn claim_runs<'e>(
     if claims.is_empty() {
         return Ok(HashMap::new());
     }
-    diesel::insert_into(run_owners::table)
-        .values(
-            claims
-                .iter()
-                .map(|(r, s)| {
-                    (
-                        run_owners::org_id.eq(org_id),
-                        run_owners::run_id.eq(*r),
-                        run_owners::session_id.eq(*s),
-                    )
-                })
-                .collect::<Vec<_>>(),
-        )
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
-    let runs: Vec<&str> = claims.keys().copied().collect();
-    Ok(run_owners::table
-        .filter(run_owners::org_id.eq(org_id))
-        .filter(run_owners::run_id.eq_any(&runs))
-        .select((run_owners::run_id, run_owners::session_id))
-        .load::<(String, String)>(conn)
+    let (runs, sessions): (Vec<&str>, Vec<&str>) = claims.into_iter().unzip();
+    Ok(claim(conn, CLAIM_RUNS, org_id, &runs, &sessions).await?)
+}
+
+/// Claims each key of `$2` for its owner in `$3` (arrays in key order) in
+/// org `$1`, unless claimed already, and returns every key's owner.
+const CLAIM_SESSIONS: &str = "
+WITH claimed AS (
+  INSERT INTO session_owners (org_id, session_id, user_id)
+  SELECT $1, k, o FROM unnest($2::text[], $3::text[]) AS t(k, o)
+  ON CONFLICT DO NOTHING RETURNING session_id AS k, user_id AS o)
+SELECT k, o FROM claimed
+UNION ALL
+SELECT s.session_id, s.user_id FROM session_owners s
+WHERE s.org_id = $1 AND s.session_id = ANY($2) AND s.session_id NOT IN (SELECT k FROM claimed)";
+const CLAIM_RUNS: &str = "
+WITH claimed AS (
+  INSERT INTO run_owners (org_id, run_id, session_id)
+  SELECT $1, k, o FROM unnest($2::text[], $3::text[]) AS t(k, o)
+  ON CONFLICT DO NOTHING RETURNING run_id AS k, session_id AS o)
+SELECT k, o FROM claimed
+UNION ALL
+SELECT r.run_id, r.session_id FROM run_owners r
+WHERE r.org_id = $1 AND r.run_id = ANY($2) AND r.run_id NOT IN (SELECT k FROM claimed)";
+
+#[derive(QueryableByName)]
+struct Owner {
+    #[diesel(sql_type = Text)]
+    k: String,
+    #[diesel(sql_type = Text)]
+    o: String,
+}
+
+async fn claim(
+    conn: &mut AsyncPgConnection,
+    sql: &'static str,
+    org_id: Uuid,
+    keys: &[&str],
+    owners: &[&str],
+) -> QueryResult<HashMap<String, String>> {
+    let mut found = owners_of(conn, sql, org_id, keys, owners).await?;
+    // A key another call claimed after this statement's snapshot was taken
+    // is neither inserted nor seen by it: a second statement sees it.
+    let (missing, their_owners): (Vec<&str>, Vec<&str>) = keys
+        .iter()
+        .zip(owners)
+        .filter(|(k, _)| !found.contains_key(**k))
+        .unzip();
+    if !missing.is_empty() {
+        found.extend(owners_of(conn, sql, org_id, &missing, &their_owners).await?);
+    }
+    Ok(found)
+}
+
+async fn owners_of(
+    conn: &mut AsyncPgConnection,
+    sql: &'static str,
+    org_id: Uuid,
+    keys: &[&str],
+    owners: &[&str],
+) -> QueryResult<HashMap<String, String>> {
+    Ok(diesel::sql_query(sql)
+        .bind::<SqlUuid, _>(org_id)
+        .bind::<Array<Text>, _>(keys)
+        .bind::<Array<Text>, _>(owners)
+        .load::<Owner>(conn)
         .await?
         .into_iter()
+        .map(|row| (row.k, row.o))
         .collect())
 }

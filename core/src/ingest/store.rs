@@ -4,15 +4,12 @@
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, Utc};
-use diesel::prelude::*;
 use diesel::sql_types::Text;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::event::{EventInput, Rejection};
 use crate::storage::db::set_org;
-use crate::storage::schema::{event_keys, events, projection_queue, users};
 use crate::Result;
 
 use super::claims::{claim_runs, claim_sessions};
@@ -21,18 +18,30 @@ use super::outcome::IngestOutcome;
 /// The channel a worker listens on; the payload is the org id.
 pub const EVENTS_CHANNEL: &str = "agentmon_events";
 
-#[derive(Insertable)]
-#[diesel(table_name = events)]
-struct NewEvent<'a> {
-    org_id: Uuid,
-    occurred_at: DateTime<Utc>,
-    event_id: Uuid,
-    event_type: &'static str,
-    session_id: &'a str,
-    user_id: &'a str,
-    run_id: Option<&'a str>,
-    payload: serde_json::Value,
-}
+/// Stores the rows of `$2..$8` (one array per column, in event id order)
+/// whose keys are new to the ledger of org `$1`, with their queue rows and
+/// users; returns the ids stored. Keys and users are inserted in key order,
+/// so concurrent calls cannot deadlock.
+const STORE_NEW: &str = "
+WITH input AS (
+  SELECT * FROM unnest($2::uuid[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[])
+    AS t(event_id, occurred_at, event_type, session_id, user_id, run_id, payload)),
+keys AS (
+  INSERT INTO event_keys (org_id, event_id, occurred_at)
+  SELECT $1, event_id, occurred_at FROM input ORDER BY event_id
+  ON CONFLICT DO NOTHING RETURNING event_id),
+fresh AS (SELECT input.* FROM input JOIN keys USING (event_id)),
+stored AS (
+  INSERT INTO events (org_id, occurred_at, event_id, event_type, session_id, user_id, run_id, payload)
+  SELECT $1, occurred_at, event_id, event_type, session_id, user_id, run_id, payload FROM fresh),
+queued AS (
+  INSERT INTO projection_queue (org_id, event_id, occurred_at)
+  SELECT $1, event_id, occurred_at FROM fresh ORDER BY event_id),
+seen AS (
+  INSERT INTO users (org_id, user_id)
+  SELECT DISTINCT $1::uuid, user_id FROM fresh ORDER BY 2
+  ON CONFLICT DO NOTHING)
+SELECT event_id FROM keys";
 
 /// Stores the events of one org inside the caller's transaction.
 pub(super) async fn store_org_batch(
@@ -111,86 +120,50 @@ pub(super) async fn store_org_batch(
         }
     }
 
-    // The ledger decides, also against concurrent calls: only the keys this
-    // transaction inserted are new.
+    // One statement stores what is new: the ledger decides, also against
+    // concurrent calls (only the keys this statement inserted are new), and
+    // only those events, their queue rows and their users are written. The
+    // rows travel as one array per column, not as bind parameters per row.
     owned.sort_by_key(|&i| events[i].event_id);
-    let inserted: HashSet<Uuid> = diesel::insert_into(event_keys::table)
-        .values(
-            owned
-                .iter()
-                .map(|&i| {
-                    (
-                        event_keys::org_id.eq(org_id),
-                        event_keys::event_id.eq(events[i].event_id),
-                        event_keys::occurred_at.eq(events[i].occurred_at),
-                    )
-                })
+    let new: Vec<&EventInput> = owned.iter().map(|&i| &events[i]).collect();
+    #[derive(diesel::QueryableByName)]
+    struct Inserted {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        event_id: Uuid,
+    }
+    use diesel::sql_types::{Array, Jsonb, Nullable, Timestamptz, Uuid as SqlUuid};
+    let inserted: HashSet<Uuid> = diesel::sql_query(STORE_NEW)
+        .bind::<SqlUuid, _>(org_id)
+        .bind::<Array<SqlUuid>, _>(new.iter().map(|e| e.event_id).collect::<Vec<_>>())
+        .bind::<Array<Timestamptz>, _>(new.iter().map(|e| e.occurred_at).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(
+            new.iter()
+                .map(|e| e.event_type.as_str())
                 .collect::<Vec<_>>(),
         )
-        .on_conflict_do_nothing()
-        .returning(event_keys::event_id)
-        .get_results(conn)
+        .bind::<Array<Text>, _>(
+            new.iter()
+                .map(|e| e.session_id.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<Text>, _>(new.iter().map(|e| e.user_id.as_str()).collect::<Vec<_>>())
+        .bind::<Array<Nullable<Text>>, _>(
+            new.iter().map(|e| e.run_id.as_deref()).collect::<Vec<_>>(),
+        )
+        .bind::<Array<Jsonb>, _>(new.iter().map(|e| e.payload()).collect::<Vec<_>>())
+        .load::<Inserted>(conn)
         .await?
         .into_iter()
+        .map(|row| row.event_id)
         .collect();
-    let new: Vec<&EventInput> = owned
-        .iter()
-        .map(|&i| &events[i])
-        .filter(|e| inserted.contains(&e.event_id))
-        .collect();
-    outcome.duplicates += owned.len() - new.len();
-    if new.is_empty() {
+    outcome.duplicates += owned.len() - inserted.len();
+    if inserted.is_empty() {
         return Ok(outcome);
     }
-
-    diesel::insert_into(events::table)
-        .values(
-            new.iter()
-                .map(|e| NewEvent {
-                    org_id,
-                    occurred_at: e.occurred_at,
-                    event_id: e.event_id,
-                    event_type: e.event_type.as_str(),
-                    session_id: &e.session_id,
-                    user_id: &e.user_id,
-                    run_id: e.run_id.as_deref(),
-                    payload: e.payload(),
-                })
-                .collect::<Vec<_>>(),
-        )
-        .execute(conn)
-        .await?;
-    diesel::insert_into(projection_queue::table)
-        .values(
-            new.iter()
-                .map(|e| {
-                    (
-                        projection_queue::org_id.eq(org_id),
-                        projection_queue::event_id.eq(e.event_id),
-                        projection_queue::occurred_at.eq(e.occurred_at),
-                    )
-                })
-                .collect::<Vec<_>>(),
-        )
-        .execute(conn)
-        .await?;
-    let mut user_ids: Vec<&str> = new.iter().map(|e| e.user_id.as_str()).collect();
-    user_ids.sort_unstable();
-    user_ids.dedup();
-    diesel::insert_into(users::table)
-        .values(
-            user_ids
-                .iter()
-                .map(|u| (users::org_id.eq(org_id), users::user_id.eq(*u)))
-                .collect::<Vec<_>>(),
-        )
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
     diesel::sql_query(format!("SELECT pg_notify('{EVENTS_CHANNEL}', $1)"))
         .bind::<Text, _>(org_id.to_string())
         .execute(conn)
         .await?;
-    outcome.accepted = new.len();
+    outcome.accepted = inserted.len();
     Ok(outcome)
 }

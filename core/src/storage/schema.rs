@@ -276,6 +276,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    user_weekly (org_id, week, user_id) {
+        org_id -> Uuid,
+        week -> Date,
+        user_id -> Text,
+        event_count -> Int8,
+        runs -> Int8,
+        cost_usd -> Numeric,
+    }
+}
+
+diesel::table! {
     user_daily_durations (org_id, user_id, day, bucket) {
         org_id -> Uuid,
         user_id -> Text,
@@ -312,6 +323,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     handoffs,
     org_daily,
     user_daily,
+    user_weekly,
     org_daily_durations,
     user_daily_durations,
     rollup_contributions,

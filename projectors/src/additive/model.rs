@@ -25,6 +25,11 @@ pub struct Tables {
     /// (a `YYYY-MM-DD` text): what a session remembers once retention
     /// forgot those days.
     pub trim: &'static str,
+    /// Sums per week beside the daily ones, each with `org_id` and `week`
+    /// (its Monday) columns, and the statement that refills the week holding
+    /// a retention cutoff (`$2`, of org `$1`) from its kept days once the
+    /// days and the weeks begun before the cutoff are gone.
+    pub weeks: &'static [(&'static str, &'static str)],
 }
 
 /// What one session adds to the sums, stored as JSON between folds.

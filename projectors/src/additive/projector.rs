@@ -64,6 +64,9 @@ impl<M: AdditiveModel> Projector for AdditiveProjector<M> {
         for table in M::TABLES.days {
             delete_scope(tx, table, scope.org).await?;
         }
+        for (table, _) in M::TABLES.weeks {
+            delete_scope(tx, table, scope.org).await?;
+        }
         Ok(())
     }
 
@@ -100,6 +103,20 @@ impl<M: AdditiveModel> Projector for AdditiveProjector<M> {
             .bind::<Date, _>(cutoff)
             .execute(tx)
             .await?;
+        }
+        for (table, refill) in M::TABLES.weeks {
+            diesel::sql_query(format!(
+                "DELETE FROM {table} WHERE org_id = $1 AND week < $2"
+            ))
+            .bind::<SqlUuid, _>(org)
+            .bind::<Date, _>(cutoff)
+            .execute(tx)
+            .await?;
+            diesel::sql_query(*refill)
+                .bind::<SqlUuid, _>(org)
+                .bind::<Date, _>(cutoff)
+                .execute(tx)
+                .await?;
         }
         let tables = M::TABLES;
         store::trim(

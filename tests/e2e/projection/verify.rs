@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{Datelike, NaiveDate};
+
 use agentmon_core::metrics::sketch;
 use diesel_async::RunQueryDsl;
 use serde_json::{json, Value};
@@ -263,6 +265,42 @@ pub async fn verify(app: &TestApp, exp: &Expected, context: &str) {
         .collect();
     assert_maps(
         "user day",
+        context,
+        keyed(got, &["org", "user", "day"]),
+        keyed(want, &["org", "user", "day"]),
+    );
+
+    // Each user's weeks (Monday to Sunday): the sums of its days.
+    let got = nonzero(
+        rows(
+            app,
+            "'org', o.slug, 'user', t.user_id, 'day', t.week, 'event_count', t.event_count, \
+             'runs', t.runs, 'cost_nanos', (t.cost_usd * 1000000000)::bigint",
+            "user_weekly t JOIN orgs o ON o.id = t.org_id",
+        )
+        .await,
+    );
+    let mut weeks: BTreeMap<(String, String, NaiveDate), [i64; 3]> = BTreeMap::new();
+    for ((org, user, day), d) in &exp.user_days {
+        let monday = *day - chrono::Days::new(u64::from(day.weekday().num_days_from_monday()));
+        let w = weeks
+            .entry((org.clone(), user.clone(), monday))
+            .or_default();
+        w[0] += d.event_count;
+        w[1] += d.runs;
+        w[2] += d.cost_nanos;
+    }
+    let want: Vec<Value> = nonzero(
+        weeks
+            .into_iter()
+            .map(|((org, user, week), [events, runs, cost])| {
+                json!({ "org": org, "user": user, "day": week,
+                        "event_count": events, "runs": runs, "cost_nanos": cost })
+            })
+            .collect(),
+    );
+    assert_maps(
+        "user week",
         context,
         keyed(got, &["org", "user", "day"]),
         keyed(want, &["org", "user", "day"]),

@@ -35,6 +35,7 @@ impl AdditiveModel for Breakdowns {
                  (SELECT coalesce(jsonb_agg(e ORDER BY n), '[]'::jsonb)
                   FROM jsonb_array_elements(c.contribution->'entries') WITH ORDINALITY AS x(e, n)
                   WHERE e->0->>1 >= $3))",
+        weeks: &[],
     };
 
     /// The org's breakdown keys.

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use agentmon_core::Result;
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use diesel::sql_types::{BigInt, Date, Jsonb, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
@@ -33,6 +33,17 @@ struct UserDayRow<'a> {
     day: NaiveDate,
     #[serde(flatten)]
     figures: Figures,
+}
+
+/// A user's week: what ranking and counting users over a range reads.
+#[derive(Serialize, Default)]
+struct UserWeekRow<'a> {
+    org_id: Uuid,
+    week: NaiveDate,
+    user_id: &'a str,
+    event_count: i64,
+    runs: i64,
+    cost_usd: rust_decimal::Decimal,
 }
 
 #[derive(Serialize)]
@@ -77,6 +88,31 @@ static USER_DAILY: LazyLock<String> = LazyLock::new(|| {
         "",
     )
 });
+static USER_WEEKLY: LazyLock<String> = LazyLock::new(|| {
+    increment_sql(
+        "user_weekly",
+        &[("org_id", "uuid"), ("week", "date"), ("user_id", "text")],
+        &figure_columns(&["event_count", "runs", "cost_usd"]),
+        "",
+    )
+});
+
+/// Refills the user weeks of org `$1` that hold its retention cutoff `$2`
+/// (the first kept day, not a Monday) from their kept days, once the days
+/// before the cutoff and the weeks begun before it are gone.
+pub const REFILL_USER_WEEK: &str = "
+INSERT INTO user_weekly (org_id, week, user_id, event_count, runs, cost_usd)
+SELECT org_id, date_trunc('week', $2)::date, user_id, sum(event_count), sum(runs), sum(cost_usd)
+  FROM user_daily
+ WHERE org_id = $1 AND day >= $2 AND day < date_trunc('week', $2)::date + 7
+   AND extract(isodow FROM $2) <> 1
+ GROUP BY org_id, user_id";
+
+/// The Monday of `day`'s week.
+fn week_of(day: NaiveDate) -> NaiveDate {
+    day - chrono::Days::new(u64::from(day.weekday().num_days_from_monday()))
+}
+
 static ORG_DURATIONS: LazyLock<String> = LazyLock::new(|| {
     increment_sql(
         "org_daily_durations",
@@ -200,6 +236,27 @@ async fn write_sums(tx: &mut AsyncPgConnection, deltas: &Deltas) -> Result<()> {
         })
         .collect();
     write_rows(tx, &ORG_DAILY, &org_rows).await?;
+
+    let mut weeks: BTreeMap<(Uuid, NaiveDate, &str), UserWeekRow> = BTreeMap::new();
+    for ((org_id, user_id, day), figures) in &deltas.user_days {
+        let week = week_of(*day);
+        let row = weeks
+            .entry((*org_id, week, user_id))
+            .or_insert_with(|| UserWeekRow {
+                org_id: *org_id,
+                week,
+                user_id,
+                ..UserWeekRow::default()
+            });
+        row.event_count += figures.event_count;
+        row.runs += figures.runs;
+        row.cost_usd += figures.cost_usd;
+    }
+    let week_rows: Vec<UserWeekRow> = weeks
+        .into_values()
+        .filter(|w| w.event_count != 0 || w.runs != 0 || !w.cost_usd.is_zero())
+        .collect();
+    write_rows(tx, &USER_WEEKLY, &week_rows).await?;
 
     let org_buckets: Vec<BucketRow> = deltas
         .org_buckets

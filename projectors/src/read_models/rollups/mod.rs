@@ -32,6 +32,7 @@ impl AdditiveModel for Rollups {
                           FROM jsonb_each(c.contribution->'days') AS d(k, v) WHERE k >= $3),
                  'durations', (SELECT coalesce(jsonb_object_agg(k, v), '{}'::jsonb)
                                FROM jsonb_each(c.contribution->'durations') AS d(k, v) WHERE k >= $3))",
+        weeks: &[("user_weekly", deltas::REFILL_USER_WEEK)],
     };
 
     type Context = ();

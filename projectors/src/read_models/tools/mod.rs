@@ -44,6 +44,7 @@ impl AdditiveModel for Tools {
                  (SELECT coalesce(jsonb_agg(e ORDER BY n), '[]'::jsonb)
                   FROM jsonb_array_elements(c.contribution->'entries') WITH ORDINALITY AS x(e, n)
                   WHERE e->0->>0 >= $3))",
+        weeks: &[],
     };
     type Context = ();
     type Contribution = Contribution;

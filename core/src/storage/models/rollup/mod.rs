@@ -2,6 +2,7 @@
 //! buckets over a range of days, for an org, a user or every org. Each query
 //! reads at most one row per day (and key), whatever the number of events.
 
+mod pieces;
 mod ranking;
 mod scope;
 mod sums;

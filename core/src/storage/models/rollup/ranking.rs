@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::metrics::kpis::Sums;
 
+use super::pieces::user_pieces;
 use super::scope::{team_members, Scope};
 use super::sums::{active_users, SumsRow, SUMS};
 
@@ -47,14 +48,23 @@ pub async fn user_sums(
     after: Option<(i64, &str)>,
     limit: i64,
 ) -> QueryResult<Vec<UserSums>> {
+    // Ranked over pieces (whole weeks and the days at the ends), then the
+    // page's users summed day by day.
     let members = team_members(7);
+    let ranked = format!(
+        "SELECT user_id, sum(runs)::bigint AS runs, sum(cost_usd) AS cost_usd \
+         FROM ({pieces}) p GROUP BY user_id HAVING sum(event_count) > 0",
+        pieces = user_pieces(from, to, &format!("($7::uuid IS NULL OR {members})"))
+    );
     let sql = format!(
-        "SELECT * FROM (SELECT user_id, sum(runs) AS runs, sum(cost_usd) AS cost_usd, {sums} \
-         FROM user_daily WHERE day BETWEEN $1 AND $2 AND org_id = $3 \
-         AND ($7::uuid IS NULL OR {members}) \
-         GROUP BY user_id HAVING sum(event_count) > 0) u \
-         WHERE $4::bigint IS NULL OR runs < $4 OR (runs = $4 AND user_id > $5) \
-         ORDER BY {order} LIMIT $6",
+        "WITH page AS (SELECT * FROM ({ranked}) u \
+           WHERE $4::bigint IS NULL OR runs < $4 OR (runs = $4 AND user_id > $5) \
+           ORDER BY {order} LIMIT $6) \
+         SELECT user_id, s.sums FROM page JOIN ( \
+           SELECT user_id, {sums} FROM user_daily \
+           WHERE day BETWEEN $1 AND $2 AND org_id = $3 AND user_id IN (SELECT user_id FROM page) \
+           GROUP BY user_id) s USING (user_id) \
+         ORDER BY {order}",
         sums = *SUMS
     );
     let rows: Vec<UserSumsRow> = diesel::sql_query(sql)

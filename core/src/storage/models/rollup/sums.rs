@@ -11,7 +11,8 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::metrics::kpis::{Kpis, Sums};
 
-use super::scope::Scope;
+use super::pieces::user_pieces;
+use super::scope::{team_members, Scope};
 
 /// The sum of every rollup column over the rows selected, as one JSON
 /// object named `sums` (money as text, exact).
@@ -92,10 +93,21 @@ pub async fn active_users(
 ) -> QueryResult<i64> {
     let sql = match scope {
         Scope::Global => "SELECT platform_active_users($1, $2) AS n".to_string(),
-        _ => format!(
+        Scope::User(..) => format!(
             "SELECT count(DISTINCT user_id) AS n FROM user_daily WHERE {} AND event_count > 0",
             scope.filter()
         ),
+        Scope::Org(_) | Scope::Team(..) => {
+            let members = match scope {
+                Scope::Team(..) => team_members(4),
+                _ => String::new(),
+            };
+            format!(
+                "SELECT count(*) AS n FROM (SELECT user_id FROM ({}) p \
+                 GROUP BY user_id HAVING sum(event_count) > 0) u",
+                user_pieces(from, to, &members)
+            )
+        }
     };
     let count: Count = bound!(sql, scope, from, to).get_result(conn).await?;
     Ok(count.n)
@@ -143,11 +155,19 @@ async fn buckets_by_day(
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<Vec<Bucket>> {
-    let sql = format!(
-        "SELECT day, bucket, sum(count)::bigint AS count FROM {} WHERE {} GROUP BY day, bucket",
-        scope.durations_table(),
-        scope.filter()
-    );
+    // An org's rows are one per day and bucket already.
+    let sql = match scope {
+        Scope::Org(_) => format!(
+            "SELECT day, bucket, count FROM {} WHERE {}",
+            scope.durations_table(),
+            scope.filter()
+        ),
+        _ => format!(
+            "SELECT day, bucket, sum(count)::bigint AS count FROM {} WHERE {} GROUP BY day, bucket",
+            scope.durations_table(),
+            scope.filter()
+        ),
+    };
     bound!(sql, scope, from, to).load(conn).await
 }
 
