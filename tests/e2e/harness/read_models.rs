@@ -8,13 +8,14 @@ use serde_json::Value;
 
 use super::TestApp;
 
-const TABLES: [(&str, &str); 11] = [
+const TABLES: [(&str, &str); 12] = [
     ("sessions", "session_id"),
     ("runs", "run_id"),
     ("handoffs", "event_id"),
     ("users", "user_id"),
     ("org_daily", "day"),
     ("user_daily", "user_id, day"),
+    ("user_weekly", "user_id, week"),
     ("org_daily_durations", "day, bucket"),
     ("user_daily_durations", "user_id, day, bucket"),
     ("rollup_contributions", "session_id"),
@@ -57,10 +58,18 @@ pub async fn snapshot(app: &TestApp) -> Snapshot {
 
 /// A rollup row whose every figure is zero is as good as no row.
 fn sums_to_nothing(table: &str, row: &Value) -> bool {
-    if !table.contains("daily") && table != "org_daily_breakdowns" {
+    if !table.contains("daily") && !table.contains("weekly") && table != "org_daily_breakdowns" {
         return false;
     }
-    let keys = ["org", "user_id", "day", "bucket", "dimension", "value"];
+    let keys = [
+        "org",
+        "user_id",
+        "day",
+        "week",
+        "bucket",
+        "dimension",
+        "value",
+    ];
     row.as_object().is_some_and(|o| {
         o.iter()
             .filter(|(k, _)| !keys.contains(&k.as_str()))

@@ -99,14 +99,18 @@ static USER_WEEKLY: LazyLock<String> = LazyLock::new(|| {
 
 /// Refills the user weeks of org `$1` that hold its retention cutoff `$2`
 /// (the first kept day, not a Monday) from their kept days, once the days
-/// before the cutoff and the weeks begun before it are gone.
+/// before the cutoff and the weeks begun before it are gone. A row written
+/// meanwhile (a batch, an overlapping pass) is set to the same sums: the
+/// statement reads the kept days as committed.
 pub const REFILL_USER_WEEK: &str = "
 INSERT INTO user_weekly (org_id, week, user_id, event_count, runs, cost_usd)
 SELECT org_id, date_trunc('week', $2)::date, user_id, sum(event_count), sum(runs), sum(cost_usd)
   FROM user_daily
  WHERE org_id = $1 AND day >= $2 AND day < date_trunc('week', $2)::date + 7
    AND extract(isodow FROM $2) <> 1
- GROUP BY org_id, user_id";
+ GROUP BY org_id, user_id
+ON CONFLICT (org_id, week, user_id) DO UPDATE
+   SET event_count = excluded.event_count, runs = excluded.runs, cost_usd = excluded.cost_usd";
 
 /// The Monday of `day`'s week.
 fn week_of(day: NaiveDate) -> NaiveDate {
