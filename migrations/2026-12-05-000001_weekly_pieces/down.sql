@@ -1,1 +1,1 @@
-DROP TABLE IF EXISTS user_weekly;
+DROP TABLE IF EXISTS user_weekly, org_weekly_durations;

@@ -287,6 +287,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    org_weekly_durations (org_id, week, bucket) {
+        org_id -> Uuid,
+        week -> Date,
+        bucket -> Int4,
+        count -> Int8,
+    }
+}
+
+diesel::table! {
     user_daily_durations (org_id, user_id, day, bucket) {
         org_id -> Uuid,
         user_id -> Text,
@@ -324,6 +333,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     org_daily,
     user_daily,
     user_weekly,
+    org_weekly_durations,
     org_daily_durations,
     user_daily_durations,
     rollup_contributions,

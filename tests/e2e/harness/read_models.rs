@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::TestApp;
 
-const TABLES: [(&str, &str); 12] = [
+const TABLES: [(&str, &str); 13] = [
     ("sessions", "session_id"),
     ("runs", "run_id"),
     ("handoffs", "event_id"),
@@ -18,6 +18,7 @@ const TABLES: [(&str, &str); 12] = [
     ("user_weekly", "user_id, week"),
     ("org_daily_durations", "day, bucket"),
     ("user_daily_durations", "user_id, day, bucket"),
+    ("org_weekly_durations", "week, bucket"),
     ("rollup_contributions", "session_id"),
     ("org_daily_breakdowns", "dimension, day, value"),
     ("breakdown_contributions", "session_id"),

@@ -346,6 +346,14 @@ pub async fn verify(app: &TestApp, exp: &Expected, context: &str) {
         &exp.durations,
     )
     .await;
+    durations(
+        app,
+        context,
+        "o.slug",
+        "org_weekly_durations",
+        &exp.durations,
+    )
+    .await;
     let by_user: BTreeMap<String, Vec<i64>> = exp
         .user_durations
         .iter()

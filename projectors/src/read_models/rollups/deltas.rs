@@ -47,6 +47,14 @@ struct UserWeekRow<'a> {
 }
 
 #[derive(Serialize)]
+struct WeekBucketRow {
+    org_id: Uuid,
+    week: NaiveDate,
+    bucket: i32,
+    count: i64,
+}
+
+#[derive(Serialize)]
 struct BucketRow<'a> {
     org_id: Uuid,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -116,6 +124,25 @@ ON CONFLICT (org_id, week, user_id) DO UPDATE
 fn week_of(day: NaiveDate) -> NaiveDate {
     day - chrono::Days::new(u64::from(day.weekday().num_days_from_monday()))
 }
+
+static ORG_WEEKLY_DURATIONS: LazyLock<String> = LazyLock::new(|| {
+    increment_sql(
+        "org_weekly_durations",
+        &[("org_id", "uuid"), ("week", "date"), ("bucket", "int")],
+        &[("count", "bigint")],
+        "",
+    )
+});
+
+/// The same for the org's duration buckets of that week.
+pub const REFILL_ORG_WEEK_DURATIONS: &str = "
+INSERT INTO org_weekly_durations (org_id, week, bucket, count)
+SELECT org_id, date_trunc('week', $2)::date, bucket, sum(count)
+  FROM org_daily_durations
+ WHERE org_id = $1 AND day >= $2 AND day < date_trunc('week', $2)::date + 7
+   AND extract(isodow FROM $2) <> 1
+ GROUP BY org_id, bucket
+ON CONFLICT (org_id, week, bucket) DO UPDATE SET count = excluded.count";
 
 static ORG_DURATIONS: LazyLock<String> = LazyLock::new(|| {
     increment_sql(
@@ -274,6 +301,23 @@ async fn write_sums(tx: &mut AsyncPgConnection, deltas: &Deltas) -> Result<()> {
         })
         .collect();
     write_rows(tx, &ORG_DURATIONS, &org_buckets).await?;
+    let mut org_weeks: BTreeMap<(Uuid, NaiveDate, i32), i64> = BTreeMap::new();
+    for ((org_id, day, bucket), count) in &deltas.org_buckets {
+        *org_weeks
+            .entry((*org_id, week_of(*day), *bucket))
+            .or_insert(0) += count;
+    }
+    let org_week_rows: Vec<WeekBucketRow> = org_weeks
+        .into_iter()
+        .filter(|(_, count)| *count != 0)
+        .map(|((org_id, week, bucket), count)| WeekBucketRow {
+            org_id,
+            week,
+            bucket,
+            count,
+        })
+        .collect();
+    write_rows(tx, &ORG_WEEKLY_DURATIONS, &org_week_rows).await?;
     let user_buckets: Vec<BucketRow> = deltas
         .user_buckets
         .iter()

@@ -32,7 +32,10 @@ impl AdditiveModel for Rollups {
                           FROM jsonb_each(c.contribution->'days') AS d(k, v) WHERE k >= $3),
                  'durations', (SELECT coalesce(jsonb_object_agg(k, v), '{}'::jsonb)
                                FROM jsonb_each(c.contribution->'durations') AS d(k, v) WHERE k >= $3))",
-        weeks: &[("user_weekly", deltas::REFILL_USER_WEEK)],
+        weeks: &[
+            ("user_weekly", deltas::REFILL_USER_WEEK),
+            ("org_weekly_durations", deltas::REFILL_ORG_WEEK_DURATIONS),
+        ],
     };
 
     type Context = ();

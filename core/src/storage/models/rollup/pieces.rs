@@ -18,6 +18,36 @@ fn whole_weeks(from: NaiveDate, to: NaiveDate) -> Option<(NaiveDate, NaiveDate)>
 /// user's sums over the range; `filter` (SQL over `user_id`, or empty)
 /// narrows them to some users.
 pub(super) fn user_pieces(from: NaiveDate, to: NaiveDate, filter: &str) -> String {
+    pieces(
+        "user_id, event_count, runs::bigint AS runs, cost_usd",
+        ("user_weekly", "user_daily"),
+        from,
+        to,
+        filter,
+    )
+}
+
+/// SQL rows `(bucket, count)` of org `$3`'s duration sketches over the days
+/// `$1..=$2`, whose sums per bucket are the range's sketch.
+pub(super) fn org_bucket_pieces(from: NaiveDate, to: NaiveDate) -> String {
+    pieces(
+        "bucket, count",
+        ("org_weekly_durations", "org_daily_durations"),
+        from,
+        to,
+        "",
+    )
+}
+
+/// `columns` of the weekly table's whole weeks inside the range and of the
+/// daily table's days outside them.
+fn pieces(
+    columns: &str,
+    (weekly, daily): (&str, &str),
+    from: NaiveDate,
+    to: NaiveDate,
+    filter: &str,
+) -> String {
     let and = if filter.is_empty() {
         String::new()
     } else {
@@ -25,18 +55,17 @@ pub(super) fn user_pieces(from: NaiveDate, to: NaiveDate, filter: &str) -> Strin
     };
     match whole_weeks(from, to) {
         None => format!(
-            "SELECT user_id, event_count, runs, cost_usd FROM user_daily \
-             WHERE org_id = $3 AND day BETWEEN $1 AND $2{and}"
+            "SELECT {columns} FROM {daily} WHERE org_id = $3 AND day BETWEEN $1 AND $2{and}"
         ),
         Some((first, last)) => {
-            let end = last + Days::new(6);
+            let before = first - Days::new(1);
+            let after = last + Days::new(7);
             format!(
-                "SELECT user_id, event_count, runs::bigint, cost_usd FROM user_weekly \
+                "SELECT {columns} FROM {weekly} \
                  WHERE org_id = $3 AND week BETWEEN '{first}' AND '{last}'{and} \
                  UNION ALL \
-                 SELECT user_id, event_count, runs::bigint, cost_usd FROM user_daily \
-                 WHERE org_id = $3 AND day BETWEEN $1 AND $2 \
-                 AND NOT day BETWEEN '{first}' AND '{end}'{and}"
+                 SELECT {columns} FROM {daily} WHERE org_id = $3 \
+                 AND (day BETWEEN $1 AND '{before}' OR day BETWEEN '{after}' AND $2){and}"
             )
         }
     }

@@ -11,7 +11,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::metrics::kpis::{Kpis, Sums};
 
-use super::pieces::user_pieces;
+use super::pieces::{org_bucket_pieces, user_pieces};
 use super::scope::{team_members, Scope};
 
 /// The sum of every rollup column over the rows selected, as one JSON
@@ -180,11 +180,17 @@ pub async fn kpis(
 ) -> QueryResult<Kpis> {
     let sums = sums(conn, scope, from, to).await?;
     let active = active_users(conn, scope, from, to).await?;
-    let sql = format!(
-        "SELECT bucket, sum(count)::bigint AS n FROM {} WHERE {} GROUP BY bucket",
-        scope.durations_table(),
-        scope.filter()
-    );
+    let sql = match scope {
+        Scope::Org(_) => format!(
+            "SELECT bucket, sum(count)::bigint AS n FROM ({}) p GROUP BY bucket",
+            org_bucket_pieces(from, to)
+        ),
+        _ => format!(
+            "SELECT bucket, sum(count)::bigint AS n FROM {} WHERE {} GROUP BY bucket",
+            scope.durations_table(),
+            scope.filter()
+        ),
+    };
     #[derive(diesel::QueryableByName)]
     struct B {
         #[diesel(sql_type = Integer)]
