@@ -11,67 +11,72 @@ use uuid::Uuid;
 use crate::event::EventInput;
 use crate::Result;
 
+/// A table of claims: each key of an org owned by the first owner stored.
+struct Owners {
+    table: &'static str,
+    key: &'static str,
+    owner: &'static str,
+}
+
+const SESSION_OWNERS: Owners = Owners {
+    table: "session_owners",
+    key: "session_id",
+    owner: "user_id",
+};
+const RUN_OWNERS: Owners = Owners {
+    table: "run_owners",
+    key: "run_id",
+    owner: "session_id",
+};
+
+impl Owners {
+    /// Claims each key of `$2` for its owner in `$3` (arrays in key order)
+    /// in org `$1`, unless claimed already, and returns every key's owner.
+    fn claim_sql(&self) -> String {
+        let Owners { table, key, owner } = self;
+        format!(
+            "WITH claimed AS (
+               INSERT INTO {table} (org_id, {key}, {owner})
+               SELECT $1, k, o FROM unnest($2::text[], $3::text[]) AS t(k, o)
+               ON CONFLICT DO NOTHING RETURNING {key} AS k, {owner} AS o)
+             SELECT k, o FROM claimed
+             UNION ALL
+             SELECT {key}, {owner} FROM {table}
+             WHERE org_id = $1 AND {key} = ANY($2) AND {key} NOT IN (SELECT k FROM claimed)"
+        )
+    }
+}
+
 /// A session belongs to the user of its first stored event. Claims the
 /// sessions of `fresh` for their first user in batch order, then returns the
 /// owner of each, whoever claimed it first.
-pub(super) async fn claim_sessions<'e>(
+pub(super) async fn claim_sessions(
     conn: &mut AsyncPgConnection,
     org_id: Uuid,
-    events: &'e [EventInput],
+    events: &[EventInput],
     fresh: &[usize],
 ) -> Result<HashMap<String, String>> {
-    let mut claims: BTreeMap<&'e str, &'e str> = BTreeMap::new();
-    for &i in fresh {
-        claims
-            .entry(events[i].session_id.as_str())
-            .or_insert(events[i].user_id.as_str());
-    }
-    let (sessions, users): (Vec<&str>, Vec<&str>) = claims.into_iter().unzip();
-    Ok(claim(conn, CLAIM_SESSIONS, org_id, &sessions, &users).await?)
+    let pairs = fresh
+        .iter()
+        .map(|&i| (events[i].session_id.as_str(), events[i].user_id.as_str()));
+    Ok(claim(conn, &SESSION_OWNERS, org_id, pairs).await?)
 }
 
 /// A run belongs to the session of its first stored event: claims the runs
 /// of `events` for their first session in batch order, then returns the
 /// owner of each, whoever claimed it first.
-pub(super) async fn claim_runs<'e>(
+pub(super) async fn claim_runs(
     conn: &mut AsyncPgConnection,
     org_id: Uuid,
-    events: &'e [EventInput],
+    events: &[EventInput],
     candidates: &[usize],
 ) -> Result<HashMap<String, String>> {
-    let mut claims: BTreeMap<&'e str, &'e str> = BTreeMap::new();
-    for &i in candidates {
-        if let Some(run) = events[i].run_id.as_deref() {
-            claims.entry(run).or_insert(events[i].session_id.as_str());
-        }
-    }
-    if claims.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let (runs, sessions): (Vec<&str>, Vec<&str>) = claims.into_iter().unzip();
-    Ok(claim(conn, CLAIM_RUNS, org_id, &runs, &sessions).await?)
+    let pairs = candidates.iter().filter_map(|&i| {
+        let run = events[i].run_id.as_deref()?;
+        Some((run, events[i].session_id.as_str()))
+    });
+    Ok(claim(conn, &RUN_OWNERS, org_id, pairs).await?)
 }
-
-/// Claims each key of `$2` for its owner in `$3` (arrays in key order) in
-/// org `$1`, unless claimed already, and returns every key's owner.
-const CLAIM_SESSIONS: &str = "
-WITH claimed AS (
-  INSERT INTO session_owners (org_id, session_id, user_id)
-  SELECT $1, k, o FROM unnest($2::text[], $3::text[]) AS t(k, o)
-  ON CONFLICT DO NOTHING RETURNING session_id AS k, user_id AS o)
-SELECT k, o FROM claimed
-UNION ALL
-SELECT s.session_id, s.user_id FROM session_owners s
-WHERE s.org_id = $1 AND s.session_id = ANY($2) AND s.session_id NOT IN (SELECT k FROM claimed)";
-const CLAIM_RUNS: &str = "
-WITH claimed AS (
-  INSERT INTO run_owners (org_id, run_id, session_id)
-  SELECT $1, k, o FROM unnest($2::text[], $3::text[]) AS t(k, o)
-  ON CONFLICT DO NOTHING RETURNING run_id AS k, session_id AS o)
-SELECT k, o FROM claimed
-UNION ALL
-SELECT r.run_id, r.session_id FROM run_owners r
-WHERE r.org_id = $1 AND r.run_id = ANY($2) AND r.run_id NOT IN (SELECT k FROM claimed)";
 
 #[derive(QueryableByName)]
 struct Owner {
@@ -81,30 +86,40 @@ struct Owner {
     o: String,
 }
 
-async fn claim(
+/// Claims each key of `pairs` for its first owner in batch order and
+/// returns the owner of every key, whoever claimed it first.
+async fn claim<'e>(
     conn: &mut AsyncPgConnection,
-    sql: &'static str,
+    owners: &Owners,
     org_id: Uuid,
-    keys: &[&str],
-    owners: &[&str],
+    pairs: impl Iterator<Item = (&'e str, &'e str)>,
 ) -> QueryResult<HashMap<String, String>> {
-    let mut found = owners_of(conn, sql, org_id, keys, owners).await?;
+    let mut first: BTreeMap<&str, &str> = BTreeMap::new();
+    for (key, owner) in pairs {
+        first.entry(key).or_insert(owner);
+    }
+    if first.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let (keys, their_owners): (Vec<&str>, Vec<&str>) = first.into_iter().unzip();
+    let sql = owners.claim_sql();
+    let mut found = owners_of(conn, &sql, org_id, &keys, &their_owners).await?;
     // A key another call claimed after this statement's snapshot was taken
     // is neither inserted nor seen by it: a second statement sees it.
     let (missing, their_owners): (Vec<&str>, Vec<&str>) = keys
         .iter()
-        .zip(owners)
+        .zip(&their_owners)
         .filter(|(k, _)| !found.contains_key(**k))
         .unzip();
     if !missing.is_empty() {
-        found.extend(owners_of(conn, sql, org_id, &missing, &their_owners).await?);
+        found.extend(owners_of(conn, &sql, org_id, &missing, &their_owners).await?);
     }
     Ok(found)
 }
 
 async fn owners_of(
     conn: &mut AsyncPgConnection,
-    sql: &'static str,
+    sql: &str,
     org_id: Uuid,
     keys: &[&str],
     owners: &[&str],

@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use diesel::sql_types::Text;
+use diesel::sql_types::{Array, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -59,15 +59,15 @@ pub(super) async fn store_org_batch(
     // table's statistics lagged behind a burst of ingest.
     #[derive(diesel::QueryableByName)]
     struct Known {
-        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        #[diesel(sql_type = SqlUuid)]
         event_id: Uuid,
     }
     let known: HashSet<Uuid> = diesel::sql_query(
         "SELECT k.id AS event_id FROM unnest($2::uuid[]) AS k(id)
          WHERE EXISTS (SELECT 1 FROM event_keys e WHERE e.org_id = $1 AND e.event_id = k.id)",
     )
-    .bind::<diesel::sql_types::Uuid, _>(org_id)
-    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&ids)
+    .bind::<SqlUuid, _>(org_id)
+    .bind::<Array<SqlUuid>, _>(&ids)
     .load::<Known>(conn)
     .await?
     .into_iter()
@@ -128,10 +128,9 @@ pub(super) async fn store_org_batch(
     let new: Vec<&EventInput> = owned.iter().map(|&i| &events[i]).collect();
     #[derive(diesel::QueryableByName)]
     struct Inserted {
-        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        #[diesel(sql_type = SqlUuid)]
         event_id: Uuid,
     }
-    use diesel::sql_types::{Array, Jsonb, Nullable, Timestamptz, Uuid as SqlUuid};
     let inserted: HashSet<Uuid> = diesel::sql_query(STORE_NEW)
         .bind::<SqlUuid, _>(org_id)
         .bind::<Array<SqlUuid>, _>(new.iter().map(|e| e.event_id).collect::<Vec<_>>())

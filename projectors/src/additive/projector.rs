@@ -95,24 +95,19 @@ impl<M: AdditiveModel> Projector for AdditiveProjector<M> {
         cutoff: NaiveDate,
         cutoff_at: DateTime<Utc>,
     ) -> Result<()> {
-        for table in M::TABLES.days {
-            diesel::sql_query(format!(
-                "DELETE FROM {table} WHERE org_id = $1 AND day < $2"
-            ))
-            .bind::<SqlUuid, _>(org)
-            .bind::<Date, _>(cutoff)
-            .execute(tx)
-            .await?;
-        }
-        for (table, refill) in M::TABLES.weeks {
-            diesel::sql_query(format!(
-                "DELETE FROM {table} WHERE org_id = $1 AND week < $2"
-            ))
-            .bind::<SqlUuid, _>(org)
-            .bind::<Date, _>(cutoff)
-            .execute(tx)
-            .await?;
-            diesel::sql_query(*refill)
+        // The days before the cutoff, and the weeks begun before it; then
+        // each week holding the cutoff again from its kept days.
+        let days = M::TABLES.days.iter().map(|t| (*t, "day"));
+        let weeks = M::TABLES.weeks.iter().map(|(t, _)| (*t, "week"));
+        let refills = M::TABLES.weeks.iter().map(|(_, refill)| refill.to_string());
+        let statements = days
+            .chain(weeks)
+            .map(|(table, column)| {
+                format!("DELETE FROM {table} WHERE org_id = $1 AND {column} < $2")
+            })
+            .chain(refills);
+        for sql in statements {
+            diesel::sql_query(sql)
                 .bind::<SqlUuid, _>(org)
                 .bind::<Date, _>(cutoff)
                 .execute(tx)
