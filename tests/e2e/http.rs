@@ -310,3 +310,34 @@ async fn a_batch_of_operations_is_refused_whole_and_stores_nothing() {
         .contains("one GraphQL operation"));
     assert_eq!(app.count("SELECT count(*) AS n FROM events").await, 0);
 }
+
+#[tokio::test]
+async fn a_batch_of_one_operation_is_answered_and_an_empty_one_refused() {
+    let app = TestApp::new().await;
+    let (status, body) = app
+        .request(post("\n  [{\"query\": \"{ __typename }\"}]"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["data"]["__typename"], "Query", "{body}");
+
+    let (status, body) = app.request(post(" []")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("holds 0"),
+        "{body}"
+    );
+
+    let (status, body) = app.request(post("[{\"query\": 1}]")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("not a GraphQL request in JSON"),
+        "{body}"
+    );
+}

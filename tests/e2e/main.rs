@@ -13,6 +13,7 @@ mod docs;
 mod embedded;
 mod http;
 mod ingest_atomicity;
+mod ingest_claims;
 mod ingest_duplicates;
 mod ingest_partitions;
 mod ingest_refusals;

@@ -13,9 +13,10 @@ use crate::storage::db::Db;
 use crate::storage::models::org::{self, Org};
 use crate::{Error, Result};
 
+use super::admission::admit;
 use super::outcome::IngestOutcome;
 use super::rules::org_rule;
-use super::store::store_org_batch;
+use super::store::store_owned;
 
 /// Validates and stores `events` for a producer limited to `scope`.
 pub async fn ingest(
@@ -86,11 +87,22 @@ pub async fn ingest(
         )
         .await?;
 
+    // First each org's duplicates and ownership claims, committed at once
+    // (see `admit`), then every org's admitted events in one transaction.
+    let mut admitted = Vec::with_capacity(by_org.len());
+    for (&org_id, group) in &by_org {
+        let org = conn
+            .transaction::<_, Error, _>(async |conn| admit(conn, org_id, events, group).await)
+            .await?;
+        outcome.duplicates += org.outcome.duplicates;
+        outcome.rejected.extend(org.outcome.rejected);
+        admitted.push((org_id, org.owned));
+    }
     let stored = conn
         .transaction::<_, Error, _>(async |conn| {
             let mut stored = Vec::new();
-            for (&org_id, group) in &by_org {
-                stored.push(store_org_batch(conn, org_id, events, group).await?);
+            for (org_id, owned) in admitted {
+                stored.push(store_owned(conn, org_id, events, owned).await?);
             }
             Ok(stored)
         })

@@ -1,8 +1,10 @@
 //! Ingest: a producer's batch checked against every rule of SPEC section 2
-//! and stored — duplicates counted and not stored again, the accepted events
-//! of the call with their projection-queue rows in one transaction per org.
+//! and stored — duplicates counted and not stored again, session and run
+//! ownership claimed and committed first, then the accepted events of the
+//! call with their projection-queue rows in one transaction.
 //! From here the worker takes the queue (see the projectors crate).
 
+mod admission;
 mod batch;
 mod claims;
 mod current_run;

@@ -1,6 +1,6 @@
-//! Storing one org's accepted events: duplicates found by id and not
-//! stored again, the events, their keys, their projection-queue rows and
-//! their users, and a wake-up for the workers.
+//! Storing one org's admitted events: their keys, the events, their
+//! projection-queue rows and their users in one statement, and a wake-up for
+//! the workers.
 
 use std::collections::HashSet;
 
@@ -8,11 +8,10 @@ use diesel::sql_types::{Array, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUu
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::event::{EventInput, Rejection};
+use crate::event::EventInput;
 use crate::storage::db::set_org;
 use crate::Result;
 
-use super::claims::{claim_runs, claim_sessions};
 use super::outcome::IngestOutcome;
 
 /// The channel a worker listens on; the payload is the org id.
@@ -43,83 +42,19 @@ seen AS (
   ON CONFLICT DO NOTHING)
 SELECT event_id FROM keys";
 
-/// Stores the events of one org inside the caller's transaction.
-pub(super) async fn store_org_batch(
+/// Stores the admitted events `owned` of one org inside the caller's
+/// transaction; those another call stored meanwhile count as duplicates.
+pub(super) async fn store_owned(
     conn: &mut AsyncPgConnection,
     org_id: Uuid,
     events: &[EventInput],
-    group: &[usize],
+    mut owned: Vec<usize>,
 ) -> Result<IngestOutcome> {
     let mut outcome = IngestOutcome::default();
-    set_org(conn, org_id).await?;
-
-    let ids: Vec<Uuid> = group.iter().map(|&i| events[i].event_id).collect();
-    // Each id looked up in the ledger's key: `event_id = ANY($ids)` was
-    // planned as a scan testing every row against the whole array when the
-    // table's statistics lagged behind a burst of ingest.
-    #[derive(diesel::QueryableByName)]
-    struct Known {
-        #[diesel(sql_type = SqlUuid)]
-        event_id: Uuid,
-    }
-    let known: HashSet<Uuid> = diesel::sql_query(
-        "SELECT k.id AS event_id FROM unnest($2::uuid[]) AS k(id)
-         WHERE EXISTS (SELECT 1 FROM event_keys e WHERE e.org_id = $1 AND e.event_id = k.id)",
-    )
-    .bind::<SqlUuid, _>(org_id)
-    .bind::<Array<SqlUuid>, _>(&ids)
-    .load::<Known>(conn)
-    .await?
-    .into_iter()
-    .map(|k| k.event_id)
-    .collect();
-    let fresh: Vec<usize> = group
-        .iter()
-        .copied()
-        .filter(|&i| !known.contains(&events[i].event_id))
-        .collect();
-    outcome.duplicates += group.len() - fresh.len();
-    if fresh.is_empty() {
+    if owned.is_empty() {
         return Ok(outcome);
     }
-
-    let owners = claim_sessions(conn, org_id, events, &fresh).await?;
-    let mut of_their_user = Vec::with_capacity(fresh.len());
-    for i in fresh {
-        let event = &events[i];
-        match owners.get(event.session_id.as_str()) {
-            Some(owner) if owner != &event.user_id => outcome.rejected.push(Rejection::new(
-                i,
-                event,
-                "SESSION_USER_MISMATCH",
-                format!(
-                    "session {:?} belongs to user {owner:?}; its events cannot name user {:?}",
-                    event.session_id, event.user_id
-                ),
-            )),
-            _ => of_their_user.push(i),
-        }
-    }
-    let runs = claim_runs(conn, org_id, events, &of_their_user).await?;
-    let mut owned = Vec::with_capacity(of_their_user.len());
-    for i in of_their_user {
-        let event = &events[i];
-        match event.run_id.as_deref().and_then(|run| runs.get(run)) {
-            Some(session) if session != &event.session_id => outcome.rejected.push(Rejection::new(
-                i,
-                event,
-                "RUN_SESSION_MISMATCH",
-                format!(
-                    "run {:?} belongs to session {session:?}; an event of session {:?} cannot name it. \
-                     Run ids are unique within the org",
-                    event.run_id.as_deref().unwrap_or_default(),
-                    event.session_id
-                ),
-            )),
-            _ => owned.push(i),
-        }
-    }
-
+    set_org(conn, org_id).await?;
     // One statement stores what is new: the ledger decides, also against
     // concurrent calls (only the keys this statement inserted are new), and
     // only those events, their queue rows and their users are written. The
