@@ -7,3 +7,4 @@ mod otlp;
 mod prices;
 mod reference;
 mod runs;
+mod tool_sessions;

@@ -30,6 +30,7 @@ export function filterOf(params, timeZone) {
   if (CATEGORIES.includes(failed)) filter.errorCategory = failed;
   else if (failed) problems.failed = `“${failed}” is not a failure category (${CATEGORIES.join(', ')}): this filter is not applied.`;
   if (params.get('model')?.trim()) filter.model = params.get('model');
+  if (params.get('tool')?.trim()) filter.tool = params.get('tool');
   return { filter, problems };
 }
 
@@ -42,5 +43,6 @@ export function exportParams(slug, filter) {
   if (filter.runStatus) q.set('runStatus', filter.runStatus);
   if (filter.errorCategory) q.set('errorCategory', filter.errorCategory);
   if (filter.model) q.set('model', filter.model);
+  if (filter.tool) q.set('tool', filter.tool);
   return q;
 }

@@ -88,6 +88,7 @@ export function Sessions({ org, route, viewer }) {
       <${Choice} label="Failed in" name="failed" value=${param('failed')} problem=${problems.failed} onChange=${(v) => setParam('failed', v)}
         options=${[['', 'any or none'], ...CATEGORIES.map((c) => [c, c])]} />
       <label>Model <input name="model" value=${param('model')} onChange=${(e) => setParam('model', e.target.value.trim())} /></label>
+      <label>Tool <input name="tool" value=${param('tool')} onChange=${(e) => setParam('tool', e.target.value.trim())} /></label>
       <div class=${`field sort-field${orderProblem ? '' : ' phone-only'}`}><label>Order <${SortSelect} order=${order} problem=${orderProblem} raw=${rawOrder} onSort=${sortBy} /></label>
         <${Problem} id="sort-error" text=${orderProblem} /></div>
       ${filter.team ? null : html`<button type="button" onClick=${exportCsv}>Export CSV</button>`}

@@ -33,6 +33,8 @@ pub struct SessionFilterInput {
     pub error_category: Option<gql::ErrorCategory>,
     /// Sessions with a run of this model.
     pub model: Option<String>,
+    /// Sessions with a call of this tool (by the name `tools` lists).
+    pub tool: Option<String>,
 }
 
 impl SessionFilterInput {
@@ -60,6 +62,7 @@ impl SessionFilterInput {
             run_status: self.run_status.map(|s| RunStatus::from(s).as_str()),
             error_category: self.error_category.map(|c| ErrorCategory::from(c).as_str()),
             model: self.model.clone(),
+            tool: self.tool.clone(),
         };
         filter.check()?;
         Ok(filter)

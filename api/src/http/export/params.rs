@@ -62,7 +62,7 @@ impl Params {
 
     /// The session filter: `from`/`to` (RFC 3339), `userId`, `handedOff`,
     /// `attribute=KEY:VALUE` (repeatable), `runStatus`, `errorCategory`,
-    /// `model` — read into the GraphQL sessions filter, so an export takes
+    /// `model`, `tool` — read into the GraphQL sessions filter, so an export takes
     /// the same filters with the same checks as `Org.sessions`.
     pub fn session_filter(&self) -> Result<SessionFilter, Error> {
         if let Some((unknown, _)) = self
@@ -135,13 +135,14 @@ impl Params {
             run_status,
             error_category,
             model: self.get("model").map(str::to_string),
+            tool: self.get("tool").map(str::to_string),
         }
         .to_filter()
     }
 }
 
 /// The parameters of `/export/sessions.csv`.
-const KNOWN: [&str; 9] = [
+const KNOWN: [&str; 10] = [
     "org",
     "from",
     "to",
@@ -151,4 +152,5 @@ const KNOWN: [&str; 9] = [
     "runStatus",
     "errorCategory",
     "model",
+    "tool",
 ];

@@ -99,6 +99,8 @@ pub struct SessionFilter {
     pub error_category: Option<&'static str>,
     /// Sessions with a run of this model.
     pub model: Option<String>,
+    /// Sessions with a call of this tool.
+    pub tool: Option<String>,
 }
 
 /// Most attribute conditions one filter may hold.
@@ -126,10 +128,12 @@ impl SessionFilter {
                 "userId is longer than 256 characters".into(),
             ));
         }
-        if self.model.as_ref().is_some_and(|m| m.chars().count() > 256) {
-            return Err(Error::BadUserInput(
-                "model is longer than 256 characters".into(),
-            ));
+        for (name, value) in [("model", &self.model), ("tool", &self.tool)] {
+            if value.as_ref().is_some_and(|v| v.chars().count() > 256) {
+                return Err(Error::BadUserInput(format!(
+                    "{name} is longer than 256 characters"
+                )));
+            }
         }
         if self.attributes.len() > MAX_ATTRIBUTE_FILTERS {
             return Err(Error::BadUserInput(format!(
@@ -200,6 +204,13 @@ pub(super) fn push_filter(sql: &mut Sql, org: Uuid, filter: &SessionFilter) {
     if let Some(model) = &filter.model {
         sql.push(" AND EXISTS (SELECT 1 FROM runs r WHERE r.org_id = s.org_id AND r.session_id = s.session_id AND r.model = ")
             .bind(Bind::Text(model.clone()))
+            .push(")");
+    }
+    if let Some(tool) = &filter.tool {
+        // The tools read model keeps each session's calls as [[day, tool], figures].
+        sql.push(" AND EXISTS (SELECT 1 FROM tool_contributions t, jsonb_array_elements(t.contribution->'entries') e \
+                  WHERE t.org_id = s.org_id AND t.session_id = s.session_id AND e->0->>1 = ")
+            .bind(Bind::Text(tool.clone()))
             .push(")");
     }
     for (key, value) in &filter.attributes {
