@@ -72,6 +72,16 @@ pub async fn copy_rate(url: &str, events: &[EventInput]) -> anyhow::Result<f64> 
             e.run_id.as_deref().unwrap_or("\\N"),
         ));
     }
+    // The months' partitions, as ingest would make them (not timed).
+    let months: std::collections::BTreeSet<String> = events
+        .iter()
+        .map(|e| e.occurred_at.format("%Y-%m-01T00:00:00Z").to_string())
+        .collect();
+    for month in months {
+        client
+            .execute("SELECT ensure_event_partition($1::text::timestamptz)", &[&month])
+            .await?;
+    }
     let started = Instant::now();
     let sink = client
         .copy_in("COPY events (org_id, occurred_at, event_id, event_type, session_id, user_id, run_id, payload) FROM STDIN")
