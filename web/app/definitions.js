@@ -1,6 +1,6 @@
 // What each figure counts, in one line (from docs/metrics.md), for the KPI
 // cards' hover and focus; and the denominators behind the rates.
-import { count, money } from './format.js';
+import { count, money, percent } from './format.js';
 
 export const DEFINITIONS = {
   'Active users': 'Distinct users with at least one event on a day of the range.',
@@ -16,7 +16,38 @@ export const DEFINITIONS = {
   'Iteration after handoff': 'Handed-off sessions with a user message or a new run within 4 h of the handoff ÷ handed-off sessions.',
   'Avg active time': 'The run time (sum of run durations) of the sessions started in the range ÷ those sessions.',
   'Runs per session': 'The runs of the sessions started in the range (running ones included) ÷ those sessions.',
+  // Coding agents (model calls and tool calls, docs/agents.md).
+  'Model calls': 'Requests the agents sent to a model in the range; failed: those that failed for good, after the agent’s own retries.',
+  'Input tokens': 'Input tokens neither read from nor written to a cache: of the model calls in the range, and of finished runs that reported usage without calls.',
+  'Output tokens': 'Output tokens (reasoning included): of the model calls in the range, and of finished runs that reported usage without calls.',
+  'Cache read': 'Input tokens the models read from a prompt cache, in the range.',
+  'Cache written': 'Input tokens written to a prompt cache (cache creation), in the range.',
+  'Cache hit rate': 'Cache-read tokens ÷ all input tokens (input + cache read + cache written); none when all are 0.',
 };
+
+/** The columns of the overview's tools table. */
+export const TOOL_DEFINITIONS = {
+  Calls: 'Calls of the tool in the range, rejected ones included.',
+  Failed: 'Calls that ran and did not succeed.',
+  Accepted: 'Calls whose permission was granted, when the agent reports it (Codex never does).',
+  Rejected: 'Calls whose permission was refused.',
+  'Rejection share': 'Rejected ÷ (accepted + rejected): calls without a reported decision are left out; none without decisions.',
+  'p95 duration': '95 % of the calls with a duration took this long or less (within 1 %).',
+};
+
+/** "3 of 120 model calls failed for good (2.5 %). 2 unpriced (counted at $0).", from Kpis. */
+export function modelCallsOf({ modelCalls, failedModelCalls, unpricedModelCalls }) {
+  if (!modelCalls) return null;
+  const unpriced = unpricedModelCalls ? ` ${count(unpricedModelCalls)} unpriced (counted at $0).` : '';
+  return `${count(failedModelCalls)} of ${count(modelCalls)} model calls failed for good (${percent(failedModelCalls / modelCalls)}).${unpriced}`;
+}
+
+/** "760,000 cache-read of 9,960,000 input tokens.", from Kpis: the cache hit rate’s terms. */
+export function cacheHitOf({ inputTokens, cacheReadTokens, cacheCreationTokens }) {
+  const all = inputTokens + cacheReadTokens + cacheCreationTokens;
+  if (!all) return null;
+  return `${count(cacheReadTokens)} cache-read of ${count(all)} input tokens.`;
+}
 
 /** "312 of 400 finished runs succeeded", from Kpis (or summed daily Kpis). */
 export function successOf({ succeededRuns, failedRuns, cancelledRuns }) {

@@ -2,17 +2,22 @@
 // model and by each of the org's breakdown keys, the top values by cost,
 // then the rest as "other" and the total. A value opens its sessions over
 // the same range; "(none)" and "other" cannot be filtered on and stay text.
-// The org's only: a team's overview has none.
+// The org's only: a team's overview has none. BreakdownTable also shows
+// the overview's breakdown by agent (overview-agents.js), with its
+// sessions and tokens.
 import { html } from '../html.js';
 import { orgOf, useQuery } from '../query.js';
 import { href, rangeParams } from '../router.js';
 import { Empty, StaleNote } from '../parts.js';
 import { mayAdminister } from './admin.js';
-import { count, money, percent } from '../format.js';
+import { count, money, percent, tokens } from '../format.js';
 import { DEFINITIONS, successOf } from '../definitions.js';
 
 const ROW = `value runs succeededRuns failedRuns cancelledRuns successRate costUsd`;
 const FIELDS = `rows { ${ROW} } other { ${ROW} } total { ${ROW} }`;
+/** A breakdown's fields with its sessions and tokens, for a BreakdownTable with `usage`. */
+const USAGE_ROW = `${ROW} sessions inputTokens outputTokens`;
+export const USAGE_FIELDS = `rows { ${USAGE_ROW} } other { ${USAGE_ROW} } total { ${USAGE_ROW} }`;
 /** The value the API gives to runs or sessions without one. */
 const NONE = '(none)';
 
@@ -40,24 +45,31 @@ export function Breakdowns({ org, route, range, viewer }) {
         : html`An ORG_ADMIN can choose up to five attribute keys (such as <code>repo</code>) to break these figures down by, in the org’s Settings.`}</p>`}
     ${result.data
       ? html`<div class="columns breakdowns">
-        <${Table} id="by-model" title="By model" column="Model" data=${result.data.model} link=${(value) => sessions({ model: value })} what="a model" />
-        ${keys.map((key, i) => html`<${Table} id=${`by-key-${i}`} title=${`By ${key}`} column=${key} data=${result.data[`k${i}`]}
+        <${BreakdownTable} id="by-model" title="By model" column="Model" data=${result.data.model} link=${(value) => sessions({ model: value })} what="a model" />
+        ${keys.map((key, i) => html`<${BreakdownTable} id=${`by-key-${i}`} title=${`By ${key}`} column=${key} data=${result.data[`k${i}`]}
           link=${(value) => sessions({ attr: `${key}=${value}` })} what=${`the attribute ${key}`} />`)}
       </div>`
       : result.error ? html`<${StaleNote} error=${result.error} />` : html`<p class="muted" role="status">Loading the breakdowns…</p>`}
   </section>`;
 }
 
-/** One breakdown: a row per value, then "other" and the total; `link(value)` opens a value's sessions. */
-function Table({ id, title, column, data, link, what }) {
+/**
+ * One breakdown: a row per value, then "other" and the total; `link(value)`
+ * opens a value's sessions. `usage` adds the sessions and the tokens
+ * (input + output) of each value (from USAGE_FIELDS).
+ */
+export function BreakdownTable({ id, title, column, data, link, what, usage = false }) {
   const total = Number(data.total.costUsd);
   const share = (row) => (total > 0 ? percent(Number(row.costUsd) / total) : '—');
   const row = (r, label, kind = 'value') => {
     const success = successOf(r);
+    const used = usage ? `${count(r.inputTokens)} input + ${count(r.outputTokens)} output tokens` : null;
     return html`<tr class=${kind}>
       <th scope="row" data-label=${column} class="wide">${label}</th>
+      ${usage ? html`<td data-label="Sessions" class="num">${count(r.sessions)}</td>` : null}
       <td data-label="Runs" class="num">${count(r.runs)}</td>
       <td data-label="Success rate" class="num" title=${success}>${percent(r.successRate)}${success ? html`<span class="visually-hidden"> (${success})</span>` : null}</td>
+      ${usage ? html`<td data-label="Tokens" class="num" title=${used}>${tokens(r.inputTokens + r.outputTokens)}<span class="visually-hidden"> (${used})</span></td>` : null}
       <td data-label="Cost" class="num">${money(r.costUsd)}</td>
       <td data-label="Share of cost" class="num">${share(r)}</td></tr>`;
   };
@@ -67,9 +79,10 @@ function Table({ id, title, column, data, link, what }) {
   return html`<section aria-labelledby=${id}>
     <h3 id=${id}>${title}</h3>
     ${data.rows.length
-      ? html`<table class="stack breakdown">
-        <thead><tr><th scope="col">${column}</th><th scope="col" class="num">Runs</th>
-          <th scope="col" class="num" title=${DEFINITIONS['Success rate']}>Success rate</th><th scope="col" class="num">Cost</th>
+      ? html`<table class=${`stack breakdown${usage ? ' usage' : ''}`}>
+        <thead><tr><th scope="col">${column}</th>${usage ? html`<th scope="col" class="num" title=${DEFINITIONS.Sessions}>Sessions</th>` : null}<th scope="col" class="num">Runs</th>
+          <th scope="col" class="num" title=${DEFINITIONS['Success rate']}>Success rate</th>
+          ${usage ? html`<th scope="col" class="num" title="Input + output tokens of the runs that finished in the range">Tokens</th>` : null}<th scope="col" class="num">Cost</th>
           <th scope="col" class="num" title="The value’s cost ÷ the cost of every value">Share of cost</th></tr></thead>
         <tbody>${data.rows.map((r) => row(r, value(r.value)))}
           ${data.other ? row(data.other, html`<span title="Every value past the top 10">Other values</span>`, 'other') : null}</tbody>

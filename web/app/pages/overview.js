@@ -2,8 +2,10 @@
 // (only when that period has data on at least half of its days, and not
 // for 7 days or fewer up to today, which is not over), charts
 // (hourly for one or two days), failures by category, top users (for roles
-// that see people), breakdowns by model and attribute; the same for one
-// team (`team=<id>`, without breakdowns), and the org's teams side by side.
+// that see people), coding agents (model calls, tokens, cache; the org's
+// agents and tools), breakdowns by model and attribute; the same for one
+// team (`team=<id>`, without breakdowns, agents or tools), and the org's
+// teams side by side.
 // A team whose figures the viewer may not see (a MEMBER, a team of one
 // member besides them) gets its name and why instead.
 // Once its cards and charts are drawn it marks `overview-ready` (a
@@ -20,11 +22,13 @@ import { OverviewCharts, hourlyRange } from './overview-charts.js';
 import { WEEKS_FROM } from './overview-trends.js';
 import { Breakdowns } from './overview-breakdowns.js';
 import { TopUsers } from './overview-top-users.js';
+import { Agents } from './overview-agents.js';
+import { AGENT_KPIS } from './overview-tokens.js';
 import { compare, count, duration, money, percent, tokens } from '../format.js';
 import { costPerSuccessOf, estimatedOf, handoffOf, iterationOf, successOf } from '../definitions.js';
 
 const KPIS = `activeUsers sessions runs succeededRuns failedRuns cancelledRuns successRate costUsd estimatedCostUsd unpricedModelCalls costPerSuccessfulRun inputTokens
-  outputTokens durationP95Ms localHandoffRate postHandoffIterationRate errorsByCategory { category count }`;
+  outputTokens durationP95Ms localHandoffRate postHandoffIterationRate errorsByCategory { category count } ${AGENT_KPIS}`;
 const DAILY = `activeUsers runs succeededRuns failedRuns cancelledRuns successRate costUsd costPerSuccessfulRun inputTokens outputTokens durationP50Ms durationP95Ms`;
 const HOURLY = `at runs succeededRuns failedRuns costUsd`;
 const FIGURES = `now: overview(range: $range) { kpis { ${KPIS} } daily { date kpis { ${DAILY} } } hourly @include(if: $hourly) { ${HOURLY} }
@@ -42,7 +46,7 @@ const decimal = (text) => (text == null ? null : Number(text));
 /**
  * Marks `overview-ready` once per `key` (a range): a frame after the cards
  * render and every chart's plot is drawn. Returns whether that happened:
- * the sections below the charts (breakdowns, teams) load only then, so
+ * the sections below the charts (agents, breakdowns, teams) load only then, so
  * their queries and drawing do not hold up the figures above them.
  */
 function useReadyMark(key) {
@@ -163,6 +167,7 @@ export function Overview({ org, route, viewer }) {
       </section>
       ${data.now.topUsers ? html`<${TopUsers} org=${org} route=${route} users=${data.now.topUsers} />` : null}
     </div>
+    <${Agents} org=${org} route=${route} range=${range} k=${k} b=${b} vs=${vs} tables=${!team && ready} />
     ${breakdowns}
     ${comparison}`;
 }
