@@ -319,7 +319,8 @@ async fn tools_are_listed_by_calls_and_cost_is_broken_down_by_agent() {
             Some(&app.super_admin()),
             "{ org(slug: \"acme\") { overview(range: {from: \"2026-11-20\", to: \"2026-11-20\"}) { \
              tools { name calls failed accepted rejected durationP95Ms } \
-             breakdown(by: AGENT) { rows { value costUsd } } } } }",
+             breakdown(by: AGENT) { rows { value costUsd } } \
+             byModel: breakdown(by: MODEL) { rows { value costUsd } } } } }",
             json!({}),
         )
         .await;
@@ -395,4 +396,13 @@ async fn tools_are_listed_by_calls_and_cost_is_broken_down_by_agent() {
             "{agent}: {rows:?}"
         );
     }
+    // Cost by model adds up to the same whole: every call and run counts
+    // under some model.
+    let by_model: rust_decimal::Decimal = overview["byModel"]["rows"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| dec(&r["costUsd"]))
+        .sum();
+    assert_eq!(by_model, figures(&all).cost, "{}", overview["byModel"]);
 }

@@ -48,7 +48,9 @@ impl Row {
 }
 
 /// Every value of `dimension` (`model` or `attr:<key>`) over the days, by
-/// cost, then runs, then value; in a transaction bound to the org.
+/// cost, then runs, then value; in a transaction bound to the org. A value
+/// with any figure is listed: a model used only in the calls of runs named
+/// for another model has cost and tokens but no sessions or runs of its own.
 pub async fn rows(
     conn: &mut AsyncPgConnection,
     org: Uuid,
@@ -64,7 +66,8 @@ pub async fn rows(
          FROM org_daily_breakdowns
          WHERE org_id = $1 AND dimension = $2 AND day BETWEEN $3 AND $4
          GROUP BY value
-         HAVING sum(sessions) <> 0 OR sum(runs) <> 0
+         HAVING sum(sessions) <> 0 OR sum(runs) <> 0 OR sum(cost_usd) <> 0
+             OR sum(input_tokens) <> 0 OR sum(output_tokens) <> 0
          ORDER BY sum(cost_usd) DESC, sum(runs) DESC, value",
     )
     .bind::<SqlUuid, _>(org)
