@@ -8,6 +8,7 @@ export const DEFINITIONS = {
   Runs: 'Runs that finished in the range: succeeded + failed + cancelled (still running ones are not counted).',
   'Success rate': 'Succeeded runs ÷ (succeeded + failed runs) finished in the range; cancelled runs count on neither side.',
   Cost: 'The sum of the cost (USD) of the runs that finished in the range.',
+  'Of which estimated': 'The part of the cost priced from the model prices: model calls that reported no cost of their own.',
   'Cost per successful run': 'The cost (USD) of every run that finished in the range ÷ the runs that succeeded: failed and cancelled runs’ cost is included, so it is what each success costs.',
   Tokens: 'Input + output tokens of the runs that finished in the range.',
   'p95 run duration': '95 % of the runs that finished in the range took this long or less (within 1 %).',

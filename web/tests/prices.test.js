@@ -267,6 +267,14 @@ describe('model prices', () => {
     assert.match(about, new RegExp(`${k.unpricedModelCalls} model calls? unpriced \\(counted at \\$0\\)\\.$`));
     // The card's description says it too, for screen readers.
     assert.match(await page.locator(`[id="${await cost.getAttribute('aria-describedby')}"]`).textContent(), /Of which estimated/);
+    // By model, the priced model's row shows its estimate: 0.5 M input tokens at $2 and 0.1 M output at $10.
+    const byModel = page.locator('#by-model ~ table');
+    const priced = byModel.locator('tbody tr', { has: page.locator('th', { hasText: `${model}-mini` }) });
+    await priced.waitFor();
+    assert.equal(await priced.locator('td[data-label="Of which estimated"]').textContent(), '$2.00');
+    assert.equal(await priced.locator('td[data-label="Cost"]').textContent(), '$2.00');
+    const unpriced = byModel.locator('tbody tr', { has: page.locator('th', { hasText: `nobody-priced-${model}` }) });
+    if (await unpriced.count()) assert.equal(await unpriced.locator('td[data-label="Of which estimated"]').textContent(), '$0.00');
     await server.gql(orgAdmin, 'mutation($id: ID!) { deleteModelPrice(id: $id) }', { id: setModelPrice.id });
   });
 

@@ -79,7 +79,10 @@ pub async fn copy_rate(url: &str, events: &[EventInput]) -> anyhow::Result<f64> 
         .collect();
     for month in months {
         client
-            .execute("SELECT ensure_event_partition($1::text::timestamptz)", &[&month])
+            .execute(
+                "SELECT ensure_event_partition($1::text::timestamptz)",
+                &[&month],
+            )
             .await?;
     }
     let started = Instant::now();

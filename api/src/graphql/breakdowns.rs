@@ -67,6 +67,22 @@ impl BreakdownRow {
     async fn output_tokens(&self) -> i64 {
         self.0.output_tokens
     }
+    /// Model calls (SPEC section 11) on days in the range, under the
+    /// model each names.
+    async fn model_calls(&self) -> i64 {
+        self.0.model_calls
+    }
+    async fn cache_read_tokens(&self) -> i64 {
+        self.0.cache_read_tokens
+    }
+    async fn cache_creation_tokens(&self) -> i64 {
+        self.0.cache_creation_tokens
+    }
+    /// The part of `costUsd` estimated from model prices (calls that
+    /// reported no cost). Decimal string, exact.
+    async fn estimated_cost_usd(&self) -> String {
+        money(self.0.estimated_cost_usd)
+    }
 }
 
 #[derive(SimpleObject)]

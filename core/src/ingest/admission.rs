@@ -1,6 +1,6 @@
-//! Which of one org's events a call may store: those whose session and run
-//! belong to them. The claims of sessions and runs are committed before the
-//! events are stored; whether an event is new is decided when it is stored.
+//! Which of one org's events a call may store: those whose ids are new to
+//! the ledger and whose session and run belong to them. The claims of
+//! sessions and runs are committed before the events are stored.
 
 use std::collections::HashSet;
 
@@ -22,18 +22,17 @@ pub(super) struct Admitted {
     pub outcome: IngestOutcome,
 }
 
-/// Claims the sessions and runs of `group`, inside the caller's
-/// transaction. The caller commits it before storing: a claim waits for any
-/// uncommitted claim of the same key, and claims held until the events were
-/// stored made concurrent calls with common sessions wait for each other's
-/// whole call. A claim left by a call that then fails is the claim its retry
-/// makes again.
+/// Counts the duplicates among `group` and claims the sessions and runs of
+/// the rest, inside the caller's transaction. The caller commits it before
+/// storing: a claim waits for any uncommitted claim of the same key, and
+/// claims held until the events were stored made concurrent calls with
+/// common sessions wait for each other's whole call. A claim left by a call
+/// that then fails is the claim its retry makes again.
 ///
-/// The ledger is not read here: the statement that stores the events skips
-/// the ids it already holds, so the duplicates of a retried call claim what
-/// they claimed the first time. Only a refused event is looked up, so that a
-/// stored id sent again with another session or user counts as a duplicate,
-/// not as a refusal.
+/// A stored id claims nothing, whatever it names when sent again: an erased
+/// person's event sent again must not give their session back to them. An
+/// id another call stores after the lookup is found by the store's own
+/// check of the ledger.
 pub(super) async fn admit(
     conn: &mut AsyncPgConnection,
     org_id: Uuid,
@@ -45,12 +44,22 @@ pub(super) async fn admit(
     // The claims need not reach the disk before the call goes on: the
     // events' own commit flushes the log up to and past them, and a claim
     // lost in a crash before that belonged to events that were not stored.
+    // (A call refused by such a claim in that instant stores nothing and
+    // flushes nothing; its events stay refused if the claimant never
+    // retries.)
     diesel::sql_query("SET LOCAL synchronous_commit = off")
         .execute(conn)
         .await?;
-    let owners = claim_sessions(conn, org_id, events, group).await?;
-    let mut of_their_user = Vec::with_capacity(group.len());
-    for &i in group {
+    let known = known_ids(conn, org_id, group.iter().map(|&i| events[i].event_id)).await?;
+    let fresh: Vec<usize> = group
+        .iter()
+        .copied()
+        .filter(|&i| !known.contains(&events[i].event_id))
+        .collect();
+    outcome.duplicates += group.len() - fresh.len();
+    let owners = claim_sessions(conn, org_id, events, &fresh).await?;
+    let mut of_their_user = Vec::with_capacity(fresh.len());
+    for i in fresh {
         let event = &events[i];
         match owners.get(event.session_id.as_str()) {
             Some(owner) if owner != &event.user_id => outcome.rejected.push(Rejection::new(
@@ -83,15 +92,6 @@ pub(super) async fn admit(
             )),
             _ => owned.push(i),
         }
-    }
-    if !outcome.rejected.is_empty() {
-        let refused = outcome.rejected.iter().map(|r| events[r.index].event_id);
-        let known = known_ids(conn, org_id, refused).await?;
-        let before = outcome.rejected.len();
-        outcome
-            .rejected
-            .retain(|r| !known.contains(&events[r.index].event_id));
-        outcome.duplicates += before - outcome.rejected.len();
     }
     Ok(Admitted { owned, outcome })
 }

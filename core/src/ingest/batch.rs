@@ -88,7 +88,8 @@ pub async fn ingest(
         .await?;
 
     // First each org's duplicates and ownership claims, committed at once
-    // (see `admit`), then every org's admitted events in one transaction.
+    // (see `admit`), then every org's admitted events in one transaction,
+    // which counts as duplicates those another call stored meanwhile.
     let mut admitted = Vec::with_capacity(by_org.len());
     for (&org_id, group) in &by_org {
         let org = conn

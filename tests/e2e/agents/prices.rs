@@ -98,6 +98,65 @@ async fn figures(app: &TestApp) -> (Decimal, Decimal, i64, String) {
     )
 }
 
+/// Per model, the breakdown's calls, cost and estimated part equal the
+/// events' under the prices of `price_of`: its reported costs plus its own
+/// calls' estimate.
+async fn check_models(
+    app: &TestApp,
+    evs: &[Value],
+    price_of: &dyn Fn(&str, &str) -> Option<[i64; 4]>,
+) {
+    let body = app
+        .graphql(
+            Some(&app.super_admin()),
+            "{ org(slug: \"acme\") { overview(range: {from: \"2026-11-20\", to: \"2026-11-20\"}) { \
+             breakdown(by: MODEL) { rows { value modelCalls costUsd estimatedCostUsd } } } } }",
+            json!({}),
+        )
+        .await;
+    let rows = body["data"]["org"]["overview"]["breakdown"]["rows"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let dec = |v: &Value| v.as_str().and_then(|s| s.parse::<Decimal>().ok());
+    let mut models: Vec<&str> = evs
+        .iter()
+        .filter_map(|e| e["modelCall"]["model"].as_str())
+        .collect();
+    models.sort();
+    models.dedup();
+    for model in models {
+        let mine: Vec<Value> = evs
+            .iter()
+            .filter(|e| e["modelCall"]["model"] == model)
+            .cloned()
+            .collect();
+        let (estimated, _) = estimate(&mine, price_of);
+        let reported: Decimal = mine
+            .iter()
+            .filter_map(|e| dec(&e["modelCall"]["costUsd"]))
+            .sum();
+        let row = rows
+            .iter()
+            .find(|r| r["value"] == model)
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(
+            (
+                row["modelCalls"].as_i64(),
+                dec(&row["costUsd"]).map(|d| d.normalize()),
+                dec(&row["estimatedCostUsd"]).map(|d| d.normalize())
+            ),
+            (
+                Some(mine.len() as i64),
+                Some((reported + estimated).normalize()),
+                Some(estimated.normalize())
+            ),
+            "{model}: {body}"
+        );
+    }
+}
+
 const SET: &str = "mutation($org: String, $p: ModelPriceInput!) { setModelPrice(org: $org, price: $p) { id org model inputUsdPerMTok } }";
 
 fn price(model: &str, from: &str, p: [i64; 4]) -> Value {
@@ -122,6 +181,7 @@ async fn estimates_follow_the_price_table_through_every_change_and_reported_cost
         figures(&app).await,
         (reported, Decimal::ZERO, 3, "UNPRICED".into())
     );
+    check_models(&app, &evs, &|_, _| None).await;
 
     // The platform prices every gpt model.
     let platform = [2, 8, 1, 3];
@@ -140,6 +200,10 @@ async fn estimates_follow_the_price_table_through_every_change_and_reported_cost
         figures(&app).await,
         (reported + est, est, 0, "ESTIMATED".into())
     );
+    check_models(&app, &evs, &|m, _| {
+        m.starts_with("gpt-").then_some(platform)
+    })
+    .await;
 
     // The org's own exact price for gpt-x from 10:05 on beats the platform's.
     let own = [5, 20, 2, 6];
@@ -168,6 +232,12 @@ async fn estimates_follow_the_price_table_through_every_change_and_reported_cost
         figures(&app).await,
         (reported + est2, est2, 0, "ESTIMATED".into())
     );
+    check_models(&app, &evs, &|m, at| match (m, at >= "2026-11-20T10:05") {
+        ("gpt-x", true) => Some(own),
+        (m, _) if m.starts_with("gpt-") => Some(platform),
+        _ => None,
+    })
+    .await;
 
     // The org's admin sees its price and the platform's; another org's admin
     // can neither see nor delete it.

@@ -196,6 +196,16 @@ async fn a_user_is_exported_then_erased_and_every_figure_is_exact_without_them()
     // of the same user id later is new data.
     let body = app.ingest(&[mine[0].clone()]).await;
     assert_eq!(body["data"]["ingestEvents"]["duplicates"], 1, "{body}");
+    // It claims nothing either: ann is still unknown, her session nobody's.
+    assert_eq!(export(&app, &admin, "ann").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.count(
+            "SELECT count(*) AS n FROM session_owners s JOIN orgs o ON o.id = s.org_id \
+             WHERE o.slug = 'acme' AND s.user_id = 'ann'"
+        )
+        .await,
+        0
+    );
     let fresh = session("acme", "new", "ann", days_ago(0), 1);
     ingest_all(&app, &fresh).await;
     app.project_all().await;

@@ -13,7 +13,7 @@ import { mayAdminister } from './admin.js';
 import { count, money, percent, tokens } from '../format.js';
 import { DEFINITIONS, successOf } from '../definitions.js';
 
-const ROW = `value runs succeededRuns failedRuns cancelledRuns successRate costUsd`;
+const ROW = `value runs succeededRuns failedRuns cancelledRuns successRate costUsd estimatedCostUsd`;
 const FIELDS = `rows { ${ROW} } other { ${ROW} } total { ${ROW} }`;
 /** A breakdown's fields with its sessions and tokens, for a BreakdownTable with `usage`. */
 const USAGE_ROW = `${ROW} sessions inputTokens outputTokens`;
@@ -60,6 +60,8 @@ export function Breakdowns({ org, route, range, viewer }) {
  */
 export function BreakdownTable({ id, title, column, data, link, what, usage = false }) {
   const total = Number(data.total.costUsd);
+  // The estimated part gets a column once any of the cost is estimated.
+  const estimated = Number(data.total.estimatedCostUsd) > 0;
   const share = (row) => (total > 0 ? percent(Number(row.costUsd) / total) : '—');
   const row = (r, label, kind = 'value') => {
     const success = successOf(r);
@@ -71,6 +73,7 @@ export function BreakdownTable({ id, title, column, data, link, what, usage = fa
       <td data-label="Success rate" class="num" title=${success}>${percent(r.successRate)}${success ? html`<span class="visually-hidden"> (${success})</span>` : null}</td>
       ${usage ? html`<td data-label="Tokens" class="num" title=${used}>${tokens(r.inputTokens + r.outputTokens)}<span class="visually-hidden"> (${used})</span></td>` : null}
       <td data-label="Cost" class="num">${money(r.costUsd)}</td>
+      ${estimated ? html`<td data-label="Of which estimated" class="num">${money(r.estimatedCostUsd)}</td>` : null}
       <td data-label="Share of cost" class="num">${share(r)}</td></tr>`;
   };
   const value = (v) => (v === NONE
@@ -83,6 +86,7 @@ export function BreakdownTable({ id, title, column, data, link, what, usage = fa
         <thead><tr><th scope="col">${column}</th>${usage ? html`<th scope="col" class="num" title=${DEFINITIONS.Sessions}>Sessions</th>` : null}<th scope="col" class="num">Runs</th>
           <th scope="col" class="num" title=${DEFINITIONS['Success rate']}>Success rate</th>
           ${usage ? html`<th scope="col" class="num" title="Input + output tokens of the runs that finished in the range">Tokens</th>` : null}<th scope="col" class="num">Cost</th>
+          ${estimated ? html`<th scope="col" class="num" title=${DEFINITIONS['Of which estimated']}>Of which estimated</th>` : null}
           <th scope="col" class="num" title="The value’s cost ÷ the cost of every value">Share of cost</th></tr></thead>
         <tbody>${data.rows.map((r) => row(r, value(r.value)))}
           ${data.other ? row(data.other, html`<span title="Every value past the top 10">Other values</span>`, 'other') : null}</tbody>

@@ -32,6 +32,14 @@ pub struct Row {
     pub input_tokens: i64,
     #[diesel(sql_type = BigInt)]
     pub output_tokens: i64,
+    #[diesel(sql_type = BigInt)]
+    pub model_calls: i64,
+    #[diesel(sql_type = BigInt)]
+    pub cache_read_tokens: i64,
+    #[diesel(sql_type = BigInt)]
+    pub cache_creation_tokens: i64,
+    #[diesel(sql_type = Numeric)]
+    pub estimated_cost_usd: Decimal,
 }
 
 impl Row {
@@ -44,6 +52,10 @@ impl Row {
         self.cost_usd += other.cost_usd;
         self.input_tokens += other.input_tokens;
         self.output_tokens += other.output_tokens;
+        self.model_calls += other.model_calls;
+        self.cache_read_tokens += other.cache_read_tokens;
+        self.cache_creation_tokens += other.cache_creation_tokens;
+        self.estimated_cost_usd += other.estimated_cost_usd;
     }
 }
 
@@ -62,12 +74,16 @@ pub async fn rows(
         "SELECT value, sum(sessions)::bigint AS sessions, sum(runs)::bigint AS runs,
                 sum(succeeded)::bigint AS succeeded, sum(failed)::bigint AS failed,
                 sum(cancelled)::bigint AS cancelled, sum(cost_usd) AS cost_usd,
-                sum(input_tokens)::bigint AS input_tokens, sum(output_tokens)::bigint AS output_tokens
+                sum(input_tokens)::bigint AS input_tokens, sum(output_tokens)::bigint AS output_tokens,
+                sum(model_calls)::bigint AS model_calls,
+                sum(cache_read_tokens)::bigint AS cache_read_tokens,
+                sum(cache_creation_tokens)::bigint AS cache_creation_tokens,
+                sum(estimated_cost_usd) AS estimated_cost_usd
          FROM org_daily_breakdowns
          WHERE org_id = $1 AND dimension = $2 AND day BETWEEN $3 AND $4
          GROUP BY value
          HAVING sum(sessions) <> 0 OR sum(runs) <> 0 OR sum(cost_usd) <> 0
-             OR sum(input_tokens) <> 0 OR sum(output_tokens) <> 0
+             OR sum(input_tokens) <> 0 OR sum(output_tokens) <> 0 OR sum(model_calls) <> 0
          ORDER BY sum(cost_usd) DESC, sum(runs) DESC, value",
     )
     .bind::<SqlUuid, _>(org)

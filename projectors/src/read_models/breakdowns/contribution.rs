@@ -12,8 +12,10 @@ use crate::fold::{RunFigures, SessionFold, NO_MODEL};
 /// The value of a run without a model, or a session without the attribute.
 pub const NONE: &str = NO_MODEL;
 
-/// Additive figures of one (dimension, day, value).
+/// Additive figures of one (dimension, day, value). A contribution stored
+/// before a figure existed reads it as 0.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Figures {
     pub sessions: i64,
     pub runs: i64,
@@ -23,10 +25,14 @@ pub struct Figures {
     pub cost_usd: Decimal,
     pub input_tokens: i64,
     pub output_tokens: i64,
+    pub model_calls: i64,
+    pub cache_read_tokens: i64,
+    pub cache_creation_tokens: i64,
+    pub estimated_cost_usd: Decimal,
 }
 
 impl Figures {
-    pub const COLUMNS: [&'static str; 8] = [
+    pub const COLUMNS: [&'static str; 12] = [
         "sessions",
         "runs",
         "succeeded",
@@ -35,6 +41,10 @@ impl Figures {
         "cost_usd",
         "input_tokens",
         "output_tokens",
+        "model_calls",
+        "cache_read_tokens",
+        "cache_creation_tokens",
+        "estimated_cost_usd",
     ];
 
     pub fn add(&mut self, other: &Figures, sign: i64) {
@@ -46,6 +56,10 @@ impl Figures {
         self.cost_usd += Decimal::from(sign) * other.cost_usd;
         self.input_tokens += sign * other.input_tokens;
         self.output_tokens += sign * other.output_tokens;
+        self.model_calls += sign * other.model_calls;
+        self.cache_read_tokens += sign * other.cache_read_tokens;
+        self.cache_creation_tokens += sign * other.cache_creation_tokens;
+        self.estimated_cost_usd += Decimal::from(sign) * other.estimated_cost_usd;
     }
 
     pub fn is_zero(&self) -> bool {
@@ -62,10 +76,14 @@ impl Figures {
             self.cancelled,
             self.input_tokens,
             self.output_tokens,
+            self.model_calls,
+            self.cache_read_tokens,
+            self.cache_creation_tokens,
         ]
         .iter()
         .any(|n| *n < 0)
             || self.cost_usd.is_sign_negative()
+            || self.estimated_cost_usd.is_sign_negative()
     }
 }
 
@@ -122,6 +140,10 @@ impl Contribution {
                     f.cost_usd += r.cost_usd;
                     f.input_tokens += r.input_tokens;
                     f.output_tokens += r.output_tokens;
+                    f.model_calls += r.model_calls;
+                    f.cache_read_tokens += r.cache_read_tokens;
+                    f.cache_creation_tokens += r.cache_creation_tokens;
+                    f.estimated_cost_usd += r.estimated_cost_usd;
                 }
             }
         }
