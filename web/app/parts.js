@@ -18,6 +18,9 @@ export const StaleNote = ({ error }) =>
 
 export const Empty = ({ children }) => html`<div class="empty">${children}</div>`;
 
+/** A name (a tool's, a model's) with line breaks allowed after its separators (`_`, `.`, `/`, `:`), so a long one wraps between words. */
+export const breakable = (name) => name.split(/(?<=[_./:])(?![_./:])/).flatMap((part, i) => (i ? [html`<wbr />`, part] : [part]));
+
 /**
  * A KPI card. Its definition (DEFINITIONS[label], or `definition`) and
  * `detail` (a rate's denominator) show on hover (title) and on keyboard

@@ -154,7 +154,7 @@ describe('pages show the figures the API gives', () => {
     closeCost(await card(page, 'Cost'), first.costUsd);
     closeDuration(await card(page, 'Active time'), first.activeTimeMs);
     assert.equal(await card(page, 'Handoff'), first.handedOff ? (first.iteratedAfterHandoff ? 'local, iterated' : 'local') : 'none');
-    assert.equal(await page.locator('.timeline li').count(), first.timeline.length);
+    assert.equal(await page.locator('table.timeline tbody tr').count(), first.timeline.length);
     assert.equal(await page.locator('section[aria-label="Runs"] tbody tr').count(), first.runs.length);
     await page.locator('section[aria-label="Runs"] summary').first().click();
     await expectAccessible(page, 'on a session');

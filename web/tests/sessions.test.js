@@ -152,7 +152,7 @@ describe('sessions page', () => {
     assert.equal(await page.locator('section[aria-label="Runs"] tbody tr').count(), 0);
     await ingest([event('RUN_STARTED', id, { runId: 'run-live-1', run: { model: 'claude-test' } })]);
     await page.locator('section[aria-label="Runs"] tbody tr', { hasText: 'run-live-1' }).waitFor({ timeout: 10_000 });
-    assert.equal(await page.locator('.timeline li').count(), 4);
+    assert.equal(await page.locator('table.timeline tbody tr').count(), 4);
   });
 
   test('keyboard: g s opens sessions, / focuses the first filter, j/k move along the rows, ? shows help', async () => {

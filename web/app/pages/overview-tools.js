@@ -3,7 +3,7 @@
 // decisions that were refusals, and the p95 duration; a tool's name opens
 // the sessions that called it.
 import { html } from '../html.js';
-import { Empty } from '../parts.js';
+import { breakable, Empty } from '../parts.js';
 import { count, duration, percent } from '../format.js';
 import { TOOL_DEFINITIONS } from '../definitions.js';
 
@@ -11,9 +11,6 @@ import { TOOL_DEFINITIONS } from '../definitions.js';
 export const TOOL_FIELDS = 'name calls failed accepted rejected durationP95Ms';
 
 const COLUMNS = ['Calls', 'Failed', 'Accepted', 'Rejected', 'Rejection share', 'p95 duration'];
-
-/** A tool's name with line breaks allowed after its separators (`_`, `.`, `/`, `:`), so a long one wraps between words. */
-const breakable = (name) => name.split(/(?<=[_./:])(?![_./:])/).flatMap((part, i) => (i ? [html`<wbr />`, part] : [part]));
 
 /** rejected ÷ (accepted + rejected), null without a decision; and its terms in words. */
 function rejectedShare({ accepted, rejected }) {

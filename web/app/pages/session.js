@@ -1,7 +1,7 @@
 // One session, headed by its repo (and branch) with its id: header
-// figures, attributes, the timeline (handoffs and run outcomes marked), the
-// runs with a failed run's error in plain sight and tokens on expand;
-// updates live.
+// figures, attributes, the runs with a failed run's error in plain sight
+// and tokens and calls on expand, then the timeline a page at a time
+// (session-timeline.js); updates live.
 import { html } from '../html.js';
 import { orgOf, useLiveReload, useQuery } from '../query.js';
 import { href, rangeParams } from '../router.js';
@@ -9,17 +9,15 @@ import { Card, Empty, pending, StaleNote } from '../parts.js';
 import { count, duration, money, tokens, when } from '../format.js';
 import { SESSION_DEFINITIONS as ABOUT } from '../definitions.js';
 import { repoOf } from '../session-label.js';
+import { EVENTS, Failure, Status, Timeline } from './session-timeline.js';
 
-const QUERY = `query($org: String!, $id: String!) { org(slug: $org) { session(id: $id) {
+const QUERY = `query($org: String!, $id: String!, $after: String) { org(slug: $org) { session(id: $id) {
   id user { id name email } startedAt lastEventAt messageCount runCount succeededRuns failedRuns costUsd
-  inputTokens outputTokens activeTimeMs handedOff iteratedAfterHandoff attributes
-  runs { id status model startedAt finishedAt durationMs errorCategory errorMessage costUsd inputTokens outputTokens }
-  timeline { eventId type occurredAt runId summary } } } }`;
+  inputTokens outputTokens activeTimeMs handedOff iteratedAfterHandoff attributes modelCalls toolCalls
+  runs { id status model startedAt finishedAt durationMs errorCategory errorMessage costUsd costSource inputTokens outputTokens
+    cacheReadTokens cacheCreationTokens modelCalls toolCalls }
+  ${EVENTS} } } }`;
 const LIVE = `subscription($org: String!, $id: String) { sessionUpdated(org: $org, sessionId: $id) { session { id } } }`;
-
-/** A run's outcome as a word with its colour; RUNNING until it finishes. */
-const Status = ({ status }) =>
-  html`<span class=${`status ${(status ?? 'RUNNING').toLowerCase()}`}>${(status ?? 'RUNNING').toLowerCase()}</span>`;
 
 /** An attribute that reads as a name: a non-empty string, else null. */
 const text = (value) => (typeof value === 'string' && value.trim() ? value : null);
@@ -29,8 +27,22 @@ const runName = (run, session) => (run.startsWith(`${session}-`) ? run.slice(ses
 
 /** A failed run's error: its category (OTHER when it gave none) and message; nothing for other runs. */
 const RunError = ({ run }) => (run.status === 'FAILED' || run.errorCategory || run.errorMessage
-  ? html`<span class="category">${run.errorCategory ?? 'OTHER'}</span>${run.errorMessage ? `: ${run.errorMessage}` : ''}`
+  ? html`<${Failure} category=${run.errorCategory ?? 'OTHER'} message=${run.errorMessage} />`
   : null);
+
+/** Where a run's cost comes from, when agentmon priced some of it or could not. */
+const SOURCES = {
+  ESTIMATED: ['estimated', 'Priced by agentmon from the model prices, in part or whole.'],
+  UNPRICED: ['partly unpriced', 'Some of its model calls could not be priced; they count as $0.'],
+};
+
+/** A run's usage in words: tokens by kind and its calls, when it has any. */
+function usage(r) {
+  const parts = [`${count(r.inputTokens)} input / ${count(r.outputTokens)} output tokens`];
+  if (r.cacheReadTokens || r.cacheCreationTokens) parts.push(`${count(r.cacheReadTokens)} cache read / ${count(r.cacheCreationTokens)} cache written`);
+  if (r.modelCalls || r.toolCalls) parts.push(`${count(r.modelCalls)} model ${r.modelCalls === 1 ? 'call' : 'calls'}, ${count(r.toolCalls)} tool ${r.toolCalls === 1 ? 'call' : 'calls'}`);
+  return parts.join('; ');
+}
 
 export function SessionDetail({ org, id, route }) {
   const result = useQuery(QUERY, { org: org.slug, id }, (d) => orgOf(d, org.slug).session);
@@ -64,20 +76,16 @@ export function SessionDetail({ org, id, route }) {
       ? html`<section aria-labelledby="attributes"><h2 id="attributes">Attributes</h2>
         <dl class="attributes-list">${attributes.map(([k, v]) => html`<dt>${k}</dt><dd>${typeof v === 'string' ? v : JSON.stringify(v)}</dd>`)}</dl></section>`
       : null}
-    <section aria-labelledby="timeline"><h2 id="timeline">Timeline</h2>
-      <ol class="timeline">${s.timeline.map((e) => html`<li key=${e.eventId} class=${e.type.toLowerCase()}>
-        <time datetime=${e.occurredAt}>${when(e.occurredAt, org.timezone)}</time> ${e.summary}
-        ${e.type === 'SESSION_HANDOFF' ? html`<span class="badge">handoff</span>` : null}
-        ${e.type === 'RUN_FINISHED' ? html` <${Status} status=${statusOf[e.runId]} />` : null}</li>`)}</ol>
-    </section>
     <section aria-label="Runs"><h2>Runs</h2>
       ${s.runs.length === 0 ? html`<${Empty}>No run yet in this session.</${Empty}>` : html`<div class="scroll"><table class="stack runs">
         <thead><tr><th scope="col">Run</th><th scope="col">Status</th><th scope="col">Model</th><th scope="col">Started</th><th scope="col" class="num">Duration</th>
           <th scope="col" class="num">Cost</th><th scope="col">Error</th></tr></thead>
         <tbody>${s.runs.map((r) => html`<tr key=${r.id}><td data-label="Run" class="wide"><details><summary title=${r.id}>${runName(r.id, s.id)}</summary>
-          <p>${count(r.inputTokens)} input / ${count(r.outputTokens)} output tokens${r.finishedAt ? `, finished ${when(r.finishedAt, org.timezone)}` : ''}</p></details></td>
+          <p>${usage(r)}${r.finishedAt ? `; finished ${when(r.finishedAt, org.timezone)}` : ''}</p></details></td>
           <td data-label="Status"><${Status} status=${r.status} /></td><td data-label="Model">${r.model ?? '—'}</td><td data-label="Started">${when(r.startedAt, org.timezone)}</td>
-          <td data-label="Duration" class="num">${duration(r.durationMs)}</td><td data-label="Cost" class="num">${money(r.costUsd)}</td>
+          <td data-label="Duration" class="num">${duration(r.durationMs)}</td><td data-label="Cost" class="num">${money(r.costUsd)}${SOURCES[r.costSource]
+            ? html` <span class="muted cost-source" title=${SOURCES[r.costSource][1]}>${SOURCES[r.costSource][0]}</span>` : null}</td>
           <td data-label="Error" class="wide run-error"><${RunError} run=${r} /></td></tr>`)}</tbody></table></div>`}
-    </section>`;
+    </section>
+    <${Timeline} key=${s.id} org=${org} id=${s.id} first=${s.events} statusOf=${statusOf} totals=${s} />`;
 }
