@@ -23,6 +23,11 @@ export const DEFINITIONS = {
   'Output tokens': 'Output tokens (reasoning included): of the model calls in the range, and of finished runs that reported usage without calls.',
   'Cache read': 'Input tokens the models read from a prompt cache, in the range.',
   'Cache written': 'Input tokens written to a prompt cache (cache creation), in the range.',
+  'Lines changed': 'Lines the agents added and removed in the range (their CODE_CHANGE events).',
+  Commits: 'Commits the agents made in the range (their CODE_CHANGE events).',
+  'Pull requests': 'Pull requests the agents opened in the range (their CODE_CHANGE events).',
+  'Cost per pull request': 'The cost of the range ÷ its pull requests, every run’s cost counted (not only the runs that opened one).',
+  'Cost per commit': 'The cost of the range ÷ its commits, every run’s cost counted.',
   'Cache hit rate': 'Cache-read tokens ÷ all input tokens (input + cache read + cache written); none when all are 0.',
 };
 

@@ -44,7 +44,7 @@ const CODEX = `codex-agents-test-${uid}`;
 function sessions() {
   const at = (minutes) => new Date(Date.now() - minutes * 60_000).toISOString();
   const events = [];
-  const session = (agent, status, calls, tools) => {
+  const session = (agent, status, calls, tools, code = []) => {
     const base = { org: ORG, sessionId: `agents-${agent}-${uid}`, userId: `agents-user-${agent}` };
     const runId = `agents-run-${agent}-${uid}`;
     const e = (type, minutes, extra = {}) => events.push({ ...base, eventId: randomUUID(), type, occurredAt: at(minutes), ...extra });
@@ -52,6 +52,7 @@ function sessions() {
     e('RUN_STARTED', 29, { runId });
     calls.forEach((modelCall, i) => e('MODEL_CALL', 28 - i, { runId, modelCall }));
     tools.forEach((tool, i) => e('TOOL_CALL', 20 - i, { runId, tool }));
+    code.forEach((c, i) => e('CODE_CHANGE', 12 - i, { code: c }));
     e('RUN_FINISHED', 10, { runId, run: status === 'FAILED' ? { status, errorCategory: 'MODEL', errorMessage: 'stream ended' } : { status } });
   };
   session('claude-code', 'SUCCEEDED', [
@@ -65,6 +66,9 @@ function sessions() {
     { name: 'Edit', success: true, decision: 'ACCEPTED', durationMs: 300 },
     { name: 'Edit', decision: 'REJECTED' },
     { name: 'Read', success: true, durationMs: 40 },
+  ], [
+    { linesAdded: 120, linesRemoved: 30, commits: 2 },
+    { linesAdded: 5, pullRequests: 1 },
   ]);
   session('codex', 'FAILED', [
     { model: CODEX, inputTokens: 2_000, outputTokens: 500, cacheReadTokens: 80_000 },
@@ -121,6 +125,8 @@ function expected(events) {
     cacheReadTokens: sum(calls, (c) => n(c, 'cacheReadTokens')),
     cacheCreationTokens: sum(calls, (c) => n(c, 'cacheCreationTokens')),
     toolCalls: sum(Object.values(tools), (t) => t.calls),
+    code: Object.fromEntries(['linesAdded', 'linesRemoved', 'commits', 'pullRequests']
+      .map((k) => [k, sum(events.filter((e) => e.type === 'CODE_CHANGE'), (e) => e.code[k] ?? 0)])),
     agents,
     tools,
   };
@@ -160,6 +166,8 @@ async function sendOnce() {
   if (sent) return sent;
   const r = await range(ORG);
   const before = await kpis(ORG, r);
+  const { org: { overview: { kpis: beforeCode } } } = await server.gql(admin, `query($o: String!, $r: DateRange!) { org(slug: $o) { overview(range: $r) {
+    kpis { costUsd linesAdded linesRemoved commits pullRequests } } } }`, { o: ORG, r });
   // The demo org has runs with tokens, but no model or tool calls.
   assert.deepEqual([before.modelCalls, before.toolCalls, before.cacheReadTokens, before.cacheCreationTokens], [0, 0, 0, 0], 'the demo has no agent telemetry');
   const events = sessions();
@@ -168,7 +176,7 @@ async function sendOnce() {
   await server.settled();
   const want = expected(events);
   await until(async () => (await kpis(ORG, r)).toolCalls === want.toolCalls, 'the calls to be projected', 30_000);
-  sent = { r, before, want };
+  sent = { r, before, beforeCode, want };
   return sent;
 }
 
@@ -209,6 +217,24 @@ describe('coding agents on the overview', () => {
       { ...Object.fromEntries(KPIS.split(' ').map((f) => [f, want[f]])), inputTokens: input, outputTokens: output, cacheHitRate: undefined });
     assert.ok(Math.abs(k.cacheHitRate - rate) < 1e-12, `API cacheHitRate ${k.cacheHitRate}, computed ${rate}`);
     await expectAccessible(page, 'on the overview with agents');
+  });
+
+  test('the code cards show the lines, commits and pull requests the events add up to, and what each cost', async () => {
+    const { beforeCode, want } = await sendOnce();
+    assert.deepEqual([beforeCode.linesAdded, beforeCode.linesRemoved, beforeCode.commits, beforeCode.pullRequests], [0, 0, 0, 0], 'the demo has no code');
+    const page = await overview();
+    const lines = await cardOf(page, 'Lines changed');
+    assert.equal(lines.value, `+${fmt(want.code.linesAdded)} / −${fmt(want.code.linesRemoved)}`);
+    assert.equal((await cardOf(page, 'Commits')).value, fmt(want.code.commits));
+    assert.equal((await cardOf(page, 'Pull requests')).value, fmt(want.code.pullRequests));
+    // Every run's cost counts: the demo's before the test, and the test's own, worked out from its events.
+    const cost = cents4(beforeCode.costUsd) + sum(Object.values(want.agents), (a) => a.cost);
+    for (const [label, n] of [['Cost per pull request', want.code.pullRequests], ['Cost per commit', want.code.commits]]) {
+      const card = await cardOf(page, label);
+      const expected = cost / 10_000 / n;
+      assert.ok(Math.abs(number(card.value) - expected) <= Math.max(0.005, expected * 0.001), `${label}: ${card.value} for ${expected}`);
+      assert.ok(card.about.includes(`÷ ${fmt(n)} `), `${label}: its terms in "${card.about}"`);
+    }
   });
 
   test('the agents table shows each agent’s sessions, runs, success, tokens and cost, and opens its sessions', async () => {

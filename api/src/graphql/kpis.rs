@@ -131,6 +131,16 @@ impl KpisObject {
     async fn pull_requests(&self) -> i32 {
         int(self.0.sums.pull_requests)
     }
+    /// Cost of the range divided by its pull requests (of CODE_CHANGE
+    /// events), rounded to 6 decimals; null when there were none.
+    async fn cost_per_pull_request(&self) -> Option<String> {
+        self.0.cost_per_pull_request().map(money)
+    }
+    /// Cost of the range divided by its commits (of CODE_CHANGE events),
+    /// rounded to 6 decimals; null when there were none.
+    async fn cost_per_commit(&self) -> Option<String> {
+        self.0.cost_per_commit().map(money)
+    }
     /// Failed runs by category, all four in enum order, zeros included.
     async fn errors_by_category(&self) -> Vec<FailureCount> {
         [

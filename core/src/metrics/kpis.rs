@@ -209,8 +209,26 @@ impl Kpis {
     /// Cost divided by succeeded runs, to 6 decimals (half away from zero);
     /// `None` when no run succeeded.
     pub fn cost_per_successful_run(&self) -> Option<Decimal> {
-        (self.succeeded_runs > 0).then(|| {
-            (self.cost_usd / Decimal::from(self.succeeded_runs))
+        self.cost_per(self.succeeded_runs)
+    }
+
+    /// Cost divided by the pull requests the agents opened, to 6 decimals;
+    /// `None` when they opened none.
+    pub fn cost_per_pull_request(&self) -> Option<Decimal> {
+        self.cost_per(self.sums.pull_requests)
+    }
+
+    /// Cost divided by the commits the agents made, to 6 decimals; `None`
+    /// when they made none.
+    pub fn cost_per_commit(&self) -> Option<Decimal> {
+        self.cost_per(self.sums.commits)
+    }
+
+    /// Cost divided by `n`, to 6 decimals (half away from zero); `None`
+    /// when `n` is 0.
+    fn cost_per(&self, n: i64) -> Option<Decimal> {
+        (n > 0).then(|| {
+            (self.cost_usd / Decimal::from(n))
                 .round_dp_with_strategy(6, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
         })
     }

@@ -72,7 +72,7 @@ fn session(s: &str) -> Vec<Value> {
 
 const KPIS: &str = "runs modelCalls failedModelCalls inputTokens outputTokens cacheReadTokens \
     cacheCreationTokens cacheHitRate costUsd estimatedCostUsd unpricedModelCalls toolCalls \
-    failedToolCalls rejectedToolCalls linesAdded linesRemoved commits pullRequests";
+    failedToolCalls rejectedToolCalls linesAdded linesRemoved commits pullRequests costPerPullRequest costPerCommit";
 
 fn dec(v: &Value) -> Decimal {
     v.as_str()
@@ -107,6 +107,19 @@ fn assert_kpis(k: &Value, f: &Figures, what: &str) {
         );
     }
     assert_eq!(dec(&k["costUsd"]), f.cost, "{what}: costUsd in {k}");
+    for (field, n) in [
+        ("costPerPullRequest", f.pull_requests),
+        ("costPerCommit", f.commits),
+    ] {
+        let want = (n > 0).then(|| {
+            (f.cost / Decimal::from(n))
+                .round_dp_with_strategy(6, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+                .normalize()
+        });
+        let got = k[field].as_str().and_then(|s| s.parse::<Decimal>().ok());
+        assert_eq!(got, want, "{what}: {field} in {k}");
+        assert_eq!(k[field].is_null(), n == 0, "{what}: {field} in {k}");
+    }
     assert_eq!(
         k["estimatedCostUsd"], "0",
         "{what}: nothing is priced by agentmon here"

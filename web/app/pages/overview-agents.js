@@ -10,6 +10,7 @@ import { Empty, StaleNote } from '../parts.js';
 import { BreakdownTable, USAGE_FIELDS } from './overview-breakdowns.js';
 import { TOOL_FIELDS, Tools } from './overview-tools.js';
 import { TokenCards, hasTelemetry } from './overview-tokens.js';
+import { CodeCards, hasCode } from './overview-code.js';
 
 const QUERY = `query($org: String!, $range: DateRange!) { org(slug: $org) { overview(range: $range) {
   agent: breakdown(by: AGENT) { ${USAGE_FIELDS} } tools(top: 10) { ${TOOL_FIELDS} } } } }`;
@@ -21,9 +22,9 @@ const QUERY = `query($org: String!, $range: DateRange!) { org(slug: $org) { over
  */
 export function Agents({ org, route, range, k, b, vs, tables }) {
   return html`<section aria-labelledby="agents">
-    <h2 id="agents">Coding agents <small>model calls, tokens and tools</small></h2>
+    <h2 id="agents">Coding agents <small>model calls, tokens, code and tools</small></h2>
     ${hasTelemetry(k)
-      ? html`<${TokenCards} k=${k} b=${b} vs=${vs} />${tables ? html`<${AgentTables} org=${org} route=${route} range=${range} />` : null}`
+      ? html`<${TokenCards} k=${k} b=${b} vs=${vs} />${hasCode(k) ? html`<${CodeCards} k=${k} b=${b} vs=${vs} />` : null}${tables ? html`<${AgentTables} org=${org} route=${route} range=${range} />` : null}`
       : html`<${Empty}>No coding-agent telemetry from <time datetime=${range.from}>${range.from}</time> to <time datetime=${range.to}>${range.to}</time>. Model calls, tokens, cache use and tools show here once
         Claude Code, Codex or Gemini CLI send their OpenTelemetry to agentmon (<code>/otlp</code>, with a producer key of the org).</${Empty}>`}
   </section>`;
