@@ -83,6 +83,20 @@ impl BreakdownRow {
     async fn estimated_cost_usd(&self) -> String {
         money(self.0.estimated_cost_usd)
     }
+    /// Lines the agents added, on days in the range (CODE_CHANGE events);
+    /// by agent and by attribute only: a model has none.
+    async fn lines_added(&self) -> i64 {
+        self.0.lines_added
+    }
+    async fn lines_removed(&self) -> i64 {
+        self.0.lines_removed
+    }
+    async fn commits(&self) -> i64 {
+        self.0.commits
+    }
+    async fn pull_requests(&self) -> i64 {
+        self.0.pull_requests
+    }
 }
 
 #[derive(SimpleObject)]

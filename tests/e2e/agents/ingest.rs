@@ -332,7 +332,7 @@ async fn tools_are_listed_by_calls_and_cost_is_broken_down_by_agent() {
             Some(&app.super_admin()),
             "{ org(slug: \"acme\") { overview(range: {from: \"2026-11-20\", to: \"2026-11-20\"}) { \
              tools { name calls failed accepted rejected durationP95Ms } \
-             breakdown(by: AGENT) { rows { value costUsd } } \
+             breakdown(by: AGENT) { rows { value costUsd linesAdded linesRemoved commits pullRequests } } \
              byModel: breakdown(by: MODEL) { rows { value costUsd } } } } }",
             json!({}),
         )
@@ -403,11 +403,24 @@ async fn tools_are_listed_by_calls_and_cost_is_broken_down_by_agent() {
             .find(|r| r["value"] == agent)
             .cloned()
             .unwrap_or_default();
-        assert_eq!(
-            dec(&row["costUsd"]),
-            figures(list).cost,
-            "{agent}: {rows:?}"
-        );
+        let f = figures(list);
+        assert_eq!(dec(&row["costUsd"]), f.cost, "{agent}: {rows:?}");
+        // The agent's code, summed from its events.
+        let code = |k: &str| -> i64 {
+            list.iter()
+                .filter(|e| e["type"] == "CODE_CHANGE")
+                .map(|e| e["code"][k].as_i64().unwrap_or(0))
+                .sum()
+        };
+        for (field, want) in [
+            ("linesAdded", code("linesAdded")),
+            ("linesRemoved", code("linesRemoved")),
+            ("commits", code("commits")),
+            ("pullRequests", code("pullRequests")),
+        ] {
+            assert!(want > 0, "the session has {field}");
+            assert_eq!(row[field].as_i64(), Some(want), "{agent}: {field} in {row}");
+        }
     }
     // Cost by model adds up to the same whole: every call and run counts
     // under some model.

@@ -40,6 +40,14 @@ pub struct Row {
     pub cache_creation_tokens: i64,
     #[diesel(sql_type = Numeric)]
     pub estimated_cost_usd: Decimal,
+    #[diesel(sql_type = BigInt)]
+    pub lines_added: i64,
+    #[diesel(sql_type = BigInt)]
+    pub lines_removed: i64,
+    #[diesel(sql_type = BigInt)]
+    pub commits: i64,
+    #[diesel(sql_type = BigInt)]
+    pub pull_requests: i64,
 }
 
 impl Row {
@@ -56,6 +64,10 @@ impl Row {
         self.cache_read_tokens += other.cache_read_tokens;
         self.cache_creation_tokens += other.cache_creation_tokens;
         self.estimated_cost_usd += other.estimated_cost_usd;
+        self.lines_added += other.lines_added;
+        self.lines_removed += other.lines_removed;
+        self.commits += other.commits;
+        self.pull_requests += other.pull_requests;
     }
 }
 
@@ -78,12 +90,16 @@ pub async fn rows(
                 sum(model_calls)::bigint AS model_calls,
                 sum(cache_read_tokens)::bigint AS cache_read_tokens,
                 sum(cache_creation_tokens)::bigint AS cache_creation_tokens,
-                sum(estimated_cost_usd) AS estimated_cost_usd
+                sum(estimated_cost_usd) AS estimated_cost_usd,
+                sum(lines_added)::bigint AS lines_added, sum(lines_removed)::bigint AS lines_removed,
+                sum(commits)::bigint AS commits, sum(pull_requests)::bigint AS pull_requests
          FROM org_daily_breakdowns
          WHERE org_id = $1 AND dimension = $2 AND day BETWEEN $3 AND $4
          GROUP BY value
          HAVING sum(sessions) <> 0 OR sum(runs) <> 0 OR sum(cost_usd) <> 0
              OR sum(input_tokens) <> 0 OR sum(output_tokens) <> 0 OR sum(model_calls) <> 0
+             OR sum(lines_added) <> 0 OR sum(lines_removed) <> 0 OR sum(commits) <> 0
+             OR sum(pull_requests) <> 0
          ORDER BY sum(cost_usd) DESC, sum(runs) DESC, value",
     )
     .bind::<SqlUuid, _>(org)

@@ -29,10 +29,14 @@ pub struct Figures {
     pub cache_read_tokens: i64,
     pub cache_creation_tokens: i64,
     pub estimated_cost_usd: Decimal,
+    pub lines_added: i64,
+    pub lines_removed: i64,
+    pub commits: i64,
+    pub pull_requests: i64,
 }
 
 impl Figures {
-    pub const COLUMNS: [&'static str; 12] = [
+    pub const COLUMNS: [&'static str; 16] = [
         "sessions",
         "runs",
         "succeeded",
@@ -45,6 +49,10 @@ impl Figures {
         "cache_read_tokens",
         "cache_creation_tokens",
         "estimated_cost_usd",
+        "lines_added",
+        "lines_removed",
+        "commits",
+        "pull_requests",
     ];
 
     pub fn add(&mut self, other: &Figures, sign: i64) {
@@ -60,6 +68,10 @@ impl Figures {
         self.cache_read_tokens += sign * other.cache_read_tokens;
         self.cache_creation_tokens += sign * other.cache_creation_tokens;
         self.estimated_cost_usd += Decimal::from(sign) * other.estimated_cost_usd;
+        self.lines_added += sign * other.lines_added;
+        self.lines_removed += sign * other.lines_removed;
+        self.commits += sign * other.commits;
+        self.pull_requests += sign * other.pull_requests;
     }
 
     pub fn is_zero(&self) -> bool {
@@ -79,6 +91,10 @@ impl Figures {
             self.model_calls,
             self.cache_read_tokens,
             self.cache_creation_tokens,
+            self.lines_added,
+            self.lines_removed,
+            self.commits,
+            self.pull_requests,
         ]
         .iter()
         .any(|n| *n < 0)
@@ -144,6 +160,23 @@ impl Contribution {
                     f.cache_read_tokens += r.cache_read_tokens;
                     f.cache_creation_tokens += r.cache_creation_tokens;
                     f.estimated_cost_usd += r.estimated_cost_usd;
+                }
+            }
+            // Code belongs to the session's agent and attributes, not to a model.
+            if let Some(v) = value {
+                for (day, r) in &session.totals.activity {
+                    if r.lines_added == 0
+                        && r.lines_removed == 0
+                        && r.commits == 0
+                        && r.pull_requests == 0
+                    {
+                        continue;
+                    }
+                    let f = map.entry((dimension.clone(), *day, v.clone())).or_default();
+                    f.lines_added += r.lines_added;
+                    f.lines_removed += r.lines_removed;
+                    f.commits += r.commits;
+                    f.pull_requests += r.pull_requests;
                 }
             }
         }
