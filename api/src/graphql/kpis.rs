@@ -141,6 +141,23 @@ impl KpisObject {
     async fn cost_per_commit(&self) -> Option<String> {
         self.0.cost_per_commit().map(money)
     }
+    /// Waste: the cost of runs that ended FAILED or CANCELLED, counted on
+    /// the run's day (the day of its end). Part of `costUsd`.
+    async fn failed_run_cost_usd(&self) -> String {
+        money(self.0.sums.failed_run_cost_usd)
+    }
+    /// Waste: the cost of model calls that failed for good, on their day.
+    /// Part of `costUsd`; overlaps `failedRunCostUsd` when the call's run
+    /// failed too.
+    async fn failed_model_call_cost_usd(&self) -> String {
+        money(self.0.sums.failed_call_cost_usd)
+    }
+    /// Waste: the cost of sessions that have reported no code change (no
+    /// line added or removed, commit or pull request), on the cost's days.
+    /// A session still going counts until its first code change arrives.
+    async fn no_code_cost_usd(&self) -> String {
+        money(self.0.sums.no_code_cost_usd)
+    }
     /// Failed runs by category, all four in enum order, zeros included.
     async fn errors_by_category(&self) -> Vec<FailureCount> {
         [

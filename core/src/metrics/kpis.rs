@@ -43,11 +43,18 @@ pub struct Sums {
     pub lines_removed: i64,
     pub commits: i64,
     pub pull_requests: i64,
+    /// Waste: the cost of runs that ended FAILED or CANCELLED, on their day.
+    pub failed_run_cost_usd: Decimal,
+    /// Waste: the cost of model calls that failed for good, on their day.
+    pub failed_call_cost_usd: Decimal,
+    /// Waste: the cost of sessions that reported no code change (no line,
+    /// commit or pull request), on the cost's days.
+    pub no_code_cost_usd: Decimal,
 }
 
 impl Sums {
     /// The rollup columns, in the order of the fields.
-    pub const COLUMNS: [&'static str; 30] = [
+    pub const COLUMNS: [&'static str; 33] = [
         "event_count",
         "sessions",
         "session_runs",
@@ -78,10 +85,19 @@ impl Sums {
         "lines_removed",
         "commits",
         "pull_requests",
+        "failed_run_cost_usd",
+        "failed_call_cost_usd",
+        "no_code_cost_usd",
     ];
 
     /// The columns that hold money (numeric); every other one is a count.
-    pub const MONEY: [&'static str; 2] = ["cost_usd", "estimated_cost_usd"];
+    pub const MONEY: [&'static str; 5] = [
+        "cost_usd",
+        "estimated_cost_usd",
+        "failed_run_cost_usd",
+        "failed_call_cost_usd",
+        "no_code_cost_usd",
+    ];
 
     /// Failed runs by category: TOOL, MODEL, TIMEOUT, OTHER.
     pub fn failed_by_category(&self) -> [i64; 4] {
@@ -125,6 +141,9 @@ impl Sums {
         self.lines_removed += sign * other.lines_removed;
         self.commits += sign * other.commits;
         self.pull_requests += sign * other.pull_requests;
+        self.failed_run_cost_usd += Decimal::from(sign) * other.failed_run_cost_usd;
+        self.failed_call_cost_usd += Decimal::from(sign) * other.failed_call_cost_usd;
+        self.no_code_cost_usd += Decimal::from(sign) * other.no_code_cost_usd;
     }
 
     pub fn is_zero(&self) -> bool {

@@ -43,6 +43,9 @@ pub fn of_call(call: &ModelCallInput, at: DateTime<Utc>, prices: &PriceTable) ->
         }
         (None, None) => f.unpriced_model_calls = 1,
     }
+    if f.failed_model_calls > 0 {
+        f.failed_call_cost_usd = f.cost_usd;
+    }
     f
 }
 

@@ -36,6 +36,10 @@ pub struct RunFigures {
     pub lines_removed: i64,
     pub commits: i64,
     pub pull_requests: i64,
+    /// The cost of a run that ended FAILED or CANCELLED (on its day).
+    pub failed_run_cost_usd: Decimal,
+    /// The cost of model calls that failed for good.
+    pub failed_call_cost_usd: Decimal,
 }
 
 impl RunFigures {
@@ -67,6 +71,12 @@ impl RunFigures {
         self.lines_removed += sign * other.lines_removed;
         self.commits += sign * other.commits;
         self.pull_requests += sign * other.pull_requests;
+        self.failed_run_cost_usd = (self.failed_run_cost_usd
+            + Decimal::from(sign) * other.failed_run_cost_usd)
+            .normalize();
+        self.failed_call_cost_usd = (self.failed_call_cost_usd
+            + Decimal::from(sign) * other.failed_call_cost_usd)
+            .normalize();
     }
 
     /// The sum of several figures.

@@ -190,5 +190,8 @@ fn of_run(run: &RunFold) -> RunFigures {
         RunStatus::Cancelled => f.cancelled = 1,
         RunStatus::Running => {}
     }
+    if matches!(run.status, RunStatus::Failed | RunStatus::Cancelled) {
+        f.failed_run_cost_usd = run.cost;
+    }
     f
 }

@@ -8,3 +8,4 @@ mod prices;
 mod reference;
 mod runs;
 mod tool_sessions;
+mod waste;

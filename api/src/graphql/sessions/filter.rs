@@ -35,6 +35,23 @@ pub struct SessionFilterInput {
     pub model: Option<String>,
     /// Sessions with a call of this tool (by the name `tools` lists).
     pub tool: Option<String>,
+    /// Sessions behind one of the waste figures of `Kpis`.
+    pub waste: Option<WasteKind>,
+}
+
+/// The waste figures of `Kpis`, as the sessions behind each.
+#[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(
+    remote = "agentmon_core::storage::models::session::Waste",
+    name = "Waste"
+)]
+pub enum WasteKind {
+    /// Sessions with a run that ended FAILED or CANCELLED (`failedRunCostUsd`).
+    FailedRuns,
+    /// Sessions with a model call that failed for good (`failedModelCallCostUsd`).
+    FailedModelCalls,
+    /// Sessions with a cost and no code change reported (`noCodeCostUsd`).
+    NoCode,
 }
 
 impl SessionFilterInput {
@@ -63,6 +80,7 @@ impl SessionFilterInput {
             error_category: self.error_category.map(|c| ErrorCategory::from(c).as_str()),
             model: self.model.clone(),
             tool: self.tool.clone(),
+            waste: self.waste.map(Into::into),
         };
         filter.check()?;
         Ok(filter)

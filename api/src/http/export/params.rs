@@ -1,7 +1,7 @@
 //! Query-string parameters of the exports, with errors that say what to fix.
 
 use agentmon_core::event::{ErrorCategory, RunStatus};
-use agentmon_core::storage::models::session::SessionFilter;
+use agentmon_core::storage::models::session::{SessionFilter, Waste};
 use agentmon_core::Error;
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -62,7 +62,7 @@ impl Params {
 
     /// The session filter: `from`/`to` (RFC 3339), `userId`, `handedOff`,
     /// `attribute=KEY:VALUE` (repeatable), `runStatus`, `errorCategory`,
-    /// `model`, `tool` — read into the GraphQL sessions filter, so an export takes
+    /// `model`, `tool`, `waste` — read into the GraphQL sessions filter, so an export takes
     /// the same filters with the same checks as `Org.sessions`.
     pub fn session_filter(&self) -> Result<SessionFilter, Error> {
         if let Some((unknown, _)) = self
@@ -126,6 +126,16 @@ impl Params {
                 })
             })
             .transpose()?;
+        let waste = self
+            .get("waste")
+            .map(|v| {
+                Waste::parse(v).map(Into::into).ok_or_else(|| {
+                    Error::BadUserInput(format!(
+                        "waste={v:?}: use FAILED_RUNS, FAILED_MODEL_CALLS or NO_CODE"
+                    ))
+                })
+            })
+            .transpose()?;
         SessionFilterInput {
             range,
             user_id: self.get("userId").map(str::to_string),
@@ -136,13 +146,14 @@ impl Params {
             error_category,
             model: self.get("model").map(str::to_string),
             tool: self.get("tool").map(str::to_string),
+            waste,
         }
         .to_filter()
     }
 }
 
 /// The parameters of `/export/sessions.csv`.
-const KNOWN: [&str; 10] = [
+const KNOWN: [&str; 11] = [
     "org",
     "from",
     "to",
@@ -153,4 +164,5 @@ const KNOWN: [&str; 10] = [
     "errorCategory",
     "model",
     "tool",
+    "waste",
 ];

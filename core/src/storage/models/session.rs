@@ -101,6 +101,47 @@ pub struct SessionFilter {
     pub model: Option<String>,
     /// Sessions with a call of this tool.
     pub tool: Option<String>,
+    /// Sessions behind one of the waste figures.
+    pub waste: Option<Waste>,
+}
+
+/// The waste figures of `Kpis`, as the sessions behind each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Waste {
+    /// Sessions with a run that ended FAILED or CANCELLED.
+    FailedRuns,
+    /// Sessions with a model call that failed for good.
+    FailedModelCalls,
+    /// Sessions with a cost and no code change reported.
+    NoCode,
+}
+
+impl Waste {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Waste::FailedRuns => "FAILED_RUNS",
+            Waste::FailedModelCalls => "FAILED_MODEL_CALLS",
+            Waste::NoCode => "NO_CODE",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Waste> {
+        [Waste::FailedRuns, Waste::FailedModelCalls, Waste::NoCode]
+            .into_iter()
+            .find(|w| w.as_str() == s)
+    }
+
+    /// The condition on a sessions row `s`.
+    fn condition(self) -> &'static str {
+        match self {
+            Waste::FailedRuns => " AND (s.failed_runs > 0 OR s.cancelled_runs > 0)",
+            Waste::FailedModelCalls => " AND s.failed_model_calls > 0",
+            Waste::NoCode => {
+                " AND s.cost_usd > 0 AND s.lines_added = 0 AND s.lines_removed = 0 \
+                 AND s.commits = 0 AND s.pull_requests = 0"
+            }
+        }
+    }
 }
 
 /// Most attribute conditions one filter may hold.
@@ -212,6 +253,9 @@ pub(super) fn push_filter(sql: &mut Sql, org: Uuid, filter: &SessionFilter) {
                   WHERE t.org_id = s.org_id AND t.session_id = s.session_id AND e->0->>1 = ")
             .bind(Bind::Text(tool.clone()))
             .push(")");
+    }
+    if let Some(waste) = filter.waste {
+        sql.push(waste.condition());
     }
     for (key, value) in &filter.attributes {
         sql.push(" AND s.attributes ->> ")

@@ -47,6 +47,16 @@ impl Contribution {
         for day in session.totals.day_keys() {
             take_in(c.days.entry(day).or_default(), &session.totals.on(day));
         }
+        let all = session.totals.all();
+        if all.lines_added == 0
+            && all.lines_removed == 0
+            && all.commits == 0
+            && all.pull_requests == 0
+        {
+            for f in c.days.values_mut() {
+                f.no_code_cost_usd = f.cost_usd;
+            }
+        }
         c.durations = session.totals.durations.clone();
         c
     }
@@ -78,4 +88,6 @@ fn take_in(f: &mut Figures, r: &RunFigures) {
     f.lines_removed += r.lines_removed;
     f.commits += r.commits;
     f.pull_requests += r.pull_requests;
+    f.failed_run_cost_usd += r.failed_run_cost_usd;
+    f.failed_call_cost_usd += r.failed_call_cost_usd;
 }
