@@ -29,6 +29,10 @@ export const DEFINITIONS = {
   'Cost per pull request': 'The cost of the range ÷ its pull requests, every run’s cost counted (not only the runs that opened one).',
   'Cost per commit': 'The cost of the range ÷ its commits, every run’s cost counted.',
   'Cache hit rate': 'Cache-read tokens ÷ all input tokens (input + cache read + cache written); none when all are 0.',
+  // Waste (docs/metrics.md).
+  'Spent on failed runs': 'The cost of the runs that ended failed or cancelled, counted on the day each ended.',
+  'Spent on failed model calls': 'The cost of the model calls that failed for good (after the agent’s own retries), on their day. Overlaps the failed runs’ cost when the call’s run failed too.',
+  'Spent without code': 'The cost of the sessions that reported no code change: no line added or removed, no commit, no pull request. A session still going counts until its first change.',
 };
 
 /** The columns of the overview's tools table. */

@@ -23,12 +23,13 @@ import { WEEKS_FROM } from './overview-trends.js';
 import { Breakdowns } from './overview-breakdowns.js';
 import { TopUsers } from './overview-top-users.js';
 import { Agents } from './overview-agents.js';
+import { WASTE_KPIS, Waste } from './overview-waste.js';
 import { AGENT_KPIS } from './overview-tokens.js';
 import { compare, count, duration, money, percent, tokens } from '../format.js';
 import { costPerSuccessOf, estimatedOf, handoffOf, iterationOf, successOf } from '../definitions.js';
 
 const KPIS = `activeUsers sessions runs succeededRuns failedRuns cancelledRuns successRate costUsd estimatedCostUsd unpricedModelCalls costPerSuccessfulRun inputTokens
-  outputTokens durationP95Ms localHandoffRate postHandoffIterationRate errorsByCategory { category count } ${AGENT_KPIS}`;
+  outputTokens durationP95Ms localHandoffRate postHandoffIterationRate errorsByCategory { category count } ${AGENT_KPIS} ${WASTE_KPIS}`;
 const DAILY = `activeUsers runs succeededRuns failedRuns cancelledRuns successRate costUsd costPerSuccessfulRun inputTokens outputTokens durationP50Ms durationP95Ms`;
 const HOURLY = `at runs succeededRuns failedRuns costUsd`;
 const FIGURES = `now: overview(range: $range) { kpis { ${KPIS} } daily { date kpis { ${DAILY} } } hourly @include(if: $hourly) { ${HOURLY} }
@@ -167,6 +168,7 @@ export function Overview({ org, route, viewer }) {
       </section>
       ${data.now.topUsers ? html`<${TopUsers} org=${org} route=${route} users=${data.now.topUsers} />` : null}
     </div>
+    <${Waste} org=${org} route=${route} k=${k} />
     <${Agents} org=${org} route=${route} range=${range} k=${k} b=${b} vs=${vs} tables=${!team && ready} />
     ${breakdowns}
     ${comparison}`;

@@ -9,6 +9,13 @@ export const CATEGORIES = ['TOOL', 'MODEL', 'TIMEOUT', 'OTHER'];
 /** Run statuses, as the run status filter offers them. */
 export const RUN_STATUSES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
 
+/** The waste figures, as the sessions behind each: value and label. */
+export const WASTES = [
+  ['FAILED_RUNS', 'failed or cancelled run'],
+  ['FAILED_MODEL_CALLS', 'failed model call'],
+  ['NO_CODE', 'no code change'],
+];
+
 /** The SessionFilter of the URL, and `problems`: what in the URL is not valid, by control (not applied). */
 export function filterOf(params, timeZone) {
   const filter = { range: timeRange(rangeOf(params, timeZone), timeZone) };
@@ -31,6 +38,9 @@ export function filterOf(params, timeZone) {
   else if (failed) problems.failed = `“${failed}” is not a failure category (${CATEGORIES.join(', ')}): this filter is not applied.`;
   if (params.get('model')?.trim()) filter.model = params.get('model');
   if (params.get('tool')?.trim()) filter.tool = params.get('tool');
+  const waste = params.get('waste');
+  if (WASTES.some(([w]) => w === waste)) filter.waste = waste;
+  else if (waste) problems.waste = `“${waste}” is not a kind of waste (${WASTES.map(([w]) => w).join(', ')}): this filter is not applied.`;
   return { filter, problems };
 }
 
@@ -44,5 +54,6 @@ export function exportParams(slug, filter) {
   if (filter.errorCategory) q.set('errorCategory', filter.errorCategory);
   if (filter.model) q.set('model', filter.model);
   if (filter.tool) q.set('tool', filter.tool);
+  if (filter.waste) q.set('waste', filter.waste);
   return q;
 }

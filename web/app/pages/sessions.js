@@ -12,7 +12,7 @@ import { Empty, ErrorBox, Skeleton } from '../parts.js';
 import { useTeam } from '../teams.js';
 import { UserField } from '../user-search.js';
 import { count } from '../format.js';
-import { CATEGORIES, RUN_STATUSES, exportParams, filterOf } from './sessions-filter.js';
+import { CATEGORIES, RUN_STATUSES, WASTES, exportParams, filterOf } from './sessions-filter.js';
 import { SortSelect, orderOf, orderParams, orderText } from './sessions-order.js';
 import { SessionsTable } from './sessions-table.js';
 
@@ -89,6 +89,8 @@ export function Sessions({ org, route, viewer }) {
         options=${[['', 'any or none'], ...CATEGORIES.map((c) => [c, c])]} />
       <label>Model <input name="model" value=${param('model')} onChange=${(e) => setParam('model', e.target.value.trim())} /></label>
       <label>Tool <input name="tool" value=${param('tool')} onChange=${(e) => setParam('tool', e.target.value.trim())} /></label>
+      <${Choice} label="Waste" name="waste" value=${param('waste')} problem=${problems.waste} onChange=${(v) => setParam('waste', v)}
+        options=${[['', 'any'], ...WASTES]} />
       <div class=${`field sort-field${orderProblem ? '' : ' phone-only'}`}><label>Order <${SortSelect} order=${order} problem=${orderProblem} raw=${rawOrder} onSort=${sortBy} /></label>
         <${Problem} id="sort-error" text=${orderProblem} /></div>
       ${filter.team ? null : html`<button type="button" onClick=${exportCsv}>Export CSV</button>`}
