@@ -2,6 +2,7 @@
 
 pub mod access;
 pub(crate) mod admin;
+mod adoption;
 mod breakdowns;
 mod cached;
 pub mod context;

@@ -189,6 +189,16 @@ impl OrgOverview {
         super::trends::weekly(ctx, &self.org, scope, self.from, self.to).await
     }
 
+    /// Members who used an agent, new and returning users, active users
+    /// per month: of the org, or of the team's current members.
+    async fn adoption(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<super::adoption::AdoptionObject> {
+        let scope = scope(&self.org, self.team);
+        super::adoption::AdoptionObject::load(ctx, &self.org, scope, self.from, self.to).await
+    }
+
     /// By runs, then cost.
     #[graphql(complexity = "limit.unwrap_or(10).clamp(0, MAX_TOP) as usize * child_complexity")]
     async fn top_users(

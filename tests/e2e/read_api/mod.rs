@@ -1,6 +1,7 @@
 //! The read API: every query of the contract, with SPEC section 3's
 //! figures, to exactly the callers SPEC section 4 allows.
 
+mod adoption;
 mod breakdowns;
 mod expect;
 mod export;

@@ -5,8 +5,11 @@
 mod pieces;
 mod ranking;
 mod scope;
+#[macro_use]
 mod sums;
+mod adoption;
 
+pub use adoption::{adoption, Adoption};
 pub use ranking::*;
 pub use scope::Scope;
 pub use sums::*;

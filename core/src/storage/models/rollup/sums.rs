@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use chrono::NaiveDate;
-use diesel::sql_types::{BigInt, Date, Integer, Jsonb, Text, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Date, Integer, Jsonb};
 use diesel::{QueryResult, QueryableByName};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
@@ -49,15 +49,19 @@ macro_rules! bound {
     ($sql:expr, $scope:expr, $from:expr, $to:expr) => {{
         let query = diesel::sql_query($sql)
             .into_boxed::<diesel::pg::Pg>()
-            .bind::<Date, _>($from)
-            .bind::<Date, _>($to);
+            .bind::<diesel::sql_types::Date, _>($from)
+            .bind::<diesel::sql_types::Date, _>($to);
         match $scope {
-            Scope::Org(org) => query.bind::<SqlUuid, _>(org),
-            Scope::User(org, user) => query
-                .bind::<SqlUuid, _>(org)
-                .bind::<Text, _>(user.to_string()),
-            Scope::Team(org, team) => query.bind::<SqlUuid, _>(org).bind::<SqlUuid, _>(team),
-            Scope::Global => query,
+            $crate::storage::models::rollup::Scope::Org(org) => {
+                query.bind::<diesel::sql_types::Uuid, _>(org)
+            }
+            $crate::storage::models::rollup::Scope::User(org, user) => query
+                .bind::<diesel::sql_types::Uuid, _>(org)
+                .bind::<diesel::sql_types::Text, _>(user.to_string()),
+            $crate::storage::models::rollup::Scope::Team(org, team) => query
+                .bind::<diesel::sql_types::Uuid, _>(org)
+                .bind::<diesel::sql_types::Uuid, _>(team),
+            $crate::storage::models::rollup::Scope::Global => query,
         }
     }};
 }
@@ -130,8 +134,28 @@ pub async fn weekly_active_users(
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<BTreeMap<NaiveDate, i64>> {
+    period_active_users(conn, scope, from, to, "week").await
+}
+
+/// The same per calendar month, keyed by the month's first day.
+pub async fn monthly_active_users(
+    conn: &mut AsyncPgConnection,
+    scope: Scope<'_>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<BTreeMap<NaiveDate, i64>> {
+    period_active_users(conn, scope, from, to, "month").await
+}
+
+async fn period_active_users(
+    conn: &mut AsyncPgConnection,
+    scope: Scope<'_>,
+    from: NaiveDate,
+    to: NaiveDate,
+    period: &'static str,
+) -> QueryResult<BTreeMap<NaiveDate, i64>> {
     let sql = format!(
-        "SELECT date_trunc('week', day)::date AS week, count(DISTINCT user_id) AS n \
+        "SELECT date_trunc('{period}', day)::date AS week, count(DISTINCT user_id) AS n \
          FROM user_daily WHERE {} AND event_count > 0 GROUP BY 1",
         scope.filter()
     );
