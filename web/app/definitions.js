@@ -29,6 +29,10 @@ export const DEFINITIONS = {
   'Cost per pull request': 'The cost of the range ÷ its pull requests, every run’s cost counted (not only the runs that opened one).',
   'Cost per commit': 'The cost of the range ÷ its commits, every run’s cost counted.',
   'Cache hit rate': 'Cache-read tokens ÷ all input tokens (input + cache read + cache written); none when all are 0.',
+  // Adoption (docs/metrics.md).
+  'Members using agents': 'Members (people with a role in the org, not disabled; for a team, its members) with at least one event on a day of the range.',
+  'New users': 'Active users of the range whose first event (of the events still kept) is in the range.',
+  'Returning users': 'Active users of the range who also had an event before it.',
   // Waste (docs/metrics.md).
   'Spent on failed runs': 'The cost of the runs that ended failed or cancelled, counted on the day each ended.',
   'Spent on failed model calls': 'The cost of the model calls that failed for good (after the agent’s own retries), on their day. Overlaps the failed runs’ cost when the call’s run failed too.',

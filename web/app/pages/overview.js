@@ -24,6 +24,7 @@ import { Breakdowns } from './overview-breakdowns.js';
 import { TopUsers } from './overview-top-users.js';
 import { Agents } from './overview-agents.js';
 import { WASTE_KPIS, Waste } from './overview-waste.js';
+import { Adoption } from './overview-adoption.js';
 import { AGENT_KPIS } from './overview-tokens.js';
 import { compare, count, duration, money, percent, tokens } from '../format.js';
 import { costPerSuccessOf, estimatedOf, handoffOf, iterationOf, successOf } from '../definitions.js';
@@ -157,6 +158,7 @@ export function Overview({ org, route, viewer }) {
         detail=${iterationOf(k.postHandoffIterationRate, k.localHandoffRate, k.sessions)} />
     </section>
     <${OverviewCharts} org=${org} route=${route} now=${data.now} />
+    ${ready ? html`<${Adoption} org=${org} range=${range} team=${team} />` : null}
     <div class="columns">
       <section aria-labelledby="failures">
         <h2 id="failures">Failures by category</h2>
