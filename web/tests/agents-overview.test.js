@@ -21,7 +21,8 @@ const SHOTS = process.env.AGENTS_SHOTS ?? '/tmp/shots-agents';
 mkdirSync(SHOTS, { recursive: true });
 
 const ORG = 'demo-1';
-const EMPTY_ORG = 'demo-3';
+// An org of the test's own whose one session has a platform's run and no agent telemetry (the demo's third org has some).
+const EMPTY_ORG = `agents-empty-${randomUUID().slice(0, 8)}`;
 let server;
 let browser;
 let admin;
@@ -29,7 +30,19 @@ let admin;
 withDashboard((s, b) => {
   [server, browser] = [s, b];
   admin = server.token('SUPER_ADMIN', { sub: 'agents-admin' });
+  return emptyOrg();
 });
+
+async function emptyOrg() {
+  await server.gql(admin, 'mutation($s: String!) { createOrg(slug: $s, name: "No agents yet") { slug } }', { s: EMPTY_ORG });
+  const at = new Date(Date.now() - 3_600_000).toISOString();
+  const base = { org: EMPTY_ORG, sessionId: 'platform-session', userId: 'platform-user', occurredAt: at };
+  const events = [{ ...base, eventId: randomUUID(), type: 'SESSION_STARTED' },
+    { ...base, eventId: randomUUID(), type: 'RUN_FINISHED', runId: 'platform-run', run: { status: 'SUCCEEDED', costUsd: '0.25', inputTokens: 900, outputTokens: 100 } }];
+  const { ingestEvents } = await server.gql(server.ingestToken(), 'mutation($e: [EventInput!]!) { ingestEvents(events: $e) { accepted } }', { e: events });
+  assert.equal(ingestEvents.accepted, events.length);
+  await server.settled();
+}
 
 const fmt = (n) => n.toLocaleString('en-US');
 const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
@@ -315,7 +328,7 @@ describe('coding agents on the overview', () => {
 
   test('an org without agent telemetry says how it arrives, with no agent or tool table', async () => {
     const k = await kpis(EMPTY_ORG, await range(EMPTY_ORG));
-    assert.equal(k.modelCalls + k.toolCalls, 0, 'the demo org has no agent telemetry');
+    assert.equal(k.modelCalls + k.toolCalls, 0, 'the org has no agent telemetry');
     const page = await signedIn(browser, server, admin, `/org/${EMPTY_ORG}/overview?days=7`);
     const section = page.locator('section[aria-labelledby="agents"]');
     await section.locator('.empty').waitFor();

@@ -3,6 +3,7 @@
 //! succeed, fail by category or get cancelled, handoffs with and without
 //! iteration afterwards, and attributes. Deterministic for a seed.
 
+mod agents;
 mod session;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -52,6 +53,9 @@ pub struct DemoOrg {
     pub slug: String,
     pub name: String,
     pub timezone: String,
+    /// Its people use coding agents that send their own telemetry (model
+    /// calls, tools, code) rather than a platform's runs: every third org.
+    pub coding_agents: bool,
 }
 
 impl Plan {
@@ -64,6 +68,7 @@ impl Plan {
                 slug: format!("{}-{}", self.prefix, i + 1),
                 name: format!("{} (demo)", NAMES[i % NAMES.len()]),
                 timezone: TIMEZONES[i % TIMEZONES.len()].to_string(),
+                coding_agents: i % 3 == 2,
             })
             .collect()
     }
@@ -96,7 +101,11 @@ impl Plan {
                         if at > self.until {
                             continue;
                         }
-                        events.extend(session::generate(&org.slug, user, at, &mut rng));
+                        events.extend(if org.coding_agents {
+                            agents::generate(&org.slug, user, at, &mut rng)
+                        } else {
+                            session::generate(&org.slug, user, at, &mut rng)
+                        });
                     }
                 }
             }

@@ -65,22 +65,13 @@ pub fn generate(
         "agentVersion": format!("1.{}.0", rng.random_range(0..4)),
         "branch": format!("feature/{}", rng.random_range(100..999)),
     });
-    let base = |rng: &mut StdRng, event_type: EventType, at: DateTime<Utc>| EventInput {
-        event_id: Uuid::from_u128(rng.random()),
-        org: org.to_string(),
-        event_type,
-        occurred_at: at,
-        session_id: session_id.clone(),
-        user_id: user.user_id.clone(),
-        run_id: None,
-        message: None,
-        run: None,
-        handoff: None,
-        attributes: None,
-        user: None,
-        model_call: None,
-        tool: None,
-        code: None,
+    let session = Session {
+        org,
+        id: session_id.clone(),
+        user: &user.user_id,
+    };
+    let base = |rng: &mut StdRng, event_type: EventType, at: DateTime<Utc>| {
+        session.event(rng, event_type, at)
     };
 
     let mut events = Vec::new();
@@ -188,7 +179,37 @@ pub fn generate(
     events
 }
 
-fn message(mut event: EventInput, role: MessageRole, text: &str) -> EventInput {
+/// What every event of one generated session shares.
+pub(super) struct Session<'a> {
+    pub org: &'a str,
+    pub id: String,
+    pub user: &'a str,
+}
+
+impl Session<'_> {
+    /// An event of the session, of `event_type` at `at`, with nothing else set.
+    pub fn event(&self, rng: &mut StdRng, event_type: EventType, at: DateTime<Utc>) -> EventInput {
+        EventInput {
+            event_id: Uuid::from_u128(rng.random()),
+            org: self.org.to_string(),
+            event_type,
+            occurred_at: at,
+            session_id: self.id.clone(),
+            user_id: self.user.to_string(),
+            run_id: None,
+            message: None,
+            run: None,
+            handoff: None,
+            attributes: None,
+            user: None,
+            model_call: None,
+            tool: None,
+            code: None,
+        }
+    }
+}
+
+pub(super) fn message(mut event: EventInput, role: MessageRole, text: &str) -> EventInput {
     event.message = Some(MessageInput {
         role,
         text: Some(text.into()),

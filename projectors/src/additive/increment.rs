@@ -14,14 +14,25 @@ pub fn increment_sql(
     let typed = |(name, ty): &(&str, &str)| format!("{name} {ty}");
     let all: Vec<(&str, &str)> = keys.iter().chain(sums).copied().collect();
     let names: Vec<&str> = all.iter().map(|(n, _)| *n).collect();
+    // Money is kept without trailing zeros, so that a sum reads the same
+    // whichever way it was reached (0.50 − 0.50 is 0, not 0.00).
+    let canonical = |expr: String, ty: &str| match ty {
+        "numeric" => format!("trim_scale({expr})"),
+        _ => expr,
+    };
     let sets: Vec<String> = sums
         .iter()
-        .map(|(c, _)| format!("{c} = t.{c} + excluded.{c}"))
+        .map(|(c, ty)| format!("{c} = {}", canonical(format!("t.{c} + excluded.{c}"), ty)))
+        .collect();
+    let selected: Vec<String> = all
+        .iter()
+        .map(|(c, ty)| canonical(c.to_string(), ty))
         .collect();
     format!(
-        "INSERT INTO {table} AS t ({cols}) SELECT {cols} FROM jsonb_to_recordset($1) AS x({defs}) \
+        "INSERT INTO {table} AS t ({cols}) SELECT {selected} FROM jsonb_to_recordset($1) AS x({defs}) \
          ON CONFLICT ({keys}) DO UPDATE SET {sets} {returning}",
         cols = names.join(", "),
+        selected = selected.join(", "),
         defs = all.iter().map(typed).collect::<Vec<_>>().join(", "),
         keys = keys.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
         sets = sets.join(", "),
@@ -60,10 +71,10 @@ mod tests {
         );
         assert_eq!(
             sql,
-            "INSERT INTO d AS t (org_id, day, runs, cost_usd) SELECT org_id, day, runs, cost_usd \
+            "INSERT INTO d AS t (org_id, day, runs, cost_usd) SELECT org_id, day, runs, trim_scale(cost_usd) \
              FROM jsonb_to_recordset($1) AS x(org_id uuid, day date, runs bigint, cost_usd numeric) \
              ON CONFLICT (org_id, day) DO UPDATE SET runs = t.runs + excluded.runs, \
-             cost_usd = t.cost_usd + excluded.cost_usd "
+             cost_usd = trim_scale(t.cost_usd + excluded.cost_usd) "
         );
     }
 }
