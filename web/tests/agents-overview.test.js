@@ -326,6 +326,53 @@ describe('coding agents on the overview', () => {
     assert.equal(await page.locator('input[name="tool"]').inputValue(), name, 'the filter shows the tool');
   });
 
+  test('the code per repository (a breakdown key) and per user equals the events sent', async () => {
+    const { want } = await sendOnce();
+    await server.gql(admin, 'mutation { setBreakdownKeys(org: "' + ORG + '", keys: ["repo"]) { breakdownKeys } }');
+    await until(async () => {
+      const { jobs } = await server.gql(admin, '{ jobs(first: 20) { org kind status } }');
+      return jobs.every((j) => j.org !== ORG || !['QUEUED', 'RUNNING'].includes(j.status));
+    }, 'the breakdown job to end', 60_000);
+    const code = want.code;
+    const page = await signedIn(browser, server, admin, `/org/${ORG}/overview?days=7`);
+    const byRepo = page.locator('section[aria-labelledby="by-key-0"] table');
+    await byRepo.locator('tbody tr').first().waitFor();
+    // Only the test's sessions name the repository acme/web.
+    const row = byRepo.locator('tbody tr', { has: page.locator('th', { hasText: /^acme\/web$/ }) });
+    const cell = (await row.locator('td[data-label="Code"]').textContent()).replace(/\s+/g, ' ').trim();
+    const n = (k, one, many) => `${fmt(code[k])} ${code[k] === 1 ? one : many}`;
+    assert.equal(cell, `+${fmt(code.linesAdded)} −${fmt(code.linesRemoved)}; ${n('commits', 'commit', 'commits')} · ${n('pullRequests', 'PR', 'PRs')}`);
+    // The lines per day: the demo has none, so the chart's numbers add up to the test's.
+    const numbers = await page.locator('.chart', { hasText: 'Lines changed per day' }).locator('details tbody tr')
+      .evaluateAll((rows) => rows.map((r) => [...r.cells].map((c) => Number(c.textContent.replace(/,/g, '')))));
+    assert.deepEqual([sum(numbers, (r) => r[1]), sum(numbers, (r) => r[2])], [code.linesAdded, code.linesRemoved], 'lines per day');
+    // The cache hit rate per day is the API's, as a percentage.
+    const rates = await page.locator('.chart', { hasText: 'Cache hit rate per day (%)' }).locator('details tbody tr')
+      .evaluateAll((rows) => rows.map((r) => [r.cells[0].textContent, r.cells[1].textContent]));
+    const { from, to } = await range(ORG);
+    const { org: { overview: { daily } } } = await server.gql(admin, `query($r: DateRange!) { org(slug: "${ORG}") { overview(range: $r) { daily { date kpis { cacheHitRate } } } } }`, { r: { from, to } });
+    for (const [day, shown] of rates) {
+      const rate = daily.find((d) => d.date === day)?.kpis.cacheHitRate;
+      if (rate == null) assert.ok(!/\d/.test(shown), `${day}: no rate, shown "${shown}"`);
+      else assert.equal(shown, (rate * 100).toFixed(1), `${day}: cache hit rate`);
+    }
+
+    // The user whose session changed code: their page shows it, and their model calls.
+    const user = 'agents-user-claude-code';
+    const mine = sessions().filter((e) => e.userId === user);
+    const sumOf = (type, f) => sum(mine.filter((e) => e.type === type), f);
+    const userPage = await signedIn(browser, server, admin, `/org/${ORG}/users/${user}?days=7`);
+    const section = userPage.locator('section[aria-labelledby="user-agents"]');
+    await section.locator('.card').first().waitFor();
+    const value = async (label) => (await section.locator('.card', { has: userPage.locator('.label', { hasText: new RegExp(`^${label}$`) }) }).locator('.value').textContent()).trim();
+    assert.equal(await value('Lines changed'), `+${fmt(sumOf('CODE_CHANGE', (e) => e.code.linesAdded ?? 0))} / −${fmt(sumOf('CODE_CHANGE', (e) => e.code.linesRemoved ?? 0))}`);
+    assert.equal(await value('Commits'), fmt(sumOf('CODE_CHANGE', (e) => e.code.commits ?? 0)));
+    assert.equal(await value('Pull requests'), fmt(sumOf('CODE_CHANGE', (e) => e.code.pullRequests ?? 0)));
+    const calls = mine.filter((e) => e.type === 'MODEL_CALL');
+    assert.equal(await value('Model calls'), `${fmt(calls.length)} (${fmt(calls.filter((e) => e.modelCall.error).length)} failed)`);
+    await expectAccessible(userPage, 'on a user page with agents');
+  });
+
   test('an org without agent telemetry says how it arrives, with no agent or tool table', async () => {
     const k = await kpis(EMPTY_ORG, await range(EMPTY_ORG));
     assert.equal(k.modelCalls + k.toolCalls, 0, 'the org has no agent telemetry');

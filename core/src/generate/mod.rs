@@ -33,6 +33,9 @@ pub struct Plan {
     pub until: DateTime<Utc>,
     /// Org slugs are `{prefix}-{n}`.
     pub prefix: String,
+    /// Whether the orgs' people use coding agents (model calls, tools,
+    /// code); `None`: every third org does.
+    pub coding_agents: Option<bool>,
 }
 
 impl Default for Plan {
@@ -44,6 +47,7 @@ impl Default for Plan {
             seed: 42,
             until: Utc::now(),
             prefix: "demo".into(),
+            coding_agents: None,
         }
     }
 }
@@ -68,7 +72,7 @@ impl Plan {
                 slug: format!("{}-{}", self.prefix, i + 1),
                 name: format!("{} (demo)", NAMES[i % NAMES.len()]),
                 timezone: TIMEZONES[i % TIMEZONES.len()].to_string(),
-                coding_agents: i % 3 == 2,
+                coding_agents: self.coding_agents.unwrap_or(i % 3 == 2),
             })
             .collect()
     }

@@ -269,8 +269,10 @@ async fn check(app: &TestApp, events: &[Value], price: Option<(i64, i64)>, what:
             Some(&manager),
             &format!("{{ org(slug: \"acme\") {{ overview(range: {{from: \"2026-11-20\", to: \"2026-11-21\"}}) {{ \
              kpis {{ {kpis} }} daily {{ date kpis {{ {kpis} }} }} }} \
-             ann: user(id: \"ann\") {{ daily(range: {{from: \"2026-11-20\", to: \"2026-11-21\"}}) {{ kpis {{ {kpis} }} }} }} \
-             bob: user(id: \"bob\") {{ daily(range: {{from: \"2026-11-20\", to: \"2026-11-21\"}}) {{ kpis {{ {kpis} }} }} }} }} }}"),
+             ann: user(id: \"ann\") {{ daily(range: {{from: \"2026-11-20\", to: \"2026-11-21\"}}) {{ kpis {{ {kpis} }} }} \
+               kpis(range: {{from: \"2026-11-20\", to: \"2026-11-21\"}}) {{ {kpis} }} }} \
+             bob: user(id: \"bob\") {{ daily(range: {{from: \"2026-11-20\", to: \"2026-11-21\"}}) {{ kpis {{ {kpis} }} }} \
+               kpis(range: {{from: \"2026-11-20\", to: \"2026-11-21\"}}) {{ {kpis} }} }} }} }}"),
             json!({}),
         )
         .await;
@@ -305,7 +307,12 @@ async fn check(app: &TestApp, events: &[Value], price: Option<(i64, i64)>, what:
         if org[user].is_null() {
             assert_eq!(expected, [Decimal::ZERO; 4], "{what}: {user} gone, {body}");
         } else {
-            assert_eq!(got, expected, "{what}: {user}, {body}");
+            assert_eq!(got, expected, "{what}: {user}'s days, {body}");
+            assert_eq!(
+                read(&org[user]["kpis"]),
+                expected,
+                "{what}: {user}'s kpis, {body}"
+            );
         }
     }
     let behind = sessions_behind(events, price);

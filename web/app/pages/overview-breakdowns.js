@@ -13,7 +13,7 @@ import { mayAdminister } from './admin.js';
 import { count, money, percent, tokens } from '../format.js';
 import { DEFINITIONS, successOf } from '../definitions.js';
 
-const ROW = `value runs succeededRuns failedRuns cancelledRuns successRate costUsd estimatedCostUsd`;
+const ROW = `value runs succeededRuns failedRuns cancelledRuns successRate costUsd estimatedCostUsd linesAdded linesRemoved commits pullRequests`;
 const FIELDS = `rows { ${ROW} } other { ${ROW} } total { ${ROW} }`;
 /** A breakdown's fields with its sessions and tokens, for a BreakdownTable with `usage`. */
 const USAGE_ROW = `${ROW} sessions inputTokens outputTokens`;
@@ -62,6 +62,10 @@ export function BreakdownTable({ id, title, column, data, link, what, usage = fa
   const total = Number(data.total.costUsd);
   // The estimated part gets a column once any of the cost is estimated.
   const estimated = Number(data.total.estimatedCostUsd) > 0;
+  // And the agents' code once any value has some (a model never has; the
+  // agents' table, wide already, leaves it to the code cards above it).
+  const t = data.total;
+  const code = !usage && t.linesAdded + t.linesRemoved + t.commits + t.pullRequests > 0;
   const share = (row) => (total > 0 ? percent(Number(row.costUsd) / total) : '—');
   const row = (r, label, kind = 'value') => {
     const success = successOf(r);
@@ -74,7 +78,8 @@ export function BreakdownTable({ id, title, column, data, link, what, usage = fa
       ${usage ? html`<td data-label="Tokens" class="num" title=${used}>${tokens(r.inputTokens + r.outputTokens)}<span class="visually-hidden"> (${used})</span></td>` : null}
       <td data-label="Cost" class="num">${money(r.costUsd)}</td>
       ${estimated ? html`<td data-label="Of which estimated" class="num">${money(r.estimatedCostUsd)}</td>` : null}
-      <td data-label="Share of cost" class="num">${share(r)}</td></tr>`;
+      <td data-label="Share of cost" class="num">${share(r)}</td>
+      ${code ? html`<td data-label="Code" class="num code">+${count(r.linesAdded)} −${count(r.linesRemoved)}<span class="visually-hidden">; </span><span class="code-counts">${count(r.commits)} ${r.commits === 1 ? 'commit' : 'commits'} · ${count(r.pullRequests)} PR${r.pullRequests === 1 ? '' : 's'}</span></td>` : null}</tr>`;
   };
   const value = (v) => (v === NONE
     ? html`<span class="muted" title=${`Runs without ${what}: not a filter of the sessions list`}>${NONE}</span>`
@@ -87,7 +92,8 @@ export function BreakdownTable({ id, title, column, data, link, what, usage = fa
           <th scope="col" class="num" title=${DEFINITIONS['Success rate']}>Success rate</th>
           ${usage ? html`<th scope="col" class="num" title="Input + output tokens of the runs that finished in the range">Tokens</th>` : null}<th scope="col" class="num">Cost</th>
           ${estimated ? html`<th scope="col" class="num" title=${DEFINITIONS['Of which estimated']}>Of which estimated</th>` : null}
-          <th scope="col" class="num" title="The value’s cost ÷ the cost of every value">Share of cost</th></tr></thead>
+          <th scope="col" class="num" title="The value’s cost ÷ the cost of every value">Share of cost</th>
+          ${code ? html`<th scope="col" class="num" title="Lines added and removed, commits and pull requests the agents reported in the range">Code</th>` : null}</tr></thead>
         <tbody>${data.rows.map((r) => row(r, value(r.value)))}
           ${data.other ? row(data.other, html`<span title="Every value past the top 10">Other values</span>`, 'other') : null}</tbody>
         <tfoot>${row(data.total, 'All', 'total')}</tfoot></table>`

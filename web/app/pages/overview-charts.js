@@ -1,7 +1,8 @@
 // The overview's charts: runs by outcome, success rate, cost and cost per
 // successful run per day, or per hour for a range of one or two days
-// (`hourly`); active users (and weeks), tokens and run durations per day
-// (the API has no hourly figures of them). A day, from a point or the
+// (`hourly`); active users (and weeks), tokens by kind, the cache hit rate,
+// lines changed and run durations per day (the API has no hourly figures of
+// them). A day, from a point or the
 // numbers, opens its sessions.
 import { html } from '../html.js';
 import { href, lengthOf } from '../router.js';
@@ -28,6 +29,9 @@ export function OverviewCharts({ org, route, now }) {
   const zone = { timeZone: org.timezone, dayHref };
   const days = now.daily.map((d) => d.date);
   const daily = (label, color, pick) => ({ label, color, values: now.daily.map((d) => pick(d.kpis)) });
+  // The agents' cache and code, drawn once the range has any.
+  const cached = now.daily.some((d) => d.kpis.cacheReadTokens > 0 || d.kpis.cacheCreationTokens > 0);
+  const coded = now.daily.some((d) => d.kpis.linesAdded > 0 || d.kpis.linesRemoved > 0);
   const hourly = now.hourly?.length ? now.hourly : null;
   // Runs, success rate and cost per hour when there are hours, else per day.
   const x = hourly ? { hours: hourly.map((h) => h.at) } : { days };
@@ -54,7 +58,16 @@ export function OverviewCharts({ org, route, now }) {
     <${DailyChart} title="Tokens per day" days=${days} ...${zone} format=${count} axis=${tokens} series=${[
       daily('Input', 'violet', (d) => d.inputTokens),
       daily('Output', 'orange', (d) => d.outputTokens),
+      ...(cached ? [daily('Cache read', 'teal', (d) => d.cacheReadTokens), daily('Cache written', 'amber', (d) => d.cacheCreationTokens)] : []),
     ]} />
+    ${cached ? html`<${DailyChart} title="Cache hit rate per day (%)" days=${days} ...${zone} format=${fixed} axis=${percentTick} percent gaps
+      note="Cache-read tokens ÷ all input tokens of the day. A day without input tokens is a gap." series=${[
+      daily('Cache hit rate', 'teal', (d) => (d.cacheHitRate == null ? null : d.cacheHitRate * 100)),
+    ]} />` : null}
+    ${coded ? html`<${DailyChart} title="Lines changed per day" days=${days} ...${zone} format=${count} series=${[
+      daily('Added', 'green', (d) => d.linesAdded),
+      daily('Removed', 'red', (d) => d.linesRemoved),
+    ]} />` : null}
     <${DailyChart} title="Run duration p50 / p95 (minutes)" days=${days} ...${zone} format=${(m) => duration(m * 60_000)} axis=${fixed} series=${[
       daily('p50', 'teal', (d) => minutes(d.durationP50Ms)),
       daily('p95', 'pink', (d) => minutes(d.durationP95Ms)),

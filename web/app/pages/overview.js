@@ -31,7 +31,8 @@ import { costPerSuccessOf, estimatedOf, handoffOf, iterationOf, successOf } from
 
 const KPIS = `activeUsers sessions runs succeededRuns failedRuns cancelledRuns successRate costUsd estimatedCostUsd unpricedModelCalls costPerSuccessfulRun inputTokens
   outputTokens durationP95Ms localHandoffRate postHandoffIterationRate errorsByCategory { category count } ${AGENT_KPIS} ${WASTE_KPIS}`;
-const DAILY = `activeUsers runs succeededRuns failedRuns cancelledRuns successRate costUsd costPerSuccessfulRun inputTokens outputTokens durationP50Ms durationP95Ms`;
+const DAILY = `activeUsers runs succeededRuns failedRuns cancelledRuns successRate costUsd costPerSuccessfulRun inputTokens outputTokens durationP50Ms durationP95Ms
+  cacheReadTokens cacheCreationTokens cacheHitRate linesAdded linesRemoved`;
 const HOURLY = `at runs succeededRuns failedRuns costUsd`;
 const FIGURES = `now: overview(range: $range) { kpis { ${KPIS} } daily { date kpis { ${DAILY} } } hourly @include(if: $hourly) { ${HOURLY} }
     weekly @include(if: $weekly) { from to days activeUsers }

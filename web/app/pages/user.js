@@ -9,10 +9,13 @@ import { SessionLabel } from '../session-label.js';
 import { count, duration, money, percent, tokens, when } from '../format.js';
 import { handoffOf, iterationOf, successOf } from '../definitions.js';
 import { CostCharts, CostPerRunCard } from './user-cost.js';
+import { AGENT_KPIS, TokenCards, hasTelemetry } from './overview-tokens.js';
+import { CodeCards, hasCode } from './overview-code.js';
 
 const QUERY = `query($org: String!, $id: String!, $range: DateRange!, $filter: SessionFilter) { org(slug: $org) { user(id: $id) {
   id name email firstSeenAt lastActiveAt
   stats(range: $range) { sessions runs avgRunsPerSession avgActiveTimeMs localHandoffRate postHandoffIterationRate successRate costUsd totalTokens }
+  kpis(range: $range) { costUsd inputTokens outputTokens unpricedModelCalls ${AGENT_KPIS} }
   daily(range: $range) { date kpis { sessions runs succeededRuns failedRuns cancelledRuns costUsd costPerSuccessfulRun } }
   costTrend(range: $range) { date costUsd active orgMedianCostUsd activeUsers }
   sessions(filter: $filter, first: 20) { totalCount edges { node { id title lastEventAt runCount costUsd attributes } } } } } }`;
@@ -45,6 +48,8 @@ export function UserDetail({ org, id, route }) {
         detail=${iterationOf(s.postHandoffIterationRate, s.localHandoffRate, s.sessions)} />
       <${Card} label="Tokens" value=${tokens(s.totalTokens)} />
     </section>
+    ${hasTelemetry(user.kpis) ? html`<section aria-labelledby="user-agents"><h2 id="user-agents">Coding agents <small>model calls, tokens and code</small></h2>
+      <${TokenCards} k=${user.kpis} b=${user.kpis} vs=${() => null} />${hasCode(user.kpis) ? html`<${CodeCards} k=${user.kpis} b=${user.kpis} vs=${() => null} />` : null}</section>` : null}
     <section class="charts" aria-label="Trends">
       <${DailyChart} title="Sessions and runs per day" days=${days} timeZone=${org.timezone} format=${count} series=${[
         { label: 'Sessions', color: 'teal', values: user.daily.map((d) => d.kpis.sessions) },

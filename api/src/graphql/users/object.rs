@@ -13,7 +13,7 @@ use crate::graphql::access::{authorize, authorize_user, in_org};
 use crate::graphql::cached::{cached, org_key};
 use crate::graphql::context::GqlResult;
 use crate::graphql::enums::RoleValue;
-use crate::graphql::kpis::{daily_points, DailyPoint};
+use crate::graphql::kpis::{daily_points, DailyPoint, KpisObject};
 use crate::graphql::ranges::DateRange;
 use crate::graphql::sessions::filter::SessionFilterInput;
 use crate::graphql::sessions::list::{list_sessions, SessionConnection};
@@ -110,6 +110,22 @@ impl UserObject {
         )
         .await?)?;
         Ok(daily_points(days))
+    }
+
+    /// The user's Kpis over the range: every figure of the overview, the
+    /// agents' model calls, tools, code and waste included.
+    async fn kpis(&self, ctx: &Context<'_>, range: DateRange) -> async_graphql::Result<KpisObject> {
+        authorize_user(ctx, &self.org, &self.row.user_id).await?;
+        let (from, to) = range.days().gql()?;
+        let (org_id, user) = (self.org.id, self.row.user_id.as_str());
+        let kpis = in_org!(ctx, org_id, |tx| rollup::kpis(
+            tx,
+            Scope::User(org_id, user),
+            from,
+            to
+        )
+        .await?)?;
+        Ok(KpisObject(kpis))
     }
 
     /// The user's cost per day against the org's median user that day.
