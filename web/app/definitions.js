@@ -34,7 +34,7 @@ export const DEFINITIONS = {
   'New users': 'Active users of the range whose first event (of the events still kept) is in the range.',
   'Returning users': 'Active users of the range who also had an event before it.',
   // Waste (docs/metrics.md).
-  'Spent on failed runs': 'The cost of the runs that ended failed or cancelled, counted on the day each ended.',
+  'Spent on failed runs': 'The cost of the runs that ended failed or cancelled, counted on the days it was spent (a run without model calls: the day it ended).',
   'Spent on failed model calls': 'The cost of the model calls that failed for good (after the agent’s own retries), on their day. Overlaps the failed runs’ cost when the call’s run failed too.',
   'Spent without code': 'The cost of the sessions that reported no code change: no line added or removed, no commit, no pull request. A session still going counts until its first change.',
 };

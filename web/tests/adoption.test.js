@@ -107,7 +107,7 @@ describe('adoption on the overview', () => {
     await setUp();
     for (const colorScheme of ['light', 'dark']) {
       for (const width of [1280, 390]) {
-        const page = await signedIn(browser, server, admin, `/org/${ORG}/overview?days=30`, { colorScheme, viewport: { width, height: 900 } });
+        const page = await signedIn(browser, server, admin, `/org/${ORG}/overview?days=90`, { colorScheme, viewport: { width, height: 900 } });
         const section = page.locator('section[aria-labelledby="adoption"]');
         await section.locator('table.months tbody tr').first().waitFor();
         assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), `no sideways scroll at ${width} px`);

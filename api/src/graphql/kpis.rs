@@ -141,8 +141,9 @@ impl KpisObject {
     async fn cost_per_commit(&self) -> Option<String> {
         self.0.cost_per_commit().map(money)
     }
-    /// Waste: the cost of runs that ended FAILED or CANCELLED, counted on
-    /// the run's day (the day of its end). Part of `costUsd`.
+    /// Waste: the cost of runs that ended FAILED or CANCELLED, counted where
+    /// that cost counts (on its model calls' days; a run without calls on
+    /// the day it ended). Part of `costUsd`.
     async fn failed_run_cost_usd(&self) -> String {
         money(self.0.sums.failed_run_cost_usd)
     }

@@ -190,11 +190,13 @@ impl OrgOverview {
     }
 
     /// Members who used an agent, new and returning users, active users
-    /// per month: of the org, or of the team's current members.
+    /// per month: of the org, or of the team's current members. MANAGER and
+    /// up, like the people behind the figures.
     async fn adoption(
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<super::adoption::AdoptionObject> {
+        authorize(ctx, &self.org, Capability::People).await?;
         let scope = scope(&self.org, self.team);
         super::adoption::AdoptionObject::load(ctx, &self.org, scope, self.from, self.to).await
     }

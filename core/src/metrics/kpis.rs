@@ -43,7 +43,8 @@ pub struct Sums {
     pub lines_removed: i64,
     pub commits: i64,
     pub pull_requests: i64,
-    /// Waste: the cost of runs that ended FAILED or CANCELLED, on their day.
+    /// Waste: the cost of runs that ended FAILED or CANCELLED, on the days
+    /// their cost counts.
     pub failed_run_cost_usd: Decimal,
     /// Waste: the cost of model calls that failed for good, on their day.
     pub failed_call_cost_usd: Decimal,

@@ -36,7 +36,8 @@ pub struct RunFigures {
     pub lines_removed: i64,
     pub commits: i64,
     pub pull_requests: i64,
-    /// The cost of a run that ended FAILED or CANCELLED (on its day).
+    /// The cost of a run that ended FAILED or CANCELLED (on its calls' days,
+    /// or on its own day without calls).
     pub failed_run_cost_usd: Decimal,
     /// The cost of model calls that failed for good.
     pub failed_call_cost_usd: Decimal,

@@ -7,6 +7,7 @@
 //! only moves one way whatever the order events come in, so a batch
 //! updates the runs it touches and no other.
 
+use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use agentmon_core::event::{ErrorCategory, EventType, RunInput, RunStatus};
@@ -40,6 +41,8 @@ pub struct RunFold {
     pub cost: Decimal,
     /// The sums of the run's model calls.
     pub calls: RunFigures,
+    /// The cost of its model calls per day of the calls.
+    pub call_costs: BTreeMap<NaiveDate, Decimal>,
     pub tool_calls: i64,
 }
 
@@ -111,11 +114,15 @@ pub struct RunState {
     /// Its latest model call, with the category of its failure for good.
     #[serde(default)]
     pub last_call: Option<Stamped<Option<ErrorCategory>>>,
+    /// The cost of its model calls per day of the calls (in the org's time
+    /// zone): where its cost counts, and its waste if it fails.
+    #[serde(default)]
+    pub call_costs: BTreeMap<NaiveDate, Decimal>,
 }
 
 impl RunState {
     /// Takes in one event of the run; other kinds change nothing.
-    pub fn take(&mut self, event: &StoredEvent, prices: &PriceTable) {
+    pub fn take(&mut self, event: &StoredEvent, tz: Tz, prices: &PriceTable) {
         self.last_at = self.last_at.max(Some(event.occurred_at));
         match event.event_type {
             EventType::RunStarted => {
@@ -133,6 +140,11 @@ impl RunState {
                     if call.counts() {
                         let figures = agents::of_call(call, event.occurred_at, prices);
                         self.calls.add(&figures, 1);
+                        if !figures.cost_usd.is_zero() {
+                            let day = day_of(event.occurred_at, tz);
+                            let cost = self.call_costs.entry(day).or_default();
+                            *cost = (*cost + figures.cost_usd).normalize();
+                        }
                     }
                     let failed = (call.error.is_some() || call.error_category.is_some())
                         .then(|| call.error_category.unwrap_or(ErrorCategory::Model));
@@ -186,6 +198,7 @@ impl RunState {
             output_tokens: self.calls.output_tokens,
             cost: self.calls.cost_usd,
             calls: self.calls,
+            call_costs: self.call_costs.clone(),
             tool_calls: self.calls.tool_calls,
         };
         let Some(finish) = &self.finish else {

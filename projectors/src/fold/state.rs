@@ -125,7 +125,7 @@ impl SessionState {
             let state = runs.entry(id.to_string()).or_default();
             let before = state.exists().then(|| state.fold(id, tz, previous_start));
             for event in run_events {
-                state.take(event, prices);
+                state.take(event, tz, prices);
             }
             if state.open(self.latest_start) {
                 self.open.insert(id.to_string());

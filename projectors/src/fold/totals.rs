@@ -70,12 +70,17 @@ impl RunTotals {
         if run.status == RunStatus::Running {
             return;
         }
-        let figures = self.days.entry(day).or_default();
-        let f = figures.entry(model).or_default();
-        f.add(&of_run(run), sign);
-        figures.retain(|_, f| !f.is_zero());
-        if figures.is_empty() {
-            self.days.remove(&day);
+        self.add_to(day, &model, &of_run(run), sign);
+        if run.calls.model_calls > 0 && is_waste(run.status) {
+            // A failed run with calls wastes their cost where it counts: on
+            // the calls' days.
+            for (call_day, cost) in &run.call_costs {
+                let waste = RunFigures {
+                    failed_run_cost_usd: *cost,
+                    ..RunFigures::default()
+                };
+                self.add_to(*call_day, &model, &waste, sign);
+            }
         }
         if let Some(ms) = run.duration_ms {
             self.active_ms += sign * ms;
@@ -84,6 +89,19 @@ impl RunTotals {
             if buckets.is_empty() {
                 self.durations.remove(&day);
             }
+        }
+    }
+
+    /// Adds `figures` times `sign` to (day, model), dropping what sums to nothing.
+    fn add_to(&mut self, day: NaiveDate, model: &str, figures: &RunFigures, sign: i64) {
+        let models = self.days.entry(day).or_default();
+        models
+            .entry(model.to_string())
+            .or_default()
+            .add(figures, sign);
+        models.retain(|_, f| !f.is_zero());
+        if models.is_empty() {
+            self.days.remove(&day);
         }
     }
 
@@ -155,6 +173,11 @@ impl RunTotals {
     }
 }
 
+/// A run that ended FAILED or CANCELLED wasted its cost.
+fn is_waste(status: RunStatus) -> bool {
+    matches!(status, RunStatus::Failed | RunStatus::Cancelled)
+}
+
 fn bump<K: Ord + Clone>(map: &mut BTreeMap<K, i64>, key: K, by: i64) {
     let n = map.entry(key.clone()).or_insert(0);
     *n += by;
@@ -190,7 +213,7 @@ fn of_run(run: &RunFold) -> RunFigures {
         RunStatus::Cancelled => f.cancelled = 1,
         RunStatus::Running => {}
     }
-    if matches!(run.status, RunStatus::Failed | RunStatus::Cancelled) {
+    if run.calls.model_calls == 0 && is_waste(run.status) {
         f.failed_run_cost_usd = run.cost;
     }
     f

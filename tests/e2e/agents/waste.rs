@@ -41,8 +41,9 @@ fn code(user: &str, session: &str, at: &str, c: Value) -> Value {
 
 /// Two users, sessions over two days: a failed run with calls (one failed
 /// for good) and code; a cancelled run without calls; a failed unpriced
-/// call without a run; a succeeded run with code; a succeeded run across
-/// midnight without code.
+/// call without a run; a cancelled run across midnight whose calls cost on
+/// both days (one priced only once a price is set); a succeeded run with
+/// code; a succeeded run across midnight without code.
 fn events() -> Vec<Value> {
     vec![
         run_event(
@@ -169,16 +170,21 @@ fn reference(events: &[Value], price: Option<(i64, i64)>) -> Waste {
         })
         .map(|e| s(e, "sessionId"))
         .collect();
-    // (session, user, day, cost) of every cost, and each run's calls' cost.
+    // (session, user, day, cost) of every cost, and each run's calls' cost
+    // per day.
     let mut costs: Vec<(String, String, String, Decimal)> = Vec::new();
-    let mut run_calls: BTreeMap<String, Decimal> = BTreeMap::new();
+    let mut run_calls: BTreeMap<String, BTreeMap<String, Decimal>> = BTreeMap::new();
     let mut out = Waste::new();
     for e in &events {
         if e["type"] == "MODEL_CALL" {
             let cost = call_cost(&e["modelCall"]);
             costs.push((s(e, "sessionId"), s(e, "userId"), day(e), cost));
             if let Some(run) = e["runId"].as_str() {
-                *run_calls.entry(run.to_string()).or_default() += cost;
+                *run_calls
+                    .entry(run.to_string())
+                    .or_default()
+                    .entry(day(e))
+                    .or_default() += cost;
             }
             if !e["modelCall"]["error"].is_null() {
                 out.entry((s(e, "userId"), day(e))).or_default()[1] += cost;
@@ -186,17 +192,16 @@ fn reference(events: &[Value], price: Option<(i64, i64)>) -> Waste {
         }
     }
     for e in events.iter().filter(|e| e["type"] == "RUN_FINISHED") {
-        let run = s(e, "runId");
-        let cost = match run_calls.get(&run) {
-            Some(calls) => *calls,
-            None => {
-                let cost = money(&e["run"]["costUsd"]).unwrap_or_default();
-                costs.push((s(e, "sessionId"), s(e, "userId"), day(e), cost));
-                cost
-            }
-        };
+        // A run's cost counts on its calls' days, else on its end's day.
+        let by_day = run_calls.get(&s(e, "runId")).cloned().unwrap_or_else(|| {
+            let cost = money(&e["run"]["costUsd"]).unwrap_or_default();
+            costs.push((s(e, "sessionId"), s(e, "userId"), day(e), cost));
+            BTreeMap::from([(day(e), cost)])
+        });
         if e["run"]["status"] != "SUCCEEDED" {
-            out.entry((s(e, "userId"), day(e))).or_default()[0] += cost;
+            for (d, cost) in by_day {
+                out.entry((s(e, "userId"), d)).or_default()[0] += cost;
+            }
         }
     }
     for (session, user, day, cost) in costs {

@@ -50,6 +50,21 @@ fn matrix() -> Vec<(&'static str, &'static str, [Outcome; 5])> {
             cross,
         ),
         (
+            "own org adoption",
+            r#"{ org(slug: "acme") { overview(range: {from: "2026-11-01", to: "2026-11-30"}) { adoption { members activeMembers newUsers } } } }"#,
+            people,
+        ),
+        (
+            "other org adoption",
+            r#"{ org(slug: "globex") { overview(range: {from: "2026-11-01", to: "2026-11-30"}) { adoption { members } } } }"#,
+            cross,
+        ),
+        (
+            "own org waste",
+            r#"{ org(slug: "acme") { overview(range: {from: "2026-11-01", to: "2026-11-30"}) { kpis { failedRunCostUsd failedModelCallCostUsd noCodeCostUsd } } } }"#,
+            all,
+        ),
+        (
             "own org users list",
             r#"{ org(slug: "acme") { users(range: {from: "2026-11-01", to: "2026-11-30"}) { totalCount edges { node { user { id } } } } } }"#,
             people,
@@ -97,6 +112,16 @@ fn matrix() -> Vec<(&'static str, &'static str, [Outcome; 5])> {
         (
             "other user",
             r#"{ org(slug: "acme") { user(id: "bob") { id } } }"#,
+            people,
+        ),
+        (
+            "own user's kpis",
+            r#"{ org(slug: "acme") { user(id: "alice") { kpis(range: {from: "2026-11-01", to: "2026-11-30"}) { runs linesAdded noCodeCostUsd } } } }"#,
+            all,
+        ),
+        (
+            "other user's kpis",
+            r#"{ org(slug: "acme") { user(id: "bob") { kpis(range: {from: "2026-11-01", to: "2026-11-30"}) { runs } } } }"#,
             people,
         ),
         (

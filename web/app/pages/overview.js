@@ -159,7 +159,7 @@ export function Overview({ org, route, viewer }) {
         detail=${iterationOf(k.postHandoffIterationRate, k.localHandoffRate, k.sessions)} />
     </section>
     <${OverviewCharts} org=${org} route=${route} now=${data.now} />
-    ${ready ? html`<${Adoption} org=${org} range=${range} team=${team} />` : null}
+    ${ready && people ? html`<${Adoption} org=${org} range=${range} team=${team} />` : null}
     <div class="columns">
       <section aria-labelledby="failures">
         <h2 id="failures">Failures by category</h2>
