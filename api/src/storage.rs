@@ -169,6 +169,7 @@ pub fn services(
         rates,
         keys,
         members: Default::default(),
+        webhooks: agentmon_core::alerts::WebhookPolicy::from_env(),
     })
 }
 

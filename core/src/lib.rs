@@ -2,6 +2,7 @@
 //! storage (pool, migrations, the embedded PostgreSQL), the event envelope
 //! and its validation, authentication, and the one error type.
 
+pub mod alerts;
 pub mod auth;
 pub mod bus;
 pub mod cache;

@@ -6,6 +6,7 @@ mod harness;
 mod admin_keys;
 mod admin_members;
 mod agents;
+mod alerts;
 mod auth;
 mod claims;
 mod demo;

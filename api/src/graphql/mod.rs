@@ -3,6 +3,7 @@
 pub mod access;
 pub(crate) mod admin;
 mod adoption;
+mod alerts;
 mod breakdowns;
 mod cached;
 pub mod context;
@@ -54,6 +55,7 @@ pub struct MutationRoot(
     admin::AdminMutation,
     admin::breakdown_keys::BreakdownMutation,
     admin::prices::PriceMutation,
+    alerts::AlertMutation,
 );
 
 /// Depth and complexity a query may have before it is refused unexecuted.
@@ -90,7 +92,8 @@ pub fn build(services: Option<Services>, limits: Limits) -> AppSchema {
             .data(services.bus)
             .data(services.rates)
             .data(services.keys)
-            .data(services.members);
+            .data(services.members)
+            .data(services.webhooks);
     }
     builder.finish()
 }

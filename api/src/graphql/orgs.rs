@@ -60,6 +60,14 @@ impl OrgObject {
         })
     }
 
+    /// ORG_ADMIN of this org and SUPER_ADMIN: where its alerts are sent.
+    async fn alert_channels(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::alerts::AlertChannel>> {
+        super::alerts::of_org(ctx, &self.0).await
+    }
+
     /// ORG_ADMIN of this org and SUPER_ADMIN: every user with a role in
     /// this org (signed in, or set here).
     #[graphql(complexity = "LISTED * child_complexity")]

@@ -19,6 +19,8 @@ pub struct Services {
     pub keys: agentmon_core::auth::ApiKeys,
     /// Memberships read by the gate, forgotten when an admin changes one.
     pub members: crate::members::MemberCache,
+    /// Which alert targets the operator allows.
+    pub webhooks: agentmon_core::alerts::WebhookPolicy,
 }
 
 impl Services {
@@ -34,6 +36,7 @@ impl Services {
             rates: RateLimits::defaults(),
             keys,
             members: Default::default(),
+            webhooks: Default::default(),
         }
     }
 }

@@ -338,3 +338,32 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_daily_durations,
     rollup_contributions,
 );
+
+diesel::table! {
+    alert_channels (id) {
+        id -> Uuid,
+        org_id -> Uuid,
+        name -> Text,
+        kind -> Text,
+        url -> Text,
+        signing_secret -> Text,
+        created_by -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    alert_deliveries (id) {
+        id -> Uuid,
+        org_id -> Uuid,
+        channel_id -> Uuid,
+        purpose -> Text,
+        body -> Jsonb,
+        status -> Text,
+        attempts -> Int4,
+        response_status -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}

@@ -42,12 +42,12 @@ impl TestApp {
 
     /// A test app that also accepts RS256/ES256 tokens signed by `jwks`' keys.
     pub async fn with_jwks(jwks: Option<jsonwebtoken::jwk::JwkSet>) -> TestApp {
-        TestApp::with(jwks, None, None).await
+        TestApp::with(jwks, None, None, false).await
     }
 
     /// A test app whose cache and bus are the Redis at `redis_url`.
     pub async fn with_redis(redis_url: &str) -> TestApp {
-        TestApp::with(None, Some(redis_url), None).await
+        TestApp::with(None, Some(redis_url), None, false).await
     }
 
     /// A test app with these rate limits (events per second per producer
@@ -59,13 +59,20 @@ impl TestApp {
     ) -> TestApp {
         let rates = graphql::RateLimits::new(events_per_second, requests_per_minute, redis_url)
             .unwrap_or_else(|e| panic!("{e}"));
-        TestApp::with(None, redis_url, Some(rates)).await
+        TestApp::with(None, redis_url, Some(rates), false).await
+    }
+
+    /// A test app that lets alert channels post to loopback receivers
+    /// (`AGENTMON_WEBHOOK_ALLOW_PRIVATE=true`).
+    pub async fn with_private_webhooks() -> TestApp {
+        TestApp::with(None, None, None, true).await
     }
 
     async fn with(
         jwks: Option<jsonwebtoken::jwk::JwkSet>,
         redis_url: Option<&str>,
         rates: Option<graphql::RateLimits>,
+        allow_private: bool,
     ) -> TestApp {
         let test_db = TestDb::new().await;
         // The template is migrated already; this proves the runner is a no-op then.
@@ -107,6 +114,7 @@ impl TestApp {
                     rates: graphql::RateLimits::defaults(),
                     keys: keys.clone(),
                     members: Default::default(),
+                    webhooks: Default::default(),
                 }
             }
             None => graphql::Services::local(db.clone(), keys.clone()),
@@ -117,6 +125,10 @@ impl TestApp {
         let services = match rates {
             Some(rates) => graphql::Services { rates, ..services },
             None => services,
+        };
+        let services = graphql::Services {
+            webhooks: agentmon_core::alerts::WebhookPolicy { allow_private },
+            ..services
         };
         let presence = agentmon_api::gate::Presence::default();
         let state = AppState {

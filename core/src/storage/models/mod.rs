@@ -1,6 +1,7 @@
 //! Row structs and the queries on them. Callers open transactions; these
 //! functions take a connection.
 
+pub mod alert_channel;
 pub mod api_key;
 pub mod audit;
 pub mod breakdown;

@@ -1,0 +1,9 @@
+//! Alerts' channels: where a notification may be sent (a target the
+//! operator's policy allows), and how one is delivered (signed JSON, one
+//! delivery id for every attempt).
+
+pub mod deliver;
+pub mod target;
+
+pub use deliver::{send, Attempt, Signed};
+pub use target::{Target, WebhookPolicy};

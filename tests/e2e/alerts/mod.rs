@@ -1,0 +1,5 @@
+//! Alerts: channels (webhook and Slack) with a real HTTP receiver on a
+//! loopback port.
+
+mod channels;
+mod receiver;
