@@ -165,6 +165,9 @@ fn test_body(org: &Org, channel: &Channel, at: DateTime<Utc>) -> serde_json::Val
     }
 }
 
+/// Tests one channel may have per minute.
+const TESTS_PER_MINUTE: i64 = 10;
+
 #[derive(Default)]
 pub struct AlertMutation;
 
@@ -213,6 +216,23 @@ impl AlertMutation {
     ) -> async_graphql::Result<AlertDelivery> {
         let (org, channel) = channel_of(ctx, &id).await?;
         let policy = *ctx.data::<WebhookPolicy>()?;
+        // A test button, not a way to flood a receiver through agentmon.
+        let (org_id, channel_id) = (org.id, channel.id);
+        let since = Utc::now() - chrono::Duration::minutes(1);
+        let recent = in_org!(ctx, org_id, |tx| alert_channel::tests_since(
+            tx, channel_id, since
+        )
+        .await?)?;
+        if recent >= TESTS_PER_MINUTE {
+            return Err(Error::RateLimited {
+                message: format!(
+                    "channel {:?} was tested {TESTS_PER_MINUTE} times in the last minute; try again in a minute",
+                    channel.name
+                ),
+                retry_after_seconds: 60,
+            })
+            .gql();
+        }
         let body = test_body(&org, &channel, Utc::now());
         let signed = Signed::new(&channel.signing_secret, Uuid::new_v4(), &body);
         let outcome = match Target::parse(&channel.url) {

@@ -92,12 +92,16 @@ pub async fn send(
         // A name that no longer resolves may again; one that now points
         // inside the network is refused for good.
         Err(e) => {
-            let refused = e.to_string().contains("internal address");
-            return Attempt::failed(e.to_string(), !refused, None);
+            let text = e.to_string();
+            let refused = text.contains(super::target::INTERNAL) || text.contains("metadata");
+            return Attempt::failed(text, !refused, None);
         }
     };
     let host = target.url.host_str().unwrap_or_default().to_string();
+    // No proxy (HTTP_PROXY and the like): a proxy would resolve the name
+    // again, past the address checked, and see the whole URL.
     let client = reqwest::Client::builder()
+        .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(timeout)
         .connect_timeout(timeout)

@@ -67,6 +67,10 @@ impl Target {
                 "credentials in the URL are not taken; put a token in its path or query",
             ));
         }
+        // Percent-encoding can lengthen it.
+        if url.as_str().len() > MAX_URL {
+            return Err(bad(&format!("at most {MAX_URL} characters once encoded")));
+        }
         Ok(Target { url })
     }
 
@@ -93,18 +97,36 @@ impl Target {
                 "url: {host:?} resolves to no address"
             )));
         }
-        if !policy.allow_private {
-            if let Some(refused) = addrs.iter().find(|a| !is_public(a.ip())) {
-                return Err(Error::BadUserInput(format!(
-                    "url: {host:?} is a loopback, private, link-local or otherwise internal address ({}); \
-                     agentmon sends only to public addresses unless its operator sets \
-                     AGENTMON_WEBHOOK_ALLOW_PRIVATE=true",
-                    refused.ip()
-                )));
-            }
+        // Cloud metadata endpoints hold credentials: never, whatever the policy.
+        if addrs.iter().any(|a| is_metadata(a.ip())) {
+            return Err(Error::BadUserInput(format!(
+                "url: {host:?} is a cloud metadata address; agentmon never sends there"
+            )));
+        }
+        if !policy.allow_private && addrs.iter().any(|a| !is_public(a.ip())) {
+            return Err(Error::BadUserInput(format!(
+                "url: {host:?} is a loopback, private, link-local or otherwise {INTERNAL}; \
+                 agentmon sends only to public addresses unless its operator sets \
+                 AGENTMON_WEBHOOK_ALLOW_PRIVATE=true"
+            )));
         }
         Ok(addrs)
     }
+}
+
+/// How a refusal names a non-public address (and how a delivery tells a
+/// refusal from a name that did not resolve).
+pub const INTERNAL: &str = "internal address";
+
+/// Whether `ip` is a cloud provider's metadata endpoint (AWS, GCP, Azure,
+/// and AWS's IPv6 one).
+pub fn is_metadata(ip: IpAddr) -> bool {
+    let v4 = match ip {
+        IpAddr::V4(v4) => Some(v4),
+        IpAddr::V6(v6) => v6.to_ipv4_mapped(),
+    };
+    v4 == Some(Ipv4Addr::new(169, 254, 169, 254))
+        || ip == IpAddr::V6(Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254))
 }
 
 /// Whether `ip` is a public unicast address.
@@ -123,6 +145,8 @@ fn public_v4(ip: Ipv4Addr) -> bool {
     let shared = a == 100 && (64..128).contains(&b); // 100.64.0.0/10
     let this_network = a == 0;
     let reserved = a >= 240;
+    let benchmarking = a == 198 && (b == 18 || b == 19); // 198.18.0.0/15
+    let protocol = a == 192 && b == 0 && ip.octets()[2] == 0; // 192.0.0.0/24
     !(ip.is_loopback()
         || ip.is_private()
         || ip.is_link_local()
@@ -132,19 +156,36 @@ fn public_v4(ip: Ipv4Addr) -> bool {
         || ip.is_documentation()
         || shared
         || this_network
-        || reserved)
+        || reserved
+        || benchmarking
+        || protocol)
 }
 
 fn public_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
-    let unique_local = first & 0xfe00 == 0xfc00; // fc00::/7
-    let link_local = first & 0xffc0 == 0xfe80; // fe80::/10
-    let documentation = first == 0x2001 && ip.segments()[1] == 0x0db8;
+    let s = ip.segments();
+    // Addresses that carry an IPv4 one: IPv4-compatible (::a.b.c.d) and
+    // NAT64 (64:ff9b::/96) reach that IPv4 address.
+    let embedded = |hi: u16, lo: u16| Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
+    if s[..6] == [0; 6] && !(ip.is_loopback() || ip.is_unspecified()) {
+        return public_v4(embedded(s[6], s[7]));
+    }
+    if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        return public_v4(embedded(s[6], s[7]));
+    }
+    let local_nat64 = s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1; // 64:ff9b:1::/48
+    let six_to_four = s[0] == 0x2002; // 2002::/16 tunnels to an IPv4 address
+    let unique_local = s[0] & 0xfe00 == 0xfc00; // fc00::/7
+    let link_local = s[0] & 0xffc0 == 0xfe80; // fe80::/10
+    let site_local = s[0] & 0xffc0 == 0xfec0; // fec0::/10, deprecated
+    let documentation = s[0] == 0x2001 && s[1] == 0x0db8;
     !(ip.is_loopback()
         || ip.is_unspecified()
         || ip.is_multicast()
+        || local_nat64
+        || six_to_four
         || unique_local
         || link_local
+        || site_local
         || documentation)
 }
 
@@ -170,12 +211,32 @@ mod tests {
             "fe80::1",
             "::ffff:127.0.0.1",
             "::ffff:169.254.169.254",
+            "::7f00:1",
+            "64:ff9b::a00:1",
+            "64:ff9b:1::1",
+            "2002:7f00:1::1",
+            "fec0::1",
+            "198.18.0.1",
+            "192.0.0.8",
         ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip}");
         }
-        for ip in ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111"] {
+        for ip in [
+            "93.184.216.34",
+            "1.1.1.1",
+            "2606:4700:4700::1111",
+            "64:ff9b::5db8:d822",
+        ] {
             assert!(is_public(ip.parse().unwrap()), "{ip}");
         }
+    }
+
+    #[test]
+    fn metadata_endpoints_are_known() {
+        for ip in ["169.254.169.254", "::ffff:169.254.169.254", "fd00:ec2::254"] {
+            assert!(is_metadata(ip.parse().unwrap()), "{ip}");
+        }
+        assert!(!is_metadata("169.254.169.253".parse().unwrap()));
     }
 
     #[test]

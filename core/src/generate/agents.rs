@@ -13,7 +13,7 @@ use super::session::{message, Session};
 use super::Habits;
 use crate::event::{
     CodeChangeInput, ErrorCategory, EventInput, EventType, MessageRole, ModelCallInput, RunInput,
-    RunStatus, ToolCallInput, ToolDecision, UserProfileInput,
+    RunStatus, ToolCallInput, ToolDecision,
 };
 
 /// A coding agent as the demo draws it.
@@ -70,17 +70,12 @@ pub fn generate(
     };
     let mut events = Vec::new();
     let mut at = start;
-    let mut first = session.event(rng, EventType::SessionStarted, at);
-    first.attributes = Some(serde_json::json!({
+    let attributes = serde_json::json!({
         "agent": agent.name,
         "repo": REPOS[rng.random_range(0..REPOS.len())],
         "branch": format!("agent/{}", rng.random_range(100..999)),
-    }));
-    first.user = Some(UserProfileInput {
-        email: Some(format!("{}@example.com", user.user_id)),
-        name: Some(user.name.clone()),
     });
-    events.push(first);
+    events.push(session.started(rng, at, attributes, user));
 
     for run_index in 0..rng.random_range(1..=user.max_runs_per_session) {
         at += Duration::seconds(rng.random_range(5..120));

@@ -76,13 +76,7 @@ pub fn generate(
 
     let mut events = Vec::new();
     let mut at = start;
-    let mut first = base(rng, EventType::SessionStarted, at);
-    first.attributes = Some(attributes);
-    first.user = Some(UserProfileInput {
-        email: Some(format!("{}@example.com", user.user_id)),
-        name: Some(user.name.clone()),
-    });
-    events.push(first);
+    events.push(session.started(rng, at, attributes, user));
 
     for run_index in 0..rng.random_range(1..=user.max_runs_per_session) {
         at += Duration::seconds(rng.random_range(5..120));
@@ -187,6 +181,23 @@ pub(super) struct Session<'a> {
 }
 
 impl Session<'_> {
+    /// The session's first event: its attributes, and the user's profile.
+    pub fn started(
+        &self,
+        rng: &mut StdRng,
+        at: DateTime<Utc>,
+        attributes: serde_json::Value,
+        user: &Habits,
+    ) -> EventInput {
+        let mut first = self.event(rng, EventType::SessionStarted, at);
+        first.attributes = Some(attributes);
+        first.user = Some(UserProfileInput {
+            email: Some(format!("{}@example.com", user.user_id)),
+            name: Some(user.name.clone()),
+        });
+        first
+    }
+
     /// An event of the session, of `event_type` at `at`, with nothing else set.
     pub fn event(&self, rng: &mut StdRng, event_type: EventType, at: DateTime<Utc>) -> EventInput {
         EventInput {
