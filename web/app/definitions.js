@@ -45,7 +45,7 @@ export const TOOL_DEFINITIONS = {
   Failed: 'Calls that ran and did not succeed.',
   Accepted: 'Calls whose permission was granted, when the agent reports it (Codex never does).',
   Rejected: 'Calls whose permission was refused.',
-  'Rejection share': 'Rejected ÷ (accepted + rejected): calls without a reported decision are left out; none without decisions.',
+  'Rejection share': 'Rejected ÷ calls: a call that ran without a reported decision was allowed (Codex reports only refusals).',
   'p95 duration': '95 % of the calls with a duration took this long or less (within 1 %).',
 };
 

@@ -123,8 +123,8 @@ function expected(events) {
     if (t.durationMs != null) w.durations.push(t.durationMs);
   }
   for (const w of Object.values(tools)) {
-    const decided = w.accepted + w.rejected;
-    w.share = decided ? w.rejected / decided : null;
+    // Refused calls of all calls: a call that ran without a decision was allowed.
+    w.share = w.rejected / w.calls;
     // Nearest rank: the ⌈0.95·n⌉-th smallest.
     const sorted = [...w.durations].sort((a, b) => a - b);
     w.p95 = sorted.length ? sorted[Math.ceil(0.95 * sorted.length) - 1] : null;
@@ -298,7 +298,7 @@ describe('coding agents on the overview', () => {
       const w = want.tools[name];
       assert.deepEqual([c.Calls.text, c.Failed.text, c.Accepted.text, c.Rejected.text], [w.calls, w.failed, w.accepted, w.rejected].map(fmt), `${name}: counts`);
       assert.equal(c['Rejection share'].text, pct(w.share), `${name}: rejection share`);
-      assert.equal(c['Rejection share'].title, w.share == null ? null : `${w.rejected} of ${w.accepted + w.rejected} decisions rejected`, `${name}: its terms`);
+      assert.equal(c['Rejection share'].title, `${w.rejected} of ${w.calls} calls rejected`, `${name}: its terms`);
       if (w.p95 == null) assert.equal(c['p95 duration'].text, '—');
       else {
         // The sketch is within 1 %; the page rounds to a tenth of its unit.

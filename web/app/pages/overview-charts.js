@@ -58,8 +58,12 @@ export function OverviewCharts({ org, route, now }) {
     <${DailyChart} title="Tokens per day" days=${days} ...${zone} format=${count} axis=${tokens} series=${[
       daily('Input', 'violet', (d) => d.inputTokens),
       daily('Output', 'orange', (d) => d.outputTokens),
-      ...(cached ? [daily('Cache read', 'teal', (d) => d.cacheReadTokens), daily('Cache written', 'amber', (d) => d.cacheCreationTokens)] : []),
     ]} />
+    ${cached ? html`<${DailyChart} title="Prompt cache tokens per day" days=${days} ...${zone} format=${count} axis=${tokens}
+      note="Input tokens read from and written to the models’ prompt caches: drawn apart from input and output, which they often dwarf." series=${[
+      daily('Cache read', 'teal', (d) => d.cacheReadTokens),
+      daily('Cache written', 'amber', (d) => d.cacheCreationTokens),
+    ]} />` : null}
     ${cached ? html`<${DailyChart} title="Cache hit rate per day (%)" days=${days} ...${zone} format=${fixed} axis=${percentTick} percent gaps
       note="Cache-read tokens ÷ all input tokens of the day. A day without input tokens is a gap." series=${[
       daily('Cache hit rate', 'teal', (d) => (d.cacheHitRate == null ? null : d.cacheHitRate * 100)),

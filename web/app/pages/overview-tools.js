@@ -1,7 +1,7 @@
 // The overview's tools (of the whole org, from the agents' tool calls):
 // the most used first, with failures, permission decisions, the share of
-// decisions that were refusals, and the p95 duration; a tool's name opens
-// the sessions that called it.
+// calls that were refused, and the p95 duration; a tool's name opens the
+// sessions that called it.
 import { html } from '../html.js';
 import { breakable, Empty } from '../parts.js';
 import { count, duration, percent } from '../format.js';
@@ -12,10 +12,13 @@ export const TOOL_FIELDS = 'name calls failed accepted rejected durationP95Ms';
 
 const COLUMNS = ['Calls', 'Failed', 'Accepted', 'Rejected', 'Rejection share', 'p95 duration'];
 
-/** rejected ÷ (accepted + rejected), null without a decision; and its terms in words. */
-function rejectedShare({ accepted, rejected }) {
-  const decided = accepted + rejected;
-  return decided ? { rate: rejected / decided, about: `${count(rejected)} of ${count(decided)} decisions rejected` } : { rate: null, about: null };
+/**
+ * rejected ÷ calls, and its terms in words. Not ÷ decisions: a call that ran
+ * without a reported decision was allowed (Codex reports refusals only, so
+ * its share of refused decisions would always read 100 %).
+ */
+function rejectedShare({ calls, rejected }) {
+  return calls ? { rate: rejected / calls, about: `${count(rejected)} of ${count(calls)} calls rejected` } : { rate: null, about: null };
 }
 
 /** `link(name)`: the sessions list of the tool's sessions. */
