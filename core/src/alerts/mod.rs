@@ -3,6 +3,7 @@
 //! delivery id for every attempt).
 
 pub mod deliver;
+pub mod rules;
 pub mod target;
 
 pub use deliver::{send, Attempt, Signed};
