@@ -367,3 +367,34 @@ diesel::table! {
         updated_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    alert_rules (id) {
+        id -> Uuid,
+        org_id -> Uuid,
+        name -> Text,
+        metric -> Text,
+        window -> Text,
+        comparison -> Text,
+        threshold -> Float8,
+        warn_at -> Nullable<Float8>,
+        team_id -> Nullable<Uuid>,
+        user_id -> Nullable<Text>,
+        channel_ids -> Array<Uuid>,
+        enabled -> Bool,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    alert_states (rule_id) {
+        rule_id -> Uuid,
+        org_id -> Uuid,
+        window_start -> Timestamptz,
+        state -> Text,
+        value -> Nullable<Float8>,
+        evaluated_at -> Timestamptz,
+    }
+}

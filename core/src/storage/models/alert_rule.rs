@@ -1,0 +1,154 @@
+//! Alert rules and their current state, in a transaction bound to the org.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::storage::schema::{alert_rules, alert_states};
+
+/// Most rules an org may have.
+pub const MAX_RULES: i64 = 1_000;
+
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = alert_rules, check_for_backend(diesel::pg::Pg))]
+pub struct Rule {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub name: String,
+    pub metric: String,
+    pub window: String,
+    pub comparison: String,
+    pub threshold: f64,
+    pub warn_at: Option<f64>,
+    pub team_id: Option<Uuid>,
+    pub user_id: Option<String>,
+    pub channel_ids: Vec<Uuid>,
+    pub enabled: bool,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What a rule says, as written by an admin (checked before).
+#[derive(Debug, Clone)]
+pub struct RuleInput {
+    pub name: String,
+    pub metric: &'static str,
+    pub window: &'static str,
+    pub comparison: &'static str,
+    pub threshold: f64,
+    pub warn_at: Option<f64>,
+    pub team_id: Option<Uuid>,
+    pub user_id: Option<String>,
+    pub channel_ids: Vec<Uuid>,
+    pub enabled: bool,
+}
+
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    input: &RuleInput,
+    by: &str,
+) -> QueryResult<Rule> {
+    diesel::insert_into(alert_rules::table)
+        .values((
+            alert_rules::org_id.eq(org_id),
+            alert_rules::name.eq(&input.name),
+            alert_rules::metric.eq(input.metric),
+            alert_rules::window.eq(input.window),
+            alert_rules::comparison.eq(input.comparison),
+            alert_rules::threshold.eq(input.threshold),
+            alert_rules::warn_at.eq(input.warn_at),
+            alert_rules::team_id.eq(input.team_id),
+            alert_rules::user_id.eq(input.user_id.as_deref()),
+            alert_rules::channel_ids.eq(&input.channel_ids),
+            alert_rules::enabled.eq(input.enabled),
+            alert_rules::created_by.eq(by),
+        ))
+        .returning(Rule::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Rewrites rule `id`; its state starts again from its next evaluation.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    input: &RuleInput,
+) -> QueryResult<Option<Rule>> {
+    diesel::delete(alert_states::table.find(id))
+        .execute(conn)
+        .await?;
+    diesel::update(alert_rules::table.find(id))
+        .set((
+            alert_rules::name.eq(&input.name),
+            alert_rules::metric.eq(input.metric),
+            alert_rules::window.eq(input.window),
+            alert_rules::comparison.eq(input.comparison),
+            alert_rules::threshold.eq(input.threshold),
+            alert_rules::warn_at.eq(input.warn_at),
+            alert_rules::team_id.eq(input.team_id),
+            alert_rules::user_id.eq(input.user_id.as_deref()),
+            alert_rules::channel_ids.eq(&input.channel_ids),
+            alert_rules::enabled.eq(input.enabled),
+            alert_rules::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(Rule::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+pub async fn delete(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<Rule>> {
+    diesel::delete(alert_rules::table.find(id))
+        .returning(Rule::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+pub async fn of_org(conn: &mut AsyncPgConnection, org_id: Uuid) -> QueryResult<Vec<Rule>> {
+    alert_rules::table
+        .filter(alert_rules::org_id.eq(org_id))
+        .order((alert_rules::created_at, alert_rules::id))
+        .select(Rule::as_select())
+        .load(conn)
+        .await
+}
+
+pub async fn count(conn: &mut AsyncPgConnection, org_id: Uuid) -> QueryResult<i64> {
+    alert_rules::table
+        .filter(alert_rules::org_id.eq(org_id))
+        .count()
+        .get_result(conn)
+        .await
+}
+
+pub async fn by_id(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<Rule>> {
+    alert_rules::table
+        .find(id)
+        .select(Rule::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// A rule's state in its current window, from its last evaluation.
+#[derive(Queryable, Selectable, Debug, Clone)]
+#[diesel(table_name = alert_states, check_for_backend(diesel::pg::Pg))]
+pub struct RuleState {
+    pub rule_id: Uuid,
+    pub window_start: DateTime<Utc>,
+    pub state: String,
+    pub value: Option<f64>,
+    pub evaluated_at: DateTime<Utc>,
+}
+
+pub async fn states(conn: &mut AsyncPgConnection, org_id: Uuid) -> QueryResult<Vec<RuleState>> {
+    alert_states::table
+        .filter(alert_states::org_id.eq(org_id))
+        .select(RuleState::as_select())
+        .load(conn)
+        .await
+}
