@@ -9,6 +9,7 @@
 //! decided before (the GraphQL resolvers and the exports ask the policy;
 //! the command line is the operator).
 
+pub mod alert_rules;
 pub mod alerts;
 pub mod erasure;
 pub mod input;

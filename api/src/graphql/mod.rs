@@ -3,6 +3,7 @@
 pub mod access;
 pub(crate) mod admin;
 mod adoption;
+mod alert_rules;
 mod alerts;
 mod breakdowns;
 mod cached;
@@ -56,6 +57,7 @@ pub struct MutationRoot(
     admin::breakdown_keys::BreakdownMutation,
     admin::prices::PriceMutation,
     alerts::AlertMutation,
+    alert_rules::AlertRuleMutation,
 );
 
 /// Depth and complexity a query may have before it is refused unexecuted.

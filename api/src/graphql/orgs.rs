@@ -60,6 +60,14 @@ impl OrgObject {
         })
     }
 
+    /// MANAGER and up: the org's alert rules and budgets.
+    async fn alert_rules(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::alert_rules::AlertRuleObject>> {
+        super::alert_rules::of_org(ctx, &self.0).await
+    }
+
     /// ORG_ADMIN of this org and SUPER_ADMIN: where its alerts are sent.
     async fn alert_channels(
         &self,
