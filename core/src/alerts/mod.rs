@@ -5,6 +5,7 @@
 pub mod deliver;
 pub mod rules;
 pub mod target;
+pub mod values;
 
 pub use deliver::{send, Attempt, Signed};
 pub use target::{Target, WebhookPolicy};
