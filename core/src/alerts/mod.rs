@@ -3,6 +3,7 @@
 //! delivery id for every attempt).
 
 pub mod deliver;
+pub mod evaluate;
 pub mod rules;
 pub mod target;
 pub mod values;
