@@ -292,6 +292,7 @@ impl WorkerArgs {
             backoff: self.backoff,
             lock_timeout: self.lock_timeout,
             run_idle: self.run_idle,
+            webhooks: agentmon_core::alerts::WebhookPolicy::from_env(),
             ..Default::default()
         }
     }

@@ -27,6 +27,7 @@ mod registry;
 mod removal;
 mod sql;
 
+pub mod alerts;
 pub mod erasure;
 pub mod jobs;
 pub mod maintenance;

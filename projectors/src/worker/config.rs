@@ -20,6 +20,9 @@ pub struct WorkerConfig {
     /// How long an implicit run (its source sends no end) may stay quiet
     /// before it ends at its last event (`AGENTMON_RUN_IDLE`).
     pub run_idle: Duration,
+    /// Which alert targets the operator allows
+    /// (`AGENTMON_WEBHOOK_ALLOW_PRIVATE`).
+    pub webhooks: agentmon_core::alerts::WebhookPolicy,
 }
 
 impl Default for WorkerConfig {
@@ -31,6 +34,7 @@ impl Default for WorkerConfig {
             poll_interval: Duration::from_secs(1),
             lock_timeout: Duration::from_secs(10),
             run_idle: Duration::from_secs(600),
+            webhooks: Default::default(),
         }
     }
 }

@@ -86,7 +86,13 @@ impl Worker {
         let mut last_listen = tokio::time::Instant::now();
         let mut next_maintenance = tokio::time::Instant::now();
         let mut next_idle_check = tokio::time::Instant::now();
+        let mut next_alerts = tokio::time::Instant::now();
         while !shutdown.is_cancelled() {
+            if tokio::time::Instant::now() >= next_alerts {
+                self.alerts(None).await;
+                next_alerts = tokio::time::Instant::now() + crate::alerts::EVERY;
+            }
+            self.deliver().await;
             if tokio::time::Instant::now() >= next_idle_check {
                 match quiet::end_quiet_runs(&self.db, self.config.run_idle, chrono::Utc::now())
                     .await
@@ -182,6 +188,33 @@ impl Worker {
     pub async fn round(&self) -> Result<Round> {
         let round = self.rounds.round().await?;
         self.announce(&round.changes).await;
+        if !round.changes.orgs.is_empty() {
+            self.alerts(Some(&round.changes.orgs)).await;
+            self.deliver().await;
+        }
         Ok(round)
+    }
+
+    /// Evaluates the alert rules of `orgs` (of every org with rules when
+    /// `None`); a failure is logged and tried again at the next chance.
+    async fn alerts(&self, orgs: Option<&std::collections::BTreeSet<uuid::Uuid>>) {
+        match crate::alerts::evaluate_orgs(&self.db, orgs, chrono::Utc::now()).await {
+            Ok(n) if !n.is_empty() => {
+                tracing::info!(notifications = n.len(), "alert states changed")
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "evaluating alert rules failed; trying again later")
+            }
+        }
+    }
+
+    /// Sends the alert deliveries that are due.
+    async fn deliver(&self) {
+        if let Err(e) =
+            crate::alerts::deliver_due(&self.db, self.config.webhooks, chrono::Utc::now(), 20).await
+        {
+            tracing::warn!(error = %e, "delivering alerts failed; trying again later");
+        }
     }
 }
