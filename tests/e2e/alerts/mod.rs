@@ -1,5 +1,6 @@
 //! Alerts: channels (webhook and Slack) with a real HTTP receiver on a
 //! loopback port.
 
+mod budgets;
 mod channels;
 mod receiver;

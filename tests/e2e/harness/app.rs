@@ -177,6 +177,7 @@ impl TestApp {
                 backoff: std::time::Duration::from_millis(10),
                 poll_interval: std::time::Duration::from_millis(50),
                 lock_timeout: std::time::Duration::from_millis(300),
+                webhooks: self.services.webhooks,
                 ..Default::default()
             },
         );

@@ -1,0 +1,127 @@
+//! A budget on a team: WARNING then FIRING as its members' spend crosses
+//! the lines, each notified once, delivered signed to a real receiver and
+//! retried through a failure with the same delivery id; another user's
+//! spend does not count; evaluating again (or twice at once) sends nothing
+//! more.
+
+use agentmon_core::auth::Role;
+use serde_json::{json, Value};
+
+use super::receiver::Receiver;
+use crate::harness::{event, TestApp};
+
+fn spend(user: &str, run: &str, cost: &str) -> Value {
+    event("acme", "RUN_FINISHED")
+        .user(user)
+        .session(&format!("s-{run}"))
+        .run(run)
+        .at(chrono::Utc::now() - chrono::Duration::minutes(1))
+        .set("run", json!({ "status": "SUCCEEDED", "costUsd": cost }))
+        .build()
+}
+
+fn states(receiver: &Receiver) -> Vec<String> {
+    receiver
+        .received()
+        .iter()
+        .map(|r| {
+            let body: Value = serde_json::from_slice(&r.body).unwrap_or_default();
+            body["state"].as_str().unwrap_or_default().to_string()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_team_budget_warns_then_fires_once_each_delivered_signed_through_a_failure() {
+    let app = TestApp::with_private_webhooks().await;
+    app.create_org("acme", "UTC").await;
+    let receiver = Receiver::start().await;
+    let admin = app.user_token(Role::OrgAdmin, Some("acme"));
+    app.seed(&[spend("ann", "r0", "0.1"), spend("bob", "b0", "0.1")])
+        .await;
+    let body = app
+        .graphql(
+            Some(&admin),
+            "mutation($url: String!) { createAlertChannel(org: \"acme\", name: \"hook\", kind: WEBHOOK, url: $url) { signingSecret channel { id } } \
+             createTeam(org: \"acme\", name: \"Core\") { id } }",
+            json!({ "url": format!("http://{}/hook", receiver.addr) }),
+        )
+        .await;
+    let channel = body["data"]["createAlertChannel"]["channel"]["id"].clone();
+    let team = body["data"]["createTeam"]["id"].clone();
+    let body = app
+        .graphql(
+            Some(&admin),
+            "mutation($t: ID!, $c: ID!) { setTeamMembers(org: \"acme\", team: $t, userIds: [\"ann\"]) { id } \
+             createAlertRule(org: \"acme\", rule: {name: \"Core budget\", metric: COST_USD, window: DAY, threshold: 1.0, warnAt: 0.5, teamId: $t, channelIds: [$c]}) { id state } }",
+            json!({ "t": team, "c": channel }),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let rule = body["data"]["createAlertRule"]["id"].clone();
+
+    // 0.1 + 0.5 = 0.6 of 1.0: WARNING; bob's 5 is not the team's.
+    app.seed(&[spend("ann", "r1", "0.5"), spend("bob", "b1", "5")])
+        .await;
+    assert_eq!(states(&receiver), ["WARNING"]);
+    // Nothing new: nothing sent.
+    app.project_all().await;
+    agentmon_projectors::alerts::evaluate_orgs(&app.db, None, chrono::Utc::now())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(states(&receiver), ["WARNING"]);
+
+    // The receiver fails once; 1.1: FIRING, retried with the same id.
+    receiver.answer(&[500]);
+    app.seed(&[spend("ann", "r2", "0.5")]).await;
+    assert_eq!(states(&receiver), ["WARNING", "FIRING"]);
+    let later = chrono::Utc::now() + chrono::Duration::seconds(11);
+    let sent = agentmon_projectors::alerts::deliver_due(&app.db, app.services.webhooks, later, 20)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(sent, 1);
+    assert_eq!(states(&receiver), ["WARNING", "FIRING", "FIRING"]);
+    let ids: Vec<String> = receiver
+        .received()
+        .iter()
+        .map(|r| {
+            r.headers
+                .get("x-agentmon-delivery")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(ids[1], ids[2], "a retry keeps its delivery id");
+    assert_ne!(ids[0], ids[1]);
+
+    // Two evaluations at once store nothing twice.
+    let now = chrono::Utc::now();
+    let (a, b) = tokio::join!(
+        agentmon_projectors::alerts::evaluate_orgs(&app.db, None, now),
+        agentmon_projectors::alerts::evaluate_orgs(&app.db, None, now)
+    );
+    assert!(a.is_ok() && b.is_ok());
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM alert_notifications")
+            .await,
+        2
+    );
+
+    let body = app
+        .graphql(
+            Some(&app.user_token(Role::Manager, Some("acme"))),
+            "{ org(slug: \"acme\") { alertRules { id state value } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(body["data"]["org"]["alertRules"][0]["id"], rule);
+    assert_eq!(
+        body["data"]["org"]["alertRules"][0]["state"], "FIRING",
+        "{body}"
+    );
+    let value = body["data"]["org"]["alertRules"][0]["value"]
+        .as_f64()
+        .unwrap_or_default();
+    assert!((value - 1.1).abs() < 1e-9, "{body}");
+}
