@@ -125,6 +125,22 @@ impl AlertRuleInput {
                 "a rule watches the org, a team (teamId) or a user (userId): not both".into(),
             ));
         }
+        if self.window == AlertWindow::Hour {
+            let hourly = matches!(
+                self.metric,
+                AlertMetric::CostUsd
+                    | AlertMetric::Runs
+                    | AlertMetric::FailedRuns
+                    | AlertMetric::SuccessRate
+            );
+            if !hourly || self.user_id.is_some() {
+                return Err(bad(
+                    "an HOUR window takes COST_USD, RUNS, FAILED_RUNS or SUCCESS_RATE of the org or a team; \
+                     use DAY for the others and for a user"
+                        .into(),
+                ));
+            }
+        }
         if self.metric == AlertMetric::DeadLetters
             && (self.team_id.is_some() || self.user_id.is_some())
         {
