@@ -73,8 +73,8 @@ pub struct AlertRuleInput {
     pub name: String,
     pub metric: AlertMetric,
     pub window: AlertWindow,
-    #[graphql(default_with = "AlertComparison::Above")]
-    pub comparison: AlertComparison,
+    #[graphql(default_with = "Some(AlertComparison::Above)")]
+    pub comparison: Option<AlertComparison>,
     pub threshold: f64,
     /// A fraction of the threshold (e.g. 0.85): WARNING once it is crossed.
     pub warn_at: Option<f64>,
@@ -83,8 +83,8 @@ pub struct AlertRuleInput {
     /// Scope: one user of the org (not with teamId).
     pub user_id: Option<String>,
     pub channel_ids: Vec<ID>,
-    #[graphql(default = true)]
-    pub enabled: bool,
+    #[graphql(default_with = "Some(true)")]
+    pub enabled: Option<bool>,
 }
 
 /// Most channels one rule notifies.
@@ -113,7 +113,7 @@ impl AlertRuleInput {
                     "warnAt is a fraction of the threshold between 0 and 1 (0.85: WARNING at 85 %); got {w}"
                 )));
             }
-            if self.comparison == AlertComparison::Below {
+            if self.comparison == Some(AlertComparison::Below) {
                 return Err(bad(
                     "warnAt is for ABOVE rules (budgets); a BELOW rule fires at its threshold"
                         .into(),
@@ -180,13 +180,13 @@ impl AlertRuleInput {
             name,
             metric: stored(self.metric),
             window: stored(self.window),
-            comparison: stored(self.comparison),
+            comparison: stored(self.comparison.unwrap_or(AlertComparison::Above)),
             threshold: self.threshold,
             warn_at: self.warn_at,
             team_id,
             user_id,
             channel_ids,
-            enabled: self.enabled,
+            enabled: self.enabled.unwrap_or(true),
         })
     }
 }
@@ -383,4 +383,133 @@ impl AlertRuleMutation {
             .gql()?;
         Ok(true)
     }
+}
+
+/// A state change of a rule, with its deliveries.
+pub struct AlertNotificationObject {
+    org: Org,
+    row: agentmon_core::storage::models::alert_notification::Notification,
+    deliveries: Vec<super::alerts::AlertDelivery>,
+}
+
+#[Object(name = "AlertNotification")]
+impl AlertNotificationObject {
+    async fn id(&self) -> ID {
+        ID(self.row.id.to_string())
+    }
+    async fn rule(&self, ctx: &Context<'_>) -> async_graphql::Result<AlertRuleObject> {
+        let (org_id, id) = (self.org.id, self.row.rule_id);
+        let rule = in_org!(ctx, org_id, |tx| alert_rule::by_id(tx, id).await?)?
+            .ok_or_else(|| Error::NotFound(format!("no alert rule {id}")))
+            .gql()?;
+        Ok(object(self.org.clone(), rule))
+    }
+    /// WARNING, FIRING, or OK when it resolved.
+    async fn state(&self) -> AlertState {
+        parsed(&self.row.state).unwrap_or(AlertState::Ok)
+    }
+    async fn value(&self) -> f64 {
+        self.row.value
+    }
+    async fn threshold(&self) -> f64 {
+        self.row.threshold
+    }
+    async fn window_start(&self) -> DateTime<Utc> {
+        self.row.window_start
+    }
+    async fn at(&self) -> DateTime<Utc> {
+        self.row.at
+    }
+    async fn deliveries(&self) -> &[super::alerts::AlertDelivery] {
+        &self.deliveries
+    }
+}
+
+#[derive(async_graphql::SimpleObject)]
+#[graphql(name = "AlertNotificationEdge")]
+pub struct AlertNotificationEdge {
+    pub cursor: String,
+    pub node: AlertNotificationObject,
+}
+
+#[derive(async_graphql::SimpleObject)]
+#[graphql(name = "AlertNotificationConnection")]
+pub struct AlertNotificationConnection {
+    pub edges: Vec<AlertNotificationEdge>,
+    pub page_info: super::paging::PageInfo,
+    pub total_count: i32,
+}
+
+/// `Org.alertNotifications`: newest first; MANAGER and up.
+pub async fn notifications(
+    ctx: &Context<'_>,
+    org: &Org,
+    first: Option<i32>,
+    after: Option<String>,
+) -> async_graphql::Result<AlertNotificationConnection> {
+    use super::paging::{decode_cursor, encode_cursor, page_size, List, PageInfo};
+    use agentmon_core::storage::models::alert_notification as n;
+    authorize(ctx, org, Capability::People).await?;
+    let limit = page_size(List::Items, first).gql()?;
+    let after = match after {
+        None => None,
+        Some(c) => {
+            let v = decode_cursor(&c).gql()?;
+            let at = v[0].as_str().and_then(|s| s.parse::<DateTime<Utc>>().ok());
+            let id = v[1].as_str().and_then(|s| s.parse::<Uuid>().ok());
+            Some(
+                at.zip(id)
+                    .ok_or_else(|| {
+                        Error::BadUserInput("after is not a cursor returned by this list".into())
+                    })
+                    .gql()?,
+            )
+        }
+    };
+    let org_id = org.id;
+    let (rows, total, deliveries, channels) = in_org!(ctx, org_id, |tx| {
+        let (rows, total) = n::page(tx, org_id, after, limit + 1).await?;
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let deliveries = n::deliveries(tx, &ids).await?;
+        let channels = alert_channel::of_org(tx, org_id).await?;
+        (rows, total, deliveries, channels)
+    })?;
+    let has_next_page = rows.len() as i64 > limit;
+    let edges: Vec<AlertNotificationEdge> = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(|row| {
+            let delivered = deliveries
+                .iter()
+                .filter(|d| d.notification_id == row.id)
+                .filter_map(|d| {
+                    let channel = channels.iter().find(|c| c.id == d.channel_id)?;
+                    Some(super::alerts::delivery_of(
+                        channel,
+                        &d.status,
+                        d.attempts,
+                        d.response_status,
+                        d.last_error.clone(),
+                    ))
+                })
+                .collect();
+            AlertNotificationEdge {
+                cursor: encode_cursor(&serde_json::json!([row.at, row.id])),
+                node: AlertNotificationObject {
+                    org: org.clone(),
+                    row,
+                    deliveries: delivered,
+                },
+            }
+        })
+        .collect();
+    let end_cursor = edges.last().map(|e| e.cursor.clone());
+    Ok(AlertNotificationConnection {
+        edges,
+        page_info: PageInfo {
+            has_next_page,
+            end_cursor,
+        },
+        total_count: i32::try_from(total).unwrap_or(i32::MAX),
+    })
 }

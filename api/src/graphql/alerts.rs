@@ -81,16 +81,33 @@ pub struct AlertDelivery {
 }
 
 fn delivery(channel: &Channel, d: &Delivery) -> AlertDelivery {
+    delivery_of(
+        channel,
+        &d.status,
+        d.attempts,
+        d.response_status,
+        d.last_error.clone(),
+    )
+}
+
+/// A delivery to `channel` as the API shows it.
+pub fn delivery_of(
+    channel: &Channel,
+    status: &str,
+    attempts: i32,
+    response_status: Option<i32>,
+    last_error: Option<String>,
+) -> AlertDelivery {
     AlertDelivery {
         channel: channel.into(),
-        status: match d.status.as_str() {
+        status: match status {
             "DELIVERED" => DeliveryStatus::Delivered,
             "FAILED" => DeliveryStatus::Failed,
             _ => DeliveryStatus::Pending,
         },
-        attempts: d.attempts,
-        response_status: d.response_status,
-        last_error: d.last_error.clone(),
+        attempts,
+        response_status,
+        last_error,
     }
 }
 

@@ -68,6 +68,17 @@ impl OrgObject {
         super::alert_rules::of_org(ctx, &self.0).await
     }
 
+    /// MANAGER and up: the state changes of its rules, newest first, with
+    /// their deliveries.
+    async fn alert_notifications(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 50)] first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<super::alert_rules::AlertNotificationConnection> {
+        super::alert_rules::notifications(ctx, &self.0, first, after).await
+    }
+
     /// ORG_ADMIN of this org and SUPER_ADMIN: where its alerts are sent.
     async fn alert_channels(
         &self,

@@ -2,6 +2,7 @@
 //! functions take a connection.
 
 pub mod alert_channel;
+pub mod alert_notification;
 pub mod alert_rule;
 pub mod api_key;
 pub mod audit;
