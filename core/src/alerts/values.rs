@@ -106,7 +106,7 @@ pub async fn value(
                 (None, None) => ("AND $3 = $3", String::new()),
             };
             let v: Value = diesel::sql_query(format!(
-                "SELECT extract(epoch FROM ($2::timestamptz - max(last_event_at))) / 60 AS v \
+                "SELECT (extract(epoch FROM ($2::timestamptz - max(last_event_at))) / 60)::float8 AS v \
                  FROM sessions WHERE org_id = $1 {filter}"
             ))
             .bind::<SqlUuid, _>(org.id)

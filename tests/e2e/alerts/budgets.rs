@@ -125,3 +125,53 @@ async fn a_team_budget_warns_then_fires_once_each_delivered_signed_through_a_fai
         .unwrap_or_default();
     assert!((value - 1.1).abs() < 1e-9, "{body}");
 }
+
+#[tokio::test]
+async fn a_silent_producer_fires_without_new_events() {
+    let app = TestApp::with_private_webhooks().await;
+    app.create_org("acme", "UTC").await;
+    let receiver = Receiver::start().await;
+    let admin = app.user_token(Role::OrgAdmin, Some("acme"));
+    let last = event("acme", "SESSION_STARTED")
+        .user("ann")
+        .session("quiet")
+        .at(chrono::Utc::now() - chrono::Duration::minutes(40))
+        .build();
+    app.seed(&[last]).await;
+    let body = app
+        .graphql(
+            Some(&admin),
+            "mutation($url: String!) { createAlertChannel(org: \"acme\", name: \"hook\", kind: SLACK, url: $url) { channel { id } } }",
+            json!({ "url": format!("http://{}/hook", receiver.addr) }),
+        )
+        .await;
+    let channel = body["data"]["createAlertChannel"]["channel"]["id"].clone();
+    let body = app
+        .graphql(
+            Some(&admin),
+            "mutation($c: ID!) { createAlertRule(org: \"acme\", rule: {name: \"Producer silent\", metric: SILENCE_MINUTES, window: DAY, threshold: 30, channelIds: [$c]}) { id } }",
+            json!({ "c": channel }),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    // The minute's evaluation, with no event since.
+    let now = chrono::Utc::now();
+    let notified = agentmon_projectors::alerts::evaluate_orgs(&app.db, None, now)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(notified.len(), 1);
+    assert!((notified[0].value - 40.0).abs() < 1.0, "{notified:?}");
+    agentmon_projectors::alerts::deliver_due(&app.db, app.services.webhooks, now, 20)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let got = receiver.received();
+    assert_eq!(got.len(), 1);
+    let sent: Value = serde_json::from_slice(&got[0].body).unwrap_or_default();
+    assert!(
+        sent["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Producer silent is FIRING"),
+        "{sent}"
+    );
+}
