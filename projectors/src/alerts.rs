@@ -15,6 +15,7 @@ use agentmon_core::storage::models::org;
 use agentmon_core::{Error, Result};
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::OptionalExtension;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -53,10 +54,22 @@ pub async fn evaluate_orgs(
         let done = conn
             .transaction::<_, Error, _>(async |tx| {
                 agentmon_core::storage::db::set_org(tx, org.id).await?;
+                // One evaluation of an org at a time: a change read by two
+                // workers at once could otherwise be decided twice apart.
+                diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext('alerts:' || $1::text))")
+                    .bind::<Text, _>(org.id.to_string())
+                    .execute(tx)
+                    .await?;
                 evaluate(tx, org, now).await
             })
-            .await?;
-        notified.extend(done);
+            .await;
+        match done {
+            Ok(done) => notified.extend(done),
+            // One org's failure does not keep the others from their alerts.
+            Err(e) => {
+                tracing::warn!(org = %org.slug, error = %e, "evaluating an org's alert rules failed")
+            }
+        }
     }
     Ok(notified)
 }
@@ -93,22 +106,27 @@ pub async fn deliver_due(
     limit: i64,
 ) -> Result<usize> {
     let mut conn = db.worker().await?;
-    // Lease: take the due rows and move their next attempt past a send's
-    // timeout, in one statement; SKIP LOCKED keeps workers apart.
-    let lease = now + chrono::Duration::from_std(alerts::deliver::TIMEOUT * 3).unwrap_or_default();
-    let due: Vec<Due> = diesel::sql_query(
-        "WITH due AS (SELECT id FROM alert_deliveries WHERE status = 'PENDING' AND next_attempt_at <= $1 \
-                      ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
-         UPDATE alert_deliveries d SET next_attempt_at = $3 FROM due, alert_channels c \
-         WHERE d.id = due.id AND c.id = d.channel_id \
-         RETURNING d.id, d.body, d.attempts, d.created_at, c.url, c.signing_secret",
-    )
-    .bind::<Timestamptz, _>(now)
-    .bind::<diesel::sql_types::BigInt, _>(limit)
-    .bind::<Timestamptz, _>(lease)
-    .load(&mut conn)
-    .await?;
-    for d in &due {
+    let mut sent = 0;
+    while sent < limit {
+        // Lease one due row (its next attempt moved past a send's timeout),
+        // send it, then write the outcome only while the lease is still
+        // ours: a row whose lease ran out belongs to whoever took it next.
+        let lease = Utc::now()
+            + chrono::Duration::from_std(alerts::deliver::TIMEOUT * 3).unwrap_or_default();
+        let due: Option<Due> = diesel::sql_query(
+            "WITH due AS (SELECT id FROM alert_deliveries WHERE status = 'PENDING' AND next_attempt_at <= $1 \
+                          ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED) \
+             UPDATE alert_deliveries d SET next_attempt_at = $2 FROM due, alert_channels c \
+             WHERE d.id = due.id AND c.id = d.channel_id \
+             RETURNING d.id, d.body, d.attempts, d.created_at, c.url, c.signing_secret",
+        )
+        .bind::<Timestamptz, _>(now)
+        .bind::<Timestamptz, _>(lease)
+        .get_result(&mut conn)
+        .await
+        .optional()?;
+        let Some(d) = due else { break };
+        sent += 1;
         let signed = Signed::new(&d.signing_secret, d.id, &d.body);
         let outcome = match Target::parse(&d.url) {
             Ok(target) => alerts::send(&target, policy, &signed, alerts::deliver::TIMEOUT).await,
@@ -130,7 +148,8 @@ pub async fn deliver_due(
         };
         diesel::sql_query(
             "UPDATE alert_deliveries SET status = $2, attempts = $3, response_status = $4, last_error = $5, \
-             next_attempt_at = $6, updated_at = now() WHERE id = $1",
+             next_attempt_at = $6, updated_at = now() \
+             WHERE id = $1 AND status = 'PENDING' AND next_attempt_at = $7",
         )
         .bind::<SqlUuid, _>(d.id)
         .bind::<Text, _>(status)
@@ -138,13 +157,14 @@ pub async fn deliver_due(
         .bind::<Nullable<Integer>, _>(outcome.response_status.map(i32::from))
         .bind::<Nullable<Text>, _>(outcome.error.as_deref())
         .bind::<Nullable<Timestamptz>, _>(next)
+        .bind::<Timestamptz, _>(lease)
         .execute(&mut conn)
         .await?;
         if status != "DELIVERED" {
             tracing::warn!(delivery = %d.id, attempts, status, error = ?outcome.error, "alert delivery not delivered");
         }
     }
-    Ok(due.len())
+    Ok(sent as usize)
 }
 
 #[cfg(test)]

@@ -82,6 +82,7 @@ impl Worker {
             .with_poll(self.config.poll_interval);
         let jobs_stop = shutdown.clone();
         let jobs = tokio::spawn(async move { jobs.run(jobs_stop).await });
+        let deliveries = self.spawn_deliveries(shutdown.clone());
         let mut listener = self.listen().await;
         let mut last_listen = tokio::time::Instant::now();
         let mut next_maintenance = tokio::time::Instant::now();
@@ -92,7 +93,7 @@ impl Worker {
                 self.alerts(None).await;
                 next_alerts = tokio::time::Instant::now() + crate::alerts::EVERY;
             }
-            self.deliver().await;
+
             if tokio::time::Instant::now() >= next_idle_check {
                 match quiet::end_quiet_runs(&self.db, self.config.run_idle, chrono::Utc::now())
                     .await
@@ -153,6 +154,7 @@ impl Worker {
             }
         }
         let _ = jobs.await;
+        let _ = deliveries.await;
         tracing::info!("worker stopped");
         Ok(())
     }
@@ -190,7 +192,6 @@ impl Worker {
         self.announce(&round.changes).await;
         if !round.changes.orgs.is_empty() {
             self.alerts(Some(&round.changes.orgs)).await;
-            self.deliver().await;
         }
         Ok(round)
     }
@@ -209,12 +210,22 @@ impl Worker {
         }
     }
 
-    /// Sends the alert deliveries that are due.
-    async fn deliver(&self) {
-        if let Err(e) =
-            crate::alerts::deliver_due(&self.db, self.config.webhooks, chrono::Utc::now(), 20).await
-        {
-            tracing::warn!(error = %e, "delivering alerts failed; trying again later");
-        }
+    /// Sends due alert deliveries every second until `shutdown`, apart
+    /// from projection: a slow receiver never holds events back.
+    fn spawn_deliveries(&self, shutdown: CancellationToken) -> tokio::task::JoinHandle<()> {
+        let (db, policy) = (self.db.clone(), self.config.webhooks);
+        tokio::spawn(async move {
+            while !shutdown.is_cancelled() {
+                if let Err(e) =
+                    crate::alerts::deliver_due(&db, policy, chrono::Utc::now(), 20).await
+                {
+                    tracing::warn!(error = %e, "delivering alerts failed; trying again later");
+                }
+                tokio::select! {
+                    _ = shutdown.cancelled() => {}
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                }
+            }
+        })
     }
 }

@@ -20,6 +20,18 @@ fn spend(user: &str, run: &str, cost: &str) -> Value {
         .build()
 }
 
+/// Sends what is due now, as the worker's delivery loop does each second.
+async fn deliver(app: &TestApp) {
+    agentmon_projectors::alerts::deliver_due(
+        &app.db,
+        app.services.webhooks,
+        chrono::Utc::now(),
+        20,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+}
+
 fn states(receiver: &Receiver) -> Vec<String> {
     receiver
         .received()
@@ -63,17 +75,20 @@ async fn a_team_budget_warns_then_fires_once_each_delivered_signed_through_a_fai
     // 0.1 + 0.5 = 0.6 of 1.0: WARNING; bob's 5 is not the team's.
     app.seed(&[spend("ann", "r1", "0.5"), spend("bob", "b1", "5")])
         .await;
+    deliver(&app).await;
     assert_eq!(states(&receiver), ["WARNING"]);
     // Nothing new: nothing sent.
     app.project_all().await;
     agentmon_projectors::alerts::evaluate_orgs(&app.db, None, chrono::Utc::now())
         .await
         .unwrap_or_else(|e| panic!("{e}"));
+    deliver(&app).await;
     assert_eq!(states(&receiver), ["WARNING"]);
 
     // The receiver fails once; 1.1: FIRING, retried with the same id.
     receiver.answer(&[500]);
     app.seed(&[spend("ann", "r2", "0.5")]).await;
+    deliver(&app).await;
     assert_eq!(states(&receiver), ["WARNING", "FIRING"]);
     let later = chrono::Utc::now() + chrono::Duration::seconds(11);
     let sent = agentmon_projectors::alerts::deliver_due(&app.db, app.services.webhooks, later, 20)

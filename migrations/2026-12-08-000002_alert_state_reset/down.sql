@@ -1,0 +1,1 @@
+REVOKE DELETE ON alert_states FROM agentmon_app;
