@@ -299,34 +299,9 @@ pub async fn of_org(ctx: &Context<'_>, org: &Org) -> async_graphql::Result<Vec<A
         .collect())
 }
 
-/// Rule `id` and its org, for an admin of that org; NOT_FOUND alike for
-/// a rule that does not exist and one of another org.
+/// Rule `id` and its org, for an admin of that org.
 async fn rule_of(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<(Org, Uuid)> {
-    let missing = || Error::NotFound(format!("no alert rule {} that you may manage", id.as_str()));
-    let id: Uuid = id.parse().map_err(|_| missing()).gql()?;
-    #[derive(diesel::QueryableByName)]
-    struct Slug {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        slug: String,
-    }
-    let mut conn = db(ctx)?.owner().await.gql()?;
-    let found: Vec<Slug> = diesel_async::RunQueryDsl::load(
-        diesel::sql_query(
-            "SELECT o.slug FROM alert_rules r JOIN orgs o ON o.id = r.org_id WHERE r.id = $1",
-        )
-        .bind::<diesel::sql_types::Uuid, _>(id),
-        &mut conn,
-    )
-    .await
-    .map_err(Error::from)
-    .gql()?;
-    drop(conn);
-    let slug = found.into_iter().next().ok_or_else(missing).gql()?.slug;
-    let (_, org) = administered(ctx, &slug)
-        .await
-        .map_err(|_| missing())
-        .gql()?;
-    Ok((org, id))
+    super::alerts::admin_org_of(ctx, "alert_rules", "alert rule", id).await
 }
 
 fn object(org: Org, rule: Rule) -> AlertRuleObject {

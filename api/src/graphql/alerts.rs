@@ -119,16 +119,17 @@ pub async fn of_org(ctx: &Context<'_>, org: &Org) -> async_graphql::Result<Vec<A
     Ok(channels.iter().map(AlertChannel::from).collect())
 }
 
-/// Channel `id` and its org, for an admin of that org; the same NOT_FOUND
-/// for a channel that does not exist and one of an org the viewer does
-/// not administer.
-async fn channel_of(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<(Org, Channel)> {
-    let missing = || {
-        Error::NotFound(format!(
-            "no alert channel {} that you may manage",
-            id.as_str()
-        ))
-    };
+/// The org holding row `id` of alert table `table` (`alert_channels`,
+/// `alert_rules`), for an admin of that org, and the id; NOT_FOUND (`what`
+/// named) alike for a row that does not exist and one of an org the
+/// viewer does not administer.
+pub async fn admin_org_of(
+    ctx: &Context<'_>,
+    table: &'static str,
+    what: &str,
+    id: &ID,
+) -> async_graphql::Result<(Org, Uuid)> {
+    let missing = || Error::NotFound(format!("no {what} {} that you may manage", id.as_str()));
     let id: Uuid = id.parse().map_err(|_| missing()).gql()?;
     #[derive(diesel::QueryableByName)]
     struct Slug {
@@ -136,29 +137,31 @@ async fn channel_of(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<(Org, C
         slug: String,
     }
     let mut conn = db(ctx)?.owner().await.gql()?;
-    let slug: Option<Slug> = diesel_async::RunQueryDsl::get_result(
-        diesel::sql_query(
-            "SELECT o.slug FROM alert_channels c JOIN orgs o ON o.id = c.org_id WHERE c.id = $1",
-        )
+    let found: Vec<Slug> = diesel_async::RunQueryDsl::load(
+        diesel::sql_query(format!(
+            "SELECT o.slug FROM {table} t JOIN orgs o ON o.id = t.org_id WHERE t.id = $1"
+        ))
         .bind::<diesel::sql_types::Uuid, _>(id),
         &mut conn,
     )
     .await
-    .map(Some)
-    .or_else(|e| match e {
-        diesel::result::Error::NotFound => Ok(None),
-        e => Err(Error::from(e)),
-    })
+    .map_err(Error::from)
     .gql()?;
     drop(conn);
-    let slug = slug.ok_or_else(missing).gql()?.slug;
+    let slug = found.into_iter().next().ok_or_else(missing).gql()?.slug;
     let (_, org) = administered(ctx, &slug)
         .await
         .map_err(|_| missing())
         .gql()?;
+    Ok((org, id))
+}
+
+/// Channel `id` and its org, for an admin of that org.
+async fn channel_of(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<(Org, Channel)> {
+    let (org, id) = admin_org_of(ctx, "alert_channels", "alert channel", id).await?;
     let org_id = org.id;
     let channel = in_org!(ctx, org_id, |tx| alert_channel::by_id(tx, id).await?)?
-        .ok_or_else(missing)
+        .ok_or_else(|| Error::NotFound(format!("no alert channel {id} that you may manage")))
         .gql()?;
     Ok((org, channel))
 }
