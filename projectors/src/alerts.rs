@@ -13,6 +13,8 @@ use agentmon_core::alerts::{self, Signed, Target, WebhookPolicy};
 use agentmon_core::storage::db::Db;
 use agentmon_core::storage::models::org;
 use agentmon_core::{Error, Result};
+
+use crate::projector::Changes;
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel::OptionalExtension;
@@ -24,11 +26,12 @@ pub const EVERY: Duration = Duration::from_secs(60);
 /// How long deliveries keep being retried.
 pub const GIVE_UP_AFTER: chrono::Duration = chrono::Duration::hours(1);
 
-/// Evaluates the rules of `orgs` (every org with an enabled rule when
-/// `None`) at `now`.
+/// Evaluates at `now` the rules of the orgs a batch touched (`changes`;
+/// of them, the rules of its users, teams and the org), or every enabled
+/// rule of every org when `None`.
 pub async fn evaluate_orgs(
     db: &Db,
-    orgs: Option<&BTreeSet<Uuid>>,
+    changes: Option<&Changes>,
     now: DateTime<Utc>,
 ) -> Result<Vec<Notified>> {
     let mut conn = db.worker().await?;
@@ -46,11 +49,18 @@ pub async fn evaluate_orgs(
     for id in with_rules
         .iter()
         .map(|r| r.org_id)
-        .filter(|id| orgs.is_none_or(|o| o.contains(id)))
+        .filter(|id| changes.is_none_or(|c| c.orgs.contains(id)))
     {
         let Some(org) = all.iter().find(|o| o.id == id) else {
             continue;
         };
+        let touched: Option<BTreeSet<&str>> = changes.map(|c| {
+            c.users
+                .iter()
+                .filter(|(o, _)| *o == id)
+                .map(|(_, u)| u.as_str())
+                .collect()
+        });
         let done = conn
             .transaction::<_, Error, _>(async |tx| {
                 agentmon_core::storage::db::set_org(tx, org.id).await?;
@@ -60,7 +70,7 @@ pub async fn evaluate_orgs(
                     .bind::<Text, _>(org.id.to_string())
                     .execute(tx)
                     .await?;
-                evaluate(tx, org, now).await
+                evaluate(tx, org, now, touched.as_ref()).await
             })
             .await;
         match done {

@@ -27,6 +27,9 @@ pub struct Batch {
 pub struct Changes {
     pub orgs: BTreeSet<Uuid>,
     pub sessions: BTreeSet<(Uuid, String)>,
+    /// (org, user) of the batch's events: the alert rules on a user no
+    /// event touched need no evaluation after it.
+    pub users: BTreeSet<(Uuid, String)>,
 }
 
 impl Changes {
@@ -38,12 +41,18 @@ impl Changes {
                 .iter()
                 .map(|s| (s.org_id, s.session_id.clone()))
                 .collect(),
+            users: batch
+                .events
+                .iter()
+                .map(|e| (e.org_id, e.user_id.clone()))
+                .collect(),
         }
     }
 
     pub fn merge(&mut self, other: Changes) {
         self.orgs.extend(other.orgs);
         self.sessions.extend(other.sessions);
+        self.users.extend(other.users);
     }
 }
 

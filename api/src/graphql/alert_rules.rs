@@ -3,7 +3,7 @@
 //! the org, or SUPER_ADMIN), each change audited. A rule's state is the one
 //! its last evaluation left in the current window (OK before any).
 
-use agentmon_core::alerts::rules::Window;
+use agentmon_core::alerts::values::{window_of, Metric};
 use agentmon_core::auth::policy::Capability;
 use agentmon_core::storage::models::alert_rule::{self, Rule, RuleInput, RuleState};
 use agentmon_core::storage::models::org::Org;
@@ -57,14 +57,14 @@ pub enum AlertState {
 use async_graphql::resolver_utils::EnumType;
 
 /// The stored names of the enums: their GraphQL names.
-fn stored<T: EnumType>(value: T) -> &'static str {
+pub(super) fn stored<T: EnumType>(value: T) -> &'static str {
     T::items()
         .iter()
         .find(|i| i.value == value)
         .map_or("", |i| i.name)
 }
 
-fn parsed<T: EnumType>(text: &str) -> Option<T> {
+pub(super) fn parsed<T: EnumType>(text: &str) -> Option<T> {
     T::items().iter().find(|i| i.name == text).map(|i| i.value)
 }
 
@@ -120,34 +120,12 @@ impl AlertRuleInput {
                 ));
             }
         }
-        if self.team_id.is_some() && self.user_id.is_some() {
-            return Err(bad(
-                "a rule watches the org, a team (teamId) or a user (userId): not both".into(),
-            ));
-        }
-        if self.window == AlertWindow::Hour {
-            let hourly = matches!(
-                self.metric,
-                AlertMetric::CostUsd
-                    | AlertMetric::Runs
-                    | AlertMetric::FailedRuns
-                    | AlertMetric::SuccessRate
-            );
-            if !hourly || self.user_id.is_some() {
-                return Err(bad(
-                    "an HOUR window takes COST_USD, RUNS, FAILED_RUNS or SUCCESS_RATE of the org or a team; \
-                     use DAY for the others and for a user"
-                        .into(),
-                ));
-            }
-        }
-        if self.metric == AlertMetric::DeadLetters
-            && (self.team_id.is_some() || self.user_id.is_some())
-        {
-            return Err(bad(
-                "DEAD_LETTERS are the org's: give neither teamId nor userId".into(),
-            ));
-        }
+        check_scope(
+            self.metric,
+            self.window,
+            self.team_id.is_some(),
+            self.user_id.is_some(),
+        )?;
         let user_id = self
             .user_id
             .as_deref()
@@ -189,6 +167,52 @@ impl AlertRuleInput {
             enabled: self.enabled.unwrap_or(true),
         })
     }
+}
+
+/// The evaluation's metric for the API's.
+pub(super) fn core_metric(metric: AlertMetric) -> Metric {
+    match metric {
+        AlertMetric::CostUsd => Metric::CostUsd,
+        AlertMetric::Runs => Metric::Runs,
+        AlertMetric::FailedRuns => Metric::FailedRuns,
+        AlertMetric::SuccessRate => Metric::SuccessRate,
+        AlertMetric::DurationP95Ms => Metric::DurationP95Ms,
+        AlertMetric::FailedModelCalls => Metric::FailedModelCalls,
+        AlertMetric::FailedToolCalls => Metric::FailedToolCalls,
+        AlertMetric::SilenceMinutes => Metric::SilenceMinutes,
+        AlertMetric::DeadLetters => Metric::DeadLetters,
+    }
+}
+
+/// Whether `metric` over `window` can be watched for this scope (a team,
+/// a user, or the org), with what to fix.
+pub(super) fn check_scope(
+    metric: AlertMetric,
+    window: AlertWindow,
+    team: bool,
+    user: bool,
+) -> Result<(), Error> {
+    if team && user {
+        return Err(Error::BadUserInput(
+            "a rule watches the org, a team (teamId) or a user (userId): not both".into(),
+        ));
+    }
+    if window == AlertWindow::Hour {
+        let hourly = core_metric(metric).hourly();
+        if !hourly || user {
+            return Err(Error::BadUserInput(
+                    "an HOUR window takes COST_USD, RUNS, FAILED_RUNS or SUCCESS_RATE of the org or a team; \
+                     use DAY for the others and for a user"
+                        .into(),
+                ));
+        }
+    }
+    if metric == AlertMetric::DeadLetters && (team || user) {
+        return Err(Error::BadUserInput(
+            "DEAD_LETTERS are the org's: give neither teamId nor userId".into(),
+        ));
+    }
+    Ok(())
 }
 
 pub struct AlertRuleObject {
@@ -267,13 +291,9 @@ impl AlertRuleObject {
 impl AlertRuleObject {
     /// The stored state when it is of the window we are in.
     fn current(&self) -> Option<&RuleState> {
-        let window = match self.rule.window.as_str() {
-            "HOUR" => Window::Hour,
-            "WEEK" => Window::Week,
-            "MONTH" => Window::Month,
-            _ => Window::Day,
-        };
-        let start = window.span(Utc::now(), self.org.tz()).start;
+        let start = window_of(&self.rule.window)
+            .span(Utc::now(), self.org.tz())
+            .start;
         self.state.as_ref().filter(|s| s.window_start == start)
     }
 }
@@ -304,12 +324,9 @@ async fn rule_of(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<(Org, Uuid
     super::alerts::admin_org_of(ctx, "alert_rules", "alert rule", id).await
 }
 
-fn object(org: Org, rule: Rule) -> AlertRuleObject {
-    AlertRuleObject {
-        org,
-        rule,
-        state: None,
-    }
+/// A rule as the API shows it, with its stored state (if any).
+pub(super) fn object(org: Org, rule: Rule, state: Option<RuleState>) -> AlertRuleObject {
+    AlertRuleObject { org, rule, state }
 }
 
 #[derive(Default)]
@@ -329,11 +346,11 @@ impl AlertRuleMutation {
         let created = actions::alert_rules::create(db(ctx)?, viewer, &org, &input)
             .await
             .gql()?;
-        Ok(object(org, created))
+        Ok(object(org, created, None))
     }
 
     /// ORG_ADMIN of the rule's org, or SUPER_ADMIN: the rule becomes
-    /// `rule`; its state starts again.
+    /// `rule`; its state stays until the next evaluation reads it anew.
     async fn update_alert_rule(
         &self,
         ctx: &Context<'_>,
@@ -346,7 +363,11 @@ impl AlertRuleMutation {
         let updated = actions::alert_rules::update(db(ctx)?, viewer, &org, id, &input)
             .await
             .gql()?;
-        Ok(object(org, updated))
+        let org_id = org.id;
+        let state = in_org!(ctx, org_id, |tx| alert_rule::states(tx, org_id).await?)?
+            .into_iter()
+            .find(|s| s.rule_id == id);
+        Ok(object(org, updated, state))
     }
 
     /// ORG_ADMIN of the rule's org, or SUPER_ADMIN.
@@ -358,133 +379,4 @@ impl AlertRuleMutation {
             .gql()?;
         Ok(true)
     }
-}
-
-/// A state change of a rule, with its deliveries.
-pub struct AlertNotificationObject {
-    org: Org,
-    row: agentmon_core::storage::models::alert_notification::Notification,
-    deliveries: Vec<super::alerts::AlertDelivery>,
-}
-
-#[Object(name = "AlertNotification")]
-impl AlertNotificationObject {
-    async fn id(&self) -> ID {
-        ID(self.row.id.to_string())
-    }
-    async fn rule(&self, ctx: &Context<'_>) -> async_graphql::Result<AlertRuleObject> {
-        let (org_id, id) = (self.org.id, self.row.rule_id);
-        let rule = in_org!(ctx, org_id, |tx| alert_rule::by_id(tx, id).await?)?
-            .ok_or_else(|| Error::NotFound(format!("no alert rule {id}")))
-            .gql()?;
-        Ok(object(self.org.clone(), rule))
-    }
-    /// WARNING, FIRING, or OK when it resolved.
-    async fn state(&self) -> AlertState {
-        parsed(&self.row.state).unwrap_or(AlertState::Ok)
-    }
-    async fn value(&self) -> f64 {
-        self.row.value
-    }
-    async fn threshold(&self) -> f64 {
-        self.row.threshold
-    }
-    async fn window_start(&self) -> DateTime<Utc> {
-        self.row.window_start
-    }
-    async fn at(&self) -> DateTime<Utc> {
-        self.row.at
-    }
-    async fn deliveries(&self) -> &[super::alerts::AlertDelivery] {
-        &self.deliveries
-    }
-}
-
-#[derive(async_graphql::SimpleObject)]
-#[graphql(name = "AlertNotificationEdge")]
-pub struct AlertNotificationEdge {
-    pub cursor: String,
-    pub node: AlertNotificationObject,
-}
-
-#[derive(async_graphql::SimpleObject)]
-#[graphql(name = "AlertNotificationConnection")]
-pub struct AlertNotificationConnection {
-    pub edges: Vec<AlertNotificationEdge>,
-    pub page_info: super::paging::PageInfo,
-    pub total_count: i32,
-}
-
-/// `Org.alertNotifications`: newest first; MANAGER and up.
-pub async fn notifications(
-    ctx: &Context<'_>,
-    org: &Org,
-    first: Option<i32>,
-    after: Option<String>,
-) -> async_graphql::Result<AlertNotificationConnection> {
-    use super::paging::{decode_cursor, encode_cursor, page_size, List, PageInfo};
-    use agentmon_core::storage::models::alert_notification as n;
-    authorize(ctx, org, Capability::People).await?;
-    let limit = page_size(List::Items, first).gql()?;
-    let after = match after {
-        None => None,
-        Some(c) => {
-            let v = decode_cursor(&c).gql()?;
-            let at = v[0].as_str().and_then(|s| s.parse::<DateTime<Utc>>().ok());
-            let id = v[1].as_str().and_then(|s| s.parse::<Uuid>().ok());
-            Some(
-                at.zip(id)
-                    .ok_or_else(|| {
-                        Error::BadUserInput("after is not a cursor returned by this list".into())
-                    })
-                    .gql()?,
-            )
-        }
-    };
-    let org_id = org.id;
-    let (rows, total, deliveries, channels) = in_org!(ctx, org_id, |tx| {
-        let (rows, total) = n::page(tx, org_id, after, limit + 1).await?;
-        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-        let deliveries = n::deliveries(tx, &ids).await?;
-        let channels = alert_channel::of_org(tx, org_id).await?;
-        (rows, total, deliveries, channels)
-    })?;
-    let has_next_page = rows.len() as i64 > limit;
-    let edges: Vec<AlertNotificationEdge> = rows
-        .into_iter()
-        .take(limit as usize)
-        .map(|row| {
-            let delivered = deliveries
-                .iter()
-                .filter(|d| d.notification_id == row.id)
-                .filter_map(|d| {
-                    let channel = channels.iter().find(|c| c.id == d.channel_id)?;
-                    Some(super::alerts::delivery_of(
-                        channel,
-                        &d.status,
-                        d.attempts,
-                        d.response_status,
-                        d.last_error.clone(),
-                    ))
-                })
-                .collect();
-            AlertNotificationEdge {
-                cursor: encode_cursor(&serde_json::json!([row.at, row.id])),
-                node: AlertNotificationObject {
-                    org: org.clone(),
-                    row,
-                    deliveries: delivered,
-                },
-            }
-        })
-        .collect();
-    let end_cursor = edges.last().map(|e| e.cursor.clone());
-    Ok(AlertNotificationConnection {
-        edges,
-        page_info: PageInfo {
-            has_next_page,
-            end_cursor,
-        },
-        total_count: i32::try_from(total).unwrap_or(i32::MAX),
-    })
 }

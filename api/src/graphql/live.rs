@@ -1,5 +1,5 @@
-//! Subscriptions over graphql-transport-ws: `sessionUpdated` and
-//! `orgKpisUpdated`, fed by the bus. Each subscription filters the changes
+//! Subscriptions over graphql-transport-ws: `sessionUpdated`,
+//! `orgKpisUpdated` and `alertNotified`, fed by the bus. Each subscription filters the changes
 //! of its own org (and session) before it runs any query, so a change costs
 //! nothing for unrelated subscribers; `orgKpisUpdated` sends at most about
 //! one message a second under a burst. The same policy as the queries
@@ -13,7 +13,7 @@ use agentmon_core::auth::policy::{self, Capability};
 use agentmon_core::bus::{Bus, Change};
 use agentmon_core::storage::models::org::Org;
 use agentmon_core::storage::models::rollup::{self, Scope};
-use agentmon_core::storage::models::session;
+use agentmon_core::storage::models::{alert_notification, session};
 use agentmon_core::Error;
 use async_graphql::{Context, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
@@ -21,6 +21,7 @@ use futures::{Stream, StreamExt};
 use tokio::sync::broadcast;
 
 use super::access::Access;
+use super::alert_notifications::AlertNotificationObject;
 use super::context::{db, GqlResult, RequestContext};
 use super::kpis::KpisObject;
 use super::ranges::DateRange;
@@ -201,6 +202,56 @@ impl SubscriptionRoot {
             });
         Ok(until_expiry(stream, expires_at))
     }
+
+    /// MANAGER and up: each alert state change of the org (WARNING, FIRING,
+    /// or OK when resolved) as the worker stores it, with its deliveries.
+    async fn alert_notified(
+        &self,
+        ctx: &Context<'_>,
+        org: String,
+    ) -> async_graphql::Result<impl Stream<Item = AlertNotificationObject>> {
+        let found = visible_org(ctx, &org, Capability::People).await?;
+        let (slot, expires_at) = slot(ctx)?;
+        let db = db(ctx)?.clone();
+        let bus = ctx.data::<Bus>()?.clone();
+        let stream = changes(&bus)
+            .filter_map(move |change| {
+                let ids: Vec<uuid::Uuid> = change
+                    .notifications
+                    .iter()
+                    .filter(|(o, _)| *o == found.id)
+                    .map(|(_, n)| *n)
+                    .collect();
+                let (db, org) = (db.clone(), found.clone());
+                async move {
+                    if ids.is_empty() {
+                        return None;
+                    }
+                    load_notifications(&db, &org, &ids).await
+                }
+            })
+            .flat_map(futures::stream::iter)
+            .map(move |n| {
+                let _held = &slot;
+                n
+            });
+        Ok(until_expiry(stream, expires_at))
+    }
+}
+
+async fn load_notifications(
+    db: &agentmon_core::storage::db::Db,
+    org: &Org,
+    ids: &[uuid::Uuid],
+) -> Option<Vec<AlertNotificationObject>> {
+    let mut conn = db.app().await.ok()?;
+    diesel_async::AsyncConnection::transaction::<_, Error, _>(&mut conn, async |tx| {
+        agentmon_core::storage::db::set_org(tx, org.id).await?;
+        let rows = alert_notification::by_ids(tx, org.id, ids).await?;
+        super::alert_notifications::with_deliveries(tx, org, rows).await
+    })
+    .await
+    .ok()
 }
 
 /// Sessions as loaded for one change: every subscriber of this process

@@ -3,7 +3,9 @@
 pub mod access;
 pub(crate) mod admin;
 mod adoption;
+mod alert_notifications;
 mod alert_rules;
+mod alert_value;
 mod alerts;
 mod breakdowns;
 mod cached;

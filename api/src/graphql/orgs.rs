@@ -68,6 +68,19 @@ impl OrgObject {
         super::alert_rules::of_org(ctx, &self.0).await
     }
 
+    /// MANAGER and up: what a rule on this metric, window and scope (the
+    /// org, `teamId` or `userId`) reads now.
+    async fn alert_value(
+        &self,
+        ctx: &Context<'_>,
+        metric: super::alert_rules::AlertMetric,
+        window: super::alert_rules::AlertWindow,
+        team_id: Option<ID>,
+        user_id: Option<String>,
+    ) -> async_graphql::Result<super::alert_value::AlertValue> {
+        super::alert_value::of(ctx, &self.0, metric, window, team_id, user_id).await
+    }
+
     /// MANAGER and up: the state changes of its rules, newest first, with
     /// their deliveries.
     async fn alert_notifications(
@@ -75,8 +88,8 @@ impl OrgObject {
         ctx: &Context<'_>,
         #[graphql(default = 50)] first: Option<i32>,
         after: Option<String>,
-    ) -> async_graphql::Result<super::alert_rules::AlertNotificationConnection> {
-        super::alert_rules::notifications(ctx, &self.0, first, after).await
+    ) -> async_graphql::Result<super::alert_notifications::AlertNotificationConnection> {
+        super::alert_notifications::page(ctx, &self.0, first, after).await
     }
 
     /// ORG_ADMIN of this org and SUPER_ADMIN: where its alerts are sent.

@@ -6,13 +6,15 @@
 //! after the commit leaves deliveries another sends. Run in a transaction
 //! bound to the org, on the worker's login.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{Double, Jsonb, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::rules::{changes, state_of, Change, Comparison, State};
-use super::values::{value, window_of};
+use super::values::{window_of, Reads, Watched};
 use crate::storage::models::alert_channel;
 use crate::storage::models::alert_rule::{self, Rule};
 use crate::storage::models::org::Org;
@@ -22,6 +24,7 @@ use crate::Result;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notified {
     pub id: Uuid,
+    pub org_id: Uuid,
     pub rule_id: Uuid,
     pub window_start: DateTime<Utc>,
     pub state: State,
@@ -90,31 +93,48 @@ pub fn body(
     })
 }
 
-/// Evaluates every enabled rule of `org` at `now`.
+/// Evaluates the enabled rules of `org` at `now`: all of them, or after a
+/// batch (`touched`: the users of its events) those on the org, its teams
+/// and the touched users — another user's figures did not change.
 pub async fn evaluate(
     conn: &mut AsyncPgConnection,
     org: &Org,
     now: DateTime<Utc>,
+    touched: Option<&BTreeSet<&str>>,
 ) -> Result<Vec<Notified>> {
     let rules = alert_rule::of_org(conn, org.id).await?;
     let states = alert_rule::states(conn, org.id).await?;
     let channels = alert_channel::of_org(conn, org.id).await?;
     let mut notified = Vec::new();
-    for rule in rules.iter().filter(|r| r.enabled) {
+    let mut reads = Reads::default();
+    let due = |r: &&Rule| {
+        r.enabled
+            && r.user_id
+                .as_deref()
+                .is_none_or(|u| touched.is_none_or(|t| t.contains(u)))
+    };
+    for rule in rules.iter().filter(due) {
         let span = window_of(&rule.window).span(now, org.tz());
-        let v = value(conn, org, rule, &span, now).await?;
+        let v = match Watched::of(rule) {
+            Some(watched) => reads.value(conn, org, &watched, &span, now).await?,
+            None => None,
+        };
         let comparison = if rule.comparison == "BELOW" {
             Comparison::Below
         } else {
             Comparison::Above
         };
         let state = state_of(v, rule.threshold, rule.warn_at, comparison);
-        let before = states
-            .iter()
-            .find(|s| s.rule_id == rule.id)
-            .map(|s| (s.window_start, parse_state(&s.state)));
+        let stored = states.iter().find(|s| s.rule_id == rule.id);
+        let before = stored.map(|s| (s.window_start, parse_state(&s.state)));
         for change in changes(before, span.start, state) {
-            let shown = v.unwrap_or(0.0);
+            // A window that ended resolves with the value it ended on.
+            let shown = if change.window_start == span.start {
+                v
+            } else {
+                stored.and_then(|s| s.value)
+            }
+            .unwrap_or(0.0);
             let inserted: Vec<Inserted> = diesel::sql_query(
                 "INSERT INTO alert_notifications (org_id, rule_id, window_start, state, value, threshold, at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7) \
@@ -148,6 +168,7 @@ pub async fn evaluate(
             }
             notified.push(Notified {
                 id,
+                org_id: org.id,
                 rule_id: rule.id,
                 window_start: change.window_start,
                 state: change.state,

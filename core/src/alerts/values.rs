@@ -4,12 +4,16 @@
 //! scope's newest event; the org's dead letters now. Run in a transaction
 //! bound to the org.
 
-use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::sql_types::{Double, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rust_decimal::prelude::ToPrimitive;
+use uuid::Uuid;
 
 use super::rules::{Span, Window};
+use crate::metrics::kpis::Kpis;
 use crate::storage::models::alert_rule::Rule;
 use crate::storage::models::org::Org;
 use crate::storage::models::rollup::{self, Scope};
@@ -69,43 +73,83 @@ struct Value {
     v: Option<f64>,
 }
 
-/// The value of `rule` of `org` in `span` at `now`; none when there is
-/// nothing to measure (a success rate without a finished run).
+/// What a rule watches: a metric of the org, a team or a user over a
+/// window.
+#[derive(Debug, Clone, Copy)]
+pub struct Watched<'a> {
+    pub metric: Metric,
+    pub window: Window,
+    pub team_id: Option<Uuid>,
+    pub user_id: Option<&'a str>,
+}
+
+impl<'a> Watched<'a> {
+    /// What `rule` watches; none for a metric this build does not know.
+    pub fn of(rule: &'a Rule) -> Option<Watched<'a>> {
+        Some(Watched {
+            metric: Metric::parse(&rule.metric)?,
+            window: window_of(&rule.window),
+            team_id: rule.team_id,
+            user_id: rule.user_id.as_deref(),
+        })
+    }
+}
+
+/// The value of what is `watched` in `org` in `span` at `now`; none when
+/// there is nothing to measure (a success rate without a finished run).
 pub async fn value(
     conn: &mut AsyncPgConnection,
     org: &Org,
-    rule: &Rule,
+    watched: &Watched<'_>,
     span: &Span,
     now: DateTime<Utc>,
 ) -> Result<Option<f64>> {
-    let Some(metric) = Metric::parse(&rule.metric) else {
-        return Ok(None);
-    };
-    let scope = match (&rule.team_id, &rule.user_id) {
-        (Some(team), _) => Scope::Team(org.id, *team),
-        (None, Some(user)) => Scope::User(org.id, user.as_str()),
-        (None, None) => Scope::Org(org.id),
-    };
-    match metric {
-        Metric::DeadLetters => {
-            let v: Value = diesel::sql_query(
-                "SELECT count(*)::float8 AS v FROM dead_letters WHERE org_id = $1",
-            )
-            .bind::<SqlUuid, _>(org.id)
-            .get_result(conn)
-            .await?;
-            return Ok(v.v);
-        }
-        Metric::SilenceMinutes => {
-            let (filter, key) = match (&rule.team_id, &rule.user_id) {
+    Reads::default().value(conn, org, watched, span, now).await
+}
+
+/// The rollups read by one evaluation: rules on the same scope and days
+/// (a user's daily budget, success rate and failed runs) share one read.
+#[derive(Default)]
+pub struct Reads {
+    kpis: HashMap<(Option<Uuid>, Option<String>, NaiveDate, NaiveDate), Kpis>,
+}
+
+impl Reads {
+    /// [`value`], sharing what this evaluation has read already.
+    pub async fn value(
+        &mut self,
+        conn: &mut AsyncPgConnection,
+        org: &Org,
+        watched: &Watched<'_>,
+        span: &Span,
+        now: DateTime<Utc>,
+    ) -> Result<Option<f64>> {
+        let metric = watched.metric;
+        let scope = match (watched.team_id, watched.user_id) {
+            (Some(team), _) => Scope::Team(org.id, team),
+            (None, Some(user)) => Scope::User(org.id, user),
+            (None, None) => Scope::Org(org.id),
+        };
+        match metric {
+            Metric::DeadLetters => {
+                let v: Value = diesel::sql_query(
+                    "SELECT count(*)::float8 AS v FROM dead_letters WHERE org_id = $1",
+                )
+                .bind::<SqlUuid, _>(org.id)
+                .get_result(conn)
+                .await?;
+                return Ok(v.v);
+            }
+            Metric::SilenceMinutes => {
+                let (filter, key) = match (watched.team_id, watched.user_id) {
                 (Some(team), _) => (
                     "AND user_id IN (SELECT user_id FROM team_members WHERE org_id = $1 AND team_id::text = $3)",
                     team.to_string(),
                 ),
-                (None, Some(user)) => ("AND user_id = $3", user.clone()),
+                (None, Some(user)) => ("AND user_id = $3", user.to_string()),
                 (None, None) => ("AND $3 = $3", String::new()),
             };
-            let v: Value = diesel::sql_query(format!(
+                let v: Value = diesel::sql_query(format!(
                 "SELECT (extract(epoch FROM ($2::timestamptz - max(last_event_at))) / 60)::float8 AS v \
                  FROM sessions WHERE org_id = $1 {filter}"
             ))
@@ -114,43 +158,56 @@ pub async fn value(
             .bind::<Text, _>(key)
             .get_result(conn)
             .await?;
-            return Ok(v.v.map(|m| m.max(0.0)));
+                return Ok(v.v.map(|m| m.max(0.0)));
+            }
+            _ => {}
         }
-        _ => {}
-    }
-    if window_of(&rule.window) == Window::Hour {
-        let team = rule.team_id;
-        let points = crate::storage::models::hourly::points(
-            conn,
-            org.id,
-            team,
-            org.tz(),
+        if watched.window == Window::Hour {
+            let team = watched.team_id;
+            let points = crate::storage::models::hourly::points(
+                conn,
+                org.id,
+                team,
+                org.tz(),
+                span.first_day,
+                span.first_day,
+            )
+            .await?;
+            let Some(p) = points.into_iter().find(|p| p.at == span.start) else {
+                return Ok(None);
+            };
+            return Ok(match metric {
+                Metric::CostUsd => p.cost_usd.to_f64(),
+                Metric::Runs => Some(p.runs as f64),
+                Metric::FailedRuns => Some(p.failed as f64),
+                Metric::SuccessRate => crate::metrics::kpis::success_rate(p.succeeded, p.failed),
+                _ => None,
+            });
+        }
+        let today = now.with_timezone(&org.tz()).date_naive();
+        let last = span.last_day.min(today);
+        let key = (
+            watched.team_id,
+            watched.user_id.map(str::to_string),
             span.first_day,
-            span.first_day,
-        )
-        .await?;
-        let Some(p) = points.into_iter().find(|p| p.at == span.start) else {
-            return Ok(None);
+            last,
+        );
+        let k = match self.kpis.get(&key) {
+            Some(k) => k,
+            None => {
+                let k = rollup::kpis(conn, scope, span.first_day, last).await?;
+                self.kpis.entry(key).or_insert(k)
+            }
         };
-        return Ok(match metric {
-            Metric::CostUsd => p.cost_usd.to_f64(),
-            Metric::Runs => Some(p.runs as f64),
-            Metric::FailedRuns => Some(p.failed as f64),
-            Metric::SuccessRate => crate::metrics::kpis::success_rate(p.succeeded, p.failed),
-            _ => None,
-        });
+        Ok(match metric {
+            Metric::CostUsd => k.cost_usd.to_f64(),
+            Metric::Runs => Some(k.runs as f64),
+            Metric::FailedRuns => Some(k.failed_runs as f64),
+            Metric::SuccessRate => k.success_rate,
+            Metric::DurationP95Ms => k.duration_p95_ms,
+            Metric::FailedModelCalls => Some(k.sums.failed_model_calls as f64),
+            Metric::FailedToolCalls => Some(k.sums.failed_tool_calls as f64),
+            Metric::SilenceMinutes | Metric::DeadLetters => None,
+        })
     }
-    let today = now.with_timezone(&org.tz()).date_naive();
-    let last = span.last_day.min(today);
-    let k = rollup::kpis(conn, scope, span.first_day, last).await?;
-    Ok(match metric {
-        Metric::CostUsd => k.cost_usd.to_f64(),
-        Metric::Runs => Some(k.runs as f64),
-        Metric::FailedRuns => Some(k.failed_runs as f64),
-        Metric::SuccessRate => k.success_rate,
-        Metric::DurationP95Ms => k.duration_p95_ms,
-        Metric::FailedModelCalls => Some(k.sums.failed_model_calls as f64),
-        Metric::FailedToolCalls => Some(k.sums.failed_tool_calls as f64),
-        Metric::SilenceMinutes | Metric::DeadLetters => None,
-    })
 }

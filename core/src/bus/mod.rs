@@ -13,14 +13,18 @@ use uuid::Uuid;
 
 const CHANNEL: &str = "agentmon:changes";
 
-/// Orgs and sessions whose read models a commit changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Orgs and sessions whose read models a commit changed, and alert
+/// notifications an evaluation stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Change {
     /// Unique per change: subscribers of one process share what they load for it.
     #[serde(default = "Uuid::new_v4")]
     pub id: Uuid,
     pub orgs: Vec<Uuid>,
     pub sessions: Vec<(Uuid, String)>,
+    /// (org, notification) pairs: alert state changes just stored.
+    #[serde(default)]
+    pub notifications: Vec<(Uuid, Uuid)>,
 }
 
 #[derive(Clone)]

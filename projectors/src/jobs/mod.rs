@@ -185,7 +185,7 @@ impl JobRunner {
                     bus.publish(agentmon_core::bus::Change {
                         id: Uuid::new_v4(),
                         orgs: vec![org],
-                        sessions: Vec::new(),
+                        ..Default::default()
                     })
                     .await;
                 }

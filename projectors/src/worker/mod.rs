@@ -69,6 +69,7 @@ impl Worker {
             id: uuid::Uuid::new_v4(),
             orgs: changes.orgs.iter().copied().collect(),
             sessions: changes.sessions.iter().cloned().collect(),
+            ..Default::default()
         };
         bus.publish(change).await;
     }
@@ -191,17 +192,25 @@ impl Worker {
         let round = self.rounds.round().await?;
         self.announce(&round.changes).await;
         if !round.changes.orgs.is_empty() {
-            self.alerts(Some(&round.changes.orgs)).await;
+            self.alerts(Some(&round.changes)).await;
         }
         Ok(round)
     }
 
     /// Evaluates the alert rules of `orgs` (of every org with rules when
     /// `None`); a failure is logged and tried again at the next chance.
-    async fn alerts(&self, orgs: Option<&std::collections::BTreeSet<uuid::Uuid>>) {
-        match crate::alerts::evaluate_orgs(&self.db, orgs, chrono::Utc::now()).await {
+    async fn alerts(&self, changes: Option<&Changes>) {
+        match crate::alerts::evaluate_orgs(&self.db, changes, chrono::Utc::now()).await {
             Ok(n) if !n.is_empty() => {
-                tracing::info!(notifications = n.len(), "alert states changed")
+                tracing::info!(notifications = n.len(), "alert states changed");
+                if let Some(bus) = &self.bus {
+                    bus.publish(agentmon_core::bus::Change {
+                        id: uuid::Uuid::new_v4(),
+                        notifications: n.iter().map(|n| (n.org_id, n.id)).collect(),
+                        ..Default::default()
+                    })
+                    .await;
+                }
             }
             Ok(_) => {}
             Err(e) => {

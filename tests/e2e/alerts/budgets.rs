@@ -139,6 +139,27 @@ async fn a_team_budget_warns_then_fires_once_each_delivered_signed_through_a_fai
         .as_f64()
         .unwrap_or_default();
     assert!((value - 1.1).abs() < 1e-9, "{body}");
+
+    // The budget raised to $5 past its spend: resolved, once, delivered.
+    let body = app
+        .graphql(
+            Some(&admin),
+            "mutation($id: ID!, $t: ID!, $c: ID!) { updateAlertRule(id: $id, rule: {name: \"Core budget\", metric: COST_USD, window: DAY, threshold: 5, warnAt: 0.5, teamId: $t, channelIds: [$c]}) { state threshold } }",
+            json!({ "id": rule, "t": team, "c": channel }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["updateAlertRule"],
+        json!({"state": "FIRING", "threshold": 5.0}),
+        "the state stays until evaluated: {body}"
+    );
+    for _ in 0..2 {
+        agentmon_projectors::alerts::evaluate_orgs(&app.db, None, chrono::Utc::now())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    deliver(&app).await;
+    assert_eq!(states(&receiver), ["WARNING", "FIRING", "FIRING", "OK"]);
 }
 
 #[tokio::test]

@@ -7,11 +7,9 @@
 //! without the operator's leave no channel may point inside the network.
 
 use agentmon_core::auth::Role;
-use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
-use sha2::Sha256;
 
-use super::receiver::Receiver;
+use super::receiver::{sign, Receiver};
 use crate::harness::{error_code, TestApp};
 
 const CREATE: &str = "mutation($org: String!, $name: String!, $kind: AlertChannelKind!, $url: String!) { \
@@ -19,19 +17,6 @@ const CREATE: &str = "mutation($org: String!, $name: String!, $kind: AlertChanne
 const TEST: &str = "mutation($id: ID!) { testAlertChannel(id: $id) { status attempts responseStatus lastError channel { id target } } }";
 const LIST: &str =
     "query($org: String!) { org(slug: $org) { alertChannels { id name kind target } } }";
-
-fn sign(secret: &str, body: &[u8]) -> String {
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
-    mac.update(body);
-    let hex: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    format!("sha256={hex}")
-}
 
 async fn create(app: &TestApp, token: &str, org: &str, kind: &str, url: &str) -> Value {
     app.graphql(

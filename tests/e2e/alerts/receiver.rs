@@ -1,6 +1,7 @@
 //! A real HTTP receiver on a loopback port: it records every request
 //! (path, headers, body) and answers with the statuses it is told, in
-//! order (then 200). A status of 302 redirects to `/elsewhere`.
+//! order (then 200). A status of 302 redirects to `/elsewhere`; a status
+//! of 0 holds the request open and never answers (a receiver that hangs).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -49,6 +50,9 @@ impl Receiver {
                     .unwrap_or_else(|e| e.into_inner())
                     .pop_front()
                     .unwrap_or(200);
+                if status == 0 {
+                    std::future::pending::<()>().await;
+                }
                 let mut response: Response = StatusCode::from_u16(status)
                     .unwrap_or(StatusCode::OK)
                     .into_response();
@@ -87,5 +91,35 @@ impl Receiver {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+}
+
+/// `X-Agentmon-Signature` of `body` with `secret`, computed here apart
+/// from the server's code.
+pub fn sign(secret: &str, body: &[u8]) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac =
+        Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+    mac.update(body);
+    let hex: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("sha256={hex}")
+}
+
+impl Received {
+    pub fn header(&self, name: &str) -> String {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_default()
     }
 }

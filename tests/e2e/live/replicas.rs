@@ -102,6 +102,7 @@ async fn a_subscriber_on_one_replica_gets_an_event_ingested_through_another() {
                 id: uuid::Uuid::new_v4(),
                 orgs: vec![acme],
                 sessions: vec![(acme, "s1".to_string())],
+                ..Default::default()
             },
         )
         .await;

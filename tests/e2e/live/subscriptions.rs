@@ -40,6 +40,7 @@ fn change(org: Uuid, sessions: &[&str]) -> Change {
         id: Uuid::new_v4(),
         orgs: vec![org],
         sessions: sessions.iter().map(|s| (org, s.to_string())).collect(),
+        ..Default::default()
     }
 }
 

@@ -65,6 +65,36 @@ fn matrix() -> Vec<(&'static str, &'static str, [Outcome; 5])> {
             all,
         ),
         (
+            "own org alert rules",
+            r#"{ org(slug: "acme") { alertRules { id state value } } }"#,
+            people,
+        ),
+        (
+            "other org alert rules",
+            r#"{ org(slug: "globex") { alertRules { id } } }"#,
+            cross,
+        ),
+        (
+            "own org alert notifications",
+            r#"{ org(slug: "acme") { alertNotifications { totalCount edges { node { state } } } } }"#,
+            people,
+        ),
+        (
+            "own org alert value",
+            r#"{ org(slug: "acme") { alertValue(metric: COST_USD, window: MONTH) { value windowStart } } }"#,
+            people,
+        ),
+        (
+            "other org alert value",
+            r#"{ org(slug: "globex") { alertValue(metric: RUNS, window: DAY) { value } } }"#,
+            cross,
+        ),
+        (
+            "own org alert channels",
+            r#"{ org(slug: "acme") { alertChannels { id target } } }"#,
+            admin,
+        ),
+        (
             "own org users list",
             r#"{ org(slug: "acme") { users(range: {from: "2026-11-01", to: "2026-11-30"}) { totalCount edges { node { user { id } } } } } }"#,
             people,
@@ -319,7 +349,17 @@ async fn every_administrative_mutation_answers_exactly_the_roles_allowed() {
     let app = seeded().await;
     let admin = [Forbidden, Forbidden, Data, Forbidden, Data];
     let platform = [Forbidden, Forbidden, Forbidden, Forbidden, Data];
-    let cases: [(&str, &str, [Outcome; 5]); 8] = [
+    let cases: [(&str, &str, [Outcome; 5]); 10] = [
+        (
+            "createAlertChannel",
+            r#"mutation($n: String!) { createAlertChannel(org: "acme", name: $n, kind: WEBHOOK, url: "https://8.8.8.8/hook") { signingSecret } }"#,
+            admin,
+        ),
+        (
+            "createAlertRule",
+            r#"mutation($n: String!) { createAlertRule(org: "acme", rule: {name: $n, metric: RUNS, window: DAY, threshold: 5, channelIds: []}) { id } }"#,
+            admin,
+        ),
         (
             "createTeam",
             r#"mutation($n: String!) { createTeam(org: "acme", name: $n) { id } }"#,

@@ -57,6 +57,22 @@ pub async fn page(
     Ok((rows, total.n))
 }
 
+/// Notifications `ids` of the org (those of another org are not found).
+pub async fn by_ids(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    ids: &[Uuid],
+) -> diesel::QueryResult<Vec<Notification>> {
+    diesel::sql_query(
+        "SELECT id, rule_id, state, value, threshold, window_start, at FROM alert_notifications \
+         WHERE org_id = $1 AND id = ANY($2) ORDER BY at, id",
+    )
+    .bind::<SqlUuid, _>(org_id)
+    .bind::<diesel::sql_types::Array<SqlUuid>, _>(ids)
+    .load(conn)
+    .await
+}
+
 #[derive(diesel::QueryableByName, Debug, Clone)]
 pub struct DeliveryRow {
     #[diesel(sql_type = SqlUuid)]

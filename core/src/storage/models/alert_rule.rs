@@ -71,15 +71,14 @@ pub async fn create(
         .await
 }
 
-/// Rewrites rule `id`; its state starts again from its next evaluation.
+/// Rewrites rule `id`. Its state is kept: the next evaluation compares
+/// the rule as it now reads with it, so a FIRING rule whose threshold was
+/// raised past its value is notified as resolved (once per window).
 pub async fn update(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     input: &RuleInput,
 ) -> QueryResult<Option<Rule>> {
-    diesel::delete(alert_states::table.find(id))
-        .execute(conn)
-        .await?;
     diesel::update(alert_rules::table.find(id))
         .set((
             alert_rules::name.eq(&input.name),

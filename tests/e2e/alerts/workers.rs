@@ -1,0 +1,252 @@
+//! Alerts with real worker processes: two workers projecting the same org
+//! send each change of a team budget once, signed, within 10 s of the
+//! event that crossed the line; a worker SIGKILLed while its receiver
+//! holds the request leaves the delivery to the next worker, which sends
+//! it with the same delivery id; a receiver that hangs is given up on
+//! after the send's timeout and retried.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use agentmon_core::auth::Role;
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::Pid;
+use serde_json::{json, Value};
+
+use super::receiver::{sign, Received, Receiver};
+use crate::harness::{event, TestApp};
+
+fn worker_process(app: &TestApp) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_agentmon"))
+        .args(["worker", "--batch-size", "20"])
+        .env("DATABASE_URL", app.url())
+        .env("AGENTMON_WEBHOOK_ALLOW_PRIVATE", "true")
+        .env_remove("REDIS_URL")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn stop(mut worker: Child, signal: Signal) {
+    kill(Pid::from_raw(worker.id() as i32), signal).unwrap_or_else(|e| panic!("{e}"));
+    let _ = worker.wait();
+}
+
+fn spend(user: &str, run: &str, cost: &str) -> Value {
+    event("acme", "RUN_FINISHED")
+        .user(user)
+        .session(&format!("s-{run}"))
+        .run(run)
+        .at(chrono::Utc::now() - chrono::Duration::minutes(1))
+        .set("run", json!({ "status": "SUCCEEDED", "costUsd": cost }))
+        .build()
+}
+
+/// Waits until the receiver holds `n` requests; how long that took.
+async fn received(receiver: &Receiver, n: usize, within: Duration) -> Duration {
+    let started = Instant::now();
+    while receiver.received().len() < n {
+        assert!(
+            started.elapsed() < within,
+            "{} of {n} requests within {within:?}",
+            receiver.received().len()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    started.elapsed()
+}
+
+/// An org with a channel to `receiver` and a daily budget of $1 (warning
+/// at 50 %) on team Core (ann); the channel's signing secret.
+async fn budget(app: &TestApp, receiver: &Receiver) -> String {
+    app.create_org("acme", "UTC").await;
+    let admin = app.user_token(Role::OrgAdmin, Some("acme"));
+    let body = app
+        .graphql(
+            Some(&admin),
+            "mutation($url: String!) { createAlertChannel(org: \"acme\", name: \"hook\", kind: WEBHOOK, url: $url) { signingSecret channel { id } } \
+             createTeam(org: \"acme\", name: \"Core\") { id } }",
+            json!({ "url": format!("http://{}/hook", receiver.addr) }),
+        )
+        .await;
+    let secret = body["data"]["createAlertChannel"]["signingSecret"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{body}"))
+        .to_string();
+    let body = app
+        .graphql(
+            Some(&admin),
+            "mutation($t: ID!, $c: ID!) { setTeamMembers(org: \"acme\", team: $t, userIds: [\"ann\"]) { id } \
+             createAlertRule(org: \"acme\", rule: {name: \"Core budget\", metric: COST_USD, window: DAY, threshold: 1.0, warnAt: 0.5, teamId: $t, channelIds: [$c]}) { id } }",
+            json!({ "t": body["data"]["createTeam"]["id"], "c": body["data"]["createAlertChannel"]["channel"]["id"] }),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    secret
+}
+
+fn accepted(body: &Value, n: usize) {
+    assert_eq!(body["data"]["ingestEvents"]["accepted"], n, "{body}");
+}
+
+#[tokio::test]
+async fn two_workers_send_each_change_once_signed_within_ten_seconds() {
+    let app = TestApp::with_private_webhooks().await;
+    let receiver = Receiver::start().await;
+    let secret = budget(&app, &receiver).await;
+    let workers = [worker_process(&app), worker_process(&app)];
+
+    // Many small batches of other users, so both workers project the org
+    // at once, and ann's $0.60 among them: WARNING (0.6 ≥ 0.5 × $1).
+    let mut events: Vec<Value> = (0..200)
+        .map(|i| spend(&format!("u{}", i % 7), &format!("o{i}"), "0.01"))
+        .collect();
+    events.insert(100, spend("ann", "a1", "0.6"));
+    accepted(&app.ingest(&events).await, events.len());
+    let took = received(&receiver, 1, Duration::from_secs(10)).await;
+    eprintln!("WARNING delivered {took:?} after the events were accepted");
+
+    // $0.45 more: $1.05 ≥ $1, FIRING.
+    accepted(&app.ingest(&[spend("ann", "a2", "0.45")]).await, 1);
+    let took = received(&receiver, 2, Duration::from_secs(10)).await;
+    eprintln!("FIRING delivered {took:?} after the event was accepted");
+
+    // More spend in the same window and a few minutes' evaluations: nothing
+    // more is sent by either worker.
+    accepted(&app.ingest(&[spend("ann", "a3", "2")]).await, 1);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    for w in workers {
+        stop(w, Signal::SIGTERM);
+    }
+    let got: Vec<Received> = receiver.received();
+    let states: Vec<String> = got
+        .iter()
+        .map(|r| r.json()["state"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(states, ["WARNING", "FIRING"]);
+    for r in &got {
+        assert_eq!(r.header("x-agentmon-signature"), sign(&secret, &r.body));
+        assert!(r.json()["scope"]["team"].is_string(), "{}", r.json());
+    }
+    assert!((got[0].json()["value"].as_f64().unwrap_or_default() - 0.6).abs() < 1e-9);
+    assert!((got[1].json()["value"].as_f64().unwrap_or_default() - 1.05).abs() < 1e-9);
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM alert_deliveries WHERE status = 'DELIVERED'")
+            .await,
+        2
+    );
+
+    // The next day resolves the day that fired, with the value it ended on.
+    let tomorrow = chrono::Utc::now() + chrono::Duration::days(1);
+    let notified = agentmon_projectors::alerts::evaluate_orgs(&app.db, None, tomorrow)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(notified.len(), 1, "{notified:?}");
+    assert_eq!(notified[0].state.as_str(), "OK");
+    assert!((notified[0].value - 3.05).abs() < 1e-9, "{notified:?}");
+}
+
+#[tokio::test]
+async fn a_worker_killed_mid_delivery_leaves_it_to_the_next_with_the_same_id() {
+    let app = TestApp::with_private_webhooks().await;
+    let receiver = Receiver::start().await;
+    let secret = budget(&app, &receiver).await;
+    // The first request is held open: the worker is killed while it waits.
+    receiver.answer(&[0]);
+    let first = worker_process(&app);
+    accepted(&app.ingest(&[spend("ann", "a1", "0.7")]).await, 1);
+    received(&receiver, 1, Duration::from_secs(10)).await;
+    stop(first, Signal::SIGKILL);
+    assert_eq!(
+        app.count(
+            "SELECT count(*) AS n FROM alert_deliveries WHERE status = 'PENDING' AND attempts = 0"
+        )
+        .await,
+        1,
+        "the killed send is still to do"
+    );
+
+    // The next worker sends it once its lease has run out (3 × the send's
+    // timeout), with the same delivery id and signature.
+    let second = worker_process(&app);
+    received(&receiver, 2, Duration::from_secs(50)).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    stop(second, Signal::SIGTERM);
+    let got = receiver.received();
+    assert_eq!(got.len(), 2, "sent again once, not more");
+    assert_eq!(
+        got[0].header("x-agentmon-delivery"),
+        got[1].header("x-agentmon-delivery")
+    );
+    assert_eq!(got[0].body, got[1].body);
+    assert_eq!(
+        got[1].header("x-agentmon-signature"),
+        sign(&secret, &got[1].body)
+    );
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM alert_deliveries WHERE status = 'DELIVERED' AND attempts = 1")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM alert_notifications")
+            .await,
+        1,
+        "the change was stored once"
+    );
+}
+
+#[tokio::test]
+async fn a_receiver_that_hangs_is_given_up_on_and_retried() {
+    let app = TestApp::with_private_webhooks().await;
+    let receiver = Receiver::start().await;
+    budget(&app, &receiver).await;
+    receiver.answer(&[0]);
+    app.seed(&[spend("ann", "a1", "0.7")]).await;
+    let started = Instant::now();
+    let sent = agentmon_projectors::alerts::deliver_due(
+        &app.db,
+        app.services.webhooks,
+        chrono::Utc::now(),
+        20,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let waited = started.elapsed();
+    assert_eq!(sent, 1);
+    assert!(
+        waited >= Duration::from_secs(9) && waited < Duration::from_secs(20),
+        "a send waits for its timeout, no longer: {waited:?}"
+    );
+    let admin = app.user_token(Role::OrgAdmin, Some("acme"));
+    let list = "{ org(slug: \"acme\") { alertNotifications { edges { node { state deliveries { status attempts responseStatus lastError } } } } } }";
+    let body = app.graphql(Some(&admin), list, json!({})).await;
+    let delivery = &body["data"]["org"]["alertNotifications"]["edges"][0]["node"]["deliveries"][0];
+    assert_eq!(delivery["status"], "PENDING", "{body}");
+    assert_eq!(delivery["attempts"], 1, "{body}");
+    assert!(delivery["responseStatus"].is_null(), "{body}");
+    assert!(
+        delivery["lastError"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("no answer within"),
+        "{body}"
+    );
+
+    // The retry, after the backoff, is answered.
+    let later = chrono::Utc::now() + chrono::Duration::seconds(11);
+    agentmon_projectors::alerts::deliver_due(&app.db, app.services.webhooks, later, 20)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let body = app.graphql(Some(&admin), list, json!({})).await;
+    let delivery = &body["data"]["org"]["alertNotifications"]["edges"][0]["node"]["deliveries"][0];
+    assert_eq!(delivery["status"], "DELIVERED", "{body}");
+    assert_eq!(delivery["attempts"], 2, "{body}");
+    assert_eq!(delivery["responseStatus"], 200, "{body}");
+    let got = receiver.received();
+    assert_eq!(
+        got[0].header("x-agentmon-delivery"),
+        got[1].header("x-agentmon-delivery")
+    );
+}
