@@ -170,6 +170,14 @@ pub struct ServeArgs {
     /// none when unset. OTLP over HTTP is always at /otlp/v1/… of --listen.
     #[arg(long, env = "AGENTMON_OTLP_GRPC_LISTEN")]
     pub otlp_grpc_listen: Option<SocketAddr>,
+    /// TLS: the certificate chain (PEM) to answer HTTPS, WSS and OTLP/gRPC
+    /// over TLS with, with --tls-key; read again when the file changes.
+    /// Without it agentmon speaks plain HTTP for a TLS-terminating proxy.
+    #[arg(long, env = "AGENTMON_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS: the certificate's private key (PEM), with --tls-cert.
+    #[arg(long, env = "AGENTMON_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
     /// Do not run the projection worker in this process.
     #[arg(long, env = "AGENTMON_NO_WORKER")]
     pub no_worker: bool,

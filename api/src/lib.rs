@@ -17,5 +17,6 @@ pub mod produce;
 pub mod rate_limits;
 pub mod refusals;
 pub mod storage;
+pub mod tls;
 
 pub use http::{router, AppState};

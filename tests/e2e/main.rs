@@ -27,3 +27,4 @@ mod rate_limits;
 mod read_api;
 mod row_level_security;
 mod schema_snapshot;
+mod tls;

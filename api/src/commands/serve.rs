@@ -17,6 +17,11 @@ use crate::graphql::{self, Limits};
 use crate::http::assets::Source;
 use crate::http::{router, AppState};
 use crate::storage::{jwt_settings, redact, SecretFile, Storage};
+use crate::tls::{Reloading, TlsFiles, TlsListener};
+use axum::http::header::STRICT_TRANSPORT_SECURITY;
+use axum::http::HeaderValue;
+use axum::serve::ListenerExt;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 pub async fn run(
     storage_args: &StorageArgs,
@@ -54,10 +59,15 @@ async fn serve(
         request_timeout: args.request_timeout,
         ..AppState::new(&services, schema.clone(), auth.clone())
     };
+    let tls = TlsFiles::from_args(args.tls_cert.clone(), args.tls_key.clone())?
+        .map(Reloading::open)
+        .transpose()?;
+    let _watch = tls.as_ref().map(Reloading::watch);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
-    let url = format!("http://{}", listener.local_addr()?);
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let url = format!("{scheme}://{}", listener.local_addr()?);
 
     let stop_worker = CancellationToken::new();
     let worker = (!args.no_worker).then(|| {
@@ -89,9 +99,14 @@ async fn serve(
                 .with_context(|| format!("cannot listen for OTLP/gRPC on {addr}"))?;
             tracing::info!(addr = %listener.local_addr()?, "OTLP/gRPC is listening");
             let state = state.clone();
+            let acceptor = tls
+                .as_ref()
+                .map(|certs| crate::tls::acceptor(certs, &[b"h2"]))
+                .transpose()?;
             Some(tokio::spawn(crate::otlp::serve_grpc(
                 state,
                 listener,
+                acceptor,
                 shutdown_signal(),
             )))
         }
@@ -101,10 +116,32 @@ async fn serve(
     tracing::info!(%url, "agentmon is listening");
     print_start(storage_args, auth_args, storage, &state, &url, args, &auth)?;
     let state_for_flush = state.clone();
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    match &tls {
+        Some(certs) => {
+            let acceptor = crate::tls::acceptor(certs, &[b"http/1.1"])?;
+            let app = router(state)
+                .layer(SetResponseHeaderLayer::overriding(
+                    STRICT_TRANSPORT_SECURITY,
+                    HeaderValue::from_static(crate::tls::HSTS),
+                ))
+                .into_make_service_with_connect_info::<std::net::SocketAddr>();
+            // tap_io: the peer's address reaches handlers as with plain TCP.
+            let listener = TlsListener::new(listener, acceptor)?.tap_io(|_| {});
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown_signal())
+                .await?;
+        }
+        None => {
+            tracing::warn!(
+                "TLS is off: agentmon speaks plain HTTP and expects a TLS-terminating proxy in front \
+                 (or set AGENTMON_TLS_CERT and AGENTMON_TLS_KEY)"
+            );
+            let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown_signal())
+                .await?;
+        }
+    }
     tracing::info!("stopped accepting requests; in-flight requests finished");
     if let Some(grpc) = grpc {
         grpc.await??;
@@ -192,6 +229,18 @@ fn print_start(
     }
     println!("  PostgreSQL:      {}", storage.describe());
     println!("  cache and live:  {shared}");
+    println!(
+        "  TLS:             {}",
+        match (&args.tls_cert, &args.tls_key) {
+            (Some(cert), Some(_)) => format!(
+                "on, certificate {} (read again when it changes)",
+                cert.display()
+            ),
+            _ => "off: plain HTTP, for a TLS-terminating proxy in front (docs/operations.md), \
+                  or set AGENTMON_TLS_CERT and AGENTMON_TLS_KEY"
+                .into(),
+        }
+    );
     println!(
         "  projection:      {}",
         if args.no_worker {

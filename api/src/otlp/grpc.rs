@@ -133,16 +133,17 @@ impl MetricsService for Receiver {
     }
 }
 
-/// Serves OTLP/gRPC on `listener` until `shutdown` completes.
+/// Serves OTLP/gRPC on `listener` (over TLS with `tls`) until `shutdown`
+/// completes.
 pub async fn serve(
     state: AppState,
     listener: tokio::net::TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let receiver = Receiver(state);
     let limit = MAX_INFLATED_BYTES as usize;
-    let incoming = tonic::transport::server::TcpIncoming::from(listener);
-    tonic::transport::Server::builder()
+    let router = tonic::transport::Server::builder()
         .timeout(std::time::Duration::from_secs(30))
         .concurrency_limit_per_connection(32)
         .add_service(
@@ -159,8 +160,20 @@ pub async fn serve(
             MetricsServiceServer::new(receiver)
                 .accept_compressed(CompressionEncoding::Gzip)
                 .max_decoding_message_size(limit),
-        )
-        .serve_with_incoming_shutdown(incoming, shutdown)
-        .await?;
+        );
+    match tls {
+        Some(acceptor) => {
+            let incoming = crate::tls::grpc_incoming(listener, acceptor);
+            router
+                .serve_with_incoming_shutdown(incoming, shutdown)
+                .await?
+        }
+        None => {
+            let incoming = tonic::transport::server::TcpIncoming::from(listener);
+            router
+                .serve_with_incoming_shutdown(incoming, shutdown)
+                .await?
+        }
+    }
     Ok(())
 }

@@ -223,6 +223,7 @@ impl TestApp {
         tokio::spawn(agentmon_api::otlp::serve_grpc(
             self.state.clone(),
             listener,
+            None,
             std::future::pending(),
         ));
         format!("http://{addr}")
