@@ -289,12 +289,15 @@ impl AlertRuleObject {
 }
 
 impl AlertRuleObject {
-    /// The stored state when it is of the window we are in.
+    /// The stored state when it is of the window we are in and of the
+    /// rule as it now reads (an edited rule is OK until evaluated).
     fn current(&self) -> Option<&RuleState> {
         let start = window_of(&self.rule.window)
             .span(Utc::now(), self.org.tz())
             .start;
-        self.state.as_ref().filter(|s| s.window_start == start)
+        self.state
+            .as_ref()
+            .filter(|s| s.window_start == start && s.revision == self.rule.revision)
     }
 }
 
@@ -350,7 +353,8 @@ impl AlertRuleMutation {
     }
 
     /// ORG_ADMIN of the rule's org, or SUPER_ADMIN: the rule becomes
-    /// `rule`; its state stays until the next evaluation reads it anew.
+    /// `rule`. When what it watches changes, it starts again from OK (a
+    /// FIRING one is notified as resolved); a disabled rule keeps no state.
     async fn update_alert_rule(
         &self,
         ctx: &Context<'_>,

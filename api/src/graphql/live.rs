@@ -13,7 +13,7 @@ use agentmon_core::auth::policy::{self, Capability};
 use agentmon_core::bus::{Bus, Change};
 use agentmon_core::storage::models::org::Org;
 use agentmon_core::storage::models::rollup::{self, Scope};
-use agentmon_core::storage::models::{alert_notification, session};
+use agentmon_core::storage::models::session;
 use agentmon_core::Error;
 use async_graphql::{Context, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
@@ -204,54 +204,35 @@ impl SubscriptionRoot {
     }
 
     /// MANAGER and up: each alert state change of the org (WARNING, FIRING,
-    /// or OK when resolved) as the worker stores it, with its deliveries.
+    /// or OK when resolved) as the worker stores it, with its deliveries,
+    /// each once and in order. `after`: start after this notification (the
+    /// newest the client has, e.g. from `alertNotifications`), so nothing
+    /// stored in between is missed; by default, after the newest now.
     async fn alert_notified(
         &self,
         ctx: &Context<'_>,
         org: String,
+        after: Option<async_graphql::ID>,
     ) -> async_graphql::Result<impl Stream<Item = AlertNotificationObject>> {
         let found = visible_org(ctx, &org, Capability::People).await?;
+        let after = after
+            .map(|id| {
+                id.parse::<uuid::Uuid>().map_err(|_| {
+                    Error::NotFound(format!("after: no alert notification {}", id.as_str()))
+                })
+            })
+            .transpose()
+            .gql()?;
         let (slot, expires_at) = slot(ctx)?;
         let db = db(ctx)?.clone();
         let bus = ctx.data::<Bus>()?.clone();
-        let stream = changes(&bus)
-            .filter_map(move |change| {
-                let ids: Vec<uuid::Uuid> = change
-                    .notifications
-                    .iter()
-                    .filter(|(o, _)| *o == found.id)
-                    .map(|(_, n)| *n)
-                    .collect();
-                let (db, org) = (db.clone(), found.clone());
-                async move {
-                    if ids.is_empty() {
-                        return None;
-                    }
-                    load_notifications(&db, &org, &ids).await
-                }
-            })
-            .flat_map(futures::stream::iter)
-            .map(move |n| {
-                let _held = &slot;
-                n
-            });
+        let start = super::alert_watch::start(&db, &found, after).await.gql()?;
+        let stream = super::alert_watch::watch(db, &bus, found, start).map(move |n| {
+            let _held = &slot;
+            n
+        });
         Ok(until_expiry(stream, expires_at))
     }
-}
-
-async fn load_notifications(
-    db: &agentmon_core::storage::db::Db,
-    org: &Org,
-    ids: &[uuid::Uuid],
-) -> Option<Vec<AlertNotificationObject>> {
-    let mut conn = db.app().await.ok()?;
-    diesel_async::AsyncConnection::transaction::<_, Error, _>(&mut conn, async |tx| {
-        agentmon_core::storage::db::set_org(tx, org.id).await?;
-        let rows = alert_notification::by_ids(tx, org.id, ids).await?;
-        super::alert_notifications::with_deliveries(tx, org, rows).await
-    })
-    .await
-    .ok()
 }
 
 /// Sessions as loaded for one change: every subscriber of this process

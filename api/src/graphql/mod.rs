@@ -6,6 +6,7 @@ mod adoption;
 mod alert_notifications;
 mod alert_rules;
 mod alert_value;
+mod alert_watch;
 mod alerts;
 mod breakdowns;
 mod cached;

@@ -9,14 +9,14 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
-use diesel::sql_types::{Double, Jsonb, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Double, Integer, Jsonb, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::rules::{changes, state_of, Change, Comparison, State};
 use super::values::{window_of, Reads, Watched};
 use crate::storage::models::alert_channel;
-use crate::storage::models::alert_rule::{self, Rule};
+use crate::storage::models::alert_rule::{self, Rule, RuleState};
 use crate::storage::models::org::Org;
 use crate::Result;
 
@@ -51,7 +51,7 @@ pub fn body(
     org: &Org,
     rule: &Rule,
     change: &Change,
-    value: f64,
+    (value, threshold): (f64, f64),
     kind: &str,
     at: DateTime<Utc>,
 ) -> serde_json::Value {
@@ -73,7 +73,7 @@ pub fn body(
         rule.metric,
         value,
         rule.window.to_lowercase(),
-        rule.threshold
+        threshold
     );
     if kind == "SLACK" {
         return serde_json::json!({ "text": text });
@@ -86,7 +86,7 @@ pub fn body(
         "windowStart": change.window_start,
         "state": change.state.as_str(),
         "value": value,
-        "threshold": rule.threshold,
+        "threshold": threshold,
         "at": at,
         "link": link,
         "text": text,
@@ -126,60 +126,44 @@ pub async fn evaluate(
         };
         let state = state_of(v, rule.threshold, rule.warn_at, comparison);
         let stored = states.iter().find(|s| s.rule_id == rule.id);
-        let before = stored.map(|s| (s.window_start, parse_state(&s.state)));
+        if stored.is_some_and(|s| s.revision == rule.revision && s.window_start > span.start) {
+            continue; // a later evaluation (another worker) got here first
+        }
+        let mut due: Vec<Pending> = Vec::new();
+        let before = match stored {
+            // The rule was changed: what its old revision had FIRING is
+            // resolved, as it fired; the new one starts from OK.
+            Some(s) if s.revision != rule.revision => {
+                if parse_state(&s.state) == State::Firing {
+                    due.push(Pending::resolved(s, rule.threshold));
+                }
+                None
+            }
+            Some(s) => Some((s.window_start, parse_state(&s.state))),
+            None => None,
+        };
         for change in changes(before, span.start, state) {
-            // A window that ended resolves with the value it ended on.
-            let shown = if change.window_start == span.start {
-                v
-            } else {
-                stored.and_then(|s| s.value)
-            }
-            .unwrap_or(0.0);
-            let inserted: Vec<Inserted> = diesel::sql_query(
-                "INSERT INTO alert_notifications (org_id, rule_id, window_start, state, value, threshold, at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) \
-                 ON CONFLICT (rule_id, window_start, state) DO NOTHING RETURNING id",
-            )
-            .bind::<SqlUuid, _>(org.id)
-            .bind::<SqlUuid, _>(rule.id)
-            .bind::<Timestamptz, _>(change.window_start)
-            .bind::<Text, _>(change.state.as_str())
-            .bind::<Double, _>(shown)
-            .bind::<Double, _>(rule.threshold)
-            .bind::<Timestamptz, _>(now)
-            .load(conn)
-            .await?;
-            let Some(Inserted { id }) = inserted.into_iter().next() else {
-                continue; // another evaluation stored it first
-            };
-            for channel in channels.iter().filter(|c| rule.channel_ids.contains(&c.id)) {
-                diesel::sql_query(
-                    "INSERT INTO alert_deliveries (id, org_id, channel_id, purpose, body, status, attempts, \
-                     notification_id, next_attempt_at) VALUES ($1, $2, $3, 'NOTIFICATION', $4, 'PENDING', 0, $5, $6)",
-                )
-                .bind::<SqlUuid, _>(Uuid::new_v4())
-                .bind::<SqlUuid, _>(org.id)
-                .bind::<SqlUuid, _>(channel.id)
-                .bind::<Jsonb, _>(body(org, rule, &change, shown, &channel.kind, now))
-                .bind::<SqlUuid, _>(id)
-                .bind::<Timestamptz, _>(now)
-                .execute(conn)
-                .await?;
-            }
-            notified.push(Notified {
-                id,
-                org_id: org.id,
-                rule_id: rule.id,
-                window_start: change.window_start,
-                state: change.state,
-                value: shown,
+            due.push(match stored {
+                // A window that ended resolves with what it ended on.
+                Some(s) if change.window_start != span.start => {
+                    Pending::resolved(s, rule.threshold)
+                }
+                _ => Pending {
+                    revision: rule.revision,
+                    change,
+                    value: v.unwrap_or(0.0),
+                    threshold: rule.threshold,
+                },
             });
         }
+        for pending in due {
+            notified.extend(notify(conn, org, rule, &channels, pending, now).await?);
+        }
         diesel::sql_query(
-            "INSERT INTO alert_states (rule_id, org_id, window_start, state, value, evaluated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (rule_id) DO UPDATE SET \
+            "INSERT INTO alert_states (rule_id, org_id, window_start, state, value, evaluated_at, revision, threshold) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (rule_id) DO UPDATE SET \
              window_start = excluded.window_start, state = excluded.state, value = excluded.value, \
-             evaluated_at = excluded.evaluated_at",
+             evaluated_at = excluded.evaluated_at, revision = excluded.revision, threshold = excluded.threshold",
         )
         .bind::<SqlUuid, _>(rule.id)
         .bind::<SqlUuid, _>(org.id)
@@ -187,8 +171,93 @@ pub async fn evaluate(
         .bind::<Text, _>(state.as_str())
         .bind::<diesel::sql_types::Nullable<Double>, _>(v)
         .bind::<Timestamptz, _>(now)
+        .bind::<Integer, _>(rule.revision)
+        .bind::<Double, _>(rule.threshold)
         .execute(conn)
         .await?;
     }
     Ok(notified)
+}
+
+/// A change to store: of which revision of the rule, with the value and
+/// threshold it was decided on.
+struct Pending {
+    revision: i32,
+    change: Change,
+    value: f64,
+    threshold: f64,
+}
+
+impl Pending {
+    /// The resolve of what `stored` holds (FIRING in a window that ended, or
+    /// of a revision that was changed), with what it fired on.
+    fn resolved(stored: &RuleState, threshold: f64) -> Pending {
+        Pending {
+            revision: stored.revision,
+            change: Change {
+                window_start: stored.window_start,
+                state: State::Ok,
+            },
+            value: stored.value.unwrap_or(0.0),
+            threshold: stored.threshold.unwrap_or(threshold),
+        }
+    }
+}
+
+/// Stores `pending` once — nothing when another evaluation stored it
+/// first — with a PENDING delivery to each of the rule's channels.
+async fn notify(
+    conn: &mut AsyncPgConnection,
+    org: &Org,
+    rule: &Rule,
+    channels: &[alert_channel::Channel],
+    pending: Pending,
+    now: DateTime<Utc>,
+) -> Result<Option<Notified>> {
+    let Pending {
+        revision,
+        change,
+        value,
+        threshold,
+    } = pending;
+    let inserted: Vec<Inserted> = diesel::sql_query(
+        "INSERT INTO alert_notifications (org_id, rule_id, revision, window_start, state, value, threshold, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (rule_id, revision, window_start, state) DO NOTHING RETURNING id",
+    )
+    .bind::<SqlUuid, _>(org.id)
+    .bind::<SqlUuid, _>(rule.id)
+    .bind::<Integer, _>(revision)
+    .bind::<Timestamptz, _>(change.window_start)
+    .bind::<Text, _>(change.state.as_str())
+    .bind::<Double, _>(value)
+    .bind::<Double, _>(threshold)
+    .bind::<Timestamptz, _>(now)
+    .load(conn)
+    .await?;
+    let Some(Inserted { id }) = inserted.into_iter().next() else {
+        return Ok(None);
+    };
+    for channel in channels.iter().filter(|c| rule.channel_ids.contains(&c.id)) {
+        diesel::sql_query(
+            "INSERT INTO alert_deliveries (id, org_id, channel_id, purpose, body, status, attempts, \
+             notification_id, next_attempt_at) VALUES ($1, $2, $3, 'NOTIFICATION', $4, 'PENDING', 0, $5, $6)",
+        )
+        .bind::<SqlUuid, _>(Uuid::new_v4())
+        .bind::<SqlUuid, _>(org.id)
+        .bind::<SqlUuid, _>(channel.id)
+        .bind::<Jsonb, _>(body(org, rule, &change, (value, threshold), &channel.kind, now))
+        .bind::<SqlUuid, _>(id)
+        .bind::<Timestamptz, _>(now)
+        .execute(conn)
+        .await?;
+    }
+    Ok(Some(Notified {
+        id,
+        org_id: org.id,
+        rule_id: rule.id,
+        window_start: change.window_start,
+        state: change.state,
+        value,
+    }))
 }

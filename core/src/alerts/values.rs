@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::rules::{Span, Window};
 use crate::metrics::kpis::Kpis;
 use crate::storage::models::alert_rule::Rule;
+use crate::storage::models::hourly::HourlyPoint;
 use crate::storage::models::org::Org;
 use crate::storage::models::rollup::{self, Scope};
 use crate::Result;
@@ -108,10 +109,13 @@ pub async fn value(
 }
 
 /// The rollups read by one evaluation: rules on the same scope and days
-/// (a user's daily budget, success rate and failed runs) share one read.
+/// (a user's daily budget, success rate and failed runs; the hourly rules
+/// of the org or a team) share one read.
 #[derive(Default)]
 pub struct Reads {
     kpis: HashMap<(Option<Uuid>, Option<String>, NaiveDate, NaiveDate), Kpis>,
+    /// The hours of a day of the org (no team) or of a team.
+    hours: HashMap<(Option<Uuid>, NaiveDate), Vec<HourlyPoint>>,
 }
 
 impl Reads {
@@ -163,17 +167,23 @@ impl Reads {
             _ => {}
         }
         if watched.window == Window::Hour {
-            let team = watched.team_id;
-            let points = crate::storage::models::hourly::points(
-                conn,
-                org.id,
-                team,
-                org.tz(),
-                span.first_day,
-                span.first_day,
-            )
-            .await?;
-            let Some(p) = points.into_iter().find(|p| p.at == span.start) else {
+            let key = (watched.team_id, span.first_day);
+            let points = match self.hours.get(&key) {
+                Some(points) => points,
+                None => {
+                    let points = crate::storage::models::hourly::points(
+                        conn,
+                        org.id,
+                        watched.team_id,
+                        org.tz(),
+                        span.first_day,
+                        span.first_day,
+                    )
+                    .await?;
+                    self.hours.entry(key).or_insert(points)
+                }
+            };
+            let Some(p) = points.iter().find(|p| p.at == span.start) else {
                 return Ok(None);
             };
             return Ok(match metric {

@@ -385,6 +385,7 @@ diesel::table! {
         created_by -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        revision -> Int4,
     }
 }
 
@@ -396,5 +397,7 @@ diesel::table! {
         state -> Text,
         value -> Nullable<Float8>,
         evaluated_at -> Timestamptz,
+        revision -> Int4,
+        threshold -> Nullable<Float8>,
     }
 }

@@ -8,17 +8,8 @@ use agentmon_core::auth::Role;
 use serde_json::{json, Value};
 
 use super::receiver::Receiver;
+use super::spend;
 use crate::harness::{event, TestApp};
-
-fn spend(user: &str, run: &str, cost: &str) -> Value {
-    event("acme", "RUN_FINISHED")
-        .user(user)
-        .session(&format!("s-{run}"))
-        .run(run)
-        .at(chrono::Utc::now() - chrono::Duration::minutes(1))
-        .set("run", json!({ "status": "SUCCEEDED", "costUsd": cost }))
-        .build()
-}
 
 /// Sends what is due now, as the worker's delivery loop does each second.
 async fn deliver(app: &TestApp) {
@@ -150,8 +141,8 @@ async fn a_team_budget_warns_then_fires_once_each_delivered_signed_through_a_fai
         .await;
     assert_eq!(
         body["data"]["updateAlertRule"],
-        json!({"state": "FIRING", "threshold": 5.0}),
-        "the state stays until evaluated: {body}"
+        json!({"state": "OK", "threshold": 5.0}),
+        "the rule as it now reads starts from OK: {body}"
     );
     for _ in 0..2 {
         agentmon_projectors::alerts::evaluate_orgs(&app.db, None, chrono::Utc::now())
@@ -209,5 +200,60 @@ async fn a_silent_producer_fires_without_new_events() {
             .unwrap_or_default()
             .contains("Producer silent is FIRING"),
         "{sent}"
+    );
+}
+
+const RULES: &str = "{ org(slug: \"acme\") { alertRules { name state value evaluatedAt } } }";
+
+/// A rule on a user is evaluated after a batch of that user's events, and
+/// left alone by a batch of another user's (their figures did not change).
+#[tokio::test]
+async fn a_users_rule_is_evaluated_after_a_batch_of_their_events() {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    let admin = app.user_token(Role::OrgAdmin, Some("acme"));
+    for (name, user, threshold) in [("ann's runs", "ann", 2), ("bob's runs", "bob", 1)] {
+        let body = app
+            .graphql(
+                Some(&admin),
+                "mutation($n: String!, $u: String!, $t: Float!) { createAlertRule(org: \"acme\", rule: {name: $n, metric: RUNS, window: DAY, threshold: $t, userId: $u, channelIds: []}) { id } }",
+                json!({ "n": name, "u": user, "t": threshold }),
+            )
+            .await;
+        assert!(body["errors"].is_null(), "{body}");
+    }
+    // Every rule evaluated once, as the minute's evaluation does.
+    agentmon_projectors::alerts::evaluate_orgs(&app.db, None, chrono::Utc::now())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let rules = |body: Value| -> Vec<Value> {
+        body["data"]["org"]["alertRules"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    };
+    let before = rules(app.graphql(Some(&admin), RULES, json!({})).await);
+    assert_eq!(before[0]["value"], 0.0, "{before:?}");
+
+    // A batch of bob's: his rule fires; ann's is not read again.
+    app.seed(&[spend("bob", "b1", "0.1")]).await;
+    let after = rules(app.graphql(Some(&admin), RULES, json!({})).await);
+    assert_eq!(after[1]["state"], "FIRING", "{after:?}");
+    assert_eq!(after[1]["value"], 1.0, "{after:?}");
+    assert_eq!(
+        after[0]["evaluatedAt"], before[0]["evaluatedAt"],
+        "{after:?}"
+    );
+
+    // Two runs of ann's: hers fires after that batch.
+    app.seed(&[spend("ann", "a1", "0.1"), spend("ann", "a2", "0.1")])
+        .await;
+    let after = rules(app.graphql(Some(&admin), RULES, json!({})).await);
+    assert_eq!(after[0]["state"], "FIRING", "{after:?}");
+    assert_eq!(after[0]["value"], 2.0, "{after:?}");
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM alert_notifications WHERE state = 'FIRING'")
+            .await,
+        2
     );
 }

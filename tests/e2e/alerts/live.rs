@@ -10,20 +10,12 @@ use agentmon_core::bus::Change;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use super::spend;
 use crate::harness::live::LiveClient;
-use crate::harness::{error_code, event, TestApp};
+use crate::harness::{error_code, TestApp};
 
+const AFTER: &str = "subscription($org: String!, $after: ID) { alertNotified(org: $org, after: $after) { id state value threshold rule { name state } deliveries { status } } }";
 const NOTIFIED: &str = "subscription($org: String!) { alertNotified(org: $org) { id state value threshold rule { name state } deliveries { status } } }";
-
-fn spend(user: &str, run: &str, cost: &str) -> Value {
-    event("acme", "RUN_FINISHED")
-        .user(user)
-        .session(&format!("s-{run}"))
-        .run(run)
-        .at(chrono::Utc::now() - chrono::Duration::minutes(1))
-        .set("run", json!({ "status": "SUCCEEDED", "costUsd": cost }))
-        .build()
-}
 
 #[tokio::test]
 async fn a_manager_hears_each_change_of_the_orgs_rules() {
@@ -74,33 +66,28 @@ async fn a_manager_hears_each_change_of_the_orgs_rules() {
     let refused = other.next(Duration::from_secs(5)).await.unwrap_or_default();
     assert_eq!(error_code(&refused["payload"]), "FORBIDDEN", "{refused}");
 
+    // After the WARNING the manager has: what is stored after it is sent,
+    // however the subscription's start and the worker interleave.
     let mut manager =
         LiveClient::signed_in(&addr, &app.user_token(Role::Manager, Some("acme"))).await;
     manager
-        .subscribe("n", NOTIFIED, json!({"org": "acme"}))
-        .await;
-    // Registered once the stored WARNING, announced again, is answered.
-    let probe = manager
-        .probe(
-            &app.services.bus,
-            &Change {
-                notifications: vec![(org, warning)],
-                ..Default::default()
-            },
+        .subscribe(
+            "n",
+            AFTER,
+            json!({"org": "acme", "after": warning.to_string()}),
         )
         .await;
-    let heard = &probe["payload"]["data"]["alertNotified"];
-    assert_eq!(heard["state"], "WARNING", "{probe}");
-    assert_eq!(heard["value"], 1.2, "{probe}");
-    assert_eq!(heard["rule"]["name"], "Org budget", "{probe}");
-    // The same id announced for another org is not this org's.
-    app.services
-        .bus
-        .publish(Change {
-            notifications: vec![(Uuid::new_v4(), warning)],
-            ..Default::default()
-        })
-        .await;
+    // A wake-up naming the WARNING again, or another org, sends nothing.
+    for other_org in [org, Uuid::new_v4()] {
+        app.services
+            .bus
+            .publish(Change {
+                notifications: vec![(other_org, warning)],
+                ..Default::default()
+            })
+            .await;
+    }
+    assert_eq!(manager.next(Duration::from_millis(500)).await, None);
 
     // $1.20 + $0.90 = $2.10 ≥ $2: the worker's round stores FIRING and
     // announces it.
@@ -108,7 +95,7 @@ async fn a_manager_hears_each_change_of_the_orgs_rules() {
     let worker = app.worker(500);
     worker.drain().await.unwrap_or_else(|e| panic!("{e}"));
     let fired = manager
-        .next_besides(&[&probe], Duration::from_secs(5))
+        .next(Duration::from_secs(5))
         .await
         .unwrap_or_else(|| panic!("no FIRING heard"));
     let heard = &fired["payload"]["data"]["alertNotified"];
@@ -118,6 +105,48 @@ async fn a_manager_hears_each_change_of_the_orgs_rules() {
         "{fired}"
     );
     assert_eq!(heard["threshold"], 2.0, "{fired}");
+    assert_eq!(heard["rule"]["name"], "Org budget", "{fired}");
     assert_eq!(heard["rule"]["state"], "FIRING", "{fired}");
     assert_eq!(heard["deliveries"], json!([]), "{fired}");
+    assert_eq!(
+        manager.next(Duration::from_millis(500)).await,
+        None,
+        "sent once"
+    );
+
+    // A subscriber who last saw the WARNING, starting now, gets the FIRING
+    // it missed at once; with no `after`, nothing old.
+    let mut late = LiveClient::signed_in(&addr, &app.user_token(Role::Manager, Some("acme"))).await;
+    late.subscribe(
+        "a",
+        AFTER,
+        json!({"org": "acme", "after": warning.to_string()}),
+    )
+    .await;
+    late.subscribe("b", NOTIFIED, json!({"org": "acme"})).await;
+    let missed = late
+        .next(Duration::from_secs(5))
+        .await
+        .unwrap_or_else(|| panic!("the missed FIRING was not sent"));
+    assert_eq!(missed["id"], "a", "{missed}");
+    assert_eq!(
+        missed["payload"]["data"]["alertNotified"]["state"], "FIRING",
+        "{missed}"
+    );
+    assert_eq!(late.next(Duration::from_millis(500)).await, None);
+    // `after` of another org's notification is not found.
+    let mut stranger =
+        LiveClient::signed_in(&addr, &app.user_token(Role::Manager, Some("globex"))).await;
+    stranger
+        .subscribe(
+            "s",
+            AFTER,
+            json!({"org": "globex", "after": warning.to_string()}),
+        )
+        .await;
+    let refused = stranger
+        .next(Duration::from_secs(5))
+        .await
+        .unwrap_or_default();
+    assert_eq!(error_code(&refused["payload"]), "NOT_FOUND", "{refused}");
 }

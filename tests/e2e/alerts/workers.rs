@@ -14,33 +14,64 @@ use nix::unistd::Pid;
 use serde_json::{json, Value};
 
 use super::receiver::{sign, Received, Receiver};
-use crate::harness::{event, TestApp};
+use super::spend;
+use crate::harness::TestApp;
 
-fn worker_process(app: &TestApp) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_agentmon"))
-        .args(["worker", "--batch-size", "20"])
-        .env("DATABASE_URL", app.url())
-        .env("AGENTMON_WEBHOOK_ALLOW_PRIVATE", "true")
-        .env_remove("REDIS_URL")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{e}"))
+/// A worker process, killed if the test ends without stopping it.
+struct WorkerProcess(Option<Child>);
+
+impl Drop for WorkerProcess {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }
 
-fn stop(mut worker: Child, signal: Signal) {
-    kill(Pid::from_raw(worker.id() as i32), signal).unwrap_or_else(|e| panic!("{e}"));
-    let _ = worker.wait();
+impl WorkerProcess {
+    fn start(app: &TestApp) -> WorkerProcess {
+        WorkerProcess(Some(
+            Command::new(env!("CARGO_BIN_EXE_agentmon"))
+                .args(["worker", "--batch-size", "20"])
+                .env("DATABASE_URL", app.url())
+                .env("AGENTMON_WEBHOOK_ALLOW_PRIVATE", "true")
+                .env_remove("REDIS_URL")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|e| panic!("{e}")),
+        ))
+    }
+
+    /// Stops it with `signal`; it must have been running until then.
+    fn stop(mut self, signal: Signal) {
+        let Some(mut child) = self.0.take() else {
+            return;
+        };
+        assert!(
+            matches!(child.try_wait(), Ok(None)),
+            "the worker had stopped on its own"
+        );
+        kill(Pid::from_raw(child.id() as i32), signal).unwrap_or_else(|e| panic!("{e}"));
+        let _ = child.wait();
+    }
 }
 
-fn spend(user: &str, run: &str, cost: &str) -> Value {
-    event("acme", "RUN_FINISHED")
-        .user(user)
-        .session(&format!("s-{run}"))
-        .run(run)
-        .at(chrono::Utc::now() - chrono::Duration::minutes(1))
-        .set("run", json!({ "status": "SUCCEEDED", "costUsd": cost }))
-        .build()
+/// Waits until every queued event is projected: the workers are up.
+async fn drained(app: &TestApp) {
+    let started = Instant::now();
+    while app
+        .count("SELECT count(*) AS n FROM projection_queue")
+        .await
+        > 0
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the workers did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// Waits until the receiver holds `n` requests; how long that took.
@@ -95,7 +126,10 @@ async fn two_workers_send_each_change_once_signed_within_ten_seconds() {
     let app = TestApp::with_private_webhooks().await;
     let receiver = Receiver::start().await;
     let secret = budget(&app, &receiver).await;
-    let workers = [worker_process(&app), worker_process(&app)];
+    let workers = [WorkerProcess::start(&app), WorkerProcess::start(&app)];
+    // Warmed up: both processes started and a first event projected.
+    accepted(&app.ingest(&[spend("zed", "z0", "0.01")]).await, 1);
+    drained(&app).await;
 
     // Many small batches of other users, so both workers project the org
     // at once, and ann's $0.60 among them: WARNING (0.6 ≥ 0.5 × $1).
@@ -112,12 +146,18 @@ async fn two_workers_send_each_change_once_signed_within_ten_seconds() {
     let took = received(&receiver, 2, Duration::from_secs(10)).await;
     eprintln!("FIRING delivered {took:?} after the event was accepted");
 
-    // More spend in the same window and a few minutes' evaluations: nothing
-    // more is sent by either worker.
+    // More spend in the same window, its evaluations after the batch and
+    // a few of every rule: nothing more is sent by either worker.
     accepted(&app.ingest(&[spend("ann", "a3", "2")]).await, 1);
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    drained(&app).await;
+    for _ in 0..3 {
+        agentmon_projectors::alerts::evaluate_orgs(&app.db, None, chrono::Utc::now())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
     for w in workers {
-        stop(w, Signal::SIGTERM);
+        w.stop(Signal::SIGTERM);
     }
     let got: Vec<Received> = receiver.received();
     let states: Vec<String> = got
@@ -154,10 +194,10 @@ async fn a_worker_killed_mid_delivery_leaves_it_to_the_next_with_the_same_id() {
     let secret = budget(&app, &receiver).await;
     // The first request is held open: the worker is killed while it waits.
     receiver.answer(&[0]);
-    let first = worker_process(&app);
+    let first = WorkerProcess::start(&app);
     accepted(&app.ingest(&[spend("ann", "a1", "0.7")]).await, 1);
-    received(&receiver, 1, Duration::from_secs(10)).await;
-    stop(first, Signal::SIGKILL);
+    received(&receiver, 1, Duration::from_secs(30)).await;
+    first.stop(Signal::SIGKILL);
     assert_eq!(
         app.count(
             "SELECT count(*) AS n FROM alert_deliveries WHERE status = 'PENDING' AND attempts = 0"
@@ -169,10 +209,10 @@ async fn a_worker_killed_mid_delivery_leaves_it_to_the_next_with_the_same_id() {
 
     // The next worker sends it once its lease has run out (3 × the send's
     // timeout), with the same delivery id and signature.
-    let second = worker_process(&app);
+    let second = WorkerProcess::start(&app);
     received(&receiver, 2, Duration::from_secs(50)).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
-    stop(second, Signal::SIGTERM);
+    second.stop(Signal::SIGTERM);
     let got = receiver.received();
     assert_eq!(got.len(), 2, "sent again once, not more");
     assert_eq!(

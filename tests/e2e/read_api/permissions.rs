@@ -80,6 +80,11 @@ fn matrix() -> Vec<(&'static str, &'static str, [Outcome; 5])> {
             people,
         ),
         (
+            "other org alert notifications",
+            r#"{ org(slug: "globex") { alertNotifications { totalCount } } }"#,
+            cross,
+        ),
+        (
             "own org alert value",
             r#"{ org(slug: "acme") { alertValue(metric: COST_USD, window: MONTH) { value windowStart } } }"#,
             people,

@@ -57,6 +57,22 @@ pub async fn page(
     Ok((rows, total.n))
 }
 
+/// The org's notifications at or after `at`, oldest first (at most 500).
+pub async fn since(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    at: DateTime<Utc>,
+) -> diesel::QueryResult<Vec<Notification>> {
+    diesel::sql_query(
+        "SELECT id, rule_id, state, value, threshold, window_start, at FROM alert_notifications \
+         WHERE org_id = $1 AND at >= $2 ORDER BY at, id LIMIT 500",
+    )
+    .bind::<SqlUuid, _>(org_id)
+    .bind::<Timestamptz, _>(at)
+    .load(conn)
+    .await
+}
+
 /// Notifications `ids` of the org (those of another org are not found).
 pub async fn by_ids(
     conn: &mut AsyncPgConnection,

@@ -28,6 +28,23 @@ pub struct Rule {
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Goes up when what the rule watches changes, or it is enabled again.
+    pub revision: i32,
+}
+
+impl Rule {
+    /// Whether `input` watches something else than this rule does (or
+    /// enables it again): the rule then starts again from OK.
+    pub fn revised_by(&self, input: &RuleInput) -> bool {
+        self.metric != input.metric
+            || self.window != input.window
+            || self.comparison != input.comparison
+            || self.threshold != input.threshold
+            || self.warn_at != input.warn_at
+            || self.team_id != input.team_id
+            || self.user_id != input.user_id
+            || (!self.enabled && input.enabled)
+    }
 }
 
 /// What a rule says, as written by an admin (checked before).
@@ -71,14 +88,24 @@ pub async fn create(
         .await
 }
 
-/// Rewrites rule `id`. Its state is kept: the next evaluation compares
-/// the rule as it now reads with it, so a FIRING rule whose threshold was
-/// raised past its value is notified as resolved (once per window).
+/// Rewrites rule `id`. When what it watches changes (or it is enabled
+/// again) its revision goes up: the next evaluation resolves what the old
+/// revision had FIRING and starts the new one from OK. A disabled rule
+/// keeps no state.
 pub async fn update(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     input: &RuleInput,
 ) -> QueryResult<Option<Rule>> {
+    let Some(before) = by_id(conn, id).await? else {
+        return Ok(None);
+    };
+    let revision = before.revision + i32::from(before.revised_by(input));
+    if !input.enabled {
+        diesel::delete(alert_states::table.find(id))
+            .execute(conn)
+            .await?;
+    }
     diesel::update(alert_rules::table.find(id))
         .set((
             alert_rules::name.eq(&input.name),
@@ -91,6 +118,7 @@ pub async fn update(
             alert_rules::user_id.eq(input.user_id.as_deref()),
             alert_rules::channel_ids.eq(&input.channel_ids),
             alert_rules::enabled.eq(input.enabled),
+            alert_rules::revision.eq(revision),
             alert_rules::updated_at.eq(diesel::dsl::now),
         ))
         .returning(Rule::as_returning())
@@ -142,6 +170,9 @@ pub struct RuleState {
     pub state: String,
     pub value: Option<f64>,
     pub evaluated_at: DateTime<Utc>,
+    pub revision: i32,
+    /// The threshold the state was decided against.
+    pub threshold: Option<f64>,
 }
 
 pub async fn states(conn: &mut AsyncPgConnection, org_id: Uuid) -> QueryResult<Vec<RuleState>> {
