@@ -104,6 +104,18 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Send realistic demo traffic to a server through ingestEvents.
     Generate(GenerateArgs),
+    /// Write the whole database (embedded or DATABASE_URL) to FILE with
+    /// pg_dump; keep the JWT secret apart, with it.
+    Backup {
+        /// Where to write the backup (pg_dump's custom format).
+        file: PathBuf,
+    },
+    /// Restore a backup into an empty database (a new data directory, or
+    /// an empty DATABASE_URL), then apply newer migrations.
+    Restore {
+        /// A file written by `agentmon backup`.
+        file: PathBuf,
+    },
 }
 
 #[derive(Args, Debug, Clone)]

@@ -46,17 +46,7 @@ impl Storage {
     /// Connects (starting the embedded cluster when no URL is configured) and
     /// applies pending migrations.
     pub async fn open(args: &StorageArgs) -> anyhow::Result<Self> {
-        let (url, embedded) = match &args.database_url {
-            Some(url) => (url.expose_secret().to_string(), None),
-            None => {
-                let (dir, origin) = data_dir::resolve(args.data_dir.as_deref())?;
-                data_dir::announce(&dir, origin);
-                let pg =
-                    tokio::task::spawn_blocking(move || EmbeddedPg::start_or_reuse(&dir)).await??;
-                create_database_if_missing(&pg.url("postgres"), EMBEDDED_DATABASE).await?;
-                (pg.url(EMBEDDED_DATABASE), Some(pg))
-            }
-        };
+        let (url, embedded) = locate(args).await?;
         let versions = migrate::run(&url)
             .await
             .context("cannot migrate the database")?;
@@ -88,6 +78,23 @@ impl Storage {
         drop(self.db);
         drop(self.embedded);
     }
+}
+
+/// The database's owner URL: DATABASE_URL, or the embedded cluster's
+/// (started, and its database made, when needed), which is kept running
+/// while the returned handle lives. Nothing is migrated.
+pub async fn locate(args: &StorageArgs) -> anyhow::Result<(String, Option<EmbeddedPg>)> {
+    Ok(match &args.database_url {
+        Some(url) => (url.expose_secret().to_string(), None),
+        None => {
+            let (dir, origin) = data_dir::resolve(args.data_dir.as_deref())?;
+            data_dir::announce(&dir, origin);
+            let pg =
+                tokio::task::spawn_blocking(move || EmbeddedPg::start_or_reuse(&dir)).await??;
+            create_database_if_missing(&pg.url("postgres"), EMBEDDED_DATABASE).await?;
+            (pg.url(EMBEDDED_DATABASE), Some(pg))
+        }
+    })
 }
 
 /// The JWT settings: the configured secret, or the one kept in the data

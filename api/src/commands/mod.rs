@@ -1,5 +1,6 @@
 //! One module per `agentmon` command.
 
+mod backup;
 mod generate;
 mod key;
 mod org;
@@ -31,5 +32,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Worker(args) => worker::run(&cli.storage, args).await,
         Command::Replay(args) => replay::run(&cli.storage, args).await,
         Command::Generate(args) => generate::run(&cli.storage, &cli.auth, args).await,
+        Command::Backup { file } => backup::backup(&cli.storage, &file).await,
+        Command::Restore { file } => backup::restore(&cli.storage, &file).await,
     }
 }
