@@ -23,6 +23,54 @@ use uuid::Uuid;
 
 /// How often every org with rules is evaluated, with no new events.
 pub const EVERY: Duration = Duration::from_secs(60);
+/// The least time between two evaluations of one org after batches: a
+/// burst of batches is evaluated every this often, not after each (a
+/// notification still leaves within seconds of its event).
+pub const PACE: Duration = Duration::from_secs(2);
+
+/// What batches touched since the orgs' last evaluation, and when that was.
+#[derive(Default)]
+pub struct Pace {
+    waiting: Changes,
+    last: std::collections::HashMap<Uuid, tokio::time::Instant>,
+}
+
+impl Pace {
+    /// Adds what a batch touched; takes what is due at `now`: the orgs not
+    /// evaluated within [`PACE`] (and their users), or none.
+    pub fn due(&mut self, touched: &Changes, now: tokio::time::Instant) -> Option<Changes> {
+        self.waiting.orgs.extend(touched.orgs.iter().copied());
+        self.waiting.users.extend(touched.users.iter().cloned());
+        let ready: BTreeSet<Uuid> = self
+            .waiting
+            .orgs
+            .iter()
+            .copied()
+            .filter(|o| {
+                self.last
+                    .get(o)
+                    .is_none_or(|at| now.duration_since(*at) >= PACE)
+            })
+            .collect();
+        if ready.is_empty() {
+            return None;
+        }
+        let (users, rest) = std::mem::take(&mut self.waiting.users)
+            .into_iter()
+            .partition(|(o, _)| ready.contains(o));
+        self.waiting.users = rest;
+        self.waiting.orgs.retain(|o| !ready.contains(o));
+        for org in &ready {
+            self.last.insert(*org, now);
+        }
+        Some(Changes {
+            orgs: ready,
+            users,
+            ..Changes::default()
+        })
+    }
+}
+
 /// How long deliveries keep being retried.
 pub const GIVE_UP_AFTER: chrono::Duration = chrono::Duration::hours(1);
 

@@ -8,50 +8,14 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use agentmon_core::auth::Role;
 use serde_json::{json, Value};
 
+use crate::harness::process::{agentmon, listening, post, succeeded, Server};
 use crate::harness::{event, TestApp, SECRET};
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        // SIGTERM: the server stops the embedded cluster it started.
-        let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(self.0.id() as i32),
-            nix::sys::signal::Signal::SIGTERM,
-        );
-        let _ = self.0.wait();
-    }
-}
-
-fn agentmon(args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_agentmon"));
-    command
-        .args(args)
-        .env_remove("DATABASE_URL")
-        .env_remove("DATABASE_APP_URL")
-        .env_remove("REDIS_URL")
-        .env_remove("AGENTMON_DATA_DIR")
-        .env_remove("AGENTMON_WEB_DIR")
-        .env_remove("AGENTMON_DEMO");
-    command
-}
-
-fn succeeded(command: &mut Command) -> String {
-    let out = command.output().unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        out.status.success(),
-        "{:?}: {}",
-        command,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
 
 /// Every table's rows, as one digest each (md5 of the rows as text, in
 /// order), with its row count.
@@ -85,19 +49,6 @@ async fn tables(url: &str) -> Vec<(String, i64, String)> {
         out.push((name, digest.get(0), digest.get(1)));
     }
     out
-}
-
-async fn post(url: &str, token: &str, query: &str, variables: Value) -> Value {
-    reqwest::Client::new()
-        .post(format!("{url}/graphql"))
-        .bearer_auth(token)
-        .json(&json!({ "query": query, "variables": variables }))
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .json()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 const FIGURES: &str = "{ org(slug: \"acme\") { overview(range: {from: \"2026-11-01\", to: \"2026-11-30\"}) { kpis { sessions runs costUsd successRate activeUsers } } \
@@ -268,10 +219,6 @@ fn serve(data: &Path, port: u16) -> (Server, u16) {
     };
     // Read on, so that the server's later lines do not hit a closed pipe.
     std::thread::spawn(move || lines.for_each(drop));
-    let ready = Instant::now() + Duration::from_secs(60);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < ready, "the server did not listen");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    listening(port);
     (server, pg_port)
 }

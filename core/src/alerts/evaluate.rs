@@ -107,6 +107,7 @@ pub async fn evaluate(
     let channels = alert_channel::of_org(conn, org.id).await?;
     let mut notified = Vec::new();
     let mut reads = Reads::default();
+    let mut evaluated = Evaluated::default();
     let due = |r: &&Rule| {
         r.enabled
             && r.user_id
@@ -159,23 +160,9 @@ pub async fn evaluate(
         for pending in due {
             notified.extend(notify(conn, org, rule, &channels, pending, now).await?);
         }
-        diesel::sql_query(
-            "INSERT INTO alert_states (rule_id, org_id, window_start, state, value, evaluated_at, revision, threshold) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (rule_id) DO UPDATE SET \
-             window_start = excluded.window_start, state = excluded.state, value = excluded.value, \
-             evaluated_at = excluded.evaluated_at, revision = excluded.revision, threshold = excluded.threshold",
-        )
-        .bind::<SqlUuid, _>(rule.id)
-        .bind::<SqlUuid, _>(org.id)
-        .bind::<Timestamptz, _>(span.start)
-        .bind::<Text, _>(state.as_str())
-        .bind::<diesel::sql_types::Nullable<Double>, _>(v)
-        .bind::<Timestamptz, _>(now)
-        .bind::<Integer, _>(rule.revision)
-        .bind::<Double, _>(rule.threshold)
-        .execute(conn)
-        .await?;
+        evaluated.push(rule.id, span.start, state, v, rule.revision, rule.threshold);
     }
+    evaluated.store(conn, org, now).await?;
     Ok(notified)
 }
 
@@ -260,4 +247,65 @@ async fn notify(
         state: change.state,
         value,
     }))
+}
+
+/// The states this evaluation leaves, stored in one statement.
+#[derive(Default)]
+struct Evaluated {
+    rules: Vec<Uuid>,
+    windows: Vec<DateTime<Utc>>,
+    states: Vec<&'static str>,
+    values: Vec<Option<f64>>,
+    revisions: Vec<i32>,
+    thresholds: Vec<f64>,
+}
+
+impl Evaluated {
+    fn push(
+        &mut self,
+        rule: Uuid,
+        window: DateTime<Utc>,
+        state: State,
+        value: Option<f64>,
+        revision: i32,
+        threshold: f64,
+    ) {
+        self.rules.push(rule);
+        self.windows.push(window);
+        self.states.push(state.as_str());
+        self.values.push(value);
+        self.revisions.push(revision);
+        self.thresholds.push(threshold);
+    }
+
+    async fn store(
+        self,
+        conn: &mut AsyncPgConnection,
+        org: &Org,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        if self.rules.is_empty() {
+            return Ok(());
+        }
+        use diesel::sql_types::{Array, Nullable};
+        diesel::sql_query(
+            "INSERT INTO alert_states (rule_id, org_id, window_start, state, value, evaluated_at, revision, threshold) \
+             SELECT r, $1, w, s, v, $2, n, t FROM unnest($3::uuid[], $4::timestamptz[], $5::text[], \
+               $6::float8[], $7::int4[], $8::float8[]) AS x(r, w, s, v, n, t) \
+             ON CONFLICT (rule_id) DO UPDATE SET \
+             window_start = excluded.window_start, state = excluded.state, value = excluded.value, \
+             evaluated_at = excluded.evaluated_at, revision = excluded.revision, threshold = excluded.threshold",
+        )
+        .bind::<SqlUuid, _>(org.id)
+        .bind::<Timestamptz, _>(now)
+        .bind::<Array<SqlUuid>, _>(&self.rules)
+        .bind::<Array<Timestamptz>, _>(&self.windows)
+        .bind::<Array<Text>, _>(&self.states)
+        .bind::<Array<Nullable<Double>>, _>(&self.values)
+        .bind::<Array<Integer>, _>(&self.revisions)
+        .bind::<Array<Double>, _>(&self.thresholds)
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
 }

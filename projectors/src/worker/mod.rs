@@ -36,6 +36,8 @@ pub struct Worker {
     url: String,
     config: WorkerConfig,
     rounds: Rounds,
+    /// Orgs whose rules wait for their evaluation after batches.
+    pace: std::sync::Mutex<crate::alerts::Pace>,
 }
 
 impl Worker {
@@ -51,6 +53,7 @@ impl Worker {
             bus: None,
             url: url.to_string(),
             config,
+            pace: Default::default(),
         }
     }
 
@@ -186,13 +189,20 @@ impl Worker {
         }
     }
 
-    /// Claims one batch and projects it (see [`Rounds`]), then announces
-    /// what changed.
+    /// Claims one batch and projects it (see [`Rounds`]), announces what
+    /// changed, and evaluates the alert rules of the orgs batches touched
+    /// (each org at most every [`crate::alerts::PACE`]; one still waiting
+    /// is evaluated by a later round, with or without events).
     pub async fn round(&self) -> Result<Round> {
         let round = self.rounds.round().await?;
         self.announce(&round.changes).await;
-        if !round.changes.orgs.is_empty() {
-            self.alerts(Some(&round.changes)).await;
+        let due = self
+            .pace
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .due(&round.changes, tokio::time::Instant::now());
+        if let Some(due) = due {
+            self.alerts(Some(&due)).await;
         }
         Ok(round)
     }

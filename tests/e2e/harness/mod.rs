@@ -5,6 +5,7 @@ mod app;
 mod events;
 pub mod live;
 mod postgres;
+pub mod process;
 pub mod read_models;
 pub mod redis;
 

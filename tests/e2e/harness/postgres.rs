@@ -138,6 +138,24 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// An empty database of its own (no table, no migration), to restore
+    /// into.
+    #[allow(dead_code)]
+    pub async fn empty() -> TestDb {
+        let cluster = cluster().await;
+        let name = format!("e_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = connect(&cluster.admin_url).await;
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE template0"))
+            .await
+            .unwrap_or_else(|e| panic!("cannot create database {name}: {e}"));
+        TestDb {
+            url: format!("{}{name}", cluster.base_url),
+            name,
+            admin_url: cluster.admin_url.clone(),
+        }
+    }
+
     pub async fn new() -> TestDb {
         let cluster = cluster().await;
         let name = format!("t_{}", uuid::Uuid::new_v4().simple());
