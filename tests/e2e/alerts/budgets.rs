@@ -257,3 +257,44 @@ async fn a_users_rule_is_evaluated_after_a_batch_of_their_events() {
         2
     );
 }
+
+/// Dead letters piling up fire at the minute's evaluation, with no new
+/// event: the org's count now.
+#[tokio::test]
+async fn dead_letters_fire_without_new_events() {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    let admin = app.user_token(Role::OrgAdmin, Some("acme"));
+    let body = app
+        .graphql(
+            Some(&admin),
+            "mutation { createAlertRule(org: \"acme\", rule: {name: \"Dead letters\", metric: DEAD_LETTERS, window: DAY, threshold: 1, channelIds: []}) { id } }",
+            json!({}),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    app.poison_session_poison().await;
+    app.ingest(&[event("acme", "SESSION_STARTED").session("poison").build()])
+        .await;
+    let worker = app.worker(100);
+    for _ in 0..200 {
+        worker.drain().await.unwrap_or_else(|e| panic!("{e}"));
+        if app.count("SELECT count(*) AS n FROM dead_letters").await == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(app.count("SELECT count(*) AS n FROM dead_letters").await, 1);
+    let notified = agentmon_projectors::alerts::evaluate_orgs(&app.db, None, chrono::Utc::now())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let fired: Vec<(String, f64)> = notified
+        .iter()
+        .map(|n| (n.state.as_str().to_string(), n.value))
+        .collect();
+    // Fired already, or now: once either way.
+    let stored = app
+        .count("SELECT count(*) AS n FROM alert_notifications WHERE state = 'FIRING' AND value = 1")
+        .await;
+    assert_eq!(stored, 1, "{fired:?}");
+}
