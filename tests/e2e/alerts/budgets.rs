@@ -8,7 +8,7 @@ use agentmon_core::auth::Role;
 use serde_json::{json, Value};
 
 use super::receiver::Receiver;
-use super::spend;
+use super::{budget, spend, Budget};
 use crate::harness::{event, TestApp};
 
 /// Sends what is due now, as the worker's delivery loop does each second.
@@ -37,31 +37,16 @@ fn states(receiver: &Receiver) -> Vec<String> {
 #[tokio::test]
 async fn a_team_budget_warns_then_fires_once_each_delivered_signed_through_a_failure() {
     let app = TestApp::with_private_webhooks().await;
-    app.create_org("acme", "UTC").await;
     let receiver = Receiver::start().await;
+    let Budget {
+        channel,
+        team,
+        rule,
+        ..
+    } = budget(&app, &receiver).await;
     let admin = app.user_token(Role::OrgAdmin, Some("acme"));
     app.seed(&[spend("ann", "r0", "0.1"), spend("bob", "b0", "0.1")])
         .await;
-    let body = app
-        .graphql(
-            Some(&admin),
-            "mutation($url: String!) { createAlertChannel(org: \"acme\", name: \"hook\", kind: WEBHOOK, url: $url) { signingSecret channel { id } } \
-             createTeam(org: \"acme\", name: \"Core\") { id } }",
-            json!({ "url": format!("http://{}/hook", receiver.addr) }),
-        )
-        .await;
-    let channel = body["data"]["createAlertChannel"]["channel"]["id"].clone();
-    let team = body["data"]["createTeam"]["id"].clone();
-    let body = app
-        .graphql(
-            Some(&admin),
-            "mutation($t: ID!, $c: ID!) { setTeamMembers(org: \"acme\", team: $t, userIds: [\"ann\"]) { id } \
-             createAlertRule(org: \"acme\", rule: {name: \"Core budget\", metric: COST_USD, window: DAY, threshold: 1.0, warnAt: 0.5, teamId: $t, channelIds: [$c]}) { id state } }",
-            json!({ "t": team, "c": channel }),
-        )
-        .await;
-    assert!(body["errors"].is_null(), "{body}");
-    let rule = body["data"]["createAlertRule"]["id"].clone();
 
     // 0.1 + 0.5 = 0.6 of 1.0: WARNING; bob's 5 is not the team's.
     app.seed(&[spend("ann", "r1", "0.5"), spend("bob", "b1", "5")])

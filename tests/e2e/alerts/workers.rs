@@ -14,7 +14,7 @@ use nix::unistd::Pid;
 use serde_json::{json, Value};
 
 use super::receiver::{sign, Received, Receiver};
-use super::spend;
+use super::{budget, spend};
 use crate::harness::TestApp;
 
 /// A worker process, killed if the test ends without stopping it.
@@ -88,35 +88,6 @@ async fn received(receiver: &Receiver, n: usize, within: Duration) -> Duration {
     started.elapsed()
 }
 
-/// An org with a channel to `receiver` and a daily budget of $1 (warning
-/// at 50 %) on team Core (ann); the channel's signing secret.
-async fn budget(app: &TestApp, receiver: &Receiver) -> String {
-    app.create_org("acme", "UTC").await;
-    let admin = app.user_token(Role::OrgAdmin, Some("acme"));
-    let body = app
-        .graphql(
-            Some(&admin),
-            "mutation($url: String!) { createAlertChannel(org: \"acme\", name: \"hook\", kind: WEBHOOK, url: $url) { signingSecret channel { id } } \
-             createTeam(org: \"acme\", name: \"Core\") { id } }",
-            json!({ "url": format!("http://{}/hook", receiver.addr) }),
-        )
-        .await;
-    let secret = body["data"]["createAlertChannel"]["signingSecret"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{body}"))
-        .to_string();
-    let body = app
-        .graphql(
-            Some(&admin),
-            "mutation($t: ID!, $c: ID!) { setTeamMembers(org: \"acme\", team: $t, userIds: [\"ann\"]) { id } \
-             createAlertRule(org: \"acme\", rule: {name: \"Core budget\", metric: COST_USD, window: DAY, threshold: 1.0, warnAt: 0.5, teamId: $t, channelIds: [$c]}) { id } }",
-            json!({ "t": body["data"]["createTeam"]["id"], "c": body["data"]["createAlertChannel"]["channel"]["id"] }),
-        )
-        .await;
-    assert!(body["errors"].is_null(), "{body}");
-    secret
-}
-
 fn accepted(body: &Value, n: usize) {
     assert_eq!(body["data"]["ingestEvents"]["accepted"], n, "{body}");
 }
@@ -125,7 +96,7 @@ fn accepted(body: &Value, n: usize) {
 async fn two_workers_send_each_change_once_signed_within_ten_seconds() {
     let app = TestApp::with_private_webhooks().await;
     let receiver = Receiver::start().await;
-    let secret = budget(&app, &receiver).await;
+    let secret = budget(&app, &receiver).await.secret;
     let workers = [WorkerProcess::start(&app), WorkerProcess::start(&app)];
     // Warmed up: both processes started and a first event projected.
     accepted(&app.ingest(&[spend("zed", "z0", "0.01")]).await, 1);
@@ -191,7 +162,7 @@ async fn two_workers_send_each_change_once_signed_within_ten_seconds() {
 async fn a_worker_killed_mid_delivery_leaves_it_to_the_next_with_the_same_id() {
     let app = TestApp::with_private_webhooks().await;
     let receiver = Receiver::start().await;
-    let secret = budget(&app, &receiver).await;
+    let secret = budget(&app, &receiver).await.secret;
     // The first request is held open: the worker is killed while it waits.
     receiver.answer(&[0]);
     let first = WorkerProcess::start(&app);
