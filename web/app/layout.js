@@ -1,7 +1,8 @@
 // The frame of every page: navigation for what the role may open, the org
 // selector (SUPPORT and SUPER_ADMIN), the range selector (not on the admin
-// pages nor the fleet's jobs and dead letters, which have no range), the
-// team selector (overview, sessions and users lists), the theme toggle.
+// and alerts pages nor the fleet's jobs and dead letters, which have no
+// range), the team selector (overview, sessions and users lists), the theme
+// toggle, and the live alert toasts (MANAGER and up).
 import { useEffect, useState } from 'preact/hooks';
 import { html } from './html.js';
 import { href, rangeOf, rangeParams, rangeProblem } from './router.js';
@@ -10,6 +11,8 @@ import { Freshness } from './freshness.js';
 import { choice, cycleTheme, useTheme } from './theme.js';
 import { mayAdminister } from './pages/admin.js';
 import { TeamPicker, teamParams } from './teams.js';
+import { mayReadAlerts } from './alert-parts.js';
+import { AlertToasts } from './alert-toast.js';
 
 const RANGES = [7, 30, 90];
 
@@ -76,6 +79,7 @@ export function Layout({ viewer, org, route, children }) {
         ${link('overview', 'Overview')} ${link('sessions', 'Sessions')}
         ${people ? link('users', 'Users') : html`<a href=${href(['org', org.slug, 'users', viewer.me.userId], keep)}
           aria-current=${page === 'users' && route.parts[3] === viewer.me.userId ? 'page' : undefined}>Me</a>`}
+        ${mayReadAlerts(role) ? html`<a href=${href(['org', org.slug, 'alerts'], keep)} aria-current=${page === 'alerts' ? 'page' : undefined}>Alerts</a>` : null}
         ${mayAdminister(role) ? link('admin', 'Admin', ['keys']) : null}
         ${role === 'SUPER_ADMIN' ? html`<a href=${href(['global'], keep)} aria-current=${page === 'global' ? 'page' : undefined}>Fleet</a>` : null}
       </nav>
@@ -84,7 +88,7 @@ export function Layout({ viewer, org, route, children }) {
             ${viewer.orgs.map((o) => html`<option value=${o.slug} selected=${o.slug === org.slug}>${o.name}</option>`)}
           </select></label>`
         : html`<span class="org">${org.name}</span>`}
-      ${page === 'admin' || (page === 'global' && route.parts[1]) ? null : html`<${RangePicker} route=${route} timeZone=${page === 'global' ? 'UTC' : org.timezone} />`}
+      ${page === 'admin' || page === 'alerts' || (page === 'global' && route.parts[1]) ? null : html`<${RangePicker} route=${route} timeZone=${page === 'global' ? 'UTC' : org.timezone} />`}
       ${byTeam ? html`<${TeamPicker} route=${route} slug=${org.slug} />` : null}
       <${ThemeToggle} />
       ${page === 'global' ? null : html`<${Freshness} slug=${org.slug} />`}
@@ -92,7 +96,8 @@ export function Layout({ viewer, org, route, children }) {
         <span class="muted">${viewer.me.userId} · ${role}</span>
         <button type="button" onClick=${() => { signOut(); location.hash = '#/signin'; }}>Sign out</button></span>
     </header>
-    <main class="page" tabindex="-1">${children}</main>`;
+    <main class="page" tabindex="-1">${children}</main>
+    ${page !== 'global' && mayReadAlerts(role) ? html`<${AlertToasts} org=${org} />` : null}`;
 }
 
 /** The theme button: says which theme is on and whether it follows the system. */

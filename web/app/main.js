@@ -14,6 +14,7 @@ import { Users } from './pages/users.js';
 import { UserDetail } from './pages/user.js';
 import { Fleet, fleetTitle } from './pages/fleet.js';
 import { Admin, tabTitle } from './pages/admin.js';
+import { Alerts } from './pages/alerts.js';
 import { installShortcuts } from './shortcuts.js';
 import { ErrorBox, Skeleton } from './parts.js';
 
@@ -79,12 +80,13 @@ function App() {
         ? html`<${UserDetail} org=${org} id=${id} route=${route} />`
         : html`<${Users} org=${org} route=${route} />`,
     admin: () => html`<${Admin} org=${org} route=${route} viewer=${viewer.me} tab=${id} />`,
+    alerts: () => html`<${Alerts} org=${org} viewer=${viewer.me} />`,
   };
   const content = (pages[page] ?? pages.overview)();
   return html`<${Layout} viewer=${viewer} org=${org} route=${route}>${content}</${Layout}>`;
 }
 
-const PAGE_TITLES = { overview: 'Overview', sessions: 'Sessions', users: 'Users' };
+const PAGE_TITLES = { overview: 'Overview', sessions: 'Sessions', users: 'Users', alerts: 'Alerts' };
 
 function titleOf([first, slug, page, id]) {
   if (first === 'signin') return 'Sign in · agentmon';

@@ -1,11 +1,13 @@
 // Keyboard shortcuts: `/` search (the first filter), `j`/`k` rows, `g o`
-// overview, `g s` sessions, `g u` users, `g a` admin (for who sees it), `?` help.
+// overview, `g s` sessions, `g u` users, `g l` alerts, `g a` admin (for who
+// sees them), `?` help.
 const HELP = [
   ['/', 'focus the first filter'],
   ['j / k', 'next / previous row'],
   ['g o', 'overview'],
   ['g s', 'sessions'],
   ['g u', 'users (or your own page)'],
+  ['g l', 'alerts (MANAGER and up)'],
   ['g a', 'admin (ORG_ADMIN, SUPER_ADMIN)'],
   ['?', 'this help'],
 ];
@@ -35,7 +37,7 @@ export function installShortcuts() {
       clearTimeout(pending);
       pending = null;
       // The navigation's own links: they carry the range, and only what the role may open.
-      const names = { o: ['Overview'], s: ['Sessions'], u: ['Users', 'Me'], a: ['Admin'] }[e.key] ?? [];
+      const names = { o: ['Overview'], s: ['Sessions'], u: ['Users', 'Me'], l: ['Alerts'], a: ['Admin'] }[e.key] ?? [];
       const link = [...document.querySelectorAll('nav[aria-label="Pages"] a')].find((a) => names.includes(a.textContent.trim()));
       if (link) location.hash = link.getAttribute('href');
       return;

@@ -239,7 +239,7 @@ describe('admin pages', () => {
     const manager = server.token('MANAGER', { org: 'demo-1', sub: 'a-manager' });
     const page = await signedIn(browser, server, manager, '/org/demo-1/overview?days=30');
     await page.locator('nav[aria-label="Pages"] a').first().waitFor();
-    assert.deepEqual(await page.locator('nav[aria-label="Pages"] a').allTextContents(), ['Overview', 'Sessions', 'Users']);
+    assert.deepEqual(await page.locator('nav[aria-label="Pages"] a').allTextContents(), ['Overview', 'Sessions', 'Users', 'Alerts']);
     await page.goto(`${server.url}/#/org/demo-1/admin/keys`);
     await page.getByRole('alert').filter({ hasText: 'Not allowed' }).waitFor();
     assert.equal(await page.locator('main table, main form').count(), 0);

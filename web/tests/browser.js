@@ -19,8 +19,9 @@ const open = new Set();
 /**
  * A fresh browser context signed in with `token` through a sign-in link, on
  * `path` (a hash route like `/org/demo-1/overview?days=30`). The page counts
- * the live subscriptions it starts (`page.subscriptions`) and collects its
- * uncaught errors (`page.errors`).
+ * the live subscriptions its pages start (`page.subscriptions`; the frame's
+ * alert toasts, on every page for MANAGER and up, count apart in
+ * `page.alertSubscriptions`) and collects its uncaught errors (`page.errors`).
  */
 export async function signedIn(browser, server, token, path, options = {}) {
   const page = await newPage(browser, options);
@@ -35,13 +36,17 @@ export async function newPage(browser, options = {}) {
   const page = await context.newPage();
   page.errors = [];
   page.subscriptions = 0;
+  page.alertSubscriptions = 0;
   page.on('pageerror', (error) => page.errors.push(error));
   // The pages' Content-Security-Policy must admit everything they load.
   page.on('console', (message) => {
     if (/Content Security Policy/i.test(message.text())) page.errors.push(new Error(message.text()));
   });
   page.on('websocket', (ws) => ws.on('framesent', (frame) => {
-    if (String(frame.payload).includes('"type":"subscribe"')) page.subscriptions += 1;
+    const text = String(frame.payload);
+    if (!text.includes('"type":"subscribe"')) return;
+    if (text.includes('alertNotified')) page.alertSubscriptions += 1;
+    else page.subscriptions += 1;
   }));
   return page;
 }

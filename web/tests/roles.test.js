@@ -27,22 +27,22 @@ const ROLES = {
     refused: ['/org/demo-1/users', () => `/org/demo-1/users/${other.id}`, '/org/demo-2/overview', '/global'],
   },
   MANAGER: {
-    nav: ['Overview', 'Sessions', 'Users'], orgSelector: false,
+    nav: ['Overview', 'Sessions', 'Users', 'Alerts'], orgSelector: false,
     allowed: ['/org/demo-1/users', () => `/org/demo-1/users/${other.id}`],
     refused: ['/org/demo-2/overview', '/org/demo-2/sessions', '/org/demo-2/users', '/global'],
   },
   ORG_ADMIN: {
-    nav: ['Overview', 'Sessions', 'Users', 'Admin'], orgSelector: false,
+    nav: ['Overview', 'Sessions', 'Users', 'Alerts', 'Admin'], orgSelector: false,
     allowed: ['/org/demo-1/users'],
     refused: ['/org/demo-3/users', '/global'],
   },
   SUPPORT: {
-    nav: ['Overview', 'Sessions', 'Users'], orgSelector: true,
+    nav: ['Overview', 'Sessions', 'Users', 'Alerts'], orgSelector: true,
     allowed: ['/org/demo-3/users', '/org/demo-2/sessions'],
     refused: ['/global'],
   },
   SUPER_ADMIN: {
-    nav: ['Overview', 'Sessions', 'Users', 'Admin', 'Fleet'], orgSelector: true,
+    nav: ['Overview', 'Sessions', 'Users', 'Alerts', 'Admin', 'Fleet'], orgSelector: true,
     allowed: ['/global', '/org/demo-3/overview'],
     refused: [],
   },

@@ -29,12 +29,16 @@ function freePort() {
 
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
-/** Starts a demo server; resolves once the demo data is projected. */
-export async function startServer() {
+/**
+ * Starts a demo server; resolves once the demo data is projected. `env`:
+ * more environment for it (AGENTMON_WEBHOOK_ALLOW_PRIVATE for a receiver
+ * on loopback).
+ */
+export async function startServer({ env: extra = {} } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'agentmon-browser-'));
   // The embedded PostgreSQL runs as `postgres` when the tests run as root.
   chmodSync(dataDir, 0o755);
-  const env = { ...process.env, AGENTMON_DATA_DIR: dataDir, AGENTMON_JWT_SECRET: SECRET, RUST_LOG: 'info' };
+  const env = { ...process.env, ...extra, AGENTMON_DATA_DIR: dataDir, AGENTMON_JWT_SECRET: SECRET, RUST_LOG: 'info' };
   delete env.DATABASE_URL;
   delete env.REDIS_URL;
   // The dashboard under test is the copy inside the binary, as users get it,
@@ -50,7 +54,12 @@ export async function startServer() {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';
-  child.stderr.on('data', (chunk) => { log = (log + chunk).slice(-200_000); });
+  // Remembered once seen: a long test's requests push the line out of the log kept.
+  let seeded = false;
+  child.stderr.on('data', (chunk) => {
+    log = (log + chunk).slice(-200_000);
+    seeded ||= log.includes(SEEDED);
+  });
   let failed = null;
   child.once('error', (error) => { failed = error; });
   const exited = new Promise((done) => child.once('exit', done));
@@ -87,7 +96,6 @@ export async function startServer() {
     async settled() {
       for (let i = 0; i < 600; i += 1) {
         const figures = await metrics(url).catch(() => null);
-        const seeded = log.includes(SEEDED);
         if (seeded && figures && figures.ingested > 0 && figures.projected >= figures.ingested) return;
         if (failed) throw new Error(`cannot run ${BIN} (${failed.message}); build it with \`cargo build\` or set AGENTMON_BIN`);
         if (child.exitCode != null) break;

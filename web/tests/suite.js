@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import { startServer } from './server.js';
 import { closePages, launch } from './browser.js';
 
-/** Calls `ready(server, browser)` once both are up, before the first test. */
-export function withDashboard(ready) {
+/** Calls `ready(server, browser)` once both are up, before the first test; `options` go to startServer. */
+export function withDashboard(ready, options = {}) {
   let server;
   let browser;
   before(async () => {
-    server = await startServer();
+    server = await startServer(options);
     browser = await launch();
     await ready(server, browser);
   });

@@ -5,7 +5,8 @@
 // that see people), coding agents (model calls, tokens, cache; the org's
 // agents and tools), breakdowns by model and attribute; the same for one
 // team (`team=<id>`, without breakdowns, agents or tools), and the org's
-// teams side by side.
+// teams side by side; for MANAGER and up, the budgets of the org (or the
+// team) once the figures are drawn.
 // A team whose figures the viewer may not see (a MEMBER, a team of one
 // member besides them) gets its name and why instead.
 // Once its cards and charts are drawn it marks `overview-ready` (a
@@ -25,6 +26,7 @@ import { TopUsers } from './overview-top-users.js';
 import { Agents } from './overview-agents.js';
 import { WASTE_KPIS, Waste } from './overview-waste.js';
 import { Adoption } from './overview-adoption.js';
+import { Budgets } from './budget.js';
 import { AGENT_KPIS } from './overview-tokens.js';
 import { compare, count, duration, money, percent, tokens } from '../format.js';
 import { costPerSuccessOf, estimatedOf, handoffOf, iterationOf, successOf } from '../definitions.js';
@@ -158,6 +160,7 @@ export function Overview({ org, route, viewer }) {
         change=${vs(k.postHandoffIterationRate, b.postHandoffIterationRate, { points: true })}
         detail=${iterationOf(k.postHandoffIterationRate, k.localHandoffRate, k.sessions)} />
     </section>
+    ${ready && people ? html`<${Budgets} org=${org} team=${team} />` : null}
     <${OverviewCharts} org=${org} route=${route} now=${data.now} />
     ${ready && people ? html`<${Adoption} org=${org} range=${range} team=${team} />` : null}
     <div class="columns">

@@ -1,0 +1,431 @@
+// Alerts and budgets in the dashboard. An ORG_ADMIN adds a webhook channel
+// on the Alerts page (a receiver of the test's own on loopback): its
+// signing secret shows once, and signs what the receiver gets; its target
+// shows no path. The ORG_ADMIN then creates a monthly budget on a team
+// through the form; the test sends runs whose costs it sums, and checks
+// the rule's figures, bar and state against that sum, the history and the
+// deliveries, the live toast, and the budget on the team's overview. A
+// MANAGER reads the rules without the means to change them; a MEMBER gets
+// no Alerts link. Screenshots at 1280 and 390 px, light and dark, go to
+// ALERTS_SHOTS (default /tmp/alerts-shots).
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { withDashboard } from './suite.js';
+import { expectAccessible, number, signedIn, until } from './browser.js';
+import { layoutProblems } from './layout.js';
+
+const SHOTS = process.env.ALERTS_SHOTS ?? '/tmp/alerts-shots';
+mkdirSync(SHOTS, { recursive: true });
+
+const ORG = 'demo-1';
+const uid = randomUUID().slice(0, 6);
+const USERS = { ann: `alerts-ann-${uid}`, bob: `alerts-bob-${uid}`, eve: `alerts-eve-${uid}` };
+const TEAM = `Alerts team ${uid}`;
+const BUDGET = `Team budget ${uid}`;
+const CHANNEL = `Receiver ${uid}`;
+/** The budget the form creates: $10.00 a month, WARNING from 80 %. */
+const THRESHOLD_CENTS = 1000;
+const WARN_PERCENT = 80;
+
+let server;
+let browser;
+let orgAdmin;
+let manager;
+let member;
+let receiver;
+let features;
+
+withDashboard(async (s, b) => {
+  [server, browser] = [s, b];
+  orgAdmin = server.token('ORG_ADMIN', { org: ORG, sub: `alerts-admin-${uid}` });
+  manager = server.token('MANAGER', { org: ORG, sub: `alerts-manager-${uid}` });
+  member = server.token('MEMBER', { org: ORG, sub: `alerts-member-${uid}` });
+  receiver = await startReceiver();
+  // What this binary offers (the value beside the threshold and the live toast came later).
+  const { query, subscription } = await server.gql(orgAdmin, '{ query: __type(name: "Org") { fields { name } } subscription: __type(name: "Subscription") { fields { name } } }');
+  features = {
+    alertValue: query.fields.some((f) => f.name === 'alertValue'),
+    alertNotified: subscription.fields.some((f) => f.name === 'alertNotified'),
+  };
+}, { env: { AGENTMON_WEBHOOK_ALLOW_PRIVATE: 'true' } });
+after(() => receiver?.close());
+
+/** An HTTP receiver on loopback that answers 200 and keeps what it got. */
+function startReceiver() {
+  const got = [];
+  const http = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => { body += chunk; });
+    request.on('end', () => {
+      got.push({ path: request.url, headers: request.headers, body });
+      response.end('ok');
+    });
+  });
+  return new Promise((done) => http.listen(0, '127.0.0.1', () => done({ port: http.address().port, got, close: () => http.close() })));
+}
+
+const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+
+/** Runs of the test's users, finished a few seconds ago: `[user, cents, status]`. */
+async function send(runs) {
+  const at = new Date(Date.now() - 5_000).toISOString();
+  const events = runs.flatMap(([user, cents, status]) => {
+    const sessionId = `alerts-${user}-${randomUUID().slice(0, 8)}`;
+    const runId = `${sessionId}-run`;
+    const base = { org: ORG, sessionId, userId: USERS[user], runId, occurredAt: at };
+    return [
+      { ...base, eventId: randomUUID(), type: 'RUN_STARTED' },
+      { ...base, eventId: randomUUID(), type: 'RUN_FINISHED', run: { status, costUsd: (cents / 100).toFixed(2) } },
+    ];
+  });
+  const { ingestEvents } = await server.gql(server.ingestToken(), 'mutation($e: [EventInput!]!) { ingestEvents(events: $e) { accepted rejected { message } } }', { e: events });
+  assert.deepEqual(ingestEvents, { accepted: events.length, rejected: [] });
+  await server.settled();
+  sent.push(...runs);
+}
+
+/** Every run the test sent, `[user, cents, status]`. */
+const sent = [];
+const teamRuns = () => sent.filter(([user]) => user === 'ann' || user === 'bob');
+const teamCents = () => teamRuns().reduce((total, [, cents]) => total + cents, 0);
+/** The team's success rate: succeeded of the finished runs. */
+const teamSuccess = () => teamRuns().filter(([, , s]) => s === 'SUCCEEDED').length / teamRuns().length;
+
+/** The state a ceiling with a warning line is in at `cents`. */
+const stateOf = (cents, threshold, warnPercent) => (cents >= threshold ? 'FIRING' : cents * 100 >= threshold * warnPercent ? 'WARNING' : 'OK');
+/** Dollars from cents as the page writes money of $1 and more. */
+const dollars = (cents) => `$${(cents / 100).toLocaleString('en-US', { minimumFractionDigits: 2 })}`;
+/** "$8.75 of $10.00 this month (87.5 %)": the share rounded down to a tenth, from whole cents (a no-break space before %). */
+const budgetText = (cents, threshold) => `${dollars(cents)} of ${dollars(threshold)} this month (${(Math.floor((cents * 1000) / threshold) / 10).toFixed(1)}\u00a0%)`;
+
+let setup = null;
+/** The team (ann and bob; eve is outside it) with a first run each, and the extra rules made over the API. */
+function prepared() {
+  setup ??= (async () => {
+    await send([['ann', 25, 'SUCCEEDED'], ['bob', 25, 'SUCCEEDED'], ['eve', 100, 'SUCCEEDED']]);
+    const { createTeam: team } = await server.gql(orgAdmin, `mutation { createTeam(org: "${ORG}", name: "${TEAM}") { id name } }`);
+    await server.gql(orgAdmin, 'mutation($t: ID!, $u: [String!]!) { setTeamMembers(org: "demo-1", team: $t, userIds: $u) { id } }', { t: team.id, u: [USERS.ann, USERS.bob] });
+    return { team };
+  })();
+  return setup;
+}
+
+/** More rules on the team (and one on the org), so every state and a floor show. */
+async function extraRules(team) {
+  const rules = [
+    { name: `Team ceiling ${uid}`, metric: 'COST_USD', window: 'MONTH', threshold: 12, warnAt: 0.8, teamId: team.id },
+    { name: `Team success floor ${uid}`, metric: 'SUCCESS_RATE', window: 'MONTH', comparison: 'BELOW', threshold: 0.8, teamId: team.id },
+    { name: `Team success watch ${uid}`, metric: 'SUCCESS_RATE', window: 'WEEK', comparison: 'BELOW', threshold: 0.5, teamId: team.id },
+    { name: `Org budget ${uid}`, metric: 'COST_USD', window: 'MONTH', threshold: 200, warnAt: 0.9 },
+  ];
+  for (const rule of rules) {
+    await server.gql(orgAdmin, 'mutation($r: AlertRuleInput!) { createAlertRule(org: "demo-1", rule: $r) { id } }', { r: { channelIds: [], ...rule } });
+  }
+}
+
+async function alertsPage(token, options = {}) {
+  const page = await signedIn(browser, server, token, `/org/${ORG}/alerts`, options);
+  await page.getByRole('heading', { name: 'Rules', level: 2 }).waitFor();
+  return page;
+}
+
+const card = (page, name) => page.locator('article.rule-card').filter({ has: page.locator('h3', { hasText: name }) });
+
+/** Reloads the page until `read()` answers what `ok()` accepts (the worker evaluates after each batch); its last answer. */
+async function reloadUntil(page, read, ok, what, timeout = 40_000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const value = await read().catch(() => null);
+    if (value != null && ok(value)) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last seen: ${JSON.stringify(value)}`);
+    await sleep(700);
+    await page.reload();
+    await page.getByRole('heading', { name: 'Rules', level: 2 }).waitFor();
+  }
+}
+
+const figuresOf = (page, name) => card(page, name).locator('.alert-figures').evaluate((el) => el.firstChild.textContent.trim());
+const stateText = (page, name) => card(page, name).locator('header .alert-state').evaluate((el) => el.textContent.replace(/[✓▲●]/g, '').trim());
+
+let channel = null;
+
+describe('alerts', () => {
+  test('an ORG_ADMIN adds a webhook channel: the secret shows once and signs the test delivery; the target shows no path', async () => {
+    const page = await alertsPage(orgAdmin);
+    const channels = page.locator('section[aria-labelledby="alert-channels"]');
+    await channels.getByRole('heading', { name: 'Channels' }).waitFor();
+    // A refusal of the server shows beside the form.
+    await channels.getByLabel('Name').fill(CHANNEL);
+    await channels.getByLabel('URL').fill('ftp://example.com/x');
+    await channels.getByRole('button', { name: 'Add channel' }).click();
+    await channels.locator('#channel-error').waitFor();
+    assert.match(await channels.locator('#channel-error').textContent(), /http/i);
+
+    const secretPath = `/hooks/secret-${uid}?token=abc`;
+    await channels.getByLabel('URL').fill(`http://127.0.0.1:${receiver.port}${secretPath}`);
+    await channels.getByRole('button', { name: 'Add channel' }).click();
+    const panel = channels.locator('section.new-secret');
+    await panel.waitFor();
+    assert.match(await panel.textContent(), /You will not see this secret again/);
+    const secret = await panel.getByLabel('Signing secret').inputValue();
+    assert.ok(secret.length >= 16, `a secret is shown (${secret.length} characters)`);
+    const row = channels.locator('tbody tr', { has: page.locator('th', { hasText: CHANNEL }) });
+    assert.equal((await row.locator('td[data-label="Target"]').textContent()).trim(), `http://127.0.0.1:${receiver.port}`, 'scheme, host and port only');
+    assert.ok(!(await channels.locator('table').textContent()).includes('secret-'), 'no path anywhere in the list');
+    await expectAccessible(page, 'with the secret shown');
+
+    // Test: one signed delivery the receiver checks with the secret the page showed.
+    const before = receiver.got.length;
+    await row.getByRole('button', { name: /^Test/ }).click();
+    await row.locator('.test-result', { hasText: 'delivered' }).waitFor();
+    const outcome = (await row.locator('.test-result').textContent()).replace(/\s+/g, ' ').trim();
+    assert.equal(outcome, 'Test: delivered 1 attempt, HTTP 200');
+    assert.equal(receiver.got.length, before + 1);
+    const delivery = receiver.got.at(-1);
+    assert.equal(delivery.path, secretPath, 'delivered to the whole URL');
+    assert.equal(JSON.parse(delivery.body).type, 'TEST');
+    assert.equal(delivery.headers['x-agentmon-signature'], `sha256=${createHmac('sha256', secret).update(delivery.body).digest('hex')}`);
+
+    // After a reload the secret is gone for good.
+    await page.reload();
+    await channels.locator('tbody tr', { has: page.locator('th', { hasText: CHANNEL }) }).waitFor();
+    assert.equal(await page.locator('section.new-secret').count(), 0);
+    assert.ok(!(await page.locator('body').textContent()).includes(secret), 'the secret is nowhere on the page');
+    channel = { name: CHANNEL, secret };
+  });
+
+  test('a budget on a team, made through the form, warns then fires with the cost of the runs sent, and is notified', async (t) => {
+    assert.ok(channel, 'the channel of the first test');
+    const { team } = await prepared();
+    const page = await alertsPage(orgAdmin);
+    await page.getByRole('button', { name: 'New rule' }).click();
+    const form = page.locator('section.rule-form');
+    await form.getByLabel('Name').fill(BUDGET);
+    await form.getByLabel('Metric').selectOption('COST_USD');
+    await form.getByLabel('Window').selectOption('MONTH');
+    await form.getByLabel('Fires when the value is').selectOption('ABOVE');
+    await form.getByLabel(/^Threshold/).fill(String(THRESHOLD_CENTS / 100));
+    await form.getByLabel(/^Warning at/).fill(String(WARN_PERCENT));
+    await form.getByLabel('A team').check();
+    await form.getByLabel(/^Team/).selectOption({ label: TEAM });
+    await form.getByRole('checkbox', { name: new RegExp(CHANNEL) }).check();
+    assert.equal(await form.getByRole('checkbox', { name: /Enabled:/ }).isChecked(), true);
+    if (features.alertValue) {
+      // The team's cost so far this month, beside the threshold: the first runs of ann and bob.
+      const now = form.locator('.current-value');
+      await now.filter({ hasText: /^Now:/ }).waitFor();
+      assert.equal(number((await now.textContent()).match(/Now: (\S+)/)[1]), teamCents() / 100);
+    }
+    await expectAccessible(page, 'with the rule form');
+    await page.screenshot({ path: join(SHOTS, 'form-filled-1280-light.png'), fullPage: false });
+    await form.getByRole('button', { name: 'Create rule' }).click();
+    await card(page, BUDGET).waitFor();
+    assert.equal(await page.locator('section.rule-form').count(), 0, 'the form closes');
+    const ruleId = await card(page, BUDGET).getAttribute('data-rule');
+    assert.match(await card(page, BUDGET).locator('.rule-watch').textContent(), new RegExp(`Cost of the team ${TEAM}, per month`));
+    assert.match(await card(page, BUDGET).locator('.alert-warn').textContent(), /Warning from \$8\.00 \(80\s%\)/);
+
+    await extraRules(team);
+    // A manager's overview waits for the toast.
+    const watcher = await signedIn(browser, server, manager, `/org/${ORG}/overview?days=30`, { viewport: { width: 1280, height: 800 } });
+    if (features.alertNotified) await until(() => watcher.alertSubscriptions > 0, 'the alert subscription');
+
+    // ann 3.50 and bob 4.75 (a failed run): 8.75 of 10 is past 80 %; eve's 20 is not the team's.
+    await send([['ann', 350, 'SUCCEEDED'], ['bob', 475, 'FAILED'], ['eve', 2000, 'SUCCEEDED']]);
+    const warned = stateOf(teamCents(), THRESHOLD_CENTS, WARN_PERCENT);
+    assert.equal(warned, 'WARNING', 'the runs were chosen to warn');
+    await reloadUntil(page, () => figuresOf(page, BUDGET), (text) => text === budgetText(teamCents(), THRESHOLD_CENTS), `the budget at ${teamCents()} cents`);
+    assert.equal(await stateText(page, BUDGET), warned);
+    if (features.alertNotified) {
+      const toast = watcher.locator('.toasts .toast', { hasText: BUDGET });
+      await toast.waitFor({ timeout: 20_000 });
+      assert.equal((await toast.locator('.toast-text').textContent()).trim(), `${BUDGET} is at WARNING: ${dollars(teamCents())} of ${dollars(THRESHOLD_CENTS)} (month)`);
+      assert.equal(await watcher.locator('.toasts').getAttribute('role'), 'status');
+      await watcher.locator('.toasts').screenshot({ path: join(SHOTS, 'toast-1280-light.png') });
+      await toast.getByRole('link', { name: 'Open Alerts' }).waitFor();
+      await toast.getByRole('button', { name: `Dismiss: ${BUDGET}` }).click();
+      await toast.waitFor({ state: 'detached' });
+    } else t.diagnostic('alertNotified is not in this binary: no toast checked');
+
+    // bob 2.00 more, failed: 10.75 of 10, FIRING.
+    await send([['bob', 200, 'FAILED']]);
+    const fired = stateOf(teamCents(), THRESHOLD_CENTS, WARN_PERCENT);
+    assert.equal(fired, 'FIRING');
+    await reloadUntil(page, () => figuresOf(page, BUDGET), (text) => text === budgetText(teamCents(), THRESHOLD_CENTS), `the budget at ${teamCents()} cents`);
+    assert.equal(await stateText(page, BUDGET), fired);
+    if (features.alertNotified) {
+      const toast = watcher.locator('.toasts .toast', { hasText: BUDGET });
+      await toast.waitFor({ timeout: 20_000 });
+      assert.equal((await toast.locator('.toast-text').textContent()).trim(), `${BUDGET} is FIRING: ${dollars(teamCents())} of ${dollars(THRESHOLD_CENTS)} (month)`);
+    }
+
+    // The floor on the team's success rate: 3 of 5 runs succeeded, at or below 80 %.
+    const floor = `Team success floor ${uid}`;
+    const rate = teamSuccess();
+    await reloadUntil(page, () => stateText(page, floor), (s) => s === (rate <= 0.8 ? 'FIRING' : 'OK'), 'the floor to fire');
+    assert.equal(await figuresOf(page, floor), `${(rate * 100).toFixed(1)}\u00a0% this month; fires at or below 80.0\u00a0%`);
+    // Its bar runs from 0 to 100 %: the fill ends at the rate, the line at 80 %, the firing zone below it.
+    const bar = await card(page, floor).locator('.alert-bar').evaluate((el) => {
+      const box = el.getBoundingClientRect();
+      const at = (s) => el.querySelector(s).getBoundingClientRect();
+      return { fill: at('.fill').width / box.width, line: (at('.mark.line').left + 1 - box.left) / box.width, zone: [(at('.zone').left - box.left) / box.width, at('.zone').width / box.width] };
+    });
+    assert.ok(Math.abs(bar.fill - rate) < 0.02, `fill at ${bar.fill}`);
+    assert.ok(Math.abs(bar.line - 0.8) < 0.02, `line at ${bar.line}`);
+    assert.ok(bar.zone[0] < 0.01 && Math.abs(bar.zone[1] - 0.8) < 0.02, `zone ${bar.zone}`);
+    // The watch at 50 % stays OK; the ceiling at $12 warns.
+    await reloadUntil(page, () => stateText(page, `Team ceiling ${uid}`), (s) => s === stateOf(teamCents(), 1200, 80), 'the ceiling to warn');
+    assert.equal(await stateText(page, `Team success watch ${uid}`), rate <= 0.5 ? 'FIRING' : 'OK');
+
+    // The history: FIRING then WARNING, each delivered to the channel, signed with its secret.
+    const rows = page.locator(`table.alert-history tbody tr[data-rule="${ruleId}"]`);
+    const deliveries = () => rows.locator('td[data-label="Deliveries"]').allTextContents();
+    await reloadUntil(page, deliveries, (all) => all.length === 2 && all.every((d) => /delivered/.test(d)), 'both notifications delivered');
+    const cells = (label) => rows.locator(`td[data-label="${label}"]`).allTextContents();
+    assert.deepEqual((await cells('State')).map((s) => s.replace(/[✓▲●]/g, '').trim()), ['FIRING', 'WARNING']);
+    assert.deepEqual(await cells('Value'), [`${dollars(1075)} of ${dollars(THRESHOLD_CENTS)}`, `${dollars(875)} of ${dollars(THRESHOLD_CENTS)}`]);
+    for (const text of await deliveries()) assert.equal(text.replace(/\s+/g, ' ').trim(), `${CHANNEL}: delivered 1 attempt, HTTP 200`);
+    const alerts = receiver.got.map((r) => ({ r, body: JSON.parse(r.body) })).filter(({ body }) => body.type === 'ALERT' && body.rule.name === BUDGET);
+    assert.deepEqual(alerts.map(({ body }) => [body.state, Math.round(body.value * 100)]), [['WARNING', 875], ['FIRING', 1075]]);
+    for (const { r } of alerts) assert.equal(r.headers['x-agentmon-signature'], `sha256=${createHmac('sha256', channel.secret).update(r.body).digest('hex')}`);
+    // The rule's last notification is the newest.
+    assert.match(await card(page, BUDGET).locator('.last-notification').textContent(), /FIRING/);
+    await expectAccessible(page, 'with rules in every state');
+  });
+
+  test('the team’s overview shows its budgets; the org’s shows only the org’s', async () => {
+    const { team } = await prepared();
+    const page = await signedIn(browser, server, manager, `/org/${ORG}/overview?days=30&team=${team.id}`);
+    const budgets = page.locator('section[aria-labelledby="budgets"]');
+    await budgets.waitFor({ timeout: 20_000 });
+    const item = budgets.locator('li.budget', { hasText: BUDGET });
+    assert.equal(await item.locator('.alert-figures').evaluate((el) => el.firstChild.textContent.trim()), budgetText(teamCents(), THRESHOLD_CENTS));
+    assert.equal(await item.locator('.alert-state').evaluate((el) => el.textContent.replace(/[✓▲●]/g, '').trim()), stateOf(teamCents(), THRESHOLD_CENTS, WARN_PERCENT));
+    assert.equal(await budgets.locator('li.budget', { hasText: 'success' }).count(), 0, 'only cost rules are budgets');
+    assert.equal(await budgets.getByRole('link', { name: 'Alerts' }).getAttribute('href'), `#/org/${ORG}/alerts`);
+    await expectAccessible(page, 'with the team budgets');
+
+    const whole = await signedIn(browser, server, manager, `/org/${ORG}/overview?days=30`);
+    const orgBudgets = whole.locator('section[aria-labelledby="budgets"]');
+    await orgBudgets.waitFor({ timeout: 20_000 });
+    assert.deepEqual(await orgBudgets.locator('.budget-name').allTextContents(), [`Org budget ${uid}`]);
+
+    // A MEMBER's overview has no budgets.
+    const own = await signedIn(browser, server, member, `/org/${ORG}/overview?days=30`);
+    await own.locator('.card').first().waitFor();
+    await sleep(1_500);
+    assert.equal(await own.locator('section[aria-labelledby="budgets"]').count(), 0);
+  });
+
+  test('a MANAGER reads the rules and the history, without the means to change them or the channels', async () => {
+    await prepared();
+    const page = await alertsPage(manager);
+    await card(page, `Team ceiling ${uid}`).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'New rule' }).count(), 0);
+    assert.equal(await page.locator('article.rule-card button').count(), 0, 'no Edit or Delete');
+    assert.equal(await page.getByRole('heading', { name: 'Channels' }).count(), 0);
+    await page.getByRole('heading', { name: 'History', level: 2 }).waitFor();
+    assert.match(await page.locator('main').textContent(), /an ORG_ADMIN of the org changes them/);
+    await expectAccessible(page, 'for a MANAGER');
+  });
+
+  test('a MEMBER gets no Alerts link and the page says it is not for them', async () => {
+    const page = await signedIn(browser, server, member, `/org/${ORG}/overview?days=30`);
+    await page.locator('nav[aria-label="Pages"] a').first().waitFor();
+    assert.deepEqual(await page.locator('nav[aria-label="Pages"] a').allTextContents(), ['Overview', 'Sessions', 'Me']);
+    assert.equal(page.alertSubscriptions, 0, 'no alert subscription');
+    await page.goto(`${server.url}/#/org/${ORG}/alerts`);
+    const refusal = page.getByRole('alert').filter({ hasText: 'Not allowed' });
+    await refusal.waitFor();
+    assert.match(await refusal.textContent(), /cannot see the alerts/);
+  });
+
+  test('an ORG_ADMIN edits a rule and deletes one after confirming', async () => {
+    const { team } = await prepared();
+    const watch = `Edit me ${uid}`;
+    await server.gql(orgAdmin, 'mutation($r: AlertRuleInput!) { createAlertRule(org: "demo-1", rule: $r) { id } }',
+      { r: { name: watch, metric: 'SUCCESS_RATE', window: 'WEEK', comparison: 'BELOW', threshold: 0.5, teamId: team.id, channelIds: [] } });
+    const page = await alertsPage(orgAdmin);
+    await card(page, watch).getByRole('button', { name: `Edit rule ${watch}` }).click();
+    const form = page.locator('section.rule-form');
+    assert.equal(await form.getByLabel(/^Threshold/).inputValue(), '50', 'a rate is edited in %');
+    assert.equal(await form.getByLabel(/^Warning at/).isDisabled(), true, 'a floor has no warning line');
+    // The server's refusal shows in the form.
+    await form.getByLabel('Name').fill('');
+    await form.getByRole('button', { name: 'Save rule' }).click();
+    await form.locator('#rule-problem').waitFor();
+    await form.getByLabel('Name').fill(`${watch} (edited)`);
+    await form.getByLabel(/^Threshold/).fill('40');
+    await form.getByRole('checkbox', { name: /Enabled:/ }).uncheck();
+    await form.getByRole('button', { name: 'Save rule' }).click();
+    const edited = card(page, `${watch} (edited)`);
+    await edited.waitFor();
+    assert.match(await edited.locator('.alert-figures').textContent(), /fires at or below 40\.0\s%/);
+    assert.equal((await edited.locator('h3 .badge').textContent()).trim(), 'Disabled');
+    assert.match(await edited.locator('.rule-watch').textContent(), /disabled: not evaluated/);
+    assert.equal(await page.locator('ul.rules > li').last().locator('h3').textContent(), `${watch} (edited) Disabled`, 'disabled rules come last');
+
+    await card(page, `${watch} (edited)`).getByRole('button', { name: /^Delete/ }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Delete rule' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await until(async () => (await card(page, watch).count()) === 0, 'the rule to go');
+  });
+
+  test('at 1280 and 390 px, light and dark, the Alerts page and the budgets are readable and photographed', async () => {
+    const { team } = await prepared();
+    for (const colorScheme of ['light', 'dark']) {
+      for (const width of [1280, 390]) {
+        const name = `${width}-${colorScheme}`;
+        const page = await alertsPage(orgAdmin, { colorScheme, viewport: { width, height: 900 } });
+        await card(page, BUDGET).waitFor();
+        // A channel added now, to show its secret.
+        const channels = page.locator('section[aria-labelledby="alert-channels"]');
+        await channels.getByLabel('Name').fill(`Shot ${name}`);
+        await channels.getByLabel('URL').fill(`http://127.0.0.1:${receiver.port}/shot`);
+        await channels.getByRole('button', { name: 'Add channel' }).click();
+        await channels.locator('section.new-secret').waitFor();
+        const wide = () => page.evaluate(() => document.documentElement.scrollWidth <= innerWidth);
+        assert.ok(await wide(), `no sideways scroll at ${name}`);
+        assert.deepEqual(await layoutProblems(page, 'table.alert-channels, table.alert-history'), [], `the tables at ${name}`);
+        await expectAccessible(page, `at ${name}`);
+        await page.locator('section[aria-labelledby="alert-rules"]').screenshot({ path: join(SHOTS, `rules-${name}.png`) });
+        await channels.screenshot({ path: join(SHOTS, `channels-${name}.png`) });
+        await page.locator('section[aria-labelledby="alert-history"]').screenshot({ path: join(SHOTS, `history-${name}.png`) });
+        await card(page, BUDGET).getByRole('button', { name: /^Edit/ }).click();
+        await page.locator('section.rule-form .current-value').waitFor();
+        assert.ok(await wide(), `no sideways scroll with the form at ${name}`);
+        await expectAccessible(page, `with the form at ${name}`);
+        await page.locator('section.rule-form').screenshot({ path: join(SHOTS, `form-${name}.png`) });
+
+        const overview = await signedIn(browser, server, manager, `/org/${ORG}/overview?days=30&team=${team.id}`, { colorScheme, viewport: { width, height: 900 } });
+        const budgets = overview.locator('section[aria-labelledby="budgets"]');
+        await budgets.waitFor({ timeout: 20_000 });
+        assert.ok(await overview.evaluate(() => document.documentElement.scrollWidth <= innerWidth), `no sideways scroll on the overview at ${name}`);
+        await budgets.screenshot({ path: join(SHOTS, `budgets-${name}.png`) });
+        await page.context().close();
+        await overview.context().close();
+      }
+    }
+    // A toast on a phone, dark: ann's 1.50 more takes the team to the $12 ceiling.
+    if (features.alertNotified) {
+      const phone = await signedIn(browser, server, manager, `/org/${ORG}/overview?days=30&team=${team.id}`, { colorScheme: 'dark', viewport: { width: 390, height: 800 } });
+      await until(() => phone.alertSubscriptions > 0, 'the alert subscription');
+      await phone.locator('section[aria-labelledby="budgets"]').waitFor({ timeout: 20_000 });
+      await send([['ann', 150, 'SUCCEEDED']]);
+      const toast = phone.locator('.toasts .toast', { hasText: `Team ceiling ${uid}` });
+      await toast.waitFor({ timeout: 20_000 });
+      assert.equal((await toast.locator('.toast-text').textContent()).trim(), `Team ceiling ${uid} is FIRING: ${dollars(teamCents())} of ${dollars(1200)} (month)`);
+      assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= innerWidth), 'no sideways scroll with a toast');
+      await phone.screenshot({ path: join(SHOTS, 'toast-390-dark.png') });
+      await expectAccessible(phone, 'with a toast');
+    }
+    // The channels made for the pictures go.
+    const { org } = await server.gql(orgAdmin, `{ org(slug: "${ORG}") { alertChannels { id name } } }`);
+    for (const c of org.alertChannels.filter((x) => x.name.startsWith('Shot '))) await server.gql(orgAdmin, 'mutation($id: ID!) { deleteAlertChannel(id: $id) }', { id: c.id });
+  });
+});
