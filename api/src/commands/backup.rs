@@ -42,15 +42,51 @@ fn run(mut command: Command, what: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A PostgreSQL client program for `url`: the password goes in its
+/// environment (PGPASSWORD), never on its command line, where `ps` shows it.
+fn client(name: &str, url: &str) -> anyhow::Result<Command> {
+    let mut parsed = url::Url::parse(url).context("DATABASE_URL is not a URL")?;
+    let password = parsed.password().map(|p| {
+        percent_encoding::percent_decode_str(p)
+            .decode_utf8_lossy()
+            .into_owned()
+    });
+    let _ = parsed.set_password(None);
+    let mut command = Command::new(program(name));
+    command
+        .arg("--no-password")
+        .arg(format!("--dbname={parsed}"));
+    if let Some(password) = password {
+        command.env("PGPASSWORD", password);
+    }
+    Ok(command)
+}
+
 pub async fn backup(args: &StorageArgs, file: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
     let (url, embedded) = locate(args).await?;
-    let mut dump = Command::new(program("pg_dump"));
-    dump.args(["--format=custom", "--no-password"])
-        .arg(format!("--file={}", file.display()))
-        .arg(format!("--dbname={url}"));
+    // Written beside the file, readable by its owner only (it holds every
+    // tenant's data and the channels' signing secrets), and renamed into
+    // place once whole: a failed run leaves the last good backup.
+    let partial = file.with_extension("partial");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&partial)
+        .with_context(|| format!("cannot write {}", partial.display()))?;
+    let mut dump = client("pg_dump", &url)?;
+    dump.arg("--format=custom")
+        .arg(format!("--file={}", partial.display()));
     let done = run(dump, "pg_dump");
     drop(embedded);
-    done?;
+    if let Err(e) = done {
+        let _ = std::fs::remove_file(&partial);
+        return Err(e);
+    }
+    std::fs::rename(&partial, file)
+        .with_context(|| format!("cannot move the backup into {}", file.display()))?;
     let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
     println!(
         "backed up {} to {} ({size} bytes)",
@@ -109,15 +145,9 @@ pub async fn restore(args: &StorageArgs, file: &Path) -> anyhow::Result<()> {
         .await
         .context("cannot create agentmon's roles")?;
     drop(conn);
-    let mut restore = Command::new(program("pg_restore"));
+    let mut restore = client("pg_restore", &url)?;
     restore
-        .args([
-            "--no-owner",
-            "--exit-on-error",
-            "--single-transaction",
-            "--no-password",
-        ])
-        .arg(format!("--dbname={url}"))
+        .args(["--no-owner", "--exit-on-error", "--single-transaction"])
         .arg(file);
     run(restore, "pg_restore")?;
     let versions = migrate::run(&url)

@@ -284,7 +284,7 @@ impl AlertRuleObject {
         self.current().and_then(|s| s.value)
     }
     async fn evaluated_at(&self) -> Option<DateTime<Utc>> {
-        self.state.as_ref().map(|s| s.evaluated_at)
+        self.current().map(|s| s.evaluated_at)
     }
 }
 

@@ -1,6 +1,7 @@
 //! Accepting TLS connections: TCP connections are taken as they come and
 //! their handshakes run each in a task of its own (at most
-//! [`HANDSHAKE_TIMEOUT`]), so a slow or silent client holds up no other;
+//! [`HANDSHAKE_TIMEOUT`], at most [`MAX_HANDSHAKES`] at once), so a slow or
+//! silent client holds up no other;
 //! finished handshakes are handed to axum ([`TlsListener`]) or to tonic
 //! ([`grpc_incoming`]).
 
@@ -14,15 +15,22 @@ use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 
 /// Longest a client may take to finish its TLS handshake.
-pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Most handshakes in progress at once: past it, new connections wait in
+/// the kernel's backlog (a flood of hellos cannot take every descriptor).
+pub const MAX_HANDSHAKES: usize = 512;
 
 type Accepted = (TlsStream<TcpStream>, SocketAddr);
 
 /// Accepts on `listener` until the receiver is dropped.
 fn accept_loop(listener: TcpListener, acceptor: TlsAcceptor) -> mpsc::Receiver<Accepted> {
     let (tx, rx) = mpsc::channel::<Accepted>(64);
+    let handshakes = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_HANDSHAKES));
     tokio::spawn(async move {
         loop {
+            let Ok(permit) = handshakes.clone().acquire_owned().await else {
+                return;
+            };
             let (tcp, peer) = tokio::select! {
                 _ = tx.closed() => return,
                 accepted = listener.accept() => match accepted {
@@ -37,6 +45,7 @@ fn accept_loop(listener: TcpListener, acceptor: TlsAcceptor) -> mpsc::Receiver<A
             };
             let (acceptor, tx) = (acceptor.clone(), tx.clone());
             tokio::spawn(async move {
+                let _permit = permit;
                 match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
                     Ok(Ok(tls)) => {
                         let _ = tx.send((tls, peer)).await;
