@@ -35,6 +35,11 @@ export const metricName = (metric) => METRICS.find(([m]) => m === metric)?.[1] ?
 export const windowName = (window) => WINDOWS.find(([w]) => w === window)?.[1].replace(/ \(.*/, '').toLowerCase() ?? window;
 export const windowPhrase = (window) => WINDOWS.find(([w]) => w === window)?.[2] ?? '';
 
+/** The metrics read at the moment, not summed over the window: minutes since the newest event, dead letters now. */
+export const INSTANT = ['SILENCE_MINUTES', 'DEAD_LETTERS'];
+/** When a rule's value is of: "this month", or "now" for a metric read at the moment. */
+const whenOf = (metric, window) => (INSTANT.includes(metric) ? 'now' : windowPhrase(window));
+
 /** Who reads the rules (MANAGER and up) and who changes them (ORG_ADMIN, SUPER_ADMIN); the server checks every request too. */
 export const mayReadAlerts = (role) => Boolean(role) && role !== 'MEMBER';
 export const mayManageAlerts = (role) => ['ORG_ADMIN', 'SUPER_ADMIN'].includes(role);
@@ -54,8 +59,13 @@ export function figure(metric, value) {
 /** Keeps a number and its unit ("80.0 %") on one line. */
 const NBSP = '\u00a0';
 
-/** A share, rounded down to a tenth so a budget short of its line never reads "100.0 %". */
-const share = (ratio) => `${(Math.floor(ratio * 1000) / 10).toFixed(1)}${NBSP}%`;
+/**
+ * A share, rounded down to a tenth so a budget short of its line never
+ * reads "100.0 %"; rounded to a billionth first, so a ratio that floating
+ * point puts a hair under a tenth ($7.81 of $10.00: 0.78099…) is not a
+ * tenth short.
+ */
+const share = (ratio) => `${(Math.floor(Math.round(ratio * 1e9) / 1e6) / 10).toFixed(1)}${NBSP}%`;
 
 /** The scope of a rule in words: the org, "team Platform", "user Ada". */
 export const scopeOf = (rule) =>
@@ -64,18 +74,32 @@ export const scopeOf = (rule) =>
 /**
  * A rule's value against its threshold in words: "$812.40 of $800.00 this
  * month (101.5 %)" for a ceiling; "84.0 % this week; fires at or below
- * 80.0 %" for a floor. "No value yet" before the first evaluation.
+ * 80.0 %" for a floor; "42 min now; fires at 60 min" for a metric read at
+ * the moment (no window, no share). "No value yet" before the first
+ * evaluation.
  */
 export function measureText(rule) {
   const { metric, value, threshold } = rule;
-  const when = windowPhrase(rule.window);
+  const when = whenOf(metric, rule.window);
+  const none = INSTANT.includes(metric) ? 'No value yet' : `No value ${when} yet`;
   if (rule.comparison === 'BELOW') {
-    const now = value == null ? `No value ${when} yet` : `${figure(metric, value)} ${when}`;
-    return `${now}; fires at or below ${figure(metric, threshold)}`;
+    return `${value == null ? none : `${figure(metric, value)} ${when}`}; fires at or below ${figure(metric, threshold)}`;
   }
-  if (value == null) return `No value ${when} yet; fires at ${figure(metric, threshold)}`;
+  if (value == null) return `${none}; fires at ${figure(metric, threshold)}`;
+  if (INSTANT.includes(metric)) return `${figure(metric, value)} ${when}; fires at ${figure(metric, threshold)}`;
   const part = threshold > 0 ? ` (${share(value / threshold)})` : '';
   return `${figure(metric, value)} of ${figure(metric, threshold)} ${when}${part}`;
+}
+
+/**
+ * A notification's value against its threshold: "$812.40 of $800.00"; for
+ * a floor "74.0 % (at or below 80.0 %)" when it fired, "85.0 % (threshold
+ * 80.0 %)" when it resolved.
+ */
+export function againstText(n) {
+  const { metric, comparison } = n.rule;
+  if (comparison !== 'BELOW') return `${figure(metric, n.value)} of ${figure(metric, n.threshold)}`;
+  return `${figure(metric, n.value)} (${n.state === 'OK' ? 'threshold' : 'at or below'} ${figure(metric, n.threshold)})`;
 }
 
 /** The warning line of a budget in words, or null: "Warning from $640.00 (80 %)". */

@@ -5,47 +5,58 @@
 // to the Alerts page and a Dismiss button. It stays while the pointer or
 // focus is on it; at most MAX show, the oldest leaves first. Each
 // notification is also announced to the page (`agentmon:alert`), so the
-// Alerts page and the budget indicator read their figures again. The
-// subscription starts a moment after the page opens, not during its first
-// queries.
+// Alerts page and the budget indicator read their figures again.
+// The subscription starts after the org's newest notification when the
+// page opened (and, when the socket comes back after dropping, after the
+// newest it got), so none stored in between is missed.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from './html.js';
-import { subscribe } from './api.js';
+import { gql, subscribe } from './api.js';
 import { href } from './router.js';
-import { figure, StateBadge, windowName } from './alert-parts.js';
+import { againstText, INSTANT, StateBadge, windowName } from './alert-parts.js';
 
-const LIVE = `subscription($org: String!) { alertNotified(org: $org) { id state value threshold at rule { id name metric window comparison } } }`;
+const NEWEST = `query($org: String!) { org(slug: $org) { alertNotifications(first: 1) { edges { node { id } } } } }`;
+const LIVE = `subscription($org: String!, $after: ID) { alertNotified(org: $org, after: $after) {
+  id state value threshold at rule { id name metric window comparison } } }`;
 /** How many toasts show at once, and how long one stays. */
 const MAX = 3;
 const SHOWN_MS = 10_000;
 /** How long after the page opens the subscription starts. */
-const START_MS = 1_000;
+const START_MS = 1_500;
 
 /** A notification in one sentence. */
 export function toastText(n) {
   const { rule } = n;
   const verb = { FIRING: 'is FIRING', WARNING: 'is at WARNING', OK: 'resolved' }[n.state] ?? `is ${n.state}`;
-  const against = rule.comparison === 'BELOW'
-    ? `${figure(rule.metric, n.value)}, at or below ${figure(rule.metric, n.threshold)}`
-    : `${figure(rule.metric, n.value)} of ${figure(rule.metric, n.threshold)}`;
-  return `${rule.name} ${verb}: ${against} (${windowName(rule.window)})`;
+  const window = INSTANT.includes(rule.metric) ? '' : ` (${windowName(rule.window)})`;
+  return `${rule.name} ${verb}: ${againstText(n)}${window}`;
 }
 
 export function AlertToasts({ org }) {
   const [toasts, setToasts] = useState([]);
   useEffect(() => {
+    let current = true;
     let stop = null;
-    // Once the page has drawn its figures: the socket does not compete with them.
-    const start = setTimeout(() => {
-      stop = subscribe(LIVE, { org: org.slug }, (d) => {
+    // The newest notification had: where the subscription starts, and starts again after a reconnection.
+    let after = null;
+    // Unreadable: from the newest at the moment it subscribes (the server's default).
+    // Started a moment after the page opens, so that its own first
+    // queries and drawing go first (the page's ready time).
+    const start = () => gql(NEWEST, { org: org.slug }).then((d) => d.org?.alertNotifications.edges[0]?.node.id ?? null, () => null).then((id) => {
+      if (!current) return;
+      after = id;
+      stop = subscribe(LIVE, () => ({ org: org.slug, after }), (d) => {
         const n = d.alertNotified;
         if (!n) return;
+        after = n.id;
         setToasts((shown) => [...shown.filter((t) => t.id !== n.id), n].slice(-MAX));
         dispatchEvent(new CustomEvent('agentmon:alert', { detail: n }));
       });
-    }, START_MS);
+    });
+    const later = setTimeout(start, START_MS);
     return () => {
-      clearTimeout(start);
+      current = false;
+      clearTimeout(later);
       stop?.();
       setToasts([]);
     };

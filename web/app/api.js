@@ -64,8 +64,8 @@ function backToSignIn(reason) {
 }
 
 let live;
-/** Subscribes; calls `onData` with each result's data. Returns a function that unsubscribes. */
-export function subscribe(query, variables, onData) {
+/** The one graphql-ws client, made at the first subscription. */
+function client() {
   live ??= createClient({
     url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`,
     connectionParams: () => ({ Authorization: `Bearer ${token()}` }),
@@ -75,25 +75,57 @@ export function subscribe(query, variables, onData) {
     // 4401 or 4403); retrying with the same token cannot help.
     shouldRetry: (event) => ![1002, 4401, 4403].includes(event?.code),
   });
+  return live;
+}
+
+/**
+ * Subscribes; calls `onData` with each result's data. Returns a function
+ * that unsubscribes. `variables` may be a function: then it is read again
+ * whenever the socket comes back after it dropped, and the subscription is
+ * made anew with what it answers (graphql-ws would send the first
+ * variables again), so one that resumes (`after`) asks from where it got to.
+ */
+export function subscribe(query, variables, onData) {
+  const ws = client();
   const refused = (errors) => errors.find?.((e) => e.extensions?.code === 'UNAUTHENTICATED');
-  let stopped = false;
-  const stop = live.subscribe(
-    { query, variables },
-    {
-      next: (r) => {
-        if (r.errors && refused(r.errors)) backToSignIn(refused(r.errors).message);
-        else if (r.data) onData(r.data);
+  const start = () => {
+    let stopped = false;
+    const stop = ws.subscribe(
+      { query, variables: typeof variables === 'function' ? variables() : variables },
+      {
+        next: (r) => {
+          if (r.errors && refused(r.errors)) backToSignIn(refused(r.errors).message);
+          else if (r.data) onData(r.data);
+        },
+        error: (e) => {
+          if (Array.isArray(e) && refused(e)) backToSignIn(refused(e).message);
+          else checkToken();
+        },
+        // The server ends a subscription when the token expires.
+        complete: () => stopped || checkToken(),
       },
-      error: (e) => {
-        if (Array.isArray(e) && refused(e)) backToSignIn(refused(e).message);
-        else checkToken();
-      },
-      // The server ends a subscription when the token expires.
-      complete: () => stopped || checkToken(),
-    },
-  );
+    );
+    return () => {
+      stopped = true;
+      stop();
+    };
+  };
+  let stop = start();
+  if (typeof variables !== 'function') return () => stop();
+  // Made anew once connected again: the old one, still waiting for the
+  // socket, goes without being sent.
+  let dropped = false;
+  const listening = [
+    ws.on('closed', () => { dropped = true; }),
+    ws.on('connected', () => {
+      if (!dropped) return;
+      dropped = false;
+      stop();
+      stop = start();
+    }),
+  ];
   return () => {
-    stopped = true;
+    listening.forEach((unlisten) => unlisten());
     stop();
   };
 }

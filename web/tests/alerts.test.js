@@ -4,10 +4,12 @@
 // shows no path. The ORG_ADMIN then creates a monthly budget on a team
 // through the form; the test sends runs whose costs it sums, and checks
 // the rule's figures, bar and state against that sum, the history and the
-// deliveries, the live toast, and the budget on the team's overview. A
-// MANAGER reads the rules without the means to change them; a MEMBER gets
-// no Alerts link. Screenshots at 1280 and 390 px, light and dark, go to
-// ALERTS_SHOTS (default /tmp/alerts-shots).
+// deliveries, the live toast (as the page recorded it), and the budget on
+// the team's overview. A MANAGER and a SUPPORT read the rules without the
+// means to change them; a MEMBER gets no Alerts link, no budget and no
+// subscription. A change stored while the live connection is down still
+// toasts once it is back. Screenshots at 1280 and 390 px, light and dark,
+// go to ALERTS_SHOTS (default /tmp/alerts-shots).
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac, randomUUID } from 'node:crypto';
@@ -15,7 +17,7 @@ import { createServer } from 'node:http';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { withDashboard } from './suite.js';
-import { expectAccessible, number, signedIn, until } from './browser.js';
+import { expectAccessible, newPage, number, signedIn, until } from './browser.js';
 import { layoutProblems } from './layout.js';
 
 const SHOTS = process.env.ALERTS_SHOTS ?? '/tmp/alerts-shots';
@@ -36,21 +38,16 @@ let browser;
 let orgAdmin;
 let manager;
 let member;
+let support;
 let receiver;
-let features;
 
 withDashboard(async (s, b) => {
   [server, browser] = [s, b];
   orgAdmin = server.token('ORG_ADMIN', { org: ORG, sub: `alerts-admin-${uid}` });
   manager = server.token('MANAGER', { org: ORG, sub: `alerts-manager-${uid}` });
   member = server.token('MEMBER', { org: ORG, sub: `alerts-member-${uid}` });
+  support = server.token('SUPPORT', { sub: `alerts-support-${uid}` });
   receiver = await startReceiver();
-  // What this binary offers (the value beside the threshold and the live toast came later).
-  const { query, subscription } = await server.gql(orgAdmin, '{ query: __type(name: "Org") { fields { name } } subscription: __type(name: "Subscription") { fields { name } } }');
-  features = {
-    alertValue: query.fields.some((f) => f.name === 'alertValue'),
-    alertNotified: subscription.fields.some((f) => f.name === 'alertNotified'),
-  };
 }, { env: { AGENTMON_WEBHOOK_ALLOW_PRIVATE: 'true' } });
 after(() => receiver?.close());
 
@@ -101,6 +98,16 @@ const stateOf = (cents, threshold, warnPercent) => (cents >= threshold ? 'FIRING
 const dollars = (cents) => `$${(cents / 100).toLocaleString('en-US', { minimumFractionDigits: 2 })}`;
 /** "$8.75 of $10.00 this month (87.5 %)": the share rounded down to a tenth, from whole cents (a no-break space before %). */
 const budgetText = (cents, threshold) => `${dollars(cents)} of ${dollars(threshold)} this month (${(Math.floor((cents * 1000) / threshold) / 10).toFixed(1)}\u00a0%)`;
+/** A rate as the page writes it: "60.0 %". */
+const rateText = (rate) => `${(rate * 100).toFixed(1)}\u00a0%`;
+/**
+ * Where a ceiling's bar puts its figures, as fractions of its length: it
+ * runs from 0 to the larger of the threshold and the value.
+ */
+function ceilingBar(cents, threshold, warnPercent) {
+  const top = Math.max(threshold, cents);
+  return { fill: cents / top, line: threshold / top, warn: (threshold * warnPercent) / 100 / top, zone: [threshold / top, 1 - threshold / top] };
+}
 
 let setup = null;
 /** The team (ann and bob; eve is outside it) with a first run each, and the extra rules made over the API. */
@@ -127,6 +134,58 @@ async function extraRules(team) {
   }
 }
 
+/**
+ * Kept by the page from its first script: each notification announced
+ * (`agentmon:alert`) and each toast that entered the screen, with its text,
+ * so a test reads what showed whenever it looks.
+ */
+function recordAlerts() {
+  const seen = { events: [], toasts: [] };
+  window.alertsSeen = seen;
+  addEventListener('agentmon:alert', (e) => seen.events.push({ id: e.detail.id, state: e.detail.state, rule: e.detail.rule.name }));
+  new MutationObserver((changes) => {
+    for (const change of changes) {
+      for (const node of change.addedNodes) {
+        if (node.nodeType === 1 && node.matches('.toast')) seen.toasts.push({ rule: node.dataset.rule, text: node.querySelector('.toast-text')?.textContent.trim() });
+      }
+    }
+  }).observe(document, { childList: true, subtree: true });
+}
+
+/**
+ * Like signedIn, with the page's notifications and toasts recorded
+ * (recordAlerts) and the GraphQL requests it sends over HTTP kept in
+ * `page.queries`, both from its first request.
+ */
+async function opened(token, path, options = {}, prepare = async () => {}) {
+  const page = await newPage(browser, options);
+  page.queries = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && new URL(r.url()).pathname === '/graphql') page.queries.push(r.postData() ?? '');
+  });
+  await page.addInitScript(recordAlerts);
+  await prepare(page);
+  await page.goto(`${server.url}/#${path}${path.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`);
+  return page;
+}
+
+/** Resolves once a toast saying exactly `text` has shown on `page`; says what showed if none did. */
+async function toastShown(page, text, timeout = 20_000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const shown = await page.evaluate(() => window.alertsSeen.toasts.map((t) => t.text));
+    if (shown.includes(text)) return;
+    if (Date.now() > end) throw new Error(`no toast ${JSON.stringify(text)}; the toasts shown: ${JSON.stringify(shown)}`);
+    await sleep(100);
+  }
+}
+
+/** Resolves once the overview has drawn its figures (its `overview-ready` mark) and the requests that follow are answered. */
+async function overviewSettled(page) {
+  await page.waitForFunction(() => performance.getEntriesByName('overview-ready').length > 0, null, { timeout: 20_000 });
+  await page.waitForLoadState('networkidle');
+}
+
 async function alertsPage(token, options = {}) {
   const page = await signedIn(browser, server, token, `/org/${ORG}/alerts`, options);
   await page.getByRole('heading', { name: 'Rules', level: 2 }).waitFor();
@@ -150,6 +209,23 @@ async function reloadUntil(page, read, ok, what, timeout = 40_000) {
 
 const figuresOf = (page, name) => card(page, name).locator('.alert-figures').evaluate((el) => el.firstChild.textContent.trim());
 const stateText = (page, name) => card(page, name).locator('header .alert-state').evaluate((el) => el.textContent.replace(/[✓▲●]/g, '').trim());
+/** Where the bar of the rule `name` puts its figures, measured on the screen, as fractions of its length (`warn` null without a warning line). */
+const barOf = (page, name) => card(page, name).locator('.alert-bar').evaluate((el) => {
+  const box = el.getBoundingClientRect();
+  const at = (s) => el.querySelector(s)?.getBoundingClientRect();
+  // A mark is a 2 px line centred on its place.
+  const mark = (s) => (at(s) ? (at(s).left + 1 - box.left) / box.width : null);
+  return { fill: at('.fill').width / box.width, line: mark('.mark.line'), warn: mark('.mark.warn'), zone: [(at('.zone').left - box.left) / box.width, at('.zone').width / box.width] };
+});
+/** Asserts a measured bar is where `expected` says, within 2 % of its length. */
+function assertBar(bar, expected, what) {
+  for (const key of ['fill', 'line', 'warn']) {
+    assert.ok(Math.abs(bar[key] - expected[key]) < 0.02, `${what}: ${key} at ${bar[key]}, expected ${expected[key]}`);
+  }
+  assert.ok(Math.abs(bar.zone[0] - expected.zone[0]) < 0.02 && Math.abs(bar.zone[1] - expected.zone[1]) < 0.02, `${what}: zone ${bar.zone}, expected ${expected.zone}`);
+}
+/** What a page keeps where scripts can read it: its address and both storages. */
+const kept = (page) => page.evaluate(() => JSON.stringify({ href: location.href, local: { ...localStorage }, session: { ...sessionStorage } }));
 
 let channel = null;
 
@@ -173,6 +249,7 @@ describe('alerts', () => {
     assert.match(await panel.textContent(), /You will not see this secret again/);
     const secret = await panel.getByLabel('Signing secret').inputValue();
     assert.ok(secret.length >= 16, `a secret is shown (${secret.length} characters)`);
+    assert.ok(!(await kept(page)).includes(secret), 'the secret is not in the address or the storages');
     const row = channels.locator('tbody tr', { has: page.locator('th', { hasText: CHANNEL }) });
     assert.equal((await row.locator('td[data-label="Target"]').textContent()).trim(), `http://127.0.0.1:${receiver.port}`, 'scheme, host and port only');
     assert.ok(!(await channels.locator('table').textContent()).includes('secret-'), 'no path anywhere in the list');
@@ -195,10 +272,11 @@ describe('alerts', () => {
     await channels.locator('tbody tr', { has: page.locator('th', { hasText: CHANNEL }) }).waitFor();
     assert.equal(await page.locator('section.new-secret').count(), 0);
     assert.ok(!(await page.locator('body').textContent()).includes(secret), 'the secret is nowhere on the page');
+    assert.ok(!(await kept(page)).includes(secret), 'nor in the address or the storages');
     channel = { name: CHANNEL, secret };
   });
 
-  test('a budget on a team, made through the form, warns then fires with the cost of the runs sent, and is notified', async (t) => {
+  test('a budget on a team, made through the form, warns then fires with the cost of the runs sent, and is notified', async () => {
     assert.ok(channel, 'the channel of the first test');
     const { team } = await prepared();
     const page = await alertsPage(orgAdmin);
@@ -214,12 +292,10 @@ describe('alerts', () => {
     await form.getByLabel(/^Team/).selectOption({ label: TEAM });
     await form.getByRole('checkbox', { name: new RegExp(CHANNEL) }).check();
     assert.equal(await form.getByRole('checkbox', { name: /Enabled:/ }).isChecked(), true);
-    if (features.alertValue) {
-      // The team's cost so far this month, beside the threshold: the first runs of ann and bob.
-      const now = form.locator('.current-value');
-      await now.filter({ hasText: /^Now:/ }).waitFor();
-      assert.equal(number((await now.textContent()).match(/Now: (\S+)/)[1]), teamCents() / 100);
-    }
+    // The team's cost so far this month, beside the threshold: the first runs of ann and bob.
+    const now = form.locator('.current-value');
+    await now.filter({ hasText: /^Now:/ }).waitFor();
+    assert.equal(number((await now.textContent()).match(/Now: (\S+)/)[1]), teamCents() / 100);
     await expectAccessible(page, 'with the rule form');
     await page.screenshot({ path: join(SHOTS, 'form-filled-1280-light.png'), fullPage: false });
     await form.getByRole('button', { name: 'Create rule' }).click();
@@ -227,59 +303,59 @@ describe('alerts', () => {
     assert.equal(await page.locator('section.rule-form').count(), 0, 'the form closes');
     const ruleId = await card(page, BUDGET).getAttribute('data-rule');
     assert.match(await card(page, BUDGET).locator('.rule-watch').textContent(), new RegExp(`Cost of the team ${TEAM}, per month`));
-    assert.match(await card(page, BUDGET).locator('.alert-warn').textContent(), /Warning from \$8\.00 \(80\s%\)/);
+    assert.equal(await card(page, BUDGET).locator('.alert-warn').textContent(), `Warning from ${dollars((THRESHOLD_CENTS * WARN_PERCENT) / 100)} (${WARN_PERCENT}\u00a0%)`);
 
     await extraRules(team);
-    // A manager's overview waits for the toast.
-    const watcher = await signedIn(browser, server, manager, `/org/${ORG}/overview?days=30`, { viewport: { width: 1280, height: 800 } });
-    if (features.alertNotified) await until(() => watcher.alertSubscriptions > 0, 'the alert subscription');
+    // A manager's overview waits for the toasts.
+    const watcher = await opened(manager, `/org/${ORG}/overview?days=30`, { viewport: { width: 1280, height: 800 } });
+    await until(() => watcher.alertSubscriptions > 0, 'the alert subscription');
 
-    // ann 3.50 and bob 4.75 (a failed run): 8.75 of 10 is past 80 %; eve's 20 is not the team's.
+    // ann 3.50 and bob 4.75 (a failed run): past the warning line; eve's 20 is not the team's.
     await send([['ann', 350, 'SUCCEEDED'], ['bob', 475, 'FAILED'], ['eve', 2000, 'SUCCEEDED']]);
-    const warned = stateOf(teamCents(), THRESHOLD_CENTS, WARN_PERCENT);
+    const warnedCents = teamCents();
+    const warned = stateOf(warnedCents, THRESHOLD_CENTS, WARN_PERCENT);
     assert.equal(warned, 'WARNING', 'the runs were chosen to warn');
-    await reloadUntil(page, () => figuresOf(page, BUDGET), (text) => text === budgetText(teamCents(), THRESHOLD_CENTS), `the budget at ${teamCents()} cents`);
+    // The toast, as it entered the screen; taken and dismissed while it shows.
+    await toastShown(watcher, `${BUDGET} is at WARNING: ${dollars(warnedCents)} of ${dollars(THRESHOLD_CENTS)} (month)`);
+    const toast = watcher.locator('.toasts .toast', { hasText: BUDGET });
+    assert.equal(await watcher.locator('.toasts').getAttribute('role'), 'status');
+    await watcher.locator('.toasts').screenshot({ path: join(SHOTS, 'toast-1280-light.png') });
+    await toast.getByRole('link', { name: 'Open Alerts' }).waitFor();
+    await toast.getByRole('button', { name: `Dismiss: ${BUDGET}` }).click();
+    await toast.waitFor({ state: 'detached' });
+
+    await reloadUntil(page, () => figuresOf(page, BUDGET), (text) => text === budgetText(warnedCents, THRESHOLD_CENTS), `the budget at ${warnedCents} cents`);
     assert.equal(await stateText(page, BUDGET), warned);
-    if (features.alertNotified) {
-      const toast = watcher.locator('.toasts .toast', { hasText: BUDGET });
-      await toast.waitFor({ timeout: 20_000 });
-      assert.equal((await toast.locator('.toast-text').textContent()).trim(), `${BUDGET} is at WARNING: ${dollars(teamCents())} of ${dollars(THRESHOLD_CENTS)} (month)`);
-      assert.equal(await watcher.locator('.toasts').getAttribute('role'), 'status');
-      await watcher.locator('.toasts').screenshot({ path: join(SHOTS, 'toast-1280-light.png') });
-      await toast.getByRole('link', { name: 'Open Alerts' }).waitFor();
-      await toast.getByRole('button', { name: `Dismiss: ${BUDGET}` }).click();
-      await toast.waitFor({ state: 'detached' });
-    } else t.diagnostic('alertNotified is not in this binary: no toast checked');
+    // Short of its threshold the bar runs to the threshold: the fill ends at the cost, the warning line at its share.
+    assertBar(await barOf(page, BUDGET), ceilingBar(warnedCents, THRESHOLD_CENTS, WARN_PERCENT), 'the warned budget');
 
-    // bob 2.00 more, failed: 10.75 of 10, FIRING.
+    // bob 2.00 more, failed: past the threshold, FIRING.
     await send([['bob', 200, 'FAILED']]);
-    const fired = stateOf(teamCents(), THRESHOLD_CENTS, WARN_PERCENT);
-    assert.equal(fired, 'FIRING');
-    await reloadUntil(page, () => figuresOf(page, BUDGET), (text) => text === budgetText(teamCents(), THRESHOLD_CENTS), `the budget at ${teamCents()} cents`);
+    const firedCents = teamCents();
+    const fired = stateOf(firedCents, THRESHOLD_CENTS, WARN_PERCENT);
+    assert.equal(fired, 'FIRING', 'the run was chosen to fire');
+    await toastShown(watcher, `${BUDGET} is FIRING: ${dollars(firedCents)} of ${dollars(THRESHOLD_CENTS)} (month)`);
+    await reloadUntil(page, () => figuresOf(page, BUDGET), (text) => text === budgetText(firedCents, THRESHOLD_CENTS), `the budget at ${firedCents} cents`);
     assert.equal(await stateText(page, BUDGET), fired);
-    if (features.alertNotified) {
-      const toast = watcher.locator('.toasts .toast', { hasText: BUDGET });
-      await toast.waitFor({ timeout: 20_000 });
-      assert.equal((await toast.locator('.toast-text').textContent()).trim(), `${BUDGET} is FIRING: ${dollars(teamCents())} of ${dollars(THRESHOLD_CENTS)} (month)`);
-    }
+    // Past it the bar runs to the cost: the fill is whole, the threshold and the warning line move in.
+    assertBar(await barOf(page, BUDGET), ceilingBar(firedCents, THRESHOLD_CENTS, WARN_PERCENT), 'the fired budget');
 
-    // The floor on the team's success rate: 3 of 5 runs succeeded, at or below 80 %.
+    // The floor on the team's success rate: fires at or below 80 %.
     const floor = `Team success floor ${uid}`;
     const rate = teamSuccess();
     await reloadUntil(page, () => stateText(page, floor), (s) => s === (rate <= 0.8 ? 'FIRING' : 'OK'), 'the floor to fire');
-    assert.equal(await figuresOf(page, floor), `${(rate * 100).toFixed(1)}\u00a0% this month; fires at or below 80.0\u00a0%`);
+    assert.equal(await figuresOf(page, floor), `${rateText(rate)} this month; fires at or below 80.0\u00a0%`);
     // Its bar runs from 0 to 100 %: the fill ends at the rate, the line at 80 %, the firing zone below it.
-    const bar = await card(page, floor).locator('.alert-bar').evaluate((el) => {
-      const box = el.getBoundingClientRect();
-      const at = (s) => el.querySelector(s).getBoundingClientRect();
-      return { fill: at('.fill').width / box.width, line: (at('.mark.line').left + 1 - box.left) / box.width, zone: [(at('.zone').left - box.left) / box.width, at('.zone').width / box.width] };
-    });
+    const bar = await barOf(page, floor);
     assert.ok(Math.abs(bar.fill - rate) < 0.02, `fill at ${bar.fill}`);
     assert.ok(Math.abs(bar.line - 0.8) < 0.02, `line at ${bar.line}`);
+    assert.equal(bar.warn, null, 'a floor has no warning line');
     assert.ok(bar.zone[0] < 0.01 && Math.abs(bar.zone[1] - 0.8) < 0.02, `zone ${bar.zone}`);
-    // The watch at 50 % stays OK; the ceiling at $12 warns.
+    // The watch at 50 % reads the week's rate (an OK before its first evaluation would read no value); the ceiling at $12 warns.
+    const watch = `Team success watch ${uid}`;
+    await reloadUntil(page, () => figuresOf(page, watch), (text) => text === `${rateText(rate)} this week; fires at or below 50.0\u00a0%`, 'the watch to read the rate');
+    assert.equal(await stateText(page, watch), rate <= 0.5 ? 'FIRING' : 'OK');
     await reloadUntil(page, () => stateText(page, `Team ceiling ${uid}`), (s) => s === stateOf(teamCents(), 1200, 80), 'the ceiling to warn');
-    assert.equal(await stateText(page, `Team success watch ${uid}`), rate <= 0.5 ? 'FIRING' : 'OK');
 
     // The history: FIRING then WARNING, each delivered to the channel, signed with its secret.
     const rows = page.locator(`table.alert-history tbody tr[data-rule="${ruleId}"]`);
@@ -287,10 +363,10 @@ describe('alerts', () => {
     await reloadUntil(page, deliveries, (all) => all.length === 2 && all.every((d) => /delivered/.test(d)), 'both notifications delivered');
     const cells = (label) => rows.locator(`td[data-label="${label}"]`).allTextContents();
     assert.deepEqual((await cells('State')).map((s) => s.replace(/[✓▲●]/g, '').trim()), ['FIRING', 'WARNING']);
-    assert.deepEqual(await cells('Value'), [`${dollars(1075)} of ${dollars(THRESHOLD_CENTS)}`, `${dollars(875)} of ${dollars(THRESHOLD_CENTS)}`]);
+    assert.deepEqual(await cells('Value'), [`${dollars(firedCents)} of ${dollars(THRESHOLD_CENTS)}`, `${dollars(warnedCents)} of ${dollars(THRESHOLD_CENTS)}`]);
     for (const text of await deliveries()) assert.equal(text.replace(/\s+/g, ' ').trim(), `${CHANNEL}: delivered 1 attempt, HTTP 200`);
     const alerts = receiver.got.map((r) => ({ r, body: JSON.parse(r.body) })).filter(({ body }) => body.type === 'ALERT' && body.rule.name === BUDGET);
-    assert.deepEqual(alerts.map(({ body }) => [body.state, Math.round(body.value * 100)]), [['WARNING', 875], ['FIRING', 1075]]);
+    assert.deepEqual(alerts.map(({ body }) => [body.state, Math.round(body.value * 100)]), [['WARNING', warnedCents], ['FIRING', firedCents]]);
     for (const { r } of alerts) assert.equal(r.headers['x-agentmon-signature'], `sha256=${createHmac('sha256', channel.secret).update(r.body).digest('hex')}`);
     // The rule's last notification is the newest.
     assert.match(await card(page, BUDGET).locator('.last-notification').textContent(), /FIRING/);
@@ -309,47 +385,68 @@ describe('alerts', () => {
     assert.equal(await budgets.getByRole('link', { name: 'Alerts' }).getAttribute('href'), `#/org/${ORG}/alerts`);
     await expectAccessible(page, 'with the team budgets');
 
-    const whole = await signedIn(browser, server, manager, `/org/${ORG}/overview?days=30`);
+    // The org's overview shows only the org's budget; a MEMBER's, drawn the same way, none, and never asks for the rules.
+    const whole = await opened(manager, `/org/${ORG}/overview?days=30`);
+    const own = await opened(member, `/org/${ORG}/overview?days=30`);
     const orgBudgets = whole.locator('section[aria-labelledby="budgets"]');
     await orgBudgets.waitFor({ timeout: 20_000 });
     assert.deepEqual(await orgBudgets.locator('.budget-name').allTextContents(), [`Org budget ${uid}`]);
-
-    // A MEMBER's overview has no budgets.
-    const own = await signedIn(browser, server, member, `/org/${ORG}/overview?days=30`);
-    await own.locator('.card').first().waitFor();
-    await sleep(1_500);
+    await overviewSettled(whole);
+    assert.ok(whole.queries.some((q) => q.includes('alertRules')), 'a manager’s overview asks for the rules once drawn');
+    await overviewSettled(own);
+    assert.ok(own.queries.length > 0, 'the member’s requests are seen');
+    assert.equal(own.queries.filter((q) => q.includes('alertRules')).length, 0, 'a member’s overview does not ask for the rules');
     assert.equal(await own.locator('section[aria-labelledby="budgets"]').count(), 0);
   });
 
-  test('a MANAGER reads the rules and the history, without the means to change them or the channels', async () => {
-    await prepared();
-    const page = await alertsPage(manager);
-    await card(page, `Team ceiling ${uid}`).waitFor();
-    assert.equal(await page.getByRole('button', { name: 'New rule' }).count(), 0);
-    assert.equal(await page.locator('article.rule-card button').count(), 0, 'no Edit or Delete');
-    assert.equal(await page.getByRole('heading', { name: 'Channels' }).count(), 0);
-    await page.getByRole('heading', { name: 'History', level: 2 }).waitFor();
-    assert.match(await page.locator('main').textContent(), /an ORG_ADMIN of the org changes them/);
-    await expectAccessible(page, 'for a MANAGER');
-  });
+  for (const role of ['MANAGER', 'SUPPORT']) {
+    test(`a ${role} reads the rules and the history, without the means to change them or the channels`, async () => {
+      await prepared();
+      const page = await alertsPage(role === 'MANAGER' ? manager : support);
+      await card(page, `Team ceiling ${uid}`).waitFor();
+      await page.getByRole('heading', { name: 'History', level: 2 }).waitFor();
+      await page.locator('table.alert-history tbody tr').first().waitFor();
+      assert.equal(await stateText(page, BUDGET), stateOf(teamCents(), THRESHOLD_CENTS, WARN_PERCENT), 'the states read');
+      assert.equal(await page.getByRole('button', { name: 'New rule' }).count(), 0);
+      assert.equal(await page.locator('article.rule-card button').count(), 0, 'no Edit or Delete');
+      assert.equal(await page.getByRole('heading', { name: 'Channels' }).count(), 0);
+      assert.match(await page.locator('main').textContent(), /an ORG_ADMIN of the org changes them/);
+      assert.equal(await page.locator('main .error').count(), 0, 'no error box or stale note');
+      assert.deepEqual(page.errors.map(String), [], 'no error in the page');
+      await expectAccessible(page, `for a ${role}`);
+    });
+  }
 
-  test('a MEMBER gets no Alerts link and the page says it is not for them', async () => {
-    const page = await signedIn(browser, server, member, `/org/${ORG}/overview?days=30`);
+  test('a MEMBER gets no Alerts link, no alert subscription, and the page says it is not for them', async () => {
+    const page = await opened(member, `/org/${ORG}/overview?days=30`);
+    // A manager's page, opened after it, subscribes: had the member's, it would have by then.
+    const control = await opened(manager, `/org/${ORG}/overview?days=30`);
+    await until(() => control.alertSubscriptions > 0, 'the manager’s alert subscription');
+    assert.ok(control.queries.some((q) => q.includes('alertNotifications')), 'the manager’s page reads the newest notification');
     await page.locator('nav[aria-label="Pages"] a').first().waitFor();
     assert.deepEqual(await page.locator('nav[aria-label="Pages"] a').allTextContents(), ['Overview', 'Sessions', 'Me']);
+    await overviewSettled(page);
     assert.equal(page.alertSubscriptions, 0, 'no alert subscription');
+    assert.equal(page.queries.filter((q) => q.includes('alertNotifications')).length, 0, 'no notification read');
     await page.goto(`${server.url}/#/org/${ORG}/alerts`);
     const refusal = page.getByRole('alert').filter({ hasText: 'Not allowed' });
     await refusal.waitFor();
     assert.match(await refusal.textContent(), /cannot see the alerts/);
   });
 
-  test('an ORG_ADMIN edits a rule and deletes one after confirming', async () => {
+  test('an ORG_ADMIN edits a rule: it starts again from OK, is evaluated anew; disabled, it says so; and deletes one after confirming', async (t) => {
     const { team } = await prepared();
     const watch = `Edit me ${uid}`;
     await server.gql(orgAdmin, 'mutation($r: AlertRuleInput!) { createAlertRule(org: "demo-1", rule: $r) { id } }',
       { r: { name: watch, metric: 'SUCCESS_RATE', window: 'WEEK', comparison: 'BELOW', threshold: 0.5, teamId: team.id, channelIds: [] } });
+    // A run of the team (no cost) has it evaluated now: the team's rate this week, above the floor.
+    await send([['ann', 0, 'SUCCEEDED']]);
     const page = await alertsPage(orgAdmin);
+    const rate = teamSuccess();
+    assert.ok(rate > 0.5, `the team's rate (${rate}) is above the floor`);
+    await reloadUntil(page, () => figuresOf(page, watch), (text) => text === `${rateText(rate)} this week; fires at or below 50.0\u00a0%`, 'the rule to be evaluated');
+    assert.equal(await stateText(page, watch), 'OK');
+
     await card(page, watch).getByRole('button', { name: `Edit rule ${watch}` }).click();
     const form = page.locator('section.rule-form');
     assert.equal(await form.getByLabel(/^Threshold/).inputValue(), '50', 'a rate is edited in %');
@@ -358,6 +455,27 @@ describe('alerts', () => {
     await form.getByLabel('Name').fill('');
     await form.getByRole('button', { name: 'Save rule' }).click();
     await form.locator('#rule-problem').waitFor();
+    await form.getByLabel('Name').fill(watch);
+    // A floor raised past the rate, still enabled: OK with no value until evaluated again, then FIRING.
+    const raised = Math.min(100, Math.round(rate * 100) + 10);
+    await form.getByLabel(/^Threshold/).fill(String(raised));
+    await form.getByRole('button', { name: 'Save rule' }).click();
+    await form.waitFor({ state: 'detached' });
+    const fires = `fires at or below ${raised.toFixed(1)}\u00a0%`;
+    await until(async () => (await figuresOf(page, watch)).endsWith(fires), 'the new threshold to show');
+    if ((await card(page, watch).locator('.rule-facts dd').first().textContent()).trim() === 'not yet in this window') {
+      assert.equal(await stateText(page, watch), 'OK', 'a changed rule starts from OK');
+      assert.equal(await figuresOf(page, watch), `No value this week yet; ${fires}`);
+    } else t.diagnostic('the worker evaluated the rule before the page read it: its state before evaluation not seen');
+    // A failed run of the team has it evaluated again, the rate lower still.
+    await send([['bob', 0, 'FAILED']]);
+    const now = teamSuccess();
+    assert.ok(now <= raised / 100, `the rate (${now}) is at or below the raised floor`);
+    await reloadUntil(page, () => figuresOf(page, watch), (text) => text === `${rateText(now)} this week; ${fires}`, 'the rule to be evaluated again');
+    assert.equal(await stateText(page, watch), 'FIRING');
+
+    // Renamed, lowered, disabled: "Disabled" instead of a state, last.
+    await card(page, watch).getByRole('button', { name: `Edit rule ${watch}` }).click();
     await form.getByLabel('Name').fill(`${watch} (edited)`);
     await form.getByLabel(/^Threshold/).fill('40');
     await form.getByRole('checkbox', { name: /Enabled:/ }).uncheck();
@@ -365,11 +483,12 @@ describe('alerts', () => {
     const edited = card(page, `${watch} (edited)`);
     await edited.waitFor();
     assert.match(await edited.locator('.alert-figures').textContent(), /fires at or below 40\.0\s%/);
-    assert.equal((await edited.locator('h3 .badge').textContent()).trim(), 'Disabled');
+    assert.equal(await stateText(page, `${watch} (edited)`), 'Disabled');
+    assert.equal(await edited.locator('header .alert-state').count(), 1, 'no state beside it');
     assert.match(await edited.locator('.rule-watch').textContent(), /disabled: not evaluated/);
-    assert.equal(await page.locator('ul.rules > li').last().locator('h3').textContent(), `${watch} (edited) Disabled`, 'disabled rules come last');
+    assert.equal(await page.locator('ul.rules > li').last().locator('h3').textContent(), `${watch} (edited)`, 'disabled rules come last');
 
-    await card(page, `${watch} (edited)`).getByRole('button', { name: /^Delete/ }).click();
+    await edited.getByRole('button', { name: /^Delete/ }).click();
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('button', { name: 'Delete rule' }).click();
     await dialog.waitFor({ state: 'detached' });
@@ -412,20 +531,104 @@ describe('alerts', () => {
       }
     }
     // A toast on a phone, dark: ann's 1.50 more takes the team to the $12 ceiling.
-    if (features.alertNotified) {
-      const phone = await signedIn(browser, server, manager, `/org/${ORG}/overview?days=30&team=${team.id}`, { colorScheme: 'dark', viewport: { width: 390, height: 800 } });
-      await until(() => phone.alertSubscriptions > 0, 'the alert subscription');
-      await phone.locator('section[aria-labelledby="budgets"]').waitFor({ timeout: 20_000 });
-      await send([['ann', 150, 'SUCCEEDED']]);
-      const toast = phone.locator('.toasts .toast', { hasText: `Team ceiling ${uid}` });
-      await toast.waitFor({ timeout: 20_000 });
-      assert.equal((await toast.locator('.toast-text').textContent()).trim(), `Team ceiling ${uid} is FIRING: ${dollars(teamCents())} of ${dollars(1200)} (month)`);
-      assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= innerWidth), 'no sideways scroll with a toast');
-      await phone.screenshot({ path: join(SHOTS, 'toast-390-dark.png') });
-      await expectAccessible(phone, 'with a toast');
-    }
+    const phone = await opened(manager, `/org/${ORG}/overview?days=30&team=${team.id}`, { colorScheme: 'dark', viewport: { width: 390, height: 800 } });
+    await until(() => phone.alertSubscriptions > 0, 'the alert subscription');
+    await phone.locator('section[aria-labelledby="budgets"]').waitFor({ timeout: 20_000 });
+    await send([['ann', 150, 'SUCCEEDED']]);
+    assert.equal(stateOf(teamCents(), 1200, 80), 'FIRING', 'the run was chosen to fire the ceiling');
+    await toastShown(phone, `Team ceiling ${uid} is FIRING: ${dollars(teamCents())} of ${dollars(1200)} (month)`);
+    await phone.locator('.toasts .toast', { hasText: `Team ceiling ${uid}` }).waitFor();
+    assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= innerWidth), 'no sideways scroll with a toast');
+    await phone.screenshot({ path: join(SHOTS, 'toast-390-dark.png') });
+    await expectAccessible(phone, 'with a toast');
     // The channels made for the pictures go.
     const { org } = await server.gql(orgAdmin, `{ org(slug: "${ORG}") { alertChannels { id name } } }`);
     for (const c of org.alertChannels.filter((x) => x.name.startsWith('Shot '))) await server.gql(orgAdmin, 'mutation($id: ID!) { deleteAlertChannel(id: $id) }', { id: c.id });
+  });
+  test('a change stored while the live connection is down toasts once it is back, the subscription resuming after the newest it had', async () => {
+    const { team } = await prepared();
+    // A rule one run of the team away from firing.
+    const name = `Runs watch ${uid}`;
+    const threshold = teamRuns().length + 1;
+    await server.gql(orgAdmin, 'mutation($r: AlertRuleInput!) { createAlertRule(org: "demo-1", rule: $r) { id } }',
+      { r: { name, metric: 'RUNS', window: 'DAY', threshold, teamId: team.id, channelIds: [] } });
+    // The page's socket goes through the test, which can cut it and refuse it for a while.
+    let down = false;
+    const open = [];
+    const subscribes = [];
+    const page = await opened(manager, `/org/${ORG}/alerts`, {}, (p) => p.routeWebSocket(/\/graphql$/, (ws) => {
+      if (down) {
+        ws.close({ code: 1012, reason: 'down for the test' });
+        return;
+      }
+      const upstream = ws.connectToServer();
+      ws.onMessage((m) => {
+        if (String(m).includes('"type":"subscribe"') && String(m).includes('alertNotified')) subscribes.push(JSON.parse(m).payload.variables);
+        upstream.send(m);
+      });
+      upstream.onMessage((m) => ws.send(m));
+      open.push({ ws, upstream });
+    }));
+    await page.getByRole('heading', { name: 'Rules', level: 2 }).waitFor();
+    await until(() => subscribes.length > 0, 'the alert subscription');
+    const { org: before } = await server.gql(manager, `{ org(slug: "${ORG}") { alertNotifications(first: 1) { edges { node { id } } } } }`);
+    const newest = await page.evaluate(() => window.alertsSeen.events.at(-1)?.id ?? null) ?? before.alertNotifications.edges[0]?.node.id;
+
+    down = true;
+    for (const { ws, upstream } of open.splice(0)) {
+      await upstream.close();
+      await ws.close({ code: 1012, reason: 'cut by the test' });
+    }
+    // The run that fires it, stored while the page cannot hear.
+    await send([['ann', 0, 'SUCCEEDED']]);
+    assert.equal(teamRuns().length, threshold);
+    await until(async () => {
+      const { org } = await server.gql(manager, `{ org(slug: "${ORG}") { alertNotifications(first: 10) { edges { node { state rule { name } } } } } }`);
+      return org.alertNotifications.edges.some((e) => e.node.rule.name === name && e.node.state === 'FIRING');
+    }, 'the notification to be stored', 30_000);
+    const heard = await page.evaluate((rule) => window.alertsSeen.events.filter((e) => e.rule === rule).length, name);
+    assert.equal(heard, 0, 'nothing heard while the connection is down');
+
+    down = false;
+    await toastShown(page, `${name} is FIRING: ${threshold} of ${threshold} (day)`, 40_000);
+    const resumed = subscribes.at(-1);
+    assert.ok(subscribes.length >= 2, 'subscribed again');
+    assert.equal(resumed.after, newest, 'after the newest notification the page had');
+    await card(page, name).waitFor();
+    await server.gql(orgAdmin, 'mutation($id: ID!) { deleteAlertRule(id: $id) }', { id: await card(page, name).getAttribute('data-rule') });
+  });
+  test('the history keeps what was loaded past its first page when new notifications come in', async () => {
+    // More notifications than a page: rules on the org's runs today, each past its line at once.
+    const bulk = `Bulk ${uid}`;
+    const make = (name) => server.gql(orgAdmin, 'mutation($r: AlertRuleInput!) { createAlertRule(org: "demo-1", rule: $r) { id } }',
+      { r: { name, metric: 'RUNS', window: 'DAY', threshold: 1, channelIds: [] } });
+    for (let i = 0; i < 55; i += 1) await make(`${bulk} ${String(i).padStart(2, '0')}`);
+    const stored = async () => {
+      const { org } = await server.gql(manager, `{ org(slug: "${ORG}") { alertNotifications(first: 100) { edges { node { rule { name } } } } } }`);
+      return org.alertNotifications.edges.filter((e) => e.node.rule.name.startsWith(bulk)).length;
+    };
+    await send([['eve', 0, 'SUCCEEDED']]);
+    await until(async () => (await stored()) === 55, 'the rules to fire', 30_000);
+
+    const page = await opened(manager, `/org/${ORG}/alerts`);
+    const rows = page.locator('table.alert-history tbody tr');
+    const ids = () => rows.evaluateAll((all) => all.map((r) => r.dataset.id));
+    await until(async () => (await rows.count()) === 50, 'the first page');
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await until(async () => (await rows.count()) > 50, 'the next page');
+    const loaded = await ids();
+    assert.equal(new Set(loaded).size, loaded.length, 'each once');
+
+    // One more fires: it comes first, and every row loaded stays after it (the last of the first page too).
+    await until(() => page.alertSubscriptions > 0, 'the alert subscription');
+    await make(`${bulk} last`);
+    await send([['eve', 0, 'SUCCEEDED']]);
+    await until(async () => (await rows.count()) === loaded.length + 1, 'the new notification in the history', 20_000);
+    const now = await ids();
+    assert.deepEqual(now.slice(1), loaded, 'what was loaded stays, in order');
+    assert.equal(await rows.first().locator('th').textContent(), `${bulk} last`);
+
+    const { org } = await server.gql(orgAdmin, `{ org(slug: "${ORG}") { alertRules { id name } } }`);
+    for (const rule of org.alertRules.filter((r) => r.name.startsWith(bulk))) await server.gql(orgAdmin, 'mutation($id: ID!) { deleteAlertRule(id: $id) }', { id: rule.id });
   });
 });

@@ -1,7 +1,8 @@
 // Producer API keys of the org: the list, a form that creates one and shows
 // its secret once, revocation after a confirmation.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { html } from '../html.js';
+import { NewSecret } from '../new-secret.js';
 import { gql } from '../api.js';
 import { orgOf, useQuery } from '../query.js';
 import { Confirm } from '../confirm.js';
@@ -28,7 +29,7 @@ export function Keys({ org }) {
     <p class="hint">Producers send a key as <code>Authorization: Bearer …</code> to send events for ${org.name}; a key can do nothing else.</p>
     <${StaleNote} error=${result.error} />
     ${created
-      ? html`<${NewSecret} created=${created} onDone=${() => setCreated(null)} />`
+      ? html`<${KeySecret} created=${created} onDone=${() => setCreated(null)} />`
       : html`<${CreateKey} org=${org} onCreated=${(c) => { setCreated(c); result.reload(); }} />`}
     ${keys.length === 0
       ? html`<${Empty}>No API key yet. Create one for each producer, so each can be revoked alone.</${Empty}>`
@@ -75,31 +76,10 @@ function CreateKey({ org, onCreated }) {
   </form>`;
 }
 
-/** The new key's secret, shown this once, with a Copy button. */
-function NewSecret({ created, onDone }) {
-  const panel = useRef(null);
-  const input = useRef(null);
-  const [note, setNote] = useState('');
-  useEffect(() => panel.current.focus(), []);
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(created.secret);
-      setNote('Copied to the clipboard.');
-    } catch {
-      input.current.focus();
-      input.current.select();
-      setNote('This browser did not let the page copy: the secret is selected, press Ctrl+C (⌘C on a Mac).');
-    }
-  };
-  return html`<section class="panel" ref=${panel} tabindex="-1" aria-labelledby="new-key">
-    <h3 id="new-key">Key “${created.name}” created: copy its secret now</h3>
+/** The new key's secret, shown this once. */
+function KeySecret({ created, onDone }) {
+  return html`<${NewSecret} id="new-key" title=${`Key “${created.name}” created: copy its secret now`} label="Secret"
+    secret=${created.secret} onDone=${onDone}>
     <p><strong>The secret will not be shown again.</strong> agentmon keeps only a hash of it; if it is lost, revoke the key and create another.</p>
-    <label for="new-key-secret">Secret</label>
-    <div class="copy">
-      <input id="new-key-secret" ref=${input} readonly value=${created.secret} spellcheck="false" autocomplete="off" onFocus=${(e) => e.target.select()} />
-      <button type="button" onClick=${copy}>Copy</button>
-    </div>
-    <p class="hint" role="status">${note}</p>
-    <button type="button" onClick=${onDone}>I have stored it</button>
-  </section>`;
+  </${NewSecret}>`;
 }

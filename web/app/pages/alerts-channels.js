@@ -4,8 +4,9 @@
 // the receiver's secret); a new channel's signing secret shows once, with a
 // Copy button; Test sends one signed delivery now and shows its outcome;
 // Delete asks first.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { html } from '../html.js';
+import { NewSecret } from '../new-secret.js';
 import { gql } from '../api.js';
 import { orgOf, useQuery } from '../query.js';
 import { Confirm } from '../confirm.js';
@@ -45,7 +46,7 @@ export function Channels({ org, onChanged }) {
     <p class="hint">Rules send each change to their channels: a webhook gets JSON signed with <code>X-Agentmon-Signature</code>, Slack a message. Only an ORG_ADMIN sees and changes them.</p>
     <${StaleNote} error=${result.error} />
     ${created
-      ? html`<${NewSecret} created=${created} onDone=${() => setCreated(null)} />`
+      ? html`<${ChannelSecret} created=${created} onDone=${() => setCreated(null)} />`
       : html`<${CreateChannel} org=${org} onCreated=${(c) => { setCreated(c); result.reload(); onChanged(); }} />`}
     ${channels.length === 0
       ? html`<${Empty}>No channel yet. Add a webhook or a Slack incoming webhook, then choose it in a rule.</${Empty}>`
@@ -104,31 +105,10 @@ function CreateChannel({ org, onCreated }) {
   </form>`;
 }
 
-/** The new channel's signing secret, shown this once, with a Copy button. */
-function NewSecret({ created, onDone }) {
-  const panel = useRef(null);
-  const input = useRef(null);
-  const [note, setNote] = useState('');
-  useEffect(() => panel.current.focus(), []);
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(created.signingSecret);
-      setNote('Copied to the clipboard.');
-    } catch {
-      input.current.focus();
-      input.current.select();
-      setNote('This browser did not let the page copy: the secret is selected, press Ctrl+C (⌘C on a Mac).');
-    }
-  };
-  return html`<section class="panel new-secret" ref=${panel} tabindex="-1" aria-labelledby="new-channel">
-    <h3 id="new-channel">Channel “${created.channel.name}” added: copy its signing secret now</h3>
+/** The new channel's signing secret, shown this once. */
+function ChannelSecret({ created, onDone }) {
+  return html`<${NewSecret} id="new-channel" className="new-secret" label="Signing secret" secret=${created.signingSecret} onDone=${onDone}
+    title=${`Channel “${created.channel.name}” added: copy its signing secret now`}>
     <p><strong>You will not see this secret again.</strong> The receiver checks <code>X-Agentmon-Signature</code> (an HMAC-SHA256 of the body) with it; if it is lost, delete the channel and add it again.</p>
-    <label for="new-channel-secret">Signing secret</label>
-    <div class="copy">
-      <input id="new-channel-secret" ref=${input} readonly value=${created.signingSecret} spellcheck="false" autocomplete="off" onFocus=${(e) => e.target.select()} />
-      <button type="button" onClick=${copy}>Copy</button>
-    </div>
-    <p class="hint" role="status">${note}</p>
-    <button type="button" onClick=${onDone}>I have stored it</button>
-  </section>`;
+  </${NewSecret}>`;
 }

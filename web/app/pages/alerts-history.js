@@ -3,13 +3,13 @@
 // state it reached (WARNING, FIRING, or resolved), its value against the
 // threshold, the window it was in, and each channel's delivery (status,
 // attempts, the receiver's answer, the last error).
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { gql } from '../api.js';
 import { orgOf } from '../query.js';
 import { Empty, ErrorBox } from '../parts.js';
 import { count, whenShort } from '../format.js';
-import { figure, StateBadge, windowName } from '../alert-parts.js';
+import { againstText, StateBadge, windowName } from '../alert-parts.js';
 
 export const NOTIFICATION_FIELDS = `id state value threshold windowStart at rule { id name metric window comparison }
   deliveries { channel { id name kind } status attempts responseStatus lastError }`;
@@ -19,33 +19,62 @@ const MORE = `query($org: String!, $after: String) { org(slug: $org) { alertNoti
   edges { cursor node { ${NOTIFICATION_FIELDS} } } pageInfo { hasNextPage endCursor } } } }`;
 
 /**
- * The notifications loaded so far: the first page (from the page's query,
- * read again on every reload) and the pages after it. Returns `{ all,
- * hasMore, loading, error, loadMore }`, `all` newest first, each once.
+ * The notifications loaded so far, newest first, each once. `first`: the
+ * first page, from the page's query, read again on every reload: while no
+ * page past it is loaded it is the list; once there are, it replaces what
+ * it covers and the older pages stay after it, so a notification that a
+ * newer one pushes past the first page stays in view. Returns `{ all,
+ * hasMore, total, loading, error, loadMore }`.
  */
 export function useHistory(slug, first) {
-  const [more, setMore] = useState({ slug, pages: [], loading: false, error: null });
-  const pages = more.slug === slug ? more.pages : [];
-  const every = [first, ...pages].filter(Boolean);
-  const seen = new Set();
-  const all = every.flatMap((p) => p.edges.map((e) => e.node)).filter((n) => !seen.has(n.id) && seen.add(n.id));
-  const last = every[every.length - 1];
+  const kept = useRef(null);
+  const [status, setStatus] = useState({ slug, loading: false, error: null });
+  if (first && (kept.current?.slug !== slug || kept.current.first !== first)) {
+    kept.current = withFirst(kept.current?.slug === slug ? kept.current : null, first, slug);
+  }
+  const h = kept.current?.slug === slug ? kept.current : null;
+  const mine = status.slug === slug ? status : { loading: false, error: null };
   const loadMore = () => {
-    if (more.loading || !last?.pageInfo.hasNextPage) return;
-    setMore({ slug, pages, loading: true, error: null });
-    gql(MORE, { org: slug, after: last.pageInfo.endCursor }).then(
-      (d) => setMore((m) => (m.slug === slug ? { ...m, pages: [...m.pages, orgOf(d, slug).alertNotifications], loading: false } : m)),
-      (error) => setMore((m) => ({ ...m, loading: false, error })),
+    if (mine.loading || !h?.end.hasNextPage) return;
+    const asked = h;
+    setStatus({ slug, loading: true, error: null });
+    gql(MORE, { org: slug, after: asked.end.endCursor }).then(
+      (d) => {
+        if (kept.current?.slug !== slug) return;
+        const page = orgOf(d, slug).alertNotifications;
+        let next = { ...asked, rows: once([...asked.rows, ...page.edges.map((e) => e.node)]), end: page.pageInfo, paged: true };
+        // A reload while it was asked for: its first page over what is now loaded.
+        if (kept.current.first !== asked.first) next = withFirst(next, kept.current.first, slug);
+        kept.current = next;
+        setStatus({ slug, loading: false, error: null });
+      },
+      (error) => setStatus({ slug, loading: false, error }),
     );
   };
-  return { all, hasMore: Boolean(last?.pageInfo.hasNextPage), total: first?.totalCount, loading: more.loading, error: more.error, loadMore };
+  return { all: h?.rows ?? [], hasMore: Boolean(h?.end.hasNextPage), total: first?.totalCount, loading: mine.loading, error: mine.error, loadMore };
 }
 
-/** A notification's value against its threshold: "$812.40 of $800.00", "74.0 % (at or below 80.0 %)". */
-export const againstText = (n) =>
-  n.rule.comparison === 'BELOW'
-    ? `${figure(n.rule.metric, n.value)} (at or below ${figure(n.rule.metric, n.threshold)})`
-    : `${figure(n.rule.metric, n.value)} of ${figure(n.rule.metric, n.threshold)}`;
+/** Notifications without repeats, in their order. */
+function once(rows) {
+  const seen = new Set();
+  return rows.filter((n) => !seen.has(n.id) && seen.add(n.id));
+}
+
+/**
+ * The history `h` (null: none yet) with `first`, the first page as it reads
+ * now. With pages loaded past the first, the first page replaces the rows
+ * down to its oldest and those after it stay; it starts again from the
+ * first page when that is all there is, or when it does not reach what was
+ * loaded (more new notifications than a page).
+ */
+function withFirst(h, first, slug) {
+  const rows = first.edges.map((e) => e.node);
+  const fresh = { slug, first, rows, end: first.pageInfo, paged: false };
+  if (!h?.paged || !first.pageInfo.hasNextPage || rows.length === 0) return fresh;
+  const oldest = h.rows.findIndex((n) => n.id === rows[rows.length - 1].id);
+  if (oldest === -1) return fresh;
+  return { ...h, first, rows: once([...rows, ...h.rows.slice(oldest + 1)]) };
+}
 
 /** The window a notification is of: "hour from Dec 4, 3:00 PM", "month from Dec 1". */
 function windowOf(n, timeZone) {
@@ -75,7 +104,7 @@ export function History({ org, history }) {
       : html`<table class="stack alert-history">
         <thead><tr><th scope="col">When</th><th scope="col">Rule</th><th scope="col">State</th><th scope="col">Value</th>
           <th scope="col">Window</th><th scope="col">Deliveries</th></tr></thead>
-        <tbody>${all.map((n) => html`<tr key=${n.id} data-rule=${n.rule.id}>
+        <tbody>${all.map((n) => html`<tr key=${n.id} data-id=${n.id} data-rule=${n.rule.id}>
           <td data-label="When"><time datetime=${n.at}>${whenShort(n.at, tz, { seconds: true })}</time></td>
           <th scope="row" data-label="Rule">${n.rule.name}</th>
           <td data-label="State"><${StateBadge} state=${n.state} resolved /></td>

@@ -12,7 +12,7 @@ import { gql } from '../api.js';
 import { orgOf, useLoad, useQuery } from '../query.js';
 import { UserField } from '../user-search.js';
 import { byName, whenShort } from '../format.js';
-import { figure, HOURLY, METRICS, WINDOWS, windowPhrase } from '../alert-parts.js';
+import { figure, HOURLY, INSTANT, METRICS, WINDOWS, windowPhrase } from '../alert-parts.js';
 
 const CHOICES = `query($org: String!) { org(slug: $org) { teams { id name } alertChannels { id name kind target } } }`;
 const VALUE = `query($org: String!, $metric: AlertMetric!, $window: AlertWindow!, $teamId: ID, $userId: String) { org(slug: $org) {
@@ -192,15 +192,18 @@ function Current({ org, d, rule }) {
   const incomplete = (d.scope === 'team' && !teamId) || (d.scope === 'user' && !userId);
   const now = useLoad({ ...wanted, incomplete }, () => (incomplete ? Promise.resolve(null) : gql(VALUE, wanted).then((r) => orgOf(r, org.slug).alertValue)));
   const same = rule && rule.metric === d.metric && rule.window === d.window && (rule.team?.id ?? null) === teamId && (rule.user?.id ?? null) === userId;
+  // A metric read at the moment has no window to name.
+  const instant = INSTANT.includes(d.metric);
+  const span = instant ? '' : ` ${windowPhrase(d.window)}`;
   let text;
   if (incomplete) text = `Choose the ${d.scope} to see its value now.`;
   else if (now.data) {
     text = now.data.value == null
-      ? `Nothing to measure ${windowPhrase(d.window)} yet.`
-      : `Now: ${figure(d.metric, now.data.value)} ${windowPhrase(d.window)} (since ${whenShort(now.data.windowStart, org.timezone)}).`;
+      ? `Nothing to measure${span} yet.`
+      : `Now: ${figure(d.metric, now.data.value)}${span}${instant ? '' : ` (since ${whenShort(now.data.windowStart, org.timezone)})`}.`;
   } else if (now.error) {
     const missing = /unknown field|alertValue/i.test(now.error.message);
-    if (same && rule.value != null) text = `At the last evaluation: ${figure(d.metric, rule.value)} ${windowPhrase(d.window)}.`;
+    if (same && rule.value != null) text = `At the last evaluation: ${figure(d.metric, rule.value)}${span}.`;
     else text = missing ? 'The value now is not available from this server.' : `No value now: ${now.error.message}`;
   } else text = 'Reading the value now…';
   return html`<p class="hint current-value" role="status">${text}</p>`;

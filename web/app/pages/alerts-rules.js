@@ -2,19 +2,19 @@
 // window, scope), its state in words, its value against the threshold as a
 // bar (with the warning line of a budget), when it was last evaluated and
 // its last notification. FIRING first, then WARNING, then OK; disabled
-// rules last, marked. Edit and Delete for those who manage them.
+// rules last, "Disabled" where the state would be (they have none). Edit
+// and Delete for those who manage them.
 import { html } from '../html.js';
 import { Empty } from '../parts.js';
 import { byName, whenShort } from '../format.js';
-import { AlertBar, metricName, scopeOf, StateBadge, windowName } from '../alert-parts.js';
-import { againstText } from './alerts-history.js';
+import { againstText, AlertBar, INSTANT, metricName, scopeOf, StateBadge, windowName } from '../alert-parts.js';
 
 const RANK = { FIRING: 0, WARNING: 1, OK: 2 };
 const order = (a, b) => (a.enabled === b.enabled ? 0 : a.enabled ? -1 : 1) || RANK[a.state] - RANK[b.state] || byName(a.name, b.name);
 
-/** What a rule watches, in words: "Cost of team Platform, per month, fires at or above the threshold". */
+/** What a rule watches, in words: "Cost of team Platform, per month, fires at or above the threshold" ("now" for a metric read at the moment). */
 const watches = (rule) =>
-  `${metricName(rule.metric)} of the ${scopeOf(rule)}, per ${windowName(rule.window)}, fires ${rule.comparison === 'BELOW' ? 'at or below' : 'at or above'} the threshold`;
+  `${metricName(rule.metric)} of the ${scopeOf(rule)}, ${INSTANT.includes(rule.metric) ? 'now' : `per ${windowName(rule.window)}`}, fires ${rule.comparison === 'BELOW' ? 'at or below' : 'at or above'} the threshold`;
 
 /** `notifications`: loaded so far, newest first; `complete`: whether that is all of them. */
 export function RuleList({ org, rules, notifications, complete, manage, onEdit, onDelete }) {
@@ -32,8 +32,8 @@ function Rule({ org, rule, last, complete, manage, onEdit, onDelete }) {
   const id = `rule-${rule.id}`;
   return html`<article class=${`rule-card ${rule.enabled ? rule.state.toLowerCase() : 'disabled'}`} aria-labelledby=${id} data-rule=${rule.id}>
     <header>
-      <h3 id=${id} tabindex="-1">${rule.name}${rule.enabled ? null : html` <span class="badge">Disabled</span>`}</h3>
-      <${StateBadge} state=${rule.state} />
+      <h3 id=${id} tabindex="-1">${rule.name}</h3>
+      ${rule.enabled ? html`<${StateBadge} state=${rule.state} />` : html`<span class="alert-state disabled">Disabled</span>`}
     </header>
     <p class="rule-watch">${watches(rule)}${rule.enabled ? '' : ' — disabled: not evaluated'}.</p>
     <${AlertBar} rule=${rule} />

@@ -3,13 +3,17 @@
 // team's — each as a compact bar, "$X of $Y this month (Z %)", with its
 // warning line and state, and a link to the Alerts page. Nothing when the
 // scope has none. Loaded once the overview's figures are drawn; read again
-// when a notification arrives live.
+// when a notification arrives live, and every 30 seconds while the page is
+// in view (the cost moves with every batch of events between notifications).
 import { useEffect } from 'preact/hooks';
 import { html } from '../html.js';
 import { orgOf, useQuery } from '../query.js';
 import { href } from '../router.js';
 import { byName } from '../format.js';
 import { AlertBar, StateBadge } from '../alert-parts.js';
+
+/** How often the budgets are read again while the page is in view. */
+const POLL_MS = 30_000;
 
 const QUERY = `query($org: String!) { org(slug: $org) { alertRules { id name metric window comparison threshold warnAt team { id } user { id } enabled state value evaluatedAt } } }`;
 
@@ -20,8 +24,13 @@ export const budgetsOf = (rules, team) =>
 export function Budgets({ org, team }) {
   const result = useQuery(QUERY, { org: org.slug }, (d) => orgOf(d, org.slug).alertRules);
   useEffect(() => {
-    addEventListener('agentmon:alert', result.reload);
-    return () => removeEventListener('agentmon:alert', result.reload);
+    const again = () => result.reload();
+    const poll = setInterval(() => document.visibilityState === 'visible' && again(), POLL_MS);
+    addEventListener('agentmon:alert', again);
+    return () => {
+      clearInterval(poll);
+      removeEventListener('agentmon:alert', again);
+    };
   }, [org.slug]);
   const budgets = result.data ? budgetsOf(result.data, team) : [];
   if (!budgets.length) return null;
