@@ -20,7 +20,9 @@ use super::teams::TeamObject;
 use super::users::node::UserObject;
 use crate::actions;
 
+/// The evaluation's metrics, as the API names them.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "agentmon_core::alerts::values::Metric")]
 pub enum AlertMetric {
     CostUsd,
     Runs,
@@ -169,21 +171,6 @@ impl AlertRuleInput {
     }
 }
 
-/// The evaluation's metric for the API's.
-pub(super) fn core_metric(metric: AlertMetric) -> Metric {
-    match metric {
-        AlertMetric::CostUsd => Metric::CostUsd,
-        AlertMetric::Runs => Metric::Runs,
-        AlertMetric::FailedRuns => Metric::FailedRuns,
-        AlertMetric::SuccessRate => Metric::SuccessRate,
-        AlertMetric::DurationP95Ms => Metric::DurationP95Ms,
-        AlertMetric::FailedModelCalls => Metric::FailedModelCalls,
-        AlertMetric::FailedToolCalls => Metric::FailedToolCalls,
-        AlertMetric::SilenceMinutes => Metric::SilenceMinutes,
-        AlertMetric::DeadLetters => Metric::DeadLetters,
-    }
-}
-
 /// Whether `metric` over `window` can be watched for this scope (a team,
 /// a user, or the org), with what to fix.
 pub(super) fn check_scope(
@@ -198,7 +185,7 @@ pub(super) fn check_scope(
         ));
     }
     if window == AlertWindow::Hour {
-        let hourly = core_metric(metric).hourly();
+        let hourly = Metric::from(metric).hourly();
         if !hourly || user {
             return Err(Error::BadUserInput(
                     "an HOUR window takes COST_USD, RUNS, FAILED_RUNS or SUCCESS_RATE of the org or a team; \

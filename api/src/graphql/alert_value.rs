@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::access::{authorize, in_org};
-use super::alert_rules::{check_scope, core_metric, stored, AlertMetric, AlertWindow};
+use super::alert_rules::{check_scope, stored, AlertMetric, AlertWindow};
 use super::context::GqlResult;
 
 #[derive(SimpleObject)]
@@ -48,7 +48,7 @@ pub async fn of(
     let now = Utc::now();
     let span = window_of(stored(window)).span(now, org.tz());
     let watched = Watched {
-        metric: core_metric(metric),
+        metric: metric.into(),
         window: window_of(stored(window)),
         team_id,
         user_id,

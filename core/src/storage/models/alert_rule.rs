@@ -47,8 +47,10 @@ impl Rule {
     }
 }
 
-/// What a rule says, as written by an admin (checked before).
-#[derive(Debug, Clone)]
+/// What a rule says, as written by an admin (checked before): the columns
+/// a rule is created with and rewritten to.
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = alert_rules, treat_none_as_null = true)]
 pub struct RuleInput {
     pub name: String,
     pub metric: &'static str,
@@ -70,17 +72,8 @@ pub async fn create(
 ) -> QueryResult<Rule> {
     diesel::insert_into(alert_rules::table)
         .values((
+            input,
             alert_rules::org_id.eq(org_id),
-            alert_rules::name.eq(&input.name),
-            alert_rules::metric.eq(input.metric),
-            alert_rules::window.eq(input.window),
-            alert_rules::comparison.eq(input.comparison),
-            alert_rules::threshold.eq(input.threshold),
-            alert_rules::warn_at.eq(input.warn_at),
-            alert_rules::team_id.eq(input.team_id),
-            alert_rules::user_id.eq(input.user_id.as_deref()),
-            alert_rules::channel_ids.eq(&input.channel_ids),
-            alert_rules::enabled.eq(input.enabled),
             alert_rules::created_by.eq(by),
         ))
         .returning(Rule::as_returning())
@@ -108,16 +101,7 @@ pub async fn update(
     }
     diesel::update(alert_rules::table.find(id))
         .set((
-            alert_rules::name.eq(&input.name),
-            alert_rules::metric.eq(input.metric),
-            alert_rules::window.eq(input.window),
-            alert_rules::comparison.eq(input.comparison),
-            alert_rules::threshold.eq(input.threshold),
-            alert_rules::warn_at.eq(input.warn_at),
-            alert_rules::team_id.eq(input.team_id),
-            alert_rules::user_id.eq(input.user_id.as_deref()),
-            alert_rules::channel_ids.eq(&input.channel_ids),
-            alert_rules::enabled.eq(input.enabled),
+            input,
             alert_rules::revision.eq(revision),
             alert_rules::updated_at.eq(diesel::dsl::now),
         ))
