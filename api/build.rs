@@ -11,7 +11,8 @@
 //! It also bundles the dashboard: esbuild (from `web/node_modules`) joins
 //! `web/app/main.js`, every module it imports and the libraries of the
 //! import map into one minified module, `$OUT_DIR/bundle/app.js`, which the
-//! binary serves in place of the sources (one request instead of sixty).
+//! binary serves in place of the sources (one request instead of sixty);
+//! `web/app/boot.js`, which a page runs first, becomes `bundle/boot.js`.
 //! The sources stay plain ES modules, served as they are with `--web-dir`.
 
 #![allow(clippy::expect_used)] // a build script reports by panicking
@@ -106,7 +107,9 @@ fn main() {
     );
 }
 
-/// Bundles the dashboard into `dir/app.js` with esbuild; its bytes.
+/// Bundles the dashboard with esbuild into `dir/app.js` (the dashboard) and
+/// `dir/boot.js` (what a page loads first: the token from a sign-in link and
+/// the page's first questions); their bytes, together.
 fn bundle(web: &Path, modules: &Path, dir: &Path) -> Vec<u8> {
     // The platform's own binary (npm installs only the one that fits), so
     // the build needs no Node.js; npm's launcher otherwise.
@@ -124,24 +127,30 @@ fn bundle(web: &Path, modules: &Path, dir: &Path) -> Vec<u8> {
         );
     }
     let _ = std::fs::remove_dir_all(dir);
-    let target = dir.join("app.js");
     let status = std::process::Command::new(&esbuild)
         .current_dir(web)
         .args([
-            "app/main.js",
+            "app=app/main.js",
+            "boot=app/boot.js",
             "--bundle",
             "--format=esm",
             "--minify",
             "--target=es2022",
             "--log-level=warning",
         ])
-        .arg(format!("--outfile={}", target.display()))
+        .arg(format!("--outdir={}", dir.display()))
         .status()
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", esbuild.display()));
     if !status.success() {
-        panic!("esbuild could not bundle web/app/main.js ({status}); its messages are above");
+        panic!("esbuild could not bundle web/app/main.js and web/app/boot.js ({status}); its messages are above");
     }
-    std::fs::read(&target).unwrap_or_else(|e| panic!("cannot read {}: {e}", target.display()))
+    ["app.js", "boot.js"]
+        .iter()
+        .flat_map(|name| {
+            let file = dir.join(name);
+            std::fs::read(&file).unwrap_or_else(|e| panic!("cannot read {}: {e}", file.display()))
+        })
+        .collect()
 }
 
 /// Paths under `/vendor/` that a page names.

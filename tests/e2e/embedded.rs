@@ -219,8 +219,9 @@ async fn the_binary_alone_serves_the_dashboard_and_commands_agree_from_any_folde
     }
     let main = get(&format!("{base}/app/main.js")).await;
     assert_eq!(main.status(), 200);
-    // The dashboard's page loads one module: the dashboard bundled with its
-    // libraries (versioned, kept for a year), not its sixty sources.
+    // The dashboard's page loads two modules, not its sixty sources: the
+    // boot module, which sends the page's first questions, then the
+    // dashboard bundled with its libraries (both versioned, kept for a year).
     let index = get(&format!("{base}/"))
         .await
         .text()
@@ -231,11 +232,25 @@ async fn the_binary_alone_serves_the_dashboard_and_commands_agree_from_any_folde
         .skip(1)
         .filter_map(|rest| rest.split('"').next())
         .collect();
-    assert_eq!(scripts.len(), 1, "{index}");
-    assert!(scripts[0].starts_with("/bundle/"), "{index}");
+    assert_eq!(scripts.len(), 2, "{index}");
+    assert!(
+        scripts[0].starts_with("/bundle/") && scripts[0].ends_with("/boot.js"),
+        "{index}"
+    );
+    assert!(
+        scripts[1].starts_with("/bundle/") && scripts[1].ends_with("/app.js"),
+        "{index}"
+    );
     assert!(!index.contains("modulepreload"), "{index}");
-    let bundle = get(&format!("{base}{}", scripts[0])).await;
-    assert_eq!(bundle.status(), 200, "{}", scripts[0]);
+    let boot = get(&format!("{base}{}", scripts[0])).await;
+    assert_eq!(boot.status(), 200, "{}", scripts[0]);
+    let boot = boot.text().await.unwrap_or_default();
+    assert!(
+        boot.contains("agentmon.early-answers") && !boot.contains("overview-ready"),
+        "the boot module asks early and holds no page"
+    );
+    let bundle = get(&format!("{base}{}", scripts[1])).await;
+    assert_eq!(bundle.status(), 200, "{}", scripts[1]);
     assert_eq!(
         bundle.headers()["cache-control"],
         "public, max-age=31536000, immutable"

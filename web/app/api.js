@@ -2,6 +2,7 @@
 // dashboard talks to the server.
 import { createClient } from 'graphql-ws';
 import { token, signOut } from './session.js';
+import { earlyAnswer } from './prefetch.js';
 
 export class ApiError extends Error {
   constructor(message, code) {
@@ -25,6 +26,8 @@ export async function gql(query, variables = {}) {
 export async function gqlAnswer(query, variables = {}) {
   // Signed out (maybe a moment ago, by another request): the first reason stands.
   if (!token()) throw new ApiError('You are signed out.', 'UNAUTHENTICATED');
+  const early = earlyAnswer(query, variables, token());
+  if (early) return early;
   let response;
   try {
     response = await fetch('/graphql', {

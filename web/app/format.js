@@ -18,9 +18,14 @@ export function money(decimal) {
   const size = Math.abs(value);
   const tiny = size > 0 && Number(size.toPrecision(2)) < 0.0001;
   const digits = size === 0 || Number(size.toFixed(4)) >= 1 ? 2 : 4;
-  const options = tiny ? { minimumSignificantDigits: 2, maximumSignificantDigits: 2 } : { minimumFractionDigits: digits, maximumFractionDigits: digits };
-  return `${value < 0 ? '-' : ''}$${size.toLocaleString(undefined, options)}`;
+  const format = tiny ? significant2 : digits === 2 ? fraction2 : fraction4;
+  return `${value < 0 ? '-' : ''}$${format.format(size)}`;
 }
+
+// money's three ways to write an amount, made once (a page writes hundreds).
+const fraction2 = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const fraction4 = new Intl.NumberFormat(undefined, { minimumFractionDigits: 4, maximumFractionDigits: 4 });
+const significant2 = new Intl.NumberFormat(undefined, { minimumSignificantDigits: 2, maximumSignificantDigits: 2 });
 
 /**
  * A price from an exact decimal string, every digit kept, at least two

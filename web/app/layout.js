@@ -5,12 +5,12 @@
 // toggle, and the live alert toasts (MANAGER and up).
 import { useEffect, useState } from 'preact/hooks';
 import { html } from './html.js';
-import { href, rangeOf, rangeParams, rangeProblem } from './router.js';
+import { href, rangeOf, rangeParams, rangeProblem, teamParams } from './router.js';
 import { signOut } from './session.js';
 import { Freshness } from './freshness.js';
 import { choice, cycleTheme, useTheme } from './theme.js';
 import { mayAdminister } from './pages/admin.js';
-import { TeamPicker, teamParams } from './teams.js';
+import { TeamPicker } from './teams.js';
 import { mayReadAlerts } from './alert-parts.js';
 import { AlertToasts } from './alert-toast.js';
 

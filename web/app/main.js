@@ -3,8 +3,9 @@ import { render } from 'preact';
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { html } from './html.js';
 import { gql } from './api.js';
+import { VIEWER, orgIn } from './viewer.js';
 import { takeTokenFromLink, token } from './session.js';
-import { useRoute, href } from './router.js';
+import { currentRoute, href } from './router.js';
 import { Layout } from './layout.js';
 import { SignIn } from './pages/signin.js';
 import { Overview } from './pages/overview.js';
@@ -18,7 +19,16 @@ import { Alerts } from './pages/alerts.js';
 import { installShortcuts } from './shortcuts.js';
 import { ErrorBox, Skeleton } from './parts.js';
 
-const ME = `{ me { userId role org { slug name timezone } } orgs { slug name timezone breakdownKeys } }`;
+/** The route of the page, again whenever the URL's hash changes. */
+function useRoute() {
+  const [route, setRoute] = useState(currentRoute());
+  useEffect(() => {
+    const onChange = () => setRoute(currentRoute());
+    addEventListener('hashchange', onChange);
+    return () => removeEventListener('hashchange', onChange);
+  }, []);
+  return route;
+}
 
 function App() {
   const route = useRoute();
@@ -35,7 +45,7 @@ function App() {
 
   useLayoutEffect(() => {
     if (!signedIn || route.parts[0] === 'signin') return;
-    gql(ME).then(setViewer, setError);
+    gql(VIEWER).then(setViewer, setError);
   }, [signedIn, route.parts[0], orgsVersion]);
 
   const home = viewer?.me.org?.slug ?? viewer?.orgs[0]?.slug;
@@ -68,7 +78,7 @@ function App() {
     if (home) return html`<main class="page"><${Skeleton} lines=${4} /></main>`;
     return html`<main class="page"><p>No org yet. A SUPER_ADMIN creates one with createOrg.</p></main>`;
   }
-  const org = viewer.orgs.find((o) => o.slug === slug) ?? { slug, name: slug, timezone: 'UTC' };
+  const org = orgIn(viewer, slug);
   const pages = {
     overview: () => html`<${Overview} org=${org} route=${route} viewer=${viewer.me} />`,
     sessions: () =>

@@ -1,8 +1,8 @@
 // Hash routes: every page is a URL that can be bookmarked and shared, with
 // its state (org, range, filters) in the URL.
-import { useEffect, useState } from 'preact/hooks';
 
-function parse(hash = location.hash) {
+/** The route of the page's URL (its hash): `parts` of the path, and `params`. */
+export function currentRoute(hash = location.hash) {
   const [path, query = ''] = hash.replace(/^#/, '').split('?');
   const decode = (part) => {
     try {
@@ -19,16 +19,6 @@ export function href(parts, params = {}) {
   const path = parts.map(encodeURIComponent).join('/');
   const search = query.toString();
   return `#/${path}${search ? `?${search}` : ''}`;
-}
-
-export function useRoute() {
-  const [route, setRoute] = useState(parse());
-  useEffect(() => {
-    const onChange = () => setRoute(parse());
-    addEventListener('hashchange', onChange);
-    return () => removeEventListener('hashchange', onChange);
-  }, []);
-  return route;
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -77,11 +67,27 @@ export function rangeOf(params, timeZone = 'UTC') {
   return { from: shift(today, -(daysOf(params) - 1)), to: today };
 }
 
+/** A formatter of dates as YYYY-MM-DD per time zone: making one costs far more than using it, and a page asks for today often. */
+const dayFormats = new Map();
+
 /** Today's date (YYYY-MM-DD) in `timeZone` (the org's). */
-export const todayIn = (timeZone = 'UTC') => new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date());
+export function todayIn(timeZone = 'UTC') {
+  let format = dayFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone });
+    dayFormats.set(timeZone, format);
+  }
+  return format.format(new Date());
+}
 
 /** The number of days of a DateRange. */
 export const lengthOf = (range) => Math.round((Date.parse(range.to) - Date.parse(range.from)) / 86_400_000) + 1;
+
+/** The team chosen in the URL, or null for the whole org. */
+export const teamOf = (params) => params.get('team') || null;
+
+/** The URL parameter that carries the team from page to page (none for the whole org). */
+export const teamParams = (params) => (teamOf(params) ? { team: teamOf(params) } : {});
 
 /** The URL parameters that carry the range from page to page. */
 export function rangeParams(params) {

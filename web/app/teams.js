@@ -5,17 +5,11 @@ import { useEffect } from 'preact/hooks';
 import { html } from './html.js';
 import { ApiError, errorOf, gql } from './api.js';
 import { orgOf, useLoad, useQuery } from './query.js';
-import { href } from './router.js';
+import { href, teamOf } from './router.js';
 import { byName } from './format.js';
 
 const TEAMS = `query($org: String!) { org(slug: $org) { teams { id name } } }`;
 const NAME = `query($org: String!, $team: ID!) { org(slug: $org) { team(id: $team) { id name } } }`;
-
-/** The team chosen in the URL, or null for the whole org. */
-export const teamOf = (params) => params.get('team') || null;
-
-/** The URL parameter that carries the team from page to page (none for the whole org). */
-export const teamParams = (params) => (teamOf(params) ? { team: teamOf(params) } : {});
 
 /** Says that teams were created, renamed, changed or deleted: the selector reads them again. */
 export const teamsChanged = () => dispatchEvent(new Event('agentmon:teams'));

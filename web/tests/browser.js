@@ -7,10 +7,27 @@ import { chromium } from 'playwright-core';
 const require = createRequire(import.meta.url);
 const AXE = require.resolve('axe-core/axe.min.js');
 
+/**
+ * Chromium preloads its omnibox popup, a page of its own of some 200
+ * modules, in every new window. The tests open a window (a fresh context)
+ * per page load, so each load would pay for it on the same two cores as the
+ * page and the server; a person's browser pays it once. Chromium reads only
+ * the last --disable-features, and Playwright passes one of its own
+ * (playwright-core 1.65), so this one repeats Playwright's and adds the popup.
+ */
+const DISABLED_FEATURES = [
+  // Playwright's
+  'AvoidUnnecessaryBeforeUnloadCheckSync', 'DestroyProfileOnBrowserClose', 'HttpsUpgrades', 'HttpsFirstBalancedModeAutoEnable',
+  'LensOverlay', 'MediaRouter', 'PaintHolding', 'ThirdPartyStoragePartitioning', 'AvoidCorsURLLoaderRestartOnRedirect',
+  'TcpPortRandomizationWin', 'OptimizationHints', 'NetworkTimeServiceQuerying', 'AimEnabled', 'PreconnectToSearch',
+  // the omnibox popup, made and preloaded with each window
+  'WebUIOmniboxPopup', 'PreloadTopChromeWebUI',
+];
+
 export async function launch() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', `--disable-features=${DISABLED_FEATURES.join(',')}`],
   });
 }
 

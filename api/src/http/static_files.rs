@@ -1,6 +1,6 @@
 //! The dashboard at `/`, GraphiQL at `/graphiql`, the browser libraries at
-//! `/vendor/VERSION/…` and the bundled dashboard at `/bundle/VERSION/app.js`
-//! (nothing is loaded from a CDN).
+//! `/vendor/VERSION/…` and the bundled dashboard at `/bundle/VERSION/app.js`,
+//! after `/bundle/VERSION/boot.js` (nothing is loaded from a CDN).
 //!
 //! Pages are sent with `no-cache` and a Content-Security-Policy whose nonce
 //! admits their inline import map; their library URLs carry the libraries'
@@ -46,6 +46,10 @@ fn page(state: &AppState, name: &str) -> Response {
 /// The dashboard's entry module.
 const ENTRY: &str = "<script type=\"module\" src=\"/app/main.js\">";
 
+/// The module a page runs before the entry module: it sends the page's
+/// first questions while the dashboard's code loads.
+const BOOT: &str = "boot.js";
+
 /// What loads the dashboard in a page: from the binary, its bundle (one
 /// module); from a web directory (development), its entry module after a
 /// `modulepreload` link for each of its modules and the libraries of its
@@ -57,7 +61,10 @@ fn entry(web: &assets::Source, asset: &Asset) -> String {
         return String::new();
     }
     if matches!(web, assets::Source::Embedded) {
-        return format!("<script type=\"module\" src=\"/bundle/{BUNDLE_VERSION}/app.js\">");
+        return format!(
+            "<script type=\"module\" src=\"/bundle/{BUNDLE_VERSION}/{BOOT}\"></script>\n  \
+             <script type=\"module\" src=\"/bundle/{BUNDLE_VERSION}/app.js\">"
+        );
     }
     let libraries = page
         .split("\"/vendor/")
@@ -70,6 +77,9 @@ fn entry(web: &assets::Source, asset: &Asset) -> String {
         .chain(modules)
         .map(|href| format!("<link rel=\"modulepreload\" href=\"{href}\">\n  "))
         .collect();
+    loads.push_str(&format!(
+        "<script type=\"module\" src=\"/app/{BOOT}\"></script>\n  "
+    ));
     loads.push_str(ENTRY);
     loads
 }

@@ -5,9 +5,8 @@
 // them). A day, from a point or the
 // numbers, opens its sessions.
 import { html } from '../html.js';
-import { href, lengthOf } from '../router.js';
+import { href, teamOf } from '../router.js';
 import { DailyChart } from '../chart.js';
-import { teamOf } from '../teams.js';
 import { ActiveUsers } from './overview-trends.js';
 import { count, duration, money, tokens } from '../format.js';
 
@@ -19,9 +18,6 @@ const rateOf = (succeeded, failed) => (succeeded + failed === 0 ? null : (succee
 
 /** Cost ÷ succeeded runs; none (a gap) without a success. */
 const perSuccess = (cost, succeeded) => (cost == null || !succeeded ? null : Number(cost) / succeeded);
-
-/** Whether the overview of `range` draws hours: one or two days. */
-export const hourlyRange = (range) => lengthOf(range) <= 2;
 
 export function OverviewCharts({ org, route, now }) {
   const team = teamOf(route.params);

@@ -6,9 +6,6 @@ import { html } from '../html.js';
 import { Card } from '../parts.js';
 import { count, money } from '../format.js';
 
-/** The Kpis fields the code cards need. */
-export const CODE_KPIS = 'linesAdded linesRemoved commits pullRequests costPerPullRequest costPerCommit';
-
 /** Whether Kpis `k` hold any code from the agents. */
 export const hasCode = (k) => k.linesAdded > 0 || k.linesRemoved > 0 || k.commits > 0 || k.pullRequests > 0;
 

@@ -6,10 +6,7 @@ import { html } from '../html.js';
 import { Card } from '../parts.js';
 import { count, percent, tokens } from '../format.js';
 import { cacheHitOf, modelCallsOf } from '../definitions.js';
-import { CODE_KPIS, hasCode } from './overview-code.js';
-
-/** The Kpis fields the cards need beyond the overview's own (unpricedModelCalls, inputTokens, outputTokens). */
-export const AGENT_KPIS = `modelCalls failedModelCalls cacheReadTokens cacheCreationTokens cacheHitRate toolCalls ${CODE_KPIS}`;
+import { hasCode } from './overview-code.js';
 
 /** Whether Kpis `k` hold any coding-agent telemetry: a model call, a tool call or code. */
 export const hasTelemetry = (k) => k.modelCalls > 0 || k.toolCalls > 0 || hasCode(k);

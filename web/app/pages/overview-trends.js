@@ -8,9 +8,7 @@ import { DailyChart } from '../chart.js';
 import { shortDay } from '../chart-time.js';
 import { todayIn } from '../router.js';
 import { count } from '../format.js';
-
-/** The least number of days of a range that shows weeks. */
-export const WEEKS_FROM = 14;
+import { WEEKS_FROM } from './overview-query.js';
 
 /** "Nov 3 – Nov 9", or "Nov 3" for a week of one day in the range. */
 const weekOf = (w) => (w.from === w.to ? shortDay(w.from) : `${shortDay(w.from)} – ${shortDay(w.to)}`);

@@ -4,14 +4,10 @@
 // card gives its share of the range's cost and opens the sessions behind
 // it.
 import { html } from '../html.js';
-import { href, rangeParams } from '../router.js';
-import { teamOf } from '../teams.js';
+import { href, rangeParams, teamOf } from '../router.js';
 import { Card } from '../parts.js';
 import { money, percent } from '../format.js';
 import { hasCode } from './overview-code.js';
-
-/** The Kpis fields the waste cards need. */
-export const WASTE_KPIS = 'failedRunCostUsd failedModelCallCostUsd noCodeCostUsd';
 
 /** `k`: the range's Kpis; shown when the range cost anything. */
 export function Waste({ org, route, k }) {

@@ -15,35 +15,20 @@ import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { errorOf, gqlAnswer } from '../api.js';
 import { orgOf, useLoad, useQuery } from '../query.js';
-import { href, lengthOf, previous, rangeOf, rangeParams, todayIn } from '../router.js';
+import { href, lengthOf, rangeParams, teamOf, todayIn } from '../router.js';
 import { Card, Change, Empty, pending, StaleNote } from '../parts.js';
-import { refusedAt, teamIn, teamOf } from '../teams.js';
+import { refusedAt, teamIn } from '../teams.js';
 import { TeamsCompare } from './overview-teams.js';
-import { OverviewCharts, hourlyRange } from './overview-charts.js';
-import { WEEKS_FROM } from './overview-trends.js';
+import { OverviewCharts } from './overview-charts.js';
+import { QUERY, TEAM_QUERY, overviewQuestion } from './overview-query.js';
 import { Breakdowns } from './overview-breakdowns.js';
 import { TopUsers } from './overview-top-users.js';
 import { Agents } from './overview-agents.js';
-import { WASTE_KPIS, Waste } from './overview-waste.js';
+import { Waste } from './overview-waste.js';
 import { Adoption } from './overview-adoption.js';
 import { Budgets } from './budget.js';
-import { AGENT_KPIS } from './overview-tokens.js';
 import { compare, count, duration, money, percent, tokens } from '../format.js';
 import { costPerSuccessOf, estimatedOf, handoffOf, iterationOf, successOf } from '../definitions.js';
-
-const KPIS = `activeUsers sessions runs succeededRuns failedRuns cancelledRuns successRate costUsd estimatedCostUsd unpricedModelCalls costPerSuccessfulRun inputTokens
-  outputTokens durationP95Ms localHandoffRate postHandoffIterationRate errorsByCategory { category count } ${AGENT_KPIS} ${WASTE_KPIS}`;
-const DAILY = `activeUsers runs succeededRuns failedRuns cancelledRuns successRate costUsd costPerSuccessfulRun inputTokens outputTokens durationP50Ms durationP95Ms
-  cacheReadTokens cacheCreationTokens cacheHitRate linesAdded linesRemoved`;
-const HOURLY = `at runs succeededRuns failedRuns costUsd`;
-const FIGURES = `now: overview(range: $range) { kpis { ${KPIS} } daily { date kpis { ${DAILY} } } hourly @include(if: $hourly) { ${HOURLY} }
-    weekly @include(if: $weekly) { from to days activeUsers }
-    topUsers(limit: 10) @include(if: $people) { user { id name } sessions runs successRate costUsd totalTokens } }
-  before: overview(range: $before) { kpis { ${KPIS} } daily { date kpis { activeUsers sessions runs } } }`;
-const VARS = '$range: DateRange!, $before: DateRange!, $people: Boolean!, $hourly: Boolean!, $weekly: Boolean!';
-const QUERY = `query($org: String!, ${VARS}) { org(slug: $org) { ${FIGURES} } }`;
-const TEAM_QUERY = `query($org: String!, $team: ID!, ${VARS}) {
-  org(slug: $org) { slug team(id: $team) { id name ${FIGURES} } } }`;
 
 /** A decimal string as a number; null stays null (no figure, not zero). */
 const decimal = (text) => (text == null ? null : Number(text));
@@ -103,10 +88,8 @@ function Hidden({ org, route, viewer, team }) {
 const enoughData = (daily, days) => daily.filter((d) => d.kpis.activeUsers > 0 || d.kpis.sessions > 0 || d.kpis.runs > 0).length >= Math.ceil(days / 2);
 
 export function Overview({ org, route, viewer }) {
-  const range = rangeOf(route.params, org.timezone);
-  const people = viewer.role !== 'MEMBER';
-  const team = teamOf(route.params);
-  const variables = { org: org.slug, range, before: previous(range), people, hourly: hourlyRange(range), weekly: lengthOf(range) >= WEEKS_FROM };
+  const { range, team, variables } = overviewQuestion(org, route, viewer);
+  const { people } = variables;
   const result = team
     ? useLoad({ ...variables, team }, () => gqlAnswer(TEAM_QUERY, { ...variables, team }).then((answer) => teamFigures(answer, org.slug, team)))
     : useQuery(QUERY, variables, (d) => orgOf(d, org.slug)); // one hook either way

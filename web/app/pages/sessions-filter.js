@@ -1,8 +1,7 @@
 // The sessions list's filter from the URL, with what in the URL is not
 // valid by control (said next to it, and not applied); and the same filter
 // as the CSV export's parameters.
-import { rangeOf, timeRange } from '../router.js';
-import { teamOf } from '../teams.js';
+import { rangeOf, teamOf, timeRange } from '../router.js';
 
 /** Failure categories, in the order of the overview's table. */
 export const CATEGORIES = ['TOOL', 'MODEL', 'TIMEOUT', 'OTHER'];

@@ -9,7 +9,8 @@ import { SessionLabel } from '../session-label.js';
 import { count, duration, money, percent, tokens, when } from '../format.js';
 import { handoffOf, iterationOf, successOf } from '../definitions.js';
 import { CostCharts, CostPerRunCard } from './user-cost.js';
-import { AGENT_KPIS, TokenCards, hasTelemetry } from './overview-tokens.js';
+import { TokenCards, hasTelemetry } from './overview-tokens.js';
+import { AGENT_KPIS } from './overview-query.js';
 import { CodeCards, hasCode } from './overview-code.js';
 
 const QUERY = `query($org: String!, $id: String!, $range: DateRange!, $filter: SessionFilter) { org(slug: $org) { user(id: $id) {

@@ -4,10 +4,10 @@
 import { useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { download, gql } from '../api.js';
-import { href, rangeOf, rangeParams } from '../router.js';
+import { href, rangeOf, rangeParams, teamOf } from '../router.js';
 import { Empty, ErrorBox, pending } from '../parts.js';
 import { orgOf, useLoad } from '../query.js';
-import { teamIn, teamOf } from '../teams.js';
+import { teamIn } from '../teams.js';
 import { byName, count, duration, money, percent, tokens } from '../format.js';
 import { handoffOf } from '../definitions.js';
 
