@@ -37,6 +37,23 @@ pub struct StorageArgs {
     /// from DATABASE_URL that it sets itself.
     #[arg(long, env = "DATABASE_APP_URL", global = true, hide_env_values = true)]
     pub database_app_url: Option<SecretString>,
+    /// Read replicas (streaming standbys of DATABASE_URL's server),
+    /// comma-separated: queries and exports read from them, everything that
+    /// writes from the primary. Host, port and database are the replica's;
+    /// without a login in the URL the request login's is used (it must be
+    /// one that row-level security binds).
+    #[arg(
+        long,
+        env = "DATABASE_REPLICA_URL",
+        global = true,
+        hide_env_values = true,
+        value_delimiter = ','
+    )]
+    pub database_replica_url: Vec<String>,
+    /// A replica further behind the primary than this is skipped (reads go
+    /// to the primary) until it catches up.
+    #[arg(long, env = "DATABASE_REPLICA_MAX_LAG", default_value = "5s", global = true, value_parser = humantime::parse_duration)]
+    pub database_replica_max_lag: std::time::Duration,
     /// Where the embedded PostgreSQL and the generated secrets live. Default:
     /// $XDG_DATA_HOME/agentmon, else ~/.local/share/agentmon; as root
     /// /var/lib/agentmon. Never the current folder, so every command agrees.

@@ -4,6 +4,7 @@
 
 use agentmon_core::auth::JwtSettings;
 use agentmon_core::storage::db::embedded::{read_or_create_secret, EmbeddedPg};
+use agentmon_core::storage::db::replicas::Replicas;
 use agentmon_core::storage::db::{create_database_if_missing, migrate, Db, DbUrls, PoolSizes};
 use agentmon_core::storage::models::org::{self, Org};
 use anyhow::{bail, Context};
@@ -60,7 +61,21 @@ impl Storage {
             },
             None => DbUrls::derive(&url).await?,
         };
-        let db = Db::connect(&urls, &PoolSizes::default())?;
+        let mut db = Db::connect(&urls, &PoolSizes::default())?;
+        let replicas: Vec<String> = args
+            .database_replica_url
+            .iter()
+            .map(|u| u.trim().to_string())
+            .filter(|u| !u.is_empty())
+            .collect();
+        if !replicas.is_empty() {
+            let replicas = Replicas::new(&replicas, &urls.app, args.database_replica_max_lag)
+                .context("DATABASE_REPLICA_URL")?;
+            for status in replicas.status() {
+                tracing::info!(replica = %status.name, "read replica configured");
+            }
+            db = db.with_replicas(replicas);
+        }
         Ok(Storage { db, url, embedded })
     }
 

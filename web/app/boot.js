@@ -23,10 +23,11 @@ if (token() && route.parts[0] !== 'signin') {
   const viewer = ask(VIEWER);
   const [first, slug, page] = route.parts;
   if (first === 'org' && slug && (!page || page === 'overview')) {
+    // Nothing asked here fails the page: the page asks anew and reports.
     viewer.then(({ data, errors }) => {
       if (errors.length) return;
       const { team, variables } = overviewQuestion(orgIn(data, slug), route, data.me);
       if (!team) ask(QUERY, variables);
-    }, () => {});
+    }).catch(() => {});
   }
 }

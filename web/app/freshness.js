@@ -1,4 +1,5 @@
-// How long ago the newest projected event of the org happened.
+// How long ago the newest projected event of the org happened, and, when
+// the figures came from a read replica that is behind, by how much.
 import { useEffect, useState } from 'preact/hooks';
 import { html } from './html.js';
 import { gql } from './api.js';
@@ -13,13 +14,18 @@ function ago(iso) {
 
 export function Freshness({ slug }) {
   const [at, setAt] = useState(undefined);
+  const [lag, setLag] = useState(0);
   const [, setNow] = useState(Date.now());
   useEffect(() => {
     let current = true;
     setAt(undefined);
     const load = () =>
-      gql('query($s: String!) { org(slug: $s) { lastEventAt } }', { s: slug }).then(
-        (d) => current && setAt(d.org?.lastEventAt ?? null),
+      gql('query($s: String!) { readLagSeconds org(slug: $s) { lastEventAt } }', { s: slug }).then(
+        (d) => {
+          if (!current) return;
+          setAt(d.org?.lastEventAt ?? null);
+          setLag(d.readLagSeconds);
+        },
         // One failed poll keeps what was known.
         () => current && setAt((known) => known ?? 'unknown'),
       );
@@ -35,5 +41,7 @@ export function Freshness({ slug }) {
   }, [slug]);
   if (at === undefined) return null;
   if (at === 'unknown') return html`<span class="muted">Freshness unknown</span>`;
-  return html`<span class="muted" title=${at ?? ''}>${at ? `Newest event ${ago(at)}` : 'No events yet'}</span>`;
+  // A replica a second or more behind is said; less is the ordinary delay of projection.
+  const behind = lag >= 1 ? ` · read from a replica ${Math.round(lag)} s behind` : '';
+  return html`<span class="muted" title=${at ?? ''}>${at ? `Newest event ${ago(at)}` : 'No events yet'}${behind}</span>`;
 }

@@ -13,7 +13,9 @@ const AXE = require.resolve('axe-core/axe.min.js');
  * per page load, so each load would pay for it on the same two cores as the
  * page and the server; a person's browser pays it once. Chromium reads only
  * the last --disable-features, and Playwright passes one of its own
- * (playwright-core 1.65), so this one repeats Playwright's and adds the popup.
+ * (playwright-core 1.65), so this one repeats Playwright's and adds the popup:
+ * compare it with Playwright's (`disabledFeatures` in its coreBundle.js)
+ * when upgrading playwright-core.
  */
 const DISABLED_FEATURES = [
   // Playwright's

@@ -122,15 +122,16 @@ pub async fn authorize_user<'a>(
     authorize(ctx, org, capability).await
 }
 
-/// Writes an audit entry on a request connection, in a transaction bound
-/// to the org by row-level security.
+/// Writes an audit entry on a request connection of the primary (also
+/// while answering a read, which may come from a replica), in a
+/// transaction bound to the org by row-level security.
 pub async fn record_in_org(
     db: &Db,
     org_id: Uuid,
     actor: &UserPrincipal,
     entry: audit::Action<'_>,
 ) -> Result<(), Error> {
-    let mut conn = db.app().await?;
+    let mut conn = db.primary().app().await?;
     diesel_async::AsyncConnection::transaction::<_, Error, _>(&mut conn, async |tx| {
         agentmon_core::storage::db::set_org(tx, org_id).await?;
         audit::record(tx, org_id, actor, entry).await?;

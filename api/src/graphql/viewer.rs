@@ -45,4 +45,12 @@ impl ViewerQuery {
             org: user.org.clone(),
         })
     }
+
+    /// How far behind the primary database the figures this request read
+    /// may be, in seconds: 0 when they were read on the primary; a read
+    /// replica's lag as last measured (every second) when they came from
+    /// one.
+    async fn read_lag_seconds(&self, ctx: &Context<'_>) -> async_graphql::Result<f64> {
+        Ok(db(ctx)?.read_lag_seconds())
+    }
 }

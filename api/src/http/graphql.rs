@@ -34,11 +34,15 @@ pub async fn post(
         Ok(request) => request,
         Err(response) => return response,
     };
+    // With read replicas, a query (not a mutation) reads from one of them.
+    let reads = state.db.replicas().is_some()
+        && !is_mutation(&request.query, request.operation_name.as_deref());
     execute(
         &state,
         &headers,
         peer_ip(&peer),
         BatchRequest::Single(request),
+        reads,
     )
     .await
 }
@@ -75,6 +79,7 @@ pub async fn get(
         &headers,
         peer_ip(&peer),
         BatchRequest::Single(request),
+        true,
     )
     .await
 }
@@ -86,11 +91,14 @@ pub async fn sdl(State(state): State<AppState>) -> impl IntoResponse {
     )
 }
 
+/// Runs the request; one that only `reads` (a query) gets its request
+/// connections from a read replica when one is usable.
 async fn execute(
     state: &AppState,
     headers: &HeaderMap,
     peer: Option<IpAddr>,
     batch: BatchRequest,
+    reads: bool,
 ) -> Response {
     let request_id = request_id(headers).to_string();
     let principal = match principal(state, headers, peer).await {
@@ -113,8 +121,16 @@ async fn execute(
         }
     }
     let context = RequestContext::new(principal, request_id.clone());
-    let loaders = crate::graphql::loaders::for_request(&state.db);
+    // The request's Db (request data comes before the schema's): the
+    // loaders and every resolver read from the same place.
+    let db = if reads {
+        state.db.for_reads()
+    } else {
+        state.db.clone()
+    };
+    let loaders = crate::graphql::loaders::for_request(&db);
     let batch = batch
+        .data(db)
         .data(context)
         .data(loaders.users)
         .data(loaders.members)

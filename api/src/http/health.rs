@@ -43,7 +43,52 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
     let mut text = state.metrics.render();
     // Per org only behind the token: the labels name every org.
     text.push_str(&queue_health(&state.db, state.metrics_token.is_some()).await);
+    text.push_str(&replica_health(&state.db));
     text.into_response()
+}
+
+/// Each read replica's lag (NaN when unknown: down, or not measured yet)
+/// and whether reads go to it, as last measured; nothing without replicas.
+fn replica_health(db: &agentmon_core::storage::db::Db) -> String {
+    use std::fmt::Write;
+    let Some(replicas) = db.replicas() else {
+        return String::new();
+    };
+    let mut text = String::from(
+        "# HELP agentmon_db_replica_lag_seconds How far a read replica is behind the primary, as last measured (NaN: unknown).\n\
+         # TYPE agentmon_db_replica_lag_seconds gauge\n",
+    );
+    let status = replicas.status();
+    for r in &status {
+        let lag = r
+            .lag_seconds
+            .map_or("NaN".to_string(), |s| format!("{s:.3}"));
+        let _ = writeln!(
+            text,
+            "agentmon_db_replica_lag_seconds{{replica=\"{}\"}} {lag}",
+            r.name
+        );
+    }
+    text.push_str(
+        "# HELP agentmon_db_replica_in_use 1 when reads go to the replica; 0 when it is skipped (down, or further behind than allowed) and they go to the primary.\n\
+         # TYPE agentmon_db_replica_in_use gauge\n",
+    );
+    for r in &status {
+        let _ = writeln!(
+            text,
+            "agentmon_db_replica_in_use{{replica=\"{}\"}} {}",
+            r.name,
+            u8::from(r.usable)
+        );
+    }
+    let _ = writeln!(
+        text,
+        "# HELP agentmon_db_replica_max_lag_seconds The lag beyond which a replica is skipped.\n\
+         # TYPE agentmon_db_replica_max_lag_seconds gauge\n\
+         agentmon_db_replica_max_lag_seconds {}",
+        replicas.max_lag().as_secs_f64()
+    );
+    text
 }
 
 /// Per org (or summed over orgs when `per_org` is off): events waiting for

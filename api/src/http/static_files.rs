@@ -77,9 +77,11 @@ fn entry(web: &assets::Source, asset: &Asset) -> String {
         .chain(modules)
         .map(|href| format!("<link rel=\"modulepreload\" href=\"{href}\">\n  "))
         .collect();
-    loads.push_str(&format!(
-        "<script type=\"module\" src=\"/app/{BOOT}\"></script>\n  "
-    ));
+    if web.page_file(&format!("app/{BOOT}")).is_some() {
+        loads.push_str(&format!(
+            "<script type=\"module\" src=\"/app/{BOOT}\"></script>\n  "
+        ));
+    }
     loads.push_str(ENTRY);
     loads
 }

@@ -91,11 +91,22 @@ impl Bus {
         };
         let local = self.local.clone();
         tokio::spawn(async move {
+            // A Redis that restarts is back within moments, and every change
+            // published before this process subscribes again reaches none
+            // of its subscribers: the first retries come quickly.
+            let mut retries = 0u32;
             loop {
-                if let Err(e) = relay(&client, &local).await {
-                    tracing::warn!(error = %e, "Redis subscription lost; retrying");
+                let started = tokio::time::Instant::now();
+                match relay(&client, &local).await {
+                    Ok(()) => tracing::warn!("Redis subscription ended; subscribing again"),
+                    Err(e) => tracing::warn!(error = %e, "Redis subscription lost; retrying"),
                 }
-                tokio::time::sleep(Duration::from_secs(1)).await;
+                if started.elapsed() > Duration::from_secs(10) {
+                    retries = 0;
+                }
+                retries += 1;
+                let wait = if retries <= 20 { 100 } else { 1_000 };
+                tokio::time::sleep(Duration::from_millis(wait)).await;
             }
         });
     }

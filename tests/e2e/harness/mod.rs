@@ -8,6 +8,7 @@ mod postgres;
 pub mod process;
 pub mod read_models;
 pub mod redis;
+pub mod replication;
 
 pub use app::{error_code, TestApp, METRICS_TOKEN, SECRET};
 pub use events::{event, EventBuilder};

@@ -182,7 +182,8 @@ fn stream<P: Pages>(state: &AppState, org_id: Uuid, download: Download<P>, held:
         mut pages,
     } = download;
     let (tx, rx) = mpsc::channel::<Bytes>(4);
-    let (db, stall) = (state.db.clone(), state.export_stall);
+    // An export only reads: from a read replica when one is usable.
+    let (db, stall) = (state.db.for_reads(), state.export_stall);
     // Set before the channel closes when the export did not end well: the
     // body then ends with an error, which aborts the response.
     let aborted = Arc::new(AtomicBool::new(false));

@@ -14,6 +14,7 @@ pub mod embedded;
 pub mod login;
 pub mod migrate;
 pub mod partitions;
+pub mod replicas;
 
 use diesel::sql_types::Text;
 use diesel::ConnectionError;
@@ -23,7 +24,10 @@ use diesel_async::pooled_connection::{
 };
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use futures::FutureExt;
+use std::sync::Arc;
 use uuid::Uuid;
+
+use replicas::Replicas;
 
 use crate::Result;
 
@@ -38,6 +42,10 @@ pub struct Db {
     worker: Pool<AsyncPgConnection>,
     owner: Pool<AsyncPgConnection>,
     pub partitions: partitions::KnownPartitions,
+    replicas: Option<Arc<Replicas>>,
+    /// The replica this handle's request connections come from (see
+    /// [`Db::for_reads`]); the primary when `None`.
+    reading_from: Option<usize>,
 }
 
 /// Where the pools log in: the owner (migrations, worker, administration)
@@ -80,16 +88,82 @@ impl Db {
     /// The pools; connections are made lazily.
     pub fn connect(urls: &DbUrls, sizes: &PoolSizes) -> anyhow::Result<Self> {
         Ok(Db {
-            app: pool(&urls.app, sizes.app, "agentmon-api")?,
-            worker: pool(&urls.owner, sizes.worker, "agentmon-worker")?,
-            owner: pool(&urls.owner, sizes.owner, "agentmon-admin")?,
+            app: pool(&urls.app, sizes.app, "agentmon-api", RecyclingMethod::Fast)?,
+            worker: pool(
+                &urls.owner,
+                sizes.worker,
+                "agentmon-worker",
+                RecyclingMethod::Fast,
+            )?,
+            owner: pool(
+                &urls.owner,
+                sizes.owner,
+                "agentmon-admin",
+                RecyclingMethod::Fast,
+            )?,
             partitions: Default::default(),
+            replicas: None,
+            reading_from: None,
         })
     }
 
+    /// Adds read replicas (see [`replicas`]) and starts measuring them.
+    pub fn with_replicas(mut self, replicas: Replicas) -> Self {
+        let replicas = Arc::new(replicas);
+        replicas::watch(replicas.clone(), self.app.clone());
+        self.replicas = Some(replicas);
+        self
+    }
+
+    /// The read replicas, when configured.
+    pub fn replicas(&self) -> Option<&Replicas> {
+        self.replicas.as_deref()
+    }
+
+    /// This handle for a request that only reads: its request connections
+    /// ([`Db::app`]) come from one usable replica, the same for the whole
+    /// request, or from the primary when none is usable or none is
+    /// configured. Owner and worker connections stay on the primary.
+    pub fn for_reads(&self) -> Db {
+        let mut reads = self.clone();
+        reads.reading_from = self.replicas.as_ref().and_then(|r| r.pick());
+        reads
+    }
+
+    /// This handle with its request connections on the primary: for a
+    /// write made while answering a read (an audit entry).
+    pub fn primary(&self) -> Db {
+        let mut primary = self.clone();
+        primary.reading_from = None;
+        primary
+    }
+
+    /// How far behind the primary what [`Db::app`] reads may be, in
+    /// seconds: 0 on the primary.
+    pub fn read_lag_seconds(&self) -> f64 {
+        self.replica().and_then(|r| r.lag_seconds()).unwrap_or(0.0)
+    }
+
+    /// The name of the replica this handle reads from, if any.
+    pub fn reading_from(&self) -> Option<&str> {
+        self.replica().map(|r| r.name.as_str())
+    }
+
+    fn replica(&self) -> Option<&replicas::Replica> {
+        let index = self.reading_from?;
+        self.replicas.as_ref()?.member(index)
+    }
+
     /// A connection bound by row-level security: tenant rows are visible only
-    /// inside a transaction that called [`set_org`].
+    /// inside a transaction that called [`set_org`]. On a replica for a
+    /// handle made by [`Db::for_reads`] while that replica is usable; a
+    /// replica that fails to give one is skipped for the primary.
     pub async fn app(&self) -> Result<Conn> {
+        if let Some(replica) = self.replica().filter(|r| r.usable()) {
+            if let Ok(conn) = replica.get().await {
+                return Ok(conn);
+            }
+        }
         Ok(self.app.get().await?)
     }
 
@@ -113,17 +187,21 @@ impl Db {
     }
 }
 
+/// A pool of `size` connections to `url`. With [`RecyclingMethod::Fast`] a
+/// connection handed back is checked for an open transaction and for having
+/// broken, not pinged with a query on every checkout: a round trip less per
+/// use. One the server closed meanwhile fails its next query as UNAVAILABLE
+/// ("retry the request") and is then discarded. Replicas are pinged
+/// ([`RecyclingMethod::Verified`]): one that went down is then found at
+/// checkout, and the request reads from the primary instead of failing.
 fn pool(
     url: &str,
     size: usize,
     application_name: &'static str,
+    recycling: RecyclingMethod<AsyncPgConnection>,
 ) -> anyhow::Result<Pool<AsyncPgConnection>> {
     let mut config = ManagerConfig::default();
-    // A connection handed back is checked for an open transaction and for
-    // having broken, not pinged with a query on every checkout: a round
-    // trip less per use. One the server closed meanwhile fails its next
-    // query as UNAVAILABLE ("retry the request") and is then discarded.
-    config.recycling_method = RecyclingMethod::Fast;
+    config.recycling_method = recycling;
     config.custom_setup = Box::new(move |url| {
         let url = url.to_string();
         async move {
