@@ -21,6 +21,8 @@ const EMBEDDED_DATABASE: &str = "agentmon";
 pub struct Storage {
     pub db: Db,
     pub url: String,
+    /// The request login's URL (a replica's pool logs in with it).
+    app_url: String,
     embedded: Option<EmbeddedPg>,
 }
 
@@ -61,22 +63,34 @@ impl Storage {
             },
             None => DbUrls::derive(&url).await?,
         };
-        let mut db = Db::connect(&urls, &PoolSizes::default())?;
-        let replicas: Vec<String> = args
+        let db = Db::connect(&urls, &PoolSizes::default())?;
+        Ok(Storage {
+            db,
+            url,
+            app_url: urls.app,
+            embedded,
+        })
+    }
+
+    /// Adds the read replicas of DATABASE_REPLICA_URL (for the server: its
+    /// queries read from them) and starts measuring their lag.
+    pub fn read_from_replicas(&mut self, args: &StorageArgs) -> anyhow::Result<()> {
+        let urls: Vec<String> = args
             .database_replica_url
             .iter()
             .map(|u| u.trim().to_string())
             .filter(|u| !u.is_empty())
             .collect();
-        if !replicas.is_empty() {
-            let replicas = Replicas::new(&replicas, &urls.app, args.database_replica_max_lag)
-                .context("DATABASE_REPLICA_URL")?;
-            for status in replicas.status() {
-                tracing::info!(replica = %status.name, "read replica configured");
-            }
-            db = db.with_replicas(replicas);
+        if urls.is_empty() {
+            return Ok(());
         }
-        Ok(Storage { db, url, embedded })
+        let replicas = Replicas::new(&urls, &self.app_url, args.database_replica_max_lag)
+            .context("DATABASE_REPLICA_URL")?;
+        for status in replicas.status() {
+            tracing::info!(replica = %status.name, "read replica configured");
+        }
+        self.db = self.db.clone().with_replicas(replicas);
+        Ok(())
     }
 
     /// Which PostgreSQL this is, for the start-up lines (no password).

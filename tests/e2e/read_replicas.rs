@@ -286,6 +286,20 @@ async fn queries_read_from_a_streaming_replica_and_fall_back_to_the_primary() {
         "B answers from the paused replica"
     );
     assert!(lag > 0.0, "and says it is behind: {lag} s");
+    // A client that asks to read its own writes reads the primary on B.
+    let own: Value = reqwest::Client::new()
+        .post(format!("{}/graphql", b.url))
+        .bearer_auth(&b.token)
+        .header("X-Agentmon-Read", "primary")
+        .json(&json!({ "query": FIGURES }))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(own["data"]["org"]["overview"]["kpis"]["runs"], 40, "{own}");
+    assert_eq!(own["data"]["readLagSeconds"], 0.0, "{own}");
 
     // Replaying again: A uses the replica again, and B catches up.
     standby_owner

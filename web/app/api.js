@@ -17,6 +17,10 @@ export async function gql(query, variables = {}) {
   return data;
 }
 
+/** How long after a write of its own the page reads from the primary. */
+const READ_OWN_WRITES_MS = 30_000;
+let lastWrite = null;
+
 /**
  * The whole answer, `{ data, errors }`, for a query whose fields may fail
  * one by one (a team whose figures the viewer may not see beside those it
@@ -28,11 +32,20 @@ export async function gqlAnswer(query, variables = {}) {
   if (!token()) throw new ApiError('You are signed out.', 'UNAUTHENTICATED');
   const early = earlyAnswer(query, variables, token());
   if (early) return early;
+  // After a write of its own, the page reads from the primary for a while
+  // (a read replica may not have the write yet).
+  const writes = /^\s*mutation\b/.test(query);
+  if (writes) lastWrite = performance.now();
+  const ownWrites = lastWrite != null && performance.now() - lastWrite < READ_OWN_WRITES_MS;
   let response;
   try {
     response = await fetch('/graphql', {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token()}` },
+      headers: {
+        'Content-Type': 'application/json',
+        Authorization: `Bearer ${token()}`,
+        ...(ownWrites && !writes ? { 'X-Agentmon-Read': 'primary' } : {}),
+      },
       body: JSON.stringify({ query, variables }),
     });
   } catch {

@@ -31,7 +31,9 @@ pub async fn run(
     let settings = jwt_settings(auth_args, storage_args, SecretFile::CreateIfMissing)?;
     let keys = ApiKeys::new(settings.derived_key(API_KEYS));
     let auth = Authenticator::new(settings);
-    let storage = Storage::open(storage_args).await?;
+    let mut storage = Storage::open(storage_args).await?;
+    // Only the server reads from replicas; the worker and commands write.
+    storage.read_from_replicas(storage_args)?;
     let result = serve(storage_args, auth_args, &storage, (auth, keys), &args).await;
     storage.close();
     result

@@ -34,8 +34,10 @@ pub async fn post(
         Ok(request) => request,
         Err(response) => return response,
     };
-    // With read replicas, a query (not a mutation) reads from one of them.
+    // With read replicas, a query (not a mutation) reads from one of them,
+    // unless the client asks to read its own writes.
     let reads = state.db.replicas().is_some()
+        && !wants_primary(&headers)
         && !is_mutation(&request.query, request.operation_name.as_deref());
     execute(
         &state,
@@ -79,9 +81,20 @@ pub async fn get(
         &headers,
         peer_ip(&peer),
         BatchRequest::Single(request),
-        true,
+        !wants_primary(&headers),
     )
     .await
+}
+
+/// The header a client sends, after a write of its own, so that its next
+/// queries read from the primary (and see that write) rather than from a
+/// replica that may not have it yet.
+pub const READ_PRIMARY: &str = "x-agentmon-read";
+
+fn wants_primary(headers: &HeaderMap) -> bool {
+    headers
+        .get(READ_PRIMARY)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"primary"))
 }
 
 pub async fn sdl(State(state): State<AppState>) -> impl IntoResponse {

@@ -33,6 +33,9 @@ use crate::Result;
 
 pub type Conn = Object<AsyncPgConnection>;
 
+/// How long a checkout from the primary's pools may wait.
+const CHECKOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Settings every connection starts with.
 const SESSION_SETUP: &str = "SET statement_timeout = '30s'; SET TIME ZONE 'UTC';";
 
@@ -46,6 +49,10 @@ pub struct Db {
     /// The replica this handle's request connections come from (see
     /// [`Db::for_reads`]); the primary when `None`.
     reading_from: Option<usize>,
+    /// Set once a request of this handle read from the primary: the rest
+    /// of the request stays there, so that it never reads older rows after
+    /// newer ones (a cache key from the primary over a replica's figures).
+    on_primary: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Where the pools log in: the owner (migrations, worker, administration)
@@ -88,29 +95,38 @@ impl Db {
     /// The pools; connections are made lazily.
     pub fn connect(urls: &DbUrls, sizes: &PoolSizes) -> anyhow::Result<Self> {
         Ok(Db {
-            app: pool(&urls.app, sizes.app, "agentmon-api", RecyclingMethod::Fast)?,
+            app: pool(
+                &urls.app,
+                sizes.app,
+                "agentmon-api",
+                RecyclingMethod::Fast,
+                CHECKOUT,
+            )?,
             worker: pool(
                 &urls.owner,
                 sizes.worker,
                 "agentmon-worker",
                 RecyclingMethod::Fast,
+                CHECKOUT,
             )?,
             owner: pool(
                 &urls.owner,
                 sizes.owner,
                 "agentmon-admin",
                 RecyclingMethod::Fast,
+                CHECKOUT,
             )?,
             partitions: Default::default(),
             replicas: None,
             reading_from: None,
+            on_primary: Default::default(),
         })
     }
 
     /// Adds read replicas (see [`replicas`]) and starts measuring them.
     pub fn with_replicas(mut self, replicas: Replicas) -> Self {
         let replicas = Arc::new(replicas);
-        replicas::watch(replicas.clone(), self.app.clone());
+        replicas::watch(replicas.clone(), self.owner.clone());
         self.replicas = Some(replicas);
         self
     }
@@ -127,6 +143,7 @@ impl Db {
     pub fn for_reads(&self) -> Db {
         let mut reads = self.clone();
         reads.reading_from = self.replicas.as_ref().and_then(|r| r.pick());
+        reads.on_primary = Default::default();
         reads
     }
 
@@ -141,6 +158,12 @@ impl Db {
     /// How far behind the primary what [`Db::app`] reads may be, in
     /// seconds: 0 on the primary.
     pub fn read_lag_seconds(&self) -> f64 {
+        if std::sync::atomic::AtomicBool::load(
+            &self.on_primary,
+            std::sync::atomic::Ordering::Relaxed,
+        ) {
+            return 0.0;
+        }
         self.replica().and_then(|r| r.lag_seconds()).unwrap_or(0.0)
     }
 
@@ -159,9 +182,15 @@ impl Db {
     /// handle made by [`Db::for_reads`] while that replica is usable; a
     /// replica that fails to give one is skipped for the primary.
     pub async fn app(&self) -> Result<Conn> {
-        if let Some(replica) = self.replica().filter(|r| r.usable()) {
-            if let Ok(conn) = replica.get().await {
-                return Ok(conn);
+        use std::sync::atomic::Ordering;
+        if !std::sync::atomic::AtomicBool::load(&self.on_primary, Ordering::Relaxed) {
+            if let Some(replica) = self.replica().filter(|r| r.usable()) {
+                if let Some(conn) = replica.get().await {
+                    return Ok(conn);
+                }
+            }
+            if self.reading_from.is_some() {
+                self.on_primary.store(true, Ordering::Relaxed);
             }
         }
         Ok(self.app.get().await?)
@@ -194,11 +223,14 @@ impl Db {
 /// ("retry the request") and is then discarded. Replicas are pinged
 /// ([`RecyclingMethod::Verified`]): one that went down is then found at
 /// checkout, and the request reads from the primary instead of failing.
+/// A checkout waits at most `checkout` for a free connection, a new one, or
+/// the ping.
 fn pool(
     url: &str,
     size: usize,
     application_name: &'static str,
     recycling: RecyclingMethod<AsyncPgConnection>,
+    checkout: std::time::Duration,
 ) -> anyhow::Result<Pool<AsyncPgConnection>> {
     let mut config = ManagerConfig::default();
     config.recycling_method = recycling;
@@ -218,8 +250,9 @@ fn pool(
     let manager = AsyncDieselConnectionManager::new_with_config(url, config);
     Ok(Pool::builder(manager)
         .max_size(size)
-        .wait_timeout(Some(std::time::Duration::from_secs(10)))
-        .create_timeout(Some(std::time::Duration::from_secs(10)))
+        .wait_timeout(Some(checkout))
+        .create_timeout(Some(checkout))
+        .recycle_timeout(Some(checkout))
         .runtime(deadpool::Runtime::Tokio1)
         .build()?)
 }

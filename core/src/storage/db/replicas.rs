@@ -2,41 +2,68 @@
 //! answer read-only requests so the primary keeps its work for writes.
 //!
 //! Each replica has a pool of its own, logged in as the request login
-//! (`agentmon_api`, bound by row-level security exactly as on the primary).
-//! A watcher asks every replica each second how far it is behind: none when
-//! it has replayed all the primary has written (its replay position is at
-//! or past the primary's), else the time since the last transaction it
-//! replayed. A replica further behind than the allowed lag, unreachable, or
-//! not a standby any more is skipped, so reads go to the primary; it comes
-//! back by itself once the watcher finds it caught up.
+//! (`agentmon_api`, bound by row-level security exactly as on the primary;
+//! a login that is a superuser, bypasses row-level security or owns a table
+//! it guards is refused). A watcher reads the primary's write position
+//! (WAL LSN) every second and keeps a short history of it; a replica has
+//! no lag when it has replayed up to the primary's current position, and
+//! otherwise is as far behind as the time since the primary was last at
+//! the position the replica has replayed (the primary's clock, from this
+//! process: no clock of another server is trusted). A replica further
+//! behind than allowed, unreachable, not a standby, or not measured for
+//! [`STALE`] is skipped, so reads go to the primary; it comes back by
+//! itself once the watcher finds it caught up.
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use diesel::sql_types::{Bool, Double, Nullable, Text};
-use diesel_async::pooled_connection::deadpool::Pool;
+use diesel::sql_types::{Bool, Nullable, Text};
+use diesel_async::pooled_connection::deadpool::{Pool, PoolError};
 use diesel_async::pooled_connection::RecyclingMethod;
-use diesel_async::AsyncPgConnection;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 
 use super::pool;
 
-/// How often every replica is asked for its lag.
+/// How often every replica is asked how far it has replayed.
 pub const WATCH_EVERY: Duration = Duration::from_secs(1);
+
+/// A replica not measured for this long (the watcher cannot reach it, or
+/// the primary) is skipped: its last state is too old to trust.
+pub const STALE: Duration = Duration::from_secs(3);
+
+/// How long a request waits for a replica's connection (a free one, a new
+/// one, or its ping) before it reads from the primary instead.
+const CHECKOUT: Duration = Duration::from_secs(1);
+
+/// What the watcher allows itself per replica and round.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+static START: LazyLock<Instant> = LazyLock::new(Instant::now);
+
+/// Milliseconds since this process started measuring.
+fn now_ms() -> u64 {
+    START.elapsed().as_millis() as u64
+}
 
 /// One standby.
 pub struct Replica {
     /// `host:port/database`: how logs and `/metrics` name it (no login).
     pub name: String,
+    url: String,
     pool: Pool<AsyncPgConnection>,
-    /// Whether reads may go to it now.
+    /// Whether its last measurement allowed reads.
     usable: AtomicBool,
-    /// Its lag in milliseconds as last measured; `u64::MAX` when unknown
-    /// (unreachable, or not asked yet).
+    /// When it was last measured ([`now_ms`]); 0 never.
+    measured_at: AtomicU64,
+    /// Its lag in milliseconds as last measured; `u64::MAX` when unknown.
     lag_ms: AtomicU64,
     /// Why it is skipped, when it is.
-    reason: std::sync::Mutex<Option<String>>,
+    reason: Mutex<Option<String>>,
+    /// The watcher's own connection, apart from the requests' pool.
+    probe: tokio::sync::Mutex<Option<AsyncPgConnection>>,
 }
 
 /// What `/metrics` and the API say of a replica.
@@ -53,6 +80,8 @@ pub struct Replicas {
     members: Vec<Replica>,
     max_lag: Duration,
     next: AtomicUsize,
+    /// The primary's write positions as read each round, oldest first.
+    history: Mutex<VecDeque<(u64, Instant)>>,
 }
 
 impl Replicas {
@@ -65,11 +94,20 @@ impl Replicas {
             .map(|url| {
                 let (name, url) = replica_url(url, app_url)?;
                 Ok(Replica {
-                    pool: pool(&url, 16, "agentmon-api-replica", RecyclingMethod::Verified)?,
+                    pool: pool(
+                        &url,
+                        16,
+                        "agentmon-api-replica",
+                        RecyclingMethod::Verified,
+                        CHECKOUT,
+                    )?,
+                    url,
                     name,
                     usable: AtomicBool::new(false),
+                    measured_at: AtomicU64::new(0),
                     lag_ms: AtomicU64::new(u64::MAX),
-                    reason: std::sync::Mutex::new(Some("not measured yet".into())),
+                    reason: Mutex::new(None),
+                    probe: tokio::sync::Mutex::new(None),
                 })
             })
             .collect::<anyhow::Result<_>>()?;
@@ -77,6 +115,7 @@ impl Replicas {
             members,
             max_lag,
             next: AtomicUsize::new(0),
+            history: Mutex::new(VecDeque::new()),
         })
     }
 
@@ -108,40 +147,84 @@ impl Replicas {
         self.members.iter().map(Replica::status).collect()
     }
 
-    /// Measures every replica against the primary's current write position
-    /// (read on `primary`) and marks it usable or not.
+    /// Reads the primary's write position (on `primary`), then measures
+    /// every replica against it and marks it usable or not.
     pub async fn measure(&self, primary: &mut AsyncPgConnection) {
         let position = match primary_position(primary).await {
             Ok(position) => position,
             Err(e) => {
                 // Without the primary's position no lag can be known: the
-                // replicas keep their state until the next round.
+                // replicas keep their state, which goes stale after STALE.
                 tracing::warn!(error = %e, "cannot read the primary's WAL position");
                 return;
             }
         };
-        for replica in &self.members {
-            replica.measure(&position, self.max_lag).await;
+        let now = Instant::now();
+        if let Ok(mut history) = self.history.lock() {
+            history.push_back((position, now));
+            let keep = self.max_lag + Duration::from_secs(60);
+            while history
+                .front()
+                .is_some_and(|(_, at)| now.duration_since(*at) > keep)
+            {
+                history.pop_front();
+            }
         }
+        for replica in &self.members {
+            let verdict = match replica.replayed().await {
+                Ok(Replayed::NotStandby) => Err(
+                    "it is not a standby (promoted, or not a replica of this primary)".to_string(),
+                ),
+                Ok(Replayed::Upto(replayed)) => Ok(self.lag(replayed, position, now)),
+                Err(e) => Err(format!("cannot measure its lag: {e:#}")),
+            };
+            replica.record(verdict, self.max_lag);
+        }
+    }
+
+    /// How long the primary has been past `replayed`: none when the replica
+    /// has replayed up to `position` (the primary's now); else the time
+    /// since the last round at which the primary was at or before it (at
+    /// least the whole history when it was never seen there).
+    fn lag(&self, replayed: u64, position: u64, now: Instant) -> Duration {
+        if replayed >= position {
+            return Duration::ZERO;
+        }
+        let Ok(history) = self.history.lock() else {
+            return Duration::MAX;
+        };
+        let since = history
+            .iter()
+            .rev()
+            .find(|(lsn, _)| *lsn <= replayed)
+            .or(history.front())
+            .map_or(now, |(_, at)| *at);
+        now.duration_since(since)
     }
 }
 
 impl Replica {
-    /// A connection on this replica.
-    pub async fn get(&self) -> crate::Result<super::Conn> {
+    /// A connection on this replica, or `None` (the request reads from the
+    /// primary): when every connection is busy for [`CHECKOUT`], or when it
+    /// cannot be reached, which also skips it until measured again.
+    pub async fn get(&self) -> Option<super::Conn> {
         match self.pool.get().await {
-            Ok(conn) => Ok(conn),
+            Ok(conn) => Some(conn),
+            Err(PoolError::Timeout(deadpool::managed::TimeoutType::Wait)) => None,
             Err(e) => {
-                // Down since the last round: skipped until measured again.
                 self.skip(format!("cannot connect: {e}"), None);
-                Err(e.into())
+                None
             }
         }
     }
 
-    /// Whether reads may go to it now.
+    /// Whether reads may go to it now: its last measurement allowed them,
+    /// and is recent.
     pub fn usable(&self) -> bool {
+        let at = self.measured_at.load(Ordering::Relaxed);
         self.usable.load(Ordering::Relaxed)
+            && at != 0
+            && now_ms().saturating_sub(at) <= STALE.as_millis() as u64
     }
 
     /// Its lag in seconds as last measured; `None` when unknown.
@@ -153,21 +236,24 @@ impl Replica {
     }
 
     fn status(&self) -> ReplicaStatus {
+        let usable = self.usable();
+        let reason = self.reason.lock().map(|r| r.clone()).unwrap_or_default();
         ReplicaStatus {
             name: self.name.clone(),
-            usable: self.usable(),
+            usable,
             lag_seconds: self.lag_seconds(),
-            reason: self.reason.lock().map(|r| r.clone()).unwrap_or_default(),
+            reason: match reason {
+                None if !usable => Some("not measured recently".into()),
+                reason => reason,
+            },
         }
     }
 
-    async fn measure(&self, position: &str, max_lag: Duration) {
-        match self.lag(position).await {
-            Ok(Lag::NotStandby) => self.skip(
-                "it is not a standby (promoted, or not a replica of this primary)".into(),
-                None,
-            ),
-            Ok(Lag::Behind(lag)) if lag > max_lag => self.skip(
+    /// Stores a round's verdict: a lag, or why it could not be measured.
+    fn record(&self, verdict: Result<Duration, String>, max_lag: Duration) {
+        self.measured_at.store(now_ms().max(1), Ordering::Relaxed);
+        match verdict {
+            Ok(lag) if lag > max_lag => self.skip(
                 format!(
                     "{:.1} s behind the primary (at most {:.1} s allowed)",
                     lag.as_secs_f64(),
@@ -175,101 +261,122 @@ impl Replica {
                 ),
                 Some(lag),
             ),
-            Ok(Lag::Behind(lag)) => {
+            Ok(lag) => {
                 self.lag_ms.store(lag.as_millis() as u64, Ordering::Relaxed);
+                let was = self.usable.swap(true, Ordering::Relaxed);
                 if let Ok(mut reason) = self.reason.lock() {
-                    if reason.is_some() {
-                        tracing::info!(replica = %self.name, "replica in use for reads");
-                    }
                     *reason = None;
                 }
-                self.usable.store(true, Ordering::Relaxed);
+                if !was {
+                    tracing::info!(replica = %self.name, "replica in use for reads");
+                }
             }
-            Err(e) => self.skip(format!("cannot measure its lag: {e}"), None),
+            Err(why) => self.skip(why, None),
         }
     }
 
     fn skip(&self, why: String, lag: Option<Duration>) {
-        self.usable.store(false, Ordering::Relaxed);
+        let was = self.usable.swap(false, Ordering::Relaxed);
         self.lag_ms.store(
             lag.map_or(u64::MAX, |l| l.as_millis() as u64),
             Ordering::Relaxed,
         );
         if let Ok(mut reason) = self.reason.lock() {
-            if reason.is_none() {
+            if was || reason.is_none() {
                 tracing::warn!(replica = %self.name, reason = %why, "replica skipped: reads go to the primary");
             }
             *reason = Some(why);
         }
     }
 
-    async fn lag(&self, position: &str) -> anyhow::Result<Lag> {
-        // Here only: its `load` would shadow the atomics' elsewhere.
+    /// How far it has replayed, on the watcher's own connection (made anew
+    /// when it broke).
+    async fn replayed(&self) -> anyhow::Result<Replayed> {
         use diesel_async::RunQueryDsl;
         #[derive(diesel::QueryableByName)]
         struct Probe {
             #[diesel(sql_type = Bool)]
             standby: bool,
-            #[diesel(sql_type = Nullable<Bool>)]
-            caught_up: Option<bool>,
-            #[diesel(sql_type = Nullable<Double>)]
-            since_replay: Option<f64>,
+            #[diesel(sql_type = Nullable<Text>)]
+            replayed: Option<String>,
             #[diesel(sql_type = Bool)]
             bound: bool,
         }
-        let mut conn = tokio::time::timeout(Duration::from_secs(2), self.pool.get())
-            .await
-            .context("no connection within 2 s")??;
-        let probe: Probe = tokio::time::timeout(
-            Duration::from_secs(2),
+        let mut probe = self.probe.lock().await;
+        if probe.is_none() {
+            let conn = tokio::time::timeout(PROBE_TIMEOUT, AsyncPgConnection::establish(&self.url))
+                .await
+                .context("no connection within 2 s")??;
+            *probe = Some(conn);
+        }
+        let Some(conn) = probe.as_mut() else {
+            anyhow::bail!("no connection");
+        };
+        let answer = tokio::time::timeout(
+            PROBE_TIMEOUT,
             diesel::sql_query(
+                // Row-level security binds a login unless it is a superuser,
+                // bypasses it, or owns (or acts as the owner of) the table.
                 "SELECT pg_is_in_recovery() AS standby, \
-                        pg_last_wal_replay_lsn() >= $1::pg_lsn AS caught_up, \
-                        EXTRACT(EPOCH FROM clock_timestamp() - pg_last_xact_replay_timestamp())::float8 AS since_replay, \
-                        NOT (r.rolsuper OR r.rolbypassrls) AS bound \
+                        pg_last_wal_replay_lsn()::text AS replayed, \
+                        NOT (r.rolsuper OR r.rolbypassrls OR EXISTS ( \
+                          SELECT 1 FROM pg_class c \
+                          WHERE c.relrowsecurity AND pg_has_role(current_user, c.relowner, 'USAGE'))) AS bound \
                  FROM pg_roles r WHERE r.rolname = current_user",
             )
-            .bind::<Text, _>(position)
-            .get_result(&mut conn),
+            .get_result::<Probe>(conn),
         )
-        .await
-        .context("no answer within 2 s")??;
-        if !probe.bound {
+        .await;
+        let found = match answer {
+            Ok(Ok(found)) => found,
+            failed => {
+                // A broken or hanging connection is made anew next round.
+                *probe = None;
+                return Err(match failed {
+                    Ok(Err(e)) => e.into(),
+                    _ => anyhow::anyhow!("no answer within 2 s"),
+                });
+            }
+        };
+        if !found.bound {
             // Reads on a login that row-level security does not bind would
             // show every tenant's rows: never used.
             anyhow::bail!(
-                "its login is a superuser or bypasses row-level security; give the request login (agentmon_api)"
+                "its login is a superuser, bypasses row-level security or owns the tables; give the request login (agentmon_api)"
             );
         }
-        if !probe.standby {
-            return Ok(Lag::NotStandby);
+        match (found.standby, found.replayed) {
+            (true, Some(lsn)) => Ok(Replayed::Upto(parse_lsn(&lsn)?)),
+            _ => Ok(Replayed::NotStandby),
         }
-        if probe.caught_up == Some(true) {
-            return Ok(Lag::Behind(Duration::ZERO));
-        }
-        let since = probe.since_replay.unwrap_or(f64::INFINITY).max(0.0);
-        Ok(Lag::Behind(
-            Duration::try_from_secs_f64(since).unwrap_or(Duration::MAX),
-        ))
     }
 }
 
-enum Lag {
+enum Replayed {
     NotStandby,
-    Behind(Duration),
+    Upto(u64),
 }
 
-async fn primary_position(primary: &mut AsyncPgConnection) -> anyhow::Result<String> {
+/// A WAL position (`16/B374D848`) as a number.
+fn parse_lsn(text: &str) -> anyhow::Result<u64> {
+    let (high, low) = text.split_once('/').context("a WAL position without '/'")?;
+    Ok((u64::from_str_radix(high, 16)? << 32) | u64::from_str_radix(low, 16)?)
+}
+
+async fn primary_position(primary: &mut AsyncPgConnection) -> anyhow::Result<u64> {
     use diesel_async::RunQueryDsl;
     #[derive(diesel::QueryableByName)]
     struct Position {
         #[diesel(sql_type = Text)]
         lsn: String,
     }
-    let row: Position = diesel::sql_query("SELECT pg_current_wal_lsn()::text AS lsn")
-        .get_result(primary)
-        .await?;
-    Ok(row.lsn)
+    let row: Position = tokio::time::timeout(
+        PROBE_TIMEOUT,
+        diesel::sql_query("SELECT pg_current_wal_lsn()::text AS lsn").get_result(primary),
+    )
+    .await
+    .context("no answer within 2 s")??;
+    parse_lsn(&row.lsn)
 }
 
 /// The replica's name (`host:port/database`) and the URL its pool logs in
@@ -314,11 +421,14 @@ pub fn watch(replicas: Arc<Replicas>, primary: Pool<AsyncPgConnection>) {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            match primary.get().await {
-                Ok(mut conn) => replicas.measure(&mut conn).await,
-                Err(e) => {
+            match tokio::time::timeout(PROBE_TIMEOUT, primary.get()).await {
+                Ok(Ok(mut conn)) => replicas.measure(&mut conn).await,
+                Ok(Err(e)) => {
                     tracing::warn!(error = %e, "cannot reach the primary to measure the replicas")
                 }
+                Err(_) => tracing::warn!(
+                    "no connection to the primary within 2 s to measure the replicas"
+                ),
             }
         }
     });
@@ -348,6 +458,47 @@ mod tests {
         assert_eq!(
             url,
             "postgres://reader:pw@standby-2:5432/other?sslmode=require"
+        );
+    }
+
+    #[test]
+    fn wal_positions_compare_as_numbers() {
+        assert_eq!(parse_lsn("0/3000000").unwrap_or_default(), 0x300_0000);
+        assert_eq!(
+            parse_lsn("16/B374D848").unwrap_or_default(),
+            (0x16 << 32) | 0xB374_D848
+        );
+        assert!(
+            parse_lsn("16/B374D848").unwrap_or_default()
+                > parse_lsn("9/FFFFFFFF").unwrap_or_default()
+        );
+        assert!(parse_lsn("nonsense").is_err());
+    }
+
+    #[test]
+    fn lag_is_the_time_since_the_primary_was_where_the_replica_is() {
+        let replicas =
+            Replicas::new(&[], APP, Duration::from_secs(5)).unwrap_or_else(|e| panic!("{e}"));
+        let start = Instant::now();
+        if let Ok(mut h) = replicas.history.lock() {
+            h.extend([
+                (100, start),
+                (200, start + Duration::from_secs(1)),
+                (300, start + Duration::from_secs(2)),
+            ]);
+        }
+        let now = start + Duration::from_secs(3);
+        assert_eq!(replicas.lag(300, 300, now), Duration::ZERO, "caught up");
+        assert_eq!(
+            replicas.lag(250, 300, now),
+            Duration::from_secs(2),
+            "the primary was at 200 two seconds ago"
+        );
+        assert_eq!(replicas.lag(100, 300, now), Duration::from_secs(3));
+        assert_eq!(
+            replicas.lag(50, 300, now),
+            Duration::from_secs(3),
+            "before the history: at least all of it"
         );
     }
 
