@@ -43,9 +43,10 @@ async fn setting_retention_to_30_days_removes_older_data_and_leaves_exact_figure
     let app = TestApp::new().await;
     app.create_org("acme", "UTC").await;
     let mut events = Vec::new();
-    // One session a day for the last 40 days, two users; a session 65 days
-    // ago (its month lies past the new retention); one session that began
-    // 35 days ago and is still going 5 days ago (kept, straddling the cutoff).
+    // One session a day for the last 40 days, two users; a session in a
+    // month before the one of 35 days ago (so that whole month lies past
+    // the new retention, whatever today is); one session that began 35
+    // days ago and is still going 5 days ago (kept, straddling the cutoff).
     for d in 0_i64..40 {
         let user = ["ann", "bob"][(d % 2) as usize];
         events.extend(session(
@@ -56,8 +57,13 @@ async fn setting_retention_to_30_days_removes_older_data_and_leaves_exact_figure
             d as usize,
         ));
     }
-    events.extend(session("acme", "old", "ann", days_ago(65), 7));
-    let mut long = session("acme", "long", "cat", days_ago(35), 8);
+    let long_start = days_ago(35);
+    let old_at = long_start
+        .with_day(1)
+        .unwrap_or_else(|| panic!("the first of a month"))
+        - Duration::days(20);
+    events.extend(session("acme", "old", "ann", old_at, 7));
+    let mut long = session("acme", "long", "cat", long_start, 8);
     long.push(
         event("acme", "MESSAGE_SENT")
             .session("long")
@@ -72,9 +78,9 @@ async fn setting_retention_to_30_days_removes_older_data_and_leaves_exact_figure
 
     let today = Utc::now().date_naive();
     let first_kept = today - Duration::days(29);
-    let (from, to) = ((today - Duration::days(70)).to_string(), today.to_string());
+    let (from, to) = ((today - Duration::days(100)).to_string(), today.to_string());
     let before = daily(&app, &from, &to).await;
-    let old_month = partition(days_ago(65));
+    let old_month = partition(old_at);
     let exists =
         |name: &str| format!("SELECT count(*) AS n FROM pg_class WHERE relname = '{name}'");
     assert_eq!(app.count(&exists(&old_month)).await, 1);
