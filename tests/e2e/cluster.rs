@@ -273,7 +273,12 @@ async fn checkpoint(
     addrs: &[String; 2],
     admin: &str,
 ) -> usize {
-    let _held = gate.lock().await;
+    // The producer holds the gate for one batch at most (or has stopped).
+    let _held = tokio::time::timeout(Duration::from_secs(60), gate.lock())
+        .await
+        .unwrap_or_else(|_| {
+            panic!("after {after}: the producer held its batch for a minute (no server took it)")
+        });
     let (runs, cost, ids) = {
         let sent = sent.lock().unwrap_or_else(|e| e.into_inner());
         (
@@ -317,6 +322,17 @@ async fn checkpoint(
         }
     }
     ids.len()
+}
+
+/// Whether the server at `addr` reads from the replica `name` now (`/metrics`).
+async fn replica_in_use(addr: &str, name: &str) -> bool {
+    let text = match reqwest::get(format!("http://{addr}/metrics")).await {
+        Ok(r) => r.text().await.unwrap_or_default(),
+        Err(_) => return false,
+    };
+    text.lines().any(|l| {
+        l.starts_with("agentmon_db_replica_in_use") && l.contains(name) && l.ends_with(" 1")
+    })
 }
 
 const FIGURES: &str = "{ org(slug: \"acme\") { overview(range: {from: \"2026-11-15\", to: \"2026-11-15\"}) { kpis { runs sessions costUsd } } } }";
@@ -460,7 +476,15 @@ async fn the_cluster_survives_losing_a_server_a_worker_the_replica_and_redis() {
         "worker killed: {events} events stored once, figures equal"
     ));
 
-    // 3. The standby stops: every query answers, from the primary.
+    // 3. The standby stops while both servers read from it: every query
+    // answers, from the primary.
+    for addr in &addrs {
+        let end = Instant::now() + Duration::from_secs(30);
+        while !replica_in_use(addr, &pg.replica_name).await {
+            assert!(Instant::now() < end, "{addr} never read from the standby");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
     pg.standby.stop();
     let (mut asked, stopped) = (0, Instant::now());
     while stopped.elapsed() < Duration::from_secs(4) {
