@@ -62,6 +62,12 @@ impl Node {
         );
     }
 
+    fn signal(&self, signal: nix::sys::signal::Signal) {
+        if let Some(child) = &self.child {
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal);
+        }
+    }
+
     /// SIGKILL: no shutdown of its own.
     fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
@@ -465,15 +471,39 @@ async fn the_cluster_survives_losing_a_server_a_worker_the_replica_and_redis() {
         (reconnected - killed).as_millis()
     ));
 
-    // 2. A worker dies while both project: the other goes on, and what the
-    // killed one held goes back to the queue with its connection.
+    // 2. A worker dies in the middle of a batch: it is stopped (SIGSTOP)
+    // until PostgreSQL shows a transaction of a worker left open, which only
+    // the stopped one can hold that long, then killed. The other goes on,
+    // and what the killed one held goes back to the queue with its
+    // connection.
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        workers[0].signal(nix::sys::signal::Signal::SIGSTOP);
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let open: i64 = primary
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'agentmon-worker' \
+                 AND state LIKE 'idle in transaction%' AND now() - state_change > interval '300 milliseconds'",
+                &[],
+            )
+            .await
+            .map(|r| r.get(0))
+            .unwrap_or(0);
+        if open > 0 {
+            break;
+        }
+        workers[0].signal(nix::sys::signal::Signal::SIGCONT);
+        assert!(tries < 100, "the worker was never caught in a batch");
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
     workers[0].kill();
     tokio::time::sleep(Duration::from_secs(3)).await;
     workers[0].spawn();
     tokio::time::sleep(Duration::from_secs(1)).await;
     let events = check("a worker was killed").await;
     report.push(format!(
-        "worker killed: {events} events stored once, figures equal"
+        "worker killed with a batch open (caught at try {tries}): {events} events stored once, figures equal"
     ));
 
     // 3. The standby stops while both servers read from it: every query
