@@ -102,9 +102,10 @@ async fn known_ids(
     org_id: Uuid,
     ids: impl Iterator<Item = Uuid>,
 ) -> Result<HashSet<Uuid>> {
-    // Each id looked up in the ledger's key: `event_id = ANY($ids)` was
-    // planned as a scan testing every row against the whole array when the
-    // table's statistics lagged behind a burst of ingest.
+    // Each id looked up in the ledger's key, laterally: `event_id =
+    // ANY($ids)` was planned as a scan testing every row against the whole
+    // array, and a semi-join may hash the org's whole ledger, when the
+    // table's statistics lag behind a burst of ingest.
     #[derive(diesel::QueryableByName)]
     struct Known {
         #[diesel(sql_type = SqlUuid)]
@@ -112,7 +113,8 @@ async fn known_ids(
     }
     Ok(diesel::sql_query(
         "SELECT k.id AS event_id FROM unnest($2::uuid[]) AS k(id)
-         WHERE EXISTS (SELECT 1 FROM event_keys e WHERE e.org_id = $1 AND e.event_id = k.id)",
+         CROSS JOIN LATERAL (SELECT 1 FROM event_keys e
+           WHERE e.org_id = $1 AND e.event_id = k.id LIMIT 1) e",
     )
     .bind::<SqlUuid, _>(org_id)
     .bind::<Array<SqlUuid>, _>(ids.collect::<Vec<_>>())

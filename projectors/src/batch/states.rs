@@ -69,8 +69,11 @@ pub async fn load_runs(
     let (sessions, ids): (Vec<&str>, Vec<&str>) =
         runs.iter().map(|(s, r)| (s.as_str(), r.as_str())).unzip();
     let rows: Vec<Row> = diesel::sql_query(
+        // A lateral lookup per key, whatever the statistics say (see
+        // `event::by_keys`).
         "SELECT f.session_id, f.run_id, f.state FROM unnest($2::text[], $3::text[]) AS k(s, r)
-         JOIN run_folds f ON f.org_id = $1 AND f.session_id = k.s AND f.run_id = k.r",
+         CROSS JOIN LATERAL (SELECT session_id, run_id, state FROM run_folds f
+           WHERE f.org_id = $1 AND f.session_id = k.s AND f.run_id = k.r) f",
     )
     .bind::<SqlUuid, _>(org)
     .bind::<Array<Text>, _>(&sessions)

@@ -20,19 +20,24 @@ pub struct Claimed {
 /// Deletes up to `limit` ready queue rows (or the one given) that no other
 /// worker holds, of orgs no job has paused, and returns them. Rolled back with the transaction, they
 /// are queued again.
+///
+/// The rows are deleted by their physical address (a TID scan): joined
+/// back on their key, the planner hashed the whole queue for each claim
+/// once its statistics fell behind a backlog (13–17 ms a claim). The paused
+/// orgs are read once, not probed per row.
 pub async fn claim(
     tx: &mut AsyncPgConnection,
     limit: i64,
     only: Option<(Uuid, Uuid)>,
 ) -> Result<Vec<Claimed>> {
     Ok(diesel::sql_query(
-        "DELETE FROM projection_queue q USING (
-           SELECT org_id, event_id FROM projection_queue p
+        "WITH c AS MATERIALIZED (
+           SELECT ctid FROM projection_queue p
            WHERE (($2::uuid IS NULL AND next_attempt_at <= now())
                   OR (org_id = $2 AND event_id = $3))
-             AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.paused_org = p.org_id)
-           ORDER BY next_attempt_at, seq LIMIT $1 FOR UPDATE SKIP LOCKED) c
-         WHERE q.org_id = c.org_id AND q.event_id = c.event_id
+             AND org_id <> ALL (ARRAY(SELECT paused_org FROM jobs WHERE paused_org IS NOT NULL))
+           ORDER BY next_attempt_at, seq LIMIT $1 FOR UPDATE SKIP LOCKED)
+         DELETE FROM projection_queue q WHERE q.ctid = ANY (ARRAY(SELECT ctid FROM c))
          RETURNING q.org_id, q.event_id, q.occurred_at",
     )
     .bind::<BigInt, _>(limit)

@@ -127,9 +127,12 @@ fn folded(rows: Vec<FoldRow>) -> QueryResult<Vec<StoredEvent>> {
 }
 
 /// These events (occurrence time and id) of one org as the fold reads them,
-/// dead letters left out, each found by its primary key: a range of times with a list of ids would
-/// let the planner scan the whole range once per id when a batch spans a
-/// month.
+/// dead letters left out, each found by its primary key. A lateral lookup
+/// per key, because a join is planned from statistics: right after a burst
+/// of ingest they count a few hundred of the org's rows where there are
+/// tens of thousands, and the planner hashed the org's whole months for 250
+/// keys (15–17 ms a call instead of 1 ms, two thirds of the worker's time).
+/// A range of times with a list of ids would scan the range once per id.
 pub async fn by_keys(
     conn: &mut AsyncPgConnection,
     org_id: Uuid,
@@ -138,7 +141,8 @@ pub async fn by_keys(
     let (ats, ids): (Vec<DateTime<Utc>>, Vec<Uuid>) = keys.iter().copied().unzip();
     let rows: Vec<FoldRow> = diesel::sql_query(format!(
         "SELECT {FOLD_COLUMNS} FROM unnest($2::timestamptz[], $3::uuid[]) AS k(at, id)
-         JOIN events e ON e.org_id = $1 AND e.occurred_at = k.at AND e.event_id = k.id
+         CROSS JOIN LATERAL (SELECT * FROM events e
+           WHERE e.org_id = $1 AND e.occurred_at = k.at AND e.event_id = k.id LIMIT 1) e
          WHERE NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.org_id = e.org_id AND d.event_id = e.event_id)"
     ))
     .bind::<diesel::sql_types::Uuid, _>(org_id)
@@ -165,7 +169,8 @@ pub async fn sessions_of_events(
     let (ats, ids): (Vec<DateTime<Utc>>, Vec<Uuid>) = keys.iter().copied().unzip();
     let rows: Vec<Session> = diesel::sql_query(
         "SELECT DISTINCT e.session_id FROM unnest($2::timestamptz[], $3::uuid[]) AS k(at, id)
-         JOIN events e ON e.org_id = $1 AND e.occurred_at = k.at AND e.event_id = k.id",
+         CROSS JOIN LATERAL (SELECT session_id FROM events e
+           WHERE e.org_id = $1 AND e.occurred_at = k.at AND e.event_id = k.id LIMIT 1) e",
     )
     .bind::<diesel::sql_types::Uuid, _>(org_id)
     .bind::<diesel::sql_types::Array<diesel::sql_types::Timestamptz>, _>(&ats)
