@@ -3,24 +3,37 @@
 //! key, 1 and 4 clients, against the raw PostgreSQL COPY rate of the same
 //! rows into the same table, measured in the same run.
 //!
-//!   cargo bench --bench ingest [-- EVENTS]        (default 100000: half with 1 client, half with 4;
-//!                                                 the calls alternate between the JWT and the key)
+//! Then whether projection keeps up: the backlog those calls left drained
+//! by WORKERS workers, and 4 clients sending at full speed while they
+//! project, with each call's lag from its commit to projected.
+//!
+//!   cargo bench --bench ingest [-- EVENTS [WORKERS]]  (default 100000: half with 1 client, half with 4;
+//!                                                    the calls alternate between the JWT and the key;
+//!                                                    then EVENTS / 2 with 2 workers projecting)
 
 mod common;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use agentmon_api::graphql::{self, Limits};
 use agentmon_api::AppState;
 use agentmon_core::auth::MintRequest;
 use agentmon_core::event::EventInput;
 use agentmon_core::generate::Plan;
+use agentmon_projectors::worker::{Worker, WorkerConfig};
+use common::projected::{self, projected_total};
 use futures::StreamExt;
 use serde_json::json;
+use tokio_util::sync::CancellationToken;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let total = common::size_arg(100_000);
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let total = args.first().copied().unwrap_or(100_000);
+    let workers = args.get(1).copied().unwrap_or(2).max(1);
     let plan = Plan {
         orgs: 4,
         users: 80,
@@ -28,13 +41,14 @@ async fn main() -> anyhow::Result<()> {
         ..Plan::default()
     };
     let common::Bench { pg, url, db } = common::start("bench-ingest", &plan).await?;
-    let events: Vec<EventInput> = plan.events().take(total * 2).collect();
+    let events: Vec<EventInput> = plan.events().take(total * 2 + total / 2).collect();
     anyhow::ensure!(
-        events.len() >= total * 2,
+        events.len() >= total * 2 + total / 2,
         "the plan makes only {} events",
         events.len()
     );
-    let (first_half, second_half) = events.split_at(total);
+    let (first_half, rest) = events.split_at(total);
+    let (second_half, keeping_up) = rest.split_at(total);
 
     let auth = common::authenticator();
     let token = auth.mint(
@@ -73,11 +87,11 @@ async fn main() -> anyhow::Result<()> {
     println!("ingest benchmark: {total} events per measurement, 1,000-event calls, embedded PostgreSQL 127.0.0.1:{}", pg.port());
     let (one, four) = first_half.split_at(total / 2);
     let tokens = [token.as_str(), secret.secret.as_str()];
-    let (jwt_1, key_1) = match send(&endpoint, &tokens, one, 1).await?[..] {
+    let (jwt_1, key_1) = match send(&endpoint, &tokens, one, 1).await?.0[..] {
         [jwt, key] => (jwt, key),
         _ => anyhow::bail!("two tokens, two rates"),
     };
-    let (jwt_4, key_4) = match send(&endpoint, &tokens, four, 4).await?[..] {
+    let (jwt_4, key_4) = match send(&endpoint, &tokens, four, 4).await?.0[..] {
         [jwt, key] => (jwt, key),
         _ => anyhow::bail!("two tokens, two rates"),
     };
@@ -96,6 +110,72 @@ async fn main() -> anyhow::Result<()> {
         key_4 / jwt_4
     );
     println!("  COPY into events (baseline) {:>9.0} rows/s", copy);
+
+    // The backlog of the calls above, drained by the workers at once.
+    let new_worker = || {
+        Worker::new(
+            db.clone(),
+            &url,
+            agentmon_projectors::registry(),
+            WorkerConfig::default(),
+        )
+    };
+    let started = Instant::now();
+    let drained: usize =
+        futures::future::try_join_all((0..workers).map(|_| async { new_worker().drain().await }))
+            .await?
+            .into_iter()
+            .sum();
+    let drain_rate = drained as f64 / started.elapsed().as_secs_f64();
+    anyhow::ensure!(drained == total, "drained {drained} of {total}");
+    println!(
+        "  projection, {workers} worker(s) draining those {total} events {drain_rate:>9.0} events/s  ({:.2}× COPY)",
+        drain_rate / copy
+    );
+
+    // 4 clients at full speed while the workers project.
+    let stop = CancellationToken::new();
+    let running: Vec<_> = (0..workers)
+        .map(|_| {
+            let (worker, stop) = (new_worker(), stop.clone());
+            tokio::spawn(async move { worker.run(stop).await })
+        })
+        .collect();
+    let before = projected_total(&db).await?;
+    let sampling = CancellationToken::new();
+    let sampler = tokio::spawn(projected::sample(db.clone(), sampling.clone()));
+    let (rates, calls) = send(&endpoint, &tokens[..1], keeping_up, 4).await?;
+    let last_call = Instant::now();
+    let sent = before + keeping_up.len() as i64;
+    while projected_total(&db).await? < sent {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let caught_up = last_call.elapsed().as_secs_f64();
+    sampling.cancel();
+    let mut samples = sampler.await??;
+    samples.push((Instant::now(), projected_total(&db).await?));
+    stop.cancel();
+    for worker in running {
+        worker.await??;
+    }
+    let commits: Vec<(i64, Instant)> = calls
+        .iter()
+        .scan(before, |sum, (n, at)| {
+            *sum += *n as i64;
+            Some((*sum, *at))
+        })
+        .collect();
+    let lags = projected::lags(&commits, &samples)?;
+    println!(
+        "  ingestEvents, JWT, 4 clients, {workers} worker(s) projecting {:>9.0} events/s  ({:.2}× COPY); \
+         lag commit → projected p50 {:.0} ms, p95 {:.0} ms, max {:.0} ms ({} calls); all projected {caught_up:.1} s after the last call",
+        rates[0],
+        rates[0] / copy,
+        common::percentile(&lags, 0.5),
+        common::percentile(&lags, 0.95),
+        common::percentile(&lags, 1.0),
+        lags.len()
+    );
     drop(db);
     drop(pg);
     Ok(())
@@ -104,13 +184,14 @@ async fn main() -> anyhow::Result<()> {
 /// Sends `events` in 1,000-event calls over `clients` connections, the
 /// calls taking turns between the `tokens`; events/s for each token, from
 /// the time its own calls took (so that a table growing during the run
-/// weighs on every token alike).
+/// weighs on every token alike), and each call's events and answer time in
+/// the order they were answered.
 async fn send(
     endpoint: &str,
     tokens: &[&str],
     events: &[EventInput],
     clients: usize,
-) -> anyhow::Result<Vec<f64>> {
+) -> anyhow::Result<(Vec<f64>, Vec<(usize, Instant)>)> {
     let client = reqwest::Client::new();
     let query = "mutation($e: [EventInput!]!) { ingestEvents(events: $e) { accepted duplicates rejected { index code message } } }";
     let calls: Vec<(usize, String)> = events
@@ -121,7 +202,7 @@ async fn send(
             (i % tokens.len(), body)
         })
         .collect();
-    let results: Vec<anyhow::Result<(usize, usize, f64)>> = futures::stream::iter(calls)
+    let results: Vec<anyhow::Result<(usize, usize, f64, Instant)>> = futures::stream::iter(calls)
         .map(|(which, body)| {
             let client = client.clone();
             let token = tokens[which];
@@ -137,21 +218,25 @@ async fn send(
                     .json()
                     .await?;
                 let took = started.elapsed().as_secs_f64();
+                let answered = Instant::now();
                 let accepted = response["data"]["ingestEvents"]["accepted"]
                     .as_u64()
                     .ok_or_else(|| anyhow::anyhow!("ingest failed: {response}"))?;
-                anyhow::Ok((which, accepted as usize, took))
+                anyhow::Ok((which, accepted as usize, took, answered))
             }
         })
         .buffer_unordered(clients)
         .collect()
         .await;
     let mut per_token = vec![(0usize, 0f64); tokens.len()];
+    let mut answers = Vec::with_capacity(results.len());
     for result in results {
-        let (which, accepted, took) = result?;
+        let (which, accepted, took, answered) = result?;
         per_token[which].0 += accepted;
         per_token[which].1 += took;
+        answers.push((accepted, answered));
     }
+    answers.sort_by_key(|(_, at)| *at);
     let total: usize = per_token.iter().map(|t| t.0).sum();
     anyhow::ensure!(
         total == events.len(),
@@ -160,8 +245,9 @@ async fn send(
     );
     // Each token's share of the clients' time: events over its calls' time,
     // times the number of clients working at once.
-    Ok(per_token
+    let rates = per_token
         .iter()
         .map(|(n, secs)| *n as f64 / secs * clients as f64)
-        .collect())
+        .collect();
+    Ok((rates, answers))
 }

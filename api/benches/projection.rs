@@ -16,14 +16,8 @@ use agentmon_core::event::EventInput;
 use agentmon_core::generate::Plan;
 use agentmon_core::ingest::ingest;
 use agentmon_projectors::worker::{Worker, WorkerConfig};
-use diesel_async::RunQueryDsl as _;
+use common::projected::{self, projected_total};
 use tokio_util::sync::CancellationToken;
-
-#[derive(diesel::QueryableByName)]
-struct Sum {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
-}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -100,62 +94,37 @@ async fn main() -> anyhow::Result<()> {
 
 /// Sends `events` at `rate` per second in calls every 50 ms while a worker
 /// runs; returns, per call, the ms from its commit until the worker had
-/// projected it (the queue is first-in first-out, so a call is projected
-/// once the projected total reaches the events sent up to it).
+/// projected it (see [`projected::lags`]).
 async fn sustained_lag(
     bench: &common::Bench,
     worker: Worker,
     events: &[EventInput],
     rate: usize,
 ) -> anyhow::Result<Vec<f64>> {
-    let projected_before = projected_total(bench).await?;
+    let mut sent = projected_total(&bench.db).await?;
     let stop = CancellationToken::new();
     let running = {
         let stop = stop.clone();
         tokio::spawn(async move { worker.run(stop).await })
     };
+    let sampling = CancellationToken::new();
+    let sampler = tokio::spawn(projected::sample(bench.db.clone(), sampling.clone()));
     let per_call = (rate / 20).max(1);
     let mut commits: Vec<(i64, Instant)> = Vec::new();
-    let mut sent = projected_before;
     let mut tick = tokio::time::interval(Duration::from_millis(50));
-    let mut lags = Vec::new();
-    let mut next = 0;
     for chunk in events.chunks(per_call) {
         tick.tick().await;
         ingest(&bench.db, &OrgScope::All, chunk, chrono::Utc::now()).await?;
         sent += chunk.len() as i64;
         commits.push((sent, Instant::now()));
-        next = settle(bench, &commits, next, &mut lags).await?;
     }
-    while next < commits.len() {
+    while projected_total(&bench.db).await? < sent {
         tokio::time::sleep(Duration::from_millis(5)).await;
-        next = settle(bench, &commits, next, &mut lags).await?;
     }
+    sampling.cancel();
+    let mut samples = sampler.await??;
+    samples.push((Instant::now(), projected_total(&bench.db).await?));
     stop.cancel();
     running.await??;
-    Ok(lags)
-}
-
-/// Records the lag of every call now projected; returns the first one not yet.
-async fn settle(
-    bench: &common::Bench,
-    commits: &[(i64, Instant)],
-    mut next: usize,
-    lags: &mut Vec<f64>,
-) -> anyhow::Result<usize> {
-    let done = projected_total(bench).await?;
-    while next < commits.len() && commits[next].0 <= done {
-        lags.push(commits[next].1.elapsed().as_secs_f64() * 1_000.0);
-        next += 1;
-    }
-    Ok(next)
-}
-
-async fn projected_total(bench: &common::Bench) -> anyhow::Result<i64> {
-    let mut conn = bench.db.owner().await?;
-    let sum: Sum =
-        diesel::sql_query("SELECT coalesce(sum(event_count), 0)::bigint AS n FROM org_daily")
-            .get_result(&mut conn)
-            .await?;
-    Ok(sum.n)
+    projected::lags(&commits, &samples)
 }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod projected;
+
 use std::time::Instant;
 
 use agentmon_core::auth::{Authenticator, JwtSettings};
