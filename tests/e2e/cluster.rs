@@ -583,7 +583,7 @@ async fn the_cluster_survives_losing_a_server_a_worker_the_replica_and_redis() {
         .query_one("SELECT count(*) FROM dead_letters", &[])
         .await
         .map(|r| r.get(0))
-        .unwrap_or(0);
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(dead, 0, "no dead letters");
     report.push(format!(
         "producer: {batches} batches, {events} events acknowledged; the longest a batch waited for a server that took it: {} ms",

@@ -36,8 +36,9 @@ pub async fn sample(
     Ok(samples)
 }
 
-/// Per call, in ms, from its commit until the projected total first
-/// reached the events committed up to and including it. The queue is
+/// Per call, in ms, from its commit until the first sample after it whose
+/// projected total reached the events committed up to and including it
+/// (the callers take a last sample once everything is projected). The queue is
 /// claimed oldest first, so a call counts as projected once as many events
 /// as were committed up to it are (calls committed together may swap).
 pub fn lags(commits: &[(i64, Instant)], samples: &[(Instant, i64)]) -> anyhow::Result<Vec<f64>> {
@@ -47,7 +48,6 @@ pub fn lags(commits: &[(i64, Instant)], samples: &[(Instant, i64)]) -> anyhow::R
             let (done, _) = samples
                 .iter()
                 .find(|(when, total)| total >= sent && when >= at)
-                .or_else(|| samples.iter().find(|(_, total)| total >= sent))
                 .ok_or_else(|| anyhow::anyhow!("{sent} events never projected"))?;
             Ok(done.saturating_duration_since(*at).as_secs_f64() * 1_000.0)
         })

@@ -158,18 +158,15 @@ impl Db {
     /// How far behind the primary what [`Db::app`] reads may be, in
     /// seconds: 0 on the primary.
     pub fn read_lag_seconds(&self) -> f64 {
-        if std::sync::atomic::AtomicBool::load(
-            &self.on_primary,
-            std::sync::atomic::Ordering::Relaxed,
-        ) {
+        if self.stuck_on_primary() {
             return 0.0;
         }
         self.replica().and_then(|r| r.lag_seconds()).unwrap_or(0.0)
     }
 
-    /// The name of the replica this handle reads from, if any.
-    pub fn reading_from(&self) -> Option<&str> {
-        self.replica().map(|r| r.name.as_str())
+    /// Whether this handle fell back to the primary (and stays there).
+    fn stuck_on_primary(&self) -> bool {
+        std::sync::atomic::AtomicBool::load(&self.on_primary, std::sync::atomic::Ordering::Relaxed)
     }
 
     fn replica(&self) -> Option<&replicas::Replica> {
@@ -182,15 +179,15 @@ impl Db {
     /// handle made by [`Db::for_reads`] while that replica is usable; a
     /// replica that fails to give one is skipped for the primary.
     pub async fn app(&self) -> Result<Conn> {
-        use std::sync::atomic::Ordering;
-        if !std::sync::atomic::AtomicBool::load(&self.on_primary, Ordering::Relaxed) {
+        if !self.stuck_on_primary() {
             if let Some(replica) = self.replica().filter(|r| r.usable()) {
                 if let Some(conn) = replica.get().await {
                     return Ok(conn);
                 }
             }
             if self.reading_from.is_some() {
-                self.on_primary.store(true, Ordering::Relaxed);
+                self.on_primary
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
             }
         }
         Ok(self.app.get().await?)

@@ -73,7 +73,6 @@ pub struct ReplicaStatus {
     pub usable: bool,
     /// Seconds behind the primary; `None` when unknown.
     pub lag_seconds: Option<f64>,
-    pub reason: Option<String>,
 }
 
 pub struct Replicas {
@@ -127,14 +126,20 @@ impl Replicas {
     /// The index of a usable replica, taking turns among them; `None` when
     /// none is.
     pub fn pick(&self) -> Option<usize> {
-        let usable: Vec<usize> = (0..self.members.len())
-            .filter(|&i| self.members[i].usable())
-            .collect();
-        if usable.is_empty() {
+        // No list is built per request: the usable ones are counted, then
+        // the turn's one found (one that changed meanwhile gives `None`: the
+        // request reads the primary).
+        let usable = self.members.iter().filter(|r| r.usable()).count();
+        if usable == 0 {
             return None;
         }
-        let turn = self.next.fetch_add(1, Ordering::Relaxed);
-        Some(usable[turn % usable.len()])
+        let turn = self.next.fetch_add(1, Ordering::Relaxed) % usable;
+        self.members
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.usable())
+            .nth(turn)
+            .map(|(i, _)| i)
     }
 
     /// Replica `index` (as [`Replicas::pick`] gave it).
@@ -236,16 +241,10 @@ impl Replica {
     }
 
     fn status(&self) -> ReplicaStatus {
-        let usable = self.usable();
-        let reason = self.reason.lock().map(|r| r.clone()).unwrap_or_default();
         ReplicaStatus {
             name: self.name.clone(),
-            usable,
+            usable: self.usable(),
             lag_seconds: self.lag_seconds(),
-            reason: match reason {
-                None if !usable => Some("not measured recently".into()),
-                reason => reason,
-            },
         }
     }
 
