@@ -21,6 +21,7 @@ use agentmon_core::auth::MintRequest;
 use agentmon_core::event::EventInput;
 use agentmon_core::generate::Plan;
 use agentmon_projectors::worker::{Worker, WorkerConfig};
+use common::cpu::Cpu;
 use common::projected::{self, projected_total};
 use futures::StreamExt;
 use serde_json::json;
@@ -91,10 +92,13 @@ async fn main() -> anyhow::Result<()> {
         [jwt, key] => (jwt, key),
         _ => anyhow::bail!("two tokens, two rates"),
     };
+    let cluster = common::cluster_dir("bench-ingest");
+    let cpu = Cpu::now(&cluster)?;
     let (jwt_4, key_4) = match send(&endpoint, &tokens, four, 4).await?.0[..] {
         [jwt, key] => (jwt, key),
         _ => anyhow::bail!("two tokens, two rates"),
     };
+    let ingest_cpu = Cpu::now(&cluster)? - cpu;
     let copy = common::copy_rate(&url, second_half).await?;
     for (what, rate) in [
         ("ingestEvents, JWT, 1 client ", jwt_1),
@@ -110,6 +114,7 @@ async fn main() -> anyhow::Result<()> {
         key_4 / jwt_4
     );
     println!("  COPY into events (baseline) {:>9.0} rows/s", copy);
+    println!("  ingest, 4 clients: {}", ingest_cpu.per_event(four.len()));
 
     // The backlog of the calls above, drained by the workers at once.
     let new_worker = || {
@@ -121,6 +126,7 @@ async fn main() -> anyhow::Result<()> {
         )
     };
     let started = Instant::now();
+    let cpu = Cpu::now(&cluster)?;
     let drained: usize =
         futures::future::try_join_all((0..workers).map(|_| async { new_worker().drain().await }))
             .await?
@@ -131,6 +137,10 @@ async fn main() -> anyhow::Result<()> {
     println!(
         "  projection, {workers} worker(s) draining those {total} events {drain_rate:>9.0} events/s  ({:.2}× COPY)",
         drain_rate / copy
+    );
+    println!(
+        "  projection: {}",
+        (Cpu::now(&cluster)? - cpu).per_event(drained)
     );
 
     // 4 clients at full speed while the workers project.
@@ -144,6 +154,7 @@ async fn main() -> anyhow::Result<()> {
     let before = projected_total(&db).await?;
     let sampling = CancellationToken::new();
     let sampler = tokio::spawn(projected::sample(db.clone(), sampling.clone()));
+    let cpu = Cpu::now(&cluster)?;
     let (rates, calls) = send(&endpoint, &tokens[..1], keeping_up, 4).await?;
     let last_call = Instant::now();
     let sent = before + keeping_up.len() as i64;
@@ -151,6 +162,7 @@ async fn main() -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let caught_up = last_call.elapsed().as_secs_f64();
+    let both_cpu = Cpu::now(&cluster)? - cpu;
     sampling.cancel();
     let mut samples = sampler.await??;
     samples.push((Instant::now(), projected_total(&db).await?));
@@ -175,6 +187,10 @@ async fn main() -> anyhow::Result<()> {
         common::percentile(&lags, 0.95),
         common::percentile(&lags, 1.0),
         lags.len()
+    );
+    println!(
+        "  ingest and projection together: {}",
+        both_cpu.per_event(keeping_up.len())
     );
     drop(db);
     drop(pg);

@@ -1,6 +1,7 @@
 //! Projection epochs: cache keys carry an org's epoch, so bumping it makes
 //! every cached figure of the org stale.
 
+use agentmon_core::storage::db::prepared;
 use agentmon_core::Result;
 use diesel::sql_types::{Array, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -8,7 +9,7 @@ use uuid::Uuid;
 
 /// Bumps the org's projection epoch: cached figures of it are stale.
 pub(crate) async fn touch_org(tx: &mut AsyncPgConnection, org: Uuid) -> Result<()> {
-    diesel::sql_query("UPDATE orgs SET projection_epoch = projection_epoch + 1 WHERE id = $1")
+    prepared("UPDATE orgs SET projection_epoch = projection_epoch + 1 WHERE id = $1")
         .bind::<SqlUuid, _>(org)
         .execute(tx)
         .await?;
@@ -20,7 +21,7 @@ pub(crate) async fn touch_orgs(tx: &mut AsyncPgConnection, orgs: &[Uuid]) -> Res
     if orgs.is_empty() {
         return Ok(());
     }
-    diesel::sql_query("UPDATE orgs SET projection_epoch = projection_epoch + 1 WHERE id = ANY($1)")
+    prepared("UPDATE orgs SET projection_epoch = projection_epoch + 1 WHERE id = ANY($1)")
         .bind::<Array<SqlUuid>, _>(orgs)
         .execute(tx)
         .await?;

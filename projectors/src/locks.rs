@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use agentmon_core::storage::db::prepared;
 use agentmon_core::Result;
 use diesel::sql_types::{Array, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -16,7 +17,7 @@ pub(crate) async fn lock_sessions(
     sessions: &BTreeSet<(Uuid, String)>,
 ) -> Result<()> {
     let (org_ids, session_ids): (Vec<Uuid>, Vec<String>) = sessions.iter().cloned().unzip();
-    diesel::sql_query(
+    prepared(
         "SELECT pg_advisory_xact_lock(k) FROM (
            SELECT DISTINCT hashtextextended(o::text || '/' || s, 0) AS k
            FROM unnest($1::uuid[], $2::text[]) AS x(o, s) ORDER BY 1) keys",
@@ -34,7 +35,7 @@ pub(crate) async fn lock_sessions(
 pub(crate) async fn drain_org(conn: &mut AsyncPgConnection, org: Uuid) -> Result<()> {
     use diesel_async::AsyncConnection;
     conn.transaction::<_, agentmon_core::Error, _>(async |tx| {
-        diesel::sql_query("SELECT id FROM orgs WHERE id = $1 FOR UPDATE")
+        prepared("SELECT id FROM orgs WHERE id = $1 FOR UPDATE")
             .bind::<SqlUuid, _>(org)
             .execute(tx)
             .await?;
@@ -47,7 +48,7 @@ pub(crate) async fn drain_org(conn: &mut AsyncPgConnection, org: Uuid) -> Result
 /// retention passes (`FOR SHARE`) wait, while producers' inserts (whose
 /// foreign-key checks share the row) and every other org go on.
 pub(crate) async fn hold_org(tx: &mut AsyncPgConnection, org: Uuid) -> Result<()> {
-    diesel::sql_query("SELECT id FROM orgs WHERE id = $1 FOR NO KEY UPDATE")
+    prepared("SELECT id FROM orgs WHERE id = $1 FOR NO KEY UPDATE")
         .bind::<SqlUuid, _>(org)
         .execute(tx)
         .await?;
@@ -57,7 +58,7 @@ pub(crate) async fn hold_org(tx: &mut AsyncPgConnection, org: Uuid) -> Result<()
 /// Shares the org's row for a retention transaction (`FOR SHARE`): a
 /// rebuild or erasure of the org goes first.
 pub(crate) async fn share_org(tx: &mut AsyncPgConnection, org: Uuid) -> Result<()> {
-    diesel::sql_query("SELECT id FROM orgs WHERE id = $1 FOR SHARE")
+    prepared("SELECT id FROM orgs WHERE id = $1 FOR SHARE")
         .bind::<SqlUuid, _>(org)
         .execute(tx)
         .await?;

@@ -1,6 +1,7 @@
 //! Bulk writes: rows travel as one JSON array and unpack server-side with
 //! `jsonb_to_recordset`, so any number of columns takes one bind parameter.
 
+use agentmon_core::storage::db::prepared;
 use diesel::sql_types::{Jsonb, Nullable, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
@@ -17,10 +18,7 @@ pub async fn write_rows<T: Serialize>(
 ) -> agentmon_core::Result<()> {
     for chunk in rows.chunks(CHUNK) {
         let json = serde_json::to_value(chunk).map_err(anyhow::Error::from)?;
-        diesel::sql_query(sql)
-            .bind::<Jsonb, _>(json)
-            .execute(conn)
-            .await?;
+        prepared(sql).bind::<Jsonb, _>(json).execute(conn).await?;
     }
     Ok(())
 }
@@ -31,7 +29,7 @@ pub async fn delete_scope(
     table: &str,
     org: Option<Uuid>,
 ) -> agentmon_core::Result<()> {
-    diesel::sql_query(format!(
+    prepared(format!(
         "DELETE FROM {table} WHERE $1::uuid IS NULL OR org_id = $1"
     ))
     .bind::<Nullable<SqlUuid>, _>(org)

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod cpu;
 pub mod projected;
 
 use std::time::Instant;
@@ -21,9 +22,19 @@ pub struct Bench {
     pub db: Db,
 }
 
+/// Where the bench called `name` keeps its cluster's data.
+pub fn data_dir(name: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name)
+}
+
+/// The PostgreSQL data directory (with postmaster.pid) of bench `name`.
+pub fn cluster_dir(name: &str) -> std::path::PathBuf {
+    data_dir(name).join("pg")
+}
+
 /// A new cluster under the target directory, migrated, with the plan's orgs.
 pub async fn start(name: &str, plan: &Plan) -> anyhow::Result<Bench> {
-    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let dir = data_dir(name);
     let _ = std::fs::remove_dir_all(&dir);
     let pg = tokio::task::spawn_blocking(move || EmbeddedPg::start_or_reuse(&dir)).await??;
     create_database_if_missing(&pg.url("postgres"), "bench").await?;

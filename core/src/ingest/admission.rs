@@ -9,7 +9,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::event::{EventInput, Rejection};
-use crate::storage::db::set_org;
+use crate::storage::db::{prepared, set_org};
 use crate::Result;
 
 use super::claims::{claim_runs, claim_sessions};
@@ -47,7 +47,7 @@ pub(super) async fn admit(
     // (A call refused by such a claim in that instant stores nothing and
     // flushes nothing; its events stay refused if the claimant never
     // retries.)
-    diesel::sql_query("SET LOCAL synchronous_commit = off")
+    prepared("SET LOCAL synchronous_commit = off")
         .execute(conn)
         .await?;
     let known = known_ids(conn, org_id, group.iter().map(|&i| events[i].event_id)).await?;
@@ -111,7 +111,7 @@ async fn known_ids(
         #[diesel(sql_type = SqlUuid)]
         event_id: Uuid,
     }
-    Ok(diesel::sql_query(
+    Ok(prepared(
         "SELECT k.id AS event_id FROM unnest($2::uuid[]) AS k(id)
          CROSS JOIN LATERAL (SELECT 1 FROM event_keys e
            WHERE e.org_id = $1 AND e.event_id = k.id LIMIT 1) e",

@@ -9,6 +9,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::event::EventInput;
+use crate::storage::db::prepared;
 use crate::Result;
 
 /// A table of claims: each key of an org owned by the first owner stored.
@@ -129,7 +130,7 @@ async fn owners_of(
     keys: &[&str],
     owners: &[&str],
 ) -> QueryResult<HashMap<String, String>> {
-    Ok(diesel::sql_query(sql)
+    Ok(prepared(sql)
         .bind::<SqlUuid, _>(org_id)
         .bind::<Array<Text>, _>(keys)
         .bind::<Array<Text>, _>(owners)

@@ -9,7 +9,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::event::EventInput;
-use crate::storage::db::set_org;
+use crate::storage::db::{prepared, set_org};
 use crate::Result;
 
 use super::outcome::IngestOutcome;
@@ -66,7 +66,7 @@ pub(super) async fn store_owned(
         #[diesel(sql_type = SqlUuid)]
         event_id: Uuid,
     }
-    let inserted: HashSet<Uuid> = diesel::sql_query(STORE_NEW)
+    let inserted: HashSet<Uuid> = prepared(STORE_NEW)
         .bind::<SqlUuid, _>(org_id)
         .bind::<Array<SqlUuid>, _>(new.iter().map(|e| e.event_id).collect::<Vec<_>>())
         .bind::<Array<Timestamptz>, _>(new.iter().map(|e| e.occurred_at).collect::<Vec<_>>())
@@ -94,7 +94,7 @@ pub(super) async fn store_owned(
     if inserted.is_empty() {
         return Ok(outcome);
     }
-    diesel::sql_query(format!("SELECT pg_notify('{EVENTS_CHANNEL}', $1)"))
+    prepared(format!("SELECT pg_notify('{EVENTS_CHANNEL}', $1)"))
         .bind::<Text, _>(org_id.to_string())
         .execute(conn)
         .await?;

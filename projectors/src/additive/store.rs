@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 
+use agentmon_core::storage::db::prepared;
 use agentmon_core::Result;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::sql_types::{Array, Jsonb, Text, Timestamptz, Uuid as SqlUuid};
@@ -32,7 +33,7 @@ pub async fn load<C: DeserializeOwned>(
     org: Uuid,
     sessions: &[String],
 ) -> Result<HashMap<String, C>> {
-    let rows: Vec<Stored> = diesel::sql_query(format!(
+    let rows: Vec<Stored> = prepared(format!(
         "SELECT session_id, contribution FROM {table} WHERE org_id = $1 AND session_id = ANY($2)"
     ))
     .bind::<SqlUuid, _>(org)
@@ -88,7 +89,7 @@ pub async fn delete(
     org: Uuid,
     sessions: &[String],
 ) -> Result<()> {
-    diesel::sql_query(format!(
+    prepared(format!(
         "DELETE FROM {table} WHERE org_id = $1 AND session_id = ANY($2)"
     ))
     .bind::<SqlUuid, _>(org)
@@ -109,7 +110,7 @@ pub async fn trim(
     cutoff: NaiveDate,
     cutoff_at: DateTime<Utc>,
 ) -> Result<()> {
-    diesel::sql_query(format!(
+    prepared(format!(
         "UPDATE {table} c SET contribution = {trim}
          FROM sessions s
          WHERE s.org_id = $1 AND s.started_at < $2

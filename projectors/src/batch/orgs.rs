@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use agentmon_core::storage::db::prepared;
 use agentmon_core::Result;
 use chrono::{NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -37,7 +38,7 @@ pub async fn lock_orgs(
         #[diesel(sql_type = diesel::sql_types::Bool)]
         paused: bool,
     }
-    let rows: Vec<Row> = diesel::sql_query(
+    let rows: Vec<Row> = prepared(
         "SELECT id, timezone, retention_days,
            EXISTS (SELECT 1 FROM jobs j WHERE j.paused_org = orgs.id) AS paused
          FROM orgs WHERE id = ANY($1) ORDER BY id FOR KEY SHARE",

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use agentmon_core::storage::db::prepared;
 use agentmon_core::Result;
 use diesel::sql_types::{Array, Jsonb, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -30,7 +31,7 @@ pub async fn load_sessions(
         #[diesel(sql_type = Jsonb)]
         state: serde_json::Value,
     }
-    let rows: Vec<Row> = diesel::sql_query(
+    let rows: Vec<Row> = prepared(
         "SELECT session_id, state FROM session_folds WHERE org_id = $1 AND session_id = ANY($2)",
     )
     .bind::<SqlUuid, _>(org)
@@ -68,7 +69,7 @@ pub async fn load_runs(
     }
     let (sessions, ids): (Vec<&str>, Vec<&str>) =
         runs.iter().map(|(s, r)| (s.as_str(), r.as_str())).unzip();
-    let rows: Vec<Row> = diesel::sql_query(
+    let rows: Vec<Row> = prepared(
         // A lateral lookup per key, whatever the statistics say (see
         // `event::by_keys`).
         "SELECT f.session_id, f.run_id, f.state FROM unnest($2::text[], $3::text[]) AS k(s, r)

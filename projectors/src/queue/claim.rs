@@ -1,9 +1,11 @@
 //! Claiming queue rows for a batch, and looking at what is ready or
 //! failing without claiming it.
 
+use agentmon_core::storage::db::prepared;
 use agentmon_core::Result;
 use chrono::{DateTime, Utc};
-use diesel::sql_types::{BigInt, Nullable, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Integer, Nullable, Uuid as SqlUuid};
+use diesel::OptionalExtension;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -18,22 +20,83 @@ pub struct Claimed {
 }
 
 /// Deletes up to `limit` ready queue rows (or the one given) that no other
-/// worker holds, of orgs no job has paused, and returns them. Rolled back with the transaction, they
-/// are queued again.
+/// worker holds, of orgs no job has paused, and returns them. Rolled back
+/// with the transaction, they are queued again.
 ///
-/// The rows are deleted by their physical address (a TID scan): joined
-/// back on their key, the planner hashed the whole queue for each claim
-/// once its statistics fell behind a backlog (13–17 ms a claim). The paused
-/// orgs are read once, not probed per row.
+/// A batch takes the rows of one org when it can: the org of the oldest
+/// ready rows that no other worker's batch has taken (an advisory lock
+/// held until the commit). Workers then fold disjoint sessions and never
+/// wait for each other's session locks, and a batch reads each org's
+/// timezone, prices and kept states once for all its events. When every
+/// org with ready rows is taken, the batch takes the oldest rows of any.
 pub async fn claim(
     tx: &mut AsyncPgConnection,
     limit: i64,
     only: Option<(Uuid, Uuid)>,
 ) -> Result<Vec<Claimed>> {
-    Ok(diesel::sql_query(
+    let org = match only {
+        Some(_) => None,
+        None => free_org(tx, limit).await?,
+    };
+    claim_rows(tx, limit, only, org).await
+}
+
+#[derive(diesel::QueryableByName)]
+struct Org {
+    #[diesel(sql_type = SqlUuid)]
+    org_id: Uuid,
+}
+
+/// The org of the oldest ready rows that no other batch holds, now held by
+/// this transaction; looked for among the next `limit` ready rows, and at
+/// least the next [`ORG_WINDOW`] (the oldest rows may all be of orgs held).
+async fn free_org(tx: &mut AsyncPgConnection, limit: i64) -> Result<Option<Uuid>> {
+    // The candidates are materialized in queue order and tried one by one
+    // (a CTE scan feeds the filter row by row, and LIMIT 1 stops it at the
+    // first lock taken).
+    let org: Option<Org> = prepared(
+        "WITH ready AS MATERIALIZED (
+           SELECT org_id, next_attempt_at, seq FROM projection_queue
+           WHERE next_attempt_at <= now()
+             AND org_id <> ALL (ARRAY(SELECT paused_org FROM jobs WHERE paused_org IS NOT NULL))
+           ORDER BY next_attempt_at, seq LIMIT greatest($1, $3)),
+         orgs AS MATERIALIZED (
+           SELECT org_id FROM ready GROUP BY org_id ORDER BY min(next_attempt_at), min(seq))
+         SELECT org_id FROM orgs
+         WHERE pg_try_advisory_xact_lock($2, hashtext(org_id::text)) LIMIT 1",
+    )
+    .bind::<BigInt, _>(limit)
+    .bind::<Integer, _>(ORG_CLAIM_LOCKS)
+    .bind::<BigInt, _>(ORG_WINDOW)
+    .get_result(tx)
+    .await
+    .optional()?;
+    Ok(org.map(|o| o.org_id))
+}
+
+/// The fewest ready rows looked at for a free org.
+const ORG_WINDOW: i64 = 1_000;
+
+/// The first key of the advisory locks on orgs held by batches (the second
+/// is the org's hash): a key space of its own, apart from the sessions'.
+const ORG_CLAIM_LOCKS: i32 = 0x6167_6d71;
+
+/// Deletes up to `limit` ready rows (of `org`, if given; or the one row
+/// `only`) by their physical address (a TID scan): joined back on their
+/// key, the planner hashed the whole queue for each claim once its
+/// statistics fell behind a backlog (13–17 ms a claim). The paused orgs
+/// are read once, not probed per row.
+async fn claim_rows(
+    tx: &mut AsyncPgConnection,
+    limit: i64,
+    only: Option<(Uuid, Uuid)>,
+    org: Option<Uuid>,
+) -> Result<Vec<Claimed>> {
+    Ok(prepared(
         "WITH c AS MATERIALIZED (
            SELECT ctid FROM projection_queue p
-           WHERE (($2::uuid IS NULL AND next_attempt_at <= now())
+           WHERE (($2::uuid IS NULL AND next_attempt_at <= now()
+                   AND ($4::uuid IS NULL OR org_id = $4))
                   OR (org_id = $2 AND event_id = $3))
              AND org_id <> ALL (ARRAY(SELECT paused_org FROM jobs WHERE paused_org IS NOT NULL))
            ORDER BY next_attempt_at, seq LIMIT $1 FOR UPDATE SKIP LOCKED)
@@ -43,6 +106,7 @@ pub async fn claim(
     .bind::<BigInt, _>(limit)
     .bind::<Nullable<SqlUuid>, _>(only.map(|o| o.0))
     .bind::<Nullable<SqlUuid>, _>(only.map(|o| o.1))
+    .bind::<Nullable<SqlUuid>, _>(org)
     .load(tx)
     .await?)
 }
@@ -57,7 +121,7 @@ struct Id {
 
 /// The ids of the events a batch would claim now, without claiming them.
 pub async fn ready(conn: &mut AsyncPgConnection, limit: i64) -> Result<Vec<(Uuid, Uuid)>> {
-    let ids: Vec<Id> = diesel::sql_query(
+    let ids: Vec<Id> = prepared(
         "SELECT org_id, event_id FROM projection_queue p WHERE next_attempt_at <= now() \
          AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.paused_org = p.org_id) \
          ORDER BY next_attempt_at, seq LIMIT $1",
@@ -70,7 +134,7 @@ pub async fn ready(conn: &mut AsyncPgConnection, limit: i64) -> Result<Vec<(Uuid
 
 /// Queued events that failed before and wait for their next attempt.
 pub async fn failing(conn: &mut AsyncPgConnection) -> Result<Vec<(Uuid, Uuid)>> {
-    let ids: Vec<Id> = diesel::sql_query(
+    let ids: Vec<Id> = prepared(
         "SELECT org_id, event_id FROM projection_queue WHERE attempts > 0 AND next_attempt_at > now()",
     )
     .load(conn)

@@ -7,7 +7,7 @@
 //! database error (serialization, deadlock, lock or statement timeout, lost
 //! connection) spends no attempt: the work is simply tried again.
 
-use agentmon_core::storage::db::Db;
+use agentmon_core::storage::db::{prepared, Db};
 use agentmon_core::Result;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
@@ -81,13 +81,13 @@ impl Rounds {
         } else {
             self.config.batch_size
         };
-        let lock_timeout = format!(
-            "SET LOCAL lock_timeout = '{}ms'",
-            self.config.lock_timeout.as_millis().max(1)
-        );
+        let lock_timeout = format!("{}ms", self.config.lock_timeout.as_millis().max(1));
         let projectors = &self.projectors;
         conn.transaction::<_, agentmon_core::Error, _>(async |tx| {
-            diesel::sql_query(&lock_timeout).execute(tx).await?;
+            prepared("SELECT set_config('lock_timeout', $1, true)")
+                .bind::<diesel::sql_types::Text, _>(&lock_timeout)
+                .execute(tx)
+                .await?;
             let claimed = claim::claim(tx, limit, only).await?;
             let changes = project(tx, projectors, &claimed, excluded).await?;
             Ok((claimed.len(), changes))

@@ -14,7 +14,10 @@ pub mod embedded;
 pub mod login;
 pub mod migrate;
 pub mod partitions;
+pub mod prepared;
 pub mod replicas;
+
+pub use prepared::prepared;
 
 use diesel::sql_types::Text;
 use diesel::ConnectionError;
@@ -258,7 +261,7 @@ fn pool(
 /// accepts only that org's rows. Transaction-local, so it never leaks through
 /// the pool.
 pub async fn set_org(conn: &mut AsyncPgConnection, org: Uuid) -> diesel::QueryResult<()> {
-    diesel::sql_query("SELECT set_config('app.org_id', $1, true)")
+    prepared("SELECT set_config('app.org_id', $1, true)")
         .bind::<Text, _>(org.to_string())
         .execute(conn)
         .await

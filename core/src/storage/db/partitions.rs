@@ -8,6 +8,8 @@ use chrono::{DateTime, Datelike, Utc};
 use diesel::sql_types::Timestamptz;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use super::prepared;
+
 #[derive(Clone, Default)]
 pub struct KnownPartitions(Arc<Mutex<HashSet<(i32, u32)>>>);
 
@@ -30,7 +32,7 @@ impl KnownPartitions {
                 .collect()
         };
         for at in missing {
-            diesel::sql_query("SELECT ensure_event_partition($1)")
+            prepared("SELECT ensure_event_partition($1)")
                 .bind::<Timestamptz, _>(at)
                 .execute(conn)
                 .await?;

@@ -10,6 +10,7 @@ use crate::event::{
     CodeChangeInput, EventType, HandoffInput, MessageInput, ModelCallInput, RunInput,
     ToolCallInput, UserProfileInput,
 };
+use crate::storage::db::prepared;
 use crate::storage::schema::{dead_letters, events, projection_queue};
 
 #[derive(Queryable, Selectable, Debug, Clone)]
@@ -139,7 +140,7 @@ pub async fn by_keys(
     keys: &[(DateTime<Utc>, Uuid)],
 ) -> QueryResult<Vec<StoredEvent>> {
     let (ats, ids): (Vec<DateTime<Utc>>, Vec<Uuid>) = keys.iter().copied().unzip();
-    let rows: Vec<FoldRow> = diesel::sql_query(format!(
+    let rows: Vec<FoldRow> = prepared(format!(
         "SELECT {FOLD_COLUMNS} FROM unnest($2::timestamptz[], $3::uuid[]) AS k(at, id)
          CROSS JOIN LATERAL (SELECT * FROM events e
            WHERE e.org_id = $1 AND e.occurred_at = k.at AND e.event_id = k.id LIMIT 1) e
@@ -167,7 +168,7 @@ pub async fn sessions_of_events(
         session_id: String,
     }
     let (ats, ids): (Vec<DateTime<Utc>>, Vec<Uuid>) = keys.iter().copied().unzip();
-    let rows: Vec<Session> = diesel::sql_query(
+    let rows: Vec<Session> = prepared(
         "SELECT DISTINCT e.session_id FROM unnest($2::timestamptz[], $3::uuid[]) AS k(at, id)
          CROSS JOIN LATERAL (SELECT session_id FROM events e
            WHERE e.org_id = $1 AND e.occurred_at = k.at AND e.event_id = k.id LIMIT 1) e",
@@ -198,7 +199,7 @@ pub async fn iterated_handoffs(
     let sessions: Vec<&str> = handoffs.iter().map(|h| h.0.as_str()).collect();
     let ids: Vec<Uuid> = handoffs.iter().map(|h| h.1).collect();
     let ats: Vec<DateTime<Utc>> = handoffs.iter().map(|h| h.2).collect();
-    let rows: Vec<Id> = diesel::sql_query(
+    let rows: Vec<Id> = prepared(
         "SELECT h.id FROM unnest($2::text[], $3::uuid[], $4::timestamptz[]) AS h(session, id, at)
          WHERE EXISTS (
            SELECT 1 FROM events e
@@ -345,7 +346,7 @@ pub async fn first_user_messages(
         #[diesel(sql_type = diesel::sql_types::Text)]
         text: String,
     }
-    let rows: Vec<Row> = diesel::sql_query(
+    let rows: Vec<Row> = prepared(
         "SELECT s.session_id, m.text FROM sessions s CROSS JOIN LATERAL (\
            SELECT e.payload -> 'message' ->> 'text' AS text FROM events e \
            WHERE e.org_id = s.org_id AND e.session_id = s.session_id \

@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::metrics::pricing::{Price, PriceTable};
+use crate::storage::db::prepared;
 use crate::Result;
 
 #[derive(diesel::QueryableByName)]
@@ -50,7 +51,7 @@ const COLUMNS: &str = "id, org_id, model, valid_from, input_usd_per_mtok, output
 /// The prices of `org` (`None`: only the platform's), then the platform's,
 /// each by model and time.
 pub async fn list(conn: &mut AsyncPgConnection, org: Option<Uuid>) -> Result<Vec<Price>> {
-    let rows: Vec<Row> = diesel::sql_query(format!(
+    let rows: Vec<Row> = prepared(format!(
         "SELECT {COLUMNS} FROM model_prices WHERE org_id IS NULL OR org_id = $1 \
          ORDER BY org_id NULLS LAST, model, valid_from"
     ))
@@ -71,18 +72,17 @@ pub async fn table(conn: &mut AsyncPgConnection, org: Uuid) -> Result<PriceTable
 
 /// One price by id.
 pub async fn get(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<Price>> {
-    let rows: Vec<Row> =
-        diesel::sql_query(format!("SELECT {COLUMNS} FROM model_prices WHERE id = $1"))
-            .bind::<SqlUuid, _>(id)
-            .load(conn)
-            .await?;
+    let rows: Vec<Row> = prepared(format!("SELECT {COLUMNS} FROM model_prices WHERE id = $1"))
+        .bind::<SqlUuid, _>(id)
+        .load(conn)
+        .await?;
     Ok(rows.into_iter().next().map(Price::from))
 }
 
 /// Sets the price of `model` from `valid_from` for `org` (the platform's
 /// with `None`), replacing one set for the same moment.
 pub async fn set(conn: &mut AsyncPgConnection, price: &Price, created_by: &str) -> Result<Price> {
-    let row: Row = diesel::sql_query(format!(
+    let row: Row = prepared(format!(
         "INSERT INTO model_prices (org_id, model, valid_from, input_usd_per_mtok, output_usd_per_mtok,
            cache_read_usd_per_mtok, cache_creation_usd_per_mtok, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -109,7 +109,7 @@ pub async fn set(conn: &mut AsyncPgConnection, price: &Price, created_by: &str) 
 
 /// Deletes a price; whether it was there.
 pub async fn delete(conn: &mut AsyncPgConnection, id: Uuid) -> Result<bool> {
-    let n = diesel::sql_query("DELETE FROM model_prices WHERE id = $1")
+    let n = prepared("DELETE FROM model_prices WHERE id = $1")
         .bind::<SqlUuid, _>(id)
         .execute(conn)
         .await?;

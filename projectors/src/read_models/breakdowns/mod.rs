@@ -10,6 +10,7 @@ mod deltas;
 
 use std::collections::HashMap;
 
+use agentmon_core::storage::db::prepared;
 use agentmon_core::Result;
 use async_trait::async_trait;
 use diesel::sql_types::{Array, Text, Uuid as SqlUuid};
@@ -55,11 +56,10 @@ impl AdditiveModel for Breakdowns {
             #[diesel(sql_type = Array<Text>)]
             breakdown_keys: Vec<String>,
         }
-        let rows: Vec<Keys> =
-            diesel::sql_query("SELECT id, breakdown_keys FROM orgs WHERE id = ANY($1)")
-                .bind::<Array<SqlUuid>, _>(orgs)
-                .load(tx)
-                .await?;
+        let rows: Vec<Keys> = prepared("SELECT id, breakdown_keys FROM orgs WHERE id = ANY($1)")
+            .bind::<Array<SqlUuid>, _>(orgs)
+            .load(tx)
+            .await?;
         Ok(rows.into_iter().map(|r| (r.id, r.breakdown_keys)).collect())
     }
 

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
+use agentmon_core::storage::db::prepared;
 use agentmon_core::Result;
 use async_trait::async_trait;
 use chrono::{Datelike, NaiveDate};
@@ -235,10 +236,7 @@ async fn write_sums(tx: &mut AsyncPgConnection, deltas: &Deltas) -> Result<()> {
              WHERE d.event_count <> 0",
             *USER_DAILY
         );
-        let counts: Vec<UserDayCount> = diesel::sql_query(sql)
-            .bind::<Jsonb, _>(json)
-            .load(tx)
-            .await?;
+        let counts: Vec<UserDayCount> = prepared(sql).bind::<Jsonb, _>(json).load(tx).await?;
         for c in counts {
             let before = c.event_count - c.delta;
             let change = match (before > 0, c.event_count > 0) {
