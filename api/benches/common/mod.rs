@@ -3,6 +3,11 @@
 
 #![allow(dead_code)]
 
+// The allocator of the agentmon binary (api/src/main.rs), so the benches
+// measure what it runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod cpu;
 pub mod projected;
 
