@@ -100,13 +100,17 @@ pub async fn fold_sessions(
             .cloned()
             .collect();
         let prices = price::table(tx, *org).await?;
-        let history =
-            from_scratch(tx, *org, &missing, &left_out, (tz, &prices), &mut folded).await?;
-        let events = if replay {
-            history
-        } else {
-            new_by_org.remove(org).unwrap_or_default()
-        };
+        let new = (!replay).then(|| new_by_org.remove(org).unwrap_or_default());
+        let history = from_scratch(
+            tx,
+            *org,
+            (&missing, new.as_deref()),
+            &left_out,
+            (tz, &prices),
+            &mut folded,
+        )
+        .await?;
+        let events = new.unwrap_or(history);
         let incremental: Vec<&StoredEvent> = events
             .iter()
             .filter(|e| kept.contains_key(&e.session_id))
@@ -136,11 +140,15 @@ struct Folds {
     runs: BTreeMap<(String, String), RunState>,
 }
 
-/// Folds these sessions from their projected history; returns the events read.
+/// Folds these sessions from their projected history; returns the events
+/// read. With the batch's `new` events (a worker's batch), a session none
+/// of whose stored events lies outside the batch folds from those alone:
+/// its history would be read back only to find them (most sessions of a
+/// steady stream are new to the batch that sees them first).
 async fn from_scratch(
     tx: &mut AsyncPgConnection,
     org: Uuid,
-    sessions: &[String],
+    (sessions, new): (&[String], Option<&[StoredEvent]>),
     left_out: &[Uuid],
     (tz, prices): (Tz, &PriceTable),
     folded: &mut Folds,
@@ -148,10 +156,38 @@ async fn from_scratch(
     if sessions.is_empty() {
         return Ok(Vec::new());
     }
-    let events = event::of_sessions(tx, org, sessions, left_out).await?;
+    let mut in_batch: BTreeMap<&str, Vec<&StoredEvent>> = BTreeMap::new();
+    let mut to_read = sessions.to_vec();
+    if let Some(new) = new {
+        let wanted: HashSet<&str> = sessions.iter().map(String::as_str).collect();
+        for e in new
+            .iter()
+            .filter(|e| wanted.contains(e.session_id.as_str()))
+        {
+            in_batch.entry(&e.session_id).or_default().push(e);
+        }
+        // Events left out this round are stored but not in the batch: their
+        // sessions are read as before.
+        let stored: HashMap<String, i64> = event::stored_counts(tx, org, sessions)
+            .await?
+            .into_iter()
+            .collect();
+        in_batch.retain(|s, events| stored.get(*s) == Some(&(events.len() as i64)));
+        to_read.retain(|s| !in_batch.contains_key(s.as_str()));
+    }
+    let events = if to_read.is_empty() {
+        Vec::new()
+    } else {
+        event::of_sessions(tx, org, &to_read, left_out).await?
+    };
     let mut history: BTreeMap<&str, Vec<&StoredEvent>> = BTreeMap::new();
     for e in &events {
         history.entry(&e.session_id).or_default().push(e);
+    }
+    for (session, mut events) in in_batch {
+        // In the order of a read history: by occurrence, then id.
+        events.sort_by_key(|e| (e.occurred_at, e.event_id));
+        history.insert(session, events);
     }
     for (session, events) in history {
         let Some(f) = Folded::of(&events, tz, prices) else {

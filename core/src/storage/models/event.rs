@@ -181,6 +181,33 @@ pub async fn sessions_of_events(
     Ok(rows.into_iter().map(|r| r.session_id).collect())
 }
 
+/// How many events of each of these sessions of one org are stored, queued,
+/// dead or projected alike: a session the batch's events all belong to
+/// has no other history to read. Counted from the session index, without
+/// the payloads.
+pub async fn stored_counts(
+    conn: &mut AsyncPgConnection,
+    org_id: Uuid,
+    sessions: &[String],
+) -> QueryResult<Vec<(String, i64)>> {
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        session_id: String,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let rows: Vec<Count> = prepared(
+        "SELECT session_id, count(*) AS n FROM events
+         WHERE org_id = $1 AND session_id = ANY($2) GROUP BY session_id",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(org_id)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(sessions)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.session_id, r.n)).collect())
+}
+
 /// Of these handoffs `(session, event id, time)` of one org, those followed
 /// within `window` by work already projected (a run started or a user
 /// message; not queued, not a dead letter): what a handoff new to its
