@@ -138,7 +138,7 @@ pub enum Command {
 #[derive(Args, Debug, Clone)]
 pub struct WorkerArgs {
     /// Events projected per transaction.
-    #[arg(long, env = "AGENTMON_WORKER_BATCH_SIZE", default_value_t = 1_000)]
+    #[arg(long, env = "AGENTMON_WORKER_BATCH_SIZE", default_value_t = 4_000)]
     pub batch_size: i64,
     /// Failed attempts before an event goes to the dead letters.
     #[arg(long, env = "AGENTMON_WORKER_MAX_ATTEMPTS", default_value_t = 5)]

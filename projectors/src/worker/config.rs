@@ -28,7 +28,7 @@ pub struct WorkerConfig {
 impl Default for WorkerConfig {
     fn default() -> Self {
         WorkerConfig {
-            batch_size: 1_000,
+            batch_size: 4_000,
             max_attempts: 5,
             backoff: Duration::from_secs(1),
             poll_interval: Duration::from_secs(1),
