@@ -166,13 +166,16 @@ async fn from_scratch(
         {
             in_batch.entry(&e.session_id).or_default().push(e);
         }
-        // Events left out this round are stored but not in the batch: their
-        // sessions are read as before.
-        let stored: HashMap<String, i64> = event::stored_counts(tx, org, sessions)
+        // Events left out this round, dead letters, events of other
+        // batches and events deleted since the batch read them all make a
+        // session's stored events differ from its batch events: it is read.
+        let ids: Vec<Uuid> = in_batch.values().flatten().map(|e| e.event_id).collect();
+        let stored: HashMap<String, (i64, i64)> = event::stored_beside(tx, org, sessions, &ids)
             .await?
             .into_iter()
+            .map(|(s, stored, beside)| (s, (stored, beside)))
             .collect();
-        in_batch.retain(|s, events| stored.get(*s) == Some(&(events.len() as i64)));
+        in_batch.retain(|s, events| stored.get(*s) == Some(&(events.len() as i64, 0)));
         to_read.retain(|s| !in_batch.contains_key(s.as_str()));
     }
     let events = if to_read.is_empty() {

@@ -4,7 +4,7 @@
 use agentmon_core::storage::db::prepared;
 use agentmon_core::Result;
 use chrono::{DateTime, Utc};
-use diesel::sql_types::{BigInt, Integer, Nullable, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Integer, Nullable, Uuid as SqlUuid};
 use diesel::OptionalExtension;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
@@ -34,11 +34,18 @@ pub async fn claim(
     limit: i64,
     only: Option<(Uuid, Uuid)>,
 ) -> Result<Vec<Claimed>> {
-    let org = match only {
-        Some(_) => None,
-        None => free_org(tx, limit).await?,
-    };
-    claim_rows(tx, limit, only, org).await
+    if only.is_some() {
+        return claim_rows(tx, limit, only, None).await;
+    }
+    if let Some(org) = free_org(tx, limit).await? {
+        // The org's ready rows may all be held by batches that fell back
+        // to it: then any free rows will do.
+        let claimed = claim_rows(tx, limit, None, Some(org)).await?;
+        if !claimed.is_empty() {
+            return Ok(claimed);
+        }
+    }
+    claim_rows(tx, limit, None, None).await
 }
 
 #[derive(diesel::QueryableByName)]
@@ -119,14 +126,21 @@ struct Id {
     event_id: Uuid,
 }
 
-/// The ids of the events a batch would claim now, without claiming them.
-pub async fn ready(conn: &mut AsyncPgConnection, limit: i64) -> Result<Vec<(Uuid, Uuid)>> {
+/// The ids of the events a batch would claim now (of `orgs` only, when
+/// given: those of a batch that failed), without claiming them.
+pub async fn ready(
+    conn: &mut AsyncPgConnection,
+    limit: i64,
+    orgs: Option<&[Uuid]>,
+) -> Result<Vec<(Uuid, Uuid)>> {
     let ids: Vec<Id> = prepared(
         "SELECT org_id, event_id FROM projection_queue p WHERE next_attempt_at <= now() \
+         AND ($2::uuid[] IS NULL OR org_id = ANY($2)) \
          AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.paused_org = p.org_id) \
          ORDER BY next_attempt_at, seq LIMIT $1",
     )
     .bind::<BigInt, _>(limit)
+    .bind::<Nullable<Array<SqlUuid>>, _>(orgs)
     .load(conn)
     .await?;
     Ok(ids.into_iter().map(|i| (i.org_id, i.event_id)).collect())

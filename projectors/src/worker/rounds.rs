@@ -45,7 +45,10 @@ impl Rounds {
     /// at a time and records the failures of those that still fail.
     pub async fn round(&self) -> Result<Round> {
         let mut conn = self.db.worker().await?;
-        let attempt = self.attempt(&mut conn, None, &Excluded::new()).await;
+        let orgs = std::sync::Mutex::new(Vec::new());
+        let attempt = self
+            .attempt(&mut conn, None, &Excluded::new(), Some(&orgs))
+            .await;
         let round = match attempt {
             Ok((projected, changes)) => Round {
                 projected,
@@ -56,7 +59,8 @@ impl Rounds {
             Err(e) if e.is_transient() => return Err(e),
             Err(e) => {
                 tracing::warn!(error = %e, "batch failed; projecting its events one by one");
-                self.isolate(&mut conn).await?
+                let orgs = orgs.into_inner().unwrap_or_else(|e| e.into_inner());
+                self.isolate(&mut conn, &orgs).await?
             }
         };
         if round.projected > 0 {
@@ -69,12 +73,14 @@ impl Rounds {
     }
 
     /// One transaction: claims a batch (or the one event given), projects it
-    /// leaving `excluded` out of the folds, commits.
+    /// leaving `excluded` out of the folds, commits. The orgs it claimed
+    /// events of are noted in `claimed_orgs`, whatever the outcome.
     async fn attempt(
         &self,
         conn: &mut AsyncPgConnection,
         only: Option<(Uuid, Uuid)>,
         excluded: &Excluded,
+        claimed_orgs: Option<&std::sync::Mutex<Vec<Uuid>>>,
     ) -> Result<(usize, Changes)> {
         let limit = if only.is_some() {
             1
@@ -89,6 +95,12 @@ impl Rounds {
                 .execute(tx)
                 .await?;
             let claimed = claim::claim(tx, limit, only).await?;
+            if let Some(orgs) = claimed_orgs {
+                let mut orgs = orgs.lock().unwrap_or_else(|e| e.into_inner());
+                orgs.extend(claimed.iter().map(|c| c.org_id));
+                orgs.sort_unstable();
+                orgs.dedup();
+            }
             let changes = project(tx, projectors, &claimed, excluded).await?;
             Ok((claimed.len(), changes))
         })
@@ -120,15 +132,18 @@ impl Rounds {
     /// the poison only if its session projects without it; the others of
     /// its session are then projected without it. An event that fails even
     /// so spends an attempt; a transient fault spends none.
-    async fn isolate(&self, conn: &mut AsyncPgConnection) -> Result<Round> {
-        let candidates = claim::ready(conn, self.config.batch_size).await?;
+    async fn isolate(&self, conn: &mut AsyncPgConnection, orgs: &[Uuid]) -> Result<Round> {
+        // The failed batch's orgs: the oldest ready rows of others may be
+        // another worker's, and trying those would never reach the poison.
+        let orgs = (!orgs.is_empty()).then_some(orgs);
+        let candidates = claim::ready(conn, self.config.batch_size, orgs).await?;
         let mut round = Round::default();
         // Events already failing and waiting for their retry stay out of
         // the other events' folds until they project or die.
         let mut poison: Excluded = claim::failing(conn).await?.into_iter().collect();
         let mut innocent = Vec::new();
         for key in candidates {
-            match self.attempt(conn, Some(key), &poison).await {
+            match self.attempt(conn, Some(key), &poison, None).await {
                 Ok((n, changes)) => {
                     round.projected += n;
                     round.changes.merge(changes);
@@ -148,7 +163,7 @@ impl Rounds {
         }
         // Events that failed before their session's poison was found.
         for (key, first) in innocent {
-            match self.attempt(conn, Some(key), &poison).await {
+            match self.attempt(conn, Some(key), &poison, None).await {
                 Ok((n, changes)) => {
                     round.projected += n;
                     round.changes.merge(changes);

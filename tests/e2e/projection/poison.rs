@@ -195,3 +195,82 @@ async fn a_lock_held_past_the_lock_timeout_is_retried_without_spending_an_attemp
         0
     );
 }
+
+/// A batch of one org fails while another worker holds the org at the head
+/// of the queue: its events are retried one by one from its own org (the
+/// held org's rows would be skipped as locked, and the poison never found).
+#[tokio::test]
+async fn a_failed_batch_is_isolated_within_its_org_while_another_org_is_held() {
+    use agentmon_projectors::queue::claim;
+    use diesel_async::RunQueryDsl;
+
+    let app = TestApp::new().await;
+    app.create_org("held", "UTC").await;
+    app.create_org("acme", "UTC").await;
+    app.poison_session_poison().await;
+    // The held org's events are queued first: the head of the queue.
+    let first: Vec<_> = (0..5)
+        .map(|i| {
+            event("held", "SESSION_STARTED")
+                .session(&format!("h-{i}"))
+                .build()
+        })
+        .collect();
+    assert_eq!(
+        app.ingest(&first).await["data"]["ingestEvents"]["accepted"],
+        5
+    );
+    // Then the poison, then the rest of its org's events.
+    let poison = [event("acme", "SESSION_STARTED")
+        .session("poison")
+        .user("u1")
+        .build()];
+    assert_eq!(
+        app.ingest(&poison).await["data"]["ingestEvents"]["accepted"],
+        1
+    );
+    let rest: Vec<_> = (0..10)
+        .map(|i| {
+            event("acme", "SESSION_STARTED")
+                .session(&format!("ok-{i}"))
+                .build()
+        })
+        .collect();
+    assert_eq!(
+        app.ingest(&rest).await["data"]["ingestEvents"]["accepted"],
+        10
+    );
+
+    // Another worker's batch holds the org at the head of the queue.
+    let mut other = app.db.owner().await.unwrap_or_else(|e| panic!("{e}"));
+    diesel::sql_query("BEGIN")
+        .execute(&mut *other)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let held = claim(&mut other, 1_000, None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(held.len(), 5, "the other batch took the held org's events");
+
+    // Batches of 5: the oldest 5 ready rows are all the held org's.
+    let round = app
+        .worker(5)
+        .round()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (round.projected, round.failed),
+        (4, 1),
+        "the failed batch's own events were retried one by one"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM projection_queue WHERE attempts = 1")
+            .await,
+        1,
+        "the poison spent an attempt"
+    );
+    diesel::sql_query("ROLLBACK")
+        .execute(&mut *other)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+}

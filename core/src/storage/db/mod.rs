@@ -39,8 +39,13 @@ pub type Conn = Object<AsyncPgConnection>;
 /// How long a checkout from the primary's pools may wait.
 const CHECKOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// Settings every connection starts with.
-const SESSION_SETUP: &str = "SET statement_timeout = '30s'; SET TIME ZONE 'UTC';";
+/// Settings every connection starts with. Statements kept prepared
+/// ([`prepared`]) are planned for their parameters on each run: a generic
+/// plan, which PostgreSQL may settle on after five runs, cannot see how
+/// many keys an array holds or which of a statement's modes a NULL
+/// parameter turns off.
+const SESSION_SETUP: &str =
+    "SET statement_timeout = '30s'; SET TIME ZONE 'UTC'; SET plan_cache_mode = force_custom_plan;";
 
 #[derive(Clone)]
 pub struct Db {

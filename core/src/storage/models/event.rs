@@ -181,31 +181,40 @@ pub async fn sessions_of_events(
     Ok(rows.into_iter().map(|r| r.session_id).collect())
 }
 
-/// How many events of each of these sessions of one org are stored, queued,
-/// dead or projected alike: a session the batch's events all belong to
-/// has no other history to read. Counted from the session index, without
-/// the payloads.
-pub async fn stored_counts(
+/// For each of these sessions of one org, how many events are stored
+/// (queued, dead or projected alike) and how many of those are not among
+/// `batch` (event ids): a session with none outside the batch, and as many
+/// stored as the batch holds of it, has the batch's events for its whole
+/// history and needs nothing read back.
+pub async fn stored_beside(
     conn: &mut AsyncPgConnection,
     org_id: Uuid,
     sessions: &[String],
-) -> QueryResult<Vec<(String, i64)>> {
+    batch: &[Uuid],
+) -> QueryResult<Vec<(String, i64, i64)>> {
     #[derive(diesel::QueryableByName)]
     struct Count {
         #[diesel(sql_type = diesel::sql_types::Text)]
         session_id: String,
         #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
+        stored: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        beside: i64,
     }
     let rows: Vec<Count> = prepared(
-        "SELECT session_id, count(*) AS n FROM events
-         WHERE org_id = $1 AND session_id = ANY($2) GROUP BY session_id",
+        "SELECT session_id, count(*) AS stored,
+                count(*) FILTER (WHERE NOT (event_id = ANY($3))) AS beside
+         FROM events WHERE org_id = $1 AND session_id = ANY($2) GROUP BY session_id",
     )
     .bind::<diesel::sql_types::Uuid, _>(org_id)
     .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(sessions)
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(batch)
     .load(conn)
     .await?;
-    Ok(rows.into_iter().map(|r| (r.session_id, r.n)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.session_id, r.stored, r.beside))
+        .collect())
 }
 
 /// Of these handoffs `(session, event id, time)` of one org, those followed
