@@ -2,6 +2,7 @@
 //! minting and event builders.
 
 mod app;
+pub mod batches;
 mod events;
 pub mod live;
 mod postgres;

@@ -201,56 +201,41 @@ async fn a_lock_held_past_the_lock_timeout_is_retried_without_spending_an_attemp
 /// held org's rows would be skipped as locked, and the poison never found).
 #[tokio::test]
 async fn a_failed_batch_is_isolated_within_its_org_while_another_org_is_held() {
-    use agentmon_projectors::queue::claim;
-    use diesel_async::RunQueryDsl;
+    use crate::harness::batches::OpenBatch;
 
     let app = TestApp::new().await;
     app.create_org("held", "UTC").await;
     app.create_org("acme", "UTC").await;
     app.poison_session_poison().await;
-    // The held org's events are queued first: the head of the queue.
-    let first: Vec<_> = (0..5)
-        .map(|i| {
-            event("held", "SESSION_STARTED")
-                .session(&format!("h-{i}"))
-                .build()
-        })
-        .collect();
-    assert_eq!(
-        app.ingest(&first).await["data"]["ingestEvents"]["accepted"],
-        5
-    );
-    // Then the poison, then the rest of its org's events.
-    let poison = [event("acme", "SESSION_STARTED")
+    // The held org's events are queued first (the head of the queue), then
+    // the poison, then the rest of its org's events.
+    let started = |org: &str, prefix: &str, n: usize| -> Vec<_> {
+        (0..n)
+            .map(|i| {
+                event(org, "SESSION_STARTED")
+                    .session(&format!("{prefix}-{i}"))
+                    .build()
+            })
+            .collect()
+    };
+    let poison = vec![event("acme", "SESSION_STARTED")
         .session("poison")
         .user("u1")
         .build()];
-    assert_eq!(
-        app.ingest(&poison).await["data"]["ingestEvents"]["accepted"],
-        1
-    );
-    let rest: Vec<_> = (0..10)
-        .map(|i| {
-            event("acme", "SESSION_STARTED")
-                .session(&format!("ok-{i}"))
-                .build()
-        })
-        .collect();
-    assert_eq!(
-        app.ingest(&rest).await["data"]["ingestEvents"]["accepted"],
-        10
-    );
+    for calls in [started("held", "h", 5), poison, started("acme", "ok", 10)] {
+        assert_eq!(
+            app.ingest(&calls).await["data"]["ingestEvents"]["accepted"],
+            calls.len()
+        );
+    }
 
     // Another worker's batch holds the org at the head of the queue.
-    let mut other = app.db.owner().await.unwrap_or_else(|e| panic!("{e}"));
-    diesel::sql_query("BEGIN")
-        .execute(&mut *other)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let held = claim(&mut other, 1_000, None)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(held.len(), 5, "the other batch took the held org's events");
+    let other = OpenBatch::claim(&app, 1_000).await;
+    assert_eq!(
+        other.claimed.len(),
+        5,
+        "the other batch took the held org's events"
+    );
 
     // Batches of 5: the oldest 5 ready rows are all the held org's.
     let round = app
@@ -269,8 +254,5 @@ async fn a_failed_batch_is_isolated_within_its_org_while_another_org_is_held() {
         1,
         "the poison spent an attempt"
     );
-    diesel::sql_query("ROLLBACK")
-        .execute(&mut *other)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    other.roll_back().await;
 }

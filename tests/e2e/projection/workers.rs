@@ -53,8 +53,7 @@ async fn two_workers_on_the_same_queue_give_the_same_read_models_as_one() {
 /// batch takes the oldest free rows of any.
 #[tokio::test]
 async fn concurrent_batches_take_one_org_each_then_any() {
-    use agentmon_projectors::queue::claim;
-    use diesel_async::RunQueryDsl;
+    use crate::harness::batches::OpenBatch;
     use std::collections::BTreeSet;
 
     let events: Vec<Ev> = (100..110).flat_map(stream).collect();
@@ -68,30 +67,26 @@ async fn concurrent_batches_take_one_org_each_then_any() {
         2,
         "the test needs ready events of both orgs"
     );
-    let mut conns = Vec::new();
+    let mut batches = Vec::new();
     let mut orgs = Vec::new();
     for _ in 0..3 {
-        let mut conn = app.db.owner().await.unwrap_or_else(|e| panic!("{e}"));
-        diesel::sql_query("BEGIN")
-            .execute(&mut *conn)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        let claimed = claim(&mut conn, 5, None)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(claimed.len(), 5, "each batch took 5 ready rows");
-        orgs.push(claimed.iter().map(|c| c.org_id).collect::<BTreeSet<_>>());
-        conns.push(conn);
+        let batch = OpenBatch::claim(&app, 5).await;
+        assert_eq!(batch.claimed.len(), 5, "each batch took 5 ready rows");
+        orgs.push(
+            batch
+                .claimed
+                .iter()
+                .map(|c| c.org_id)
+                .collect::<BTreeSet<_>>(),
+        );
+        batches.push(batch);
     }
     assert_eq!(orgs[0].len(), 1, "the first batch took one org: {orgs:?}");
     assert_eq!(orgs[1].len(), 1, "the second batch took one org: {orgs:?}");
     assert_ne!(orgs[0], orgs[1], "the two batches took different orgs");
     // Both orgs are held: the third batch still found work.
-    for mut conn in conns {
-        diesel::sql_query("ROLLBACK")
-            .execute(&mut *conn)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+    for batch in batches {
+        batch.roll_back().await;
     }
     assert_eq!(
         app.count("SELECT count(*) AS n FROM projection_queue")
