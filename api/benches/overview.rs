@@ -194,12 +194,10 @@ async fn main() -> anyhow::Result<()> {
         async move {
             let mut ms = Vec::new();
             for _ in 0..11 {
-                let loaders = graphql::loaders::for_request(&db);
                 let request = Request::new(query.clone())
                     .variables(Variables::from_json(vars.clone()))
                     .data(RequestContext::new(Some(viewer.clone()), "bench".into()))
-                    .data(loaders.users)
-                    .data(loaders.titles);
+                    .data(graphql::loaders::Loaders::new(&db));
                 let started = Instant::now();
                 let response = schema.execute(request).await;
                 ms.push(started.elapsed().as_secs_f64() * 1_000.0);

@@ -161,3 +161,37 @@ async fn a_producer_scoped_to_one_org_cannot_write_another() {
         0
     );
 }
+
+/// A token is verified once and then known by its exact text: a copy with
+/// its claims or signature altered is checked on its own and refused.
+#[tokio::test]
+async fn a_token_accepted_before_vouches_for_no_altered_copy() {
+    let app = TestApp::new().await;
+    let member = signed(claims(json!({"role": "MEMBER", "org": "acme"})), SECRET);
+    for _ in 0..2 {
+        let body = app.graphql(Some(&member), ME, json!({})).await;
+        assert_eq!(body["data"]["me"]["role"], "MEMBER", "{body}");
+    }
+    let parts: Vec<&str> = member.split('.').collect();
+    let promoted = {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let claims = claims(json!({"role": "SUPER_ADMIN"})).to_string();
+        format!("{}.{}.{}", parts[0], b64.encode(claims), parts[2])
+    };
+    // One character in the middle of the signature: a well-formed
+    // signature that does not match.
+    let resigned = {
+        let mut signature: Vec<char> = parts[2].chars().collect();
+        signature[10] = if signature[10] == 'A' { 'B' } else { 'A' };
+        let signature: String = signature.into_iter().collect();
+        format!("{}.{}.{signature}", parts[0], parts[1])
+    };
+    for (name, token) in [
+        ("claims altered", promoted),
+        ("signature altered", resigned),
+    ] {
+        let body = app.graphql(Some(&token), ME, json!({})).await;
+        assert_eq!(error_code(&body), "UNAUTHENTICATED", "{name}: {body}");
+    }
+}

@@ -341,3 +341,42 @@ async fn a_batch_of_one_operation_is_answered_and_an_empty_one_refused() {
         "{body}"
     );
 }
+
+/// Parsed operations are kept by their text: sending the same text again
+/// must still validate it, apply its variables afresh and refuse what it
+/// refused the first time.
+#[tokio::test]
+async fn the_same_operation_sent_again_is_checked_and_run_afresh() {
+    let app = TestApp::new().await;
+    let token = app.super_admin();
+    let query = "query($hide: Boolean!) { me { userId role @skip(if: $hide) } }";
+    for hide in [true, false, true] {
+        let body = app
+            .graphql(Some(&token), query, json!({ "hide": hide }))
+            .await;
+        let me = &body["data"]["me"];
+        assert_eq!(me["userId"], "tester", "{body}");
+        assert_eq!(me.get("role").is_none(), hide, "hide={hide}: {body}");
+    }
+    let mut deep = String::from("__typename");
+    for _ in 0..20 {
+        deep = format!("__schema {{ types {{ fields {{ type {{ ofType {{ {deep} }} }} }} }} }}");
+    }
+    for attempt in 1..=2 {
+        let body = app
+            .graphql(Some(&token), &format!("{{ {deep} }}"), json!({}))
+            .await;
+        assert!(body["data"].is_null(), "attempt {attempt}: {body}");
+        assert_eq!(
+            error_code(&body),
+            "BAD_USER_INPUT",
+            "attempt {attempt}: {body}"
+        );
+        let broken = app.graphql(Some(&token), "{ me { ", json!({})).await;
+        assert_eq!(
+            error_code(&broken),
+            "BAD_USER_INPUT",
+            "attempt {attempt}: {broken}"
+        );
+    }
+}

@@ -1,13 +1,16 @@
-//! DataLoaders, made for each request: a list of sessions with their users
-//! costs one users query, not one per row.
+//! DataLoaders, one set for each request (or websocket connection), each
+//! made on its first use: a list of sessions with their users costs one
+//! users query, not one per row, and a request that loads nothing (most of
+//! them) makes none.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use agentmon_core::storage::db::{set_org, Db};
 use agentmon_core::storage::models::user::{self, UserRow};
 use agentmon_core::Error;
 use async_graphql::dataloader::Loader;
+use async_graphql::Context;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use futures::future::{BoxFuture, FutureExt};
 use uuid::Uuid;
@@ -114,34 +117,58 @@ impl Loader<(Uuid, String)> for TitleLoader {
     }
 }
 
-type Loaded<L> = Arc<async_graphql::dataloader::DataLoader<L>>;
+type Loaded<L> = async_graphql::dataloader::DataLoader<L>;
 
 fn loaded<L: Loader<(Uuid, String)>>(loader: L) -> Loaded<L> {
-    Arc::new(async_graphql::dataloader::DataLoader::new(
-        loader,
-        tokio::spawn,
-    ))
+    async_graphql::dataloader::DataLoader::new(loader, tokio::spawn)
 }
 
-/// The loaders of one request (or websocket connection).
+/// The loaders of one request (or websocket connection), in its data.
 pub struct Loaders {
-    pub users: Loaded<UserLoader>,
-    pub members: Loaded<MemberLoader>,
-    pub titles: Loaded<TitleLoader>,
+    db: Db,
+    users: OnceLock<Loaded<UserLoader>>,
+    members: OnceLock<Loaded<MemberLoader>>,
+    titles: OnceLock<Loaded<TitleLoader>>,
 }
 
-pub fn for_request(db: &Db) -> Loaders {
-    Loaders {
-        users: loaded(UserLoader { db: db.clone() }),
-        members: loaded(MemberLoader { db: db.clone() }),
-        titles: loaded(TitleLoader { db: db.clone() }),
+impl Loaders {
+    /// Loaders reading from `db` (the request's, so a replica when it reads
+    /// from one), shared by the request's operations.
+    pub fn new(db: &Db) -> Arc<Self> {
+        Arc::new(Loaders {
+            db: db.clone(),
+            users: OnceLock::new(),
+            members: OnceLock::new(),
+            titles: OnceLock::new(),
+        })
     }
-}
 
-/// The loaders of a websocket connection, in its data.
-pub fn insert(data: &mut async_graphql::Data, db: &Db) {
-    let loaders = for_request(db);
-    data.insert(loaders.users);
-    data.insert(loaders.members);
-    data.insert(loaders.titles);
+    /// The loaders of the request behind `ctx`.
+    pub fn of<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Loaders> {
+        Ok(ctx.data::<Arc<Loaders>>()?)
+    }
+
+    pub fn users(&self) -> &Loaded<UserLoader> {
+        self.users.get_or_init(|| {
+            loaded(UserLoader {
+                db: self.db.clone(),
+            })
+        })
+    }
+
+    pub fn members(&self) -> &Loaded<MemberLoader> {
+        self.members.get_or_init(|| {
+            loaded(MemberLoader {
+                db: self.db.clone(),
+            })
+        })
+    }
+
+    pub fn titles(&self) -> &Loaded<TitleLoader> {
+        self.titles.get_or_init(|| {
+            loaded(TitleLoader {
+                db: self.db.clone(),
+            })
+        })
+    }
 }

@@ -22,6 +22,7 @@ pub mod loaders;
 mod orgs;
 mod overview;
 pub mod paging;
+mod parsed;
 pub mod ranges;
 mod scalars;
 pub mod services;
@@ -89,7 +90,8 @@ pub fn build(services: Option<Services>, limits: Limits) -> AppSchema {
     )
     .limit_depth(limits.depth)
     .limit_complexity(limits.complexity)
-    .extension(errors::ErrorCodes);
+    .extension(errors::ErrorCodes)
+    .extension(parsed::ParsedQueries::default());
     if let Some(services) = services {
         builder = builder
             .data(services.db)

@@ -15,6 +15,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use std::sync::Arc;
 
 use std::net::IpAddr;
 
@@ -25,7 +26,7 @@ use crate::graphql::errors::{complete_errors, ToGraphql};
 use crate::graphql::RequestContext;
 
 pub async fn post(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     peer: Peer,
     body: Bytes,
@@ -50,7 +51,7 @@ pub async fn post(
 }
 
 pub async fn get(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     uri: Uri,
     peer: Peer,
@@ -97,7 +98,7 @@ fn wants_primary(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"primary"))
 }
 
-pub async fn sdl(State(state): State<AppState>) -> impl IntoResponse {
+pub async fn sdl(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
         state.schema.sdl(),
@@ -141,13 +142,8 @@ async fn execute(
     } else {
         state.db.clone()
     };
-    let loaders = crate::graphql::loaders::for_request(&db);
-    let batch = batch
-        .data(db)
-        .data(context)
-        .data(loaders.users)
-        .data(loaders.members)
-        .data(loaders.titles);
+    let loaders = crate::graphql::loaders::Loaders::new(&db);
+    let batch = batch.data(db).data(context).data(loaders);
     let mut response = state.schema.execute_batch(batch).await;
     match &mut response {
         BatchResponse::Single(r) => complete_errors(r, &request_id),

@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
+use std::sync::Arc;
 
 use super::request::{authorization, bearer};
 use super::state::AppState;
@@ -13,7 +14,7 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-pub async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+pub async fn readyz(State(state): State<Arc<AppState>>) -> (StatusCode, &'static str) {
     if state.db.ready().await {
         (StatusCode::OK, "ready")
     } else {
@@ -23,7 +24,7 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str)
 
 /// Prometheus text format; with a metrics token configured, only for a
 /// request that carries it.
-pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn metrics(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     if let Some(expected) = &state.metrics_token {
         let matches = bearer(authorization(&headers)).is_ok_and(|token| {
             use subtle::ConstantTimeEq;

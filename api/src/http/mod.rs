@@ -26,6 +26,7 @@ pub mod websocket;
 pub use request::{bearer, peer_ip, Peer, REQUEST_ID};
 pub use state::{AppState, MAX_CONCURRENT_EXPORTS};
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
@@ -80,5 +81,5 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(trace)
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-        .with_state(state)
+        .with_state(Arc::new(state))
 }

@@ -12,6 +12,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use std::sync::Arc;
 
 use super::assets::{self, Asset, BUNDLE_VERSION, VENDOR_VERSION};
 use super::state::AppState;
@@ -19,7 +20,7 @@ use super::state::AppState;
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const REVALIDATE: &str = "no-cache";
 
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/", get(index))
         .route("/graphiql", get(graphiql))
@@ -28,11 +29,11 @@ pub fn routes() -> Router<AppState> {
         .fallback(get(file))
 }
 
-async fn index(State(state): State<AppState>) -> Response {
+async fn index(State(state): State<Arc<AppState>>) -> Response {
     page(&state, "index.html")
 }
 
-async fn graphiql(State(state): State<AppState>) -> Response {
+async fn graphiql(State(state): State<Arc<AppState>>) -> Response {
     page(&state, "graphiql.html")
 }
 
@@ -86,7 +87,7 @@ fn entry(web: &assets::Source, asset: &Asset) -> String {
     loads
 }
 
-async fn file(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+async fn file(State(state): State<Arc<AppState>>, headers: HeaderMap, uri: Uri) -> Response {
     let path = uri.path();
     match state.web.page_file(path) {
         Some(asset) if path.ends_with(".html") => html(&asset, &entry(&state.web, &asset)),

@@ -52,7 +52,11 @@ pub fn protocol(headers: &axum::http::HeaderMap) -> Option<WebSocketProtocols> {
         })
 }
 
-pub fn serve(state: AppState, upgrade: WebSocketUpgrade, protocol: WebSocketProtocols) -> Response {
+pub fn serve(
+    state: Arc<AppState>,
+    upgrade: WebSocketUpgrade,
+    protocol: WebSocketProtocols,
+) -> Response {
     upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
         .max_message_size(MAX_MESSAGE_BYTES)
@@ -64,7 +68,7 @@ pub fn serve(state: AppState, upgrade: WebSocketUpgrade, protocol: WebSocketProt
         .on_upgrade(move |socket| run(state, socket, protocol))
 }
 
-async fn run(state: AppState, socket: WebSocket, protocol: WebSocketProtocols) {
+async fn run(state: Arc<AppState>, socket: WebSocket, protocol: WebSocketProtocols) {
     let (mut sink, stream) = socket.split();
     // Set by connection_init: what the connection was granted.
     let (expiry_tx, mut expiry) = watch::channel(None::<Granted>);
@@ -237,7 +241,7 @@ fn is_operation(data: &[u8]) -> bool {
 }
 
 async fn connection_init(
-    state: AppState,
+    state: Arc<AppState>,
     payload: serde_json::Value,
     expiry: watch::Sender<Option<Granted>>,
 ) -> async_graphql::Result<Data> {
@@ -284,7 +288,7 @@ async fn connection_init(
         Some(principal),
         format!("ws-{}", uuid::Uuid::new_v4()),
     ));
-    crate::graphql::loaders::insert(&mut data, &state.db);
+    data.insert(crate::graphql::loaders::Loaders::new(&state.db));
     data.insert(Connection {
         expires_at: Some(expires_at),
         subscriptions: Arc::new(AtomicUsize::new(0)),

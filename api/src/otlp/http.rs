@@ -6,6 +6,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
+use std::sync::Arc;
 
 use crate::http::{peer_ip, Peer};
 use bytes::Bytes;
@@ -20,7 +21,7 @@ use crate::http::{AppState, MAX_BODY_BYTES};
 
 /// `/otlp/v1/logs`, `/otlp/v1/traces`, `/otlp/v1/metrics`: so that
 /// `OTEL_EXPORTER_OTLP_ENDPOINT=http://host:port/otlp` works.
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route(
             "/otlp/v1/logs",
@@ -41,7 +42,7 @@ pub fn routes() -> Router<AppState> {
 
 async fn export(
     signal: Signal,
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     peer: Peer,
     body: Body,

@@ -9,6 +9,7 @@ use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet, KeyAlgo
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
+use super::verified::VerifiedTokens;
 use super::{OrgScope, Principal, ProducerPrincipal, Role, UserPrincipal};
 use crate::{Error, Result};
 
@@ -57,6 +58,8 @@ pub struct Authenticator {
     decoding: DecodingKey,
     encoding: EncodingKey,
     validation: Validation,
+    /// Tokens that passed, shared by the clones of this authenticator.
+    verified: VerifiedTokens,
 }
 
 /// The claims agentmon reads; `iss`, `aud`, `exp`, `nbf` are checked by the
@@ -119,6 +122,7 @@ impl Authenticator {
             ),
             settings,
             validation,
+            verified: VerifiedTokens::default(),
         }
     }
 
@@ -129,7 +133,23 @@ impl Authenticator {
     }
 
     /// Like [`Authenticator::verify`], with the token's expiry.
+    /// A token verified before is taken from memory while it is unexpired.
     pub fn verify_with_expiry(&self, token: &str) -> Result<(Principal, chrono::DateTime<Utc>)> {
+        let now = Utc::now().timestamp();
+        let (principal, exp) = match self.verified.get(token, now, LEEWAY_SECONDS as i64) {
+            Some(known) => known,
+            None => {
+                let (principal, exp) = self.check(token)?;
+                self.verified.keep(token, &principal, exp);
+                (principal, exp)
+            }
+        };
+        let expires_at = chrono::DateTime::from_timestamp(exp, 0).unwrap_or_else(Utc::now);
+        Ok((principal, expires_at))
+    }
+
+    /// Checks the signature and claims of `token`: what it stands for and its `exp`.
+    fn check(&self, token: &str) -> Result<(Principal, i64)> {
         let header = jsonwebtoken::decode_header(token)
             .map_err(|e| Error::Unauthenticated(explain(e.kind())))?;
         let data = match header.kid.as_deref() {
@@ -148,9 +168,8 @@ impl Authenticator {
             }
         }
         .map_err(|e| Error::Unauthenticated(explain(e.kind())))?;
-        let expires_at =
-            chrono::DateTime::from_timestamp(data.claims.exp, 0).unwrap_or_else(Utc::now);
-        Ok((principal(data.claims)?, expires_at))
+        let exp = data.claims.exp;
+        Ok((principal(data.claims)?, exp))
     }
 
     /// The public key named `kid` in the JWKS, and the one algorithm it verifies.

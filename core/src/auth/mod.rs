@@ -5,6 +5,7 @@ pub mod api_key;
 mod jwt;
 pub mod policy;
 mod principal;
+mod verified;
 
 pub use api_key::ApiKeys;
 pub use jwt::{Authenticator, JwtSettings, MintRequest};

@@ -12,7 +12,7 @@ use super::timeline::{self, TimelineConnection, TimelineEvent};
 use crate::graphql::access::in_org;
 use crate::graphql::context::GqlResult;
 use crate::graphql::kpis::money;
-use crate::graphql::loaders::TitleLoader;
+use crate::graphql::loaders::Loaders;
 use crate::graphql::paging::{page_size, List, LISTED};
 use crate::graphql::users::node::UserObject;
 
@@ -32,8 +32,7 @@ impl SessionObject {
     /// What a person calls the session: its first user message, on one
     /// line, cut to 120 characters with "…"; null when it has none.
     async fn title(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
-        let loader =
-            ctx.data::<std::sync::Arc<async_graphql::dataloader::DataLoader<TitleLoader>>>()?;
+        let loader = Loaders::of(ctx)?.titles();
         Ok(loader
             .load_one((self.org.id, self.row.session_id.clone()))
             .await?)

@@ -6,11 +6,10 @@
 use agentmon_core::storage::models::member::Member;
 use agentmon_core::storage::models::org::Org;
 use agentmon_core::storage::models::user::UserRow;
-use async_graphql::dataloader::DataLoader;
 use async_graphql::Context;
 
 use crate::graphql::context::GqlResult;
-use crate::graphql::loaders::{MemberLoader, UserLoader};
+use crate::graphql::loaders::Loaders;
 
 pub struct UserObject {
     pub org: Org,
@@ -37,7 +36,7 @@ impl UserObject {
         org: &Org,
         user_id: &str,
     ) -> async_graphql::Result<UserObject> {
-        let loader = ctx.data::<std::sync::Arc<DataLoader<UserLoader>>>()?;
+        let loader = Loaders::of(ctx)?.users();
         let row = loader
             .load_one((org.id, user_id.to_string()))
             .await
@@ -56,7 +55,7 @@ impl UserObject {
 impl UserObject {
     /// The user's membership of the org (role and access set in agentmon).
     pub async fn member(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Member>> {
-        let loader = ctx.data::<std::sync::Arc<DataLoader<MemberLoader>>>()?;
+        let loader = Loaders::of(ctx)?.members();
         loader
             .load_one((self.org.id, self.row.user_id.clone()))
             .await

@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
+use std::sync::Arc;
 use uuid::Uuid;
 
 use super::download::{self, Download, Pages};
@@ -46,7 +47,11 @@ const HEADER: [&str; 24] = [
     "lines_removed",
 ];
 
-pub async fn sessions_csv(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+pub async fn sessions_csv(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
     download::serve(
         &state,
         &headers,

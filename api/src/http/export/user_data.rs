@@ -15,6 +15,7 @@ use axum::response::Response;
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use std::sync::Arc;
 use uuid::Uuid;
 
 use super::download::{self, Download, Pages};
@@ -22,7 +23,11 @@ use super::records::JsonLine;
 use crate::actions::{audited, Audit, Scope};
 use crate::http::state::AppState;
 
-pub async fn user_jsonl(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+pub async fn user_jsonl(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
     let db = state.db.clone();
     download::serve(
         &state,

@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use chrono::NaiveDate;
 use diesel_async::AsyncPgConnection;
+use std::sync::Arc;
 use uuid::Uuid;
 
 use super::download::{self, Download, Pages};
@@ -33,7 +34,11 @@ const HEADER: [&str; 12] = [
     "total_tokens",
 ];
 
-pub async fn users_csv(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+pub async fn users_csv(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
     download::serve(
         &state,
         &headers,
