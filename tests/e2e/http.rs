@@ -358,18 +358,37 @@ async fn the_same_operation_sent_again_is_checked_and_run_afresh() {
         assert_eq!(me["userId"], "tester", "{body}");
         assert_eq!(me.get("role").is_none(), hide, "hide={hide}: {body}");
     }
-    let mut deep = String::from("__typename");
-    for _ in 0..20 {
-        deep = format!("__schema {{ types {{ fields {{ type {{ ofType {{ {deep} }} }} }} }} }}");
-    }
+    // 20 fields deep: it parses (the parser allows 32 nested selections),
+    // so its document is kept, and validation refuses it (depth 16) both
+    // times.
+    let deep = format!(
+        "{{ __schema {{ types {{ fields {{ type {{ {}name{} }} }} }} }} }}",
+        "ofType { ".repeat(16),
+        " }".repeat(16)
+    );
+    // 40 nested inline fragments and no deep fields: only the parser's
+    // recursion check refuses it, and nothing of it is kept.
+    let nested = format!(
+        "{{ {}me {{ userId }}{} }}",
+        "... on Query { ".repeat(40),
+        " }".repeat(40)
+    );
     for attempt in 1..=2 {
-        let body = app
-            .graphql(Some(&token), &format!("{{ {deep} }}"), json!({}))
-            .await;
+        let body = app.graphql(Some(&token), &deep, json!({})).await;
         assert!(body["data"].is_null(), "attempt {attempt}: {body}");
         assert_eq!(
             error_code(&body),
             "BAD_USER_INPUT",
+            "attempt {attempt}: {body}"
+        );
+        assert!(
+            body.to_string().contains("nested too deep"),
+            "attempt {attempt}: {body}"
+        );
+        let body = app.graphql(Some(&token), &nested, json!({})).await;
+        assert!(body["data"].is_null(), "attempt {attempt}: {body}");
+        assert!(
+            body.to_string().contains("recursion depth"),
             "attempt {attempt}: {body}"
         );
         let broken = app.graphql(Some(&token), "{ me { ", json!({})).await;

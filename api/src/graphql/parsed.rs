@@ -4,8 +4,8 @@
 //! a fifth of a trivial signed-in query. A kept document is the one the
 //! parser gave for exactly that text, after its recursion and directive
 //! checks; validation (depth, complexity, fields, variables) still runs on
-//! every request. Only texts that parsed are kept, up to a size, and the
-//! whole is bounded by bytes of text.
+//! every request. Only texts that parsed, up to a size, sent with a token,
+//! are kept; the whole is bounded by the memory its documents may take.
 
 use std::sync::Arc;
 
@@ -13,12 +13,16 @@ use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, N
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{ServerResult, Variables};
 
+use super::RequestContext;
+
 /// Longer texts (operations with their values written inline) are parsed
 /// every time.
 const MAX_KEPT_TEXT: usize = 16 * 1024;
-/// Bytes of operation text kept at most, counted 8 per byte for the
-/// document beside it.
-const MAX_KEPT_BYTES: u64 = 8 * 1024 * 1024;
+/// What the kept documents may take, about.
+const MAX_KEPT_BYTES: u64 = 32 * 1024 * 1024;
+/// Bytes of document counted per byte of text: a field is ~100 bytes of
+/// document, and the densest text (`{a,a,a,…}`) gives ~108 per byte.
+const DOCUMENT_PER_TEXT_BYTE: usize = 128;
 
 /// The extension: one cache for the schema, shared by every request.
 #[derive(Clone)]
@@ -52,7 +56,10 @@ impl Extension for Kept {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        if query.len() > MAX_KEPT_TEXT {
+        let signed_in = ctx
+            .data_opt::<RequestContext>()
+            .is_some_and(|r| r.principal.is_some());
+        if query.len() > MAX_KEPT_TEXT || !signed_in {
             return next.run(ctx, query, variables).await;
         }
         if let Some(document) = self.0.get(query) {
@@ -66,5 +73,5 @@ impl Extension for Kept {
 
 /// What a kept text counts against [`MAX_KEPT_BYTES`].
 fn weight(text: &str) -> u32 {
-    u32::try_from(text.len() * 8).unwrap_or(u32::MAX)
+    u32::try_from(text.len() * DOCUMENT_PER_TEXT_BYTE).unwrap_or(u32::MAX)
 }
