@@ -1,7 +1,7 @@
 //! Parsed operations kept by their text. Clients send the same few
 //! operations again and again (the dashboard's queries, an agent's
 //! `ingestEvents` with its events in variables), and parsing the text was
-//! a fifth of a trivial signed-in query. A kept document is the one the
+//! a quarter of the server's work on a trivial signed-in query. A kept document is the one the
 //! parser gave for exactly that text, after its recursion and directive
 //! checks; validation (depth, complexity, fields, variables) still runs on
 //! every request. Only texts that parsed, up to a size, sent with a token,
@@ -28,7 +28,8 @@ const DOCUMENT_PER_TEXT_BYTE: usize = 128;
 #[derive(Clone)]
 pub struct ParsedQueries(Arc<Kept>);
 
-pub struct Kept(moka::sync::Cache<Arc<str>, ExecutableDocument>);
+/// The documents, by their text.
+struct Kept(moka::sync::Cache<Arc<str>, ExecutableDocument>);
 
 impl Default for ParsedQueries {
     fn default() -> Self {

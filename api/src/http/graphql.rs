@@ -15,9 +15,9 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use std::sync::Arc;
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use super::request::{bearer, peer_ip, request_id, user_key, Peer};
 use super::state::AppState;
