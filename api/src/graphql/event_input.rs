@@ -5,10 +5,12 @@
 use agentmon_core::event as domain;
 use async_graphql::{Enum, InputObject, Json};
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
 use uuid::Uuid;
 
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Deserialize)]
 #[graphql(remote = "domain::EventType")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum EventType {
     SessionStarted,
     MessageSent,
@@ -21,15 +23,17 @@ pub enum EventType {
     CodeChange,
 }
 
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Deserialize)]
 #[graphql(remote = "domain::MessageRole")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum MessageRole {
     User,
     Agent,
 }
 
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Deserialize)]
 #[graphql(remote = "domain::RunStatus")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum RunStatus {
     Running,
     Succeeded,
@@ -37,8 +41,9 @@ pub enum RunStatus {
     Cancelled,
 }
 
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Deserialize)]
 #[graphql(remote = "domain::ErrorCategory")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCategory {
     Tool,
     Model,
@@ -46,8 +51,9 @@ pub enum ErrorCategory {
     Other,
 }
 
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Deserialize)]
 #[graphql(remote = "domain::ToolDecision")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ToolDecision {
     Accepted,
     Rejected,
@@ -61,20 +67,23 @@ pub enum CostSource {
     Unpriced,
 }
 
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Deserialize)]
 #[graphql(remote = "domain::HandoffTarget")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum HandoffTarget {
     Local,
     Other,
 }
 
 /// One event from a producer. `eventId` is the idempotency key within an org.
-#[derive(InputObject, Clone, Debug)]
+#[derive(InputObject, Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EventInput {
     pub event_id: Uuid,
     /// Org slug; the org must exist.
     pub org: String,
     #[graphql(name = "type")]
+    #[serde(rename = "type")]
     pub event_type: EventType,
     pub occurred_at: DateTime<Utc>,
     /// The producer's session id, unique within the org.
@@ -102,7 +111,8 @@ pub struct EventInput {
 }
 
 /// One request to a model. runId, when present, ties it to a run of the session.
-#[derive(InputObject, Clone, Debug)]
+#[derive(InputObject, Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ModelCallInput {
     pub model: String,
     /// Input not read from or written to a cache.
@@ -119,7 +129,8 @@ pub struct ModelCallInput {
     pub error_category: Option<ErrorCategory>,
 }
 
-#[derive(InputObject, Clone, Debug)]
+#[derive(InputObject, Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ToolCallInput {
     pub name: String,
     /// Null: not run (e.g. rejected).
@@ -130,7 +141,8 @@ pub struct ToolCallInput {
     pub error: Option<String>,
 }
 
-#[derive(InputObject, Clone, Debug)]
+#[derive(InputObject, Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CodeChangeInput {
     pub lines_added: Option<i32>,
     pub lines_removed: Option<i32>,
@@ -138,13 +150,15 @@ pub struct CodeChangeInput {
     pub pull_requests: Option<i32>,
 }
 
-#[derive(InputObject, Clone, Debug)]
+#[derive(InputObject, Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MessageInput {
     pub role: MessageRole,
     pub text: Option<String>,
 }
 
-#[derive(InputObject, Clone, Debug, Default)]
+#[derive(InputObject, Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RunInput {
     pub model: Option<String>,
     /// RUN_FINISHED: SUCCEEDED, FAILED or CANCELLED.
@@ -160,12 +174,14 @@ pub struct RunInput {
     pub duration_ms: Option<i32>,
 }
 
-#[derive(InputObject, Clone, Debug)]
+#[derive(InputObject, Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct HandoffInput {
     pub target: HandoffTarget,
 }
 
-#[derive(InputObject, Clone, Debug)]
+#[derive(InputObject, Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UserProfileInput {
     pub email: Option<String>,
     pub name: Option<String>,

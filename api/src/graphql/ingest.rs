@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::context::{db, GqlResult, RequestContext};
 use super::RateLimits;
+use crate::http::ingest_body::ReadEvents;
 use crate::produce::produce;
 
 #[derive(SimpleObject)]
@@ -67,6 +68,12 @@ impl IngestMutation {
         ctx: &Context<'_>,
         events: Vec<event_input::EventInput>,
     ) -> async_graphql::Result<IngestResult> {
+        // Read from the body already, when the HTTP layer could (an empty
+        // list stands in for them in the variables).
+        let events = ctx
+            .data_opt::<ReadEvents>()
+            .and_then(ReadEvents::take)
+            .unwrap_or(events);
         let events: Vec<EventInput> = events.into_iter().map(Into::into).collect();
         let producer = RequestContext::of(ctx)?.producer().gql()?;
         let outcome = produce(db(ctx)?, ctx.data::<RateLimits>()?, producer, &events)

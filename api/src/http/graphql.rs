@@ -19,6 +19,7 @@ use axum::Json;
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use super::ingest_body;
 use super::request::{bearer, peer_ip, request_id, user_key, Peer};
 use super::state::AppState;
 use super::websocket;
@@ -31,9 +32,12 @@ pub async fn post(
     peer: Peer,
     body: Bytes,
 ) -> Response {
-    let request = match parse_body(&body) {
-        Ok(request) => request,
-        Err(response) => return response,
+    let request = match ingest_body::read(&body) {
+        Some(request) => request,
+        None => match parse_body(&body) {
+            Ok(request) => request,
+            Err(response) => return response,
+        },
     };
     // With read replicas, a query (not a mutation) reads from one of them,
     // unless the client asks to read its own writes.

@@ -5,7 +5,8 @@
 //!
 //! - `state`: what the handlers share ([`AppState`]);
 //! - `request`: the request id, the bearer token, a user's rate key;
-//! - `graphql`: `/graphql` over HTTP and `/schema.graphql`;
+//! - `graphql`: `/graphql` over HTTP and `/schema.graphql`, with
+//!   `ingest_body` reading an `ingestEvents` call's events in one pass;
 //! - `websocket`: subscriptions over graphql-transport-ws on `/graphql`,
 //!   with `connections` counting each user's open ones;
 //! - `export`: the CSV and JSON-lines downloads;
@@ -18,6 +19,7 @@ mod connections;
 mod export;
 pub(crate) mod graphql;
 mod health;
+pub(crate) mod ingest_body;
 mod request;
 mod state;
 mod static_files;
