@@ -3,14 +3,14 @@
 //! into them on the way in, so the domain knows nothing of GraphQL.
 
 use agentmon_core::event as domain;
-use async_graphql::{Enum, InputObject, Json};
+use async_graphql::{Enum, EnumType, InputObject, Json};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Deserialize)]
 #[graphql(remote = "domain::EventType")]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[serde(try_from = "String")]
 pub enum EventType {
     SessionStarted,
     MessageSent,
@@ -25,7 +25,7 @@ pub enum EventType {
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Deserialize)]
 #[graphql(remote = "domain::MessageRole")]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[serde(try_from = "String")]
 pub enum MessageRole {
     User,
     Agent,
@@ -33,7 +33,7 @@ pub enum MessageRole {
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Deserialize)]
 #[graphql(remote = "domain::RunStatus")]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[serde(try_from = "String")]
 pub enum RunStatus {
     Running,
     Succeeded,
@@ -43,7 +43,7 @@ pub enum RunStatus {
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Deserialize)]
 #[graphql(remote = "domain::ErrorCategory")]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[serde(try_from = "String")]
 pub enum ErrorCategory {
     Tool,
     Model,
@@ -53,7 +53,7 @@ pub enum ErrorCategory {
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Deserialize)]
 #[graphql(remote = "domain::ToolDecision")]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[serde(try_from = "String")]
 pub enum ToolDecision {
     Accepted,
     Rejected,
@@ -69,11 +69,39 @@ pub enum CostSource {
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Deserialize)]
 #[graphql(remote = "domain::HandoffTarget")]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[serde(try_from = "String")]
 pub enum HandoffTarget {
     Local,
     Other,
 }
+
+/// The input enums read from JSON (the `ingestEvents` body's one-pass
+/// reading) by their GraphQL names and from strings only: serde's own
+/// reading of an enum would also take `{"NAME": null}`, which GraphQL
+/// refuses.
+macro_rules! read_by_graphql_name {
+    ($($enum:ty),*) => {$(
+        impl TryFrom<String> for $enum {
+            type Error = String;
+            fn try_from(name: String) -> Result<Self, String> {
+                <$enum as EnumType>::items()
+                    .iter()
+                    .find(|item| item.name == name)
+                    .map(|item| item.value)
+                    .ok_or_else(|| format!("{name:?} is not a value of {}", stringify!($enum)))
+            }
+        }
+    )*};
+}
+
+read_by_graphql_name!(
+    EventType,
+    MessageRole,
+    RunStatus,
+    ErrorCategory,
+    ToolDecision,
+    HandoffTarget
+);
 
 /// One event from a producer. `eventId` is the idempotency key within an org.
 #[derive(InputObject, Clone, Debug, Deserialize)]

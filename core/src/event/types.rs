@@ -211,22 +211,47 @@ impl EventInput {
     /// What is stored in `events.payload`: the parts beyond the indexed
     /// columns, as the producer sent them.
     pub fn payload(&self) -> serde_json::Value {
-        let mut payload = serde_json::Map::new();
-        let mut put = |key: &str, value: serde_json::Result<serde_json::Value>| {
-            if let Ok(v) = value {
-                if !v.is_null() {
-                    payload.insert(key.to_string(), v);
-                }
-            }
-        };
-        put("message", serde_json::to_value(&self.message));
-        put("run", serde_json::to_value(&self.run));
-        put("handoff", serde_json::to_value(&self.handoff));
-        put("attributes", serde_json::to_value(&self.attributes));
-        put("user", serde_json::to_value(&self.user));
-        put("modelCall", serde_json::to_value(&self.model_call));
-        put("tool", serde_json::to_value(&self.tool));
-        put("code", serde_json::to_value(&self.code));
-        serde_json::Value::Object(payload)
+        serde_json::to_value(self.payload_parts()).unwrap_or_default()
     }
+
+    /// The payload as JSON text, written straight from the event (ingest
+    /// binds it as `jsonb`; no tree of values is built on the way).
+    pub fn payload_text(&self) -> String {
+        serde_json::to_string(&self.payload_parts()).unwrap_or_else(|_| "{}".into())
+    }
+
+    fn payload_parts(&self) -> PayloadParts<'_> {
+        PayloadParts {
+            message: self.message.as_ref(),
+            run: self.run.as_ref(),
+            handoff: self.handoff.as_ref(),
+            attributes: self.attributes.as_ref().filter(|a| !a.is_null()),
+            user: self.user.as_ref(),
+            model_call: self.model_call.as_ref(),
+            tool: self.tool.as_ref(),
+            code: self.code.as_ref(),
+        }
+    }
+}
+
+/// The parts of an event kept in its payload; absent ones are left out.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PayloadParts<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'a MessageInput>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    run: Option<&'a RunInput>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    handoff: Option<&'a HandoffInput>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attributes: Option<&'a serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user: Option<&'a UserProfileInput>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    model_call: Option<&'a ModelCallInput>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tool: Option<&'a ToolCallInput>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<&'a CodeChangeInput>,
 }

@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use diesel::sql_types::{Array, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -17,13 +17,14 @@ use super::outcome::IngestOutcome;
 /// The channel a worker listens on; the payload is the org id.
 pub const EVENTS_CHANNEL: &str = "agentmon_events";
 
-/// Stores the rows of `$2..$8` (one array per column, in event id order)
+/// Stores the rows of `$2..$8` (one array per column, in event id order;
+/// the payloads as JSON text)
 /// whose keys are new to the ledger of org `$1`, with their queue rows and
 /// users; returns the ids stored. Keys and users are inserted in key order,
 /// so concurrent calls cannot deadlock.
 const STORE_NEW: &str = "
 WITH input AS (
-  SELECT * FROM unnest($2::uuid[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[])
+  SELECT * FROM unnest($2::uuid[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]::jsonb[])
     AS t(event_id, occurred_at, event_type, session_id, user_id, run_id, payload)),
 keys AS (
   INSERT INTO event_keys (org_id, event_id, occurred_at)
@@ -84,7 +85,7 @@ pub(super) async fn store_owned(
         .bind::<Array<Nullable<Text>>, _>(
             new.iter().map(|e| e.run_id.as_deref()).collect::<Vec<_>>(),
         )
-        .bind::<Array<Jsonb>, _>(new.iter().map(|e| e.payload()).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(new.iter().map(|e| e.payload_text()).collect::<Vec<_>>())
         .load::<Inserted>(conn)
         .await?
         .into_iter()

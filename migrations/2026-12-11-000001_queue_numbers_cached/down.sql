@@ -1,0 +1,1 @@
+ALTER TABLE projection_queue ALTER COLUMN seq SET CACHE 1;
