@@ -6,40 +6,69 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 /// Additive figures of one (day, model): finished runs, and model calls;
-/// of one day: tool calls and code changes.
+/// of one day: tool calls and code changes. Kept in every session's and
+/// run's fold state, where most figures are zero: zeros are left out of the
+/// JSON (and read back as zero), which halves the states written per batch.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RunFigures {
+    #[serde(skip_serializing_if = "zero")]
     pub runs: i64,
+    #[serde(skip_serializing_if = "zero")]
     pub succeeded: i64,
+    #[serde(skip_serializing_if = "zero")]
     pub failed: i64,
+    #[serde(skip_serializing_if = "zero")]
     pub failed_tool: i64,
+    #[serde(skip_serializing_if = "zero")]
     pub failed_model: i64,
+    #[serde(skip_serializing_if = "zero")]
     pub failed_timeout: i64,
+    #[serde(skip_serializing_if = "zero")]
     pub failed_other: i64,
+    #[serde(skip_serializing_if = "zero")]
     pub cancelled: i64,
+    #[serde(skip_serializing_if = "no_amount")]
     pub cost_usd: Decimal,
+    #[serde(skip_serializing_if = "zero")]
     pub input_tokens: i64,
+    #[serde(skip_serializing_if = "zero")]
     pub output_tokens: i64,
+    #[serde(skip_serializing_if = "zero")]
     pub model_calls: i64,
+    #[serde(skip_serializing_if = "zero")]
     pub failed_model_calls: i64,
+    #[serde(skip_serializing_if = "zero")]
     pub cache_read_tokens: i64,
+    #[serde(skip_serializing_if = "zero")]
     pub cache_creation_tokens: i64,
+    #[serde(skip_serializing_if = "no_amount")]
     pub estimated_cost_usd: Decimal,
     /// Model calls priced by agentmon.
+    #[serde(skip_serializing_if = "zero")]
     pub estimated_model_calls: i64,
+    #[serde(skip_serializing_if = "zero")]
     pub unpriced_model_calls: i64,
+    #[serde(skip_serializing_if = "zero")]
     pub tool_calls: i64,
+    #[serde(skip_serializing_if = "zero")]
     pub failed_tool_calls: i64,
+    #[serde(skip_serializing_if = "zero")]
     pub rejected_tool_calls: i64,
+    #[serde(skip_serializing_if = "zero")]
     pub lines_added: i64,
+    #[serde(skip_serializing_if = "zero")]
     pub lines_removed: i64,
+    #[serde(skip_serializing_if = "zero")]
     pub commits: i64,
+    #[serde(skip_serializing_if = "zero")]
     pub pull_requests: i64,
     /// The cost of a run that ended FAILED or CANCELLED (on its calls' days,
     /// or on its own day without calls).
+    #[serde(skip_serializing_if = "no_amount")]
     pub failed_run_cost_usd: Decimal,
     /// The cost of model calls that failed for good.
+    #[serde(skip_serializing_if = "no_amount")]
     pub failed_call_cost_usd: Decimal,
 }
 
@@ -92,4 +121,14 @@ impl RunFigures {
     pub(super) fn is_zero(&self) -> bool {
         *self == RunFigures::default()
     }
+}
+
+/// Whether a count is zero: left out of a kept state.
+pub(super) fn zero(n: &i64) -> bool {
+    *n == 0
+}
+
+/// Whether an amount is zero: left out of a kept state.
+fn no_amount(d: &Decimal) -> bool {
+    d.is_zero()
 }

@@ -9,7 +9,7 @@ use agentmon_core::metrics::sketch;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::figures::RunFigures;
+use super::figures::{zero, RunFigures};
 use super::run::RunFold;
 
 /// The model of a run that names none.
@@ -40,11 +40,16 @@ pub struct RunTotals {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ToolFigures {
+    #[serde(skip_serializing_if = "zero")]
     pub calls: i64,
+    #[serde(skip_serializing_if = "zero")]
     pub failed: i64,
+    #[serde(skip_serializing_if = "zero")]
     pub accepted: i64,
+    #[serde(skip_serializing_if = "zero")]
     pub rejected: i64,
     /// Calls with a duration per sketch bucket.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub durations: BTreeMap<i32, i64>,
 }
 
