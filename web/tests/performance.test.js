@@ -17,8 +17,9 @@ const TARGET_MS = 500;
 /**
  * What the test enforces: the target itself. With the bundled dashboard and
  * a signed-in request that no longer looks its membership up each time,
- * the medians on the 2-core machine are 286 ms (30 days) and 344 ms
- * (90 days), so a miss is a regression.
+ * the medians on the 2-core machine are 400–430 ms (30 days) and 450–490 ms
+ * (90 days) in full test runs (286 and 344 ms were measured once on a quiet
+ * machine), so the margin is small and a miss is a regression.
  */
 const CEILING_MS = TARGET_MS;
 let server;

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 /// Additive figures of one (day, model): finished runs, and model calls;
 /// of one day: tool calls and code changes. Kept in every session's and
 /// run's fold state, where most figures are zero: zeros are left out of the
-/// JSON (and read back as zero), which halves the states written per batch.
+/// JSON (and read back as zero). In the ingest bench a run's state went
+/// from 1,059 to 538 bytes of JSON and a session's from 1,866 to 1,177;
+/// each is written again by every batch that touches it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RunFigures {
