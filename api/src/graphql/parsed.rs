@@ -1,11 +1,12 @@
 //! Parsed operations kept by their text. Clients send the same few
 //! operations again and again (the dashboard's queries, an agent's
 //! `ingestEvents` with its events in variables), and parsing the text was
-//! a quarter of the server's work on a trivial signed-in query. A kept document is the one the
-//! parser gave for exactly that text, after its recursion and directive
-//! checks; validation (depth, complexity, fields, variables) still runs on
-//! every request. Only texts that parsed, up to a size, sent with a token,
-//! are kept; the whole is bounded by the memory its documents may take.
+//! a quarter of the server's work on a trivial signed-in query. A kept
+//! document is the one the parser gave for exactly that text, after its
+//! recursion and directive checks; validation (depth, complexity, fields,
+//! variables) still runs on every request. Only texts that parsed, up to a
+//! size, sent with a token, are kept; the whole is bounded by the memory
+//! its documents may take.
 
 use std::sync::Arc;
 

@@ -18,9 +18,8 @@ use super::outcome::IngestOutcome;
 pub const EVENTS_CHANNEL: &str = "agentmon_events";
 
 /// Stores the rows of `$2..$8` (one array per column, in event id order;
-/// the payloads as JSON text)
-/// whose keys are new to the ledger of org `$1`, with their queue rows and
-/// users; returns the ids stored. Keys and users are inserted in key order,
+/// the payloads as JSON text) whose keys are new to the ledger of org `$1`,
+/// with their queue rows and users; returns the ids stored. Keys and users are inserted in key order,
 /// so concurrent calls cannot deadlock.
 const STORE_NEW: &str = "
 WITH input AS (
