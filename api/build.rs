@@ -10,9 +10,10 @@
 //!
 //! It also bundles the dashboard: esbuild (from `web/node_modules`) joins
 //! `web/app/main.js`, every module it imports and the libraries of the
-//! import map into one minified module, `$OUT_DIR/bundle/app.js`, which the
+//! import map into one minified module, `$OUT_DIR/bundle/main.js`, which the
 //! binary serves in place of the sources (one request instead of sixty);
-//! `web/app/boot.js`, which a page runs first, becomes `bundle/boot.js`.
+//! `web/app/boot.js`, which a page loads and which imports `main.js` from
+//! beside itself, becomes `bundle/boot.js`.
 //! The sources stay plain ES modules, served as they are with `--web-dir`.
 
 #![allow(clippy::expect_used)] // a build script reports by panicking
@@ -107,7 +108,7 @@ fn main() {
     );
 }
 
-/// Bundles the dashboard with esbuild into `dir/app.js` (the dashboard) and
+/// Bundles the dashboard with esbuild into `dir/main.js` (the dashboard) and
 /// `dir/boot.js` (what a page loads first: the token from a sign-in link and
 /// the page's first questions); their bytes, together.
 fn bundle(web: &Path, modules: &Path, dir: &Path) -> Vec<u8> {
@@ -130,7 +131,7 @@ fn bundle(web: &Path, modules: &Path, dir: &Path) -> Vec<u8> {
     let status = std::process::Command::new(&esbuild)
         .current_dir(web)
         .args([
-            "app=app/main.js",
+            "main=app/main.js",
             "boot=app/boot.js",
             "--bundle",
             "--format=esm",
@@ -144,7 +145,7 @@ fn bundle(web: &Path, modules: &Path, dir: &Path) -> Vec<u8> {
     if !status.success() {
         panic!("esbuild could not bundle web/app/main.js and web/app/boot.js ({status}); its messages are above");
     }
-    ["app.js", "boot.js"]
+    ["main.js", "boot.js"]
         .iter()
         .flat_map(|name| {
             let file = dir.join(name);

@@ -219,9 +219,10 @@ async fn the_binary_alone_serves_the_dashboard_and_commands_agree_from_any_folde
     }
     let main = get(&format!("{base}/app/main.js")).await;
     assert_eq!(main.status(), 200);
-    // The dashboard's page loads two modules, not its sixty sources: the
-    // boot module, which sends the page's first questions, then the
-    // dashboard bundled with its libraries (both versioned, kept for a year).
+    // The dashboard's page loads one module, not its sixty sources: the
+    // boot module, which sends the page's first questions and then imports
+    // the dashboard bundled with its libraries from beside itself (both
+    // versioned, kept for a year).
     let index = get(&format!("{base}/"))
         .await
         .text()
@@ -232,13 +233,9 @@ async fn the_binary_alone_serves_the_dashboard_and_commands_agree_from_any_folde
         .skip(1)
         .filter_map(|rest| rest.split('"').next())
         .collect();
-    assert_eq!(scripts.len(), 2, "{index}");
+    assert_eq!(scripts.len(), 1, "{index}");
     assert!(
         scripts[0].starts_with("/bundle/") && scripts[0].ends_with("/boot.js"),
-        "{index}"
-    );
-    assert!(
-        scripts[1].starts_with("/bundle/") && scripts[1].ends_with("/app.js"),
         "{index}"
     );
     assert!(!index.contains("modulepreload"), "{index}");
@@ -249,8 +246,13 @@ async fn the_binary_alone_serves_the_dashboard_and_commands_agree_from_any_folde
         boot.contains("agentmon.early-answers") && !boot.contains("overview-ready"),
         "the boot module asks early and holds no page"
     );
-    let bundle = get(&format!("{base}{}", scripts[1])).await;
-    assert_eq!(bundle.status(), 200, "{}", scripts[1]);
+    assert!(
+        boot.contains("./main.js"),
+        "the boot module loads the dashboard: {boot}"
+    );
+    let bundled = scripts[0].replace("/boot.js", "/main.js");
+    let bundle = get(&format!("{base}{bundled}")).await;
+    assert_eq!(bundle.status(), 200, "{bundled}");
     assert_eq!(
         bundle.headers()["cache-control"],
         "public, max-age=31536000, immutable"

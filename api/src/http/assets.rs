@@ -26,8 +26,8 @@ struct Vendor;
 /// Changes whenever a library file changes: part of every library URL.
 pub const VENDOR_VERSION: &str = env!("AGENTMON_VENDOR_VERSION");
 
-/// The dashboard's modules and libraries bundled into one module, `app.js`,
-/// and the module a page runs first, `boot.js` (`build.rs`).
+/// The dashboard's modules and libraries bundled into one module, `main.js`,
+/// and the module a page loads, which imports it, `boot.js` (`build.rs`).
 #[derive(Embed)]
 #[folder = "$OUT_DIR/bundle/"]
 struct Bundle;
@@ -121,7 +121,7 @@ pub fn vendor_file(path: &str) -> Option<Asset> {
     Vendor::get(&path).map(|f| embedded(&path, f))
 }
 
-/// A file of the bundled dashboard (`app.js`, `boot.js`).
+/// A file of the bundled dashboard (`main.js`, `boot.js`).
 pub fn bundle_file(path: &str) -> Option<Asset> {
     let path = clean(path)?;
     Bundle::get(&path).map(|f| embedded(&path, f))

@@ -1,6 +1,6 @@
 //! The dashboard at `/`, GraphiQL at `/graphiql`, the browser libraries at
-//! `/vendor/VERSION/…` and the bundled dashboard at `/bundle/VERSION/app.js`,
-//! after `/bundle/VERSION/boot.js` (nothing is loaded from a CDN).
+//! `/vendor/VERSION/…` and the bundled dashboard at `/bundle/VERSION/main.js`,
+//! which `/bundle/VERSION/boot.js` imports (nothing is loaded from a CDN).
 //!
 //! Pages are sent with `no-cache` and a Content-Security-Policy whose nonce
 //! admits their inline import map; their library URLs carry the libraries'
@@ -47,12 +47,13 @@ fn page(state: &AppState, name: &str) -> Response {
 /// The dashboard's entry module.
 const ENTRY: &str = "<script type=\"module\" src=\"/app/main.js\">";
 
-/// The module a page runs before the entry module: it sends the page's
-/// first questions while the dashboard's code loads.
+/// The module a page runs first: it sends the page's first questions, then
+/// imports the entry module (`main.js`) from beside itself.
 const BOOT: &str = "boot.js";
 
-/// What loads the dashboard in a page: from the binary, its bundle (one
-/// module); from a web directory (development), its entry module after a
+/// What loads the dashboard in a page: from the binary, the boot module,
+/// which imports the bundle (one module); from a web directory
+/// (development), the boot module and the entry module after a
 /// `modulepreload` link for each of its modules and the libraries of its
 /// import map, so the browser fetches them side by side instead of
 /// discovering them import by import.
@@ -62,10 +63,7 @@ fn entry(web: &assets::Source, asset: &Asset) -> String {
         return String::new();
     }
     if matches!(web, assets::Source::Embedded) {
-        return format!(
-            "<script type=\"module\" src=\"/bundle/{BUNDLE_VERSION}/{BOOT}\"></script>\n  \
-             <script type=\"module\" src=\"/bundle/{BUNDLE_VERSION}/app.js\">"
-        );
+        return format!("<script type=\"module\" src=\"/bundle/{BUNDLE_VERSION}/{BOOT}\">");
     }
     let libraries = page
         .split("\"/vendor/")
