@@ -1,5 +1,5 @@
 // Answers asked for early: the boot module sends the page's first
-// questions while the dashboard's code is still loading, and the page's own
+// questions before it runs the dashboard's code, and the page's own
 // request for the same question (query, variables and token alike) takes
 // that answer instead of asking again. The boot module is a bundle of its
 // own, so the answers wait on the window, not in a module. An answer is
