@@ -264,6 +264,45 @@ async fn the_binary_alone_serves_the_dashboard_and_commands_agree_from_any_folde
         "the overview page is bundled"
     );
     assert!(!code.contains("from\"preact\"") && !code.contains("from \"preact\""));
+    // To a browser that accepts gzip, the same module gzipped (a third of
+    // its size), under its own ETag; the plain one to any other client.
+    let zipped = reqwest::Client::new()
+        .get(format!("{base}{bundled}"))
+        .header("accept-encoding", "gzip, deflate, br, zstd")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{bundled}: {e}"));
+    assert_eq!(zipped.status(), 200);
+    assert_eq!(zipped.headers()["content-encoding"], "gzip");
+    assert_eq!(zipped.headers()["vary"], "accept-encoding");
+    assert!(zipped.headers()["content-type"]
+        .to_str()
+        .unwrap_or_default()
+        .contains("javascript"));
+    let zipped_etag = zipped.headers()["etag"].clone();
+    let zipped = zipped.bytes().await.unwrap_or_default();
+    let mut unzipped = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(&zipped[..]),
+        &mut unzipped,
+    )
+    .unwrap_or_else(|e| panic!("gzip: {e}"));
+    assert_eq!(unzipped, code, "the gzipped bundle is the bundle");
+    assert!(
+        zipped.len() * 2 < code.len(),
+        "{} of {} bytes",
+        zipped.len(),
+        code.len()
+    );
+    let refused = reqwest::Client::new()
+        .get(format!("{base}{bundled}"))
+        .header("accept-encoding", "gzip;q=0, identity")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{bundled}: {e}"));
+    assert!(refused.headers().get("content-encoding").is_none());
+    assert_ne!(refused.headers()["etag"], zipped_etag);
+    assert_eq!(refused.text().await.unwrap_or_default(), code);
     assert!(!index.contains("/tests/"), "{index}");
     assert_eq!(get(&format!("{base}/tests/suite.js")).await.status(), 404);
     assert_eq!(

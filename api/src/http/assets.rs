@@ -127,6 +127,13 @@ pub fn bundle_file(path: &str) -> Option<Asset> {
     Bundle::get(&path).map(|f| embedded(&path, f))
 }
 
+/// The gzipped copy of a file of the bundled dashboard (`build.rs` makes
+/// one of each), typed as the file itself.
+pub fn bundle_gzipped(path: &str) -> Option<Asset> {
+    let path = clean(path)?;
+    Bundle::get(&format!("{path}.gz")).map(|f| embedded(&path, f))
+}
+
 /// Every library path the binary serves.
 pub fn vendor_paths() -> impl Iterator<Item = Cow<'static, str>> {
     Vendor::iter()

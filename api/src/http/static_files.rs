@@ -94,8 +94,46 @@ async fn file(State(state): State<Arc<AppState>>, headers: HeaderMap, uri: Uri) 
     }
 }
 
+/// A file of the bundle, gzipped to a browser that accepts it (under its
+/// own ETag: another representation).
 async fn bundle(headers: HeaderMap, Path(path): Path<String>) -> Response {
-    versioned(&headers, &path, BUNDLE_VERSION, assets::bundle_file)
+    let gzipped = accepts_gzip(&headers)
+        .then(|| versioned(&headers, &path, BUNDLE_VERSION, assets::bundle_gzipped))
+        .filter(|response| response.status() != StatusCode::NOT_FOUND);
+    let mut response = match gzipped {
+        Some(mut response) => {
+            if response.status() == StatusCode::OK {
+                let encoding = HeaderValue::from_static("gzip");
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_ENCODING, encoding);
+            }
+            response
+        }
+        None => versioned(&headers, &path, BUNDLE_VERSION, assets::bundle_file),
+    };
+    let vary = HeaderValue::from_static("accept-encoding");
+    response.headers_mut().insert(header::VARY, vary);
+    response
+}
+
+/// Whether the request's `Accept-Encoding` admits gzip.
+fn accepts_gzip(request: &HeaderMap) -> bool {
+    request
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            let name = parts.next().unwrap_or_default();
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q == 0.0)
+            });
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        })
 }
 
 async fn vendor(headers: HeaderMap, Path(path): Path<String>) -> Response {
