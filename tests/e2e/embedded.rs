@@ -303,6 +303,24 @@ async fn the_binary_alone_serves_the_dashboard_and_commands_agree_from_any_folde
     assert!(refused.headers().get("content-encoding").is_none());
     assert_ne!(refused.headers()["etag"], zipped_etag);
     assert_eq!(refused.text().await.unwrap_or_default(), code);
+    let again = reqwest::Client::new()
+        .get(format!("{base}{bundled}"))
+        .header("accept-encoding", "gzip")
+        .header("if-none-match", zipped_etag)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{bundled}: {e}"));
+    assert_eq!(again.status(), 304, "the browser's gzipped copy is current");
+    let gz = format!("{base}{bundled}.gz");
+    assert_eq!(get(&gz).await.status(), 404, "{gz}: not a file of its own");
+    // A page of an older build names its old version: served, revalidated.
+    let old = bundled.replace(
+        bundled.split('/').nth(2).unwrap_or_default(),
+        "000000000000",
+    );
+    let old = get(&format!("{base}{old}")).await;
+    assert_eq!(old.status(), 200, "an older page's URL");
+    assert_eq!(old.headers()["cache-control"], "no-cache");
     assert!(!index.contains("/tests/"), "{index}");
     assert_eq!(get(&format!("{base}/tests/suite.js")).await.status(), 404);
     assert_eq!(

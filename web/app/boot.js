@@ -49,4 +49,7 @@ const fetched = fetch(MAIN)
 Promise.race([askFirst(), new Promise((done) => setTimeout(done, WAIT_MS))])
   .catch(() => {})
   .then(() => fetched)
-  .finally(() => import(MAIN));
+  .finally(() => import(MAIN).catch((error) => {
+    const app = document.getElementById('app');
+    if (app) app.textContent = `The dashboard could not load (${error.message}). Reload the page.`;
+  }));

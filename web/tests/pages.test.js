@@ -213,6 +213,15 @@ describe('pages show the figures the API gives', () => {
     await expectAccessible(page, 'on the fleet page');
   });
 
+  test('a dashboard whose code cannot be fetched says so instead of loading forever', async () => {
+    const page = await newPage(browser);
+    await page.route('**/bundle/*/main.js', (route) => route.abort());
+    await page.goto(`${server.url}/#/org/demo-1/overview?token=${encodeURIComponent(admin)}`);
+    await page.locator('#app').getByText('The dashboard could not load').waitFor();
+    assert.match(await page.locator('#app').textContent(), /Reload the page/);
+    page.errors.length = 0; // the failed fetch and import are what this test makes happen
+  });
+
   test('GraphiQL loads from the binary under its Content-Security-Policy and answers a query', async () => {
     const page = await newPage(browser);
     await page.goto(`${server.url}/graphiql#token=${encodeURIComponent(admin)}`);

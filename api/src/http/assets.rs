@@ -124,6 +124,10 @@ pub fn vendor_file(path: &str) -> Option<Asset> {
 /// A file of the bundled dashboard (`main.js`, `boot.js`).
 pub fn bundle_file(path: &str) -> Option<Asset> {
     let path = clean(path)?;
+    if path.ends_with(".gz") {
+        // Sent only as another representation of its file.
+        return None;
+    }
     Bundle::get(&path).map(|f| embedded(&path, f))
 }
 

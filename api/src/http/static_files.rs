@@ -117,23 +117,27 @@ async fn bundle(headers: HeaderMap, Path(path): Path<String>) -> Response {
     response
 }
 
-/// Whether the request's `Accept-Encoding` admits gzip.
+/// Whether the request's `Accept-Encoding` admits gzip: named with a
+/// quality above zero or, when not named, through `*` (RFC 9110, 12.5.3).
 fn accepts_gzip(request: &HeaderMap) -> bool {
-    request
+    let codings: Vec<(String, bool)> = request
         .get_all(header::ACCEPT_ENCODING)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .any(|coding| {
+        .map(|coding| {
             let mut parts = coding.split(';').map(str::trim);
-            let name = parts.next().unwrap_or_default();
+            let name = parts.next().unwrap_or_default().to_ascii_lowercase();
             let refused = parts.any(|p| {
-                p.strip_prefix("q=")
-                    .and_then(|q| q.parse::<f32>().ok())
-                    .is_some_and(|q| q == 0.0)
+                let (key, value) = p.split_once('=').unwrap_or((p, ""));
+                key.trim().eq_ignore_ascii_case("q")
+                    && value.trim().parse::<f32>().is_ok_and(|q| q <= 0.0)
             });
-            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+            (name, !refused)
         })
+        .collect();
+    let named = |name: &str| codings.iter().find(|(n, _)| n == name).map(|(_, ok)| *ok);
+    named("gzip").or_else(|| named("*")).unwrap_or(false)
 }
 
 async fn vendor(headers: HeaderMap, Path(path): Path<String>) -> Response {
@@ -150,12 +154,19 @@ fn versioned(
 ) -> Response {
     let (cache, path) = match path.split_once('/') {
         Some((version, rest)) if version == current => (IMMUTABLE, rest),
+        Some((version, rest)) if is_version(version) => (REVALIDATE, rest),
         _ => (REVALIDATE, path),
     };
     match file(path) {
         Some(asset) => send(headers, asset, cache),
         None => not_found(path),
     }
+}
+
+/// Whether a path's first part is a version as the build makes them (12
+/// hex digits), not a library's folder.
+fn is_version(part: &str) -> bool {
+    part.len() == 12 && part.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// A file, or 304 when the client holds this version already.
@@ -233,4 +244,44 @@ fn not_found(path: &str) -> Response {
         format!("no such file: /{}\n", path.trim_start_matches('/')),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accepts(value: &str) -> bool {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_str(value).expect("a header value"),
+        );
+        accepts_gzip(&headers)
+    }
+
+    #[test]
+    fn gzip_is_sent_only_where_the_request_admits_it() {
+        assert!(accepts("gzip, deflate, br, zstd"));
+        assert!(accepts("GZIP;q=0.5"));
+        assert!(accepts("*"));
+        assert!(accepts("br, *;q=0.1"));
+        assert!(
+            !accepts("gzip;q=0, *"),
+            "named and refused: * does not cover it"
+        );
+        assert!(!accepts("gzip; Q=0"));
+        assert!(!accepts("gzip;q=0.0"));
+        assert!(!accepts("br, identity"));
+        assert!(!accepts("*;q=0"));
+        assert!(!accepts(""));
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn only_build_versions_are_read_as_versions() {
+        assert!(is_version("0123456789ab"));
+        assert!(!is_version("preact"));
+        assert!(!is_version("0123456789abc"));
+        assert!(!is_version("0123456789ag"));
+    }
 }
