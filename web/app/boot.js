@@ -50,6 +50,9 @@ Promise.race([askFirst(), new Promise((done) => setTimeout(done, WAIT_MS))])
   .catch(() => {})
   .then(() => fetched)
   .finally(() => import(MAIN).catch((error) => {
-    const app = document.getElementById('app');
-    if (app) app.textContent = `The dashboard could not load (${error.message}). Reload the page.`;
+    const box = document.createElement('div');
+    box.className = 'error boot-error';
+    box.setAttribute('role', 'alert');
+    box.textContent = `The dashboard could not load (${error.message}). Reload the page.`;
+    document.getElementById('app')?.replaceChildren(box);
   }));

@@ -217,8 +217,9 @@ describe('pages show the figures the API gives', () => {
     const page = await newPage(browser);
     await page.route('**/bundle/*/main.js', (route) => route.abort());
     await page.goto(`${server.url}/#/org/demo-1/overview?token=${encodeURIComponent(admin)}`);
-    await page.locator('#app').getByText('The dashboard could not load').waitFor();
-    assert.match(await page.locator('#app').textContent(), /Reload the page/);
+    const alert = page.locator('#app').getByRole('alert');
+    await alert.getByText('The dashboard could not load').waitFor();
+    assert.match(await alert.textContent(), /Reload the page/);
     page.errors.length = 0; // the failed fetch and import are what this test makes happen
   });
 
