@@ -90,6 +90,9 @@ fn main() {
         let bytes = std::fs::read(modules.join(path)).expect("checked above");
         hash.write(path.as_bytes());
         hash.write(&bytes);
+        if worth_gzipping(path, &bytes) {
+            gzip(&bytes, &out.join(format!("{path}.gz")));
+        }
         std::fs::write(&target, bytes)
             .unwrap_or_else(|e| panic!("cannot write {}: {e}", target.display()));
     }
@@ -155,6 +158,15 @@ fn bundle(web: &Path, modules: &Path, dir: &Path) -> Vec<u8> {
             bytes
         })
         .collect()
+}
+
+/// Whether a library file is sent gzipped too: scripts and styles of a
+/// kilobyte or more (GraphiQL's 3.5 MB script above all).
+fn worth_gzipping(path: &str, bytes: &[u8]) -> bool {
+    bytes.len() >= 1024
+        && [".js", ".mjs", ".css"]
+            .iter()
+            .any(|ext| path.ends_with(ext))
 }
 
 /// Writes `bytes` gzipped to `to`: served to browsers that accept it (the

@@ -117,17 +117,23 @@ impl Source {
 
 /// A library file (`preact/dist/preact.module.js`, …).
 pub fn vendor_file(path: &str) -> Option<Asset> {
-    let path = clean(path)?;
+    let path = clean(path).filter(|p| !p.ends_with(GZIPPED))?;
     Vendor::get(&path).map(|f| embedded(&path, f))
 }
 
+/// The gzipped copy of a library file, where `build.rs` made one.
+pub fn vendor_gzipped(path: &str) -> Option<Asset> {
+    let path = clean(path)?;
+    Vendor::get(&format!("{path}{GZIPPED}")).map(|f| embedded(&path, f))
+}
+
+/// How `build.rs` names a file's gzipped copy: sent only as another
+/// representation of the file, never under this name.
+const GZIPPED: &str = ".gz";
+
 /// A file of the bundled dashboard (`main.js`, `boot.js`).
 pub fn bundle_file(path: &str) -> Option<Asset> {
-    let path = clean(path)?;
-    if path.ends_with(".gz") {
-        // Sent only as another representation of its file.
-        return None;
-    }
+    let path = clean(path).filter(|p| !p.ends_with(GZIPPED))?;
     Bundle::get(&path).map(|f| embedded(&path, f))
 }
 
@@ -135,12 +141,12 @@ pub fn bundle_file(path: &str) -> Option<Asset> {
 /// one of each), typed as the file itself.
 pub fn bundle_gzipped(path: &str) -> Option<Asset> {
     let path = clean(path)?;
-    Bundle::get(&format!("{path}.gz")).map(|f| embedded(&path, f))
+    Bundle::get(&format!("{path}{GZIPPED}")).map(|f| embedded(&path, f))
 }
 
 /// Every library path the binary serves.
 pub fn vendor_paths() -> impl Iterator<Item = Cow<'static, str>> {
-    Vendor::iter()
+    Vendor::iter().filter(|p| !p.ends_with(GZIPPED))
 }
 
 fn embedded(path: &str, file: rust_embed::EmbeddedFile) -> Asset {

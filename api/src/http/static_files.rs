@@ -94,11 +94,35 @@ async fn file(State(state): State<Arc<AppState>>, headers: HeaderMap, uri: Uri) 
     }
 }
 
-/// A file of the bundle, gzipped to a browser that accepts it (under its
-/// own ETag: another representation).
 async fn bundle(headers: HeaderMap, Path(path): Path<String>) -> Response {
-    let gzipped = accepts_gzip(&headers)
-        .then(|| versioned(&headers, &path, BUNDLE_VERSION, assets::bundle_gzipped))
+    let files = (
+        assets::bundle_file as Lookup,
+        assets::bundle_gzipped as Lookup,
+    );
+    negotiated(&headers, &path, BUNDLE_VERSION, files)
+}
+
+async fn vendor(headers: HeaderMap, Path(path): Path<String>) -> Response {
+    let files = (
+        assets::vendor_file as Lookup,
+        assets::vendor_gzipped as Lookup,
+    );
+    negotiated(&headers, &path, VENDOR_VERSION, files)
+}
+
+/// Finds a file by its path.
+type Lookup = fn(&str) -> Option<Asset>;
+
+/// A versioned file, gzipped to a browser that accepts it where a gzipped
+/// copy exists (under its own ETag: another representation).
+fn negotiated(
+    headers: &HeaderMap,
+    path: &str,
+    current: &str,
+    (plain, gzipped): (Lookup, Lookup),
+) -> Response {
+    let gzipped = accepts_gzip(headers)
+        .then(|| versioned(headers, path, current, gzipped))
         .filter(|response| response.status() != StatusCode::NOT_FOUND);
     let mut response = match gzipped {
         Some(mut response) => {
@@ -110,7 +134,7 @@ async fn bundle(headers: HeaderMap, Path(path): Path<String>) -> Response {
             }
             response
         }
-        None => versioned(&headers, &path, BUNDLE_VERSION, assets::bundle_file),
+        None => versioned(headers, path, current, plain),
     };
     let vary = HeaderValue::from_static("accept-encoding");
     response.headers_mut().insert(header::VARY, vary);
@@ -140,18 +164,9 @@ fn accepts_gzip(request: &HeaderMap) -> bool {
     named("gzip").or_else(|| named("*")).unwrap_or(false)
 }
 
-async fn vendor(headers: HeaderMap, Path(path): Path<String>) -> Response {
-    versioned(&headers, &path, VENDOR_VERSION, assets::vendor_file)
-}
-
 /// A file under a versioned URL (`VERSION/path`): kept for a year when the
 /// version is this binary's, revalidated otherwise (an older page's URL).
-fn versioned(
-    headers: &HeaderMap,
-    path: &str,
-    current: &str,
-    file: fn(&str) -> Option<Asset>,
-) -> Response {
+fn versioned(headers: &HeaderMap, path: &str, current: &str, file: Lookup) -> Response {
     let (cache, path) = match path.split_once('/') {
         Some((version, rest)) if version == current => (IMMUTABLE, rest),
         Some((version, rest)) if is_version(version) => (REVALIDATE, rest),
