@@ -240,6 +240,9 @@ async fn the_binary_alone_serves_the_dashboard_and_commands_agree_from_any_folde
         .await
         .unwrap_or_else(|e| panic!("{script}: {e}"));
     assert_eq!(zipped.headers()["content-encoding"], "gzip", "{script}");
+    assert_eq!(zipped.headers()["vary"], "accept-encoding", "{script}");
+    let gz = format!("{base}{script}.gz");
+    assert_eq!(get(&gz).await.status(), 404, "{gz}: not a file of its own");
     let zipped = zipped.bytes().await.unwrap_or_default();
     let mut unzipped = Vec::new();
     std::io::Read::read_to_end(

@@ -233,6 +233,12 @@ mod tests {
         assert!(vendor_file("preact/dist/preact.module.js").is_some());
         assert!(vendor_file("preact/package.json").is_none());
         assert!(vendor_file("../preact/dist/preact.module.js").is_none());
+        // Gzipped copies are another representation, never a file of their own.
+        assert!(vendor_gzipped("preact/dist/preact.module.js").is_some());
+        assert!(vendor_file("preact/dist/preact.module.js.gz").is_none());
+        assert!(vendor_gzipped("preact/package.json").is_none());
+        assert!(bundle_file("main.js.gz").is_none());
+        assert!(vendor_paths().all(|p| !p.ends_with(".gz")));
     }
 
     #[test]
