@@ -162,6 +162,30 @@ async fn get(url: &str) -> reqwest::Response {
         .unwrap_or_else(|e| panic!("{url}: {e}"))
 }
 
+/// `url` asked for with these request headers.
+async fn get_with(url: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+    let mut request = reqwest::Client::new().get(url);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{url}: {e}"))
+}
+
+/// The body of a gzipped response, and that body unzipped.
+async fn gunzipped(response: reqwest::Response) -> (Vec<u8>, Vec<u8>) {
+    let zipped = response.bytes().await.unwrap_or_default().to_vec();
+    let mut unzipped = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(&zipped[..]),
+        &mut unzipped,
+    )
+    .unwrap_or_else(|e| panic!("gzip: {e}"));
+    (zipped, unzipped)
+}
+
 /// Paths under `/vendor/` a page names (its import map, its tags).
 fn vendor_urls(html: &str) -> Vec<String> {
     html.split("\"/vendor/")
@@ -233,23 +257,12 @@ async fn the_binary_alone_serves_the_dashboard_and_commands_agree_from_any_folde
         .bytes()
         .await
         .unwrap_or_default();
-    let zipped = reqwest::Client::new()
-        .get(format!("{base}{script}"))
-        .header("accept-encoding", "gzip")
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{script}: {e}"));
+    let zipped = get_with(&format!("{base}{script}"), &[("accept-encoding", "gzip")]).await;
     assert_eq!(zipped.headers()["content-encoding"], "gzip", "{script}");
     assert_eq!(zipped.headers()["vary"], "accept-encoding", "{script}");
     let gz = format!("{base}{script}.gz");
     assert_eq!(get(&gz).await.status(), 404, "{gz}: not a file of its own");
-    let zipped = zipped.bytes().await.unwrap_or_default();
-    let mut unzipped = Vec::new();
-    std::io::Read::read_to_end(
-        &mut flate2::read::GzDecoder::new(&zipped[..]),
-        &mut unzipped,
-    )
-    .unwrap_or_else(|e| panic!("gzip: {e}"));
+    let (zipped, unzipped) = gunzipped(zipped).await;
     assert_eq!(unzipped, plain, "{script} gzipped is {script}");
     assert!(
         zipped.len() * 4 < plain.len(),
@@ -306,12 +319,11 @@ async fn the_binary_alone_serves_the_dashboard_and_commands_agree_from_any_folde
     assert!(!code.contains("from\"preact\"") && !code.contains("from \"preact\""));
     // To a browser that accepts gzip, the same module gzipped (a third of
     // its size), under its own ETag; the plain one to any other client.
-    let zipped = reqwest::Client::new()
-        .get(format!("{base}{bundled}"))
-        .header("accept-encoding", "gzip, deflate, br, zstd")
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{bundled}: {e}"));
+    let zipped = get_with(
+        &format!("{base}{bundled}"),
+        &[("accept-encoding", "gzip, deflate, br, zstd")],
+    )
+    .await;
     assert_eq!(zipped.status(), 200);
     assert_eq!(zipped.headers()["content-encoding"], "gzip");
     assert_eq!(zipped.headers()["vary"], "accept-encoding");
@@ -320,36 +332,34 @@ async fn the_binary_alone_serves_the_dashboard_and_commands_agree_from_any_folde
         .unwrap_or_default()
         .contains("javascript"));
     let zipped_etag = zipped.headers()["etag"].clone();
-    let zipped = zipped.bytes().await.unwrap_or_default();
-    let mut unzipped = String::new();
-    std::io::Read::read_to_string(
-        &mut flate2::read::GzDecoder::new(&zipped[..]),
-        &mut unzipped,
-    )
-    .unwrap_or_else(|e| panic!("gzip: {e}"));
-    assert_eq!(unzipped, code, "the gzipped bundle is the bundle");
+    let (zipped, unzipped) = gunzipped(zipped).await;
+    assert_eq!(
+        unzipped,
+        code.as_bytes(),
+        "the gzipped bundle is the bundle"
+    );
     assert!(
         zipped.len() * 2 < code.len(),
         "{} of {} bytes",
         zipped.len(),
         code.len()
     );
-    let refused = reqwest::Client::new()
-        .get(format!("{base}{bundled}"))
-        .header("accept-encoding", "gzip;q=0, identity")
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{bundled}: {e}"));
+    let refused = get_with(
+        &format!("{base}{bundled}"),
+        &[("accept-encoding", "gzip;q=0, identity")],
+    )
+    .await;
     assert!(refused.headers().get("content-encoding").is_none());
     assert_ne!(refused.headers()["etag"], zipped_etag);
     assert_eq!(refused.text().await.unwrap_or_default(), code);
-    let again = reqwest::Client::new()
-        .get(format!("{base}{bundled}"))
-        .header("accept-encoding", "gzip")
-        .header("if-none-match", zipped_etag)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("{bundled}: {e}"));
+    let again = get_with(
+        &format!("{base}{bundled}"),
+        &[
+            ("accept-encoding", "gzip"),
+            ("if-none-match", zipped_etag.to_str().unwrap_or_default()),
+        ],
+    )
+    .await;
     assert_eq!(again.status(), 304, "the browser's gzipped copy is current");
     let gz = format!("{base}{bundled}.gz");
     assert_eq!(get(&gz).await.status(), 404, "{gz}: not a file of its own");

@@ -117,31 +117,39 @@ impl Source {
 
 /// A library file (`preact/dist/preact.module.js`, …).
 pub fn vendor_file(path: &str) -> Option<Asset> {
-    let path = clean(path).filter(|p| !p.ends_with(GZIPPED))?;
-    Vendor::get(&path).map(|f| embedded(&path, f))
+    file_of::<Vendor>(path)
 }
 
 /// The gzipped copy of a library file, where `build.rs` made one.
 pub fn vendor_gzipped(path: &str) -> Option<Asset> {
-    let path = clean(path)?;
-    Vendor::get(&format!("{path}{GZIPPED}")).map(|f| embedded(&path, f))
+    gzipped_of::<Vendor>(path)
+}
+
+/// A file of the bundled dashboard (`main.js`, `boot.js`).
+pub fn bundle_file(path: &str) -> Option<Asset> {
+    file_of::<Bundle>(path)
+}
+
+/// The gzipped copy of a file of the bundled dashboard (`build.rs` makes
+/// one of each).
+pub fn bundle_gzipped(path: &str) -> Option<Asset> {
+    gzipped_of::<Bundle>(path)
 }
 
 /// How `build.rs` names a file's gzipped copy: sent only as another
 /// representation of the file, never under this name.
 const GZIPPED: &str = ".gz";
 
-/// A file of the bundled dashboard (`main.js`, `boot.js`).
-pub fn bundle_file(path: &str) -> Option<Asset> {
+/// A file of `E` by its path; never a gzipped copy.
+fn file_of<E: Embed>(path: &str) -> Option<Asset> {
     let path = clean(path).filter(|p| !p.ends_with(GZIPPED))?;
-    Bundle::get(&path).map(|f| embedded(&path, f))
+    E::get(&path).map(|f| embedded(&path, f))
 }
 
-/// The gzipped copy of a file of the bundled dashboard (`build.rs` makes
-/// one of each), typed as the file itself.
-pub fn bundle_gzipped(path: &str) -> Option<Asset> {
+/// The gzipped copy of a file of `E`, typed as the file itself.
+fn gzipped_of<E: Embed>(path: &str) -> Option<Asset> {
     let path = clean(path)?;
-    Bundle::get(&format!("{path}{GZIPPED}")).map(|f| embedded(&path, f))
+    E::get(&format!("{path}{GZIPPED}")).map(|f| embedded(&path, f))
 }
 
 /// Every library path the binary serves.
