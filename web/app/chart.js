@@ -1,6 +1,7 @@
 // A line chart of daily (or hourly) series with uPlot, readable in both
-// themes and at any width, with its numbers also in a table (for screen
-// readers, and for anyone who wants the exact figure). Series colours are
+// themes and at any width, with its numbers also in a table under
+// "Numbers", made when opened (for screen readers, and for anyone who wants
+// the exact figure). Series colours are
 // names of the palette in styles.css (`--c-green` …), which has a light and
 // a dark set. The x axis spans exactly the days shown; the y axis starts at
 // zero (0 to 100 for a percentage); pointing at a day (or focusing the chart
@@ -145,10 +146,20 @@ export function DailyChart({ title, days, hours, series, format = String, axis: 
       ${partial ? html` <span class="partial-note">Shaded: ${nowNote}.</span>` : null}
       ${note ? html` <span class="gap-note">${note}</span>` : null}</p>
     ${children}
-    <details><summary>Numbers</summary>
-      <div class="scroll"><table><thead><tr><th scope="col">${hourly ? 'Hour' : 'Day'}</th>${shown.map((s) => html`<th scope="col" class="num">${s.label}</th>`)}</tr></thead>
-        <tbody>${points.map((p, i) => html`<tr><td>${dayHref ? html`<a href=${dayHref(p.day)} title=${`Sessions of ${p.day}`}>${p.label}</a>` : p.label}</td>${shown.map((s) => html`<td class="num">${s.values[i] == null ? '—' : format(s.values[i])}</td>`)}</tr>`)}</tbody>
-      </table></div>
-    </details>
+    <${Numbers} hourly=${hourly} points=${points} shown=${shown} format=${format} dayHref=${dayHref} />
   </figure>`;
+}
+
+/**
+ * The chart's figures as a table under "Numbers", made when first opened:
+ * a page of charts would otherwise spend most of its elements, and of its
+ * first drawing, on tables nobody has opened.
+ */
+function Numbers({ hourly, points, shown, format, dayHref }) {
+  const [opened, setOpened] = useState(false);
+  return html`<details onToggle=${(e) => e.currentTarget.open && setOpened(true)}><summary>Numbers</summary>
+    ${opened ? html`<div class="scroll"><table><thead><tr><th scope="col">${hourly ? 'Hour' : 'Day'}</th>${shown.map((s) => html`<th scope="col" class="num">${s.label}</th>`)}</tr></thead>
+      <tbody>${points.map((p, i) => html`<tr><td>${dayHref ? html`<a href=${dayHref(p.day)} title=${`Sessions of ${p.day}`}>${p.label}</a>` : p.label}</td>${shown.map((s) => html`<td class="num">${s.values[i] == null ? '—' : format(s.values[i])}</td>`)}</tr>`)}</tbody>
+    </table></div>` : null}
+  </details>`;
 }

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { withDashboard } from './suite.js';
 import { expectAccessible, ms, number, shift, signedIn, today, until } from './browser.js';
 import { layoutProblems } from './layout.js';
+import { numberRows } from './charts.js';
 
 const SHOTS = process.env.AGENTS_SHOTS ?? '/tmp/shots-agents';
 mkdirSync(SHOTS, { recursive: true });
@@ -343,11 +344,11 @@ describe('coding agents on the overview', () => {
     const n = (k, one, many) => `${fmt(code[k])} ${code[k] === 1 ? one : many}`;
     assert.equal(cell, `+${fmt(code.linesAdded)} −${fmt(code.linesRemoved)}; ${n('commits', 'commit', 'commits')} · ${n('pullRequests', 'PR', 'PRs')}`);
     // The lines per day: the demo has none, so the chart's numbers add up to the test's.
-    const numbers = await page.locator('.chart', { hasText: 'Lines changed per day' }).locator('details tbody tr')
+    const numbers = await (await numberRows(page.locator('.chart', { hasText: 'Lines changed per day' })))
       .evaluateAll((rows) => rows.map((r) => [...r.cells].map((c) => Number(c.textContent.replace(/,/g, '')))));
     assert.deepEqual([sum(numbers, (r) => r[1]), sum(numbers, (r) => r[2])], [code.linesAdded, code.linesRemoved], 'lines per day');
     // The cache hit rate per day is the API's, as a percentage.
-    const rates = await page.locator('.chart', { hasText: 'Cache hit rate per day (%)' }).locator('details tbody tr')
+    const rates = await (await numberRows(page.locator('.chart', { hasText: 'Cache hit rate per day (%)' })))
       .evaluateAll((rows) => rows.map((r) => [r.cells[0].textContent, r.cells[1].textContent]));
     const { from, to } = await range(ORG);
     const { org: { overview: { daily } } } = await server.gql(admin, `query($r: DateRange!) { org(slug: "${ORG}") { overview(range: $r) { daily { date kpis { cacheHitRate } } } } }`, { r: { from, to } });

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { withDashboard } from './suite.js';
 import { chartsDrawn, expectAccessible, number, shift, signedIn, today, until } from './browser.js';
 import { layoutProblems } from './layout.js';
+import { numberRows } from './charts.js';
 
 let server;
 let browser;
@@ -226,7 +227,7 @@ describe('breakdowns and drill-downs', () => {
     assert.ok(rate.values[0].every((v) => v == null || (v >= 0 && v <= 100)), 'every hourly rate is within 0–100 %');
     // The numbers are the API's hours.
     const runs = page.locator('.chart', { hasText: 'Runs per hour by outcome' });
-    const shown = await runs.locator('details tbody tr').evaluateAll((rows) => rows.map((r) => [...r.cells].map((c) => c.textContent)));
+    const shown = await (await numberRows(runs)).evaluateAll((rows) => rows.map((r) => [...r.cells].map((c) => c.textContent)));
     const { org } = await server.gql(admin, 'query($r: DateRange!) { org(slug: "demo-1") { overview(range: $r) { hourly { succeededRuns failedRuns } } } }', { r: { from: day, to: day } });
     assert.deepEqual(shown.map((r) => r[0]), Array.from({ length: 24 }, (_, h) => `${day} ${String(h).padStart(2, '0')}:00`));
     assert.deepEqual(shown.map((r) => [Number(r[1]), Number(r[2])]), org.overview.hourly.map((h) => [h.succeededRuns, h.failedRuns]));
@@ -234,8 +235,9 @@ describe('breakdowns and drill-downs', () => {
     // Two days in New York: 48 hours of the org's clock, from midnight there.
     const from = shift(today('UTC'), -4);
     await page.goto(`${server.url}/#/org/demo-3/overview?from=${from}&to=${shift(from, 1)}`);
-    const labels = page.locator('.chart', { hasText: 'Cost per hour (USD)' }).locator('details tbody tr td:first-child');
-    await until(async () => (await labels.count()) === 48, '48 hours');
+    const costChart = page.locator('.chart', { hasText: 'Cost per hour (USD)' });
+    await until(async () => (await (await numberRows(costChart)).count()) === 48, '48 hours');
+    const labels = (await numberRows(costChart)).locator('td:first-child');
     assert.equal(await labels.first().textContent(), `${from} 00:00`);
     assert.equal(await labels.last().textContent(), `${shift(from, 1)} 23:00`);
   });

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { withDashboard } from './suite.js';
 import { card, change, expectAccessible, ms, newPage, number, shift, signedIn, today } from './browser.js';
+import { numberRows } from './charts.js';
 
 // The README's screenshot is rewritten when UPDATE_SCREENSHOTS=1; otherwise
 // the run's screenshot goes to the temp directory.
@@ -88,10 +89,12 @@ describe('pages show the figures the API gives', () => {
 
     assert.equal(await page.locator('.chart').count(), 7, 'seven daily charts');
     const runsChart = page.locator('.chart', { hasText: 'Runs per day by outcome' });
-    const shownDaily = await runsChart.locator('details tbody tr').evaluateAll((rows) => rows.map((r) => [...r.cells].map((c) => c.textContent)));
+    const shownDaily = await (await numberRows(runsChart)).evaluateAll((rows) => rows.map((r) => [...r.cells].map((c) => c.textContent)));
     assert.deepEqual(shownDaily, org.now.daily.map((d) => [d.date, ...[d.kpis.succeededRuns, d.kpis.failedRuns, d.kpis.cancelledRuns].map(String)]));
 
     await expectAccessible(page, 'on the overview');
+    // Closed again, for the screenshot of the page as it first shows.
+    await runsChart.locator('details summary').last().click();
     mkdirSync(SCREENSHOTS, { recursive: true });
     await page.setViewportSize({ width: 1280, height: 1000 });
     await page.screenshot({ path: resolve(SCREENSHOTS, 'overview.png'), fullPage: true });

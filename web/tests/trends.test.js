@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { withDashboard } from './suite.js';
 import { card, change, expectAccessible, number, shift, signedIn, today, until } from './browser.js';
 import { layoutProblems } from './layout.js';
+import { numberRows } from './charts.js';
 
 const SHOTS = process.env.TRENDS_SHOTS ?? '/tmp/shots';
 let server;
@@ -82,7 +83,7 @@ describe('trends: cost per successful run, active users per day and per week', (
     assert.match(await chart.locator('.chart-note').textContent(), /without a successful run is a gap, not a zero/);
     const plotted = await chart.locator('[role="img"]').evaluate((el) => el.uplot.data[1]);
     assert.deepEqual(plotted, now.daily.map((d) => (d.kpis.costPerSuccessfulRun == null ? null : Number(d.kpis.costPerSuccessfulRun))));
-    const cells = await chart.locator('details tbody td.num').allTextContents();
+    const cells = await (await numberRows(chart)).locator('td.num').allTextContents();
     assert.deepEqual(cells, now.daily.map((d) => (d.kpis.costPerSuccessfulRun == null ? '—' : usd(d.kpis.costPerSuccessfulRun))));
 
     // A day with hours and no success: gaps in the hourly chart, not zeros.

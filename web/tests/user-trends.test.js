@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { withDashboard } from './suite.js';
 import { card, expectAccessible, number, shift, signedIn, today } from './browser.js';
 import { layoutProblems } from './layout.js';
+import { numberRows } from './charts.js';
 
 /**
  * Checks a cost as the page shows it against the exact decimal, worked out
@@ -41,7 +42,7 @@ const MEDIAN = 'Cost per day vs the org’s median user';
 const PER_RUN = 'Cost per successful run, per day';
 
 /** The rows of the numbers table of the chart titled `title`, as text cells. */
-const numbers = (page, title) => page.locator('figure.chart', { has: page.locator('figcaption', { hasText: title }) }).locator('details tbody tr')
+const numbers = async (page, title) => (await numberRows(page.locator('figure.chart', { has: page.locator('figcaption', { hasText: title }) })))
   .evaluateAll((trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent.trim())));
 
 describe('a user’s cost in context', () => {
