@@ -40,6 +40,27 @@ function shade(from, to, css) {
   };
 }
 
+/** Plots waiting to be made: see afterReads. */
+let waiting = null;
+
+/**
+ * Runs `make` once the effects now running are done: every chart of a
+ * render reads its width and colours first, then all are made, so that one
+ * chart's new elements do not make the browser lay the page out again for
+ * the next chart's reads.
+ */
+function afterReads(make) {
+  if (!waiting) {
+    waiting = [];
+    queueMicrotask(() => {
+      const all = waiting;
+      waiting = null;
+      all.forEach((f) => f());
+    });
+  }
+  waiting.push(make);
+}
+
 /** Moves the plot's cursor (and so its legend) to the point drawn at `x`. */
 const pointAt = (plot, x) => plot.setCursor({ left: plot.valToPos(x, 'x'), top: plot.bbox.height / devicePixelRatio / 2 });
 
@@ -79,8 +100,7 @@ export function DailyChart({ title, days, hours, series, format = String, axis: 
     const css = (name) => style.getPropertyValue(name).trim();
     const axis = { stroke: css('--muted'), grid: { stroke: css('--line') }, ticks: { stroke: css('--line') } };
     const single = points.length === 1;
-    const plot = new uPlot(
-      {
+    const options = {
         width: box.current.clientWidth || 600,
         height: HEIGHT,
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'UTC'),
@@ -103,21 +123,27 @@ export function DailyChart({ title, days, hours, series, format = String, axis: 
           ...(partial ? { drawClear: [shade(current, current + (hourly ? HOUR : DAY), css)] } : {}),
           setCursor: [(u) => u.cursor.idx != null && setChosen(u.cursor.idx)],
         },
-      },
-      [x, ...shown.map((s) => s.values)],
-      box.current,
-    );
-    // A click on a point opens the sessions of its day.
-    plot.over.addEventListener('click', () => {
-      if (plot.cursor.idx != null && link.current) location.hash = link.current(points[plot.cursor.idx].day);
+      };
+    let plot = null;
+    let resize = null;
+    let gone = false;
+    afterReads(() => {
+      const el = box.current;
+      if (gone || !el) return;
+      plot = new uPlot(options, [x, ...shown.map((s) => s.values)], el);
+      // A click on a point opens the sessions of its day.
+      plot.over.addEventListener('click', () => {
+        if (plot.cursor.idx != null && link.current) location.hash = link.current(points[plot.cursor.idx].day);
+      });
+      // The plot's scales, for tests (and anyone in the console).
+      el.uplot = plot;
+      resize = new ResizeObserver(() => plot.setSize({ width: box.current?.clientWidth || 600, height: HEIGHT }));
+      resize.observe(el);
     });
-    // The plot's scales, for tests (and anyone in the console).
-    box.current.uplot = plot;
-    const resize = new ResizeObserver(() => plot.setSize({ width: box.current?.clientWidth || 600, height: HEIGHT }));
-    resize.observe(box.current);
     return () => {
-      resize.disconnect();
-      plot.destroy();
+      gone = true;
+      resize?.disconnect();
+      plot?.destroy();
     };
   }, [JSON.stringify(points), JSON.stringify(shown), theme, percent, gaps, current]);
 
