@@ -1,5 +1,7 @@
 //! Stored events, as the projectors and the timeline read them back.
 
+use std::collections::{BTreeMap, HashSet};
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -186,6 +188,10 @@ pub async fn sessions_of_events(
 /// `batch` (event ids): a session with none outside the batch, and as many
 /// stored as the batch holds of it, has the batch's events for its whole
 /// history and needs nothing read back.
+///
+/// The ids are read and counted here: tested in SQL (`NOT (event_id =
+/// ANY($batch))`), the cached generic plan compared every stored event with
+/// every id of the batch, 20–30 ms a batch of 2,000 events.
 pub async fn stored_beside(
     conn: &mut AsyncPgConnection,
     org_id: Uuid,
@@ -193,27 +199,29 @@ pub async fn stored_beside(
     batch: &[Uuid],
 ) -> QueryResult<Vec<(String, i64, i64)>> {
     #[derive(diesel::QueryableByName)]
-    struct Count {
+    struct Stored {
         #[diesel(sql_type = diesel::sql_types::Text)]
         session_id: String,
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        stored: i64,
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        beside: i64,
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        event_id: Uuid,
     }
-    let rows: Vec<Count> = prepared(
-        "SELECT session_id, count(*) AS stored,
-                count(*) FILTER (WHERE NOT (event_id = ANY($3))) AS beside
-         FROM events WHERE org_id = $1 AND session_id = ANY($2) GROUP BY session_id",
+    let rows: Vec<Stored> = prepared(
+        "SELECT session_id, event_id FROM events WHERE org_id = $1 AND session_id = ANY($2)",
     )
     .bind::<diesel::sql_types::Uuid, _>(org_id)
     .bind::<diesel::sql_types::Array<diesel::sql_types::Text>, _>(sessions)
-    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(batch)
     .load(conn)
     .await?;
-    Ok(rows
+    let batch: HashSet<&Uuid> = batch.iter().collect();
+    let mut counts: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    for row in rows {
+        let (stored, beside) = counts.entry(row.session_id).or_default();
+        *stored += 1;
+        *beside += i64::from(!batch.contains(&row.event_id));
+    }
+    Ok(counts
         .into_iter()
-        .map(|r| (r.session_id, r.stored, r.beside))
+        .map(|(session, (stored, beside))| (session, stored, beside))
         .collect())
 }
 
