@@ -16,11 +16,12 @@ const LOADS = 5;
 const TARGET_MS = 500;
 /**
  * What the test enforces: the target itself. With the bundled dashboard, a
- * signed-in request that no longer looks its membership up each time, and
- * the dashboard's code run only after the page's questions have left, the
- * medians on the 2-core machine are 380–460 ms (30 days) and 410–500 ms
- * (90 days), and move by ±60 ms with the machine's other load, so the
- * margin is small and a miss is a regression.
+ * signed-in request that no longer looks its membership up each time, the
+ * dashboard's code run only after the page's questions have left, the
+ * charts' numbers tables made only when opened and the charts made after
+ * all their reads, the medians on the 2-core machine are 415–445 ms (30
+ * days) and 430–490 ms (90 days), and move by ±60 ms with the machine's
+ * other load, so a miss is a regression.
  */
 const CEILING_MS = TARGET_MS;
 let server;
