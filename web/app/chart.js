@@ -1,9 +1,8 @@
 // A line chart of daily (or hourly) series with uPlot, readable in both
 // themes and at any width, with its numbers also in a table under
 // "Numbers", made when opened (for screen readers, and for anyone who wants
-// the exact figure). Series colours are
-// names of the palette in styles.css (`--c-green` …), which has a light and
-// a dark set. The x axis spans exactly the days shown; the y axis starts at
+// the exact figure). Series colours are names of the palette in styles.css
+// (`--c-green` …), which has a light and a dark set. The x axis spans exactly the days shown; the y axis starts at
 // zero (0 to 100 for a percentage); pointing at a day (or focusing the chart
 // and using the arrow keys) shows each series' value in the legend and,
 // with `dayHref`, a link to that day's sessions (a click opens it too);
@@ -55,7 +54,14 @@ function afterReads(make) {
     queueMicrotask(() => {
       const all = waiting;
       waiting = null;
-      all.forEach((f) => f());
+      // One chart that cannot be made does not keep the others from being made.
+      for (const f of all) {
+        try {
+          f();
+        } catch (error) {
+          reportError(error);
+        }
+      }
     });
   }
   waiting.push(make);
@@ -101,29 +107,29 @@ export function DailyChart({ title, days, hours, series, format = String, axis: 
     const axis = { stroke: css('--muted'), grid: { stroke: css('--line') }, ticks: { stroke: css('--line') } };
     const single = points.length === 1;
     const options = {
-        width: box.current.clientWidth || 600,
-        height: HEIGHT,
-        tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'UTC'),
-        // Exactly the days (hours) shown: from the start of the first to the end of the last.
-        scales: { x: { time: true, range: () => (hourly ? [points[0].start, points[points.length - 1].start + HOUR]
-          : [startOf(points[0].day), startOf(points[points.length - 1].day) + DAY]) }, y: { range: yRange(percent) } },
-        axes: [hourly ? hourAxis(points, axis) : dayAxis(points, axis), { ...axis, size: 60, values: (_, ticks) => ticks.map(tick) }],
-        // The legend shows the values of the point under the pointer; a click is not a zoom.
-        legend: { live: true },
-        cursor: { points: { size: 7 }, drag: { x: false, y: false } },
-        series: [{ label: hourly ? 'Hour' : 'Day', value: (_, __, ___, idx) => (idx == null ? '' : points[idx].name) }, ...shown.map((s) => {
-          const color = css(`--c-${s.color}`);
-          const value = (_, v, __, idx) => (idx == null ? '' : v == null ? '—' : format(v));
-          // One day is one point: drawn, since there is no line; so is every point of a rate or of a series
-          // with gaps (one between two empty hours stands alone), and neither has an area under it.
-          const points = single ? { show: true, size: 8 } : percent || gaps ? { show: true, size: 5, fill: color } : {};
-          return { label: s.label, stroke: color, width: 2, fill: percent || gaps ? undefined : `${color}22`, value, points };
-        })],
-        hooks: {
-          ...(partial ? { drawClear: [shade(current, current + (hourly ? HOUR : DAY), css)] } : {}),
-          setCursor: [(u) => u.cursor.idx != null && setChosen(u.cursor.idx)],
-        },
-      };
+      width: box.current.clientWidth || 600,
+      height: HEIGHT,
+      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'UTC'),
+      // Exactly the days (hours) shown: from the start of the first to the end of the last.
+      scales: { x: { time: true, range: () => (hourly ? [points[0].start, points[points.length - 1].start + HOUR]
+        : [startOf(points[0].day), startOf(points[points.length - 1].day) + DAY]) }, y: { range: yRange(percent) } },
+      axes: [hourly ? hourAxis(points, axis) : dayAxis(points, axis), { ...axis, size: 60, values: (_, ticks) => ticks.map(tick) }],
+      // The legend shows the values of the point under the pointer; a click is not a zoom.
+      legend: { live: true },
+      cursor: { points: { size: 7 }, drag: { x: false, y: false } },
+      series: [{ label: hourly ? 'Hour' : 'Day', value: (_, __, ___, idx) => (idx == null ? '' : points[idx].name) }, ...shown.map((s) => {
+        const color = css(`--c-${s.color}`);
+        const value = (_, v, __, idx) => (idx == null ? '' : v == null ? '—' : format(v));
+        // One day is one point: drawn, since there is no line; so is every point of a rate or of a series
+        // with gaps (one between two empty hours stands alone), and neither has an area under it.
+        const points = single ? { show: true, size: 8 } : percent || gaps ? { show: true, size: 5, fill: color } : {};
+        return { label: s.label, stroke: color, width: 2, fill: percent || gaps ? undefined : `${color}22`, value, points };
+      })],
+      hooks: {
+        ...(partial ? { drawClear: [shade(current, current + (hourly ? HOUR : DAY), css)] } : {}),
+        setCursor: [(u) => u.cursor.idx != null && setChosen(u.cursor.idx)],
+      },
+    };
     let plot = null;
     let resize = null;
     let gone = false;
@@ -144,6 +150,7 @@ export function DailyChart({ title, days, hours, series, format = String, axis: 
       gone = true;
       resize?.disconnect();
       plot?.destroy();
+      if (box.current?.uplot === plot) delete box.current.uplot;
     };
   }, [JSON.stringify(points), JSON.stringify(shown), theme, percent, gaps, current]);
 
