@@ -192,6 +192,14 @@ async fn main() -> anyhow::Result<()> {
         "  ingest and projection together: {}",
         both_cpu.per_event(keeping_up.len())
     );
+    // What the machine allows at that cost: every core busy with nothing
+    // else, every event ingested and projected.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let ceiling = cores as f64 / both_cpu.total() * keeping_up.len() as f64;
+    println!(
+        "  at that CPU per event, {cores} core(s) ingest and project at most {ceiling:.0} events/s ({:.2}× COPY)",
+        ceiling / copy
+    );
     drop(db);
     drop(pg);
     Ok(())

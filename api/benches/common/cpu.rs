@@ -85,13 +85,18 @@ impl Cpu {
         self.requests + self.owner + self.autovacuum + self.background
     }
 
+    /// Seconds of CPU of this process and the cluster together.
+    pub fn total(&self) -> f64 {
+        self.bench + self.postgres()
+    }
+
     /// The CPU per event of `events` in this span, whole and by part.
     pub fn per_event(&self, events: usize) -> String {
         let us = |s: f64| s / events as f64 * 1e6;
         format!(
             "CPU {:.0} µs/event: this process {:.0}, PostgreSQL {:.0} \
              (request backends {:.0}, worker backends {:.0}, autovacuum {:.0}, background {:.0})",
-            us(self.bench + self.postgres()),
+            us(self.total()),
             us(self.bench),
             us(self.postgres()),
             us(self.requests),
