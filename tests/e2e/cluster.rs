@@ -24,7 +24,7 @@ use crate::harness::live::LiveClient;
 use crate::harness::process::{agentmon, post, succeeded};
 use crate::harness::redis::TestRedis;
 use crate::harness::replication::Replicated;
-use crate::harness::{event, SECRET};
+use crate::harness::{event, METRICS_TOKEN, SECRET};
 
 /// A process of the cluster that can be killed and started again.
 struct Node {
@@ -332,7 +332,12 @@ async fn checkpoint(
 
 /// Whether the server at `addr` reads from the replica `name` now (`/metrics`).
 async fn replica_in_use(addr: &str, name: &str) -> bool {
-    let text = match reqwest::get(format!("http://{addr}/metrics")).await {
+    let text = match reqwest::Client::new()
+        .get(format!("http://{addr}/metrics"))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+    {
         Ok(r) => r.text().await.unwrap_or_default(),
         Err(_) => return false,
     };
@@ -372,6 +377,8 @@ async fn the_cluster_survives_losing_a_server_a_worker_the_replica_and_redis() {
         ("REDIS_URL", redis.url.as_str()),
         ("AGENTMON_JWT_SECRET", SECRET),
         ("AGENTMON_DATA_DIR", data.as_str()),
+        // Replicas are named on /metrics only behind its token.
+        ("AGENTMON_METRICS_TOKEN", METRICS_TOKEN),
     ];
     let addrs = [
         format!(

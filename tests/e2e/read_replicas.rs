@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 
 use crate::harness::process::{agentmon, listening, post, succeeded, Server};
 use crate::harness::replication::Replicated;
-use crate::harness::{event, SECRET};
+use crate::harness::{event, METRICS_TOKEN, SECRET};
 
 async fn connect(url: &str) -> tokio_postgres::Client {
     let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
@@ -94,7 +94,10 @@ impl Api {
 
     /// The value of the `/metrics` line that starts with `name` and holds `label`.
     async fn metric(&self, name: &str, label: &str) -> String {
-        let text = reqwest::get(format!("{}/metrics", self.url))
+        let text = reqwest::Client::new()
+            .get(format!("{}/metrics", self.url))
+            .bearer_auth(METRICS_TOKEN)
+            .send()
             .await
             .unwrap_or_else(|e| panic!("{e}"))
             .text()
@@ -131,6 +134,8 @@ fn serve(primary: &str, replica: &str, max_lag: &str, data: &Path, worker: bool)
             .env("DATABASE_REPLICA_MAX_LAG", max_lag)
             .env("AGENTMON_JWT_SECRET", SECRET)
             .env("AGENTMON_DATA_DIR", data)
+            // Replicas are named on /metrics only behind its token.
+            .env("AGENTMON_METRICS_TOKEN", METRICS_TOKEN)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

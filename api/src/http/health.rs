@@ -7,6 +7,8 @@ use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
 use std::sync::Arc;
 
+use agentmon_core::storage::db::replicas::ReplicaStatus;
+
 use super::request::{authorization, bearer};
 use super::state::AppState;
 
@@ -44,41 +46,54 @@ pub async fn metrics(State(state): State<Arc<AppState>>, headers: HeaderMap) -> 
     let mut text = state.metrics.render();
     // Per org only behind the token: the labels name every org.
     text.push_str(&queue_health(&state.db, state.metrics_token.is_some()).await);
-    text.push_str(&replica_health(&state.db));
+    text.push_str(&replica_health(&state.db, state.metrics_token.is_some()));
     text.into_response()
 }
 
 /// Each read replica's lag (NaN when unknown: down, or not measured yet)
 /// and whether reads go to it, as last measured; nothing without replicas.
-fn replica_health(db: &agentmon_core::storage::db::Db) -> String {
-    use std::fmt::Write;
+/// Replicas are labelled by `host:port/database` only behind the metrics
+/// token (like the per-org figures); an open `/metrics` numbers them in the
+/// order configured, so it does not show where the database servers are.
+fn replica_health(db: &agentmon_core::storage::db::Db, named: bool) -> String {
     let Some(replicas) = db.replicas() else {
         return String::new();
+    };
+    replica_lines(&replicas.status(), replicas.max_lag(), named)
+}
+
+fn replica_lines(status: &[ReplicaStatus], max_lag: std::time::Duration, named: bool) -> String {
+    use std::fmt::Write;
+    let label = |i: usize, r: &ReplicaStatus| {
+        if named {
+            r.name.clone()
+        } else {
+            (i + 1).to_string()
+        }
     };
     let mut text = String::from(
         "# HELP agentmon_db_replica_lag_seconds How far a read replica is behind the primary, as last measured (NaN: unknown).\n\
          # TYPE agentmon_db_replica_lag_seconds gauge\n",
     );
-    let status = replicas.status();
-    for r in &status {
+    for (i, r) in status.iter().enumerate() {
         let lag = r
             .lag_seconds
             .map_or("NaN".to_string(), |s| format!("{s:.3}"));
         let _ = writeln!(
             text,
             "agentmon_db_replica_lag_seconds{{replica=\"{}\"}} {lag}",
-            r.name
+            label(i, r)
         );
     }
     text.push_str(
         "# HELP agentmon_db_replica_in_use 1 when reads go to the replica; 0 when it is skipped (down, or further behind than allowed) and they go to the primary.\n\
          # TYPE agentmon_db_replica_in_use gauge\n",
     );
-    for r in &status {
+    for (i, r) in status.iter().enumerate() {
         let _ = writeln!(
             text,
             "agentmon_db_replica_in_use{{replica=\"{}\"}} {}",
-            r.name,
+            label(i, r),
             u8::from(r.usable)
         );
     }
@@ -87,7 +102,7 @@ fn replica_health(db: &agentmon_core::storage::db::Db) -> String {
         "# HELP agentmon_db_replica_max_lag_seconds The lag beyond which a replica is skipped.\n\
          # TYPE agentmon_db_replica_max_lag_seconds gauge\n\
          agentmon_db_replica_max_lag_seconds {}",
-        replicas.max_lag().as_secs_f64()
+        max_lag.as_secs_f64()
     );
     text
 }
@@ -166,4 +181,65 @@ async fn queue_health(db: &agentmon_core::storage::db::Db, per_org: bool) -> Str
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn standbys() -> Vec<ReplicaStatus> {
+        vec![
+            ReplicaStatus {
+                name: "standby-1.internal:5432/agentmon".into(),
+                usable: true,
+                lag_seconds: Some(0.25),
+            },
+            ReplicaStatus {
+                name: "standby-2.internal:6432/agentmon".into(),
+                usable: false,
+                lag_seconds: None,
+            },
+        ]
+    }
+
+    #[test]
+    fn an_open_metrics_page_numbers_the_replicas_instead_of_naming_their_hosts() {
+        let text = replica_lines(&standbys(), std::time::Duration::from_secs(5), false);
+        assert!(!text.contains("internal"), "{text}");
+        assert!(
+            text.contains("agentmon_db_replica_lag_seconds{replica=\"1\"} 0.250\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("agentmon_db_replica_lag_seconds{replica=\"2\"} NaN\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("agentmon_db_replica_in_use{replica=\"1\"} 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("agentmon_db_replica_in_use{replica=\"2\"} 0\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("agentmon_db_replica_max_lag_seconds 5\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn behind_the_metrics_token_the_replicas_are_named_by_host_port_and_database() {
+        let text = replica_lines(&standbys(), std::time::Duration::from_secs(5), true);
+        assert!(
+            text.contains(
+                "agentmon_db_replica_in_use{replica=\"standby-1.internal:5432/agentmon\"} 1\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("agentmon_db_replica_lag_seconds{replica=\"standby-2.internal:6432/agentmon\"} NaN\n"),
+            "{text}"
+        );
+    }
 }
