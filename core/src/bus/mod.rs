@@ -57,6 +57,10 @@ impl Bus {
         }
     }
 
+    /// Publishes `change` to every replica's subscribers. When Redis cannot
+    /// take it, the change still reaches this process's own subscribers
+    /// (those of `agentmon serve` when its worker runs inside it); other
+    /// replicas miss it, and catch up with their sessions' next change.
     pub async fn publish(&self, change: Change) {
         let Some(client) = &self.redis else {
             let _ = self.local.send(Arc::new(change));
@@ -72,11 +76,16 @@ impl Bus {
                 .await?;
             anyhow::Ok(())
         };
-        match tokio::time::timeout(Duration::from_secs(1), published).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::warn!(error = %e, "could not publish a change on Redis"),
-            Err(_) => tracing::warn!("publishing a change on Redis timed out"),
-        }
+        let failure = match tokio::time::timeout(Duration::from_secs(1), published).await {
+            Ok(Ok(())) => return,
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => "timed out".to_string(),
+        };
+        tracing::warn!(
+            error = %failure,
+            "could not publish a change on Redis; delivered to this process's subscribers only"
+        );
+        let _ = self.local.send(Arc::new(change));
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Change>> {

@@ -2,5 +2,6 @@
 //! PostgreSQL and Redis.
 
 mod cache;
+mod redis_outage;
 mod replicas;
 mod subscriptions;
