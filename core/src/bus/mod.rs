@@ -3,6 +3,7 @@
 //! fans out to its own websocket clients), an in-process broadcast
 //! otherwise.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,6 +32,8 @@ pub struct Change {
 pub struct Bus {
     local: broadcast::Sender<Arc<Change>>,
     redis: Option<redis::Client>,
+    /// Whether this process's relay is subscribed on Redis now.
+    relaying: Arc<AtomicBool>,
 }
 
 impl Bus {
@@ -38,6 +41,7 @@ impl Bus {
         Bus {
             local: broadcast::channel(1_024).0,
             redis: None,
+            relaying: Arc::default(),
         }
     }
 
@@ -46,6 +50,7 @@ impl Bus {
         Ok(Bus {
             local: broadcast::channel(1_024).0,
             redis: Some(redis::Client::open(url)?),
+            relaying: Arc::default(),
         })
     }
 
@@ -57,10 +62,12 @@ impl Bus {
         }
     }
 
-    /// Publishes `change` to every replica's subscribers. When Redis cannot
-    /// take it, the change still reaches this process's own subscribers
-    /// (those of `agentmon serve` when its worker runs inside it); other
-    /// replicas miss it, and catch up with their sessions' next change.
+    /// Publishes `change` to every replica's subscribers. What Redis cannot
+    /// take, or takes while this process's relay is not subscribed (Redis
+    /// back, the relay not yet), still reaches this process's own
+    /// subscribers (those of `agentmon serve` when its worker runs inside
+    /// it); other replicas miss it, and catch up with their sessions' next
+    /// change.
     pub async fn publish(&self, change: Change) {
         let Some(client) = &self.redis else {
             let _ = self.local.send(Arc::new(change));
@@ -69,22 +76,27 @@ impl Bus {
         let published = async {
             let mut conn = client.get_multiplexed_async_connection().await?;
             let payload = serde_json::to_string(&change).map_err(|e| anyhow::anyhow!(e))?;
-            redis::cmd("PUBLISH")
+            let receivers = redis::cmd("PUBLISH")
                 .arg(CHANNEL)
                 .arg(payload)
                 .query_async::<i64>(&mut conn)
                 .await?;
-            anyhow::Ok(())
+            anyhow::Ok(receivers)
         };
-        let failure = match tokio::time::timeout(Duration::from_secs(1), published).await {
-            Ok(Ok(())) => return,
-            Ok(Err(e)) => e.to_string(),
-            Err(_) => "timed out".to_string(),
-        };
-        tracing::warn!(
-            error = %failure,
-            "could not publish a change on Redis; delivered to this process's subscribers only"
-        );
+        match tokio::time::timeout(Duration::from_secs(1), published).await {
+            // Taken by subscribers, this process's relay among them.
+            Ok(Ok(receivers)) if receivers > 0 && self.relaying.load(Ordering::Acquire) => return,
+            Ok(Ok(_)) => {}
+            // A change Redis took after all may reach this process twice:
+            // subscribers take an update again, alerts are told apart by id.
+            Ok(Err(e)) => tracing::warn!(
+                error = %e,
+                "could not publish a change on Redis; sent to this process's own subscribers"
+            ),
+            Err(_) => tracing::warn!(
+                "publishing a change on Redis timed out; sent to this process's own subscribers"
+            ),
+        }
         let _ = self.local.send(Arc::new(change));
     }
 
@@ -99,6 +111,7 @@ impl Bus {
             return;
         };
         let local = self.local.clone();
+        let relaying = self.relaying.clone();
         tokio::spawn(async move {
             // A Redis that restarts is back within moments, and every change
             // published before this process subscribes again reaches none
@@ -106,7 +119,9 @@ impl Bus {
             let mut retries = 0u32;
             loop {
                 let started = tokio::time::Instant::now();
-                match relay(&client, &local).await {
+                let relayed = relay(&client, &local, &relaying).await;
+                relaying.store(false, Ordering::Release);
+                match relayed {
                     Ok(()) => tracing::warn!("Redis subscription ended; subscribing again"),
                     Err(e) => tracing::warn!(error = %e, "Redis subscription lost; retrying"),
                 }
@@ -124,9 +139,11 @@ impl Bus {
 async fn relay(
     client: &redis::Client,
     local: &broadcast::Sender<Arc<Change>>,
+    relaying: &AtomicBool,
 ) -> anyhow::Result<()> {
     let mut pubsub = client.get_async_pubsub().await?;
     pubsub.subscribe(CHANNEL).await?;
+    relaying.store(true, Ordering::Release);
     tracing::info!("subscribed to changes on Redis");
     let mut messages = pubsub.on_message();
     while let Some(message) = messages.next().await {
