@@ -136,6 +136,13 @@ describe('pages show the figures the API gives', () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
     assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px at phone width`);
     await expectAccessible(page, 'at phone width');
+    // A chart's numbers, opened at phone width: each day on one line, and
+    // the table scrolls inside its chart rather than the page sideways.
+    const rows = await numberRows(page.locator('.chart', { hasText: 'Runs per day by outcome' }));
+    const lines = await rows.locator('td:first-child a').evaluateAll((links) => links.map((a) => a.getClientRects().length));
+    assert.ok(lines.length >= 7 && lines.every((n) => n === 1), `every day on one line: ${lines}`);
+    const wider = await page.evaluate(() => document.documentElement.scrollWidth - innerWidth);
+    assert.ok(wider <= 0, `the page scrolls sideways by ${wider}px with the numbers open`);
   });
 
   test('sessions table and session detail', async () => {
