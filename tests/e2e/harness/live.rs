@@ -111,6 +111,17 @@ impl LiveClient {
         }
     }
 
+    /// [`probe`](Self::probe) with a change of `session` of `org`: the
+    /// subscription to that session is active once this answer comes.
+    pub async fn probe_session(&mut self, bus: &Bus, org: uuid::Uuid, session: &str) -> Value {
+        let change = Change {
+            orgs: vec![org],
+            sessions: vec![(org, session.to_string())],
+            ..Default::default()
+        };
+        self.probe(bus, &change).await
+    }
+
     /// The next message that is not a copy of one of `seen` (answers to
     /// probes, say), or None on timeout or close.
     pub async fn next_besides(&mut self, seen: &[&Value], wait: Duration) -> Option<Value> {

@@ -29,16 +29,7 @@ async fn a_subscriber_gets_updates_from_its_own_server_while_redis_is_down() {
         )
         .await;
     // The subscription is active once a change through Redis is answered.
-    let probe = client
-        .probe(
-            &app.services.bus,
-            &agentmon_core::bus::Change {
-                orgs: vec![acme],
-                sessions: vec![(acme, "s1".to_string())],
-                ..Default::default()
-            },
-        )
-        .await;
+    let probe = client.probe_session(&app.services.bus, acme, "s1").await;
     assert_eq!(
         probe["payload"]["data"]["sessionUpdated"]["session"],
         json!({"id": "s1", "messageCount": 0}),

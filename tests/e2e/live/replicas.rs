@@ -95,17 +95,7 @@ async fn a_subscriber_on_one_replica_gets_an_event_ingested_through_another() {
     // Subscribed, and the second replica hears Redis, once a change
     // published on Redis is answered on it.
     let redis_bus = agentmon_core::bus::Bus::redis(&redis.url).unwrap_or_else(|e| panic!("{e}"));
-    let probe = client
-        .probe(
-            &redis_bus,
-            &agentmon_core::bus::Change {
-                id: uuid::Uuid::new_v4(),
-                orgs: vec![acme],
-                sessions: vec![(acme, "s1".to_string())],
-                ..Default::default()
-            },
-        )
-        .await;
+    let probe = client.probe_session(&redis_bus, acme, "s1").await;
     assert_eq!(
         probe["payload"]["data"]["sessionUpdated"]["session"],
         json!({"id": "s1", "messageCount": 0}),
