@@ -2,8 +2,9 @@
 // themes and at any width, with its numbers also in a table under
 // "Numbers", made when opened (for screen readers, and for anyone who wants
 // the exact figure). Series colours are names of the palette in styles.css
-// (`--c-green` …), which has a light and a dark set. The x axis spans exactly the days shown; the y axis starts at
-// zero (0 to 100 for a percentage); pointing at a day (or focusing the chart
+// (`--c-green` …), which has a light and a dark set. The x axis spans
+// exactly the days shown; the y axis starts at zero (0 to 100 for a
+// percentage); pointing at a day (or focusing the chart
 // and using the arrow keys) shows each series' value in the legend and,
 // with `dayHref`, a link to that day's sessions (a click opens it too);
 // today (or the current hour), still going, is shaded and said to be partial.
