@@ -27,8 +27,11 @@ pub struct Claimed {
 /// ready rows that no other worker's batch has taken (an advisory lock
 /// held until the commit). Workers then fold disjoint sessions and never
 /// wait for each other's session locks, and a batch reads each org's
-/// timezone, prices and kept states once for all its events. When every
-/// org with ready rows is taken, the batch takes the oldest rows of any.
+/// timezone, prices and kept states once for all its events. An org whose
+/// rows wait behind another's backlog is found too (see [`free_org`]), so
+/// one tenant's burst does not hold the others back while a worker is
+/// free. When every org with ready rows is taken, the batch takes the
+/// oldest rows of any.
 pub async fn claim(
     tx: &mut AsyncPgConnection,
     limit: i64,
@@ -37,10 +40,14 @@ pub async fn claim(
     if only.is_some() {
         return claim_rows(tx, limit, only, None).await;
     }
-    if let Some(org) = free_org(tx, limit).await? {
+    if let Some(free) = free_org(tx, limit).await? {
         // The org's ready rows may all be held by batches that fell back
         // to it: then any free rows will do.
-        let claimed = claim_rows(tx, limit, None, Some(org)).await?;
+        let claimed = if free.behind {
+            claim_org_rows(tx, limit, free.org_id).await?
+        } else {
+            claim_rows(tx, limit, None, Some(free.org_id)).await?
+        };
         if !claimed.is_empty() {
             return Ok(claimed);
         }
@@ -49,27 +56,59 @@ pub async fn claim(
 }
 
 #[derive(diesel::QueryableByName)]
-struct Org {
+struct FreeOrg {
     #[diesel(sql_type = SqlUuid)]
     org_id: Uuid,
+    /// Found behind the rows looked through, not among them.
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    behind: bool,
 }
 
 /// The org of the oldest ready rows that no other batch holds, now held by
 /// this transaction; looked for among the next `limit` ready rows, and at
 /// least the next [`ORG_WINDOW`] (the oldest rows may all be of orgs held).
-async fn free_org(tx: &mut AsyncPgConnection, limit: i64) -> Result<Option<Uuid>> {
+///
+/// When every org among those rows is held and the rows looked through
+/// were as many as asked for, more orgs may wait behind them (one tenant's
+/// burst fills the window): then any org with ready rows, in random order
+/// so that none is always last. They are found by skipping through the
+/// queue's key one org at a time, which costs one index descent per org
+/// with queued rows and runs only then.
+async fn free_org(tx: &mut AsyncPgConnection, limit: i64) -> Result<Option<FreeOrg>> {
     // The candidates are materialized in queue order and tried one by one
     // (a CTE scan feeds the filter row by row, and LIMIT 1 stops it at the
-    // first lock taken).
-    let org: Option<Org> = prepared(
-        "WITH ready AS MATERIALIZED (
+    // first lock taken; the orgs behind are looked for only if it gets
+    // that far). Each org behind is checked for a ready row laterally, through
+    // the key (the ORDER BY asks for it): as a semi-join, or with no
+    // order, it was planned as a scan of the whole queue.
+    let org: Option<FreeOrg> = prepared(
+        "WITH RECURSIVE paused AS MATERIALIZED (
+           SELECT ARRAY(SELECT paused_org FROM jobs WHERE paused_org IS NOT NULL) AS orgs),
+         ready AS MATERIALIZED (
            SELECT org_id, next_attempt_at, seq FROM projection_queue
-           WHERE next_attempt_at <= now()
-             AND org_id <> ALL (ARRAY(SELECT paused_org FROM jobs WHERE paused_org IS NOT NULL))
+           WHERE next_attempt_at <= now() AND org_id <> ALL ((SELECT orgs FROM paused)::uuid[])
            ORDER BY next_attempt_at, seq LIMIT greatest($1, $3)),
          orgs AS MATERIALIZED (
-           SELECT org_id FROM ready GROUP BY org_id ORDER BY min(next_attempt_at), min(seq))
-         SELECT org_id FROM orgs
+           SELECT org_id FROM ready GROUP BY org_id ORDER BY min(next_attempt_at), min(seq)),
+         queued AS (
+           (SELECT org_id FROM projection_queue ORDER BY org_id LIMIT 1)
+           UNION ALL
+           SELECT (SELECT q.org_id FROM projection_queue q WHERE q.org_id > queued.org_id
+                   ORDER BY q.org_id LIMIT 1)
+           FROM queued WHERE queued.org_id IS NOT NULL),
+         candidates AS (
+           SELECT org_id, false AS behind FROM orgs
+           UNION ALL
+           (SELECT q.org_id, true FROM queued q
+            CROSS JOIN LATERAL (SELECT 1 FROM projection_queue r
+              WHERE r.org_id = q.org_id AND r.next_attempt_at <= now()
+              ORDER BY r.event_id LIMIT 1) r
+            WHERE (SELECT count(*) FROM ready) >= greatest($1, $3)
+              AND q.org_id IS NOT NULL
+              AND q.org_id NOT IN (SELECT org_id FROM orgs)
+              AND q.org_id <> ALL ((SELECT orgs FROM paused)::uuid[])
+            ORDER BY random()))
+         SELECT org_id, behind FROM candidates
          WHERE pg_try_advisory_xact_lock($2, hashtext(org_id::text)) LIMIT 1",
     )
     .bind::<BigInt, _>(limit)
@@ -78,7 +117,7 @@ async fn free_org(tx: &mut AsyncPgConnection, limit: i64) -> Result<Option<Uuid>
     .get_result(tx)
     .await
     .optional()?;
-    Ok(org.map(|o| o.org_id))
+    Ok(org)
 }
 
 /// The fewest ready rows looked at for a free org.
@@ -114,6 +153,27 @@ async fn claim_rows(
     .bind::<Nullable<SqlUuid>, _>(only.map(|o| o.0))
     .bind::<Nullable<SqlUuid>, _>(only.map(|o| o.1))
     .bind::<Nullable<SqlUuid>, _>(org)
+    .load(tx)
+    .await?)
+}
+
+/// Deletes up to `limit` ready rows of `org`, an org whose rows wait
+/// behind other orgs' backlog, and returns them. They are taken in the
+/// order of the queue's key, through it: in queue order, the claim would
+/// first read past the whole backlog in front of them, and with no order
+/// it was planned as a scan of the whole queue. The order of a batch's
+/// events changes nothing it projects.
+async fn claim_org_rows(tx: &mut AsyncPgConnection, limit: i64, org: Uuid) -> Result<Vec<Claimed>> {
+    Ok(prepared(
+        "WITH c AS MATERIALIZED (
+           SELECT ctid FROM projection_queue
+           WHERE org_id = $2 AND next_attempt_at <= now()
+           ORDER BY event_id LIMIT $1 FOR UPDATE SKIP LOCKED)
+         DELETE FROM projection_queue q WHERE q.ctid = ANY (ARRAY(SELECT ctid FROM c))
+         RETURNING q.org_id, q.event_id, q.occurred_at",
+    )
+    .bind::<BigInt, _>(limit)
+    .bind::<SqlUuid, _>(org)
     .load(tx)
     .await?)
 }
