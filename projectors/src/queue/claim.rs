@@ -70,17 +70,18 @@ struct FreeOrg {
 ///
 /// When every org among those rows is held and the rows looked through
 /// were as many as asked for, more orgs may wait behind them (one tenant's
-/// burst fills the window): then any org with ready rows, in random order
-/// so that none is always last. They are found by skipping through the
-/// queue's key one org at a time, which costs one index descent per org
-/// with queued rows and runs only then.
+/// burst fills the window): then the first org with a ready row found by
+/// skipping through the queue's key one org at a time, from a random point
+/// round to it again, so that no org is always last. Each org skipped
+/// costs two index descents (its key and its first ready row); the walk
+/// stops at the first org it can hold, and runs only in that case.
 async fn free_org(tx: &mut AsyncPgConnection, limit: i64) -> Result<Option<FreeOrg>> {
-    // The candidates are materialized in queue order and tried one by one
-    // (a CTE scan feeds the filter row by row, and LIMIT 1 stops it at the
-    // first lock taken; the orgs behind are looked for only if it gets
-    // that far). Each org behind is checked for a ready row laterally, through
-    // the key (the ORDER BY asks for it): as a semi-join, or with no
-    // order, it was planned as a scan of the whole queue.
+    // The candidates are produced in order and tried one by one (a CTE
+    // scan feeds the filter row by row, and LIMIT 1 stops it at the first
+    // lock taken), so the walk behind the window starts only if every org
+    // in it is held. Each org behind is checked for a ready row laterally,
+    // through the key (the ORDER BY asks for it): as a semi-join, or with
+    // no order, it was planned as a scan of the whole queue.
     let org: Option<FreeOrg> = prepared(
         "WITH RECURSIVE paused AS MATERIALIZED (
            SELECT ARRAY(SELECT paused_org FROM jobs WHERE paused_org IS NOT NULL) AS orgs),
@@ -90,24 +91,34 @@ async fn free_org(tx: &mut AsyncPgConnection, limit: i64) -> Result<Option<FreeO
            ORDER BY next_attempt_at, seq LIMIT greatest($1, $3)),
          orgs AS MATERIALIZED (
            SELECT org_id FROM ready GROUP BY org_id ORDER BY min(next_attempt_at), min(seq)),
-         queued AS (
-           (SELECT org_id FROM projection_queue ORDER BY org_id LIMIT 1)
+         pivot AS MATERIALIZED (SELECT gen_random_uuid() AS at),
+         above AS (
+           (SELECT org_id FROM projection_queue
+            WHERE org_id >= (SELECT at FROM pivot) ORDER BY org_id LIMIT 1)
            UNION ALL
-           SELECT (SELECT q.org_id FROM projection_queue q WHERE q.org_id > queued.org_id
+           SELECT (SELECT q.org_id FROM projection_queue q WHERE q.org_id > a.org_id
                    ORDER BY q.org_id LIMIT 1)
-           FROM queued WHERE queued.org_id IS NOT NULL),
-         candidates AS (
+           FROM above a WHERE a.org_id IS NOT NULL),
+         below AS (
+           (SELECT org_id FROM projection_queue
+            WHERE org_id < (SELECT at FROM pivot) ORDER BY org_id LIMIT 1)
+           UNION ALL
+           SELECT (SELECT q.org_id FROM projection_queue q
+                   WHERE q.org_id > b.org_id AND q.org_id < (SELECT at FROM pivot)
+                   ORDER BY q.org_id LIMIT 1)
+           FROM below b WHERE b.org_id IS NOT NULL),
+         candidates AS MATERIALIZED (
            SELECT org_id, false AS behind FROM orgs
            UNION ALL
-           (SELECT q.org_id, true FROM queued q
-            CROSS JOIN LATERAL (SELECT 1 FROM projection_queue r
-              WHERE r.org_id = q.org_id AND r.next_attempt_at <= now()
-              ORDER BY r.event_id LIMIT 1) r
-            WHERE (SELECT count(*) FROM ready) >= greatest($1, $3)
-              AND q.org_id IS NOT NULL
-              AND q.org_id NOT IN (SELECT org_id FROM orgs)
-              AND q.org_id <> ALL ((SELECT orgs FROM paused)::uuid[])
-            ORDER BY random()))
+           SELECT q.org_id, true
+           FROM (SELECT org_id FROM above UNION ALL SELECT org_id FROM below) q
+           CROSS JOIN LATERAL (SELECT 1 FROM projection_queue r
+             WHERE r.org_id = q.org_id AND r.next_attempt_at <= now()
+             ORDER BY r.event_id LIMIT 1) r
+           WHERE (SELECT count(*) FROM ready) >= greatest($1, $3)
+             AND q.org_id IS NOT NULL
+             AND q.org_id NOT IN (SELECT org_id FROM orgs)
+             AND q.org_id <> ALL ((SELECT orgs FROM paused)::uuid[]))
          SELECT org_id, behind FROM candidates
          WHERE pg_try_advisory_xact_lock($2, hashtext(org_id::text)) LIMIT 1",
     )
@@ -168,6 +179,7 @@ async fn claim_org_rows(tx: &mut AsyncPgConnection, limit: i64, org: Uuid) -> Re
         "WITH c AS MATERIALIZED (
            SELECT ctid FROM projection_queue
            WHERE org_id = $2 AND next_attempt_at <= now()
+             AND org_id <> ALL (ARRAY(SELECT paused_org FROM jobs WHERE paused_org IS NOT NULL))
            ORDER BY event_id LIMIT $1 FOR UPDATE SKIP LOCKED)
          DELETE FROM projection_queue q WHERE q.ctid = ANY (ARRAY(SELECT ctid FROM c))
          RETURNING q.org_id, q.event_id, q.occurred_at",
