@@ -8,8 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
+use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, OnceCell};
 use uuid::Uuid;
 
 const CHANNEL: &str = "agentmon:changes";
@@ -32,6 +33,9 @@ pub struct Change {
 pub struct Bus {
     local: broadcast::Sender<Arc<Change>>,
     redis: Option<redis::Client>,
+    /// One connection for every publish, made at the first and kept (it
+    /// reconnects by itself after Redis comes back).
+    publisher: Arc<OnceCell<ConnectionManager>>,
     /// Whether this process's relay is subscribed on Redis now.
     relaying: Arc<AtomicBool>,
 }
@@ -41,6 +45,7 @@ impl Bus {
         Bus {
             local: broadcast::channel(1_024).0,
             redis: None,
+            publisher: Arc::default(),
             relaying: Arc::default(),
         }
     }
@@ -50,6 +55,7 @@ impl Bus {
         Ok(Bus {
             local: broadcast::channel(1_024).0,
             redis: Some(redis::Client::open(url)?),
+            publisher: Arc::default(),
             relaying: Arc::default(),
         })
     }
@@ -74,7 +80,11 @@ impl Bus {
             return;
         };
         let published = async {
-            let mut conn = client.get_multiplexed_async_connection().await?;
+            let mut conn = self
+                .publisher
+                .get_or_try_init(|| ConnectionManager::new(client.clone()))
+                .await?
+                .clone();
             let payload = serde_json::to_string(&change).map_err(|e| anyhow::anyhow!(e))?;
             let receivers = redis::cmd("PUBLISH")
                 .arg(CHANNEL)
