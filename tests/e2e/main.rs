@@ -28,6 +28,7 @@ mod projection;
 mod rate_limits;
 mod read_api;
 mod read_replicas;
+mod replica_identity;
 mod row_level_security;
 mod schema_snapshot;
 mod tls;

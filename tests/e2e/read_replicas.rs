@@ -21,7 +21,7 @@ use crate::harness::process::{agentmon, listening, post, succeeded, Server};
 use crate::harness::replication::Replicated;
 use crate::harness::{event, METRICS_TOKEN, SECRET};
 
-async fn connect(url: &str) -> tokio_postgres::Client {
+pub(crate) async fn connect(url: &str) -> tokio_postgres::Client {
     let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
         .await
         .unwrap_or_else(|e| panic!("{url}: {e}"));
@@ -54,7 +54,7 @@ fn run(i: usize, cost: Decimal) -> Value {
         .build()
 }
 
-struct Api {
+pub(crate) struct Api {
     url: String,
     token: String,
 }
@@ -93,7 +93,7 @@ impl Api {
     }
 
     /// The value of the `/metrics` line that starts with `name` and holds `label`.
-    async fn metric(&self, name: &str, label: &str) -> String {
+    pub(crate) async fn metric(&self, name: &str, label: &str) -> String {
         let text = reqwest::Client::new()
             .get(format!("{}/metrics", self.url))
             .bearer_auth(METRICS_TOKEN)
@@ -111,7 +111,7 @@ impl Api {
     }
 
     /// Waits until the replica's `agentmon_db_replica_in_use` is `value`.
-    async fn until_in_use(&self, replica: &str, value: &str, what: &str) {
+    pub(crate) async fn until_in_use(&self, replica: &str, value: &str, what: &str) {
         let end = Instant::now() + Duration::from_secs(30);
         while self.metric("agentmon_db_replica_in_use", replica).await != value {
             assert!(Instant::now() < end, "{what}");
@@ -120,7 +120,13 @@ impl Api {
     }
 }
 
-fn serve(primary: &str, replica: &str, max_lag: &str, data: &Path, worker: bool) -> (Server, Api) {
+pub(crate) fn serve(
+    primary: &str,
+    replica: &str,
+    max_lag: &str,
+    data: &Path,
+    worker: bool,
+) -> (Server, Api) {
     let port = free_port().unwrap_or_else(|e| panic!("{e}"));
     let listen = format!("127.0.0.1:{port}");
     let mut args = vec!["serve", "--listen", listen.as_str()];

@@ -20,12 +20,14 @@ use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use diesel::sql_types::{Bool, Nullable, Text};
 use diesel_async::pooled_connection::deadpool::{Pool, PoolError};
 use diesel_async::pooled_connection::RecyclingMethod;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
 use super::pool;
+use probe::{Primary, Replayed};
+
+mod probe;
 
 /// How often every replica is asked how far it has replayed.
 pub const WATCH_EVERY: Duration = Duration::from_secs(1);
@@ -155,16 +157,20 @@ impl Replicas {
     /// Reads the primary's write position (on `primary`), then measures
     /// every replica against it and marks it usable or not.
     pub async fn measure(&self, primary: &mut AsyncPgConnection) {
-        let position = match primary_position(primary).await {
-            Ok(position) => position,
-            Err(e) => {
+        let primary = match tokio::time::timeout(PROBE_TIMEOUT, probe::primary(primary)).await {
+            Ok(Ok(primary)) => primary,
+            Err(_) => {
+                tracing::warn!("the primary did not say where it writes within 2 s");
+                return;
+            }
+            Ok(Err(e)) => {
                 // Without the primary's position no lag can be known: the
                 // replicas keep their state, which goes stale after STALE.
                 tracing::warn!(error = %e, "cannot read the primary's WAL position");
                 return;
             }
         };
-        let now = Instant::now();
+        let (position, now) = (primary.position, Instant::now());
         if let Ok(mut history) = self.history.lock() {
             history.push_back((position, now));
             let keep = self.max_lag + Duration::from_secs(60);
@@ -176,10 +182,11 @@ impl Replicas {
             }
         }
         for replica in &self.members {
-            let verdict = match replica.replayed().await {
+            let verdict = match replica.replayed(&primary).await {
                 Ok(Replayed::NotStandby) => Err(
                     "it is not a standby (promoted, or not a replica of this primary)".to_string(),
                 ),
+                Ok(Replayed::Elsewhere(why)) => Err(why),
                 Ok(Replayed::Upto(replayed)) => Ok(self.lag(replayed, position, now)),
                 Err(e) => Err(format!("cannot measure its lag: {e:#}")),
             };
@@ -289,18 +296,9 @@ impl Replica {
     }
 
     /// How far it has replayed, on the watcher's own connection (made anew
-    /// when it broke).
-    async fn replayed(&self) -> anyhow::Result<Replayed> {
-        use diesel_async::RunQueryDsl;
-        #[derive(diesel::QueryableByName)]
-        struct Probe {
-            #[diesel(sql_type = Bool)]
-            standby: bool,
-            #[diesel(sql_type = Nullable<Text>)]
-            replayed: Option<String>,
-            #[diesel(sql_type = Bool)]
-            bound: bool,
-        }
+    /// when it broke), if it is a standby of `primary`'s cluster serving
+    /// its database, logged in as a login row-level security binds.
+    async fn replayed(&self, primary: &Primary) -> anyhow::Result<Replayed> {
         let mut probe = self.probe.lock().await;
         if probe.is_none() {
             let conn = tokio::time::timeout(PROBE_TIMEOUT, AsyncPgConnection::establish(&self.url))
@@ -311,71 +309,18 @@ impl Replica {
         let Some(conn) = probe.as_mut() else {
             anyhow::bail!("no connection");
         };
-        let answer = tokio::time::timeout(
-            PROBE_TIMEOUT,
-            diesel::sql_query(
-                // Row-level security binds a login unless it is a superuser,
-                // bypasses it, or owns (or acts as the owner of) the table.
-                "SELECT pg_is_in_recovery() AS standby, \
-                        pg_last_wal_replay_lsn()::text AS replayed, \
-                        NOT (r.rolsuper OR r.rolbypassrls OR EXISTS ( \
-                          SELECT 1 FROM pg_class c \
-                          WHERE c.relrowsecurity AND pg_has_role(current_user, c.relowner, 'USAGE'))) AS bound \
-                 FROM pg_roles r WHERE r.rolname = current_user",
-            )
-            .get_result::<Probe>(conn),
-        )
-        .await;
-        let found = match answer {
-            Ok(Ok(found)) => found,
+        match tokio::time::timeout(PROBE_TIMEOUT, probe::replica(conn, primary)).await {
+            Ok(Ok(replayed)) => Ok(replayed),
             failed => {
                 // A broken or hanging connection is made anew next round.
                 *probe = None;
-                return Err(match failed {
-                    Ok(Err(e)) => e.into(),
+                Err(match failed {
+                    Ok(Err(e)) => e,
                     _ => anyhow::anyhow!("no answer within 2 s"),
-                });
+                })
             }
-        };
-        if !found.bound {
-            // Reads on a login that row-level security does not bind would
-            // show every tenant's rows: never used.
-            anyhow::bail!(
-                "its login is a superuser, bypasses row-level security or owns the tables; give the request login (agentmon_api)"
-            );
-        }
-        match (found.standby, found.replayed) {
-            (true, Some(lsn)) => Ok(Replayed::Upto(parse_lsn(&lsn)?)),
-            _ => Ok(Replayed::NotStandby),
         }
     }
-}
-
-enum Replayed {
-    NotStandby,
-    Upto(u64),
-}
-
-/// A WAL position (`16/B374D848`) as a number.
-fn parse_lsn(text: &str) -> anyhow::Result<u64> {
-    let (high, low) = text.split_once('/').context("a WAL position without '/'")?;
-    Ok((u64::from_str_radix(high, 16)? << 32) | u64::from_str_radix(low, 16)?)
-}
-
-async fn primary_position(primary: &mut AsyncPgConnection) -> anyhow::Result<u64> {
-    use diesel_async::RunQueryDsl;
-    #[derive(diesel::QueryableByName)]
-    struct Position {
-        #[diesel(sql_type = Text)]
-        lsn: String,
-    }
-    let row: Position = tokio::time::timeout(
-        PROBE_TIMEOUT,
-        diesel::sql_query("SELECT pg_current_wal_lsn()::text AS lsn").get_result(primary),
-    )
-    .await
-    .context("no answer within 2 s")??;
-    parse_lsn(&row.lsn)
 }
 
 /// The replica's name (`host:port/database`) and the URL its pool logs in
@@ -458,20 +403,6 @@ mod tests {
             url,
             "postgres://reader:pw@standby-2:5432/other?sslmode=require"
         );
-    }
-
-    #[test]
-    fn wal_positions_compare_as_numbers() {
-        assert_eq!(parse_lsn("0/3000000").unwrap_or_default(), 0x300_0000);
-        assert_eq!(
-            parse_lsn("16/B374D848").unwrap_or_default(),
-            (0x16 << 32) | 0xB374_D848
-        );
-        assert!(
-            parse_lsn("16/B374D848").unwrap_or_default()
-                > parse_lsn("9/FFFFFFFF").unwrap_or_default()
-        );
-        assert!(parse_lsn("nonsense").is_err());
     }
 
     #[test]
