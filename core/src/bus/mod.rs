@@ -8,9 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
-use redis::aio::ConnectionManager;
+use redis::aio::MultiplexedConnection;
 use serde::{Deserialize, Serialize};
-use tokio::sync::{broadcast, OnceCell};
+use tokio::sync::broadcast;
 use uuid::Uuid;
 
 const CHANNEL: &str = "agentmon:changes";
@@ -33,9 +33,12 @@ pub struct Change {
 pub struct Bus {
     local: broadcast::Sender<Arc<Change>>,
     redis: Option<redis::Client>,
-    /// One connection for every publish, made at the first and kept (it
-    /// reconnects by itself after Redis comes back).
-    publisher: Arc<OnceCell<ConnectionManager>>,
+    /// The connection publishes share, made by the first and dropped at
+    /// the first error: the next publish connects anew, and fails at once
+    /// while Redis refuses connections (a connection manager would retry
+    /// with backoff, and hold every commit's announcement for the whole
+    /// timeout while Redis is down).
+    publisher: Arc<tokio::sync::Mutex<Option<MultiplexedConnection>>>,
     /// Whether this process's relay is subscribed on Redis now.
     relaying: Arc<AtomicBool>,
 }
@@ -80,18 +83,35 @@ impl Bus {
             return;
         };
         let published = async {
-            let mut conn = self
-                .publisher
-                .get_or_try_init(|| ConnectionManager::new(client.clone()))
-                .await?
-                .clone();
             let payload = serde_json::to_string(&change).map_err(|e| anyhow::anyhow!(e))?;
-            let receivers = redis::cmd("PUBLISH")
-                .arg(CHANNEL)
-                .arg(payload)
-                .query_async::<i64>(&mut conn)
-                .await?;
-            anyhow::Ok(receivers)
+            // A kept connection may have died with a Redis that restarted
+            // since: it is tried once, then a new one.
+            loop {
+                let (mut conn, reused) = {
+                    let mut kept = self.publisher.lock().await;
+                    match kept.as_ref() {
+                        Some(conn) => (conn.clone(), true),
+                        None => {
+                            let conn = client.get_multiplexed_async_connection().await?;
+                            (kept.insert(conn).clone(), false)
+                        }
+                    }
+                };
+                let receivers = redis::cmd("PUBLISH")
+                    .arg(CHANNEL)
+                    .arg(&payload)
+                    .query_async::<i64>(&mut conn)
+                    .await;
+                match receivers {
+                    Ok(receivers) => return anyhow::Ok(receivers),
+                    Err(e) => {
+                        *self.publisher.lock().await = None;
+                        if !reused {
+                            return Err(e.into());
+                        }
+                    }
+                }
+            }
         };
         match tokio::time::timeout(Duration::from_secs(1), published).await {
             // Taken by subscribers, this process's relay among them.
@@ -103,9 +123,16 @@ impl Bus {
                 error = %e,
                 "could not publish a change on Redis; sent to this process's own subscribers"
             ),
-            Err(_) => tracing::warn!(
-                "publishing a change on Redis timed out; sent to this process's own subscribers"
-            ),
+            Err(_) => {
+                tracing::warn!(
+                    "publishing a change on Redis timed out; sent to this process's own subscribers"
+                );
+                // A connection that hangs is not kept (one being made holds
+                // the lock, and is not kept yet either).
+                if let Ok(mut kept) = self.publisher.try_lock() {
+                    *kept = None;
+                }
+            }
         }
         let _ = self.local.send(Arc::new(change));
     }

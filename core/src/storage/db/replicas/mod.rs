@@ -160,13 +160,15 @@ impl Replicas {
         let primary = match tokio::time::timeout(PROBE_TIMEOUT, probe::primary(primary)).await {
             Ok(Ok(primary)) => primary,
             Err(_) => {
-                tracing::warn!("the primary did not say where it writes within 2 s");
+                tracing::warn!(
+                    "the primary did not say where it writes, and which cluster it is, within 2 s"
+                );
                 return;
             }
             Ok(Err(e)) => {
                 // Without the primary's position no lag can be known: the
                 // replicas keep their state, which goes stale after STALE.
-                tracing::warn!(error = %e, "cannot read the primary's WAL position");
+                tracing::warn!(error = %e, "cannot read the primary's WAL position and system identifier");
                 return;
             }
         };
@@ -186,7 +188,7 @@ impl Replicas {
                 Ok(Replayed::NotStandby) => Err(
                     "it is not a standby (promoted, or not a replica of this primary)".to_string(),
                 ),
-                Ok(Replayed::Elsewhere(why)) => Err(why),
+                Ok(Replayed::Refused(why)) => Err(why),
                 Ok(Replayed::Upto(replayed)) => Ok(self.lag(replayed, position, now)),
                 Err(e) => Err(format!("cannot measure its lag: {e:#}")),
             };

@@ -18,8 +18,10 @@ pub(super) struct Primary {
 
 pub(super) enum Replayed {
     NotStandby,
-    /// A standby of another cluster, or one serving another database.
-    Elsewhere(String),
+    /// Never to be read from, and why: a standby of another cluster, one
+    /// serving another database, or a login row-level security does not
+    /// bind.
+    Refused(String),
     Upto(u64),
 }
 
@@ -50,9 +52,9 @@ pub(super) async fn primary(conn: &mut AsyncPgConnection) -> anyhow::Result<Prim
     })
 }
 
-/// How far the replica on `conn` has replayed, unless it is no standby, a
-/// standby of another cluster or serving another database than `primary`,
-/// or logged in as a login row-level security does not bind (an error).
+/// How far the replica on `conn` has replayed, unless it is logged in as a
+/// login row-level security does not bind, no standby, or a standby of
+/// another cluster or serving another database than `primary`.
 pub(super) async fn replica(
     conn: &mut AsyncPgConnection,
     primary: &Primary,
@@ -86,30 +88,30 @@ pub(super) async fn replica(
     if !found.bound {
         // Reads on a login that row-level security does not bind would
         // show every tenant's rows: never used.
-        anyhow::bail!(
-            "its login is a superuser, bypasses row-level security or owns the tables; give the request login (agentmon_api)"
-        );
+        return Ok(Replayed::Refused(
+            "its login is a superuser, bypasses row-level security or owns the tables; give the request login (agentmon_api)".into(),
+        ));
     }
+    let (true, Some(lsn)) = (found.standby, found.replayed) else {
+        return Ok(Replayed::NotStandby);
+    };
     // Another cluster's standby, or another database of this one, holds
     // other rows (another environment's, or none): its answers would be
     // wrong, not late.
     if found.system != primary.system {
-        return Ok(Replayed::Elsewhere(format!(
+        return Ok(Replayed::Refused(format!(
             "it is a standby of another cluster (system identifier {}; the primary's is {}): \
              check DATABASE_REPLICA_URL",
             found.system, primary.system
         )));
     }
     if found.database != primary.database {
-        return Ok(Replayed::Elsewhere(format!(
+        return Ok(Replayed::Refused(format!(
             "it serves database {:?}, not the primary's {:?}: name it in DATABASE_REPLICA_URL",
             found.database, primary.database
         )));
     }
-    match (found.standby, found.replayed) {
-        (true, Some(lsn)) => Ok(Replayed::Upto(parse_lsn(&lsn)?)),
-        _ => Ok(Replayed::NotStandby),
-    }
+    Ok(Replayed::Upto(parse_lsn(&lsn)?))
 }
 
 /// A WAL position (`16/B374D848`) as a number.
