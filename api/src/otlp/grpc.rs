@@ -2,8 +2,10 @@
 //! (`AGENTMON_OTLP_GRPC_LISTEN`), gzip accepted, the same credentials,
 //! mapping and storing as OTLP/HTTP, errors as gRPC statuses
 //! (UNAUTHENTICATED, PERMISSION_DENIED, UNAVAILABLE for the rate limit and
-//! storage, which exporters retry). Messages are limited to 16 MiB.
+//! storage, which exporters retry). Messages are limited to 16 MiB, and
+//! read only once their credential is checked ([`super::grpc_gate`]).
 
+use agentmon_core::auth::ProducerPrincipal;
 use agentmon_core::Error;
 use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::{
     LogsService, LogsServiceServer,
@@ -28,13 +30,14 @@ use tonic::{Request, Response, Status};
 
 use super::auth;
 use super::body::{within, Refusal, MAX_INFLATED_BYTES};
+use super::grpc_gate::GateLayer;
 use super::store::{store, Dropped};
 use crate::http::AppState;
 
 #[derive(Clone)]
 struct Receiver(AppState);
 
-fn status(error: Error) -> Status {
+pub(super) fn status(error: Error) -> Status {
     match error {
         Error::Unauthenticated(m) => Status::unauthenticated(m),
         Error::Forbidden(m) => Status::permission_denied(m),
@@ -63,11 +66,17 @@ impl Receiver {
         request: Request<M>,
         (count, map): Reading<M>,
     ) -> Result<Dropped, Status> {
-        let headers = request.metadata().clone().into_headers();
-        let peer = request.remote_addr().map(|a| a.ip());
-        let producer = auth::producer(&self.0, &headers, peer)
-            .await
-            .map_err(status)?;
+        // Checked before the message was read ([`GateLayer`]).
+        let producer = match request.extensions().get::<ProducerPrincipal>() {
+            Some(producer) => producer.clone(),
+            None => {
+                let headers = request.metadata().clone().into_headers();
+                let peer = request.remote_addr().map(|a| a.ip());
+                auth::producer(&self.0, &headers, peer)
+                    .await
+                    .map_err(status)?
+            }
+        };
         let org = auth::single_org(&producer).map(str::to_string);
         let export = request.into_inner();
         if let Err(Refusal::TooLarge(m)) = within(count(&export)) {
@@ -141,11 +150,12 @@ pub async fn serve(
     tls: Option<tokio_rustls::TlsAcceptor>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let receiver = Receiver(state);
+    let receiver = Receiver(state.clone());
     let limit = MAX_INFLATED_BYTES as usize;
     let router = tonic::transport::Server::builder()
         .timeout(std::time::Duration::from_secs(30))
         .concurrency_limit_per_connection(32)
+        .layer(GateLayer(state))
         .add_service(
             LogsServiceServer::new(receiver.clone())
                 .accept_compressed(CompressionEncoding::Gzip)

@@ -52,6 +52,12 @@ async fn export(
         // The answer of an unknown encoding is JSON, the readable one.
         Err(refusal) => return answer::refused(Format::Json, refusal),
     };
+    // The credential first: a body is read, inflated and decoded only for
+    // a sender known to be allowed.
+    let producer = match auth::producer(&state, &headers, peer_ip(&peer)).await {
+        Ok(p) => p,
+        Err(e) => return answer::failed(format, e),
+    };
     let body: Bytes = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(body) => body,
         Err(_) => {
@@ -60,10 +66,6 @@ async fn export(
             ));
             return answer::refused(format, too_large);
         }
-    };
-    let producer = match auth::producer(&state, &headers, peer_ip(&peer)).await {
-        Ok(p) => p,
-        Err(e) => return answer::failed(format, e),
     };
     // Inflating, decoding and mapping are CPU work: off the async threads.
     let org = auth::single_org(&producer).map(str::to_string);

@@ -10,6 +10,7 @@ mod answer;
 mod auth;
 mod body;
 mod grpc;
+mod grpc_gate;
 mod http;
 mod store;
 

@@ -100,3 +100,55 @@ async fn claude_code_logs_over_grpc_land_the_figures_claude_code_reported() {
         "{body}"
     );
 }
+
+/// The key is checked before the message is read: a call without a valid
+/// one is UNAUTHENTICATED even when its message, 17 KiB as sent, inflates
+/// past the 16 MiB limit (before, the server inflated and decoded it
+/// first, and answered with the size). With a key, the limit answers.
+#[tokio::test]
+async fn a_call_without_a_key_is_refused_before_its_message_is_inflated() {
+    use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue};
+    use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
+
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    let key = key_of(&app, "acme").await;
+    let url = app.listen_grpc().await;
+    let mut client = LogsServiceClient::connect(url)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .send_compressed(CompressionEncoding::Gzip)
+        .max_encoding_message_size(64 << 20);
+    let bomb = || ExportLogsServiceRequest {
+        resource_logs: vec![ResourceLogs {
+            scope_logs: vec![ScopeLogs {
+                log_records: vec![LogRecord {
+                    body: Some(AnyValue {
+                        value: Some(any_value::Value::StringValue("a".repeat(17 << 20))),
+                    }),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+    };
+    let code = |r: Result<_, tonic::Status>| r.err().map(|s| s.code());
+
+    let anonymous = client.export(tonic::Request::new(bomb())).await;
+    assert_eq!(code(anonymous), Some(tonic::Code::Unauthenticated));
+    let wrong = client
+        .export(with_key(
+            bomb(),
+            "amk_wrong_wrong_wrong_wrong_wrong_wrong_wrong0",
+        ))
+        .await;
+    assert_eq!(code(wrong), Some(tonic::Code::Unauthenticated));
+    let keyed = client.export(with_key(bomb(), &key)).await;
+    assert_eq!(
+        code(keyed),
+        Some(tonic::Code::ResourceExhausted),
+        "with a key, the message limit answers"
+    );
+    assert_eq!(app.count("SELECT count(*) AS n FROM events").await, 0);
+}

@@ -397,6 +397,22 @@ async fn bodies_the_receiver_cannot_take_get_the_otlp_answers_and_store_nothing(
             send("application/json", Some("br"), bearer.clone(), good.clone()),
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
         ),
+        // The key is checked before the body is read: without one, a body
+        // over the 8 MiB limit is refused for the key (it was read first,
+        // and refused for its size).
+        (
+            send("application/json", None, None, vec![b' '; 9 << 20]),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            send(
+                "application/json",
+                None,
+                bearer.clone(),
+                vec![b' '; 9 << 20],
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ),
     ];
     for (request, want) in cases {
         let (status, body) = app.request(request).await;
