@@ -5,6 +5,8 @@
 //! rejected at its decision, or its result; the answer an agent message.
 //! Startup events and unknown names make nothing.
 
+use std::collections::HashSet;
+
 use agentmon_core::event::{
     EventInput, EventType, MessageInput, MessageRole, ModelCallInput, RunInput, ToolCallInput,
     ToolDecision,
@@ -17,7 +19,12 @@ use crate::failure::failed_call;
 /// Texts Claude Code sends in place of a prompt it was told not to log.
 const REDACTED: [&str; 2] = ["<REDACTED>", "[REDACTED]"];
 
-pub fn events(name: &str, env: &Envelope, a: &Attrs, accepted_uses: &[String]) -> Vec<EventInput> {
+pub fn events(
+    name: &str,
+    env: &Envelope,
+    a: &Attrs,
+    accepted_uses: &HashSet<String>,
+) -> Vec<EventInput> {
     let run = a.str("prompt.id");
     let with_run = |mut e: EventInput| {
         e.run_id = run.clone();

@@ -69,7 +69,17 @@ pub struct Origin {
 
 impl Origin {
     pub fn of(resource: Attrs) -> Origin {
-        let agent = resource.str("service.name");
+        // Within what an attribute may hold, like the others: a longer
+        // name, or one with a NUL, would make the event carrying it refused.
+        let agent = resource
+            .str("service.name")
+            .map(|a| {
+                a.chars()
+                    .filter(|c| *c != '\0')
+                    .take(1_024)
+                    .collect::<String>()
+            })
+            .filter(|a| !a.is_empty());
         let mut attributes: Map<String, Value> = resource
             .0
             .iter()

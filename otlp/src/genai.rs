@@ -116,7 +116,11 @@ pub fn map(request: &ExportTraceServiceRequest, target: Target<'_>) -> Mapped {
             match kind {
                 Kind::Agent => {
                     let mut start = env.event(EventType::RunStarted, "start");
-                    start.occurred_at = crate::envelope::from_nanos(span.start_time_unix_nano);
+                    // A span without its start time (0) starts when it
+                    // ends: dated 1970, its start would be refused.
+                    if span.start_time_unix_nano > 0 {
+                        start.occurred_at = crate::envelope::from_nanos(span.start_time_unix_nano);
+                    }
                     start.run_id = Some(run.clone());
                     start.run = Some(RunInput {
                         model: model.clone(),

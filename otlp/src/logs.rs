@@ -1,6 +1,8 @@
 //! OTLP logs: each record placed (org, session, user, time) and read by the
 //! agent that sent it, named by its `event.name` (else its body).
 
+use std::collections::HashSet;
+
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value;
 
@@ -27,7 +29,7 @@ pub fn map(request: &ExportLogsServiceRequest, target: Target<'_>) -> Mapped {
                     (name_of(r, &attrs), attrs, r)
                 })
                 .collect();
-            let accepted: Vec<String> = named
+            let accepted: HashSet<String> = named
                 .iter()
                 .filter_map(|(n, a, _)| claude::accepted_uses(n, a))
                 .collect();

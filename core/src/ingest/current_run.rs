@@ -105,13 +105,13 @@ pub async fn join_current_runs(
     for (key, members) in &sessions {
         let mut known = starts.remove(key).unwrap_or_default();
         known.extend(stored.remove(key).unwrap_or_default());
+        // In order, each event's run found by halving, not by a look at
+        // every start (an export may hold thousands of both).
+        known.sort();
         for &i in members {
             let at = events[i].occurred_at;
-            events[i].run_id = known
-                .iter()
-                .filter(|(t, _)| *t <= at)
-                .max()
-                .map(|(_, run)| run.clone());
+            let after = known.partition_point(|(t, _)| *t <= at);
+            events[i].run_id = after.checked_sub(1).map(|last| known[last].1.clone());
         }
     }
     Ok(())

@@ -578,3 +578,56 @@ async fn an_export_that_cannot_be_stored_in_time_gets_a_503_to_retry_not_a_408()
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(retry.is_some(), "with Retry-After");
 }
+
+/// An agent span without its start time starts when it ends, and a
+/// service name longer than an attribute may be (with a NUL in it) is
+/// shortened: before, the run's start was dated 1970 and refused, and
+/// every event carrying the name was refused.
+#[tokio::test]
+async fn a_span_without_a_start_and_a_long_service_name_still_give_the_run() {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    let key = key_of(&app, "acme").await;
+    let end = chrono::Utc::now() - chrono::Duration::hours(1);
+    let name = format!("{}\u{0}", "n".repeat(2_000));
+    let export = json!({ "resourceSpans": [{
+        "resource": { "attributes": [
+            { "key": "service.name", "value": { "stringValue": name } } ] },
+        "scopeSpans": [{ "spans": [{
+            "traceId": "5b8efff798038103d269b633813fc60c",
+            "spanId": "eee19b7ec3c1b174",
+            "name": "invoke_agent helper",
+            "startTimeUnixNano": "0",
+            "endTimeUnixNano": end.timestamp_nanos_opt().unwrap_or_default().to_string(),
+            "attributes": [
+                { "key": "gen_ai.operation.name", "value": { "stringValue": "invoke_agent" } },
+                { "key": "gen_ai.conversation.id", "value": { "stringValue": "conv-1" } },
+                { "key": "user.id", "value": { "stringValue": "ada" } } ] }] }] }] });
+    let request = Request::post("/otlp/v1/traces")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::AUTHORIZATION, format!("Bearer {key}"))
+        .body(Body::from(export.to_string()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (status, body) = app.request(request).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["partialSuccess"].is_null(), "nothing refused: {body}");
+    app.project_all().await;
+    let answer = app
+        .graphql(
+            Some(&app.super_admin()),
+            "{ org(slug: \"acme\") { session(id: \"conv-1\") { agent runCount runs { status startedAt finishedAt } } } }",
+            json!({}),
+        )
+        .await;
+    let session = &answer["data"]["org"]["session"];
+    assert_eq!(session["runCount"], 1, "{answer}");
+    let agent = session["agent"].as_str().unwrap_or_default();
+    assert_eq!(
+        agent,
+        "n".repeat(1_024),
+        "cut to 1,024 characters, without the NUL"
+    );
+    let run = &session["runs"][0];
+    assert_eq!(run["status"], "SUCCEEDED", "{answer}");
+    assert_eq!(run["startedAt"], run["finishedAt"], "{answer}");
+}
