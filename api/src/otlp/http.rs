@@ -47,6 +47,9 @@ async fn export(
     peer: Peer,
     body: Body,
 ) -> Response {
+    // The server's own timeout counts from about now, reading the body
+    // and mapping it included.
+    let started = std::time::Instant::now();
     let format = match Format::of(&headers) {
         Ok(format) => format,
         // The answer of an unknown encoding is JSON, the readable one.
@@ -87,6 +90,7 @@ async fn export(
     let deadline = state
         .request_timeout
         .saturating_sub(std::time::Duration::from_secs(1))
+        .saturating_sub(started.elapsed())
         .max(std::time::Duration::from_millis(500));
     match tokio::time::timeout(deadline, store(&state, &producer, mapped)).await {
         Ok(Ok(dropped)) => answer::success(signal, format, &dropped),

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
+use futures::StreamExt;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
@@ -554,29 +555,55 @@ async fn an_export_that_cannot_be_stored_in_time_gets_a_503_to_retry_not_a_408()
     let router = app.router_with_timeout(std::time::Duration::from_secs(3));
     let body =
         std::fs::read(fixtures("claude-basic-json").join("0001-logs.json")).unwrap_or_default();
-    let request = Request::post("/otlp/v1/logs")
-        .header(header::CONTENT_TYPE, "application/json")
-        .header("x-api-key", &key)
-        .body(Body::from(body))
-        .unwrap_or_else(|e| panic!("{e}"));
+    let request = |body: Body| {
+        Request::post("/otlp/v1/logs")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("x-api-key", &key)
+            .body(body)
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    // Sent at once, and sent slowly: half of it, then the rest 1.5 s later
+    // (the time to read it counts against the server's timeout too).
+    let (first, rest) = body.split_at(body.len() / 2);
+    let (first, rest) = (
+        bytes::Bytes::copy_from_slice(first),
+        bytes::Bytes::copy_from_slice(rest),
+    );
+    let slowly = futures::stream::iter([Ok::<_, std::io::Error>(first)]).chain(
+        futures::stream::once(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+            Ok(rest)
+        }),
+    );
+    let requests = [
+        ("sent at once", request(Body::from(body.clone()))),
+        ("sent slowly", request(Body::from_stream(slowly))),
+    ];
     // Storage stalls: another transaction holds the event ledger.
     let mut owner = app.db.owner().await.unwrap_or_else(|e| panic!("{e}"));
-    let (status, retry) = owner
+    let answers = owner
         .transaction::<_, diesel::result::Error, _>(async |tx| {
             diesel::sql_query("LOCK TABLE event_keys IN ACCESS EXCLUSIVE MODE")
                 .execute(tx)
                 .await?;
-            let response = router
-                .oneshot(request)
-                .await
-                .unwrap_or_else(|e| panic!("{e}"));
-            let retry = response.headers().get(header::RETRY_AFTER).cloned();
-            Ok((response.status(), retry))
+            let mut answers = Vec::new();
+            for (how, request) in requests {
+                let response = router
+                    .clone()
+                    .oneshot(request)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let retry = response.headers().get(header::RETRY_AFTER).cloned();
+                answers.push((how, response.status(), retry));
+            }
+            Ok(answers)
         })
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-    assert!(retry.is_some(), "with Retry-After");
+    for (how, status, retry) in answers {
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{how}");
+        assert!(retry.is_some(), "{how}: with Retry-After");
+    }
 }
 
 /// An agent span without its start time starts when it ends, and a
