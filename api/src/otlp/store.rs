@@ -5,7 +5,7 @@
 
 use agentmon_core::auth::ProducerPrincipal;
 use agentmon_core::event::MAX_EVENTS_PER_CALL;
-use agentmon_core::ingest::join_current_runs;
+use agentmon_core::ingest::{already_stored, join_current_runs};
 use agentmon_core::Error;
 
 use opentelemetry_proto::tonic::collector::logs::v1::{
@@ -64,7 +64,7 @@ impl Dropped {
 }
 
 /// Stores the mapped events. Calls stored before an error stay stored:
-/// the export sent again finds them duplicates.
+/// the export sent again finds them stored, and pays only for the rest.
 pub async fn store(
     state: &AppState,
     producer: &ProducerPrincipal,
@@ -81,6 +81,14 @@ pub async fn store(
         count: mapped.rejected as i64,
         reasons: mapped.reasons.iter().map(|r| r.to_string()).collect(),
     };
+    // An export sent again is charged only for what it adds (see
+    // `already_stored`); what is stored counts once, as before.
+    let stored = already_stored(&state.db, &producer.scope, &mapped.events).await?;
+    if !stored.is_empty() {
+        mapped
+            .events
+            .retain(|e| !stored.contains(&(e.org.clone(), e.event_id)));
+    }
     for call in mapped.events.chunks(MAX_EVENTS_PER_CALL) {
         let outcome = produce(&state.db, &state.rates, producer, call).await?;
         dropped.count += outcome.rejected.len() as i64;

@@ -97,7 +97,7 @@ pub(super) async fn admit(
 }
 
 /// The ids among `ids` already in the ledger of org `org_id`.
-async fn known_ids(
+pub(super) async fn known_ids(
     conn: &mut AsyncPgConnection,
     org_id: Uuid,
     ids: impl Iterator<Item = Uuid>,

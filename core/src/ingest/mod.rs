@@ -11,8 +11,10 @@ mod current_run;
 mod outcome;
 mod rules;
 mod store;
+mod stored;
 
 pub use batch::ingest;
 pub use current_run::join_current_runs;
 pub use outcome::IngestOutcome;
 pub use store::EVENTS_CHANNEL;
+pub use stored::already_stored;

@@ -658,3 +658,57 @@ async fn a_span_without_a_start_and_a_long_service_name_still_give_the_run() {
     assert_eq!(run["status"], "SUCCEEDED", "{answer}");
     assert_eq!(run["startedAt"], run["finishedAt"], "{answer}");
 }
+
+/// An export larger than an org's rate limit lets through at once lands
+/// whole over its retries: each retry pays only for what it adds. Before,
+/// a retry paid again for the part stored by the last one, and an export
+/// over what the budget refills between retries never landed.
+#[tokio::test]
+async fn an_export_over_the_rate_limit_lands_whole_over_its_retries() {
+    let app = TestApp::with_rates(1_000, 10_000, None).await;
+    app.create_org("acme", "UTC").await;
+    let key = key_of(&app, "acme").await;
+    let end = chrono::Utc::now() - chrono::Duration::hours(1);
+    let nanos = |at: chrono::DateTime<chrono::Utc>| at.timestamp_nanos_opt().unwrap_or_default();
+    // 1,500 agent spans, each a run of its own: 3,000 events, three times
+    // what the limit lets through at once.
+    let spans: Vec<Value> = (0..1_500u32)
+        .map(|i| {
+            json!({
+                "traceId": format!("{i:032x}"),
+                "spanId": format!("{:016x}", i + 1),
+                "name": "invoke_agent helper",
+                "startTimeUnixNano": (nanos(end) - 1_000_000_000).to_string(),
+                "endTimeUnixNano": nanos(end).to_string(),
+                "attributes": [
+                    { "key": "gen_ai.operation.name", "value": { "stringValue": "invoke_agent" } },
+                    { "key": "gen_ai.conversation.id", "value": { "stringValue": "big" } },
+                    { "key": "user.id", "value": { "stringValue": "ada" } } ]
+            })
+        })
+        .collect();
+    let export = json!({ "resourceSpans": [{ "scopeSpans": [{ "spans": spans }] }] }).to_string();
+    let mut answers = Vec::new();
+    loop {
+        let request = Request::post("/otlp/v1/traces")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::AUTHORIZATION, format!("Bearer {key}"))
+            .body(Body::from(export.clone()))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (status, body) = app.request(request).await;
+        answers.push(status);
+        if status == StatusCode::OK {
+            assert!(body["partialSuccess"].is_null(), "{body}");
+            break;
+        }
+        assert!(
+            answers.len() < 6,
+            "the export never landed whole: {answers:?}, {} events stored; {body}",
+            app.count("SELECT count(*) AS n FROM events").await
+        );
+        // The exporter's backoff: the budget refills 1,000 events a second.
+        tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    }
+    assert_eq!(app.count("SELECT count(*) AS n FROM events").await, 3_000);
+    assert_eq!(answers.len(), 3, "one call's budget per try: {answers:?}");
+}
