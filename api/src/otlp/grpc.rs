@@ -66,17 +66,13 @@ impl Receiver {
         request: Request<M>,
         (count, map): Reading<M>,
     ) -> Result<Dropped, Status> {
-        // Checked before the message was read ([`GateLayer`]).
-        let producer = match request.extensions().get::<ProducerPrincipal>() {
-            Some(producer) => producer.clone(),
-            None => {
-                let headers = request.metadata().clone().into_headers();
-                let peer = request.remote_addr().map(|a| a.ip());
-                auth::producer(&self.0, &headers, peer)
-                    .await
-                    .map_err(status)?
-            }
-        };
+        // Checked before the message was read ([`GateLayer`]), which every
+        // route passes through.
+        let producer = request
+            .extensions()
+            .get::<ProducerPrincipal>()
+            .cloned()
+            .ok_or_else(|| Status::internal("the call's credential was not checked"))?;
         let org = auth::single_org(&producer).map(str::to_string);
         let export = request.into_inner();
         if let Err(Refusal::TooLarge(m)) = within(count(&export)) {

@@ -87,11 +87,12 @@ async fn export(
     };
     // Before the server's own timeout (a 408, which exporters do not
     // retry): a 503 they retry; calls stored already are duplicates then.
-    let deadline = state
-        .request_timeout
-        .saturating_sub(std::time::Duration::from_secs(1))
-        .saturating_sub(started.elapsed())
-        .max(std::time::Duration::from_millis(500));
+    // The margin leaves time to answer: 1 s, or a quarter of a shorter
+    // timeout.
+    let timeout = state.request_timeout;
+    let deadline = timeout
+        .saturating_sub(std::time::Duration::from_secs(1).min(timeout / 4))
+        .saturating_sub(started.elapsed());
     match tokio::time::timeout(deadline, store(&state, &producer, mapped)).await {
         Ok(Ok(dropped)) => answer::success(signal, format, &dropped),
         Ok(Err(e)) => answer::failed(format, e),

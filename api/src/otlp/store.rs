@@ -88,6 +88,12 @@ pub async fn store(
         mapped
             .events
             .retain(|e| !stored.contains(&(e.org.clone(), e.event_id)));
+        metrics::counter!("agentmon_duplicate_events_total").increment(stored.len() as u64);
+    }
+    if mapped.events.is_empty() {
+        // Nothing to store still costs one request of the producer's
+        // budget, so that no export is free to send over and over.
+        produce(&state.db, &state.rates, producer, &[]).await?;
     }
     for call in mapped.events.chunks(MAX_EVENTS_PER_CALL) {
         let outcome = produce(&state.db, &state.rates, producer, call).await?;

@@ -35,16 +35,27 @@ fn with_key(
     request
 }
 
-#[tokio::test]
-async fn claude_code_logs_over_grpc_land_the_figures_claude_code_reported() {
+/// A server with org `acme`, a producer key of it, and a logs client that
+/// sends gzip to the server's OTLP/gRPC address.
+async fn acme_with_client() -> (
+    TestApp,
+    String,
+    LogsServiceClient<tonic::transport::Channel>,
+) {
     let app = TestApp::new().await;
     app.create_org("acme", "UTC").await;
     let key = key_of(&app, "acme").await;
     let url = app.listen_grpc().await;
-    let mut client = LogsServiceClient::connect(url)
+    let client = LogsServiceClient::connect(url)
         .await
         .unwrap_or_else(|e| panic!("{e}"))
         .send_compressed(CompressionEncoding::Gzip);
+    (app, key, client)
+}
+
+#[tokio::test]
+async fn claude_code_logs_over_grpc_land_the_figures_claude_code_reported() {
+    let (app, key, mut client) = acme_with_client().await;
 
     let refused = client
         .export(with_key(
@@ -110,15 +121,8 @@ async fn a_call_without_a_key_is_refused_before_its_message_is_inflated() {
     use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue};
     use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
 
-    let app = TestApp::new().await;
-    app.create_org("acme", "UTC").await;
-    let key = key_of(&app, "acme").await;
-    let url = app.listen_grpc().await;
-    let mut client = LogsServiceClient::connect(url)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .send_compressed(CompressionEncoding::Gzip)
-        .max_encoding_message_size(64 << 20);
+    let (app, key, client) = acme_with_client().await;
+    let mut client = client.max_encoding_message_size(64 << 20);
     let bomb = || ExportLogsServiceRequest {
         resource_logs: vec![ResourceLogs {
             scope_logs: vec![ScopeLogs {

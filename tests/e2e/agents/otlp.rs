@@ -606,6 +606,15 @@ async fn an_export_that_cannot_be_stored_in_time_gets_a_503_to_retry_not_a_408()
     }
 }
 
+/// An OTLP/JSON traces export sent with `key`.
+fn traces(key: &str, export: String) -> Request<Body> {
+    Request::post("/otlp/v1/traces")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::AUTHORIZATION, format!("Bearer {key}"))
+        .body(Body::from(export))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// An agent span without its start time starts when it ends, and a
 /// service name longer than an attribute may be (with a NUL in it) is
 /// shortened: before, the run's start was dated 1970 and refused, and
@@ -630,12 +639,7 @@ async fn a_span_without_a_start_and_a_long_service_name_still_give_the_run() {
                 { "key": "gen_ai.operation.name", "value": { "stringValue": "invoke_agent" } },
                 { "key": "gen_ai.conversation.id", "value": { "stringValue": "conv-1" } },
                 { "key": "user.id", "value": { "stringValue": "ada" } } ] }] }] }] });
-    let request = Request::post("/otlp/v1/traces")
-        .header(header::CONTENT_TYPE, "application/json")
-        .header(header::AUTHORIZATION, format!("Bearer {key}"))
-        .body(Body::from(export.to_string()))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let (status, body) = app.request(request).await;
+    let (status, body) = app.request(traces(&key, export.to_string())).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body["partialSuccess"].is_null(), "nothing refused: {body}");
     app.project_all().await;
@@ -690,12 +694,7 @@ async fn an_export_over_the_rate_limit_lands_whole_over_its_retries() {
     let export = json!({ "resourceSpans": [{ "scopeSpans": [{ "spans": spans }] }] }).to_string();
     let mut answers = Vec::new();
     loop {
-        let request = Request::post("/otlp/v1/traces")
-            .header(header::CONTENT_TYPE, "application/json")
-            .header(header::AUTHORIZATION, format!("Bearer {key}"))
-            .body(Body::from(export.clone()))
-            .unwrap_or_else(|e| panic!("{e}"));
-        let (status, body) = app.request(request).await;
+        let (status, body) = app.request(traces(&key, export.clone())).await;
         answers.push(status);
         if status == StatusCode::OK {
             assert!(body["partialSuccess"].is_null(), "{body}");
@@ -711,4 +710,35 @@ async fn an_export_over_the_rate_limit_lands_whole_over_its_retries() {
     }
     assert_eq!(app.count("SELECT count(*) AS n FROM events").await, 3_000);
     assert_eq!(answers.len(), 3, "one call's budget per try: {answers:?}");
+}
+
+/// An export whose events are all stored already still costs one request
+/// of the producer's budget: sent over and over, it is refused like any
+/// other call past the budget (it was free, each one a ledger lookup).
+#[tokio::test]
+async fn an_export_sent_over_and_over_is_rate_limited() {
+    let app = TestApp::with_rates(1_000, 3, None).await;
+    app.create_org("acme", "UTC").await;
+    let key = key_of(&app, "acme").await;
+    let end = chrono::Utc::now() - chrono::Duration::hours(1);
+    let export = json!({ "resourceSpans": [{ "scopeSpans": [{ "spans": [{
+        "traceId": "5b8efff798038103d269b633813fc60c",
+        "spanId": "eee19b7ec3c1b174",
+        "name": "invoke_agent helper",
+        "startTimeUnixNano": (end.timestamp_nanos_opt().unwrap_or_default() - 1_000_000_000).to_string(),
+        "endTimeUnixNano": end.timestamp_nanos_opt().unwrap_or_default().to_string(),
+        "attributes": [
+            { "key": "gen_ai.operation.name", "value": { "stringValue": "invoke_agent" } },
+            { "key": "gen_ai.conversation.id", "value": { "stringValue": "again" } } ] }] }] }] })
+    .to_string();
+    let mut answers = Vec::new();
+    for _ in 0..6 {
+        answers.push(app.request(traces(&key, export.clone())).await.0);
+    }
+    assert_eq!(answers[0], StatusCode::OK, "{answers:?}");
+    assert!(
+        answers.contains(&StatusCode::TOO_MANY_REQUESTS),
+        "resends past 3 a minute are refused: {answers:?}"
+    );
+    assert_eq!(app.count("SELECT count(*) AS n FROM events").await, 2);
 }
