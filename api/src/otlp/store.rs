@@ -90,9 +90,11 @@ pub async fn store(
             .retain(|e| !stored.contains(&(e.org.clone(), e.event_id)));
         metrics::counter!("agentmon_duplicate_events_total").increment(stored.len() as u64);
     }
-    if mapped.events.is_empty() {
-        // Nothing to store still costs one request of the producer's
-        // budget, so that no export is free to send over and over.
+    if mapped.events.is_empty() && !stored.is_empty() {
+        // Sent again whole, it still costs one request of the producer's
+        // budget: its lookup is not free to repeat over and over. (An
+        // export whose records all are ignored looked nothing up, and
+        // stays free: many agents send such exports all day.)
         produce(&state.db, &state.rates, producer, &[]).await?;
     }
     for call in mapped.events.chunks(MAX_EVENTS_PER_CALL) {

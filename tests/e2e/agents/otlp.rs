@@ -715,6 +715,7 @@ async fn an_export_over_the_rate_limit_lands_whole_over_its_retries() {
 /// An export whose events are all stored already still costs one request
 /// of the producer's budget: sent over and over, it is refused like any
 /// other call past the budget (it was free, each one a ledger lookup).
+/// An export with nothing agentmon reads stays free.
 #[tokio::test]
 async fn an_export_sent_over_and_over_is_rate_limited() {
     let app = TestApp::with_rates(1_000, 3, None).await;
@@ -741,4 +742,15 @@ async fn an_export_sent_over_and_over_is_rate_limited() {
         "resends past 3 a minute are refused: {answers:?}"
     );
     assert_eq!(app.count("SELECT count(*) AS n FROM events").await, 2);
+    let nothing_read = json!({ "resourceSpans": [{ "scopeSpans": [{ "spans": [{
+        "traceId": "6b8efff798038103d269b633813fc60c",
+        "spanId": "fee19b7ec3c1b174",
+        "name": "GET /index.html",
+        "endTimeUnixNano": end.timestamp_nanos_opt().unwrap_or_default().to_string() }] }] }] })
+    .to_string();
+    assert_eq!(
+        app.request(traces(&key, nothing_read)).await.0,
+        StatusCode::OK,
+        "an export of nothing agentmon reads stays free, the budget spent"
+    );
 }
