@@ -5,6 +5,7 @@ mod grpc;
 mod ingest;
 mod otlp;
 mod prices;
+mod receiver;
 mod reference;
 mod runs;
 mod tool_sessions;
