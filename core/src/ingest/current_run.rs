@@ -68,11 +68,7 @@ pub async fn join_current_runs(
 
     let mut conn = db.app().await?;
     let slugs: Vec<String> = sessions.keys().map(|(o, _)| o.clone()).collect();
-    let ids: HashMap<String, Uuid> = org::by_slugs(&mut conn, &slugs)
-        .await?
-        .into_iter()
-        .map(|o| (o.slug, o.id))
-        .collect();
+    let ids: HashMap<String, Uuid> = org::ids_by_slug(&mut conn, &slugs).await?;
     // One transaction per org, bound to it, for all its sessions' starts.
     let mut stored: HashMap<SessionKey, Vec<Start>> = HashMap::new();
     let mut by_org: BTreeMap<&str, Vec<Span<'_>>> = BTreeMap::new();

@@ -35,11 +35,7 @@ pub async fn already_stored(
     }
     let mut conn = db.app().await?;
     let slugs: Vec<String> = by_org.keys().map(|s| s.to_string()).collect();
-    let ids: HashMap<String, Uuid> = org::by_slugs(&mut conn, &slugs)
-        .await?
-        .into_iter()
-        .map(|o| (o.slug, o.id))
-        .collect();
+    let ids: HashMap<String, Uuid> = org::ids_by_slug(&mut conn, &slugs).await?;
     let mut stored = HashSet::new();
     for (slug, events) in by_org {
         let Some(&org_id) = ids.get(slug) else {

@@ -134,6 +134,20 @@ pub async fn by_slugs(conn: &mut AsyncPgConnection, slugs: &[String]) -> QueryRe
         .await
 }
 
+/// The id of each of `slugs` that names an org, by slug.
+pub async fn ids_by_slug(
+    conn: &mut AsyncPgConnection,
+    slugs: &[String],
+) -> QueryResult<std::collections::HashMap<String, Uuid>> {
+    Ok(orgs::table
+        .filter(orgs::slug.eq_any(slugs))
+        .select((orgs::slug, orgs::id))
+        .load::<(String, Uuid)>(conn)
+        .await?
+        .into_iter()
+        .collect())
+}
+
 pub async fn all(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Org>> {
     orgs::table
         .order(orgs::slug)
