@@ -65,6 +65,11 @@ pub struct Origin {
     /// characters, text of at most 1,024.
     attributes: Map<String, Value>,
     agent: Option<String>,
+    /// What identifies the resource (a hash of its attributes), part of
+    /// every record's identity: two resources may send records alike in all
+    /// else (sessions named only on the resource, one instant), and those
+    /// are different records, not one sent twice.
+    key: Uuid,
 }
 
 impl Origin {
@@ -102,10 +107,12 @@ impl Origin {
         if let Some(agent) = &agent {
             attributes.insert("agent".into(), Value::String(agent.clone()));
         }
+        let key = Uuid::new_v5(&NAMESPACE, identity(&[], &resource).as_bytes());
         Origin {
             attrs: resource,
             attributes,
             agent,
+            key,
         }
     }
 }
@@ -159,7 +166,7 @@ impl Envelope {
             agent: origin.agent.clone(),
             at,
             attributes: origin.attributes.clone(),
-            identity,
+            identity: format!("{}\u{1f}{identity}", origin.key.simple()),
         })
     }
 

@@ -249,6 +249,70 @@ async fn an_export_that_cannot_be_stored_in_time_gets_a_503_to_retry_not_a_408()
     }
 }
 
+/// Two agents whose sessions are named only on their resource can send
+/// records alike in all else: the same call at the same instant (an
+/// exporter with millisecond clocks makes that likely). Those are two
+/// records, not one sent twice: before, the second session's call was
+/// taken for a resend of the first's and dropped.
+#[tokio::test]
+async fn records_alike_from_two_resources_are_two_records() {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    let key = key_of(&app, "acme").await;
+    let at = (chrono::Utc::now() - chrono::Duration::hours(1))
+        .timestamp_nanos_opt()
+        .unwrap_or_default()
+        .to_string();
+    let call = json!({
+        "timeUnixNano": at,
+        "body": { "stringValue": "claude_code.api_request" },
+        "attributes": [
+            { "key": "event.name", "value": { "stringValue": "api_request" } },
+            { "key": "model", "value": { "stringValue": "claude-test" } },
+            { "key": "input_tokens", "value": { "stringValue": "100" } },
+            { "key": "output_tokens", "value": { "stringValue": "20" } } ]
+    });
+    let resource = |session: &str| {
+        json!({
+            "resource": { "attributes": [
+                { "key": "service.name", "value": { "stringValue": "claude-code" } },
+                { "key": "session.id", "value": { "stringValue": session } },
+                { "key": "user.id", "value": { "stringValue": session } } ] },
+            "scopeLogs": [{ "scope": { "name": "com.anthropic.claude_code.events" }, "logRecords": [call.clone()] }]
+        })
+    };
+    let export = json!({ "resourceLogs": [resource("one"), resource("two")] }).to_string();
+    for _ in 0..2 {
+        // Sent twice: the resend adds nothing.
+        let request = Request::post("/otlp/v1/logs")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::AUTHORIZATION, format!("Bearer {key}"))
+            .body(Body::from(export.clone()))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (status, body) = app.request(request).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body["partialSuccess"].is_null(), "nothing refused: {body}");
+    }
+    app.project_all().await;
+    for session in ["one", "two"] {
+        let answer = app
+            .graphql(
+                Some(&app.super_admin()),
+                "query($id: String!) { org(slug: \"acme\") { session(id: $id) { inputTokens outputTokens } } }",
+                json!({ "id": session }),
+            )
+            .await;
+        let figures = &answer["data"]["org"]["session"];
+        let tokens = [&figures["inputTokens"], &figures["outputTokens"]].map(Value::as_f64);
+        assert_eq!(
+            tokens,
+            [Some(100.0), Some(20.0)],
+            "session {session}: {answer}"
+        );
+    }
+    assert_eq!(app.count("SELECT count(*) AS n FROM events").await, 2);
+}
+
 /// An OTLP/JSON traces export sent with `key`.
 fn traces(key: &str, export: String) -> Request<Body> {
     Request::post("/otlp/v1/traces")
