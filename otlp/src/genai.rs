@@ -140,7 +140,7 @@ pub fn map(request: &ExportTraceServiceRequest, target: Target<'_>) -> Mapped {
                         duration_ms: duration,
                         ..RunInput::default()
                     });
-                    out.events.extend([start, finish]);
+                    out.add([start, finish]);
                 }
                 Kind::Inference => {
                     let read = attrs
@@ -168,7 +168,7 @@ pub fn map(request: &ExportTraceServiceRequest, target: Target<'_>) -> Mapped {
                         error_category: failed.then_some(ErrorCategory::Model),
                         attempt: None,
                     });
-                    out.events.push(call);
+                    out.add([call]);
                 }
                 Kind::Tool => {
                     let mut tool = env.event(EventType::ToolCall, "tool");
@@ -182,7 +182,7 @@ pub fn map(request: &ExportTraceServiceRequest, target: Target<'_>) -> Mapped {
                         decision: None,
                         error: failed.then(error),
                     });
-                    out.events.push(tool);
+                    out.add([tool]);
                 }
             }
         }

@@ -26,6 +26,10 @@ use agentmon_core::event::EventInput;
 #[derive(Debug, Default)]
 pub struct Mapped {
     pub events: Vec<EventInput>,
+    /// For each event, the record (log record, span, data point) it comes
+    /// from, numbered in the export: a record of two events that are both
+    /// refused is one record refused, as `partial_success` counts them.
+    pub records: Vec<u32>,
     /// Records that could not be placed in a session, and why (the first
     /// reason of each kind).
     pub rejected: u64,
@@ -87,6 +91,15 @@ impl Mapped {
             }
         }
         self
+    }
+
+    /// Takes the events of one record.
+    fn add(&mut self, events: impl IntoIterator<Item = EventInput>) {
+        let record = self.records.last().map_or(0, |r| r + 1);
+        for event in events {
+            self.events.push(event);
+            self.records.push(record);
+        }
     }
 
     fn unplaced(&mut self, why: &'static str) {

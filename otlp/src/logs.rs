@@ -73,7 +73,7 @@ pub fn map(request: &ExportLogsServiceRequest, target: Target<'_>) -> Mapped {
                     }
                     Agent::Gemini => gemini::events(short, &env, attrs),
                 };
-                out.events.extend(events);
+                out.add(events);
             }
         }
     }

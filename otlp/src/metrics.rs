@@ -85,7 +85,7 @@ pub fn map(request: &ExportMetricsServiceRequest, target: Target<'_>) -> Mapped 
                     }
                     let mut event = env.event(EventType::CodeChange, "code");
                     event.code = Some(code);
-                    out.events.push(event);
+                    out.add([event]);
                 }
             }
         }

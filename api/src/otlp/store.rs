@@ -3,6 +3,8 @@
 //! (atomic per call, rate-limited, the RLS-bound role), counting what was
 //! dropped and why.
 
+use std::collections::HashSet;
+
 use agentmon_core::auth::ProducerPrincipal;
 use agentmon_core::event::MAX_EVENTS_PER_CALL;
 use agentmon_core::ingest::{already_stored, join_current_runs};
@@ -21,7 +23,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
 use crate::http::AppState;
 use crate::produce::produce;
 
-/// Records or events dropped, and the reasons (at most five).
+/// Records dropped, and the reasons (at most five).
 #[derive(Debug, Default)]
 pub struct Dropped {
     pub count: i64,
@@ -85,9 +87,12 @@ pub async fn store(
     // `already_stored`); what is stored counts once, as before.
     let stored = already_stored(&state.db, &producer.scope, &mapped.events).await?;
     if !stored.is_empty() {
-        mapped
-            .events
-            .retain(|e| !stored.contains(&(e.org.clone(), e.event_id)));
+        let (events, records) = std::mem::take(&mut mapped.events)
+            .into_iter()
+            .zip(std::mem::take(&mut mapped.records))
+            .filter(|(e, _)| !stored.contains(&(e.org.clone(), e.event_id)))
+            .unzip();
+        (mapped.events, mapped.records) = (events, records);
         metrics::counter!("agentmon_duplicate_events_total").increment(stored.len() as u64);
     }
     if mapped.events.is_empty() && !stored.is_empty() {
@@ -97,15 +102,20 @@ pub async fn store(
         // stays free: many agents send such exports all day.)
         produce(&state.db, &state.rates, producer, &[]).await?;
     }
-    for call in mapped.events.chunks(MAX_EVENTS_PER_CALL) {
+    // The records refused: one whose events were refused (in one call or
+    // two) counts once.
+    let mut refused: HashSet<u32> = HashSet::new();
+    let calls = mapped.events.chunks(MAX_EVENTS_PER_CALL);
+    for (call, records) in calls.zip(mapped.records.chunks(MAX_EVENTS_PER_CALL)) {
         let outcome = produce(&state.db, &state.rates, producer, call).await?;
-        dropped.count += outcome.rejected.len() as i64;
         for r in outcome.rejected {
+            refused.extend(records.get(r.index));
             let reason = format!("{}: {}", r.code, r.message);
             if !dropped.reasons.contains(&reason) && dropped.reasons.len() < 5 {
                 dropped.reasons.push(reason);
             }
         }
     }
+    dropped.count += refused.len() as i64;
     Ok(dropped)
 }

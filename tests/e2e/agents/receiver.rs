@@ -313,6 +313,30 @@ async fn records_alike_from_two_resources_are_two_records() {
     assert_eq!(app.count("SELECT count(*) AS n FROM events").await, 2);
 }
 
+/// `partial_success` counts records, as OTLP defines it: an agent span
+/// dated two days ahead makes a run's start and finish, both refused, and
+/// is one span refused (it said 2); a good span beside it is stored.
+#[tokio::test]
+async fn partial_success_counts_refused_spans_not_their_events() {
+    let app = TestApp::new().await;
+    app.create_org("acme", "UTC").await;
+    let key = key_of(&app, "acme").await;
+    let mut ahead = agent_span(1, "ahead", 1);
+    let end = (chrono::Utc::now() + chrono::Duration::days(2))
+        .timestamp_nanos_opt()
+        .unwrap_or_default();
+    ahead["endTimeUnixNano"] = json!(end.to_string());
+    ahead["startTimeUnixNano"] = json!((end - 1_000_000_000).to_string());
+    let export = json!({ "resourceSpans": [{ "scopeSpans": [{ "spans": [ahead, agent_span(3, "now", 1)] }] }] });
+    let (status, body) = app.request(traces(&key, export.to_string())).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let partial = &body["partialSuccess"];
+    assert_eq!(partial["rejectedSpans"], json!(1), "{body}");
+    let message = partial["errorMessage"].as_str().unwrap_or_default();
+    assert!(message.contains("in the future"), "{body}");
+    assert_eq!(app.count("SELECT count(*) AS n FROM events").await, 2);
+}
+
 /// An OTLP/JSON traces export sent with `key`.
 fn traces(key: &str, export: String) -> Request<Body> {
     Request::post("/otlp/v1/traces")
