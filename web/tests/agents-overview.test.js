@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { withDashboard } from './suite.js';
-import { expectAccessible, ms, number, shift, signedIn, today, until } from './browser.js';
+import { card, expectAccessible, ms, number, shift, signedIn, today, until } from './browser.js';
 import { layoutProblems } from './layout.js';
 import { numberRows } from './charts.js';
 
@@ -385,6 +385,35 @@ describe('coding agents on the overview', () => {
     await page.locator('#breakdowns').waitFor();
     assert.equal(await section.locator('table, .card').count(), 0);
     await expectAccessible(page, 'on an overview without agent telemetry');
+  });
+
+  test('a day whose only activity is a model call of a run begun the day before shows its cost, not "No activity"', async () => {
+    const slug = `agents-open-run-${uid}`;
+    await server.gql(admin, 'mutation($s: String!) { createOrg(slug: $s, name: "Open run", timezone: "UTC") { slug } }', { s: slug });
+    const day = today('UTC');
+    const base = { org: slug, sessionId: 'long-session', userId: 'night-owl' };
+    const callAt = new Date(Math.max(Date.now() - 10_000, Date.parse(`${day}T00:00:01Z`))).toISOString();
+    const events = [
+      { ...base, eventId: randomUUID(), type: 'SESSION_STARTED', occurredAt: `${shift(day, -1)}T12:00:00Z` },
+      { ...base, eventId: randomUUID(), type: 'RUN_STARTED', runId: 'still-going', occurredAt: `${shift(day, -1)}T12:00:01Z` },
+      { ...base, eventId: randomUUID(), type: 'MODEL_CALL', runId: 'still-going', occurredAt: callAt, modelCall: { model: CLAUDE, inputTokens: 1_000, outputTokens: 200, costUsd: '0.75' } },
+    ];
+    const { ingestEvents } = await server.gql(server.ingestToken(), 'mutation($e: [EventInput!]!) { ingestEvents(events: $e) { accepted } }', { e: events });
+    assert.equal(ingestEvents.accepted, events.length);
+    await server.settled();
+    const page = await signedIn(browser, server, admin, `/org/${slug}/overview?from=${day}&to=${day}`);
+    await page.locator('main .card').first().waitFor();
+    assert.doesNotMatch(await page.locator('main').textContent(), /No activity/);
+    // The events: one call today, $0.75; no session started and no run finished today.
+    assert.equal(number(await card(page, 'Cost')), 0.75);
+    assert.equal(number(await card(page, 'Sessions')), 0);
+    assert.equal(number(await card(page, 'Active users')), 1);
+    // The hours add up to the day: the call's $0.75 in the call's hour
+    // (before, a run's cost counted only in the hour it finished).
+    const hourly = page.locator('.chart', { hasText: 'Cost per hour (USD)' });
+    const hours = await hourly.locator('[role="img"]').evaluate((el) => el.uplot.data[1]);
+    const hour = new Date(callAt).getUTCHours();
+    assert.deepEqual(hours.slice(0, hour + 1).map((v) => v ?? 0), [...Array(hour).fill(0), 0.75]);
   });
 
   test('at 1280 and 390 px, light and dark, the agents and tools fit, pass axe-core, and are photographed; they fit in between too', async () => {

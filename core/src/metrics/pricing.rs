@@ -4,10 +4,14 @@
 //! shorter, and the latest `valid_from` the earlier. The cost is the
 //! tokens of each kind times their price per million, to 9 decimals.
 
+use std::str::FromStr;
+
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+use crate::event::ModelCallInput;
 
 /// One price per million tokens, valid from a moment on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,6 +56,45 @@ impl Price {
         (per_million / Decimal::from(1_000_000))
             .round_dp(9)
             .normalize()
+    }
+}
+
+/// What a model call costs: as its producer reported it, else priced from
+/// the price valid at its time, else nothing known (counts 0, unpriced).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallCost {
+    Reported(Decimal),
+    Estimated(Decimal),
+    Unpriced,
+}
+
+impl CallCost {
+    /// The cost of `call` at `at`. A reported cost that cannot be read
+    /// (validated at ingest) counts as none.
+    pub fn of(call: &ModelCallInput, at: DateTime<Utc>, prices: &PriceTable) -> CallCost {
+        let reported = call
+            .cost_usd
+            .as_deref()
+            .and_then(|c| Decimal::from_str(c).ok());
+        let tokens = |n: Option<i32>| n.map(i64::from).unwrap_or(0);
+        match (reported, prices.price_of(&call.model, at)) {
+            (Some(cost), _) => CallCost::Reported(cost),
+            (None, Some(price)) => CallCost::Estimated(price.cost(Tokens {
+                input: tokens(call.input_tokens),
+                output: tokens(call.output_tokens),
+                cache_read: tokens(call.cache_read_tokens),
+                cache_creation: tokens(call.cache_creation_tokens),
+            })),
+            (None, None) => CallCost::Unpriced,
+        }
+    }
+
+    /// The cost counted: 0 when unpriced.
+    pub fn usd(self) -> Decimal {
+        match self {
+            CallCost::Reported(c) | CallCost::Estimated(c) => c,
+            CallCost::Unpriced => Decimal::ZERO,
+        }
     }
 }
 

@@ -1,11 +1,8 @@
 //! What model calls, tool calls and code changes add (SPEC section 11).
 
-use std::str::FromStr;
-
 use agentmon_core::event::{CodeChangeInput, ModelCallInput, ToolCallInput, ToolDecision};
-use agentmon_core::metrics::pricing::{PriceTable, Tokens};
+use agentmon_core::metrics::pricing::{CallCost, PriceTable};
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
 
 use super::figures::RunFigures;
 
@@ -23,25 +20,14 @@ pub fn of_call(call: &ModelCallInput, at: DateTime<Utc>, prices: &PriceTable) ->
         cache_creation_tokens: tokens(call.cache_creation_tokens),
         ..RunFigures::default()
     };
-    // Validated at ingest; an unreadable cost counts as none.
-    let reported = call
-        .cost_usd
-        .as_deref()
-        .and_then(|c| Decimal::from_str(c).ok());
-    match (reported, prices.price_of(&call.model, at)) {
-        (Some(cost), _) => f.cost_usd = cost,
-        (None, Some(price)) => {
-            let estimate = price.cost(Tokens {
-                input: f.input_tokens,
-                output: f.output_tokens,
-                cache_read: f.cache_read_tokens,
-                cache_creation: f.cache_creation_tokens,
-            });
+    match CallCost::of(call, at, prices) {
+        CallCost::Reported(cost) => f.cost_usd = cost,
+        CallCost::Estimated(estimate) => {
             f.cost_usd = estimate;
             f.estimated_cost_usd = estimate;
             f.estimated_model_calls = 1;
         }
-        (None, None) => f.unpriced_model_calls = 1,
+        CallCost::Unpriced => f.unpriced_model_calls = 1,
     }
     if f.failed_model_calls > 0 {
         f.failed_call_cost_usd = f.cost_usd;

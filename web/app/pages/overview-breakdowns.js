@@ -90,7 +90,7 @@ export function BreakdownTable({ id, title, column, data, link, what, usage = fa
       ? html`<table class=${`stack breakdown${usage ? ' usage' : ''}`}>
         <thead><tr><th scope="col">${column}</th>${usage ? html`<th scope="col" class="num" title=${DEFINITIONS.Sessions}>Sessions</th>` : null}<th scope="col" class="num">Runs</th>
           <th scope="col" class="num" title=${DEFINITIONS['Success rate']}>Success rate</th>
-          ${usage ? html`<th scope="col" class="num" title="Input + output tokens of the runs that finished in the range">Tokens</th>` : null}<th scope="col" class="num">Cost</th>
+          ${usage ? html`<th scope="col" class="num" title="Input + output tokens: of the model calls in the range, and of finished runs that reported usage without calls">Tokens</th>` : null}<th scope="col" class="num">Cost</th>
           ${estimated ? html`<th scope="col" class="num" title=${DEFINITIONS['Of which estimated']}>Of which estimated</th>` : null}
           <th scope="col" class="num" title="The value’s cost ÷ the cost of every value">Share of cost</th>
           ${code ? html`<th scope="col" class="num" title="Lines added and removed, commits and pull requests the agents reported in the range">Code</th>` : null}</tr></thead>

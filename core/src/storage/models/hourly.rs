@@ -3,12 +3,15 @@
 //! org's time zone, empty hours included.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::sql_types::{BigInt, Nullable, Numeric, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Jsonb, Nullable, Numeric, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+use crate::event::ModelCallInput;
+use crate::metrics::pricing::CallCost;
 use crate::storage::models::org::start_of_day;
+use crate::storage::models::price;
 
 /// Longest range, in days, that hourly points cover.
 pub const MAX_DAYS: i64 = 2;
@@ -28,6 +31,9 @@ pub struct HourlyPoint {
     pub succeeded: i64,
     #[diesel(sql_type = BigInt)]
     pub failed: i64,
+    /// What was spent in the hour, as the day's cost counts it: each model
+    /// call in its hour, whatever its run; a run without calls in the hour
+    /// it finished, with the usage it reported.
     #[diesel(sql_type = Numeric)]
     pub cost_usd: Decimal,
     /// Users with any event in the hour.
@@ -66,7 +72,8 @@ pub async fn points(
          finished AS (
            SELECT $3 + floor(extract(epoch FROM x.finished_at - $3) / 3600) * interval '1 hour' AS at, count(*) AS runs,
                   count(*) FILTER (WHERE x.status = 'SUCCEEDED') AS succeeded,
-                  count(*) FILTER (WHERE x.status = 'FAILED') AS failed, sum(x.cost_usd) AS cost
+                  count(*) FILTER (WHERE x.status = 'FAILED') AS failed,
+                  sum(x.cost_usd) FILTER (WHERE x.model_calls = 0) AS cost
            FROM runs x
            WHERE x.org_id = $1 AND x.status <> 'RUNNING' AND x.finished_at >= $3 AND x.finished_at < $4
              AND {members} GROUP BY 1),
@@ -82,11 +89,63 @@ pub async fn points(
            LEFT JOIN active a USING (at)
          ORDER BY h.at"
     );
-    Ok(diesel::sql_query(sql)
+    let mut points: Vec<HourlyPoint> = diesel::sql_query(sql)
         .bind::<SqlUuid, _>(org)
         .bind::<Nullable<SqlUuid>, _>(team)
         .bind::<Timestamptz, _>(start)
         .bind::<Timestamptz, _>(end)
         .load(conn)
-        .await?)
+        .await?;
+    for (at, cost) in call_costs(conn, org, team, start, end, members).await? {
+        let hour = ((at - start).num_seconds() / 3600) as usize;
+        if let Some(point) = points.get_mut(hour) {
+            point.cost_usd = (point.cost_usd + cost).normalize();
+        }
+    }
+    Ok(points)
+}
+
+/// The cost of each projected model call from `start` to `end` (of the
+/// team's members with `team`), priced as the fold prices it.
+async fn call_costs(
+    conn: &mut AsyncPgConnection,
+    org: Uuid,
+    team: Option<Uuid>,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    members: &str,
+) -> crate::Result<Vec<(DateTime<Utc>, Decimal)>> {
+    #[derive(diesel::QueryableByName)]
+    struct Call {
+        #[diesel(sql_type = Timestamptz)]
+        occurred_at: DateTime<Utc>,
+        #[diesel(sql_type = Jsonb)]
+        call: serde_json::Value,
+    }
+    let sql = format!(
+        "SELECT x.occurred_at, x.payload->'modelCall' AS call FROM events x
+         WHERE x.org_id = $1 AND x.event_type = 'MODEL_CALL' AND x.occurred_at >= $3 AND x.occurred_at < $4
+           AND {members}
+           AND NOT EXISTS (SELECT 1 FROM projection_queue q WHERE q.org_id = x.org_id AND q.event_id = x.event_id)
+           AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.org_id = x.org_id AND d.event_id = x.event_id)"
+    );
+    let calls: Vec<Call> = diesel::sql_query(sql)
+        .bind::<SqlUuid, _>(org)
+        .bind::<Nullable<SqlUuid>, _>(team)
+        .bind::<Timestamptz, _>(start)
+        .bind::<Timestamptz, _>(end)
+        .load(conn)
+        .await?;
+    if calls.is_empty() {
+        return Ok(Vec::new());
+    }
+    let prices = price::table(conn, org).await?;
+    Ok(calls
+        .into_iter()
+        .filter_map(|c| {
+            let call: ModelCallInput = serde_json::from_value(c.call).ok()?;
+            let cost = CallCost::of(&call, c.occurred_at, &prices).usd();
+            (call.counts() && !cost.is_zero()).then_some((c.occurred_at, cost))
+        })
+        .collect())
 }
