@@ -22,6 +22,27 @@ export function money(decimal) {
   return `${value < 0 ? '-' : ''}$${format.format(size)}`;
 }
 
+/**
+ * An amount on a chart's axis: as few decimals as its tick needs ("$0.20",
+ * "$0.005", "$3", "$1.2K"), so that labels stay short enough to be read
+ * whole; money's four decimals ("$0.8000") did not fit.
+ */
+export function moneyTick(value) {
+  const size = Math.abs(value);
+  let text = '0';
+  if (size >= 1_000) text = compactMoney.format(size);
+  else if (size >= 1) text = upTo2.format(size);
+  else if (size > 0) {
+    // The tick's own decimals (0.2, 0.005; costs have at most 9), at least cents.
+    text = size.toFixed(9).replace(/0+$/, '');
+    if (text.split('.')[1].length < 2) text = size.toFixed(2);
+  }
+  return `${value < 0 ? '-' : ''}$${text}`;
+}
+
+const compactMoney = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
+const upTo2 = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
+
 // money's three ways to write an amount, made once (a page writes hundreds).
 const fraction2 = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const fraction4 = new Intl.NumberFormat(undefined, { minimumFractionDigits: 4, maximumFractionDigits: 4 });

@@ -74,7 +74,7 @@ describe('trends: cost per successful run, active users per day and per week', (
     // Its definition says failed and cancelled runs' cost is in it, and gives the division.
     const one = page.locator('.card', { has: page.locator('.label', { hasText: /^Cost per successful run$/ }) });
     const title = await one.getAttribute('title');
-    assert.match(title, /failed and cancelled runs’ cost is included/);
+    assert.match(title, /the cost of failed, cancelled and unfinished runs is included/);
     assert.match(title, new RegExp(`÷ ${now.kpis.succeededRuns.toLocaleString('en-US')} succeeded runs`));
 
     // The chart: one value per day, the API's (a day without a success has none, and reads "—").

@@ -6,7 +6,7 @@ import { useQuery } from '../query.js';
 import { href, rangeOf, rangeParams } from '../router.js';
 import { Card, Empty, pending } from '../parts.js';
 import { DailyChart } from '../chart.js';
-import { count, duration, money, percent, tokens } from '../format.js';
+import { count, duration, money, moneyTick, percent, tokens } from '../format.js';
 import { FleetOrgs } from './fleet-orgs.js';
 import { successOf } from '../definitions.js';
 
@@ -49,7 +49,7 @@ export function Global({ route, tabs }) {
     </section>
     <section class="charts" aria-label="Fleet trend">
       <${DailyChart} title="Runs per day" days=${days} timeZone="UTC" format=${count} series=${[{ label: 'Runs', color: 'blue', values: data.daily.map((d) => d.kpis.runs) }]} />
-      <${DailyChart} title="Cost per day (USD)" days=${days} timeZone="UTC" format=${money} series=${[{ label: 'Cost', color: 'pink', values: data.daily.map((d) => Number(d.kpis.costUsd)) }]} />
+      <${DailyChart} title="Cost per day (USD)" days=${days} timeZone="UTC" format=${money} axis=${moneyTick} series=${[{ label: 'Cost', color: 'pink', values: data.daily.map((d) => Number(d.kpis.costUsd)) }]} />
     </section>
     ${data.topOrgs.length === 0
       ? html`<${Empty}>No org had activity in this range. Create one with createOrg and send events.</${Empty}>`

@@ -8,7 +8,7 @@ import { html } from '../html.js';
 import { href, teamOf } from '../router.js';
 import { DailyChart } from '../chart.js';
 import { ActiveUsers } from './overview-trends.js';
-import { count, duration, money, tokens } from '../format.js';
+import { count, duration, money, moneyTick, tokens } from '../format.js';
 
 const minutes = (ms) => (ms == null ? null : ms / 60_000);
 const fixed = (v) => v.toFixed(1);
@@ -43,10 +43,10 @@ export function OverviewCharts({ org, route, now }) {
     <${DailyChart} title=${`Success rate per ${per} (%)`} ...${x} ...${zone} format=${fixed} axis=${percentTick} percent series=${[
       pick('Success rate', 'green', (d) => (d.successRate == null ? null : d.successRate * 100), (h) => rateOf(h.succeededRuns, h.failedRuns)),
     ]} />
-    <${DailyChart} title=${`Cost per ${per} (USD)`} ...${x} ...${zone} format=${money} series=${[
+    <${DailyChart} title=${`Cost per ${per} (USD)`} ...${x} ...${zone} format=${money} axis=${moneyTick} series=${[
       pick('Cost', 'blue', (d) => Number(d.costUsd), (h) => Number(h.costUsd)),
     ]} />
-    <${DailyChart} title=${`Cost per successful run per ${per} (USD)`} ...${x} ...${zone} format=${money} gaps
+    <${DailyChart} title=${`Cost per successful run per ${per} (USD)`} ...${x} ...${zone} format=${money} axis=${moneyTick} gaps
       empty="No run succeeded in this range: there is no cost per success to draw."
       note=${`All runs’ cost ÷ succeeded runs. ${hourly ? 'An hour' : 'A day'} without a successful run is a gap, not a zero.`} series=${[
       pick('Cost per success', 'violet', (d) => (d.costPerSuccessfulRun == null ? null : Number(d.costPerSuccessfulRun)), (h) => perSuccess(h.costUsd, h.succeededRuns)),

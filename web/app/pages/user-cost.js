@@ -4,7 +4,7 @@ import { html } from '../html.js';
 import { DailyChart } from '../chart.js';
 import { Card } from '../parts.js';
 import { compare, divide, sum } from '../decimal.js';
-import { count, money } from '../format.js';
+import { count, money, moneyTick } from '../format.js';
 import { costPerSuccessOf } from '../definitions.js';
 
 export const MEDIAN_TITLE = 'Cost per day vs the org’s median user';
@@ -37,14 +37,14 @@ export function CostCharts({ name, trend, daily, timeZone, dayHref }) {
     : `${name} had no active day in the range to compare with it.`;
   return html`
     <div class="noted-chart">
-      <${DailyChart} title=${MEDIAN_TITLE} days=${days} timeZone=${timeZone} format=${money} dayHref=${dayHref} series=${[
+      <${DailyChart} title=${MEDIAN_TITLE} days=${days} timeZone=${timeZone} format=${money} axis=${moneyTick} dayHref=${dayHref} series=${[
         { label: name, color: 'pink', values: trend.map((d) => Number(d.costUsd)) },
         { label: 'Org median', color: 'teal', values: trend.map((d) => (d.orgMedianCostUsd == null ? null : Number(d.orgMedianCostUsd))) },
       ]} />
       <p class="hint chart-about">The org’s median user: each day, the middle of the costs of the org’s users with any event that day. ${verdict}</p>
     </div>
     <div class="noted-chart">
-      <${DailyChart} title="Cost per successful run, per day" days=${daily.map((d) => d.date)} timeZone=${timeZone} format=${money} dayHref=${dayHref} gaps series=${[
+      <${DailyChart} title="Cost per successful run, per day" days=${daily.map((d) => d.date)} timeZone=${timeZone} format=${money} axis=${moneyTick} dayHref=${dayHref} gaps series=${[
         { label: 'Per successful run', color: 'violet', values: daily.map((d) => (d.kpis.costPerSuccessfulRun == null ? null : Number(d.kpis.costPerSuccessfulRun))) },
       ]} />
       <p class="hint chart-about">The day’s cost ÷ its succeeded runs; a day without a succeeded run has no figure (a gap in the line).</p>
