@@ -13,7 +13,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use uuid::Uuid;
 
-use super::target::{Target, WebhookPolicy};
+use super::target::{Target, Unsendable, WebhookPolicy};
 
 /// A channel's new signing secret: 256 random bits, `whsec_` and
 /// URL-safe base64.
@@ -91,10 +91,9 @@ pub async fn send(
         Ok(addrs) => addrs,
         // A name that no longer resolves may again; one that now points
         // inside the network is refused for good.
-        Err(e) => {
-            let text = e.to_string();
-            let refused = text.contains(super::target::INTERNAL) || text.contains("metadata");
-            return Attempt::failed(text, !refused, None);
+        Err(why) => {
+            let retry = matches!(why, Unsendable::Unresolved(_));
+            return Attempt::failed(why.to_string(), retry, None);
         }
     };
     let host = target.url.host_str().unwrap_or_default().to_string();

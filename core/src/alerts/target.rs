@@ -84,27 +84,42 @@ impl Target {
     }
 
     /// The addresses the host resolves to, every one allowed by `policy`.
-    pub async fn resolve(&self, policy: WebhookPolicy) -> Result<Vec<SocketAddr>> {
+    pub async fn resolve(
+        &self,
+        policy: WebhookPolicy,
+    ) -> std::result::Result<Vec<SocketAddr>, Unsendable> {
         let host = self.url.host_str().unwrap_or_default();
         let host = host.trim_start_matches('[').trim_end_matches(']');
         let port = self.url.port_or_known_default().unwrap_or(443);
-        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
-            .await
-            .map_err(|e| Error::BadUserInput(format!("url: cannot resolve {host:?}: {e}")))?
-            .collect();
+        // Bounded: a delivery holds its lease while it waits.
+        let lookup = tokio::time::timeout(LOOKUP_TIMEOUT, tokio::net::lookup_host((host, port)));
+        let addrs: Vec<SocketAddr> = match lookup.await {
+            Ok(Ok(addrs)) => addrs.collect(),
+            Ok(Err(e)) => {
+                return Err(Unsendable::Unresolved(format!(
+                    "url: cannot resolve {host:?}: {e}"
+                )))
+            }
+            Err(_) => {
+                return Err(Unsendable::Unresolved(format!(
+                    "url: resolving {host:?} took over {} s",
+                    LOOKUP_TIMEOUT.as_secs()
+                )))
+            }
+        };
         if addrs.is_empty() {
-            return Err(Error::BadUserInput(format!(
+            return Err(Unsendable::Unresolved(format!(
                 "url: {host:?} resolves to no address"
             )));
         }
         // Cloud metadata endpoints hold credentials: never, whatever the policy.
         if addrs.iter().any(|a| is_metadata(a.ip())) {
-            return Err(Error::BadUserInput(format!(
+            return Err(Unsendable::Refused(format!(
                 "url: {host:?} is a cloud metadata address; agentmon never sends there"
             )));
         }
         if !policy.allow_private && addrs.iter().any(|a| !is_public(a.ip())) {
-            return Err(Error::BadUserInput(format!(
+            return Err(Unsendable::Refused(format!(
                 "url: {host:?} is a loopback, private, link-local or otherwise {INTERNAL}; \
                  agentmon sends only to public addresses unless its operator sets \
                  AGENTMON_WEBHOOK_ALLOW_PRIVATE=true"
@@ -114,8 +129,33 @@ impl Target {
     }
 }
 
-/// How a refusal names a non-public address (and how a delivery tells a
-/// refusal from a name that did not resolve).
+/// The longest a target's name may take to resolve.
+const LOOKUP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Why a target cannot be sent to now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unsendable {
+    /// Its name does not resolve (now): it may again.
+    Unresolved(String),
+    /// It resolves to an address agentmon does not send to: for good.
+    Refused(String),
+}
+
+impl std::fmt::Display for Unsendable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unsendable::Unresolved(m) | Unsendable::Refused(m) => f.write_str(m),
+        }
+    }
+}
+
+impl From<Unsendable> for Error {
+    fn from(why: Unsendable) -> Error {
+        Error::BadUserInput(why.to_string())
+    }
+}
+
+/// How a refusal names a non-public address.
 pub const INTERNAL: &str = "internal address";
 
 /// Whether `ip` is a cloud provider's metadata endpoint (AWS, GCP, Azure,
@@ -192,6 +232,33 @@ fn public_v6(ip: Ipv6Addr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A name that does not resolve (now) may later: retried, whatever
+    /// it reads like; an address agentmon does not send to is refused for
+    /// good. (A host named like "hooks.metadata…" failed for good.)
+    #[tokio::test]
+    async fn an_unresolved_name_is_retried_and_an_internal_address_refused() {
+        let resolve = |url: &str| {
+            let target = Target::parse(url).unwrap();
+            async move { target.resolve(WebhookPolicy::default()).await }
+        };
+        let unresolved = resolve("https://hooks.metadata.invalid/x").await;
+        assert!(
+            matches!(unresolved, Err(Unsendable::Unresolved(_))),
+            "{unresolved:?}"
+        );
+        for url in [
+            "http://127.0.0.1:9/x",
+            "http://169.254.169.254/latest",
+            "http://[::1]/x",
+        ] {
+            let refused = resolve(url).await;
+            assert!(
+                matches!(refused, Err(Unsendable::Refused(_))),
+                "{url}: {refused:?}"
+            );
+        }
+    }
 
     #[test]
     fn internal_addresses_are_not_public() {
