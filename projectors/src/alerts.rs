@@ -89,7 +89,11 @@ pub async fn evaluate_orgs(
         org_id: Uuid,
     }
     let with_rules: Vec<Id> =
-        diesel::sql_query("SELECT DISTINCT org_id FROM alert_rules WHERE enabled")
+        // And orgs with a disabled rule's state left to resolve.
+        diesel::sql_query(
+            "SELECT org_id FROM alert_rules WHERE enabled \
+             UNION SELECT s.org_id FROM alert_states s JOIN alert_rules r ON r.id = s.rule_id WHERE NOT r.enabled",
+        )
             .load(&mut conn)
             .await?;
     let all = org::all(&mut conn).await?;

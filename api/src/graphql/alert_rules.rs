@@ -282,9 +282,10 @@ impl AlertRuleObject {
         let start = window_of(&self.rule.window)
             .span(Utc::now(), self.org.tz())
             .start;
-        self.state
-            .as_ref()
-            .filter(|s| s.window_start == start && s.revision == self.rule.revision)
+        // A disabled rule has no state (its last one waits to be resolved).
+        self.state.as_ref().filter(|s| {
+            self.rule.enabled && s.window_start == start && s.revision == self.rule.revision
+        })
     }
 }
 

@@ -114,6 +114,17 @@ pub async fn evaluate(
                 .as_deref()
                 .is_none_or(|u| touched.is_none_or(|t| t.contains(u)))
     };
+    // A rule disabled while FIRING is resolved once, as it fired (the
+    // receiver's incident would stay open); a disabled rule keeps no state.
+    for rule in rules.iter().filter(|r| !r.enabled) {
+        if let Some(s) = states.iter().find(|s| s.rule_id == rule.id) {
+            if parse_state(&s.state) == State::Firing {
+                let pending = Pending::resolved(s, rule.threshold);
+                notified.extend(notify(conn, org, rule, &channels, pending, now).await?);
+            }
+            alert_rule::forget_state(conn, rule.id).await?;
+        }
+    }
     for rule in rules.iter().filter(due) {
         let span = window_of(&rule.window).span(now, org.tz());
         let v = match Watched::of(rule) {

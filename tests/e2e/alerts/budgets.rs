@@ -283,3 +283,52 @@ async fn dead_letters_fire_without_new_events() {
         .await;
     assert_eq!(stored, 1, "{fired:?}");
 }
+
+/// Disabling a FIRING rule resolves it once, as it fired: the receiver's
+/// incident would otherwise stay open (before, disabling dropped its state
+/// and nothing was ever resolved, even once it was enabled again).
+#[tokio::test]
+async fn a_rule_disabled_while_firing_is_resolved_once() {
+    let app = TestApp::with_private_webhooks().await;
+    let receiver = Receiver::start().await;
+    let Budget {
+        channel,
+        team,
+        rule,
+        ..
+    } = budget(&app, &receiver).await;
+    let admin = app.user_token(Role::OrgAdmin, Some("acme"));
+    // 1.5 of 1.0: FIRING.
+    app.seed(&[spend("ann", "r1", "1.5")]).await;
+    deliver(&app).await;
+    assert_eq!(states(&receiver), ["FIRING"]);
+    let set = |enabled: bool| {
+        app.graphql(
+            Some(&admin),
+            "mutation($id: ID!, $t: ID!, $c: ID!, $on: Boolean!) { updateAlertRule(id: $id, rule: {name: \"Core budget\", metric: COST_USD, window: DAY, threshold: 1.0, warnAt: 0.5, teamId: $t, channelIds: [$c], enabled: $on}) { state enabled } }",
+            json!({ "id": rule, "t": team, "c": channel, "on": enabled }),
+        )
+    };
+    let body = set(false).await;
+    assert_eq!(
+        body["data"]["updateAlertRule"],
+        json!({"state": "OK", "enabled": false}),
+        "{body}"
+    );
+    for _ in 0..2 {
+        agentmon_projectors::alerts::evaluate_orgs(&app.db, None, chrono::Utc::now())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    deliver(&app).await;
+    assert_eq!(states(&receiver), ["FIRING", "OK"], "resolved once");
+    let resolved: Value = serde_json::from_slice(&receiver.received()[1].body).unwrap_or_default();
+    assert_eq!(resolved["threshold"], 1.0, "{resolved}");
+    // Enabled again while the spend is still over: FIRING anew, once.
+    set(true).await;
+    agentmon_projectors::alerts::evaluate_orgs(&app.db, None, chrono::Utc::now())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    deliver(&app).await;
+    assert_eq!(states(&receiver), ["FIRING", "OK", "FIRING"]);
+}

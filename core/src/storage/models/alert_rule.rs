@@ -81,10 +81,18 @@ pub async fn create(
         .await
 }
 
+/// Drops the state of rule `id` (disabled: it keeps none).
+pub async fn forget_state(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
+    diesel::delete(alert_states::table.find(id))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
 /// Rewrites rule `id`. When what it watches changes (or it is enabled
 /// again) its revision goes up: the next evaluation resolves what the old
-/// revision had FIRING and starts the new one from OK. A disabled rule
-/// keeps no state.
+/// revision had FIRING and starts the new one from OK. A disabled rule's
+/// state is resolved and dropped by the next evaluation.
 pub async fn update(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -93,12 +101,9 @@ pub async fn update(
     let Some(before) = by_id(conn, id).await? else {
         return Ok(None);
     };
+    // A disabled rule keeps its state until the next evaluation, which
+    // resolves it if it was FIRING (see `forget_state`).
     let revision = before.revision + i32::from(before.revised_by(input));
-    if !input.enabled {
-        diesel::delete(alert_states::table.find(id))
-            .execute(conn)
-            .await?;
-    }
     diesel::update(alert_rules::table.find(id))
         .set((
             input,
