@@ -9,7 +9,13 @@ use agentmon_core::limits::{Budget, Limiter};
 pub struct RateLimits {
     pub ingest: Limiter,
     pub requests: Limiter,
+    /// Channel tests per org (`testAlertChannel`): a test button, not a
+    /// way to flood a receiver through agentmon.
+    pub channel_tests: Limiter,
 }
+
+/// Channel tests an org may make a minute.
+pub const CHANNEL_TESTS_PER_MINUTE: u32 = 10;
 
 /// Defaults a demo never reaches.
 pub const INGEST_EVENTS_PER_SECOND: u32 = 20_000;
@@ -35,6 +41,11 @@ impl RateLimits {
             requests: Limiter::new(
                 "requests",
                 Budget::per_minute(requests_per_minute),
+                redis_url,
+            )?,
+            channel_tests: Limiter::new(
+                "channel_tests",
+                Budget::per_minute(CHANNEL_TESTS_PER_MINUTE),
                 redis_url,
             )?,
         })

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::access::{administered, in_org};
 use super::context::{db, GqlResult, RequestContext};
 use crate::actions;
+use crate::rate_limits::{RateLimits, CHANNEL_TESTS_PER_MINUTE};
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
 pub enum AlertChannelKind {
@@ -185,9 +186,6 @@ fn test_body(org: &Org, channel: &Channel, at: DateTime<Utc>) -> serde_json::Val
     }
 }
 
-/// Tests one channel may have per minute.
-const TESTS_PER_MINUTE: i64 = 10;
-
 #[derive(Default)]
 pub struct AlertMutation;
 
@@ -236,20 +234,21 @@ impl AlertMutation {
     ) -> async_graphql::Result<AlertDelivery> {
         let (org, channel) = channel_of(ctx, &id).await?;
         let policy = *ctx.data::<WebhookPolicy>()?;
-        // A test button, not a way to flood a receiver through agentmon.
-        let (org_id, channel_id) = (org.id, channel.id);
-        let since = Utc::now() - chrono::Duration::minutes(1);
-        let recent = in_org!(ctx, org_id, |tx| alert_channel::tests_since(
-            tx, channel_id, since
-        )
-        .await?)?;
-        if recent >= TESTS_PER_MINUTE {
+        // A test button, not a way to flood a receiver through agentmon:
+        // taken before the send (tests at once each take one), and per org
+        // (a channel deleted and made again starts no new count).
+        let tests = &ctx.data::<RateLimits>()?.channel_tests;
+        if let Err(Error::RateLimited {
+            retry_after_seconds,
+            ..
+        }) = tests.take(&org.id.to_string(), 1).await
+        {
             return Err(Error::RateLimited {
                 message: format!(
-                    "channel {:?} was tested {TESTS_PER_MINUTE} times in the last minute; try again in a minute",
-                    channel.name
+                    "org {:?} tested its channels {CHANNEL_TESTS_PER_MINUTE} times in the last minute; try again in {retry_after_seconds} s",
+                    org.slug
                 ),
-                retry_after_seconds: 60,
+                retry_after_seconds,
             })
             .gql();
         }

@@ -303,3 +303,42 @@ async fn targets_inside_the_network_and_malformed_urls_are_refused() {
         "nothing was stored"
     );
 }
+
+/// The test button takes from a budget of the org's before it sends: 12
+/// tests at once send 10 and refuse 2, and a channel deleted and made
+/// again starts no new count. Before, each test counted the tests already
+/// recorded, which are recorded once sent: tests at once all passed, and a
+/// new channel started from zero.
+#[tokio::test]
+async fn channel_tests_at_once_or_on_a_new_channel_stay_within_ten_a_minute() {
+    let app = TestApp::with_private_webhooks().await;
+    app.create_org("acme", "UTC").await;
+    let receiver = Receiver::start().await;
+    let admin = app.user_token(Role::OrgAdmin, Some("acme"));
+    let url = format!("http://{}/hook", receiver.addr);
+    let id_of = |body: &Value| body["data"]["createAlertChannel"]["channel"]["id"].clone();
+    let id = id_of(&create(&app, &admin, "acme", "WEBHOOK", &url).await);
+    let tests = (0..12).map(|_| app.graphql(Some(&admin), TEST, json!({ "id": id })));
+    let answers = futures::future::join_all(tests).await;
+    let refused = answers
+        .iter()
+        .filter(|a| error_code(a) == "RATE_LIMITED")
+        .count();
+    assert_eq!(refused, 2, "{answers:?}");
+    assert_eq!(receiver.received().len(), 10);
+
+    let deleted = app
+        .graphql(
+            Some(&admin),
+            "mutation($id: ID!) { deleteAlertChannel(id: $id) }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert!(deleted["errors"].is_null(), "{deleted}");
+    let again = id_of(&create(&app, &admin, "acme", "WEBHOOK", &url).await);
+    let answer = app
+        .graphql(Some(&admin), TEST, json!({ "id": again }))
+        .await;
+    assert_eq!(error_code(&answer), "RATE_LIMITED", "{answer}");
+    assert_eq!(receiver.received().len(), 10);
+}

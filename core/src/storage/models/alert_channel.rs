@@ -97,21 +97,6 @@ pub struct Delivery {
     pub last_error: Option<String>,
 }
 
-/// Tests of channel `id` since `since`.
-pub async fn tests_since(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-    since: DateTime<Utc>,
-) -> QueryResult<i64> {
-    alert_deliveries::table
-        .filter(alert_deliveries::channel_id.eq(id))
-        .filter(alert_deliveries::purpose.eq("TEST"))
-        .filter(alert_deliveries::created_at.ge(since))
-        .count()
-        .get_result(conn)
-        .await
-}
-
 /// Records a delivery made once, now (a channel's test).
 pub async fn record_once(
     conn: &mut AsyncPgConnection,
