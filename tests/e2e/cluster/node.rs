@@ -86,10 +86,6 @@ pub(super) async fn ready(addr: &str) {
     }
 }
 
-/// What the producer had acknowledged: each event's session and cost, with
-/// when its batch was first sent; and the longest time a batch waited for
-/// a server that would take it.
-
 /// Whether the server at `addr` reads from the replica `name` now (`/metrics`).
 pub(super) async fn replica_in_use(addr: &str, name: &str) -> bool {
     let text = match reqwest::Client::new()

@@ -16,6 +16,9 @@ use crate::harness::live::LiveClient;
 
 use super::node::figures;
 
+/// What the producer had acknowledged: each event's session and cost, with
+/// when its batch was first sent; and the longest time a batch waited for
+/// a server that would take it.
 #[derive(Default)]
 pub(super) struct Sent {
     pub(super) events: BTreeMap<String, (String, Decimal, Instant)>,
