@@ -230,15 +230,26 @@ impl Worker {
     }
 
     /// Sends due alert deliveries every second until `shutdown`, apart
-    /// from projection: a slow receiver never holds events back.
+    /// from projection: a slow receiver never holds events back. Each
+    /// round runs on its own, so a receiver that takes its whole timeout
+    /// holds up only its own org's deliveries (see `alerts::deliver`).
     fn spawn_deliveries(&self, shutdown: CancellationToken) -> tokio::task::JoinHandle<()> {
+        /// The most deliveries on their way at once.
+        const MAX_SENDING: usize = 32;
         let (db, policy) = (self.db.clone(), self.config.webhooks);
         tokio::spawn(async move {
             while !shutdown.is_cancelled() {
-                if let Err(e) =
-                    crate::alerts::deliver_due(&db, policy, chrono::Utc::now(), 20).await
-                {
-                    tracing::warn!(error = %e, "delivering alerts failed; trying again later");
+                let room = MAX_SENDING.saturating_sub(crate::alerts::in_flight());
+                if room > 0 {
+                    let db = db.clone();
+                    tokio::spawn(async move {
+                        let limit = room.min(20) as i64;
+                        if let Err(e) =
+                            crate::alerts::deliver_due(&db, policy, chrono::Utc::now(), limit).await
+                        {
+                            tracing::warn!(error = %e, "delivering alerts failed; trying again later");
+                        }
+                    });
                 }
                 tokio::select! {
                     _ = shutdown.cancelled() => {}

@@ -4,6 +4,7 @@
 
 mod budgets;
 mod channels;
+mod fairness;
 mod live;
 mod receiver;
 mod value;

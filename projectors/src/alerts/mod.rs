@@ -1,23 +1,25 @@
 //! The worker's side of alerts: evaluate the rules of the orgs a batch
 //! touched (and every org with rules each minute: silence, dead letters,
-//! windows that roll over), and deliver what is due. A delivery is leased
-//! before it is sent (its next attempt moved past the send's timeout), so
-//! a worker killed mid-send leaves it to another, which sends it with the
-//! same delivery id; failures back off, and give up after an hour.
+//! windows that roll over), and deliver what is due ([`deliver`]). A
+//! delivery is leased before it is sent (its next attempt moved past the
+//! send's timeout), so a worker killed mid-send leaves it to another, which
+//! sends it with the same delivery id; failures back off, and give up after
+//! an hour.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 use agentmon_core::alerts::evaluate::{evaluate, Notified};
-use agentmon_core::alerts::{self, Signed, Target, WebhookPolicy};
 use agentmon_core::storage::db::Db;
 use agentmon_core::storage::models::org;
 use agentmon_core::{Error, Result};
 
 use crate::projector::Changes;
+
+mod deliver;
 use chrono::{DateTime, Utc};
-use diesel::sql_types::{Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
-use diesel::OptionalExtension;
+pub use deliver::{backoff, deliver_due, in_flight};
+use diesel::sql_types::{Text, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -134,111 +136,4 @@ pub async fn evaluate_orgs(
         }
     }
     Ok(notified)
-}
-
-#[derive(diesel::QueryableByName)]
-struct Due {
-    #[diesel(sql_type = SqlUuid)]
-    id: Uuid,
-    #[diesel(sql_type = Jsonb)]
-    body: serde_json::Value,
-    #[diesel(sql_type = Integer)]
-    attempts: i32,
-    #[diesel(sql_type = Timestamptz)]
-    created_at: DateTime<Utc>,
-    #[diesel(sql_type = Text)]
-    url: String,
-    #[diesel(sql_type = Text)]
-    signing_secret: String,
-}
-
-/// The wait before attempt `n + 1` after `n` failed: 10 s doubling, at
-/// most 10 minutes.
-pub fn backoff(attempts: i32) -> chrono::Duration {
-    let seconds = 10i64.saturating_mul(1i64 << attempts.clamp(0, 6));
-    chrono::Duration::seconds(seconds.min(600))
-}
-
-/// Sends the deliveries due at `now` (at most `limit`); how many were
-/// attempted.
-pub async fn deliver_due(
-    db: &Db,
-    policy: WebhookPolicy,
-    now: DateTime<Utc>,
-    limit: i64,
-) -> Result<usize> {
-    let mut conn = db.worker().await?;
-    let mut sent = 0;
-    while sent < limit {
-        // Lease one due row (its next attempt moved past a send's timeout),
-        // send it, then write the outcome only while the lease is still
-        // ours: a row whose lease ran out belongs to whoever took it next.
-        let lease = Utc::now()
-            + chrono::Duration::from_std(alerts::deliver::TIMEOUT * 3).unwrap_or_default();
-        let due: Option<Due> = diesel::sql_query(
-            "WITH due AS (SELECT id FROM alert_deliveries WHERE status = 'PENDING' AND next_attempt_at <= $1 \
-                          ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED) \
-             UPDATE alert_deliveries d SET next_attempt_at = $2 FROM due, alert_channels c \
-             WHERE d.id = due.id AND c.id = d.channel_id \
-             RETURNING d.id, d.body, d.attempts, d.created_at, c.url, c.signing_secret",
-        )
-        .bind::<Timestamptz, _>(now)
-        .bind::<Timestamptz, _>(lease)
-        .get_result(&mut conn)
-        .await
-        .optional()?;
-        let Some(d) = due else { break };
-        sent += 1;
-        let signed = Signed::new(&d.signing_secret, d.id, &d.body);
-        let outcome = match Target::parse(&d.url) {
-            Ok(target) => alerts::send(&target, policy, &signed, alerts::deliver::TIMEOUT).await,
-            Err(e) => alerts::Attempt {
-                delivered: false,
-                response_status: None,
-                error: Some(e.to_string()),
-                retry: false,
-            },
-        };
-        let attempts = d.attempts + 1;
-        let sent_at = Utc::now();
-        let (status, next) = if outcome.delivered {
-            ("DELIVERED", None)
-        } else if outcome.retry && sent_at - d.created_at < GIVE_UP_AFTER {
-            ("PENDING", Some(sent_at + backoff(attempts - 1)))
-        } else {
-            ("FAILED", None)
-        };
-        diesel::sql_query(
-            "UPDATE alert_deliveries SET status = $2, attempts = $3, response_status = $4, last_error = $5, \
-             next_attempt_at = $6, updated_at = now() \
-             WHERE id = $1 AND status = 'PENDING' AND next_attempt_at = $7",
-        )
-        .bind::<SqlUuid, _>(d.id)
-        .bind::<Text, _>(status)
-        .bind::<Integer, _>(attempts)
-        .bind::<Nullable<Integer>, _>(outcome.response_status.map(i32::from))
-        .bind::<Nullable<Text>, _>(outcome.error.as_deref())
-        .bind::<Nullable<Timestamptz>, _>(next)
-        .bind::<Timestamptz, _>(lease)
-        .execute(&mut conn)
-        .await?;
-        if status != "DELIVERED" {
-            tracing::warn!(delivery = %d.id, attempts, status, error = ?outcome.error, "alert delivery not delivered");
-        }
-    }
-    Ok(sent as usize)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_to_ten_minutes() {
-        let s = |n| backoff(n).num_seconds();
-        assert_eq!(
-            [s(0), s(1), s(2), s(5), s(6), s(30)],
-            [10, 20, 40, 320, 600, 600]
-        );
-    }
 }
