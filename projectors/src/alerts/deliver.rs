@@ -92,91 +92,115 @@ pub async fn deliver_due(
     now: DateTime<Utc>,
     limit: i64,
 ) -> Result<usize> {
-    // Past a send's time (resolving and sending each have theirs).
+    let due = lease(db, now, limit).await?;
+    let count = due.len();
+    let sends = due.into_iter().map(|(d, lease, on_its_way)| async move {
+        let signed = Signed::new(&d.signing_secret, d.id, &d.body);
+        let outcome = match Target::parse(&d.url) {
+            Ok(target) => alerts::send(&target, policy, &signed, alerts::deliver::TIMEOUT).await,
+            Err(e) => alerts::Attempt {
+                delivered: false,
+                response_status: None,
+                error: Some(e.to_string()),
+                retry: false,
+            },
+        };
+        drop(on_its_way);
+        // Each outcome on its own: one that cannot be written loses no
+        // other (that delivery is sent again once its lease ends).
+        if let Err(e) = record(db, &d, &outcome, lease).await {
+            tracing::warn!(delivery = %d.id, error = %e, "an alert delivery's outcome could not be written");
+        }
+    });
+    futures::future::join_all(sends).await;
+    Ok(count)
+}
+
+/// Leases what is due: at most `limit`, at most [`PER_ORG`] of an org
+/// counting its deliveries already on their way in this process. One
+/// round leases at a time in a process, so two cannot both take an org's
+/// last places.
+async fn lease(
+    db: &Db,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<(Due, DateTime<Utc>, OnItsWay)>> {
+    static LEASING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _one_at_a_time = LEASING.lock().await;
+    let mut conn = db.worker().await?;
+    // Counted from now, with the connection in hand: past resolving and
+    // sending (10 s each), and writing the outcome.
     let lease =
-        Utc::now() + chrono::Duration::from_std(alerts::deliver::TIMEOUT * 3).unwrap_or_default();
-    let busy: Vec<Uuid> = sending()
+        Utc::now() + chrono::Duration::from_std(alerts::deliver::TIMEOUT * 4).unwrap_or_default();
+    let (orgs, sending): (Vec<Uuid>, Vec<i64>) = sending()
         .lock()
-        .map(|m| {
-            m.iter()
-                .filter(|(_, n)| **n >= PER_ORG)
-                .map(|(o, _)| *o)
-                .collect()
-        })
+        .map(|m| m.iter().map(|(o, n)| (*o, *n as i64)).unzip())
         .unwrap_or_default();
     // Ranked per org without a lock (window functions cannot lock), then
     // locked, skipping rows another worker holds.
     let due: Vec<Due> = diesel::sql_query(
         "WITH ranked AS ( \
-           SELECT id, next_attempt_at, row_number() OVER (PARTITION BY org_id ORDER BY next_attempt_at) AS r \
-           FROM alert_deliveries WHERE status = 'PENDING' AND next_attempt_at <= $1 AND NOT (org_id = ANY($3))), \
+           SELECT id, org_id, next_attempt_at, row_number() OVER (PARTITION BY org_id ORDER BY next_attempt_at) AS r \
+           FROM alert_deliveries WHERE status = 'PENDING' AND next_attempt_at <= $1), \
          picked AS ( \
            SELECT d.id FROM alert_deliveries d JOIN ranked k ON k.id = d.id \
-           WHERE k.r <= $4 AND d.status = 'PENDING' AND d.next_attempt_at <= $1 \
-           ORDER BY k.r, k.next_attempt_at LIMIT $5 FOR UPDATE OF d SKIP LOCKED) \
+           LEFT JOIN unnest($3::uuid[], $4::bigint[]) AS f(org_id, n) ON f.org_id = k.org_id \
+           WHERE k.r <= $5 - coalesce(f.n, 0) AND d.status = 'PENDING' AND d.next_attempt_at <= $1 \
+           ORDER BY k.r, k.next_attempt_at LIMIT $6 FOR UPDATE OF d SKIP LOCKED) \
          UPDATE alert_deliveries d SET next_attempt_at = $2 FROM picked, alert_channels c \
          WHERE d.id = picked.id AND c.id = d.channel_id \
          RETURNING d.id, d.org_id, d.body, d.attempts, d.created_at, c.url, c.signing_secret",
     )
     .bind::<Timestamptz, _>(now)
     .bind::<Timestamptz, _>(lease)
-    .bind::<Array<SqlUuid>, _>(&busy)
+    .bind::<Array<SqlUuid>, _>(&orgs)
+    .bind::<Array<BigInt>, _>(&sending)
     .bind::<BigInt, _>(PER_ORG as i64)
     .bind::<BigInt, _>(limit)
-    .load(&mut *db.worker().await?)
+    .load(&mut conn)
     .await?;
-    let count = due.len();
-    let sends = due.into_iter().map(|d| {
-        let on_its_way = OnItsWay::start(d.org_id);
-        async move {
-            let signed = Signed::new(&d.signing_secret, d.id, &d.body);
-            let outcome = match Target::parse(&d.url) {
-                Ok(target) => {
-                    alerts::send(&target, policy, &signed, alerts::deliver::TIMEOUT).await
-                }
-                Err(e) => alerts::Attempt {
-                    delivered: false,
-                    response_status: None,
-                    error: Some(e.to_string()),
-                    retry: false,
-                },
-            };
-            drop(on_its_way);
-            (d, outcome, Utc::now())
-        }
-    });
-    // No connection is held while sending: a round may wait on a receiver
-    // for its whole timeout.
-    let sent = futures::future::join_all(sends).await;
-    let mut conn = db.worker().await?;
-    for (d, outcome, sent_at) in sent {
-        let attempts = d.attempts + 1;
-        let (status, next) = if outcome.delivered {
-            ("DELIVERED", None)
-        } else if outcome.retry && sent_at - d.created_at < GIVE_UP_AFTER {
-            ("PENDING", Some(sent_at + backoff(attempts - 1)))
-        } else {
-            ("FAILED", None)
-        };
-        diesel::sql_query(
-            "UPDATE alert_deliveries SET status = $2, attempts = $3, response_status = $4, last_error = $5, \
-             next_attempt_at = $6, updated_at = now() \
-             WHERE id = $1 AND status = 'PENDING' AND next_attempt_at = $7",
-        )
-        .bind::<SqlUuid, _>(d.id)
-        .bind::<Text, _>(status)
-        .bind::<Integer, _>(attempts)
-        .bind::<Nullable<Integer>, _>(outcome.response_status.map(i32::from))
-        .bind::<Nullable<Text>, _>(outcome.error.as_deref())
-        .bind::<Nullable<Timestamptz>, _>(next)
-        .bind::<Timestamptz, _>(lease)
-        .execute(&mut conn)
-        .await?;
-        if status != "DELIVERED" {
-            tracing::warn!(delivery = %d.id, attempts, status, error = ?outcome.error, "alert delivery not delivered");
-        }
+    Ok(due
+        .into_iter()
+        .map(|d| {
+            let on_its_way = OnItsWay::start(d.org_id);
+            (d, lease, on_its_way)
+        })
+        .collect())
+}
+
+/// Writes a delivery's outcome, only while its lease is still the one
+/// taken: a row whose lease ran out belongs to whoever took it next.
+async fn record(db: &Db, d: &Due, outcome: &alerts::Attempt, lease: DateTime<Utc>) -> Result<()> {
+    let attempts = d.attempts + 1;
+    let sent_at = Utc::now();
+    let (status, next) = if outcome.delivered {
+        ("DELIVERED", None)
+    } else if outcome.retry && sent_at - d.created_at < GIVE_UP_AFTER {
+        ("PENDING", Some(sent_at + backoff(attempts - 1)))
+    } else {
+        ("FAILED", None)
+    };
+    let written = diesel::sql_query(
+        "UPDATE alert_deliveries SET status = $2, attempts = $3, response_status = $4, last_error = $5, \
+         next_attempt_at = $6, updated_at = now() \
+         WHERE id = $1 AND status = 'PENDING' AND next_attempt_at = $7",
+    )
+    .bind::<SqlUuid, _>(d.id)
+    .bind::<Text, _>(status)
+    .bind::<Integer, _>(attempts)
+    .bind::<Nullable<Integer>, _>(outcome.response_status.map(i32::from))
+    .bind::<Nullable<Text>, _>(outcome.error.as_deref())
+    .bind::<Nullable<Timestamptz>, _>(next)
+    .bind::<Timestamptz, _>(lease)
+    .execute(&mut *db.worker().await?)
+    .await?;
+    if written == 0 {
+        tracing::warn!(delivery = %d.id, "an alert delivery's lease ran out before its outcome was written; it will be sent again");
     }
-    Ok(count)
+    if status != "DELIVERED" {
+        tracing::warn!(delivery = %d.id, attempts, status, error = ?outcome.error, "alert delivery not delivered");
+    }
+    Ok(())
 }
 
 #[cfg(test)]

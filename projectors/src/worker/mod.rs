@@ -238,11 +238,13 @@ impl Worker {
         const MAX_SENDING: usize = 32;
         let (db, policy) = (self.db.clone(), self.config.webhooks);
         tokio::spawn(async move {
+            let mut rounds = tokio::task::JoinSet::new();
             while !shutdown.is_cancelled() {
+                while rounds.try_join_next().is_some() {}
                 let room = MAX_SENDING.saturating_sub(crate::alerts::in_flight());
                 if room > 0 {
                     let db = db.clone();
-                    tokio::spawn(async move {
+                    rounds.spawn(async move {
                         let limit = room.min(20) as i64;
                         if let Err(e) =
                             crate::alerts::deliver_due(&db, policy, chrono::Utc::now(), limit).await
@@ -256,6 +258,9 @@ impl Worker {
                     _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
                 }
             }
+            // Rounds still sending write their outcomes before the worker
+            // stops: a delivery made and not recorded would be sent again.
+            while rounds.join_next().await.is_some() {}
         })
     }
 }

@@ -5,10 +5,12 @@
 use std::time::{Duration, Instant};
 
 use agentmon_core::auth::Role;
+use nix::sys::signal::Signal;
 use serde_json::{json, Value};
 
 use super::receiver::Receiver;
 use super::recent;
+use super::workers::{accepted, received, WorkerProcess};
 use crate::harness::{event, TestApp};
 
 /// A receiver that takes connections and never answers.
@@ -104,4 +106,40 @@ async fn an_org_whose_receiver_never_answers_holds_up_only_its_own_deliveries() 
         .unwrap_or_else(|e| panic!("{e}"))
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(attempted, 4, "3 of acme's and globex's");
+}
+
+/// The same through a real worker, whose rounds run on their own: another
+/// org's notification that falls due while a round waits on the silent
+/// receiver is sent before that round ends (its sends are still
+/// unrecorded then); before, the next round began only once it had.
+#[tokio::test]
+async fn a_real_worker_sends_another_orgs_notification_while_a_round_waits() {
+    let app = TestApp::with_private_webhooks().await;
+    let dead = silent().await;
+    let receiver = Receiver::start().await;
+    let dead_urls: Vec<String> = (0..10).map(|i| format!("http://{dead}/hook-{i}")).collect();
+    budget(&app, "acme", &dead_urls).await;
+    budget(&app, "globex", &[format!("http://{}/hook", receiver.addr)]).await;
+    let worker = WorkerProcess::start(&app);
+    accepted(&app.ingest(&[spend("acme")]).await, 1);
+    // acme's round is under way: its sends wait on the silent receiver.
+    let started = Instant::now();
+    while app
+        .count("SELECT count(*) AS n FROM alert_deliveries d JOIN orgs o ON o.id = d.org_id WHERE o.slug = 'acme' AND d.next_attempt_at > now()")
+        .await
+        == 0
+    {
+        assert!(started.elapsed() < Duration::from_secs(30), "acme's round never began");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    accepted(&app.ingest(&[spend("globex")]).await, 1);
+    received(&receiver, 1, Duration::from_secs(30)).await;
+    let recorded = app
+        .count("SELECT count(*) AS n FROM alert_deliveries d JOIN orgs o ON o.id = d.org_id WHERE o.slug = 'acme' AND d.attempts > 0")
+        .await;
+    worker.stop(Signal::SIGTERM);
+    assert_eq!(
+        recorded, 0,
+        "globex's was sent while acme's round still waited"
+    );
 }

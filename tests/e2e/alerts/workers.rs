@@ -18,7 +18,7 @@ use super::{budget, spend};
 use crate::harness::TestApp;
 
 /// A worker process, killed if the test ends without stopping it.
-struct WorkerProcess(Option<Child>);
+pub(super) struct WorkerProcess(Option<Child>);
 
 impl Drop for WorkerProcess {
     fn drop(&mut self) {
@@ -30,7 +30,7 @@ impl Drop for WorkerProcess {
 }
 
 impl WorkerProcess {
-    fn start(app: &TestApp) -> WorkerProcess {
+    pub(super) fn start(app: &TestApp) -> WorkerProcess {
         WorkerProcess(Some(
             Command::new(env!("CARGO_BIN_EXE_agentmon"))
                 .args(["worker", "--batch-size", "20"])
@@ -45,7 +45,7 @@ impl WorkerProcess {
     }
 
     /// Stops it with `signal`; it must have been running until then.
-    fn stop(mut self, signal: Signal) {
+    pub(super) fn stop(mut self, signal: Signal) {
         let Some(mut child) = self.0.take() else {
             return;
         };
@@ -75,7 +75,7 @@ async fn drained(app: &TestApp) {
 }
 
 /// Waits until the receiver holds `n` requests; how long that took.
-async fn received(receiver: &Receiver, n: usize, within: Duration) -> Duration {
+pub(super) async fn received(receiver: &Receiver, n: usize, within: Duration) -> Duration {
     let started = Instant::now();
     while receiver.received().len() < n {
         assert!(
@@ -88,7 +88,7 @@ async fn received(receiver: &Receiver, n: usize, within: Duration) -> Duration {
     started.elapsed()
 }
 
-fn accepted(body: &Value, n: usize) {
+pub(super) fn accepted(body: &Value, n: usize) {
     assert_eq!(body["data"]["ingestEvents"]["accepted"], n, "{body}");
 }
 
@@ -178,7 +178,7 @@ async fn a_worker_killed_mid_delivery_leaves_it_to_the_next_with_the_same_id() {
         "the killed send is still to do"
     );
 
-    // The next worker sends it once its lease has run out (3 × the send's
+    // The next worker sends it once its lease has run out (4 × the send’s
     // timeout), with the same delivery id and signature.
     let second = WorkerProcess::start(&app);
     received(&receiver, 2, Duration::from_secs(50)).await;
