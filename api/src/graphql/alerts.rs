@@ -254,15 +254,7 @@ impl AlertMutation {
         }
         let body = test_body(&org, &channel, Utc::now());
         let signed = Signed::new(&channel.signing_secret, Uuid::new_v4(), &body);
-        let outcome = match Target::parse(&channel.url) {
-            Ok(target) => alerts::send(&target, policy, &signed, alerts::deliver::TIMEOUT).await,
-            Err(e) => alerts::Attempt {
-                delivered: false,
-                response_status: None,
-                error: Some(e.to_string()),
-                retry: false,
-            },
-        };
+        let outcome = alerts::send_to(&channel.url, policy, &signed).await;
         let org_id = org.id;
         let recorded = in_org!(ctx, org_id, |tx| alert_channel::record_once(
             tx,

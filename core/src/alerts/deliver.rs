@@ -79,6 +79,15 @@ impl Attempt {
 /// How long a receiver has to answer.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 
+/// POSTs `signed` to a channel's `url` (as stored), within [`TIMEOUT`]:
+/// a URL that no longer parses fails for good.
+pub async fn send_to(url: &str, policy: WebhookPolicy, signed: &Signed) -> Attempt {
+    match Target::parse(url) {
+        Ok(target) => send(&target, policy, signed, TIMEOUT).await,
+        Err(e) => Attempt::failed(e.to_string(), false, None),
+    }
+}
+
 /// POSTs `signed` to `target`, connecting only to an address `policy`
 /// allows.
 pub async fn send(

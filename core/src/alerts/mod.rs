@@ -8,5 +8,5 @@ pub mod rules;
 pub mod target;
 pub mod values;
 
-pub use deliver::{send, Attempt, Signed};
+pub use deliver::{send, send_to, Attempt, Signed};
 pub use target::{Target, WebhookPolicy};

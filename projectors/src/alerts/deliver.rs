@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
-use agentmon_core::alerts::{self, Signed, Target, WebhookPolicy};
+use agentmon_core::alerts::{self, Signed, WebhookPolicy};
 use agentmon_core::storage::db::Db;
 use agentmon_core::Result;
 use chrono::{DateTime, Utc};
@@ -96,15 +96,7 @@ pub async fn deliver_due(
     let count = due.len();
     let sends = due.into_iter().map(|(d, lease, on_its_way)| async move {
         let signed = Signed::new(&d.signing_secret, d.id, &d.body);
-        let outcome = match Target::parse(&d.url) {
-            Ok(target) => alerts::send(&target, policy, &signed, alerts::deliver::TIMEOUT).await,
-            Err(e) => alerts::Attempt {
-                delivered: false,
-                response_status: None,
-                error: Some(e.to_string()),
-                retry: false,
-            },
-        };
+        let outcome = alerts::send_to(&d.url, policy, &signed).await;
         drop(on_its_way);
         // Each outcome on its own: one that cannot be written loses no
         // other (that delivery is sent again once its lease ends).

@@ -53,6 +53,18 @@ async fn budget(app: &TestApp, org: &str, urls: &[String]) {
     assert!(body["errors"].is_null(), "{body}");
 }
 
+/// acme, whose budget notifies ten channels to a receiver that never
+/// answers, and globex, whose budget notifies the receiver returned.
+async fn two_orgs() -> (TestApp, Receiver) {
+    let app = TestApp::with_private_webhooks().await;
+    let dead = silent().await;
+    let receiver = Receiver::start().await;
+    let dead_urls: Vec<String> = (0..10).map(|i| format!("http://{dead}/hook-{i}")).collect();
+    budget(&app, "acme", &dead_urls).await;
+    budget(&app, "globex", &[format!("http://{}/hook", receiver.addr)]).await;
+    (app, receiver)
+}
+
 fn spend(org: &str) -> Value {
     event(org, "RUN_FINISHED")
         .user("ann")
@@ -65,12 +77,7 @@ fn spend(org: &str) -> Value {
 
 #[tokio::test]
 async fn an_org_whose_receiver_never_answers_holds_up_only_its_own_deliveries() {
-    let app = TestApp::with_private_webhooks().await;
-    let dead = silent().await;
-    let receiver = Receiver::start().await;
-    let dead_urls: Vec<String> = (0..10).map(|i| format!("http://{dead}/hook-{i}")).collect();
-    budget(&app, "acme", &dead_urls).await;
-    budget(&app, "globex", &[format!("http://{}/hook", receiver.addr)]).await;
+    let (app, receiver) = two_orgs().await;
     // acme's ten deliveries are due first, then globex's one.
     for org in ["acme", "globex"] {
         app.seed(&[spend(org)]).await;
@@ -114,12 +121,7 @@ async fn an_org_whose_receiver_never_answers_holds_up_only_its_own_deliveries() 
 /// unrecorded then); before, the next round began only once it had.
 #[tokio::test]
 async fn a_real_worker_sends_another_orgs_notification_while_a_round_waits() {
-    let app = TestApp::with_private_webhooks().await;
-    let dead = silent().await;
-    let receiver = Receiver::start().await;
-    let dead_urls: Vec<String> = (0..10).map(|i| format!("http://{dead}/hook-{i}")).collect();
-    budget(&app, "acme", &dead_urls).await;
-    budget(&app, "globex", &[format!("http://{}/hook", receiver.addr)]).await;
+    let (app, receiver) = two_orgs().await;
     let worker = WorkerProcess::start(&app);
     accepted(&app.ingest(&[spend("acme")]).await, 1);
     // acme's round is under way: its sends wait on the silent receiver.
