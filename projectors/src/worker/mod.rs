@@ -229,33 +229,45 @@ impl Worker {
         }
     }
 
-    /// Sends due alert deliveries every second until `shutdown`, apart
-    /// from projection: a slow receiver never holds events back. Each
-    /// round runs on its own, so a receiver that takes its whole timeout
-    /// holds up only its own org's deliveries (see `alerts::deliver`).
+    /// Sends due alert deliveries until `shutdown`, apart from
+    /// projection: a slow receiver never holds events back. Each round
+    /// runs on its own, so a receiver that takes its whole timeout holds up
+    /// only its own org's deliveries (see `alerts::deliver`). A round starts
+    /// every second, and at once when one that sent something ends: a burst
+    /// (a month's budgets resolving together) goes out as fast as its
+    /// receivers answer, 3 of an org at a time.
     fn spawn_deliveries(&self, shutdown: CancellationToken) -> tokio::task::JoinHandle<()> {
         /// The most deliveries on their way at once.
         const MAX_SENDING: usize = 32;
         let (db, policy) = (self.db.clone(), self.config.webhooks);
         tokio::spawn(async move {
-            let mut rounds = tokio::task::JoinSet::new();
+            let mut rounds: tokio::task::JoinSet<usize> = tokio::task::JoinSet::new();
             while !shutdown.is_cancelled() {
-                while rounds.try_join_next().is_some() {}
                 let room = MAX_SENDING.saturating_sub(crate::alerts::in_flight());
                 if room > 0 {
                     let db = db.clone();
                     rounds.spawn(async move {
                         let limit = room.min(20) as i64;
-                        if let Err(e) =
-                            crate::alerts::deliver_due(&db, policy, chrono::Utc::now(), limit).await
-                        {
-                            tracing::warn!(error = %e, "delivering alerts failed; trying again later");
-                        }
+                        crate::alerts::deliver_due(&db, policy, chrono::Utc::now(), limit)
+                            .await
+                            .unwrap_or_else(|e| {
+                                tracing::warn!(error = %e, "delivering alerts failed; trying again later");
+                                0
+                            })
                     });
                 }
-                tokio::select! {
-                    _ = shutdown.cancelled() => {}
-                    _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+                let second = tokio::time::sleep(std::time::Duration::from_secs(1));
+                tokio::pin!(second);
+                loop {
+                    tokio::select! {
+                        _ = shutdown.cancelled() => break,
+                        _ = &mut second => break,
+                        Some(ended) = rounds.join_next(), if !rounds.is_empty() => {
+                            if ended.is_ok_and(|sent| sent > 0) {
+                                break;
+                            }
+                        }
+                    }
                 }
             }
             // Rounds still sending write their outcomes before the worker

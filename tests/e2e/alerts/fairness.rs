@@ -28,8 +28,9 @@ async fn silent() -> std::net::SocketAddr {
     addr
 }
 
-/// A daily budget of $1 on `org`, notifying `urls` (a channel each).
-async fn budget(app: &TestApp, org: &str, urls: &[String]) {
+/// `rules` daily budgets of $1 on `org`, each notifying `urls` (a channel
+/// each).
+async fn budget(app: &TestApp, org: &str, urls: &[String], rules: usize) {
     app.create_org(org, "UTC").await;
     let admin = app.user_token(Role::OrgAdmin, Some(org));
     let mut channels = Vec::new();
@@ -43,14 +44,16 @@ async fn budget(app: &TestApp, org: &str, urls: &[String]) {
             .await;
         channels.push(body["data"]["createAlertChannel"]["channel"]["id"].clone());
     }
-    let body = app
-        .graphql(
-            Some(&admin),
-            "mutation($org: String!, $c: [ID!]!) { createAlertRule(org: $org, rule: {name: \"Budget\", metric: COST_USD, window: DAY, threshold: 1.0, channelIds: $c}) { id } }",
-            json!({ "org": org, "c": channels }),
-        )
-        .await;
-    assert!(body["errors"].is_null(), "{body}");
+    for i in 0..rules {
+        let body = app
+            .graphql(
+                Some(&admin),
+                "mutation($org: String!, $name: String!, $c: [ID!]!) { createAlertRule(org: $org, rule: {name: $name, metric: COST_USD, window: DAY, threshold: 1.0, channelIds: $c}) { id } }",
+                json!({ "org": org, "name": format!("Budget {i}"), "c": channels }),
+            )
+            .await;
+        assert!(body["errors"].is_null(), "{body}");
+    }
 }
 
 /// acme, whose budget notifies ten channels to a receiver that never
@@ -60,8 +63,14 @@ async fn two_orgs() -> (TestApp, Receiver) {
     let dead = silent().await;
     let receiver = Receiver::start().await;
     let dead_urls: Vec<String> = (0..10).map(|i| format!("http://{dead}/hook-{i}")).collect();
-    budget(&app, "acme", &dead_urls).await;
-    budget(&app, "globex", &[format!("http://{}/hook", receiver.addr)]).await;
+    budget(&app, "acme", &dead_urls, 1).await;
+    budget(
+        &app,
+        "globex",
+        &[format!("http://{}/hook", receiver.addr)],
+        1,
+    )
+    .await;
     (app, receiver)
 }
 
@@ -143,5 +152,28 @@ async fn a_real_worker_sends_another_orgs_notification_while_a_round_waits() {
     assert_eq!(
         recorded, 0,
         "globex's was sent while acme's round still waited"
+    );
+}
+
+/// A burst of one org's notifications to a receiver that answers goes
+/// out as fast as it answers, 3 at a time: a round that sent something is
+/// followed at once by the next, not a second later (30 deliveries would
+/// take 10 s at 3 a second).
+#[tokio::test]
+async fn a_burst_to_a_receiver_that_answers_goes_out_at_once() {
+    let app = TestApp::with_private_webhooks().await;
+    let receiver = Receiver::start().await;
+    let urls: Vec<String> = (0..10)
+        .map(|i| format!("http://{}/hook-{i}", receiver.addr))
+        .collect();
+    budget(&app, "acme", &urls, 3).await;
+    let worker = WorkerProcess::start(&app);
+    accepted(&app.ingest(&[spend("acme")]).await, 1);
+    received(&receiver, 1, Duration::from_secs(30)).await;
+    let rest = received(&receiver, 30, Duration::from_secs(30)).await;
+    worker.stop(Signal::SIGTERM);
+    assert!(
+        rest < Duration::from_secs(5),
+        "the 30 deliveries took {rest:?} after the first"
     );
 }
