@@ -30,7 +30,7 @@ export function money(decimal) {
 export function moneyTick(value) {
   const size = Math.abs(value);
   let text = '0';
-  if (size >= 1_000) text = compactMoney.format(size);
+  if (size >= 1_000) text = compact.format(size);
   else if (size >= 1) text = upTo2.format(size);
   else if (size > 0) {
     // The tick's own decimals (0.2, 0.005; costs have at most 9), at least cents.
@@ -40,7 +40,6 @@ export function moneyTick(value) {
   return `${value < 0 ? '-' : ''}$${text}`;
 }
 
-const compactMoney = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
 const upTo2 = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
 
 // money's three ways to write an amount, made once (a page writes hundreds).

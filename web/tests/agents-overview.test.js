@@ -414,6 +414,10 @@ describe('coding agents on the overview', () => {
     const hours = await hourly.locator('[role="img"]').evaluate((el) => el.uplot.data[1]);
     const hour = new Date(callAt).getUTCHours();
     assert.deepEqual(hours.slice(0, hour + 1).map((v) => v ?? 0), [...Array(hour).fill(0), 0.75]);
+    // A week earlier the org had no event at all: that is "No activity".
+    const before = shift(day, -7);
+    await page.goto(`${server.url}/#/org/${slug}/overview?from=${before}&to=${before}`);
+    await page.getByText(`No activity from ${before} to ${before}`).waitFor();
   });
 
   test('at 1280 and 390 px, light and dark, the agents and tools fit, pass axe-core, and are photographed; they fit in between too', async () => {

@@ -156,7 +156,7 @@ impl From<Unsendable> for Error {
 }
 
 /// How a refusal names a non-public address.
-pub const INTERNAL: &str = "internal address";
+const INTERNAL: &str = "internal address";
 
 /// Whether `ip` is a cloud provider's metadata endpoint (AWS, GCP, Azure,
 /// and AWS's IPv6 one).

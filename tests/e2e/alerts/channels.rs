@@ -15,6 +15,7 @@ use crate::harness::{error_code, TestApp};
 const CREATE: &str = "mutation($org: String!, $name: String!, $kind: AlertChannelKind!, $url: String!) { \
   createAlertChannel(org: $org, name: $name, kind: $kind, url: $url) { signingSecret channel { id name kind target createdAt } } }";
 const TEST: &str = "mutation($id: ID!) { testAlertChannel(id: $id) { status attempts responseStatus lastError channel { id target } } }";
+const DELETE: &str = "mutation($id: ID!) { deleteAlertChannel(id: $id) }";
 const LIST: &str =
     "query($org: String!) { org(slug: $org) { alertChannels { id name kind target } } }";
 
@@ -175,13 +176,7 @@ async fn a_webhook_channel_is_signed_tested_against_a_real_receiver_and_deleted(
         "FORBIDDEN"
     );
     let other = app.user_token(Role::OrgAdmin, Some("globex"));
-    for (query, what) in [
-        (TEST, "test"),
-        (
-            "mutation($id: ID!) { deleteAlertChannel(id: $id) }",
-            "delete",
-        ),
-    ] {
+    for (query, what) in [(TEST, "test"), (DELETE, "delete")] {
         let body = app.graphql(Some(&other), query, json!({ "id": id })).await;
         assert_eq!(error_code(&body), "NOT_FOUND", "{what}: {body}");
     }
@@ -192,13 +187,7 @@ async fn a_webhook_channel_is_signed_tested_against_a_real_receiver_and_deleted(
     );
 
     // Deleted, then gone.
-    let deleted = app
-        .graphql(
-            Some(&admin),
-            "mutation($id: ID!) { deleteAlertChannel(id: $id) }",
-            json!({ "id": id }),
-        )
-        .await;
+    let deleted = app.graphql(Some(&admin), DELETE, json!({ "id": id })).await;
     assert_eq!(deleted["data"]["deleteAlertChannel"], true, "{deleted}");
     let listed = app
         .graphql(Some(&admin), LIST, json!({ "org": "acme" }))
@@ -327,13 +316,7 @@ async fn channel_tests_at_once_or_on_a_new_channel_stay_within_ten_a_minute() {
     assert_eq!(refused, 2, "{answers:?}");
     assert_eq!(receiver.received().len(), 10);
 
-    let deleted = app
-        .graphql(
-            Some(&admin),
-            "mutation($id: ID!) { deleteAlertChannel(id: $id) }",
-            json!({ "id": id }),
-        )
-        .await;
+    let deleted = app.graphql(Some(&admin), DELETE, json!({ "id": id })).await;
     assert!(deleted["errors"].is_null(), "{deleted}");
     let again = id_of(&create(&app, &admin, "acme", "WEBHOOK", &url).await);
     let answer = app

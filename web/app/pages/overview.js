@@ -106,9 +106,9 @@ export function Overview({ org, route, viewer }) {
   const breakdowns = team || !ready ? null : html`<${Breakdowns} org=${org} route=${route} range=${range} viewer=${viewer} />`;
   const k = data.now.kpis;
   const b = data.before.kpis;
-  // Empty only without any event: a run still going spends on days it
-  // neither started a session nor finished.
-  if (k.activeUsers === 0 && k.sessions === 0 && k.runs === 0 && Number(k.costUsd) === 0) {
+  // Empty only without any event (every figure comes from one): a run
+  // still going spends on days it neither started a session nor finished.
+  if (k.activeUsers === 0) {
     const none = team ? 'No activity of this team’s members' : 'No activity';
     return html`${heading}<${Empty}>${none} from ${range.from} to ${range.to}. Widen the range${team ? ', or add members to the team' : ', or send events with ingestEvents'}.</${Empty}>${comparison}`;
   }
